@@ -1,0 +1,40 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run demo test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Start the platform with demo data (built once, into an empty database).
+run: $(STAMP)
+	$(BIN)/wangge demo --if-empty
+	$(BIN)/wangge serve
+
+# The whole suite, on SQLite by default or on WANGGE_DATABASE_URL when set.
+test: $(STAMP)
+	$(BIN)/pytest -n auto --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck
+	$(BIN)/wangge manage makemigrations --check --dry-run
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/locate.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

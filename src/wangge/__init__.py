@@ -1,0 +1,1 @@
+"""Wangge (网格): grid-based community governance."""

@@ -1,0 +1,280 @@
+"""The `wangge` command for operators. Each subcommand parses, calls a service, prints."""
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    import django
+    from django.conf import settings
+    from django.utils import translation
+
+    django.setup()
+    translation.activate(os.environ.get("WANGGE_LANGUAGE", settings.LANGUAGE_CODE))
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    from wangge.wsgi import application
+
+    _migrate()
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return application
+
+    print(f"Wangge: http://{args.host}:{args.port}/", flush=True)
+    Server().run()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.regions import demo
+
+    _migrate()
+    if not demo.database_is_empty():
+        if args.if_empty:
+            print(_("The database already holds areas; demo not rebuilt."))
+            return 0
+        if not args.reset:
+            print(
+                _("The database already holds areas; nothing done. Use --reset to rebuild the demo."),
+                file=sys.stderr,
+            )
+            return 1
+        demo.reset()
+    source = demo.SAMPLE_DIR if args.sample else None
+    result = demo.build(source=source)
+    print(_("Demo district built from %(source)s") % {"source": result.source})
+    for filename, report in result.reports:
+        print(f"  {filename}: {report.summary()}; " + _("%(n)s warnings") % {"n": len(report.warnings)})
+    print(_("  micro-grids: %(n)s; demo users: %(users)s") % {"n": result.microgrids, "users": result.users})
+    print(_("Every demo user's password: %(password)s") % {"password": result.password})
+    for username, name, what in result.sample_accounts:
+        print(f"  {username}  {name}  {what}")
+    return 0
+
+
+def cmd_areas_import(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.regions.importer import ImportOptions, import_file
+
+    _migrate()
+    options = ImportOptions(
+        code_field=args.code_field,
+        name_field=args.name_field,
+        parent_field=args.parent_field,
+        parent_code=args.parent_code,
+        level=args.level,
+        renumber=args.renumber,
+    )
+    if not Path(args.file).is_file():
+        print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
+        return 2
+    try:
+        report = import_file(args.file, options)
+    except DomainError as exc:
+        print(_("Import refused, nothing written:"), file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    for warning in report.warnings:
+        print(f"  ! {warning}")
+    return 0
+
+
+def cmd_areas_export(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.regions.models import Area
+
+    _migrate()
+    root = None
+    if args.root:
+        root = Area.objects.live().filter(code=args.root).first()
+        if root is None:
+            print(_("Area %(code)s not found.") % {"code": args.root}, file=sys.stderr)
+            return 1
+    from wangge.regions.exporter import export_file
+
+    count = export_file(args.file, root)
+    print(_("%(n)s areas written to %(file)s") % {"n": count, "file": args.file})
+    return 0
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.regions import coords
+    from wangge.regions.bulk_locate import locate_csv
+    from wangge.regions.spatial_index import get_index
+
+    _migrate()
+    if args.csv:
+        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+        try:
+            with open(args.csv, newline="", encoding="utf-8-sig") as source:
+                summary = locate_csv(
+                    source, out, lon_field=args.lon_field, lat_field=args.lat_field, crs=args.crs
+                )
+        except (DomainError, OSError, UnicodeDecodeError) as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        print(
+            _("%(rows)s rows: %(located)s located, %(outside)s outside, %(invalid)s invalid")
+            % vars(summary),
+            file=sys.stderr,
+        )
+        return 0
+    if args.lon is None or args.lat is None:
+        print(_("Give LON LAT, or --csv FILE."), file=sys.stderr)
+        return 2
+    lon, lat = coords.to_wgs84(args.lon, args.lat, args.crs)
+    found = get_index().locate(lon, lat)
+    if found.outside:
+        print(_("Outside the jurisdiction."))
+        if found.nearest:
+            print(
+                _("Nearest: %(code)s %(name)s, %(m).0f m away")
+                % {"code": found.nearest.code, "name": found.nearest.name, "m": found.distance_m}
+            )
+        return 3
+    from wangge.regions.levels import level_name
+
+    for ref in found.chain:
+        print(f"{ref.code}\t{level_name(ref.level)}\t{ref.name}")
+    return 0
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    _migrate()
+    user_model = get_user_model()
+    if user_model.objects.filter(username=args.username).exists():
+        print(_("User %(name)s already exists.") % {"name": args.username}, file=sys.stderr)
+        return 1
+    password = args.password or os.environ.get("WANGGE_ADMIN_PASSWORD")
+    if not password:
+        password = getpass.getpass(_("Password: "))
+        if password != getpass.getpass(_("Password (again): ")):
+            print(_("The passwords differ."), file=sys.stderr)
+            return 1
+    try:
+        validate_password(password, user_model(username=args.username))
+    except ValidationError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        return 1
+    user_model.objects.create_superuser(args.username, args.email, password)
+    print(_("Administrator %(name)s created.") % {"name": args.username})
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["wangge manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wangge", description="Wangge grid governance platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve the web UI and API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="build the demo district into an empty database")
+    demo.add_argument("--reset", action="store_true", help="replace the areas already there")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing on a non-empty database")
+    demo.add_argument("--sample", action="store_true", help="use the small built-in sample")
+    demo.set_defaults(func=cmd_demo)
+
+    areas = sub.add_parser("areas", help="import or export areas").add_subparsers(
+        dest="areas_command", required=True
+    )
+    imp = areas.add_parser("import", help="import a GeoJSON file or an xlsx roster")
+    imp.add_argument("file")
+    imp.add_argument("--code-field", default="code")
+    imp.add_argument("--name-field", default="name")
+    imp.add_argument("--parent-field", default="", help="property with the parent's code")
+    imp.add_argument("--parent-code", default="", help="one parent for every feature")
+    imp.add_argument("--level", type=int, help="the file's level when it has no parent")
+    imp.add_argument(
+        "--renumber",
+        action="store_true",
+        help="give areas hierarchical codes; keep the file's codes as source codes",
+    )
+    imp.set_defaults(func=cmd_areas_import)
+    exp = areas.add_parser("export", help="export live areas (.geojson or .xlsx)")
+    exp.add_argument("file")
+    exp.add_argument("--root", help="only this area's subtree")
+    exp.set_defaults(func=cmd_areas_export)
+
+    locate = sub.add_parser("locate", help="the area chain of a point, or of every CSV row")
+    locate.add_argument("lon", type=float, nargs="?")
+    locate.add_argument("lat", type=float, nargs="?")
+    locate.add_argument("--crs", choices=["wgs84", "gcj02", "bd09"], default="wgs84")
+    locate.add_argument("--csv", help="locate every row of this CSV file")
+    locate.add_argument("--lon-field", default="lon")
+    locate.add_argument("--lat-field", default="lat")
+    locate.add_argument("--output", "-o", help="where to write the CSV (default: stdout)")
+    locate.set_defaults(func=cmd_locate)
+
+    admin = sub.add_parser("createadmin", help="create a superuser for the back office")
+    admin.add_argument("--username", default="admin")
+    admin.add_argument("--email", default="")
+    admin.add_argument("--password", help="or WANGGE_ADMIN_PASSWORD; asked when absent")
+    admin.set_defaults(func=cmd_createadmin)
+
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup()
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

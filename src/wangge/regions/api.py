@@ -1,0 +1,212 @@
+"""Areas over HTTP: search, tree, one area with staff, GeoJSON of a subtree, locate."""
+
+import json
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from wangge.errors import DomainError
+from wangge.regions import coords, selectors
+from wangge.regions.models import Area
+from wangge.regions.spatial_index import AreaRef, get_index
+
+router = Router(tags=["areas"])
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+    level: int
+    level_name: str
+    parent_code: str | None
+    centroid: tuple[float, float] | None
+    bbox: tuple[float, float, float, float] | None
+    area_m2: float | None
+
+    @staticmethod
+    def of(area: Area) -> dict[str, Any]:
+        has_geometry = area.centroid_lon is not None
+        return {
+            "code": area.code,
+            "name": area.name,
+            "level": area.level,
+            "level_name": area.level_name,
+            "parent_code": area.parent.code if area.parent_id and area.parent else None,
+            "centroid": (area.centroid_lon, area.centroid_lat) if has_geometry else None,
+            "bbox": (area.min_lon, area.min_lat, area.max_lon, area.max_lat)
+            if has_geometry
+            else None,
+            "area_m2": area.area_m2,
+        }
+
+
+class StaffOut(Schema):
+    username: str
+    name: str
+    role: str
+    role_name: str
+
+
+class AreaDetailOut(AreaOut):
+    chain: list[AreaOut]
+    children: list[AreaOut]
+    staff: list[StaffOut]
+
+
+class AreaPage(Schema):
+    count: int
+    items: list[AreaOut]
+
+
+class TreeNode(Schema):
+    code: str
+    name: str
+    level: int
+    children: list["TreeNode"]
+
+
+class AreaRefOut(Schema):
+    code: str
+    name: str
+    level: int
+    level_name: str
+
+
+class LocateOut(Schema):
+    lon: float
+    lat: float
+    outside: bool
+    chain: list[AreaRefOut]
+    nearest: AreaRefOut | None
+    distance_m: float | None
+
+
+def _not_found(code: str) -> DomainError:
+    return DomainError.one(
+        _("Area %(code)s not found.") % {"code": code}, field="code", code="not_found", status=404
+    )
+
+
+def _get(request: HttpRequest, code: str) -> Area:
+    area = selectors.area_get(user=request.user, code=code)
+    if area is None:
+        raise _not_found(code)
+    return area
+
+
+@router.get("/areas", response=AreaPage, summary="Search areas in the user's scope")
+def area_search(
+    request: HttpRequest,
+    level: int | None = None,
+    parent: str | None = None,
+    name: str | None = None,
+    code_prefix: str | None = None,
+    limit: int = Query(50, ge=1, le=500),  # type: ignore[type-arg]
+    offset: int = Query(0, ge=0),  # type: ignore[type-arg]
+) -> dict[str, Any]:
+    qs = selectors.area_list(
+        user=request.user, level=level, parent_code=parent, name=name, code_prefix=code_prefix
+    )
+    return {"count": qs.count(), "items": [AreaOut.of(a) for a in qs[offset : offset + limit]]}
+
+
+@router.get("/areas/tree", response=list[TreeNode], summary="The area tree, to a depth")
+def area_tree(
+    request: HttpRequest,
+    root: str | None = None,
+    depth: int = Query(2, ge=1, le=5),  # type: ignore[type-arg]
+) -> list[dict[str, Any]]:
+    roots = [_get(request, root)] if root else list(selectors.top_areas(user=request.user))
+    nodes: list[dict[str, Any]] = []
+    for top in roots:
+        rows = selectors.area_list(user=request.user).filter(
+            path__startswith=top.path, level__lte=top.level + depth
+        )
+        by_path: dict[str, dict[str, Any]] = {}
+        for area in rows:
+            node = {"code": area.code, "name": area.name, "level": area.level, "children": []}
+            by_path[area.path] = node
+            parent_path = area.path[: area.path.rstrip("/").rfind("/") + 1]
+            if area.path == top.path:
+                nodes.append(node)
+            elif parent_path in by_path:
+                by_path[parent_path]["children"].append(node)
+    return nodes
+
+
+@router.get("/areas/{code}", response=AreaDetailOut, summary="One area with its chain and staff")
+def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
+    area = _get(request, code)
+    return {
+        **AreaOut.of(area),
+        "chain": [AreaOut.of(a) for a in selectors.area_chain(area)],
+        "children": [AreaOut.of(a) for a in selectors.area_children(user=request.user, area=area)],
+        "staff": [
+            {
+                "username": p.user.username,
+                "name": p.user.get_full_name() or p.user.username,
+                "role": p.role,
+                "role_name": p.get_role_display(),
+            }
+            for p in selectors.area_staff(area)
+        ],
+    }
+
+
+@router.get("/areas/{code}/geojson", summary="GeoJSON FeatureCollection of a subtree")
+def area_geojson(
+    request: HttpRequest,
+    code: str,
+    depth: int = Query(1, ge=0, le=5),  # type: ignore[type-arg]
+    include_self: bool = False,
+) -> dict[str, Any]:
+    area = _get(request, code)
+    features = []
+    for a in selectors.area_subtree_with_geometry(user=request.user, area=area, depth=depth):
+        if a.pk == area.pk and not include_self:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": a.code,
+                "properties": {
+                    "code": a.code,
+                    "name": a.name,
+                    "level": a.level,
+                    "level_name": a.level_name,
+                    "parent_code": area.code if a.parent_id == area.pk else None,
+                },
+                "geometry": json.loads(a.geometry),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _ref(ref: AreaRef | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    from wangge.regions.levels import level_name
+
+    return {"code": ref.code, "name": ref.name, "level": ref.level, "level_name": level_name(ref.level)}
+
+
+class LocateQuery(Schema):
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+
+
+@router.get("/locate", response=LocateOut, summary="The area chain of a point, deepest first")
+def locate(request: HttpRequest, query: Query[LocateQuery]) -> dict[str, Any]:  # type: ignore[type-arg]
+    lon, lat = coords.to_wgs84(query.lon, query.lat, query.crs)
+    found = get_index().locate(lon, lat)
+    return {
+        "lon": lon,
+        "lat": lat,
+        "outside": found.outside,
+        "chain": [_ref(r) for r in found.chain],
+        "nearest": _ref(found.nearest),
+        "distance_m": found.distance_m,
+    }

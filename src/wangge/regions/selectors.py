@@ -1,0 +1,118 @@
+"""Scoped reads of the area tree: every list goes through the acting user's scope."""
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from wangge.regions.models import Area, Post, Role
+from wangge.regions.scope import can_see, path_q
+
+
+def area_list(
+    *,
+    user: Any,
+    level: int | None = None,
+    parent_code: str | None = None,
+    name: str | None = None,
+    code_prefix: str | None = None,
+) -> QuerySet[Area]:
+    qs = Area.objects.live().filter(path_q(user)).defer("geometry").select_related("parent")
+    if level is not None:
+        qs = qs.filter(level=level)
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    if name:
+        qs = qs.filter(name__icontains=name.strip())
+    if code_prefix:
+        qs = qs.filter(code__startswith=code_prefix.strip())
+    return qs.order_by("path")
+
+
+def area_get(*, user: Any, code: str) -> Area | None:
+    """A live area by code, or None when it does not exist or is outside the user's scope."""
+    area = Area.objects.live().filter(code=code).select_related("parent").first()
+    if area is None or not can_see(user, area):
+        return None
+    return area
+
+
+def area_chain(area: Area) -> list[Area]:
+    """The area's ancestors from the top, then the area itself."""
+    codes = area.ancestor_codes
+    by_code = {a.code: a for a in Area.objects.filter(code__in=codes, path__in=_prefixes(area))}
+    return [by_code[c] for c in codes if c in by_code] + [area]
+
+
+def _prefixes(area: Area) -> list[str]:
+    parts = [c for c in area.path.split("/") if c]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+
+
+def area_children(*, user: Any, area: Area) -> QuerySet[Area]:
+    return (
+        Area.objects.live()
+        .filter(parent=area)
+        .filter(path_q(user))
+        .defer("geometry")
+        .annotate(child_count=Count("children", filter=Q(children__valid_to__isnull=True)))
+        .order_by("code")
+    )
+
+
+def area_staff(area: Area) -> QuerySet[Post]:
+    return (
+        Post.objects.filter(area=area, ended_on__isnull=True)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+
+
+def area_subtree_with_geometry(*, user: Any, area: Area, depth: int = 1) -> QuerySet[Area]:
+    """Areas from the given one down to `depth` levels below it, geometry included."""
+    return (
+        Area.objects.live()
+        .subtree(area)
+        .filter(path_q(user), level__lte=area.level + depth)
+        .exclude(geometry="")
+        .order_by("path")
+    )
+
+
+def top_areas(*, user: Any) -> QuerySet[Area]:
+    """The highest areas the user sees: the tree's roots, or the areas of their posts."""
+    from wangge.regions.scope import visible_paths
+
+    paths = visible_paths(user)
+    qs = Area.objects.live().defer("geometry")
+    if paths is None:
+        return qs.filter(parent__isnull=True).order_by("code")
+    return qs.filter(path__in=paths).order_by("path")
+
+
+def incomplete_grids(*, user: Any, level: int = 4) -> list[dict[str, Any]]:
+    """Grids lacking "1+1+N": no grid leader or no full-time worker."""
+    active = Post.objects.filter(ended_on__isnull=True)
+    grids = (
+        Area.objects.live()
+        .filter(path_q(user), level=level)
+        .defer("geometry")
+        .select_related("parent")
+        .prefetch_related(Prefetch("posts", queryset=active, to_attr="active_posts"))
+        .order_by("path")
+    )
+    rows = []
+    for grid in grids:
+        roles = [p.role for p in grid.active_posts]  # type: ignore[attr-defined]
+        leaders = roles.count(Role.GRID_LEADER)
+        full_time = roles.count(Role.FULL_TIME)
+        if leaders and full_time:
+            continue
+        rows.append(
+            {
+                "area": grid,
+                "leaders": leaders,
+                "full_time": full_time,
+                "part_time": roles.count(Role.PART_TIME),
+            }
+        )
+    return rows

@@ -1,0 +1,108 @@
+// The area map: draws the children of the current area, drills down on click.
+(function () {
+  "use strict";
+  const el = document.getElementById("map");
+  const map = L.map(el, { zoomSnap: 0.25 });
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+  }
+  const roots = (el.dataset.roots || "").split(",").filter(Boolean);
+  const colours = ["#0f3d6e", "#1b7f5a", "#b26b00", "#8e2c8e", "#b42318"];
+  let layer = null;
+  const state = { chain: [], code: null };
+  window.wanggeMap = { map: map, state: state, drill: drill };
+
+  async function getJSON(url) {
+    const resp = await fetch(url, { credentials: "same-origin" });
+    if (!resp.ok) throw new Error(url + " → " + resp.status);
+    return resp.json();
+  }
+
+  function render(collection, current) {
+    if (layer) layer.remove();
+    layer = L.geoJSON(collection, {
+      style: (f) => f.properties.code === current
+        ? { color: "#333", weight: 2, dashArray: "6 4", fill: false, interactive: false }
+        : { color: colours[(f.properties.level - 1) % colours.length], weight: 1.5, fillOpacity: 0.15, className: "area-feature" },
+      onEachFeature: (f, l) => {
+        if (f.properties.code === current) return;
+        l.bindTooltip(f.properties.name, { sticky: true });
+        l.on("click", () => drill(f.properties.code));
+      },
+    }).addTo(map);
+    const bounds = layer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  }
+
+  function renderSide(detail) {
+    const crumb = document.getElementById("breadcrumb");
+    crumb.replaceChildren();
+    const top = document.createElement("a");
+    top.textContent = el.dataset.labelUp;
+    top.addEventListener("click", showRoots);
+    crumb.append(top);
+    // The chain runs from the tree's top; start it at the user's own root, since the
+    // ancestors above it are out of the user's scope (the API answers 404 for them).
+    const chain = detail ? detail.chain : [];
+    const start = Math.max(0, chain.findIndex((a) => roots.includes(a.code)));
+    for (const a of chain.slice(start)) {
+      crumb.append(" › ");
+      const link = document.createElement("a");
+      link.textContent = a.name;
+      link.dataset.code = a.code;
+      link.addEventListener("click", () => drill(a.code));
+      crumb.append(link);
+    }
+    const current = document.getElementById("current");
+    current.replaceChildren();
+    if (detail) {
+      const open = document.createElement("a");
+      open.href = el.dataset.areaUrl.replace("CODE", encodeURIComponent(detail.code));
+      open.textContent = el.dataset.labelOpen;
+      current.append(detail.level_name + " · " + detail.code + " · ", open);
+    }
+    const list = document.getElementById("children");
+    list.replaceChildren();
+    for (const c of detail ? detail.children : []) {
+      const li = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = "#";
+      link.textContent = c.name;
+      link.dataset.drill = c.code;
+      li.append(link, " ", Object.assign(document.createElement("small"), { textContent: c.code }));
+      list.append(li);
+    }
+  }
+
+  async function drill(code) {
+    const [detail, collection] = await Promise.all([
+      getJSON("/api/areas/" + encodeURIComponent(code)),
+      getJSON("/api/areas/" + encodeURIComponent(code) + "/geojson?depth=1&include_self=true"),
+    ]);
+    state.code = code;
+    state.chain = detail.chain.map((a) => a.code);
+    renderSide(detail);
+    render(collection, code);
+    el.dataset.current = code;
+  }
+
+  async function showRoots() {
+    if (roots.length === 1) return drill(roots[0]);
+    const parts = await Promise.all(
+      roots.map((c) => getJSON("/api/areas/" + encodeURIComponent(c) + "/geojson?depth=0&include_self=true")));
+    state.code = null;
+    renderSide(null);
+    render({ type: "FeatureCollection", features: parts.flatMap((p) => p.features) }, null);
+    el.dataset.current = "";
+  }
+
+  document.addEventListener("click", (e) => {
+    const target = e.target.closest("[data-drill]");
+    if (!target) return;
+    e.preventDefault();
+    drill(target.dataset.drill);
+  });
+
+  map.setView([30.28, 120.17], 12);
+  if (roots.length) showRoots();
+})();

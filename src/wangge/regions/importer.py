@@ -34,7 +34,9 @@ _SEPARATORS = re.compile(r"[-_./]")
 class ImportOptions:
     code_field: str = "code"
     name_field: str = "name"
-    parent_field: str = ""  # property holding the parent's code (ours or the source's)
+    # Property holding the parent's code (ours or the source's); where it is empty, the
+    # parent is found from the code itself ("SQ-3-2" → "SQ-3", "330103001" → "330103").
+    parent_field: str = ""
     parent_code: str = ""  # one parent for every feature of the file
     level: int | None = None  # the file's level, when it cannot be derived from parents
     renumber: bool = False  # give areas our hierarchical codes, keep theirs as source_code
@@ -190,9 +192,6 @@ def _item_from_fields(
         if not value:
             problems.append(Problem(_("is empty or missing"), item=where, field=field_name))
             ok = False
-    if options.parent_field and not parent_ref:
-        problems.append(Problem(_("is empty or missing"), item=where, field=options.parent_field))
-        ok = False
     return _Item(code, name, parent_ref, where) if ok else None
 
 

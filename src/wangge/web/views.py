@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from wangge.regions import selectors
+from wangge.regions.scope import can_see
 
 
 @login_required
@@ -35,7 +36,8 @@ def area_page(request: HttpRequest, code: str) -> HttpResponse:
         "web/area.html",
         {
             "area": area,
-            "chain": selectors.area_chain(area)[:-1],
+            # Ancestors above the user's scope are named, not linked.
+            "chain": [(a, can_see(request.user, a)) for a in selectors.area_chain(area)[:-1]],
             "children": selectors.area_children(user=request.user, area=area),
             "staff": selectors.area_staff(area),
         },

@@ -390,7 +390,7 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 def test_locate_csv(tree, tmp_path, capsys):
     inside_a, inside_b = cell_centre(1, 2), cell_centre(12, 9)
-    outside = (ORIGIN[0] - 0.01, ORIGIN[1] + 0.01)
+    outside = (ORIGIN[0] - 0.01, cell_centre(0, 2)[1])
     source = _write_csv(
         tmp_path / "events.csv",
         [

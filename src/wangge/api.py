@@ -20,9 +20,7 @@ api = NinjaAPI(
 
 
 def error_response(request: HttpRequest, problems: list[Problem], status: int) -> HttpResponse:
-    return api.create_response(
-        request, {"errors": [p.as_dict() for p in problems]}, status=status
-    )
+    return api.create_response(request, {"errors": [p.as_dict() for p in problems]}, status=status)
 
 
 @api.exception_handler(DomainError)

@@ -1,6 +1,7 @@
 """The `wangge` command for operators. Each subcommand parses, calls a service, prints."""
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
@@ -34,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _migrate()
     call_command("collectstatic", interactive=False, verbosity=0)
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
@@ -61,7 +62,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 0
         if not args.reset:
             print(
-                _("The database already holds areas; nothing done. Use --reset to rebuild the demo."),
+                _("The database already holds areas; nothing done.")
+                + " "
+                + _("Use --reset to rebuild the demo."),
                 file=sys.stderr,
             )
             return 1
@@ -70,8 +73,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = demo.build(source=source)
     print(_("Demo district built from %(source)s") % {"source": result.source})
     for filename, report in result.reports:
-        print(f"  {filename}: {report.summary()}; " + _("%(n)s warnings") % {"n": len(report.warnings)})
-    print(_("  micro-grids: %(n)s; demo users: %(users)s") % {"n": result.microgrids, "users": result.users})
+        print(
+            f"  {filename}: {report.summary()}; "
+            + _("%(n)s warnings") % {"n": len(report.warnings)}
+        )
+    print(
+        _("  micro-grids: %(n)s; demo users: %(users)s")
+        % {"n": result.microgrids, "users": result.users}
+    )
     print(_("Every demo user's password: %(password)s") % {"password": result.password})
     for username, name, what in result.sample_accounts:
         print(f"  {username}  {name}  {what}")
@@ -138,18 +147,20 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
     _migrate()
     if args.csv:
-        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
         try:
-            with open(args.csv, newline="", encoding="utf-8-sig") as source:
+            with contextlib.ExitStack() as files:
+                source = files.enter_context(open(args.csv, newline="", encoding="utf-8-sig"))
+                out = (
+                    files.enter_context(open(args.output, "w", newline="", encoding="utf-8"))
+                    if args.output
+                    else sys.stdout
+                )
                 summary = locate_csv(
                     source, out, lon_field=args.lon_field, lat_field=args.lat_field, crs=args.crs
                 )
         except (DomainError, OSError, UnicodeDecodeError) as exc:
             print(str(exc), file=sys.stderr)
             return 1
-        finally:
-            if out is not sys.stdout:
-                out.close()
         print(
             _("%(rows)s rows: %(located)s located, %(outside)s outside, %(invalid)s invalid")
             % vars(summary),

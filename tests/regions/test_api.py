@@ -99,7 +99,10 @@ def test_locate_answers_the_chain_in_any_crs(client, street_worker):
     assert body["chain"][0]["code"] == "330103001001001001"
     for crs, convert in (("gcj02", coords.wgs84_to_gcj02), ("bd09", coords.wgs84_to_bd09)):
         x, y = convert(lon, lat)
-        assert client.get("/api/locate", {"lon": x, "lat": y, "crs": crs}).json()["chain"] == body["chain"]
+        assert (
+            client.get("/api/locate", {"lon": x, "lat": y, "crs": crs}).json()["chain"]
+            == body["chain"]
+        )
 
 
 def test_locate_outside_and_bad_input(client, street_worker):

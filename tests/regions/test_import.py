@@ -26,7 +26,11 @@ def rect(x: float, y: float, w: float, h: float) -> dict[str, Any]:
 
 
 def feature(code: str, name: str, geom: dict[str, Any] | None, **props: Any) -> dict[str, Any]:
-    return {"type": "Feature", "properties": {"code": code, "name": name, **props}, "geometry": geom}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": name, **props},
+        "geometry": geom,
+    }
 
 
 def collection(*features: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +70,7 @@ def test_features_sharing_a_code_become_one_multipart_area():
     )
     report = import_geojson(data, ImportOptions())
     assert "merged" in codes(report.warnings)
-    merged = [w for w in report.warnings if w.code == "merged"][0]
+    merged = next(w for w in report.warnings if w.code == "merged")
     assert merged.item == "feature 2" and "330103001" in merged.message
     area = Area.objects.get(code="330103001")
     assert len(geometry.from_geojson(area.geometry).geoms) == 2
@@ -77,7 +81,9 @@ def test_an_invalid_polygon_is_repaired_and_reported():
     lon, lat = ORIGIN
     bowtie = {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + 0.02, lat + 0.01], [lon + 0.02, lat], [lon, lat + 0.01], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + 0.02, lat + 0.01], [lon + 0.02, lat], [lon, lat + 0.01], [lon, lat]]
+        ],
     }
     report = import_geojson(collection(feature("330103", "区", bowtie)), ImportOptions())
     repaired = [w for w in report.warnings if w.code == "repaired"]
@@ -114,7 +120,11 @@ def test_refusal_names_feature_field_and_reason_and_writes_nothing():
         feature("330103001", "好", rect(0, 0, 0.01, 0.01)),
         feature("", "无编码", rect(0, 0, 0.01, 0.01)),
         feature("330103003", "点", {"type": "Point", "coordinates": [120.1, 30.2]}),
-        {"type": "Feature", "properties": {"code": "330103004"}, "geometry": rect(0, 0, 0.01, 0.01)},
+        {
+            "type": "Feature",
+            "properties": {"code": "330103004"},
+            "geometry": rect(0, 0, 0.01, 0.01),
+        },
     )
     with pytest.raises(DomainError) as err:
         import_geojson(bad, ImportOptions())
@@ -122,7 +132,7 @@ def test_refusal_names_feature_field_and_reason_and_writes_nothing():
     assert ("feature 2", "code") in found
     assert ("feature 3", "geometry") in found
     assert ("feature 4", "name") in found
-    point = [p for p in err.value.problems if p.item == "feature 3"][0]
+    point = next(p for p in err.value.problems if p.item == "feature 3")
     assert "Point" in point.message
     assert Area.objects.count() == before and version() == stamp
 
@@ -141,9 +151,7 @@ def test_a_rule_broken_late_in_the_file_rolls_back_everything_before_it():
 
 def test_unknown_parent_is_refused():
     with pytest.raises(DomainError) as err:
-        import_geojson(
-            collection(feature("X-1", "孤儿", rect(0, 0, 0.01, 0.01))), ImportOptions()
-        )
+        import_geojson(collection(feature("X-1", "孤儿", rect(0, 0, 0.01, 0.01))), ImportOptions())
     assert err.value.problems[0].code == "parent_not_found"
     assert "X" in err.value.problems[0].message
 
@@ -173,7 +181,9 @@ def test_importing_the_same_file_twice_changes_nothing():
 
 
 def test_an_updated_file_updates_in_place():
-    import_geojson(district_with_streets(feature("330103001", "西", rect(0, 0, 0.01, 0.01))), ImportOptions())
+    import_geojson(
+        district_with_streets(feature("330103001", "西", rect(0, 0, 0.01, 0.01))), ImportOptions()
+    )
     report = import_geojson(
         district_with_streets(feature("330103001", "西湖", rect(0, 0, 0.02, 0.01))), ImportOptions()
     )
@@ -186,7 +196,8 @@ def test_an_updated_file_updates_in_place():
 def test_renumbering_keeps_source_codes_and_is_stable_on_reimport():
     import_geojson(collection(feature("330103", "区", rect(0, 0, 0.02, 0.01))), ImportOptions())
     streets = collection(
-        feature("WL", "武林", rect(0, 0, 0.01, 0.01)), feature("CM", "潮鸣", rect(0.01, 0, 0.01, 0.01))
+        feature("WL", "武林", rect(0, 0, 0.01, 0.01)),
+        feature("CM", "潮鸣", rect(0.01, 0, 0.01, 0.01)),
     )
     grids = collection(
         feature("WL-2", "武林二", rect(0, 0, 0.01, 0.005)),

@@ -27,7 +27,9 @@ cells = st.tuples(st.integers(0, 15), st.integers(0, 15))
 offsets = st.floats(0.001, 0.999)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cell=cells, fx=offsets, fy=offsets)
 def test_points_inside_a_microgrid_get_its_whole_chain(tree, cell, fx, fy):
     lon = ORIGIN[0] + (cell[0] + fx) * STEP
@@ -104,5 +106,7 @@ def test_gcj02_input_is_converted_before_locating(tree):
     lon, lat = ORIGIN[0] + 0.0123, ORIGIN[1] + 0.0234
     g_lon, g_lat = coords.wgs84_to_gcj02(lon, lat)
     index = spatial_index.get_index()
-    assert index.locate(*coords.to_wgs84(g_lon, g_lat, "gcj02")).chain == index.locate(lon, lat).chain
+    assert (
+        index.locate(*coords.to_wgs84(g_lon, g_lat, "gcj02")).chain == index.locate(lon, lat).chain
+    )
     assert index.locate(g_lon, g_lat).chain != index.locate(lon, lat).chain  # ~500 m apart

@@ -56,4 +56,6 @@ def test_roster_lists_grids_lacking_a_leader_or_full_time_worker():
     # A worker of another street sees none of those gaps.
     other = make_user()
     post(other, areas["330103004"])
-    assert all(r["area"].code.startswith("330103004") for r in selectors.incomplete_grids(user=other))
+    assert all(
+        r["area"].code.startswith("330103004") for r in selectors.incomplete_grids(user=other)
+    )

@@ -103,8 +103,8 @@ def area_search(
     parent: str | None = None,
     name: str | None = None,
     code_prefix: str | None = None,
-    limit: int = Query(50, ge=1, le=500),  # type: ignore[type-arg]
-    offset: int = Query(0, ge=0),  # type: ignore[type-arg]
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     qs = selectors.area_list(
         user=request.user, level=level, parent_code=parent, name=name, code_prefix=code_prefix
@@ -116,7 +116,7 @@ def area_search(
 def area_tree(
     request: HttpRequest,
     root: str | None = None,
-    depth: int = Query(2, ge=1, le=5),  # type: ignore[type-arg]
+    depth: int = Query(2, ge=1, le=5),
 ) -> list[dict[str, Any]]:
     roots = [_get(request, root)] if root else list(selectors.top_areas(user=request.user))
     nodes: list[dict[str, Any]] = []
@@ -159,7 +159,7 @@ def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
 def area_geojson(
     request: HttpRequest,
     code: str,
-    depth: int = Query(1, ge=0, le=5),  # type: ignore[type-arg]
+    depth: int = Query(1, ge=0, le=5),
     include_self: bool = False,
 ) -> dict[str, Any]:
     area = _get(request, code)
@@ -189,7 +189,12 @@ def _ref(ref: AreaRef | None) -> dict[str, Any] | None:
         return None
     from wangge.regions.levels import level_name
 
-    return {"code": ref.code, "name": ref.name, "level": ref.level, "level_name": level_name(ref.level)}
+    return {
+        "code": ref.code,
+        "name": ref.name,
+        "level": ref.level,
+        "level_name": level_name(ref.level),
+    }
 
 
 class LocateQuery(Schema):
@@ -199,7 +204,7 @@ class LocateQuery(Schema):
 
 
 @router.get("/locate", response=LocateOut, summary="The area chain of a point, deepest first")
-def locate(request: HttpRequest, query: Query[LocateQuery]) -> dict[str, Any]:  # type: ignore[type-arg]
+def locate(request: HttpRequest, query: Query[LocateQuery]) -> dict[str, Any]:
     lon, lat = coords.to_wgs84(query.lon, query.lat, query.crs)
     found = get_index().locate(lon, lat)
     return {

@@ -59,7 +59,10 @@ def locate_csv(
     level_list = levels.levels()
     extra = []
     for level in level_list:
-        extra += [_("%(level)s code") % {"level": level.name}, _("%(level)s name") % {"level": level.name}]
+        extra += [
+            _("%(level)s code") % {"level": level.name},
+            _("%(level)s name") % {"level": level.name},
+        ]
     status_column = _("locate result")
     writer = csv.writer(target)
     writer.writerow([*header, *extra, status_column])

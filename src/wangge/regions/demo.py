@@ -64,7 +64,10 @@ def _files(source: Path) -> list[tuple[str, ImportOptions]]:
                 code_field="社区编码", name_field="社区", parent_field="街道编码", renumber=True
             ),
         ),
-        ("grids.geojson", ImportOptions(code_field="网格编号", name_field="所属组织", renumber=True)),
+        (
+            "grids.geojson",
+            ImportOptions(code_field="网格编号", name_field="所属组织", renumber=True),
+        ),
     ]
 
 
@@ -155,8 +158,15 @@ def split_polygon(geom: MultiPolygon, n: int, *, seed: int) -> list[MultiPolygon
 
 
 # -- staff ---------------------------------------------------------------------------------
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红建国志文辉鹏飞宇浩然欣怡晨佳琳婷雪梅海燕丹凤云峰斌波宁"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红建国志文辉鹏飞宇浩然欣怡"
+    "晨佳琳婷雪梅海燕丹凤云峰斌波宁"
+)
 
 
 def _person_name(rng: np.random.Generator) -> str:
@@ -187,9 +197,7 @@ def _staff(result: DemoResult, seed: int) -> None:
             if missing != Role.FULL_TIME:
                 plan.append((f"demo-worker-{code}", _person_name(rng), area, Role.FULL_TIME))
             for k in range(1, int(rng.integers(1, 4)) + 1):
-                plan.append(
-                    (f"demo-parttime-{code}-{k}", _person_name(rng), area, Role.PART_TIME)
-                )
+                plan.append((f"demo-parttime-{code}-{k}", _person_name(rng), area, Role.PART_TIME))
         elif area.level == GRID_LEVEL + 1:
             plan.append((f"demo-liaison-{code}", _person_name(rng), area, Role.LIAISON))
     users = user_model.objects.bulk_create(

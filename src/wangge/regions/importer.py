@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon
 
 from wangge.errors import DomainError, Problem
-from wangge.regions import geometry, levels, services
+from wangge.regions import geometry, services
 from wangge.regions.models import Area
 
 # Slivers below this are drawing noise, not worth a line in the report.
@@ -154,7 +154,9 @@ def read_roster(path_or_file: Any, options: ImportOptions) -> tuple[list[_Item],
     try:
         book = openpyxl.load_workbook(path_or_file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise DomainError([Problem(_("The file is not a readable xlsx workbook: %s") % exc)]) from exc
+        raise DomainError(
+            [Problem(_("The file is not a readable xlsx workbook: %s") % exc)]
+        ) from exc
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [_text(h) for h in next(rows, ())]
@@ -232,7 +234,9 @@ def import_geojson(data: str | bytes | dict[str, Any], options: ImportOptions) -
     return import_items(*read_geojson(data, options), options)
 
 
-def import_items(items: list[_Item], warnings: list[Problem], options: ImportOptions) -> ImportReport:
+def import_items(
+    items: list[_Item], warnings: list[Problem], options: ImportOptions
+) -> ImportReport:
     report = ImportReport(warnings=list(warnings))
     with transaction.atomic():
         touched = _Placement(options).apply(items, report)

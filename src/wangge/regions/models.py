@@ -93,6 +93,9 @@ class AreaTreeVersion(models.Model):
     version = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"v{self.version} @ {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
 
 class Layer(models.Model):
     """Another grid system over the same land (专业网格: 警务, 城管, 物业, 电力 …)."""
@@ -142,6 +145,9 @@ class LayerOverlap(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["layer_area", "area"], name="layer_overlap_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.layer_area} ∩ {self.area}: {self.share_of_layer_area:.0%}"
 
 
 class Role(models.TextChoices):

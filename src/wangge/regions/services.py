@@ -39,8 +39,11 @@ def set_geometry(area: Area, geom: MultiPolygon | None) -> None:
     area.area_m2 = geometry.area_m2(geom)
 
 
-def check_placement(*, code: str, level: int, parent: Area | None, exclude_id: int | None = None):
-    """The tree rules: level = parent + 1, a child's code extends its parent's, live codes unique."""
+def check_placement(
+    *, code: str, level: int, parent: Area | None, exclude_id: int | None = None
+) -> None:
+    """The tree rules: level = parent + 1, a child's code extends its parent's; live codes
+    are unique."""
     if not code:
         raise DomainError.one(_("A code is required."), field="code", code="required")
     if level < 1 or level > levels.depth():
@@ -145,9 +148,7 @@ def area_end(*, area: Area, valid_to: date | None = None) -> int:
     """End an area and its live subtree (merged or split away); returns how many ended."""
     if not area.is_live:
         raise DomainError.one(_("This area has already ended."), code="already_ended")
-    ended = (
-        Area.objects.live().subtree(area).update(valid_to=valid_to or timezone.localdate())
-    )
+    ended = Area.objects.live().subtree(area).update(valid_to=valid_to or timezone.localdate())
     Post.objects.filter(area__path__startswith=area.path, ended_on__isnull=True).update(
         ended_on=valid_to or timezone.localdate()
     )

@@ -137,6 +137,57 @@ def cmd_areas_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_layers_import(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.regions.importer import ImportOptions
+    from wangge.regions.layers import layer_import
+
+    _migrate()
+    if not Path(args.file).is_file():
+        print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
+        return 2
+    try:
+        report = layer_import(
+            layer_code=args.layer,
+            layer_name=args.name or args.layer,
+            kind=args.kind,
+            data=Path(args.file).read_bytes(),
+            options=ImportOptions(code_field=args.code_field, name_field=args.name_field),
+        )
+    except DomainError as exc:
+        print(_("Import refused, nothing written:"), file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(
+        _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged")
+        % {
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": len(report.unchanged),
+        }
+    )
+    print(_("%(n)s overlaps with micro-grids") % {"n": report.overlaps})
+    for code in report.unmatched:
+        print("  ! " + _("%(code)s overlaps no micro-grid") % {"code": code})
+    return 0
+
+
+def cmd_layers_remap(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.regions.layers import layer_map_overlaps
+    from wangge.regions.models import Layer
+
+    _migrate()
+    for layer in Layer.objects.all():
+        count, _unmatched = layer_map_overlaps(layer=layer)
+        print(_("%(layer)s: %(n)s overlaps with micro-grids") % {"layer": layer.code, "n": count})
+    return 0
+
+
 def cmd_locate(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
@@ -258,6 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file")
     exp.add_argument("--root", help="only this area's subtree")
     exp.set_defaults(func=cmd_areas_export)
+
+    layers = sub.add_parser("layers", help="professional grid layers (专业网格)").add_subparsers(
+        dest="layers_command", required=True
+    )
+    limp = layers.add_parser("import", help="import a layer's areas from GeoJSON")
+    limp.add_argument("file")
+    limp.add_argument("--layer", required=True, help="the layer's code, e.g. police")
+    limp.add_argument("--name", default="", help="the layer's name, e.g. 警务网格")
+    limp.add_argument("--kind", default="", help="e.g. 公安, 城管, 物业, 电力")
+    limp.add_argument("--code-field", default="code")
+    limp.add_argument("--name-field", default="name")
+    limp.set_defaults(func=cmd_layers_import)
+    remap = layers.add_parser(
+        "remap", help="recompute every layer's overlaps after the tree changed"
+    )
+    remap.set_defaults(func=cmd_layers_remap)
 
     locate = sub.add_parser("locate", help="the area chain of a point, or of every CSV row")
     locate.add_argument("lon", type=float, nargs="?")

@@ -6,6 +6,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.utils import translation
 from shapely.geometry import shape
 
 from tests.conftest import shared_data
@@ -296,3 +297,11 @@ def test_the_real_district_files_import_with_their_warts_reported():
     for name, options in demo._files(source):
         assert not import_file(source / name, options).changed
     assert version() == stamp
+
+
+def test_refusals_speak_the_users_language():
+    bad = collection(feature("330103", "", rect(0, 0, 0.01, 0.01)))
+    with translation.override("zh-hans"), pytest.raises(DomainError) as err:
+        import_geojson(bad, ImportOptions())
+    problem = err.value.problems[0]
+    assert (problem.item, problem.field, problem.message) == ("第 1 个要素", "name", "为空或缺失")

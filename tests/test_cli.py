@@ -468,6 +468,19 @@ def test_locate_csv_missing_file(tree, tmp_path, capsys):
     assert "nowhere.csv" in err
     assert out == ""
 
+    # A missing input leaves an existing output alone; an unwritable output is an error too.
+    kept = tmp_path / "kept.csv"
+    kept.write_text("precious", encoding="utf-8")
+    code, _out, err = run(capsys, "locate", "--csv", str(tmp_path / "nowhere.csv"), "-o", str(kept))
+    assert code == 1
+    assert kept.read_text(encoding="utf-8") == "precious"
+    source = _write_csv(tmp_path / "p.csv", [["lon", "lat"], ["120.1", "30.2"]])
+    code, _out, err = run(
+        capsys, "locate", "--csv", str(source), "-o", str(tmp_path / "no" / "dir" / "o.csv")
+    )
+    assert code == 1
+    assert "o.csv" in err
+
 
 # -- createadmin --------------------------------------------------------------------------------
 def test_createadmin_creates_a_superuser(db, capsys, monkeypatch):

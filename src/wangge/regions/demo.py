@@ -120,8 +120,9 @@ def _split_grid(grid: Area, seed: int) -> int:
     street = grid.name
     for ancestor in Area.objects.filter(code__in=grid.ancestor_codes, level=2):
         street = grid.name.removeprefix(ancestor.name)
-    for i, part in enumerate(parts, start=1):
-        services.area_create(name=f"{street}{i}号微网格", parent=grid, geom=part)
+    services.area_create_children(
+        parent=grid, children=[(f"{street}{i}号微网格", part) for i, part in enumerate(parts, 1)]
+    )
     return len(parts)
 
 
@@ -137,18 +138,21 @@ def split_polygon(geom: MultiPolygon, n: int, *, seed: int) -> list[MultiPolygon
     minx, miny, maxx, maxy = geom.bounds
     shapely.prepare(geom)
     sample = np.empty((0, 2))
-    while len(sample) < 60 * n:
-        xy = rng.uniform((minx, miny), (maxx, maxy), size=(200 * n, 2))
+    while len(sample) < 30 * n:
+        xy = rng.uniform((minx, miny), (maxx, maxy), size=(100 * n, 2))
         sample = np.vstack([sample, xy[shapely.contains_xy(geom, xy[:, 0], xy[:, 1])]])
     scale = np.array([math.cos(math.radians((miny + maxy) / 2)), 1.0])
     points = sample * scale
     centres = points[rng.choice(len(points), n, replace=False)]
-    for _ in range(20):
-        nearest = np.argmin(((points[:, None, :] - centres[None, :, :]) ** 2).sum(-1), axis=1)
-        for k in range(n):
-            members = points[nearest == k]
-            if len(members):
-                centres[k] = members.mean(axis=0)
+    for _ in range(12):
+        dx = points[:, 0, None] - centres[None, :, 0]
+        dy = points[:, 1, None] - centres[None, :, 1]
+        nearest = np.argmin(dx * dx + dy * dy, axis=1)
+        counts = np.bincount(nearest, minlength=n)
+        filled = counts > 0  # an empty cluster keeps its centre
+        for axis in (0, 1):
+            sums = np.bincount(nearest, weights=points[:, axis], minlength=n)
+            centres[filled, axis] = sums[filled] / counts[filled]
     cells = shapely.voronoi_polygons(shapely.MultiPoint(centres / scale), extend_to=geom)
     parts = [geometry.as_multipolygon(cell.intersection(geom)) for cell in cells.geoms]
     parts = [p for p in parts if not p.is_empty]

@@ -116,6 +116,12 @@ def area_create(
 
 
 def next_child_code(parent: Area) -> str:
+    return _next_child_codes(parent, 1)[0]
+
+
+def _next_child_codes(parent: Area, count: int) -> list[str]:
+    """Codes for `count` new children: serials after the highest one ever used under the
+    parent (ended children included, so a code never comes back to mean another area)."""
     level = parent.level + 1
     digits = levels.levels()[level - 1].digits
     used = [
@@ -123,7 +129,45 @@ def next_child_code(parent: Area) -> str:
         for code in Area.objects.filter(parent=parent).values_list("code", flat=True)
         if code[len(parent.code) :].isdigit() and len(code) == len(parent.code) + digits
     ]
-    return levels.child_code(parent.code, level, max(used, default=0) + 1)
+    start = max(used, default=0) + 1
+    try:
+        return [levels.child_code(parent.code, level, n) for n in range(start, start + count)]
+    except ValueError as exc:
+        raise DomainError.one(
+            _("No free code left under %(code)s.") % {"code": parent.code}, field="code"
+        ) from exc
+
+
+@transaction.atomic
+def area_create_children(
+    *, parent: Area, children: list[tuple[str, MultiPolygon | None]]
+) -> list[Area]:
+    """Create many children of one parent at once (e.g. a grid split into micro-grids),
+    numbered in the given order; one version bump for all of them."""
+    if not parent.is_live:
+        raise DomainError.one(_("The parent area has ended."), field="parent")
+    if parent.level + 1 > levels.depth():
+        raise DomainError.one(
+            _("Level %(level)s is outside the configured 1–%(depth)s.")
+            % {"level": parent.level + 1, "depth": levels.depth()},
+            field="level",
+        )
+    codes = _next_child_codes(parent, len(children))
+    areas = []
+    for code, (name, geom) in zip(codes, children, strict=True):
+        area = Area(
+            code=code,
+            name=name.strip(),
+            level=parent.level + 1,
+            parent=parent,
+            path=parent.path + code + "/",
+            valid_from=timezone.localdate(),
+        )
+        set_geometry(area, geom)
+        areas.append(area)
+    created = Area.objects.bulk_create(areas)
+    tree_changed()
+    return created
 
 
 @transaction.atomic

@@ -332,6 +332,13 @@ def test_areas_export_of_a_subtree(tree, tmp_path, capsys):
     assert not (tmp_path / "x.geojson").exists()
 
 
+def test_areas_export_to_an_unwritable_path_is_a_clear_error(tree, tmp_path, capsys):
+    target = tmp_path / "no-such-folder" / "areas.xlsx"
+    code, _out, err = run(capsys, "areas", "export", str(target))
+    assert code == 1
+    assert "no-such-folder" in err and "Traceback" not in err
+
+
 # -- locate ------------------------------------------------------------------------------------
 def _chain_codes(out: str) -> list[str]:
     return [line.split("\t")[0] for line in out.splitlines() if line.strip()]

@@ -132,7 +132,11 @@ def cmd_areas_export(args: argparse.Namespace) -> int:
             return 1
     from wangge.regions.exporter import export_file
 
-    count = export_file(args.file, root)
+    try:
+        count = export_file(args.file, root)
+    except OSError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     print(_("%(n)s areas written to %(file)s") % {"n": count, "file": args.file})
     return 0
 

@@ -68,6 +68,8 @@ def export_roster(path: Path, root: Area | None = None) -> int:
 
 def export_file(path: str | Path, root: Area | None = None) -> int:
     path = Path(path)
+    if not path.parent.is_dir():  # fail before any writer opens the file half-way
+        raise FileNotFoundError(f"{path.parent}: no such folder")
     if path.suffix.lower() == ".xlsx":
         return export_roster(path, root)
     return export_geojson(path, root)

@@ -67,6 +67,14 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * _PAGE / 2**20
 
 
+def cpu_busy_s() -> float:
+    """CPU seconds all processes have spent busy since boot (from /proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:8]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def calibrate() -> float:
     """Best time of a fixed pure-Python workload: compares machines and shows a busy one."""
     return best_of(5, lambda: sum(i * i for i in range(100_000)))[0] * 1000
@@ -470,8 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
 
-    load_start = os.getloadavg()  # other work on the machine skews every timing
+    # Other work on the machine skews every timing: measure how much there was.
+    load_start = os.getloadavg()
+    busy0, own0, wall0 = cpu_busy_s(), time.process_time(), time.monotonic()
     metrics = run(args)
+    others = (cpu_busy_s() - busy0 - (time.process_time() - own0)) / (time.monotonic() - wall0)
+    metrics.insert(1, Metric("other processes' CPU use", max(others, 0.0), "CPUs", note="noise"))
     baseline = json.loads(BASELINE.read_text())["metrics"] if BASELINE.exists() else {}
     print()
     print_table(metrics, baseline)

@@ -15,7 +15,13 @@ ZH = {
     "invalid value": "取值无效",
     "Log in first.": "请先登录。",
     "The database already holds areas; demo not rebuilt.": "数据库中已有区域，未重建演示数据。",
-    "The database already holds areas; nothing done. Use --reset to rebuild the demo.": "数据库中已有区域，未做任何操作。如需重建演示数据，请加 --reset。",
+    "The database already holds areas; nothing done.": "数据库中已有区域，未做任何操作。",
+    "Use --reset to rebuild the demo.": "如需重建演示数据，请加 --reset。",
+    "%(n)s overlaps with micro-grids": "与微网格交叠 %(n)s 处",
+    "%(code)s overlaps no micro-grid": "%(code)s 不与任何微网格交叠",
+    "%(layer)s: %(n)s overlaps with micro-grids": "%(layer)s：与微网格交叠 %(n)s 处",
+    "has no geometry": "没有边界",
+    "No free code left under %(code)s.": "%(code)s 下已无可用编码。",
     "Demo district built from %(source)s": "已根据 %(source)s 建立演示辖区",
     "%(n)s warnings": "%(n)s 条提示",
     "  micro-grids: %(n)s; demo users: %(users)s": "  微网格：%(n)s 个；演示用户：%(users)s 个",
@@ -141,6 +147,8 @@ ZH = {
 
 def main() -> int:
     catalogue = polib.pofile(str(PO))
+    for entry in catalogue.obsolete_entries():
+        catalogue.remove(entry)
     missing = []
     for entry in catalogue:
         text = ZH.get(entry.msgid)

@@ -138,3 +138,14 @@ def test_area_search_runs_a_bounded_number_of_queries(client, tree, django_asser
         body = client.get("/api/areas", {"limit": 300}).json()
     assert len(body["items"]) == 300
     assert Area.objects.count() == 341
+
+
+def test_roster_endpoint_lists_scoped_grids_lacking_staff(client, street_worker, tree):
+    grid = tree["330103002001001"]
+    post(make_user(), grid, role="grid_leader")
+    post(make_user(), grid, role="full_time")
+    rows = client.get("/api/areas/roster/incomplete").json()
+    codes = [r["area"]["code"] for r in rows]
+    assert len(codes) == 15 and grid.code not in codes
+    assert all(code.startswith("330103002") for code in codes)
+    assert rows[0] == {**rows[0], "leaders": 0, "full_time": 0, "part_time": 0}

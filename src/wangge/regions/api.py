@@ -136,6 +136,25 @@ def area_tree(
     return nodes
 
 
+class RosterGapOut(Schema):
+    area: AreaOut
+    leaders: int
+    full_time: int
+    part_time: int
+
+
+@router.get(
+    "/areas/roster/incomplete",
+    response=list[RosterGapOut],
+    summary='Grids lacking "1+1+N" (no grid leader or no full-time worker)',
+)
+def roster_incomplete(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {**row, "area": AreaOut.of(row["area"])}
+        for row in selectors.incomplete_grids(user=request.user)
+    ]
+
+
 @router.get("/areas/{code}", response=AreaDetailOut, summary="One area with its chain and staff")
 def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     area = _get(request, code)

@@ -58,3 +58,30 @@ def test_roster_page_lists_the_grids_lacking_staff(client):
     client.force_login(operator)
     page = client.get("/areas/roster/").content.decode()
     assert page.count('class="missing"') == 2 * 64  # no grid has any staff yet
+
+
+def test_back_office_refuses_an_area_that_breaks_the_tree_rules(admin_client):
+    areas = make_tree()
+    url = "/admin/regions/area/add/"
+    bad = {
+        "code": "999",
+        "name": "错",
+        "level": 2,
+        "parent": areas["330103"].pk,
+        "geometry": '{"type": "Point", "coordinates": [120, 30]}',
+        "valid_from": "2026-01-01",
+    }
+    response = admin_client.post(url, bad)
+    assert response.status_code == 200  # the form again, with its errors
+    errors = response.context["adminform"].form.errors
+    assert "geometry" in errors
+    count = len(areas)
+    bad["geometry"] = ""
+    response = admin_client.post(url, bad)
+    assert "code" in response.context["adminform"].form.errors
+    from wangge.regions.models import Area
+
+    assert Area.objects.count() == count
+    good = {**bad, "code": "330103009"}
+    assert admin_client.post(url, good).status_code == 302
+    assert Area.objects.get(code="330103009").path == "/330103/330103009/"

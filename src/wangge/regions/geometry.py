@@ -13,7 +13,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-EARTH_RADIUS_M = 6371008.8
+from wangge.regions.coords import EARTH_RADIUS_M
+
 _M_PER_DEG = math.pi / 180 * EARTH_RADIUS_M
 
 

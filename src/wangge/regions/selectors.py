@@ -37,15 +37,13 @@ def area_get(*, user: Any, code: str) -> Area | None:
 
 
 def area_chain(area: Area) -> list[Area]:
-    """The area's ancestors from the top, then the area itself."""
+    """The area's ancestors from the top, then the area itself (one query)."""
     codes = area.ancestor_codes
-    by_code = {a.code: a for a in Area.objects.filter(code__in=codes, path__in=_prefixes(area))}
-    return [by_code[c] for c in codes if c in by_code] + [area]
-
-
-def _prefixes(area: Area) -> list[str]:
-    parts = [c for c in area.path.split("/") if c]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+    prefixes = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    ancestors = Area.objects.filter(path__in=prefixes).defer("geometry")
+    if area.is_live:  # an ended area's path may be shared with its live successor
+        ancestors = ancestors.live()
+    return [*sorted(ancestors, key=lambda a: a.level), area]
 
 
 def area_children(*, user: Any, area: Area) -> QuerySet[Area]:

@@ -171,9 +171,7 @@ def area_create_children(
 
 
 @transaction.atomic
-def area_update(
-    *, area: Area, name: str | None = None, geom: MultiPolygon | None = None, **_: Any
-) -> Area:
+def area_update(*, area: Area, name: str | None = None, geom: MultiPolygon | None = None) -> Area:
     fields = ["updated_at"]
     if name is not None and name.strip() != area.name:
         area.name = name.strip()

@@ -76,7 +76,7 @@ def test_a_point_on_a_shared_border_always_lands_in_the_same_area(tree):
 def test_a_point_outside_answers_nearest_area_and_distance(tree):
     lon, lat = ORIGIN[0] - 0.01, ORIGIN[1] + STEP / 2  # 0.01° west of the district
     found = spatial_index.get_index().locate(lon, lat)
-    assert found.outside and found.chain == []
+    assert found.outside and found.chain == ()
     assert found.nearest is not None and found.nearest.level == 5
     assert found.distance_m == pytest.approx(coords.distance_m(lon, lat, ORIGIN[0], lat), rel=0.01)
 

@@ -2,6 +2,14 @@ import os
 from pathlib import Path
 
 import pytest
+from huey.contrib.djhuey import HUEY
+
+# Background tasks run at once in the process that queues them (huey's immediate mode, with
+# an in-memory queue and schedule). pytest-django loads the settings before this file, so
+# WANGGE_TASKS_IMMEDIATE is too late for this process: switch the queue built from them, and
+# set the variable for the subprocesses the tests start.
+os.environ.setdefault("WANGGE_TASKS_IMMEDIATE", "1")
+HUEY.immediate = True
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

@@ -51,9 +51,11 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 
 def register_routers() -> None:
+    from wangge.events.api import router as events_router
     from wangge.regions.api import router as regions_router
 
     api.add_router("/", regions_router)
+    api.add_router("/", events_router)
 
 
 register_routers()

@@ -270,6 +270,47 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from django.core.management import call_command
+    from django.utils.translation import gettext as _
+
+    _migrate()
+    print(_("Wangge worker: %(n)s threads") % {"n": args.workers}, flush=True)
+    logging.getLogger("huey").propagate = False  # the consumer logs through its own handler
+    call_command(
+        "run_huey",
+        workers=args.workers,
+        periodic=not args.no_periodic,
+        verbose=None if args.verbose else False,  # None: every task run; False: problems only
+    )
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.events.sweep import sweep
+
+    _migrate()
+    report = sweep()
+    print(
+        _("Overdue: %(er)s events, %(or)s orders; deadline near: %(ey)s events, %(oy)s orders")
+        % {
+            "er": report.events_red,
+            "or": report.orders_red,
+            "ey": report.events_yellow,
+            "oy": report.orders_yellow,
+        }
+    )
+    print(
+        _("Escalated: %(e)s; notifications sent: %(n)s")
+        % {"e": report.escalated, "n": report.notifications}
+    )
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -345,6 +386,17 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", default="")
     admin.add_argument("--password", help="or WANGGE_ADMIN_PASSWORD; asked when absent")
     admin.set_defaults(func=cmd_createadmin)
+
+    worker = sub.add_parser("worker", help="migrate, then run background tasks (sweep, webhooks)")
+    worker.add_argument("--workers", type=int, default=2, help="worker threads")
+    worker.add_argument(
+        "--no-periodic", action="store_true", help="don't queue the minutely sweep (extra hosts)"
+    )
+    worker.add_argument("--verbose", action="store_true", help="log every task run")
+    worker.set_defaults(func=cmd_worker)
+
+    sweep = sub.add_parser("sweep", help="raise deadline alerts and escalate overdue events now")
+    sweep.set_defaults(func=cmd_sweep)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -50,7 +50,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "huey.contrib.djhuey",
     "wangge.regions",
+    "wangge.events",
     "wangge.web",
 ]
 
@@ -146,4 +148,36 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "WARNING")},
+}
+
+# --- Events ----------------------------------------------------------------------------
+# Office hours for working-time deadlines: "HH:MM-HH:MM" spans, comma separated.
+WANGGE_OFFICE_HOURS = os.environ.get("WANGGE_OFFICE_HOURS", "08:30-12:00,13:30-17:30")
+# Share of a stage's time after which its yellow alert starts.
+WANGGE_YELLOW_SHARE = float(os.environ.get("WANGGE_YELLOW_SHARE", "0.8"))
+# Prefix of public tracking codes (XC-20260301-00042).
+WANGGE_EVENT_CODE_PREFIX = os.environ.get("WANGGE_EVENT_CODE_PREFIX", "XC")
+# Days after closing in which an unsatisfied event may be reopened.
+WANGGE_REOPEN_DAYS = int(os.environ.get("WANGGE_REOPEN_DAYS", "15"))
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+
+# --- Background tasks (huey) -----------------------------------------------------------
+# Embedded by default: a SQLite queue file in the data folder, no server to run. With
+# WANGGE_REDIS_URL (redis://host:6379/0), a Redis queue that workers on several hosts share
+# (needs the `redis` package). WANGGE_TASKS_IMMEDIATE runs every task at once in the process
+# that queues it (no worker; the test suite runs so), with an in-memory schedule for retries.
+WANGGE_REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
+HUEY = {
+    "name": "wangge",
+    "immediate": _env_bool("WANGGE_TASKS_IMMEDIATE", False),
+    "results": False,  # no task's return value is read; don't keep them
+    "utc": True,
+    **(
+        {"huey_class": "huey.RedisHuey", "connection": {"url": WANGGE_REDIS_URL}}
+        if WANGGE_REDIS_URL
+        else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")}
+    ),
+    # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
+    "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }

@@ -1,0 +1,66 @@
+"""The in-app inbox, and side effects queued after a transition commits.
+
+Inbox rows are written in the transition's own transaction (they are data: a rolled-back
+transition leaves none). Outbound webhooks are queued only after the commit, so a failed
+send never undoes a transition and a rolled-back change never sends.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from wangge.events import access
+from wangge.events.models import Department, Event, Notification
+
+
+def _send(users: list[Any], kind: str, event: Event, template: str) -> None:
+    text = (template % {"t": event.title})[:300]
+    Notification.objects.bulk_create(
+        [Notification(user=u, kind=kind, event=event, text=text) for u in users]
+    )
+
+
+def notify_department(department: Department, kind: str, event: Event, template: str) -> None:
+    _send(list(department.handlers.filter(is_active=True)), kind, event, template)
+
+
+def notify_centre(event: Event, kind: str, template: str) -> None:
+    """The command centre of the responsible level (or the nearest level above with one)."""
+    _send(access.users_nearest(event.responsible_area, access.CENTRE_ROLES), kind, event, template)
+
+
+def notify_dispatcher(event: Event, kind: str, template: str) -> None:
+    """Whoever dispatched the event last (a return goes back to them), else its centre."""
+    entry = event.timeline.filter(action="dispatch", actor__isnull=False).order_by("-id").first()
+    if entry is not None and entry.actor is not None:
+        _send([entry.actor], kind, event, template)
+    else:
+        notify_centre(event, kind, template)
+
+
+def notify_verifiers(event: Event) -> None:
+    users = access.users_nearest(event.area, access.GRID_ROLES) or access.users_nearest(
+        event.responsible_area, access.CENTRE_ROLES
+    )
+    _send(users, Notification.Kind.VERIFY, event, _("To verify: %(t)s"))
+
+
+def notify_holders(event: Event, kind: str, template: str) -> None:
+    """Whoever holds the event now: the departments with live orders, else its centre."""
+    from wangge.events.models import OrderStatus
+
+    handlers: dict[int, Any] = {}
+    for order in event.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]):
+        for user in order.department.handlers.filter(is_active=True):
+            handlers[user.pk] = user
+    users = list(handlers.values()) or access.users_nearest(
+        event.responsible_area, access.CENTRE_ROLES
+    )
+    _send(users, kind, event, template)
+
+
+def after_commit(payload: dict[str, Any]) -> None:
+    """Queue the outbound hooks for a committed change."""
+    from wangge.events import tasks
+
+    tasks.enqueue_webhooks(payload)

@@ -1,0 +1,116 @@
+"""Scoped reads of events: a user sees events in the areas under their posts, and events
+their departments hold work orders for."""
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Status, WorkOrder
+from wangge.regions.scope import path_q
+
+# Command-centre queues (tabs): name → filter.
+TABS: dict[str, Q] = {
+    "reported": Q(status=Status.REPORTED),  # 待受理
+    "accepted": Q(status=Status.ACCEPTED),  # 待派遣
+    "handling": Q(status__in=[Status.DISPATCHED, Status.HANDLING]),  # 处置中
+    "handled": Q(status=Status.HANDLED),  # 待核查
+    "verified": Q(status=Status.VERIFIED),  # 待结案
+    "callback": Q(status=Status.CLOSED, satisfaction=""),  # 待回访
+    "overdue": Q(status__in=OPEN_STATUSES, alert="red"),  # 超期
+    "supervised": Q(status__in=OPEN_STATUSES, supervised=True),  # 督办
+    "all": Q(),
+}
+
+
+def scope_q(user: Any) -> Q:
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    by_area = path_q(user, "area__path")
+    department_ids = list(user.departments.values_list("pk", flat=True))
+    if department_ids:
+        return by_area | Q(orders__department_id__in=department_ids)
+    return by_area
+
+
+def visible_events(user: Any) -> QuerySet[Event]:
+    ids = Event.objects.filter(scope_q(user)).values("pk")
+    return Event.objects.filter(pk__in=ids)
+
+
+def event_list(
+    *,
+    user: Any,
+    tab: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    area: str | None = None,
+    department: str | None = None,
+    overdue: bool | None = None,
+    supervised: bool | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    text: str | None = None,
+) -> QuerySet[Event]:
+    qs = visible_events(user).select_related("category", "area", "responsible_area")
+    if tab:
+        qs = qs.filter(TABS[tab])
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if area:
+        qs = qs.filter(area__path__contains=f"/{area}/")
+    if department:
+        qs = qs.filter(orders__department__code=department).distinct()
+    if overdue is not None:
+        qs = qs.filter(alert="red") if overdue else qs.exclude(alert="red")
+    if supervised is not None:
+        qs = qs.filter(supervised=supervised)
+    if date_from:
+        qs = qs.filter(reported_at__gte=_start(date_from))
+    if date_to:
+        qs = qs.filter(reported_at__lt=_start(date_to, next_day=True))
+    if text:
+        qs = qs.filter(
+            Q(title__icontains=text) | Q(description__icontains=text) | Q(code__icontains=text)
+        )
+    return qs.order_by("-reported_at")
+
+
+def _start(day: date, next_day: bool = False) -> datetime:
+    from datetime import timedelta
+
+    value = datetime.combine(day + timedelta(days=1) if next_day else day, time.min)
+    return timezone.make_aware(value)
+
+
+def tab_counts(user: Any) -> dict[str, int]:
+    base = visible_events(user)
+    counts = base.aggregate(**{name: Count("pk", filter=q) for name, q in TABS.items()})
+    return {name: int(counts[name] or 0) for name in TABS}
+
+
+def event_get(*, user: Any, code: str) -> Event | None:
+    return (
+        visible_events(user)
+        .select_related("category", "area", "responsible_area", "parent", "reporter")
+        .filter(code=code)
+        .first()
+    )
+
+
+def my_orders(*, user: Any, status: str | None = None) -> QuerySet[WorkOrder]:
+    """Work orders of the user's departments (the department handler's view)."""
+    qs = WorkOrder.objects.filter(department__handlers=user).select_related(
+        "event", "department", "event__category"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED])
+    return qs.order_by("deadline")

@@ -1,0 +1,671 @@
+"""The event state machine: the only writer of Event.status and WorkOrder.status.
+
+Every action is a function here, run through `_transition`: it locks the event row, checks
+the move is allowed from the current status and that the actor may make it, applies it,
+bumps the version, writes one timeline entry — all in one transaction — and queues side
+effects (webhooks) for after the commit. An illegal move raises DomainError and changes
+nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.errors import DomainError
+from wangge.events import access, deadlines, notifications
+from wangge.events.models import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    Department,
+    Event,
+    EventCodeCounter,
+    Notification,
+    OrderRole,
+    OrderStatus,
+    Priority,
+    Satisfaction,
+    Stage,
+    Status,
+    TimelineEntry,
+    WorkOrder,
+)
+from wangge.regions.models import Area
+from wangge.regions.spatial_index import get_index
+
+S = Status
+GRID_LEVEL = 4  # grids and micro-grids "settle small things themselves" (小事不出格)
+
+
+class SystemActor:
+    """The platform itself (the deadline sweep): may escalate overdue events, nothing else."""
+
+    is_authenticated = False
+    is_active = True
+    is_superuser = False
+    pk = None
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str]
+    who: Callable[[Any, Event], bool]
+    label: str  # for messages
+
+
+def _centre(user: Any, event: Event) -> bool:
+    return access.is_centre_for(user, event.responsible_area)
+
+
+def _responsible(user: Any, event: Event) -> bool:
+    """Whoever holds the responsible level: its centre, or grid staff at grid level."""
+    return _centre(user, event) or (
+        event.responsible_area.level >= GRID_LEVEL
+        and access.is_grid_staff_for(user, event.responsible_area)
+    )
+
+
+def _escalator(user: Any, event: Event) -> bool:
+    return user is SYSTEM or _responsible(user, event)
+
+
+def _order_handler(user: Any, event: Event) -> bool:
+    return any(
+        access.handles_department(user, order.department_id)
+        for order in event.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED])
+    )
+
+
+def _verifier(user: Any, event: Event) -> bool:
+    return _centre(user, event) or access.is_grid_staff_for(user, event.area)
+
+
+def _handler_or_self(user: Any, event: Event) -> bool:
+    return _responsible(user, event) if event.self_handled else _order_handler(user, event)
+
+
+OPEN = frozenset(OPEN_STATUSES)
+MOVES: dict[str, Move] = {
+    "accept": Move(frozenset({S.REPORTED}), _centre, _("accept")),
+    "reject": Move(frozenset({S.REPORTED}), _centre, _("reject")),
+    "merge": Move(frozenset({S.REPORTED, S.ACCEPTED}), _centre, _("merge")),
+    "self_handle": Move(frozenset({S.ACCEPTED}), _responsible, _("self-handle")),
+    "dispatch": Move(frozenset({S.ACCEPTED}), _centre, _("dispatch")),
+    "sign": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, _("sign for")),
+    "return": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, _("return")),
+    "request_extension": Move(
+        frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, _("ask for more time")
+    ),
+    "decide_extension": Move(frozenset({S.DISPATCHED, S.HANDLING}), _centre, _("decide")),
+    "feedback": Move(frozenset({S.HANDLING}), _handler_or_self, _("feed back")),
+    "verify": Move(frozenset({S.HANDLED}), _verifier, _("verify")),
+    "close": Move(frozenset({S.VERIFIED}), _centre, _("close")),
+    "callback": Move(frozenset({S.CLOSED}), _centre, _("call back")),
+    "reopen": Move(frozenset({S.CLOSED}), _centre, _("reopen")),
+    "escalate": Move(
+        frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}), _escalator, _("escalate")
+    ),
+    "supervise": Move(OPEN, _centre, _("supervise")),
+    "cancel": Move(OPEN, lambda user, event: access.is_admin(user), _("cancel")),
+}
+
+
+def allowed_actions(user: Any, event: Event) -> list[str]:
+    """The actions this user may take on the event now (what the UI offers)."""
+    return [
+        name
+        for name, move in MOVES.items()
+        if event.status in move.sources and move.who(user, event)
+    ]
+
+
+def _refuse(message: str, code: str, status: int = 400) -> DomainError:
+    return DomainError.one(message, field="status", code=code, status=status)
+
+
+def _transition(
+    event_id: int,
+    action: str,
+    actor: Any,
+    apply: Callable[[Event], tuple[str, str, dict[str, Any]]],
+    *,
+    expected_version: int | None = None,
+    public: bool = True,
+) -> Event:
+    """Lock, check, apply, record. `apply` changes the event (not saved) and related rows and
+    returns (new status, comment, data for the timeline)."""
+    move = MOVES[action]
+    with transaction.atomic():
+        event = (
+            Event.objects.select_for_update()
+            .select_related("category", "area", "responsible_area")
+            .get(pk=event_id)
+        )
+        if expected_version is not None and event.version != expected_version:
+            raise _refuse(
+                _("Event %(code)s moved on (now %(status)s); reload it and try again.")
+                % {"code": event.code, "status": event.get_status_display()},
+                "moved_on",
+                409,
+            )
+        if event.status not in move.sources:
+            raise _refuse(
+                _("Event %(code)s is %(status)s: it cannot %(action)s now.")
+                % {"code": event.code, "status": event.get_status_display(), "action": move.label},
+                "illegal_transition",
+                409,
+            )
+        if not move.who(actor, event):
+            raise _refuse(
+                _("You may not %(action)s event %(code)s.")
+                % {"action": move.label, "code": event.code},
+                "forbidden",
+                403,
+            )
+        from_status = event.status
+        to_status, comment, data = apply(event)
+        event.status = to_status
+        event.version += 1
+        event.save()
+        TimelineEntry.objects.create(
+            event=event,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            comment=comment,
+            data=data,
+            public=public,
+        )
+        payload = {"event": event.code, "action": action, "from": from_status, "to": to_status}
+        transaction.on_commit(lambda: notifications.after_commit(payload))
+    return event
+
+
+def _set_stage_deadline(event: Event, stage: str, start: datetime) -> dict[str, str]:
+    due, yellow = deadlines.stage_deadline(event.category, event.priority, stage, start)
+    event.deadline, event.yellow_at, event.alert = due, yellow, ""
+    if stage == Stage.HANDLE:
+        event.handle_deadline = due
+    return {"deadline": due.isoformat()}
+
+
+def _clear_deadline(event: Event) -> None:
+    event.deadline = event.yellow_at = None
+    event.alert = ""
+
+
+# -- report --------------------------------------------------------------------------------
+def _next_code(now: datetime) -> str:
+    day = timezone.localtime(now).date()
+    counter, _created = EventCodeCounter.objects.select_for_update().get_or_create(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{settings.WANGGE_EVENT_CODE_PREFIX}-{day:%Y%m%d}-{counter.last:05d}"
+
+
+def event_report(
+    *,
+    actor: Any,
+    title: str,
+    category: Category,
+    channel: str = Channel.GRID_APP,
+    description: str = "",
+    priority: str = Priority.NORMAL,
+    lon: float | None = None,
+    lat: float | None = None,
+    area: Area | None = None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    client_key: str | None = None,
+) -> Event:
+    """Open an event. Retrying with the same client key returns the first event."""
+    if client_key:
+        existing = Event.objects.filter(client_key=client_key).first()
+        if existing:
+            return existing
+    if not title.strip():
+        raise DomainError.one(_("A title is required."), field="title", code="required")
+    if not category.active:
+        raise DomainError.one(_("This category is not in use."), field="category")
+    if priority not in Priority.values:
+        raise DomainError.one(_("Unknown priority %(p)s.") % {"p": priority}, field="priority")
+    if channel not in Channel.values:
+        raise DomainError.one(_("Unknown channel %(c)s.") % {"c": channel}, field="channel")
+    if area is None:
+        if lon is None or lat is None:
+            raise DomainError.one(_("Give a location or an area."), field="lon", code="required")
+        found = get_index().locate(lon, lat)
+        if found.outside:
+            raise DomainError.one(
+                _("The location is outside the jurisdiction."), field="lon", code="outside"
+            )
+        area = Area.objects.get(pk=found.chain[0].id)
+    if (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and channel == Channel.GRID_APP
+        and not (access.is_grid_staff_for(actor, area) or access.is_centre_for(actor, area))
+    ):
+        raise _refuse(_("You may only report events in your own areas."), "forbidden", 403)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            event = Event(
+                code=_next_code(now),
+                client_key=client_key or None,
+                title=title.strip(),
+                description=description.strip(),
+                category=category,
+                priority=priority,
+                channel=channel,
+                reporter=actor if getattr(actor, "is_authenticated", False) else None,
+                reporter_name=reporter_name.strip(),
+                reporter_phone=reporter_phone.strip(),
+                lon=lon,
+                lat=lat,
+                address=address.strip(),
+                area=area,
+                responsible_area=area,
+                reported_at=now,
+            )
+            data = _set_stage_deadline(event, Stage.ACCEPT, now)
+            event.save()
+            TimelineEntry.objects.create(
+                event=event,
+                actor=event.reporter,
+                action="report",
+                to_status=S.REPORTED,
+                comment=title.strip(),
+                data=data,
+            )
+            payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
+            transaction.on_commit(lambda: notifications.after_commit(payload))
+    except IntegrityError:
+        if client_key and (existing := Event.objects.filter(client_key=client_key).first()):
+            return existing  # the same report raced in from a retry
+        raise
+    return event
+
+
+# -- accepting -----------------------------------------------------------------------------
+def event_accept(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        e.accepted_at = timezone.now()
+        return S.ACCEPTED, comment, _set_stage_deadline(e, Stage.HANDLE, e.accepted_at)
+
+    return _transition(event.pk, "accept", actor, apply, **kw)
+
+
+def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+    _require(reason, "reason")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        _clear_deadline(e)
+        e.closed_at = timezone.now()
+        return S.REJECTED, reason, {}
+
+    return _transition(event.pk, "reject", actor, apply, **kw)
+
+
+def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **kw: Any) -> Event:
+    if into.pk == event.pk:
+        raise DomainError.one(_("An event cannot be merged into itself."), field="into")
+    if not into.is_open and into.status != S.CLOSED:
+        raise DomainError.one(_("The event to merge into is not open."), field="into")
+    target = into
+    while target.parent_id:  # merge into the root of a duplicate chain
+        target = Event.objects.get(pk=target.parent_id)
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        e.parent = target
+        _clear_deadline(e)
+        e.closed_at = timezone.now()
+        return S.MERGED, comment, {"into": target.code}
+
+    return _transition(event.pk, "merge", actor, apply, **kw)
+
+
+def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        if e.responsible_area.level >= GRID_LEVEL and not e.category.grid_may_settle:
+            raise DomainError.one(
+                _("Category %(c)s may not be settled by a grid itself; dispatch it.")
+                % {"c": e.category.name},
+                field="category",
+                code="not_self_handleable",
+            )
+        e.self_handled = True
+        return S.HANDLING, comment, {}
+
+    return _transition(event.pk, "self_handle", actor, apply, **kw)
+
+
+# -- dispatching ---------------------------------------------------------------------------
+def event_dispatch(
+    *,
+    event: Event,
+    actor: Any,
+    lead: Department,
+    assists: list[Department] | tuple[Department, ...] = (),
+    comment: str = "",
+    **kw: Any,
+) -> Event:
+    """Dispatch to one lead department, and for a joint dispatch (吹哨报到) to assisting ones."""
+    departments = [lead, *assists]
+    if len({d.pk for d in departments}) != len(departments):
+        raise DomainError.one(_("A department appears twice."), field="assists")
+    inactive = [d.name for d in departments if not d.active]
+    if inactive:
+        raise DomainError.one(
+            _("Department %(d)s is not active.") % {"d": ", ".join(inactive)}, field="lead"
+        )
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        now = timezone.now()
+        e.self_handled = False
+        for department in departments:
+            sign_due, sign_yellow = deadlines.stage_deadline(
+                e.category, e.priority, Stage.SIGN, now
+            )
+            handle_due, _y = deadlines.stage_deadline(e.category, e.priority, Stage.HANDLE, now)
+            WorkOrder.objects.create(
+                event=e,
+                department=department,
+                role=OrderRole.LEAD if department.pk == lead.pk else OrderRole.ASSIST,
+                dispatched_at=now,
+                sign_deadline=sign_due,
+                handle_deadline=handle_due,
+                deadline=sign_due,
+                yellow_at=sign_yellow,
+            )
+            notifications.notify_department(
+                department, Notification.Kind.DISPATCHED, e, _("Dispatched to you: %(t)s")
+            )
+        if e.handle_deadline is None:
+            _set_stage_deadline(e, Stage.HANDLE, now)
+        return (
+            S.DISPATCHED,
+            comment,
+            {
+                "lead": lead.name,
+                "assists": [d.name for d in assists],
+            },
+        )
+
+    return _transition(event.pk, "dispatch", actor, apply, **kw)
+
+
+def _actor_order(event: Event, actor: Any, statuses: list[str]) -> WorkOrder:
+    orders = [
+        o
+        for o in event.orders.select_related("department").filter(status__in=statuses)
+        if access.handles_department(actor, o.department_id)
+    ]
+    if not orders:
+        raise _refuse(
+            _("Your department has no work order on event %(code)s in this state.")
+            % {"code": event.code},
+            "illegal_transition",
+            409,
+        )
+    return orders[0]
+
+
+def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        order = _actor_order(e, actor, [OrderStatus.PENDING])
+        order.status = OrderStatus.SIGNED
+        order.signed_at, order.signed_by = timezone.now(), actor
+        order.deadline, order.alert = order.handle_deadline, ""
+        order.yellow_at = None
+        order.save()
+        return S.HANDLING, comment, {"department": order.department.name}
+
+    return _transition(event.pk, "sign", actor, apply, **kw)
+
+
+def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+    """A department returns a wrong dispatch (退回). A returned lead order sends the event
+    back to the dispatcher (and ends the assists); a returned assist just leaves."""
+    _require(reason, "reason")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        order = _actor_order(e, actor, [OrderStatus.PENDING, OrderStatus.SIGNED])
+        order.status, order.return_reason = OrderStatus.RETURNED, reason
+        order.deadline = order.yellow_at = None
+        order.save()
+        data = {"department": order.department.name}
+        if order.role == OrderRole.ASSIST:
+            return _after_order_change(e), reason, data
+        e.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]).update(
+            status=OrderStatus.CANCELLED, deadline=None, yellow_at=None
+        )
+        notifications.notify_dispatcher(e, Notification.Kind.RETURNED, _("Returned: %(t)s"))
+        return S.ACCEPTED, reason, data
+
+    return _transition(event.pk, "return", actor, apply, **kw)
+
+
+def event_request_extension(
+    *, event: Event, actor: Any, until: datetime, reason: str, **kw: Any
+) -> Event:
+    _require(reason, "reason")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        order = _actor_order(e, actor, [OrderStatus.PENDING, OrderStatus.SIGNED])
+        if order.handle_deadline and until <= order.handle_deadline:
+            raise DomainError.one(
+                _("The new deadline must be later than the current one."), field="until"
+            )
+        order.extension_requested_until, order.extension_reason = until, reason
+        order.save(update_fields=["extension_requested_until", "extension_reason"])
+        notifications.notify_centre(e, Notification.Kind.EXTENSION, _("Extension asked: %(t)s"))
+        return e.status, reason, {"department": order.department.name, "until": until.isoformat()}
+
+    return _transition(event.pk, "request_extension", actor, apply, **kw)
+
+
+def event_decide_extension(
+    *, event: Event, actor: Any, order: WorkOrder, approve: bool, comment: str = "", **kw: Any
+) -> Event:
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        o = e.orders.get(pk=order.pk)
+        if o.extension_requested_until is None:
+            raise DomainError.one(_("No extension was asked for."), field="order")
+        data: dict[str, Any] = {"department": o.department.name, "approved": approve}
+        if approve:
+            data["deadline"] = {
+                "from": _iso(o.handle_deadline),
+                "to": _iso(o.extension_requested_until),
+            }
+            o.handle_deadline = o.extension_requested_until
+            if o.status == OrderStatus.SIGNED:
+                o.deadline, o.alert, o.yellow_at = o.handle_deadline, "", None
+        o.extension_requested_until, o.extension_reason = None, ""
+        o.save()
+        if approve:  # the event is due when its latest live order is
+            e.handle_deadline = max(
+                x.handle_deadline
+                for x in e.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED])
+                if x.handle_deadline
+            )
+            e.deadline, e.alert, e.yellow_at = e.handle_deadline, "", None
+        return e.status, comment, data
+
+    return _transition(event.pk, "decide_extension", actor, apply, **kw)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _after_order_change(e: Event) -> str:
+    """The event's status from its live orders: handled once lead and every assist fed back."""
+    live = list(e.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED]))
+    if live and all(o.status == OrderStatus.FED_BACK for o in live):
+        e.handled_at = timezone.now()
+        _clear_deadline(e)
+        notifications.notify_verifiers(e)
+        return S.HANDLED
+    if any(o.status in (OrderStatus.SIGNED, OrderStatus.FED_BACK) for o in live):
+        return S.HANDLING
+    return S.DISPATCHED if live else S.ACCEPTED
+
+
+def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
+    _require(note, "note")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        if e.self_handled:
+            e.handled_at = timezone.now()
+            _clear_deadline(e)
+            notifications.notify_verifiers(e)
+            return S.HANDLED, note, {}
+        order = _actor_order(e, actor, [OrderStatus.SIGNED])
+        order.status, order.feedback, order.fed_back_at = OrderStatus.FED_BACK, note, timezone.now()
+        order.deadline = order.yellow_at = None
+        order.alert = ""
+        order.save()
+        return _after_order_change(e), note, {"department": order.department.name}
+
+    return _transition(event.pk, "feedback", actor, apply, **kw)
+
+
+# -- verifying and closing -----------------------------------------------------------------
+def event_verify(*, event: Event, actor: Any, passed: bool, comment: str = "", **kw: Any) -> Event:
+    if not passed:
+        _require(comment, "comment")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        if passed:
+            return S.VERIFIED, comment, {"passed": True}
+        e.rework_count += 1  # 返工
+        e.orders.filter(status=OrderStatus.FED_BACK).update(
+            status=OrderStatus.SIGNED, deadline=F("handle_deadline"), fed_back_at=None
+        )
+        e.deadline, e.alert, e.yellow_at = e.handle_deadline, "", None
+        return S.HANDLING, comment, {"passed": False}
+
+    return _transition(event.pk, "verify", actor, apply, **kw)
+
+
+def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        e.closed_at = timezone.now()
+        _clear_deadline(e)
+        return S.CLOSED, comment, {}
+
+    return _transition(event.pk, "close", actor, apply, **kw)
+
+
+def event_callback(
+    *, event: Event, actor: Any, satisfaction: str, comment: str = "", **kw: Any
+) -> Event:
+    if satisfaction not in Satisfaction.values:
+        raise DomainError.one(
+            _("Unknown satisfaction %(s)s.") % {"s": satisfaction}, field="satisfaction"
+        )
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        if e.satisfaction:
+            raise _refuse(_("This event has been called back already."), "illegal_transition", 409)
+        e.satisfaction = satisfaction
+        return e.status, comment, {"satisfaction": satisfaction}
+
+    return _transition(event.pk, "callback", actor, apply, **kw)
+
+
+def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+    _require(reason, "reason")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        if e.satisfaction != Satisfaction.UNSATISFIED:
+            raise _refuse(
+                _("Only an unsatisfied event may be reopened."), "illegal_transition", 409
+            )
+        window = timedelta(days=settings.WANGGE_REOPEN_DAYS)
+        if e.closed_at and timezone.now() - e.closed_at > window:
+            raise _refuse(
+                _("The reopening window of %(d)s days has passed.") % {"d": window.days},
+                "illegal_transition",
+                409,
+            )
+        e.reopen_count += 1
+        e.satisfaction = ""
+        e.closed_at = e.handled_at = None
+        e.self_handled = False
+        e.orders.exclude(status=OrderStatus.CANCELLED).update(status=OrderStatus.CANCELLED)
+        data = _set_stage_deadline(e, Stage.HANDLE, timezone.now())
+        return S.ACCEPTED, reason, data
+
+    return _transition(event.pk, "reopen", actor, apply, **kw)
+
+
+# -- escalation, supervision, cancelling ---------------------------------------------------
+def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+    """Move responsibility one level up (micro-grid → grid → … → district)."""
+    _require(reason, "reason")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        parent = e.responsible_area.parent
+        if parent is None:
+            raise _refuse(_("The event is already at the top level."), "top_level", 409)
+        data = {"from_area": e.responsible_area.code, "to_area": parent.code}
+        e.responsible_area = parent
+        e.self_handled = False
+        e.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]).update(
+            status=OrderStatus.CANCELLED, deadline=None, yellow_at=None
+        )
+        notifications.notify_centre(e, Notification.Kind.ESCALATED, _("Escalated to you: %(t)s"))
+        return (S.REPORTED if e.status == S.REPORTED else S.ACCEPTED), reason, data
+
+    return _transition(event.pk, "escalate", actor, apply, **kw)
+
+
+def event_supervise(
+    *, event: Event, actor: Any, until: datetime, comment: str = "", **kw: Any
+) -> Event:
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        if until <= timezone.now():
+            raise DomainError.one(
+                _("The supervision deadline must be in the future."), field="until"
+            )
+        e.supervised, e.supervise_deadline = True, until
+        notifications.notify_holders(e, Notification.Kind.SUPERVISED, _("Supervised: %(t)s"))
+        return e.status, comment, {"until": until.isoformat()}
+
+    return _transition(event.pk, "supervise", actor, apply, public=False, **kw)
+
+
+def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+    _require(reason, "reason")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        _clear_deadline(e)
+        e.closed_at = timezone.now()
+        e.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]).update(
+            status=OrderStatus.CANCELLED, deadline=None, yellow_at=None
+        )
+        return S.CANCELLED, reason, {}
+
+    return _transition(event.pk, "cancel", actor, apply, **kw)
+
+
+def _require(value: str, field: str) -> None:
+    if not (value or "").strip():
+        raise DomainError.one(_("%(f)s is required.") % {"f": field}, field=field, code="required")

@@ -28,3 +28,11 @@ def shared_data(*parts: str) -> Path:
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.5 s a user; tests make many users and test no hashing."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """The working calendar caches per process; each test starts from the database."""
+    from wangge.events import calendar
+
+    calendar.calendar_changed()

@@ -53,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
+    from wangge.events import demo as events_demo
     from wangge.regions import demo
 
     _migrate()
@@ -68,9 +69,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        events_demo.reset()
         demo.reset()
+
     source = demo.SAMPLE_DIR if args.sample else None
     result = demo.build(source=source)
+    events_demo.build_departments(events_demo.demo_password_hash(result.password))
+    events_file = result.source / events_demo.EVENTS_FILE
+    events = events_demo.build_events(events_file) if events_file.exists() else None
     print(_("Demo district built from %(source)s") % {"source": result.source})
     for filename, report in result.reports:
         print(
@@ -81,6 +87,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _("  micro-grids: %(n)s; demo users: %(users)s")
         % {"n": result.microgrids, "users": result.users}
     )
+    if events is not None:
+        print(
+            _("  events: %(n)s (%(skipped)s outside the district skipped)")
+            % {"n": events.events, "skipped": events.skipped}
+        )
     print(_("Every demo user's password: %(password)s") % {"password": result.password})
     for username, name, what in result.sample_accounts:
         print(f"  {username}  {name}  {what}")
@@ -189,6 +200,50 @@ def cmd_layers_remap(args: argparse.Namespace) -> int:
     for layer in Layer.objects.all():
         count, _unmatched = layer_map_overlaps(layer=layer)
         print(_("%(layer)s: %(n)s overlaps with micro-grids") % {"layer": layer.code, "n": count})
+    return 0
+
+
+def cmd_calendar_import(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.events.calendar import calendar_import_file
+
+    _migrate()
+    if not Path(args.file).is_file():
+        print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
+        return 2
+    try:
+        years = calendar_import_file(args.file)
+    except DomainError as exc:
+        print(_("Import refused, nothing written:"), file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(
+        _("Entered the schedule of %(years)s.") % {"years": ", ".join(str(y.year) for y in years)}
+    )
+    return 0
+
+
+def cmd_calendar_status(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from wangge.events.calendar import year_source, years_needing_schedule
+
+    _migrate()
+    this_year = timezone.localdate().year
+    for year in (this_year - 1, this_year, this_year + 1):
+        print(f"{year}\t{year_source(year)}")
+    missing = years_needing_schedule()
+    if missing:
+        print(
+            _("No official schedule for %(years)s: plain weekends are used.")
+            % {"years": ", ".join(map(str, missing))},
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -370,6 +425,15 @@ def build_parser() -> argparse.ArgumentParser:
         "remap", help="recompute every layer's overlaps after the tree changed"
     )
     remap.set_defaults(func=cmd_layers_remap)
+
+    cal = sub.add_parser("calendar", help="the working calendar (holidays, 调休)").add_subparsers(
+        dest="calendar_command", required=True
+    )
+    cal_import = cal.add_parser("import", help="enter official schedules from CSV or xlsx")
+    cal_import.add_argument("file")
+    cal_import.set_defaults(func=cmd_calendar_import)
+    cal_status = cal.add_parser("status", help="where each year's working days come from")
+    cal_status.set_defaults(func=cmd_calendar_status)
 
     locate = sub.add_parser("locate", help="the area chain of a point, or of every CSV row")
     locate.add_argument("lon", type=float, nargs="?")

@@ -77,7 +77,8 @@ def database_is_empty() -> bool:
 
 @transaction.atomic
 def reset() -> None:
-    """Remove every area, post and demo user (other users stay)."""
+    """Remove every area, post and demo user (other users stay). Whatever points at areas
+    (events) must be reset first by its own app."""
     Post.objects.all().delete()
     _delete_tree()
     get_user_model().objects.filter(username__startswith="demo-").delete()

@@ -124,7 +124,11 @@ def _in_writing_transaction() -> bool:
     writer = getattr(connection, _WRITER, None)
     if writer is None:
         return False
-    if connection.in_atomic_block and connection.atomic_blocks[0] is writer:
+    if (
+        connection.in_atomic_block
+        and connection.atomic_blocks
+        and connection.atomic_blocks[0] is writer
+    ):
         return True
     # That transaction is over. Committed: its on_commit hook dropped the cache; rolled back:
     # the cache never saw its rows.

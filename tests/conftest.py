@@ -32,7 +32,9 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
-    """The working calendar caches per process; each test starts from the database."""
-    from wangge.events import calendar
+    """The working calendar and deadline table are cached per process; each test starts
+    from the database."""
+    from wangge.events import calendar, deadlines
 
     calendar.calendar_changed()
+    deadlines.forget()

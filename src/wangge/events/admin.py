@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.events import calendar
+from wangge.events import calendar, deadlines
 from wangge.events.models import (
     CalendarDay,
     CalendarYear,
@@ -40,6 +40,10 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     filter_horizontal = ["default_departments"]
     inlines = [CategoryDeadlineInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        deadlines.forget()  # this process at once; the others within deadlines.CACHE_SECONDS
 
 
 @admin.register(Department)

@@ -1,5 +1,6 @@
 """Stage deadlines from the category × priority table, on the working calendar."""
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -27,15 +28,33 @@ DEFAULTS: dict[str, dict[str, tuple[int, str]]] = {
 }
 
 
+# The deadline table is small and read on every transition: kept per process, re-read
+# after CACHE_SECONDS (edits in the back office reach every process within that).
+CACHE_SECONDS = 60.0
+_cache: tuple[float, dict[tuple[int, str, str], tuple[int, str]]] | None = None
+
+
+def _table() -> dict[tuple[int, str, str], tuple[int, str]]:
+    global _cache
+    now = time.monotonic()
+    if _cache is None or now - _cache[0] > CACHE_SECONDS:
+        rows = CategoryDeadline.objects.values_list(
+            "category_id", "priority", "stage", "amount", "unit"
+        )
+        _cache = (now, {(c, p, s): (a, u) for c, p, s, a, u in rows})
+    return _cache[1]
+
+
+def forget() -> None:
+    global _cache
+    _cache = None
+
+
 def rule(category: Category, priority: str, stage: str) -> tuple[int, str]:
     """(amount, unit) for a stage: the category's own row, its parent's, or the default."""
-    rows = {
-        row.category_id: (row.amount, row.unit)
-        for row in CategoryDeadline.objects.filter(
-            category_id__in=[category.pk, category.parent_id], priority=priority, stage=stage
-        )
-    }
-    own, inherited = rows.get(category.pk), rows.get(category.parent_id or 0)
+    table = _table()
+    own = table.get((category.pk, priority, stage))
+    inherited = table.get((category.parent_id or 0, priority, stage))
     return own or inherited or DEFAULTS[priority][stage]
 
 

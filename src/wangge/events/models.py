@@ -267,7 +267,7 @@ class WorkOrder(models.Model):
     extension_reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["event", "role", "id"]
+        ordering = ["event_id", "role", "id"]  # "event" would join events for their ordering
         indexes = [
             models.Index(fields=["status", "deadline"], name="order_status_deadline_idx"),
             models.Index(fields=["department", "status"], name="order_department_status_idx"),
@@ -311,7 +311,7 @@ class TimelineEntry(models.Model):
     public = models.BooleanField(default=True)  # shown to the reporting resident
 
     class Meta:
-        ordering = ["event", "id"]
+        ordering = ["event_id", "id"]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.action} {self.from_status}→{self.to_status}"

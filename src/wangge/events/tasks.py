@@ -35,7 +35,7 @@ EVENT_HEADER = "X-Wangge-Event"
 DELIVERY_HEADER = "X-Wangge-Delivery"
 
 
-@db_periodic_task(crontab(minute="*"), name="wangge.sweep")
+@db_periodic_task(crontab(minute="*"))
 @lock_task("wangge-sweep")  # several workers: one sweep at a time (each is safe regardless)
 def sweep_every_minute() -> dict[str, int]:
     return sweep().as_dict()
@@ -78,7 +78,6 @@ def enqueue_webhooks(payload: dict[str, Any]) -> None:
     retries=WEBHOOK_RETRIES,
     retry_delay=WEBHOOK_RETRY_DELAY,
     retry_backoff=WEBHOOK_RETRY_BACKOFF,
-    name="wangge.deliver_webhook",
 )
 def deliver_webhook(endpoint_id: int, body: str, kind: str, delivery: str) -> int | None:
     """POST the body to the endpoint; raise (so huey retries) unless it answers 2xx.

@@ -7,7 +7,7 @@ effects (webhooks) for after the commit. An illegal move raises DomainError and 
 nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
 from wangge.events import access, deadlines, notifications
@@ -42,6 +43,7 @@ from wangge.regions.spatial_index import get_index
 
 S = Status
 GRID_LEVEL = 4  # grids and micro-grids "settle small things themselves" (小事不出格)
+LIVE_ORDER_STATUSES = [OrderStatus.PENDING, OrderStatus.SIGNED, OrderStatus.FED_BACK]
 
 
 class SystemActor:
@@ -63,7 +65,7 @@ SYSTEM = SystemActor()
 class Move:
     sources: frozenset[str]
     who: Callable[[Any, Event], bool]
-    label: str  # for messages
+    label: Any  # a lazy translation, for messages in the actor's language
 
 
 def _centre(user: Any, event: Event) -> bool:
@@ -83,10 +85,16 @@ def _escalator(user: Any, event: Event) -> bool:
 
 
 def _order_handler(user: Any, event: Event) -> bool:
-    return any(
-        access.handles_department(user, order.department_id)
-        for order in event.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED])
-    )
+    return _handler_orders(event, user, LIVE_ORDER_STATUSES).exists()
+
+
+def _handler_orders(event: Event, user: Any, statuses: Sequence[str]) -> Any:
+    """The event's orders in `statuses` whose department the user handles (one query)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return WorkOrder.objects.none()
+    return event.orders.filter(
+        status__in=statuses, department__active=True, department__handlers=user
+    ).select_related("department")
 
 
 def _verifier(user: Any, event: Event) -> bool:
@@ -99,27 +107,31 @@ def _handler_or_self(user: Any, event: Event) -> bool:
 
 OPEN = frozenset(OPEN_STATUSES)
 MOVES: dict[str, Move] = {
-    "accept": Move(frozenset({S.REPORTED}), _centre, _("accept")),
-    "reject": Move(frozenset({S.REPORTED}), _centre, _("reject")),
-    "merge": Move(frozenset({S.REPORTED, S.ACCEPTED}), _centre, _("merge")),
-    "self_handle": Move(frozenset({S.ACCEPTED}), _responsible, _("self-handle")),
-    "dispatch": Move(frozenset({S.ACCEPTED}), _centre, _("dispatch")),
-    "sign": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, _("sign for")),
-    "return": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, _("return")),
+    "accept": Move(frozenset({S.REPORTED}), _centre, gettext_lazy("accept")),
+    "reject": Move(frozenset({S.REPORTED}), _centre, gettext_lazy("reject")),
+    "merge": Move(frozenset({S.REPORTED, S.ACCEPTED}), _centre, gettext_lazy("merge")),
+    "self_handle": Move(frozenset({S.ACCEPTED}), _responsible, gettext_lazy("self-handle")),
+    "dispatch": Move(frozenset({S.ACCEPTED}), _centre, gettext_lazy("dispatch")),
+    "sign": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, gettext_lazy("sign for")),
+    "return": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, gettext_lazy("return")),
     "request_extension": Move(
-        frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, _("ask for more time")
+        frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, gettext_lazy("ask for more time")
     ),
-    "decide_extension": Move(frozenset({S.DISPATCHED, S.HANDLING}), _centre, _("decide")),
-    "feedback": Move(frozenset({S.HANDLING}), _handler_or_self, _("feed back")),
-    "verify": Move(frozenset({S.HANDLED}), _verifier, _("verify")),
-    "close": Move(frozenset({S.VERIFIED}), _centre, _("close")),
-    "callback": Move(frozenset({S.CLOSED}), _centre, _("call back")),
-    "reopen": Move(frozenset({S.CLOSED}), _centre, _("reopen")),
+    "decide_extension": Move(
+        frozenset({S.DISPATCHED, S.HANDLING}), _centre, gettext_lazy("decide")
+    ),
+    "feedback": Move(frozenset({S.HANDLING}), _handler_or_self, gettext_lazy("feed back")),
+    "verify": Move(frozenset({S.HANDLED}), _verifier, gettext_lazy("verify")),
+    "close": Move(frozenset({S.VERIFIED}), _centre, gettext_lazy("close")),
+    "callback": Move(frozenset({S.CLOSED}), _centre, gettext_lazy("call back")),
+    "reopen": Move(frozenset({S.CLOSED}), _centre, gettext_lazy("reopen")),
     "escalate": Move(
-        frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}), _escalator, _("escalate")
+        frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
+        _escalator,
+        gettext_lazy("escalate"),
     ),
-    "supervise": Move(OPEN, _centre, _("supervise")),
-    "cancel": Move(OPEN, lambda user, event: access.is_admin(user), _("cancel")),
+    "supervise": Move(OPEN, _centre, gettext_lazy("supervise")),
+    "cancel": Move(OPEN, lambda user, event: access.is_admin(user), gettext_lazy("cancel")),
 }
 
 
@@ -150,8 +162,9 @@ def _transition(
     move = MOVES[action]
     with transaction.atomic():
         event = (
-            Event.objects.select_for_update()
+            Event.objects.select_for_update(of=("self",))
             .select_related("category", "area", "responsible_area")
+            .defer("area__geometry", "responsible_area__geometry")
             .get(pk=event_id)
         )
         if expected_version is not None and event.version != expected_version:
@@ -176,10 +189,12 @@ def _transition(
                 403,
             )
         from_status = event.status
+        before = _snapshot(event)
         to_status, comment, data = apply(event)
         event.status = to_status
         event.version += 1
-        event.save()
+        after = _snapshot(event)
+        event.save(update_fields=[f for f in after if after[f] != before[f]] + ["updated_at"])
         TimelineEntry.objects.create(
             event=event,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -193,6 +208,10 @@ def _transition(
         payload = {"event": event.code, "action": action, "from": from_status, "to": to_status}
         transaction.on_commit(lambda: notifications.after_commit(payload))
     return event
+
+
+def _snapshot(event: Event) -> dict[str, Any]:
+    return {f.name: getattr(event, f.attname) for f in Event._meta.concrete_fields}
 
 
 def _set_stage_deadline(event: Event, stage: str, start: datetime) -> dict[str, str]:
@@ -410,20 +429,16 @@ def event_dispatch(
     return _transition(event.pk, "dispatch", actor, apply, **kw)
 
 
-def _actor_order(event: Event, actor: Any, statuses: list[str]) -> WorkOrder:
-    orders = [
-        o
-        for o in event.orders.select_related("department").filter(status__in=statuses)
-        if access.handles_department(actor, o.department_id)
-    ]
-    if not orders:
+def _actor_order(event: Event, actor: Any, statuses: Sequence[str]) -> WorkOrder:
+    order = _handler_orders(event, actor, statuses).first()
+    if order is None:
         raise _refuse(
             _("Your department has no work order on event %(code)s in this state.")
             % {"code": event.code},
             "illegal_transition",
             409,
         )
-    return orders[0]
+    return order
 
 
 def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import views
+from wangge.web import event_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -8,4 +8,16 @@ urlpatterns = [
     path("areas/search/", views.area_search, name="area_search"),
     path("areas/roster/", views.roster, name="roster"),
     path("areas/<str:code>/", views.area_page, name="area"),
+    # The event loop
+    path("events/", event_views.event_queue, name="events"),
+    path("events/<str:code>/", event_views.event_page, name="event"),
+    path("events/<str:code>/act/<str:action>/", event_views.event_act, name="event_act"),
+    path("events/<str:code>/photos/<int:pk>/", event_views.event_photo, name="event_photo"),
+    path("orders/", event_views.my_orders, name="orders"),
+    path("m/", event_views.mobile_home, name="mobile"),
+    path("m/report/", event_views.mobile_report, name="mobile_report"),
+    path("inbox/", event_views.inbox, name="inbox"),
+    path("inbox/count/", event_views.inbox_count, name="inbox_count"),
+    path("inbox/read-all/", event_views.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:pk>/read/", event_views.inbox_read, name="inbox_read"),
 ]

@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Start the platform with demo data (built once, into an empty database).
+# Start the platform with demo data (built once, into an empty database), and the worker
+# for background tasks beside it; Ctrl-C stops both.
 run: $(STAMP)
 	$(BIN)/wangge demo --if-empty
+	$(BIN)/wangge worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/wangge serve
 
 # The whole suite, on SQLite by default or on WANGGE_DATABASE_URL when set.
@@ -35,6 +37,7 @@ check: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/locate.py
+	$(BIN)/python benchmarks/workflow.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -332,7 +332,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     _migrate()
-    print(_("Wangge worker: %(n)s threads") % {"n": args.workers}, flush=True)
+    print(_("Wangge worker running; threads: %(n)s") % {"n": args.workers}, flush=True)
     logging.getLogger("huey").propagate = False  # the consumer logs through its own handler
     call_command(
         "run_huey",
@@ -363,6 +363,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         _("Escalated: %(e)s; notifications sent: %(n)s")
         % {"e": report.escalated, "n": report.notifications}
     )
+    if report.failed:
+        print(_("%(n)s failed; see the log.") % {"n": report.failed}, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -270,6 +270,7 @@ class WorkOrder(models.Model):
         ordering = ["event_id", "role", "id"]  # "event" would join events for their ordering
         indexes = [
             models.Index(fields=["status", "deadline"], name="order_status_deadline_idx"),
+            models.Index(fields=["status", "yellow_at"], name="order_status_yellow_idx"),
             models.Index(fields=["department", "status"], name="order_department_status_idx"),
         ]
 

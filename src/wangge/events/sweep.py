@@ -19,6 +19,7 @@ stage deadline clears the alert and a later lapse starts a new episode.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -53,6 +54,7 @@ class SweepReport:
     orders_yellow: int = 0
     escalated: int = 0
     notifications: int = 0  # inbox rows written
+    failed: int = 0  # rows left as they were after an error (logged; tried again next time)
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -65,18 +67,26 @@ def sweep(now: datetime | None = None) -> SweepReport:
     """Raise the alerts due at `now` (default: now); notify, escalate; count what changed."""
     now = now or timezone.now()
     report = SweepReport()
+    events = Event.objects.filter(status__in=OPEN_STATUSES)
+    orders = WorkOrder.objects.filter(status__in=OPEN_ORDER_STATUSES)
     # Events first: an escalation cancels the event's orders, whose lapse is then moot.
-    for pk in _due(Event.objects.filter(status__in=OPEN_STATUSES, deadline__lte=now), Alert.RED):
-        _event_red(pk, now, report)
-    orders = WorkOrder.objects.filter(status__in=OPEN_ORDER_STATUSES, deadline__lte=now)
-    for pk in _due(orders, Alert.RED):
-        _order_red(pk, now, report)
-    events = Event.objects.filter(status__in=OPEN_STATUSES, yellow_at__lte=now)
-    for pk in _due(events, Alert.YELLOW, now):
-        _event_yellow(pk, now, report)
-    orders = WorkOrder.objects.filter(status__in=OPEN_ORDER_STATUSES, yellow_at__lte=now)
-    for pk in _due(orders, Alert.YELLOW, now):
-        _order_yellow(pk, now, report)
+    passes: list[tuple[Callable[[int, datetime, SweepReport], None], list[int]]] = [
+        (_event_red, _due(events.filter(deadline__lte=now), Alert.RED)),
+        (_order_red, _due(orders.filter(deadline__lte=now), Alert.RED)),
+        (_event_yellow, _due(events.filter(yellow_at__lte=now), Alert.YELLOW, now)),
+        (_order_yellow, _due(orders.filter(yellow_at__lte=now), Alert.YELLOW, now)),
+    ]
+    for handle, pks in passes:
+        for pk in pks:
+            row = SweepReport()
+            try:
+                handle(pk, now, row)
+            except Exception:  # one bad row must not stall the rest, now or next minute
+                logger.exception("deadline sweep: %s(%s) failed", handle.__name__, pk)
+                report.failed += 1
+            else:
+                for name, value in row.as_dict().items():
+                    setattr(report, name, getattr(report, name) + value)
     if report:
         logger.info("deadline sweep at %s: %s", now.isoformat(), report.as_dict())
     return report

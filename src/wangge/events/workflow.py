@@ -44,6 +44,7 @@ from wangge.regions.spatial_index import get_index
 S = Status
 GRID_LEVEL = 4  # grids and micro-grids "settle small things themselves" (小事不出格)
 LIVE_ORDER_STATUSES = [OrderStatus.PENDING, OrderStatus.SIGNED, OrderStatus.FED_BACK]
+OPEN_ORDER_STATUSES = [OrderStatus.PENDING, OrderStatus.SIGNED]
 
 
 class SystemActor:
@@ -66,6 +67,9 @@ class Move:
     sources: frozenset[str]
     who: Callable[[Any, Event], bool]
     label: Any  # a lazy translation, for messages in the actor's language
+    # A further precondition, so the UI offers only what would succeed; the transition
+    # itself re-checks it and says why when it fails.
+    guard: Callable[[Any, Event], bool] | None = None
 
 
 def _centre(user: Any, event: Event) -> bool:
@@ -110,21 +114,51 @@ MOVES: dict[str, Move] = {
     "accept": Move(frozenset({S.REPORTED}), _centre, gettext_lazy("accept")),
     "reject": Move(frozenset({S.REPORTED}), _centre, gettext_lazy("reject")),
     "merge": Move(frozenset({S.REPORTED, S.ACCEPTED}), _centre, gettext_lazy("merge")),
-    "self_handle": Move(frozenset({S.ACCEPTED}), _responsible, gettext_lazy("self-handle")),
+    "self_handle": Move(
+        frozenset({S.ACCEPTED}),
+        _responsible,
+        gettext_lazy("self-handle"),
+        lambda user, e: e.responsible_area.level < GRID_LEVEL or e.category.grid_may_settle,
+    ),
     "dispatch": Move(frozenset({S.ACCEPTED}), _centre, gettext_lazy("dispatch")),
-    "sign": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, gettext_lazy("sign for")),
-    "return": Move(frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, gettext_lazy("return")),
+    "sign": Move(
+        frozenset({S.DISPATCHED, S.HANDLING}),
+        _order_handler,
+        gettext_lazy("sign for"),
+        lambda user, e: _handler_orders(e, user, [OrderStatus.PENDING]).exists(),
+    ),
+    "return": Move(
+        frozenset({S.DISPATCHED, S.HANDLING}),
+        _order_handler,
+        gettext_lazy("return"),
+        lambda user, e: _handler_orders(e, user, OPEN_ORDER_STATUSES).exists(),
+    ),
     "request_extension": Move(
-        frozenset({S.DISPATCHED, S.HANDLING}), _order_handler, gettext_lazy("ask for more time")
+        frozenset({S.DISPATCHED, S.HANDLING}),
+        _order_handler,
+        gettext_lazy("ask for more time"),
+        lambda user, e: _handler_orders(e, user, OPEN_ORDER_STATUSES).exists(),
     ),
     "decide_extension": Move(
         frozenset({S.DISPATCHED, S.HANDLING}), _centre, gettext_lazy("decide")
     ),
-    "feedback": Move(frozenset({S.HANDLING}), _handler_or_self, gettext_lazy("feed back")),
+    "feedback": Move(
+        frozenset({S.HANDLING}),
+        _handler_or_self,
+        gettext_lazy("feed back"),
+        lambda user, e: e.self_handled or _handler_orders(e, user, [OrderStatus.SIGNED]).exists(),
+    ),
     "verify": Move(frozenset({S.HANDLED}), _verifier, gettext_lazy("verify")),
     "close": Move(frozenset({S.VERIFIED}), _centre, gettext_lazy("close")),
-    "callback": Move(frozenset({S.CLOSED}), _centre, gettext_lazy("call back")),
-    "reopen": Move(frozenset({S.CLOSED}), _centre, gettext_lazy("reopen")),
+    "callback": Move(
+        frozenset({S.CLOSED}), _centre, gettext_lazy("call back"), lambda u, e: not e.satisfaction
+    ),
+    "reopen": Move(
+        frozenset({S.CLOSED}),
+        _centre,
+        gettext_lazy("reopen"),
+        lambda u, e: e.satisfaction == Satisfaction.UNSATISFIED,
+    ),
     "escalate": Move(
         frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
         _escalator,
@@ -140,7 +174,9 @@ def allowed_actions(user: Any, event: Event) -> list[str]:
     return [
         name
         for name, move in MOVES.items()
-        if event.status in move.sources and move.who(user, event)
+        if event.status in move.sources
+        and move.who(user, event)
+        and (move.guard is None or move.guard(user, event))
     ]
 
 
@@ -467,7 +503,8 @@ def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
         data = {"department": order.department.name}
         if order.role == OrderRole.ASSIST:
             return _after_order_change(e), reason, data
-        e.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]).update(
+        # The whole dispatch goes back: assists end too, fed back or not.
+        e.orders.filter(status__in=LIVE_ORDER_STATUSES).update(
             status=OrderStatus.CANCELLED, deadline=None, yellow_at=None
         )
         notifications.notify_dispatcher(e, Notification.Kind.RETURNED, _("Returned: %(t)s"))
@@ -500,8 +537,8 @@ def event_decide_extension(
 ) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         o = e.orders.get(pk=order.pk)
-        if o.extension_requested_until is None:
-            raise DomainError.one(_("No extension was asked for."), field="order")
+        if o.extension_requested_until is None or o.status not in OPEN_ORDER_STATUSES:
+            raise DomainError.one(_("No extension is waiting on a live work order."), field="order")
         data: dict[str, Any] = {"department": o.department.name, "approved": approve}
         if approve:
             data["deadline"] = {
@@ -515,9 +552,12 @@ def event_decide_extension(
         o.save()
         if approve:  # the event is due when its latest live order is
             e.handle_deadline = max(
-                x.handle_deadline
-                for x in e.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED])
-                if x.handle_deadline
+                (
+                    x.handle_deadline
+                    for x in e.orders.filter(status__in=LIVE_ORDER_STATUSES)
+                    if x.handle_deadline
+                ),
+                default=o.handle_deadline,
             )
             e.deadline, e.alert, e.yellow_at = e.handle_deadline, "", None
         return e.status, comment, data
@@ -647,7 +687,11 @@ def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event
             status=OrderStatus.CANCELLED, deadline=None, yellow_at=None
         )
         notifications.notify_centre(e, Notification.Kind.ESCALATED, _("Escalated to you: %(t)s"))
-        return (S.REPORTED if e.status == S.REPORTED else S.ACCEPTED), reason, data
+        # The level above starts with a fresh deadline for its own decision.
+        to_status = S.REPORTED if e.status == S.REPORTED else S.ACCEPTED
+        stage = Stage.ACCEPT if to_status == S.REPORTED else Stage.HANDLE
+        data.update(_set_stage_deadline(e, stage, timezone.now()))
+        return to_status, reason, data
 
     return _transition(event.pk, "escalate", actor, apply, **kw)
 

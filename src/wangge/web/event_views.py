@@ -38,7 +38,6 @@ from wangge.events.models import (
     OrderStatus,
     Satisfaction,
     Status,
-    WorkOrder,
 )
 from wangge.regions import selectors as area_selectors
 from wangge.web import forms as web_forms
@@ -184,34 +183,6 @@ TIMELINE_LABELS: dict[str, str | Promise] = {
 }
 
 
-def _offered(user: Any, event: Event, orders: list[WorkOrder]) -> list[str]:
-    """allowed_actions, less the ones the workflow would refuse for a precondition it checks
-    only when applying them: a call-back already made, a reopen without dissatisfaction, no
-    extension waiting, a category a grid may not settle itself, and department actions on
-    the department's own order in another state (sign needs a pending order; feedback a
-    signed one; return and more time a live one)."""
-    actions = workflow.allowed_actions(user, event)
-    hidden = set()
-    if event.satisfaction:
-        hidden.add("callback")
-    if event.satisfaction != Satisfaction.UNSATISFIED:
-        hidden.add("reopen")
-    if not any(o.extension_requested_until for o in orders):
-        hidden.add("decide_extension")
-    if event.responsible_area.level >= workflow.GRID_LEVEL and not event.category.grid_may_settle:
-        hidden.add("self_handle")
-    if {"sign", "return", "request_extension", "feedback"} & set(actions):
-        departments = set(user.departments.filter(active=True).values_list("pk", flat=True))
-        mine = {o.status for o in orders if o.department_id in departments}
-        if OrderStatus.PENDING not in mine:
-            hidden.add("sign")
-        if not mine & {OrderStatus.PENDING, OrderStatus.SIGNED}:
-            hidden |= {"return", "request_extension"}
-        if not event.self_handled and OrderStatus.SIGNED not in mine:
-            hidden.add("feedback")
-    return [a for a in actions if a not in hidden]
-
-
 @login_required
 @require_POST
 def event_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
@@ -259,7 +230,7 @@ def _render_event(
         event.orders.select_related("department", "signed_by"),
         key=lambda o: (o.role != OrderRole.LEAD, o.pk),
     )
-    actions = _offered(request.user, event, orders)
+    actions = workflow.allowed_actions(request.user, event)
     timeline = [
         {
             "entry": t,

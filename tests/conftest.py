@@ -38,3 +38,19 @@ def _fresh_calendar_cache():
 
     calendar.calendar_changed()
     deadlines.forget()
+
+
+@pytest.fixture(autouse=True)
+def _default_catalogue(request):
+    """Transactional tests end by flushing the database, the catalogue its migration
+    installed included: give every transactional test the catalogue back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from wangge.events.catalogue import catalogue_install
+
+    catalogue_install()

@@ -199,6 +199,12 @@ def catalogue_install(apps: object = None) -> int:
     registry = apps or live_apps
     category_model = registry.get_model("events", "Category")  # type: ignore[attr-defined]
     deadline_model = registry.get_model("events", "CategoryDeadline")  # type: ignore[attr-defined]
+    expected = sum(1 + len(children) for *_rest, children in DEFAULT_CATALOGUE)
+    codes = {code for code, *_rest in DEFAULT_CATALOGUE} | {
+        child[0] for *_rest, children in DEFAULT_CATALOGUE for child in children
+    }
+    if category_model.objects.filter(code__in=codes).count() == expected:
+        return 0  # all there (maybe edited): nothing to add
     created = 0
     for code, name, settle, attend, children in DEFAULT_CATALOGUE:
         parent, made = category_model.objects.get_or_create(

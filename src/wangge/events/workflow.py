@@ -163,6 +163,7 @@ MOVES: dict[str, Move] = {
         frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
         _escalator,
         gettext_lazy("escalate"),
+        lambda user, e: e.responsible_area.parent_id is not None,
     ),
     "supervise": Move(OPEN, _centre, gettext_lazy("supervise")),
     "cancel": Move(OPEN, lambda user, event: access.is_admin(user), gettext_lazy("cancel")),
@@ -289,10 +290,8 @@ def event_report(
     client_key: str | None = None,
 ) -> Event:
     """Open an event. Retrying with the same client key returns the first event."""
-    if client_key:
-        existing = Event.objects.filter(client_key=client_key).first()
-        if existing:
-            return existing
+    if client_key and (existing := _retried(client_key, actor)):
+        return existing
     if not title.strip():
         raise DomainError.one(_("A title is required."), field="title", code="required")
     if not category.active:
@@ -351,10 +350,24 @@ def event_report(
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
             transaction.on_commit(lambda: notifications.after_commit(payload))
     except IntegrityError:
-        if client_key and (existing := Event.objects.filter(client_key=client_key).first()):
+        if client_key and (existing := _retried(client_key, actor)):
             return existing  # the same report raced in from a retry
         raise
     return event
+
+
+def _retried(client_key: str, actor: Any) -> Event | None:
+    """The event an earlier try with this key made — only the same reporter's: a key is
+    no way to reach someone else's event."""
+    existing = Event.objects.filter(client_key=client_key).first()
+    if existing is None:
+        return None
+    reporter_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    if existing.reporter_id != reporter_id:
+        raise DomainError.one(
+            _("This client key is already used."), field="client_key", code="duplicate", status=409
+        )
+    return existing
 
 
 # -- accepting -----------------------------------------------------------------------------
@@ -378,21 +391,25 @@ def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
 
 
 def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **kw: Any) -> Event:
-    if into.pk == event.pk:
-        raise DomainError.one(_("An event cannot be merged into itself."), field="into")
-    if not into.is_open and into.status != S.CLOSED:
-        raise DomainError.one(_("The event to merge into is not open."), field="into")
-    target = into
-    while target.parent_id:  # merge into the root of a duplicate chain
-        target = Event.objects.get(pk=target.parent_id)
-
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        # Checked under the lock: two crossed merges (A into B, B into A) must not both pass.
+        target = Event.objects.select_for_update(of=("self",)).get(pk=into.pk)
+        while target.parent_id:  # merge into the root of a duplicate chain
+            target = Event.objects.select_for_update(of=("self",)).get(pk=target.parent_id)
+        if target.pk == e.pk:
+            raise DomainError.one(_("An event cannot be merged into itself."), field="into")
+        if not target.is_open and target.status != S.CLOSED:
+            raise DomainError.one(_("The event to merge into is not open."), field="into")
         e.parent = target
         _clear_deadline(e)
         e.closed_at = timezone.now()
         return S.MERGED, comment, {"into": target.code}
 
-    return _transition(event.pk, "merge", actor, apply, **kw)
+    with transaction.atomic():
+        # Both rows locked in id order first: crossed merges queue instead of deadlocking.
+        pks = sorted({event.pk, into.pk})
+        list(Event.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk"))
+        return _transition(event.pk, "merge", actor, apply, **kw)
 
 
 def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
@@ -683,7 +700,7 @@ def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event
         data = {"from_area": e.responsible_area.code, "to_area": parent.code}
         e.responsible_area = parent
         e.self_handled = False
-        e.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]).update(
+        e.orders.filter(status__in=LIVE_ORDER_STATUSES).update(
             status=OrderStatus.CANCELLED, deadline=None, yellow_at=None
         )
         notifications.notify_centre(e, Notification.Kind.ESCALATED, _("Escalated to you: %(t)s"))

@@ -28,21 +28,32 @@ DEFAULTS: dict[str, dict[str, tuple[int, str]]] = {
 }
 
 
-# The deadline table is small and read on every transition: kept per process, re-read
-# after CACHE_SECONDS (edits in the back office reach every process within that).
+# The catalogue and its deadline table are small and read on every transition: kept per
+# process, re-read after CACHE_SECONDS (back-office edits reach every process within that).
 CACHE_SECONDS = 60.0
-_cache: tuple[float, dict[tuple[int, str, str], tuple[int, str]]] | None = None
+_Table = dict[tuple[int, str, str], tuple[int, str]]
+_cache: tuple[float, _Table, dict[int, Category]] | None = None
 
 
-def _table() -> dict[tuple[int, str, str], tuple[int, str]]:
+def _load() -> tuple[_Table, dict[int, Category]]:
     global _cache
     now = time.monotonic()
     if _cache is None or now - _cache[0] > CACHE_SECONDS:
         rows = CategoryDeadline.objects.values_list(
             "category_id", "priority", "stage", "amount", "unit"
         )
-        _cache = (now, {(c, p, s): (a, u) for c, p, s, a, u in rows})
-    return _cache[1]
+        table = {(c, p, s): (a, u) for c, p, s, a, u in rows}
+        _cache = (now, table, Category.objects.in_bulk())
+    return _cache[1], _cache[2]
+
+
+def category(category_id: int) -> Category:
+    """A category from the same per-process cache (the catalogue changes rarely)."""
+    found = _load()[1].get(category_id)
+    if found is None:  # added since the cache was filled
+        forget()
+        found = _load()[1][category_id]
+    return found
 
 
 def forget() -> None:
@@ -52,7 +63,7 @@ def forget() -> None:
 
 def rule(category: Category, priority: str, stage: str) -> tuple[int, str]:
     """(amount, unit) for a stage: the category's own row, its parent's, or the default."""
-    table = _table()
+    table = _load()[0]
     own = table.get((category.pk, priority, stage))
     inherited = table.get((category.parent_id or 0, priority, stage))
     return own or inherited or DEFAULTS[priority][stage]

@@ -753,6 +753,13 @@ def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
     return _transition(event.pk, "cancel", actor, apply, **kw)
 
 
+_REQUIRED_MESSAGES = {
+    "reason": gettext_lazy("A reason is required."),
+    "note": gettext_lazy("A note on what was done is required."),
+    "comment": gettext_lazy("A comment is required."),
+}
+
+
 def _require(value: str, field: str) -> None:
     if not (value or "").strip():
-        raise DomainError.one(_("%(f)s is required.") % {"f": field}, field=field, code="required")
+        raise DomainError.one(str(_REQUIRED_MESSAGES[field]), field=field, code="required")

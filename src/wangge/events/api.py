@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from wangge.errors import DomainError
 from wangge.events import figures, routing, selectors, workflow
@@ -223,7 +223,7 @@ class ReportIn(Schema):
 @router.post(
     "/events", response={201: EventDetailOut}, summary="Report an event (idempotent by client_key)"
 )
-def event_report(request: HttpRequest, body: ReportIn) -> tuple[int, dict[str, Any]]:
+def event_report(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]:
     category = Category.objects.filter(code=body.category).first()
     if category is None:
         raise DomainError.one(_("Unknown category %(c)s.") % {"c": body.category}, field="category")
@@ -250,7 +250,7 @@ def event_report(request: HttpRequest, body: ReportIn) -> tuple[int, dict[str, A
         reporter_phone=body.reporter_phone,
         client_key=body.client_key,
     )
-    return 201, _detail(request, event)
+    return Status(201, _detail(request, event))
 
 
 # -- transitions -----------------------------------------------------------------------------
@@ -474,13 +474,13 @@ def inbox(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
 
 
 @router.post("/notifications/{nid}/read", response={204: None}, summary="Mark read")
-def inbox_read(request: HttpRequest, nid: int) -> tuple[int, None]:
+def inbox_read(request: HttpRequest, nid: int) -> Status[None]:
     from django.utils import timezone
 
     Notification.objects.filter(user_id=_user_id(request), pk=nid, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    return 204, None
+    return Status(204, None)
 
 
 def _user_id(request: HttpRequest) -> int:

@@ -11,11 +11,6 @@ GRID_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.PART_TIME, Role.LIAISON)
 CENTRE_ROLES = (Role.OPERATOR, Role.SECRETARY)
 
 
-def _ancestor_paths(area: Area) -> list[str]:
-    parts = [c for c in area.path.split("/") if c]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def posts_over(user: Any, area: Area, roles: tuple[str, ...]) -> bool:
     """Does the user hold one of `roles` at the area or at one of its ancestors?"""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -23,7 +18,7 @@ def posts_over(user: Any, area: Area, roles: tuple[str, ...]) -> bool:
     today = timezone.localdate()
     return (
         Post.objects.filter(
-            user=user, role__in=roles, area__path__in=_ancestor_paths(area), started_on__lte=today
+            user=user, role__in=roles, area__path__in=area.chain_paths(), started_on__lte=today
         )
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         .exists()
@@ -54,7 +49,7 @@ def users_nearest(area: Area, roles: tuple[str, ...]) -> list[Any]:
     notify: the level responsible, not every level above it)."""
     today = timezone.localdate()
     posts = (
-        Post.objects.filter(role__in=roles, area__path__in=_ancestor_paths(area))
+        Post.objects.filter(role__in=roles, area__path__in=area.chain_paths())
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today), user__is_active=True)
         .select_related("user", "area")
     )

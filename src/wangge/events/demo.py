@@ -128,7 +128,7 @@ def build_events(source: Path, *, limit: int | None = None) -> EventsDemoResult:
         area = Area.objects.get(pk=found.chain[0].id)
         reporter = (
             get_user_model()
-            .objects.filter(posts__area__path__in=_grid_paths(area), posts__role=Role.FULL_TIME)
+            .objects.filter(posts__area__path__in=area.chain_paths(), posts__role=Role.FULL_TIME)
             .first()
         )
         category = Category.objects.get(code=TYPE_TO_CATEGORY.get(row["事件类型"], "1204"))
@@ -149,11 +149,6 @@ def build_events(source: Path, *, limit: int | None = None) -> EventsDemoResult:
     for status in Event.objects.values_list("status", flat=True):
         result.by_status[status] = result.by_status.get(status, 0) + 1
     return result
-
-
-def _grid_paths(area: Area) -> list[str]:
-    parts = [c for c in area.path.split("/") if c]
-    return ["/" + "/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
 
 
 def _advance(event: Event, i: int, operator: Any, worker: Any) -> None:

@@ -7,7 +7,7 @@ from wangge.events.models import Department, Event, RoutingRule
 def suggest_lead(event: Event) -> Department | None:
     category = event.category
     categories = [c for c in (category.pk, category.parent_id) if c]
-    paths = [p for p in _ancestor_paths(event.area.path)]
+    paths = event.area.chain_paths()
     rules = (
         RoutingRule.objects.filter(category_id__in=categories, area__path__in=paths)
         .filter(department__active=True)
@@ -26,8 +26,3 @@ def suggest_lead(event: Event) -> Department | None:
         defaults = category.parent.default_departments.filter(active=True)  # type: ignore[union-attr]
     serving = defaults.filter(areas__path__in=paths).distinct()
     return serving.first() or defaults.filter(areas__isnull=True).first()
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = [c for c in path.split("/") if c]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]

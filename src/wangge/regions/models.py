@@ -83,6 +83,11 @@ class Area(models.Model):
     def ancestor_codes(self) -> list[str]:
         return [c for c in self.path.split("/") if c][:-1]
 
+    def chain_paths(self) -> list[str]:
+        """The paths of the area's ancestors from the top, then its own (for `path__in`)."""
+        parts = [c for c in self.path.split("/") if c]
+        return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
 
 class AreaTreeVersion(models.Model):
     """One row, bumped in every transaction that changes the area tree.

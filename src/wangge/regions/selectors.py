@@ -38,9 +38,7 @@ def area_get(*, user: Any, code: str) -> Area | None:
 
 def area_chain(area: Area) -> list[Area]:
     """The area's ancestors from the top, then the area itself (one query)."""
-    codes = area.ancestor_codes
-    prefixes = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
-    ancestors = Area.objects.filter(path__in=prefixes).defer("geometry")
+    ancestors = Area.objects.filter(path__in=area.chain_paths()[:-1]).defer("geometry")
     if area.is_live:  # an ended area's path may be shared with its live successor
         ancestors = ancestors.live()
     return [*sorted(ancestors, key=lambda a: a.level), area]

@@ -42,8 +42,8 @@ def _fresh_calendar_cache():
 
 @pytest.fixture(autouse=True)
 def _default_catalogue(request):
-    """Transactional tests end by flushing the database, the catalogue its migration
-    installed included: give every transactional test the catalogue back first."""
+    """Transactional tests end by flushing the database, the catalogue and channels their
+    migrations installed included: give every transactional test them back first."""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or (
         {"transactional_db", "live_server"} & set(request.fixturenames)
@@ -52,5 +52,7 @@ def _default_catalogue(request):
         return
     request.getfixturevalue("transactional_db")
     from wangge.events.catalogue import catalogue_install
+    from wangge.intake.services import install_builtin_channels
 
     catalogue_install()
+    install_builtin_channels()

@@ -1,6 +1,7 @@
 """Fill the zh-hans catalogue from the table below, then compile it.
 
-Run after `wangge manage makemessages -l zh_Hans`: `python tools/zh_hans.py`.
+Run `tools/i18n.sh` (makemessages, this script, compile — under a lock). Each app may keep
+its own table in `tools/zh/<app>.py` (a dict named ZH); they are merged into the one below.
 New msgids without an entry here are listed so none ships untranslated by accident.
 
 A key is the msgid, or (msgctxt, msgid) for an entry with a context (pgettext, e.g. the
@@ -475,7 +476,19 @@ ZH: dict[str | tuple[str, str], str] = {
 }
 
 
+def _app_tables() -> None:
+    import importlib.util
+
+    for path in sorted((Path(__file__).parent / "zh").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"zh_{path.stem}", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ZH.update(module.ZH)
+
+
 def main() -> int:
+    _app_tables()
     catalogue = polib.pofile(str(PO))
     for entry in catalogue.obsolete_entries():
         catalogue.remove(entry)

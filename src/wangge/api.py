@@ -50,12 +50,14 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     )
 
 
-def register_routers() -> None:
-    from wangge.events.api import router as events_router
-    from wangge.regions.api import router as regions_router
+APP_ROUTERS = ["regions", "events", "intake", "portal", "suggest", "people"]
 
-    api.add_router("/", regions_router)
-    api.add_router("/", events_router)
+
+def register_routers() -> None:
+    import importlib
+
+    for app in APP_ROUTERS:
+        api.add_router("/", importlib.import_module(f"wangge.{app}.api").router)
 
 
 register_routers()

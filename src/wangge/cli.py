@@ -3,11 +3,15 @@
 import argparse
 import contextlib
 import getpass
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+# Apps that add their own subcommands (each has `commands.register(sub)`).
+APP_COMMANDS = ["intake", "open311", "portal", "suggest", "people"]
 
 
 def _setup() -> None:
@@ -464,6 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = sub.add_parser("sweep", help="raise deadline alerts and escalate overdue events now")
     sweep.set_defaults(func=cmd_sweep)
+
+    for app in APP_COMMANDS:
+        importlib.import_module(f"wangge.{app}.commands").register(sub)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "wangge.regions",
     "wangge.events",
+    "wangge.intake",
+    "wangge.open311",
+    "wangge.portal",
+    "wangge.suggest",
+    "wangge.people",
     "wangge.web",
 ]
 

@@ -15,5 +15,10 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("open311/", include("wangge.open311.urls")),
+    path("r/", include("wangge.portal.urls")),  # the resident portal (随手拍), no account
+    path("intake/", include("wangge.intake.urls")),
+    path("people/", include("wangge.people.urls")),
+    path("suggest/", include("wangge.suggest.urls")),
     path("", include("wangge.web.urls")),
 ]

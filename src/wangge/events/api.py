@@ -10,8 +10,8 @@ from ninja import Field, Query, Router, Schema, Status
 from wangge.errors import DomainError
 from wangge.events import figures, routing, selectors, workflow
 from wangge.events.models import (
+    BuiltinChannel,
     Category,
-    Channel,
     Department,
     Event,
     Notification,
@@ -209,7 +209,7 @@ class ReportIn(Schema):
     category: str
     description: str = ""
     priority: Literal["normal", "urgent", "critical"] = "normal"
-    channel: Literal[tuple(Channel.values)] = "grid_app"  # type: ignore[valid-type]
+    channel: Literal[tuple(BuiltinChannel.values)] = "grid_app"  # type: ignore[valid-type]
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"

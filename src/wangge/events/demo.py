@@ -17,7 +17,7 @@ from django.db import transaction
 
 from wangge.errors import DomainError
 from wangge.events import routing, workflow
-from wangge.events.models import Category, Channel, Department, Event, RoutingRule
+from wangge.events.models import BuiltinChannel, Category, Department, Event, RoutingRule
 from wangge.regions.models import Area, Role
 from wangge.regions.spatial_index import get_index
 
@@ -57,10 +57,10 @@ TYPE_TO_CATEGORY = {
     "国家安全": "0701",
 }
 CHANNELS = {
-    "便民服务": Channel.GRID_APP,
-    "综治工作": Channel.GRID_APP,
-    "市场监督": Channel.CITY_MANAGEMENT,
-    "综合执法": Channel.LAW_ENFORCEMENT,
+    "便民服务": BuiltinChannel.GRID_APP,
+    "综治工作": BuiltinChannel.GRID_APP,
+    "市场监督": BuiltinChannel.CITY_MANAGEMENT,
+    "综合执法": BuiltinChannel.LAW_ENFORCEMENT,
 }
 TITLES = {
     "1301": "低保户反映救助金未到账",
@@ -137,7 +137,7 @@ def build_events(source: Path, *, limit: int | None = None) -> EventsDemoResult:
             title=TITLES.get(category.code, category.name),
             description=f"{row['事件类型']}：{row['上报部门']}上报。",
             category=category,
-            channel=CHANNELS.get(row["来源平台"], Channel.GRID_APP),
+            channel=CHANNELS.get(row["来源平台"], BuiltinChannel.GRID_APP),
             lon=lon,
             lat=lat,
             client_key=f"demo-2018-{i}",

@@ -110,7 +110,7 @@ class RoutingRule(models.Model):
         return f"{self.category} @ {self.area} → {self.department}"
 
 
-class Channel(models.TextChoices):
+class BuiltinChannel(models.TextChoices):
     GRID_APP = "grid_app", _("grid worker app")
     RESIDENT = "resident", _("resident photo report")
     HOTLINE = "hotline", _("12345 hotline")
@@ -166,7 +166,10 @@ class Event(models.Model):
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # The code of an intake.Channel; the built-in ones are BuiltinChannel above.
+    channel = models.CharField(_("channel"), max_length=20)
+    # The source system's own order number (12345 hotline, Open311 client…); unique per channel.
+    source_ref = models.CharField(_("source order number"), max_length=64, blank=True)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -218,6 +221,14 @@ class Event(models.Model):
             models.Index(fields=["status", "deadline"], name="event_status_deadline_idx"),
             models.Index(fields=["status", "yellow_at"], name="event_status_yellow_idx"),
             models.Index(fields=["reported_at"], name="event_reported_idx"),
+            models.Index(fields=["updated_at", "id"], name="event_updated_idx"),  # change feeds
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "source_ref"],
+                condition=~models.Q(source_ref=""),
+                name="event_unique_source_ref",
+            )
         ]
 
     def __str__(self) -> str:
@@ -287,6 +298,7 @@ class Attachment(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.BEFORE)
     file = models.FileField(upload_to="events/%Y/%m/")
+    thumbnail = models.FileField(upload_to="events/%Y/%m/", blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -23,8 +23,8 @@ from wangge.errors import DomainError
 from wangge.events import access, deadlines, notifications
 from wangge.events.models import (
     OPEN_STATUSES,
+    BuiltinChannel,
     Category,
-    Channel,
     Department,
     Event,
     EventCodeCounter,
@@ -38,6 +38,7 @@ from wangge.events.models import (
     TimelineEntry,
     WorkOrder,
 )
+from wangge.intake.services import channel_known
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
@@ -289,7 +290,7 @@ def event_report(
     actor: Any,
     title: str,
     category: Category,
-    channel: str = Channel.GRID_APP,
+    channel: str = BuiltinChannel.GRID_APP,
     description: str = "",
     priority: str = Priority.NORMAL,
     lon: float | None = None,
@@ -299,8 +300,10 @@ def event_report(
     reporter_name: str = "",
     reporter_phone: str = "",
     client_key: str | None = None,
+    source_ref: str = "",
 ) -> Event:
-    """Open an event. Retrying with the same client key returns the first event."""
+    """Open an event. Retrying with the same client key returns the first event.
+    `source_ref` is the source system's own order number (unique per channel)."""
     if client_key and (existing := _retried(client_key, actor)):
         return existing
     if not title.strip():
@@ -309,7 +312,7 @@ def event_report(
         raise DomainError.one(_("This category is not in use."), field="category")
     if priority not in Priority.values:
         raise DomainError.one(_("Unknown priority %(p)s.") % {"p": priority}, field="priority")
-    if channel not in Channel.values:
+    if not channel_known(channel):
         raise DomainError.one(_("Unknown channel %(c)s.") % {"c": channel}, field="channel")
     if area is None:
         if lon is None or lat is None:
@@ -323,7 +326,7 @@ def event_report(
     if (
         actor is not None
         and getattr(actor, "is_authenticated", False)
-        and channel == Channel.GRID_APP
+        and channel == BuiltinChannel.GRID_APP
         and not (access.is_grid_staff_for(actor, area) or access.is_centre_for(actor, area))
     ):
         raise _refuse(_("You may only report events in your own areas."), "forbidden", 403)
@@ -333,6 +336,7 @@ def event_report(
             event = Event(
                 code=_next_code(now),
                 client_key=client_key or None,
+                source_ref=source_ref,
                 title=title.strip(),
                 description=description.strip(),
                 category=category,

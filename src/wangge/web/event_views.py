@@ -30,8 +30,8 @@ from wangge.events import figures, routing, selectors, workflow
 from wangge.events.models import (
     OPEN_STATUSES,
     Attachment,
+    BuiltinChannel,
     Category,
-    Channel,
     Event,
     Notification,
     OrderRole,
@@ -370,7 +370,7 @@ def event_queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "figures": strip,
             "categories": Category.objects.filter(active=True).select_related("parent"),
-            "channels": Channel.choices,
+            "channels": BuiltinChannel.choices,
         },
     )
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from wangge.events.models import Category, Channel, Department, Satisfaction
+from wangge.events.models import BuiltinChannel, Category, Department, Satisfaction
 from wangge.events.selectors import TABS
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -162,7 +162,7 @@ class EventFilterForm(forms.Form):
     tab = forms.ChoiceField(required=False, choices=[(t, t) for t in TABS])
     category = forms.CharField(label=_("Category"), required=False, max_length=20)
     channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", ""), *Channel.choices]
+        label=_("Channel"), required=False, choices=[("", ""), *BuiltinChannel.choices]
     )
     q = forms.CharField(label=_("Text"), required=False, max_length=100)
     date_from = forms.DateField(label=_("Reported from"), required=False)

@@ -1,0 +1,11 @@
+#!/bin/sh
+# Refresh the zh-hans catalogue: collect msgids, fill them from tools/zh_hans.py and
+# tools/zh/*.py, compile. Lists (and fails on) msgids without a translation.
+set -e
+root=$(cd "$(dirname "$0")/.." && pwd)
+exec 9>/tmp/wangge-i18n.lock
+flock 9
+cd "$root/src/wangge"
+"$root/.venv/bin/wangge" manage makemessages -l zh_Hans -i "*/migrations/*" >/dev/null
+cd "$root"
+"$root/.venv/bin/python" tools/zh_hans.py

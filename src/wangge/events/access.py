@@ -1,28 +1,66 @@
 """Who may act on an event: posts at or above its responsible area, department handlers."""
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
+from wangge.events import rows
 from wangge.regions.models import Area, Post, Role
 
+User = get_user_model()
 GRID_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.PART_TIME, Role.LIAISON)
 CENTRE_ROLES = (Role.OPERATOR, Role.SECRETARY)
+
+
+# The live posts of each user, remembered while a `posts_memo()` block runs: one action's
+# permission checks (several per transition, a dozen for a page's buttons) share one query.
+_memo: ContextVar[dict[int, list[tuple[str, str]]] | None] = ContextVar("posts_memo", default=None)
+
+
+@contextlib.contextmanager
+def posts_memo() -> Iterator[None]:
+    if _memo.get() is not None:  # nested: the outer block's memo serves
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def live_posts(user: Any) -> list[tuple[str, str]]:
+    """(area path, role) of the user's posts in force today."""
+    memo = _memo.get()
+    if memo is not None and user.pk in memo:
+        return memo[user.pk]
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    found = [
+        (path, role)
+        for path, role in rows.fetchall(
+            f"SELECT a.path, p.role FROM {Post._meta.db_table} p"
+            f" JOIN {Area._meta.db_table} a ON a.id = p.area_id"
+            " WHERE p.user_id = %s AND p.started_on <= %s"
+            " AND (p.ended_on IS NULL OR p.ended_on > %s)",
+            [user.pk, today, today],
+        )
+    ]
+    if memo is not None:
+        memo[user.pk] = found
+    return found
 
 
 def posts_over(user: Any, area: Area, roles: tuple[str, ...]) -> bool:
     """Does the user hold one of `roles` at the area or at one of its ancestors?"""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    today = timezone.localdate()
-    return (
-        Post.objects.filter(
-            user=user, role__in=roles, area__path__in=area.chain_paths(), started_on__lte=today
-        )
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
-        .exists()
-    )
+    chain = set(area.chain_paths())
+    return any(path in chain and role in roles for path, role in live_posts(user))
 
 
 def is_admin(user: Any) -> bool:
@@ -44,18 +82,22 @@ def handles_department(user: Any, department_id: int) -> bool:
     return user.departments.filter(pk=department_id, active=True).exists()
 
 
-def users_nearest(area: Area, roles: tuple[str, ...]) -> list[Any]:
-    """Holders of `roles` at the area, or else at its nearest ancestor that has any (who to
-    notify: the level responsible, not every level above it)."""
-    today = timezone.localdate()
-    posts = (
-        Post.objects.filter(role__in=roles, area__path__in=area.chain_paths())
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today), user__is_active=True)
-        .select_related("user", "area")
-    )
-    by_depth: dict[int, list[Any]] = {}
-    for post in posts:
-        by_depth.setdefault(post.area.level, []).append(post.user)
+def holder_ids_nearest(area: Area, roles: tuple[str, ...]) -> list[int]:
+    """Ids of the active users holding `roles` at the area, or else at its nearest ancestor
+    that has any (who to notify: the level responsible, not every level above it)."""
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    paths = area.chain_paths()
+    by_depth: dict[int, list[int]] = {}
+    for user_id, level in rows.fetchall(
+        f"SELECT p.user_id, a.level FROM {Post._meta.db_table} p"
+        f" JOIN {Area._meta.db_table} a ON a.id = p.area_id"
+        f" JOIN {User._meta.db_table} u ON u.id = p.user_id"
+        f" WHERE p.role IN ({', '.join(['%s'] * len(roles))})"
+        f" AND a.path IN ({', '.join(['%s'] * len(paths))})"
+        " AND p.started_on <= %s AND (p.ended_on IS NULL OR p.ended_on > %s) AND u.is_active",
+        [*roles, *paths, today, today],
+    ):
+        by_depth.setdefault(level, []).append(user_id)
     if not by_depth:
         return []
-    return list({u.pk: u for u in by_depth[max(by_depth)]}.values())
+    return list(dict.fromkeys(by_depth[max(by_depth)]))

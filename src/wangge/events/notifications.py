@@ -9,37 +9,62 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from wangge.events import access
+from wangge.events import access, rows
 from wangge.events.models import Department, Event, Notification
 
 
-def _send(users: list[Any], kind: str, event: Event, template: str) -> None:
+def _send(user_ids: list[int], kind: str, event: Event, template: str) -> None:
     text = (template % {"t": event.title})[:300]
-    Notification.objects.bulk_create(
-        [Notification(user=u, kind=kind, event=event, text=text) for u in users]
+    rows.insert_many(
+        [
+            Notification(user_id=user_id, kind=kind, event_id=event.pk, text=text)
+            for user_id in dict.fromkeys(user_ids)
+        ]
     )
 
 
+def handler_ids(department_ids: list[int]) -> list[int]:
+    """Active users handling any of these departments."""
+    if not department_ids:
+        return []
+    through = Department.handlers.through._meta.db_table
+    return [
+        user_id
+        for (user_id,) in rows.fetchall(
+            f"SELECT DISTINCT h.user_id FROM {through} h"
+            f" JOIN {access.User._meta.db_table} u ON u.id = h.user_id"
+            f" WHERE h.department_id IN ({', '.join(['%s'] * len(department_ids))})"
+            " AND u.is_active",
+            department_ids,
+        )
+    ]
+
+
 def notify_department(department: Department, kind: str, event: Event, template: str) -> None:
-    _send(list(department.handlers.filter(is_active=True)), kind, event, template)
+    _send(handler_ids([department.pk]), kind, event, template)
 
 
 def notify_centre(event: Event, kind: str, template: str) -> None:
     """The command centre of the responsible level (or the nearest level above with one)."""
-    _send(access.users_nearest(event.responsible_area, access.CENTRE_ROLES), kind, event, template)
+    _send(
+        access.holder_ids_nearest(event.responsible_area, access.CENTRE_ROLES),
+        kind,
+        event,
+        template,
+    )
 
 
 def notify_dispatcher(event: Event, kind: str, template: str) -> None:
     """Whoever dispatched the event last (a return goes back to them), else its centre."""
     entry = event.timeline.filter(action="dispatch", actor__isnull=False).order_by("-id").first()
-    if entry is not None and entry.actor is not None:
-        _send([entry.actor], kind, event, template)
+    if entry is not None and entry.actor_id is not None:
+        _send([entry.actor_id], kind, event, template)
     else:
         notify_centre(event, kind, template)
 
 
 def notify_verifiers(event: Event) -> None:
-    users = access.users_nearest(event.area, access.GRID_ROLES) or access.users_nearest(
+    users = access.holder_ids_nearest(event.area, access.GRID_ROLES) or access.holder_ids_nearest(
         event.responsible_area, access.CENTRE_ROLES
     )
     _send(users, Notification.Kind.VERIFY, event, _("To verify: %(t)s"))
@@ -49,12 +74,9 @@ def notify_holders(event: Event, kind: str, template: str) -> None:
     """Whoever holds the event now: the departments with live orders, else its centre."""
     from wangge.events.models import OrderStatus
 
-    handlers: dict[int, Any] = {}
-    for order in event.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]):
-        for user in order.department.handlers.filter(is_active=True):
-            handlers[user.pk] = user
-    users = list(handlers.values()) or access.users_nearest(
-        event.responsible_area, access.CENTRE_ROLES
+    live = event.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED])
+    users = handler_ids(list(live.values_list("department_id", flat=True))) or (
+        access.holder_ids_nearest(event.responsible_area, access.CENTRE_ROLES)
     )
     _send(users, kind, event, template)
 

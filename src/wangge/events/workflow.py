@@ -10,17 +10,18 @@ nothing.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.events import access, deadlines, notifications
+from wangge.events import access, deadlines, notifications, rows
 from wangge.events.models import (
     OPEN_STATUSES,
     BuiltinChannel,
@@ -46,6 +47,9 @@ S = Status
 GRID_LEVEL = 4  # grids and micro-grids "settle small things themselves" (小事不出格)
 LIVE_ORDER_STATUSES = [OrderStatus.PENDING, OrderStatus.SIGNED, OrderStatus.FED_BACK]
 OPEN_ORDER_STATUSES = [OrderStatus.PENDING, OrderStatus.SIGNED]
+# What a transition reads of the areas and departments it touches (not the geometry).
+_AREA_FIELDS = ("id", "code", "name", "level", "parent", "path", "valid_to")
+_DEPT_FIELDS = ("id", "code", "name", "active")
 
 
 class SystemActor:
@@ -90,16 +94,38 @@ def _escalator(user: Any, event: Event) -> bool:
 
 
 def _order_handler(user: Any, event: Event) -> bool:
-    return _handler_orders(event, user, LIVE_ORDER_STATUSES).exists()
+    return bool(_handler_orders(event, user, LIVE_ORDER_STATUSES))
 
 
-def _handler_orders(event: Event, user: Any, statuses: Sequence[str]) -> Any:
-    """The event's orders in `statuses` whose department the user handles (one query)."""
+@cache
+def _handler_orders_statement() -> tuple[str, rows.Reader, rows.Reader]:
+    order, department = rows.reader(WorkOrder, "o"), rows.reader(Department, "d", _DEPT_FIELDS)
+    sql = (
+        f"SELECT {', '.join(order.columns + department.columns)}"
+        f" FROM {WorkOrder._meta.db_table} o"
+        f" JOIN {Department._meta.db_table} d ON d.id = o.department_id"
+        f" JOIN {Department.handlers.through._meta.db_table} h ON h.department_id = d.id"
+        " WHERE o.event_id = %s AND h.user_id = %s AND d.active ORDER BY o.id"
+    )
+    return sql, order, department
+
+
+def _handler_orders(event: Event, user: Any, statuses: Sequence[str]) -> list[WorkOrder]:
+    """The event's orders in `statuses` whose department the user handles. Read once per
+    event version and user: a transition's permission check and its work share the rows."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return WorkOrder.objects.none()
-    return event.orders.filter(
-        status__in=statuses, department__active=True, department__handlers=user
-    ).select_related("department")
+        return []
+    memo = event.__dict__.setdefault("_handler_orders", {})
+    key = (user.pk, event.version)
+    if key not in memo:
+        sql, order_reader, department_reader = _handler_orders_statement()
+        orders = []
+        for row in rows.fetchall(sql, [event.pk, user.pk]):
+            order = order_reader.read(row)
+            order.department = department_reader.read(row, len(order_reader.attnames))
+            orders.append(order)
+        memo[key] = orders
+    return [o for o in memo[key] if o.status in statuses]
 
 
 def _verifier(user: Any, event: Event) -> bool:
@@ -126,19 +152,19 @@ MOVES: dict[str, Move] = {
         frozenset({S.DISPATCHED, S.HANDLING}),
         _order_handler,
         gettext_lazy("sign for"),
-        lambda user, e: _handler_orders(e, user, [OrderStatus.PENDING]).exists(),
+        lambda user, e: bool(_handler_orders(e, user, [OrderStatus.PENDING])),
     ),
     "return": Move(
         frozenset({S.DISPATCHED, S.HANDLING}),
         _order_handler,
         gettext_lazy("return"),
-        lambda user, e: _handler_orders(e, user, OPEN_ORDER_STATUSES).exists(),
+        lambda user, e: bool(_handler_orders(e, user, OPEN_ORDER_STATUSES)),
     ),
     "request_extension": Move(
         frozenset({S.DISPATCHED, S.HANDLING}),
         _order_handler,
         gettext_lazy("ask for more time"),
-        lambda user, e: _handler_orders(e, user, OPEN_ORDER_STATUSES).exists(),
+        lambda user, e: bool(_handler_orders(e, user, OPEN_ORDER_STATUSES)),
     ),
     "decide_extension": Move(
         frozenset({S.DISPATCHED, S.HANDLING}), _centre, gettext_lazy("decide")
@@ -147,7 +173,7 @@ MOVES: dict[str, Move] = {
         frozenset({S.HANDLING}),
         _handler_or_self,
         gettext_lazy("feed back"),
-        lambda user, e: e.self_handled or _handler_orders(e, user, [OrderStatus.SIGNED]).exists(),
+        lambda user, e: e.self_handled or bool(_handler_orders(e, user, [OrderStatus.SIGNED])),
     ),
     "verify": Move(frozenset({S.HANDLED}), _verifier, gettext_lazy("verify")),
     "close": Move(frozenset({S.VERIFIED}), _centre, gettext_lazy("close")),
@@ -173,13 +199,14 @@ MOVES: dict[str, Move] = {
 
 def allowed_actions(user: Any, event: Event) -> list[str]:
     """The actions this user may take on the event now (what the UI offers)."""
-    return [
-        name
-        for name, move in MOVES.items()
-        if event.status in move.sources
-        and move.who(user, event)
-        and (move.guard is None or move.guard(user, event))
-    ]
+    with access.posts_memo():
+        return [
+            name
+            for name, move in MOVES.items()
+            if event.status in move.sources
+            and move.who(user, event)
+            and (move.guard is None or move.guard(user, event))
+        ]
 
 
 def _refuse(message: str, code: str, status: int = 400) -> DomainError:
@@ -198,7 +225,7 @@ def _transition(
     """Lock, check, apply, record. `apply` changes the event (not saved) and related rows and
     returns (new status, comment, data for the timeline)."""
     move = MOVES[action]
-    with transaction.atomic():
+    with transaction.atomic(), access.posts_memo():
         event = _locked(event_id)
         if expected_version is not None and event.version != expected_version:
             raise _refuse(
@@ -227,34 +254,52 @@ def _transition(
         event.status = to_status
         event.version += 1
         after = _snapshot(event)
-        event.save(update_fields=[f for f in after if after[f] != before[f]] + ["updated_at"])
-        TimelineEntry.objects.create(
-            event=event,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            comment=comment,
-            data=data,
-            public=public,
+        rows.update(event, [f for f in after if after[f] != before[f]] + ["updated_at"])
+        rows.insert(
+            TimelineEntry(
+                event_id=event.pk,
+                actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                comment=comment,
+                data=data,
+                public=public,
+            )
         )
         payload = {"event": event.code, "action": action, "from": from_status, "to": to_status}
         transaction.on_commit(lambda: notifications.after_commit(payload))
     return event
 
 
-_AREA_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "valid_to")
+@cache
+def _lock_statement() -> tuple[str, rows.Reader, rows.Reader, rows.Reader]:
+    """The event row locked, with both its areas (without their geometry), in one query."""
+    event, area, responsible = (
+        rows.reader(Event, "e"),
+        rows.reader(Area, "a", _AREA_FIELDS),
+        rows.reader(Area, "r", _AREA_FIELDS),
+    )
+    sql = (
+        f"SELECT {', '.join(event.columns + area.columns + responsible.columns)}"
+        f" FROM {Event._meta.db_table} e"
+        f" JOIN {Area._meta.db_table} a ON a.id = e.area_id"
+        f" JOIN {Area._meta.db_table} r ON r.id = e.responsible_area_id"
+        " WHERE e.id = %s" + rows.for_update("e")
+    )
+    return sql, event, area, responsible
 
 
 def _locked(event_id: int) -> Event:
-    """The event, row-locked, with its category and both areas (without their geometry).
-
-    Two plain queries instead of one lock query joining three tables: compiling that join
-    cost more than the database's whole share of a transition."""
-    event = Event.objects.select_for_update(of=("self",)).get(pk=event_id)
-    areas = Area.objects.only(*_AREA_FIELDS).in_bulk({event.area_id, event.responsible_area_id})
-    event.area = areas[event.area_id]
-    event.responsible_area = areas[event.responsible_area_id]
+    """The event, row-locked, with its category (from the per-process cache) and areas."""
+    sql, event_reader, area_reader, responsible_reader = _lock_statement()
+    row = rows.fetchone(sql, [event_id])
+    if row is None:
+        raise Event.DoesNotExist(f"event {event_id}")
+    event = event_reader.read(row)
+    at = len(event_reader.attnames)
+    event.area = area_reader.read(row, at)
+    event.responsible_area = responsible_reader.read(row, at + len(area_reader.attnames))
     event.category = deadlines.category(event.category_id)
     return event
 
@@ -278,11 +323,16 @@ def _clear_deadline(event: Event) -> None:
 
 # -- report --------------------------------------------------------------------------------
 def _next_code(now: datetime) -> str:
+    """The next tracking code of the day: one upsert, serialised by the counter row."""
     day = timezone.localtime(now).date()
-    counter, _created = EventCodeCounter.objects.select_for_update().get_or_create(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{settings.WANGGE_EVENT_CODE_PREFIX}-{day:%Y%m%d}-{counter.last:05d}"
+    table = EventCodeCounter._meta.db_table
+    row = rows.fetchone(
+        f"INSERT INTO {table} (day, last) VALUES (%s, 1)"
+        f" ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+        [connection.ops.adapt_datefield_value(day)],
+    )
+    assert row is not None
+    return f"{settings.WANGGE_EVENT_CODE_PREFIX}-{day:%Y%m%d}-{row[0]:05d}"
 
 
 def event_report(
@@ -327,7 +377,7 @@ def event_report(
         actor is not None
         and getattr(actor, "is_authenticated", False)
         and channel == BuiltinChannel.GRID_APP
-        and not (access.is_grid_staff_for(actor, area) or access.is_centre_for(actor, area))
+        and not _may_report_in(actor, area)
     ):
         raise _refuse(_("You may only report events in your own areas."), "forbidden", 403)
     now = timezone.now()
@@ -369,6 +419,11 @@ def event_report(
             return existing  # the same report raced in from a retry
         raise
     return event
+
+
+def _may_report_in(user: Any, area: Area) -> bool:
+    with access.posts_memo():
+        return access.is_grid_staff_for(user, area) or access.is_centre_for(user, area)
 
 
 def _retried(client_key: str, actor: Any) -> Event | None:
@@ -470,9 +525,9 @@ def event_dispatch(
                 e.category, e.priority, Stage.SIGN, now
             )
             handle_due, _y = deadlines.stage_deadline(e.category, e.priority, Stage.HANDLE, now)
-            WorkOrder.objects.create(
-                event=e,
-                department=department,
+            order = WorkOrder(
+                event_id=e.pk,
+                department_id=department.pk,
                 role=OrderRole.LEAD if department.pk == lead.pk else OrderRole.ASSIST,
                 dispatched_at=now,
                 sign_deadline=sign_due,
@@ -480,6 +535,7 @@ def event_dispatch(
                 deadline=sign_due,
                 yellow_at=sign_yellow,
             )
+            rows.insert(order)
             notifications.notify_department(
                 department, Notification.Kind.DISPATCHED, e, _("Dispatched to you: %(t)s")
             )
@@ -498,15 +554,15 @@ def event_dispatch(
 
 
 def _actor_order(event: Event, actor: Any, statuses: Sequence[str]) -> WorkOrder:
-    order = _handler_orders(event, actor, statuses).first()
-    if order is None:
+    orders = _handler_orders(event, actor, statuses)
+    if not orders:
         raise _refuse(
             _("Your department has no work order on event %(code)s in this state.")
             % {"code": event.code},
             "illegal_transition",
             409,
         )
-    return order
+    return orders[0]
 
 
 def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
@@ -516,7 +572,7 @@ def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Eve
         order.signed_at, order.signed_by = timezone.now(), actor
         order.deadline, order.alert = order.handle_deadline, ""
         order.yellow_at = None
-        order.save()
+        rows.update(order, ["status", "signed_at", "signed_by", "deadline", "alert", "yellow_at"])
         return S.HANDLING, comment, {"department": order.department.name}
 
     return _transition(event.pk, "sign", actor, apply, **kw)
@@ -601,9 +657,21 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@cache
+def _live_orders_statement() -> tuple[str, rows.Reader]:
+    order = rows.reader(WorkOrder, "o")
+    ended = ", ".join(f"'{s}'" for s in (OrderStatus.CANCELLED, OrderStatus.RETURNED))
+    sql = (
+        f"SELECT {', '.join(order.columns)} FROM {WorkOrder._meta.db_table} o"
+        f" WHERE o.event_id = %s AND o.status NOT IN ({ended}) ORDER BY o.id"
+    )
+    return sql, order
+
+
 def _after_order_change(e: Event) -> str:
     """The event's status from its live orders: handled once lead and every assist fed back."""
-    live = list(e.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED]))
+    sql, order_reader = _live_orders_statement()
+    live = [order_reader.read(row) for row in rows.fetchall(sql, [e.pk])]
     if live and all(o.status == OrderStatus.FED_BACK for o in live):
         e.handled_at = timezone.now()
         _clear_deadline(e)
@@ -627,7 +695,7 @@ def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
         order.status, order.feedback, order.fed_back_at = OrderStatus.FED_BACK, note, timezone.now()
         order.deadline = order.yellow_at = None
         order.alert = ""
-        order.save()
+        rows.update(order, ["status", "feedback", "fed_back_at", "deadline", "yellow_at", "alert"])
         return _after_order_change(e), note, {"department": order.department.name}
 
     return _transition(event.pk, "feedback", actor, apply, **kw)

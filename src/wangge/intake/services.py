@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
+from wangge.events import rows
 from wangge.intake.models import Channel
 
 
@@ -42,7 +43,9 @@ def channel_for_key(api_key: str | None) -> Channel:
 
 
 def channel_known(code: str) -> bool:
-    return Channel.objects.filter(code=code, active=True).exists()
+    # Plain SQL: every report asks, and compiling the ORM query cost more than running it.
+    table = Channel._meta.db_table
+    return rows.fetchone(f"SELECT 1 FROM {table} WHERE code = %s AND active", [code]) is not None
 
 
 BUILTIN_NAMES = {

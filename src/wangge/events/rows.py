@@ -1,0 +1,149 @@
+"""Plain SQL for the few statements every transition runs.
+
+Django compiles each ORM query afresh, and in a transition that compiling cost several times
+PostgreSQL's own work (see benchmarks/workflow.py). The statements here are built once per
+process from the models' metadata; values pass through the fields' own conversions (the
+same `get_db_prep_save` and database converters the ORM applies), so what they read and
+write is exactly what the ORM would. Everything else stays on the ORM.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Turns a slice of a result row into a model instance (of the fields it names)."""
+
+    model: type[Model]
+    attnames: tuple[str, ...]
+    columns: tuple[str, ...]  # qualified by the alias, quoted
+    converters: tuple[tuple[int, tuple[tuple[Converter, Any], ...]], ...]
+
+    def read(self, row: Sequence[Any], start: int = 0) -> Any:
+        values = list(row[start : start + len(self.attnames)])
+        for i, chain in self.converters:
+            for convert, expression in chain:
+                values[i] = convert(values[i], expression, connection)
+        return self.model.from_db(connection.alias, list(self.attnames), values)
+
+
+@cache
+def reader(model: type[Model], alias: str, names: tuple[str, ...] | None = None) -> Reader:
+    """A reader of `model`'s concrete fields (or only `names`) selected as `alias`.*."""
+    fields = [f for f in model._meta.concrete_fields if names is None or f.name in names]
+    quote = connection.ops.quote_name
+    converters = []
+    for i, field in enumerate(fields):
+        col = field.get_col(alias)
+        chain = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if chain:
+            converters.append((i, tuple((c, col) for c in chain)))
+    return Reader(
+        model,
+        tuple(f.attname for f in fields),
+        tuple(f"{quote(alias)}.{quote(str(f.column))}" for f in fields),
+        tuple(converters),
+    )
+
+
+def for_update(of: str) -> str:
+    """The row-lock clause, where the database has one (SQLite locks the whole file)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return f" FOR UPDATE OF {connection.ops.quote_name(of)}"
+
+
+def fetchone(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def fetchall(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _field(model: type[Model], name: str) -> Field:
+    return model._meta.get_field(name)  # type: ignore[return-value]
+
+
+def update(obj: Model, names: Sequence[str]) -> None:
+    """UPDATE the named fields of obj's row (as `save(update_fields=…)` would, without the
+    save signals, which nothing here listens to)."""
+    if not names:
+        return
+    model = type(obj)
+    quote = connection.ops.quote_name
+    fields = [_field(model, n) for n in names]
+    for field in fields:
+        field.pre_save(obj, add=False)  # auto_now
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+    pk = model._meta.pk
+    assert pk is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s",
+            [*params, obj.pk],
+        )
+
+
+@dataclass(frozen=True)
+class _Insert:
+    head: str  # INSERT INTO table (columns) VALUES
+    row: str  # (%s, %s, …)
+    returning: str  # RETURNING pk, where the database can
+    fields: tuple[Field, ...]
+
+    def params(self, obj: Model) -> list[Any]:
+        return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in self.fields]
+
+
+@cache
+def _insert(model: type[Model]) -> _Insert:
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    pk = model._meta.pk
+    assert pk is not None
+    returning = ""
+    if connection.features.can_return_columns_from_insert:
+        returning = f" RETURNING {quote(str(pk.column))}"
+    return _Insert(
+        head=f"INSERT INTO {quote(model._meta.db_table)}"
+        f" ({', '.join(quote(str(f.column)) for f in fields)}) VALUES ",
+        row=f"({', '.join(['%s'] * len(fields))})",
+        returning=returning,
+        fields=fields,
+    )
+
+
+def insert(obj: Model) -> None:
+    """INSERT a new instance (auto primary key) and set its pk."""
+    statement = _insert(type(obj))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.head + statement.row + statement.returning, statement.params(obj))
+        obj.pk = cursor.fetchone()[0] if statement.returning else cursor.lastrowid
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def insert_many(objs: Sequence[Model]) -> None:
+    """INSERT new instances of one model in one statement (their pks are not read back)."""
+    if not objs:
+        return
+    statement = _insert(type(objs[0]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement.head + ", ".join([statement.row] * len(objs)),
+            [value for obj in objs for value in statement.params(obj)],
+        )

@@ -32,12 +32,13 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
-    """The working calendar and deadline table are cached per process; each test starts
-    from the database."""
-    from wangge.events import calendar, deadlines
+    """The working calendar, deadline table and webhook endpoints are cached per process;
+    each test starts from the database."""
+    from wangge.events import calendar, deadlines, tasks
 
     calendar.calendar_changed()
     deadlines.forget()
+    tasks.forget_endpoints()
 
 
 @pytest.fixture(autouse=True)

@@ -164,6 +164,8 @@ WANGGE_YELLOW_SHARE = float(os.environ.get("WANGGE_YELLOW_SHARE", "0.8"))
 WANGGE_EVENT_CODE_PREFIX = os.environ.get("WANGGE_EVENT_CODE_PREFIX", "XC")
 # Days after closing in which an unsatisfied event may be reopened.
 WANGGE_REOPEN_DAYS = int(os.environ.get("WANGGE_REOPEN_DAYS", "15"))
+# How often (seconds) a process re-reads the list of active webhook endpoints.
+WANGGE_WEBHOOK_CHECK_SECONDS = float(os.environ.get("WANGGE_WEBHOOK_CHECK_SECONDS", "5"))
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 

@@ -11,17 +11,20 @@ import hmac
 import http.client
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from wangge.events import rows
 from wangge.events.models import WebhookEndpoint
 from wangge.events.sweep import sweep
 
@@ -52,6 +55,28 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+# Active endpoints, remembered for a few seconds: asking after every transition cost a
+# round trip each. A change here is seen at once (signals below), in other processes
+# within WANGGE_WEBHOOK_CHECK_SECONDS.
+_endpoints: tuple[float, list[int]] = (0.0, [])
+
+
+def active_endpoints() -> list[int]:
+    global _endpoints
+    checked_at, ids = _endpoints
+    if time.monotonic() - checked_at < settings.WANGGE_WEBHOOK_CHECK_SECONDS:
+        return ids
+    ids = list(WebhookEndpoint.objects.filter(active=True).values_list("pk", flat=True))
+    _endpoints = (time.monotonic(), ids)
+    return ids
+
+
+@receiver([post_save, post_delete], sender=WebhookEndpoint)
+def forget_endpoints(**kwargs: Any) -> None:
+    global _endpoints
+    _endpoints = (0.0, [])
+
+
 def enqueue_webhooks(payload: dict[str, Any]) -> None:
     """Queue delivery of a committed change to every active webhook endpoint.
 
@@ -59,14 +84,7 @@ def enqueue_webhooks(payload: dict[str, Any]) -> None:
     (receivers drop repeats by it). Runs after the commit: a failure to queue is logged and
     never undoes or fails the change."""
     try:
-        # Plain SQL: this runs after every transition, and compiling the ORM query cost
-        # more than running it.
-        endpoints = [
-            pk
-            for (pk,) in rows.fetchall(
-                f"SELECT id FROM {WebhookEndpoint._meta.db_table} WHERE active", []
-            )
-        ]
+        endpoints = active_endpoints()
         if not endpoints:
             return
         delivery = str(uuid.uuid4())

@@ -1,13 +1,19 @@
-"""Channels: issuing and checking their credentials."""
+"""Channels: creating them, issuing and checking their credentials, and what every source
+shares: mapping its categories to ours, placing its points, accepting on arrival."""
 
 import hashlib
+import math
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
 from wangge.intake.models import Channel
+
+if TYPE_CHECKING:
+    from wangge.events.models import Category, Event
+    from wangge.regions.models import Area
 
 
 def _hash(api_key: str) -> str:
@@ -39,6 +45,112 @@ def channel_for_key(api_key: str | None) -> Channel:
             _("This channel is switched off."), field="api_key", code="inactive", status=403
         )
     return channel
+
+
+def channel_create(code: str, name: str, **fields: Any) -> Channel:
+    if Channel.objects.filter(code=code).exists():
+        raise DomainError.one(
+            _("Channel %(c)s exists already.") % {"c": code}, field="code", code="duplicate"
+        )
+    channel = Channel(code=code, name=name, **fields)
+    try:
+        channel.full_clean()
+    except Exception as exc:  # ValidationError: name the fields
+        messages = getattr(exc, "message_dict", {"code": [str(exc)]})
+        raise DomainError.one(
+            "; ".join(f"{f}: {' '.join(m)}" for f, m in messages.items()), field="code"
+        ) from None
+    channel.save()
+    return channel
+
+
+def channel_issue_secret(channel: Channel) -> str:
+    """A new signing secret for the channel's webhooks (shown to the operator to give to the
+    source system; kept in clear because verifying an HMAC needs it)."""
+    channel.secret = secrets.token_urlsafe(32)
+    channel.save(update_fields=["secret"])
+    return channel.secret
+
+
+def category_for(channel: Channel, raw: str, field: str = "category", item: str = "") -> "Category":
+    """Our category for the source's own category name or code: through the channel's
+    category_map, else one of our codes as it is; the channel's default when none is given."""
+    from wangge.events.models import Category
+
+    raw = (raw or "").strip()
+    if not raw:
+        if channel.default_category_id is None:
+            raise _problem(_("A category is required."), field, "required", item)
+        return Category.objects.get(pk=channel.default_category_id)
+    code = str(channel.category_map.get(raw, raw))
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise _problem(_("Unknown category %(c)s.") % {"c": raw}, field, "unknown_category", item)
+    return category
+
+
+def place(
+    lon: Any, lat: Any, crs: str = "wgs84", field: str = "lon", item: str = ""
+) -> tuple[float, float, "Area"]:
+    """A point (in `crs`: wgs84, gcj02 or bd09) as WGS-84, checked for range and
+    jurisdiction, with the deepest area it lies in."""
+    from wangge.regions import coords
+    from wangge.regions.models import Area
+    from wangge.regions.spatial_index import get_index
+
+    if crs not in get_args(coords.CRS):
+        raise _problem(_("Unknown coordinate system %(c)s.") % {"c": crs}, "crs", "invalid", item)
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise _problem(_("Coordinates must be numbers."), field, "invalid", item) from None
+    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+        raise _problem(
+            _("Coordinates out of range (longitude -180…180, latitude -90…90)."),
+            field,
+            "out_of_range",
+            item,
+        )
+    x, y = coords.to_wgs84(x, y, crs)
+    found = get_index().locate(x, y)
+    if found.outside:
+        raise _problem(_("The location is outside the jurisdiction."), field, "outside", item)
+    return x, y, Area.objects.get(pk=found.chain[0].id)
+
+
+def _problem(message: str, field: str, code: str, item: str) -> DomainError:
+    error = DomainError.one(message, field=field, code=code, status=422)
+    error.problems[0].item = item
+    return error
+
+
+class ChannelActor:
+    """The platform accepting (立案) a report on arrival for a channel that skips acceptance:
+    it may accept anywhere, as an administrator may, and is nobody (no user on the timeline)."""
+
+    is_authenticated = False
+    is_active = True
+    is_superuser = True
+    pk = None
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+
+    def __str__(self) -> str:
+        return f"channel {self.channel.code}"
+
+
+def accept_on_arrival(channel: Channel, event: "Event") -> "Event":
+    """Run by the caller inside the report's transaction: the event is never seen reported."""
+    if not channel.skips_acceptance:
+        return event
+    from wangge.events import workflow
+
+    return workflow.event_accept(
+        event=event,
+        actor=ChannelActor(channel),
+        comment=_("Accepted on arrival from %(c)s.") % {"c": channel.name},
+    )
 
 
 def channel_known(code: str) -> bool:

@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from tests.factories import make_tree, make_user, post
 from wangge.events.models import Category
 from wangge.intake import services, video
 from wangge.intake.models import Camera, Channel
+from wangge.regions import spatial_index
 
 # A point in micro-grid 330103001001001001 of make_tree (its south-west corner + a bit).
 INSIDE = (120.1005, 30.2005)
@@ -34,7 +36,8 @@ class Intake:
 
 
 @pytest.fixture
-def intake(db) -> Intake:
+def intake(db) -> Iterator[Intake]:
+    spatial_index.invalidate()  # ids of another test's tree may linger in this process
     areas = make_tree(split=1)  # one area a level, all over the same square
     operator = make_user("operator")
     post(operator, areas["330103"], role="operator")
@@ -48,7 +51,8 @@ def intake(db) -> Intake:
     channel.save()
     secret = services.channel_issue_secret(channel)
     camera = video.camera_save(channel, "CAM-001", "文晖路口", *INSIDE)
-    return Intake(world, hotline, key, channel, secret, camera)
+    yield Intake(world, hotline, key, channel, secret, camera)
+    spatial_index.invalidate()
 
 
 def order(**extra: Any) -> dict[str, Any]:

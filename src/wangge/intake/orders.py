@@ -10,7 +10,7 @@ so "unchanged" means unchanged from the source's point of view, whatever operato
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
-from wangge.events.models import Event, Priority, Status, TimelineEntry
+from wangge.events.models import Category, Event, Priority, Status, TimelineEntry
 from wangge.intake import services
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
@@ -59,6 +59,7 @@ DEFAULT_COLUMNS = {
 # Fields an update may still change while the event waits for acceptance.
 EDITABLE = ("title", "description", "address", "category")
 SOURCE_ACTIONS = ("source_order", "source_update")
+PERSONAL = ("caller_name", "caller_phone")
 TITLE_FROM_CONTENT = 40  # characters of the content that make a title when none is sent
 
 
@@ -75,23 +76,28 @@ class Order:
     title: str
     description: str
     address: str
-    category_id: int
+    category: Category
     priority: str
     called_at: str  # ISO 8601, or ""
     caller_name: str
     caller_phone: str
     lon: float | None
     lat: float | None
-    area_id: int
+    area: Area
+
+    def _values(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["category"], values["area"] = self.category.code, self.area.code
+        return values
 
     def digest(self) -> str:
-        text = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(self._values(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def record(self) -> dict[str, Any]:
         """What the timeline keeps of the order (the caller's name and phone stay on the
         event only: timeline data is not personal data)."""
-        kept = {k: v for k, v in asdict(self).items() if k not in ("caller_name", "caller_phone")}
+        kept = {k: v for k, v in self._values().items() if k not in PERSONAL}
         return {**kept, "digest": self.digest()}
 
 
@@ -173,9 +179,9 @@ def parse_order(
     if not title:
         row.fail(_("Give the content of the order."), "content", "required")
     address = row.text("address")
-    category_id = 0
+    category = None
     try:
-        category_id = services.category_for(channel, row.text("category")).pk
+        category = services.category_for(channel, row.text("category"))
     except DomainError as exc:
         row.absorb(exc, "category")
     priority = row.text("priority") or Priority.NORMAL
@@ -183,51 +189,50 @@ def parse_order(
     if priority not in Priority.values:
         row.fail(_("Unknown priority %(p)s.") % {"p": priority}, "priority")
     called_at = row.moment("called_at")
-    lon, lat, area_id = _location(channel, row)
-    if row.problems:
+    lon, lat, area = _location(row)
+    if row.problems or category is None or area is None:
         raise DomainError(row.problems, status=422)
     return Order(
         order_no=order_no,
         title=title,
         description=content,
         address=address,
-        category_id=category_id,
+        category=category,
         priority=priority,
         called_at=called_at,
         caller_name=row.text("caller_name"),
         caller_phone=row.text("caller_phone"),
         lon=lon,
         lat=lat,
-        area_id=area_id,
+        area=area,
     )
 
 
-def _location(channel: Channel, row: _Row) -> tuple[float | None, float | None, int]:
+def _location(row: _Row) -> tuple[float | None, float | None, Area | None]:
     """A point when the order has one; else the area it names; else the whole jurisdiction
     (the top-level centre places it from the address)."""
     lon, lat = row.raw.get("lon"), row.raw.get("lat")
     if lon in (None, "") and lat in (None, ""):
         code = row.text("area")
+        areas = Area.objects.live().only(*services.AREA_FIELDS)
         if code:
-            area = Area.objects.live().filter(code=code).first()
+            area = areas.filter(code=code).first()
             if area is None:
                 row.fail(_("Area %(code)s not found.") % {"code": code}, "area", "unknown_area")
-                return None, None, 0
-            return None, None, area.pk
-        roots = list(Area.objects.live().filter(parent__isnull=True).values_list("pk", flat=True))
+            return None, None, area
+        roots = list(areas.filter(parent__isnull=True)[:2])
         if len(roots) != 1:
             row.fail(_("Give a location or an area."), "lon", "required")
-            return None, None, 0
+            return None, None, None
         return None, None, roots[0]
     if lon in (None, "") or lat in (None, ""):
         row.fail(_("Give both longitude and latitude."), "lat" if lat in (None, "") else "lon")
-        return None, None, 0
+        return None, None, None
     try:
-        x, y, area = services.place(lon, lat, row.text("crs") or "wgs84")
+        return services.place(lon, lat, row.text("crs") or "wgs84")
     except DomainError as exc:
         row.absorb(exc, exc.problems[0].field)
-        return None, None, 0
-    return x, y, area.pk
+        return None, None, None
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -255,18 +260,16 @@ def _find(channel: Channel, order_no: str) -> int | None:
 
 
 def _create(channel: Channel, order: Order) -> Event:
-    from wangge.events.models import Category
-
     event = workflow.event_report(
         actor=None,
         title=order.title,
-        category=Category.objects.get(pk=order.category_id),
+        category=order.category,
         channel=channel.code,
         description=order.description,
         priority=order.priority,
         lon=order.lon,
         lat=order.lat,
-        area=Area.objects.get(pk=order.area_id),
+        area=order.area,
         address=order.address,
         reporter_name=order.caller_name,
         reporter_phone=order.caller_phone,
@@ -297,7 +300,7 @@ def _update(event_id: int, order: Order) -> PushResult:
                 "title": order.title,
                 "description": order.description,
                 "address": order.address,
-                "category_id": order.category_id,
+                "category_id": order.category.pk,
             }
             fields = [f for f, v in values.items() if getattr(event, f) != v]
             for f in fields:

@@ -115,7 +115,11 @@ def place(
     found = get_index().locate(x, y)
     if found.outside:
         raise _problem(_("The location is outside the jurisdiction."), field, "outside", item)
-    return x, y, Area.objects.get(pk=found.chain[0].id)
+    return x, y, Area.objects.only(*AREA_FIELDS).get(pk=found.chain[0].id)
+
+
+# What an event needs of its area (not the geometry, the bulk of the row).
+AREA_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "valid_to")
 
 
 def _problem(message: str, field: str, code: str, item: str) -> DomainError:

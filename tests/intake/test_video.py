@@ -203,3 +203,9 @@ def test_cameras_are_located_and_refused_outside(intake: Intake):
     with pytest.raises(DomainError) as caught:
         video.camera_save(intake.video, "CAM-SH", "外滩", *OUTSIDE)
     assert caught.value.problems[0].code == "outside"
+
+
+def test_overlong_ids_are_refused(client, intake: Intake):
+    response = send(client, intake, alert(alert_type="x" * 65))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "too_long"

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -89,13 +90,20 @@ def push_order(request: HttpRequest) -> Status[dict[str, Any]]:
 )
 def import_orders(request: HttpRequest) -> dict[str, Any]:
     channel = _channel(request)
-    _body(request)  # a body over the limit answers 413 before the upload is parsed
     upload = request.FILES.get("file")
     if upload is None:
         raise DomainError.one(
             _("Send the file as multipart field %(f)s.") % {"f": "file"},
             field="file",
             code="required",
+        )
+    if upload.size is not None and upload.size > settings.WANGGE_INTAKE_IMPORT_MAX_BYTES:
+        raise DomainError.one(
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.WANGGE_INTAKE_IMPORT_MAX_BYTES // (1024 * 1024)},
+            field="file",
+            code="too_large",
+            status=413,
         )
     report = importer.import_orders(channel, upload.name or "", upload.read())
     return report.as_dict()

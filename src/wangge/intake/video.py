@@ -31,6 +31,7 @@ from wangge.intake.models import AlertFold, Camera, Channel
 
 SIGNATURE_HEADER = "X-Wangge-Signature"
 TIMESTAMP_HEADER = "X-Wangge-Timestamp"
+MAX_ID = 64  # characters of a camera id or an alert type
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,9 @@ def receive_alert(
             problems.append(Problem(_("This field is required."), field=name, code="required"))
         elif name != "time" and not isinstance(raw[name], str | int):
             problems.append(Problem(_("Must be text."), field=name))
+        elif name != "time" and len(str(raw[name]).strip()) > MAX_ID:
+            message = _("At most %(n)s characters.") % {"n": MAX_ID}
+            problems.append(Problem(message, field=name, code="too_long"))
     if problems:
         raise DomainError(problems, status=422)
     camera_id, alert_type = str(raw["camera_id"]).strip(), str(raw["alert_type"]).strip()

@@ -6,9 +6,10 @@ import math
 import secrets
 from typing import TYPE_CHECKING, Any, get_args
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from wangge.errors import DomainError
+from wangge.errors import DomainError, Problem
 from wangge.intake.models import Channel
 
 if TYPE_CHECKING:
@@ -55,10 +56,9 @@ def channel_create(code: str, name: str, **fields: Any) -> Channel:
     channel = Channel(code=code, name=name, **fields)
     try:
         channel.full_clean()
-    except Exception as exc:  # ValidationError: name the fields
-        messages = getattr(exc, "message_dict", {"code": [str(exc)]})
-        raise DomainError.one(
-            "; ".join(f"{f}: {' '.join(m)}" for f, m in messages.items()), field="code"
+    except ValidationError as exc:
+        raise DomainError(
+            [Problem(" ".join(m), field=f) for f, m in exc.message_dict.items()]
         ) from None
     channel.save()
     return channel

@@ -195,3 +195,14 @@ def test_figures_count_events_per_channel(client, intake: Intake):
     assert client.get("/api/intake/figures/channels").json() == {"hotline": 2, "grid_app": 1}
     client.force_login(make_user("nobody"))  # no post: sees none of them
     assert client.get("/api/intake/figures/channels").json() == {}
+
+
+def test_openapi_lists_the_intake_endpoints(client, intake: Intake):
+    client.force_login(intake.world.operator)
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert "post" in paths["/api/intake/orders"]
+    assert "post" in paths["/api/intake/orders/import"]
+    assert "get" in paths["/api/intake/changes"]
+    assert "post" in paths["/api/intake/video/{channel}/alerts"]
+    headers = [p["name"] for p in paths["/api/intake/orders"]["post"]["parameters"]]
+    assert "X-Api-Key" in headers

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck check bench clean
+.PHONY: install run demo test lint typecheck check bench bench-intake clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ check: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python benchmarks/locate.py
 	$(BIN)/python benchmarks/workflow.py
+
+# The push API over HTTP against a one-row-insert floor (PostgreSQL on 127.0.0.1:5432).
+bench-intake: $(STAMP)
+	$(BIN)/python benchmarks/intake.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -188,3 +188,15 @@ HUEY = {
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }
+
+# --- Intake: hotline, work-order systems and video alerts --------------------------------
+# Seconds a signed webhook's timestamp may differ from now (replays older than this fail).
+WANGGE_INTAKE_SIGNATURE_TOLERANCE = int(os.environ.get("WANGGE_INTAKE_SIGNATURE_TOLERANCE", "300"))
+# Minutes within which alerts of one camera and alert type fold into one open event.
+WANGGE_VIDEO_FOLD_MINUTES = int(os.environ.get("WANGGE_VIDEO_FOLD_MINUTES", "30"))
+# Seconds the changes feed holds back the newest entries (see wangge.intake.feed).
+WANGGE_INTAKE_FEED_LAG_SECONDS = float(os.environ.get("WANGGE_INTAKE_FEED_LAG_SECONDS", "2"))
+WANGGE_INTAKE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+WANGGE_INTAKE_IMPORT_MAX_ROWS = int(os.environ.get("WANGGE_INTAKE_IMPORT_MAX_ROWS", "20000"))
+# Only for benchmarks/intake.py: mounts the one-row-insert floor view. Never in production.
+WANGGE_BENCH_FLOOR = _env_bool("WANGGE_BENCH_FLOOR", False)

@@ -46,3 +46,13 @@ def loop_figures(
         "rework_rate": rate(row["reworked"], row["closed"]),
         "satisfaction_rate": rate(row["satisfied"], row["called_back"]),
     }
+
+
+def channel_figures(
+    *, user: Any, date_from: date | None = None, date_to: date | None = None
+) -> dict[str, int]:
+    """Events reported per channel (多网合一: where the work comes from), same scope and
+    counting as loop_figures."""
+    qs = event_list(user=user, date_from=date_from, date_to=date_to).exclude(status=Status.MERGED)
+    rows = qs.order_by().values("channel").annotate(n=Count("pk"))
+    return {row["channel"]: row["n"] for row in rows}

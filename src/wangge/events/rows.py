@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
+from django.db.models.signals import post_save
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -128,17 +129,28 @@ def _insert(model: type[Model]) -> _Insert:
 
 
 def insert(obj: Model) -> None:
-    """INSERT a new instance (auto primary key) and set its pk."""
+    """INSERT a new instance (auto primary key) and set its pk; sends post_save."""
     statement = _insert(type(obj))
     with connection.cursor() as cursor:
         cursor.execute(statement.head + statement.row + statement.returning, statement.params(obj))
         obj.pk = cursor.fetchone()[0] if statement.returning else cursor.lastrowid
     obj._state.adding = False
     obj._state.db = connection.alias
+    # As Model.save would: receivers (e.g. side effects of timeline entries) see the row.
+    if post_save.has_listeners(type(obj)):
+        post_save.send(
+            type(obj),
+            instance=obj,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=connection.alias,
+        )
 
 
 def insert_many(objs: Sequence[Model]) -> None:
-    """INSERT new instances of one model in one statement (their pks are not read back)."""
+    """INSERT new instances of one model in one statement (their pks are not read back, and
+    no signals are sent: for rows nothing listens to, like inbox notifications)."""
     if not objs:
         return
     statement = _insert(type(objs[0]))

@@ -39,7 +39,7 @@ from wangge.events.models import (
     TimelineEntry,
     WorkOrder,
 )
-from wangge.intake.services import channel_known
+from wangge.intake.services import channel_skips_acceptance
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
@@ -53,7 +53,8 @@ _DEPT_FIELDS = ("id", "code", "name", "active")
 
 
 class SystemActor:
-    """The platform itself (the deadline sweep): may escalate overdue events, nothing else."""
+    """The platform itself: the deadline sweep escalates overdue events, and reports from a
+    channel that skips acceptance are accepted on arrival; nothing else."""
 
     is_authenticated = False
     is_active = True
@@ -87,6 +88,13 @@ def _responsible(user: Any, event: Event) -> bool:
         event.responsible_area.level >= GRID_LEVEL
         and access.is_grid_staff_for(user, event.responsible_area)
     )
+
+
+def _acceptor(user: Any, event: Event) -> bool:
+    """The centre; or the platform, for a channel whose reports are accepted on arrival."""
+    if user is SYSTEM:
+        return bool(channel_skips_acceptance(event.channel))
+    return _centre(user, event)
 
 
 def _escalator(user: Any, event: Event) -> bool:
@@ -138,7 +146,7 @@ def _handler_or_self(user: Any, event: Event) -> bool:
 
 OPEN = frozenset(OPEN_STATUSES)
 MOVES: dict[str, Move] = {
-    "accept": Move(frozenset({S.REPORTED}), _centre, gettext_lazy("accept")),
+    "accept": Move(frozenset({S.REPORTED}), _acceptor, gettext_lazy("accept")),
     "reject": Move(frozenset({S.REPORTED}), _centre, gettext_lazy("reject")),
     "merge": Move(frozenset({S.REPORTED, S.ACCEPTED}), _centre, gettext_lazy("merge")),
     "self_handle": Move(
@@ -257,7 +265,7 @@ def _transition(
         rows.update(event, [f for f in after if after[f] != before[f]] + ["updated_at"])
         rows.insert(
             TimelineEntry(
-                event_id=event.pk,
+                event=event,
                 actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
                 action=action,
                 from_status=from_status,
@@ -362,7 +370,8 @@ def event_report(
         raise DomainError.one(_("This category is not in use."), field="category")
     if priority not in Priority.values:
         raise DomainError.one(_("Unknown priority %(p)s.") % {"p": priority}, field="priority")
-    if not channel_known(channel):
+    skips_acceptance = channel_skips_acceptance(channel)
+    if skips_acceptance is None:
         raise DomainError.one(_("Unknown channel %(c)s.") % {"c": channel}, field="channel")
     if area is None:
         if lon is None or lat is None:
@@ -414,6 +423,12 @@ def event_report(
             )
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
             transaction.on_commit(lambda: notifications.after_commit(payload))
+            if skips_acceptance:  # the source system has accepted it already (e.g. 12345)
+                event = event_accept(
+                    event=event,
+                    actor=SYSTEM,
+                    comment=_("Accepted on arrival: the channel skips acceptance."),
+                )
     except IntegrityError:
         if client_key and (existing := _retried(client_key, actor)):
             return existing  # the same report raced in from a retry

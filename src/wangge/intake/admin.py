@@ -1,9 +1,71 @@
-from django.contrib import admin
+from typing import Any
 
-from wangge.intake.models import Channel
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wangge.errors import DomainError
+from wangge.intake import feed, importer
+from wangge.intake.models import Camera, Channel
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Work-order file (xlsx or CSV)"))
 
 
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "active", "skips_acceptance", "default_category"]
     exclude = ["api_key_hash"]  # keys are issued by `wangge channels key CODE`
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        feed.forget_hooks()
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "<int:pk>/import/",
+                self.admin_site.admin_view(self.import_view),
+                name="intake_channel_import",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def import_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Upload a work-order file for this channel: all rows or none."""
+        channel = get_object_or_404(Channel, pk=pk)
+        if not self.has_change_permission(request, channel):
+            return redirect("admin:index")
+        form = ImportForm(request.POST or None, request.FILES or None)
+        problems: list[Any] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = importer.import_orders(channel, upload.name, upload.read())
+            except DomainError as exc:
+                problems = exc.problems
+            else:
+                messages.success(request, report.summary())
+                return redirect(reverse("admin:intake_channel_import", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import work orders into %(c)s") % {"c": channel.name},
+            "channel": channel,
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "intake/import.html", context)
+
+
+@admin.register(Camera)
+class CameraAdmin(admin.ModelAdmin):
+    list_display = ["camera_id", "name", "channel", "area", "active"]
+    list_filter = ["channel", "active"]
+    exclude = ["area"]  # located from lon/lat (Camera.clean)

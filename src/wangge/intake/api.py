@@ -1,3 +1,170 @@
-from ninja import Router
+"""Intake over HTTP for other systems: work orders pushed or imported by API key, the changes
+feed back to them, and the signed video-alert webhook. Bodies are read here, not by ninja,
+so that every bad request gets the one error shape, naming what is wrong."""
+
+import json
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
+
+from wangge.errors import DomainError
+from wangge.events import figures
+from wangge.intake import feed, importer, orders, services, video
+from wangge.intake.models import Channel
 
 router = Router(tags=["intake"])
+
+
+class PushOut(Schema):
+    order_no: str
+    event: str
+    status: str
+    outcome: str  # created, updated, noted (accepted already: on the timeline), unchanged
+
+
+class AlertOut(Schema):
+    event: str
+    status: str
+    folded: bool
+    count: int
+
+
+API_KEY_HEADER = "X-Api-Key"
+# Documents the key header (the key is checked in the view, for the one error shape).
+KEY_PARAMETER = {
+    "parameters": [
+        {"in": "header", "name": API_KEY_HEADER, "required": True, "schema": {"type": "string"}}
+    ]
+}
+
+
+def _channel(request: HttpRequest) -> Channel:
+    return services.channel_for_key(request.headers.get(API_KEY_HEADER))
+
+
+def _body(request: HttpRequest) -> bytes:
+    try:
+        return request.body
+    except RequestDataTooBig:
+        raise DomainError.one(
+            _("The request body is too large."), field="body", code="too_large", status=413
+        ) from None
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DomainError.one(
+            _("The body is not valid JSON: %(e)s") % {"e": exc}, field="body", code="malformed"
+        ) from None
+    if not isinstance(value, dict):
+        raise DomainError.one(_("The body must be a JSON object."), field="body", code="malformed")
+    return value
+
+
+@router.post(
+    "/intake/orders",
+    auth=None,
+    response={200: PushOut, 201: PushOut},
+    summary="Push a work order (12345 hotline …); the same order_no again updates it",
+    openapi_extra=KEY_PARAMETER,
+)
+def push_order(request: HttpRequest) -> Status[dict[str, Any]]:
+    channel = _channel(request)
+    order = orders.parse_order(channel, _json_object(_body(request)))
+    result = orders.push_order(channel, order)
+    out = {
+        "order_no": order.order_no,
+        "event": result.event.code,
+        "status": result.event.status,
+        "outcome": result.outcome,
+    }
+    return Status(201 if result.outcome == orders.Outcome.CREATED else 200, out)
+
+
+@router.post(
+    "/intake/orders/import",
+    auth=None,
+    summary="Import a work-order file (xlsx or CSV, multipart field `file`): all rows or none",
+    openapi_extra=KEY_PARAMETER,
+)
+def import_orders(request: HttpRequest) -> dict[str, Any]:
+    channel = _channel(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise DomainError.one(
+            _("Send the file as multipart field %(f)s.") % {"f": "file"},
+            field="file",
+            code="required",
+        )
+    if upload.size is not None and upload.size > settings.WANGGE_INTAKE_IMPORT_MAX_BYTES:
+        raise DomainError.one(
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.WANGGE_INTAKE_IMPORT_MAX_BYTES // (1024 * 1024)},
+            field="file",
+            code="too_large",
+            status=413,
+        )
+    report = importer.import_orders(channel, upload.name or "", upload.read())
+    return report.as_dict()
+
+
+@router.get(
+    "/intake/changes",
+    auth=None,
+    summary="Status changes of this channel's events after a cursor (pass next_cursor back)",
+    openapi_extra=KEY_PARAMETER,
+)
+def changes(request: HttpRequest, cursor: int = 0, limit: int = 100) -> dict[str, Any]:
+    channel = _channel(request)
+    if cursor < 0:
+        raise DomainError.one(_("The cursor cannot be negative."), field="cursor")
+    return feed.changes(channel, cursor=cursor, limit=limit)
+
+
+@router.post(
+    "/intake/video/{channel}/alerts",
+    auth=None,
+    response={200: AlertOut, 201: AlertOut},
+    summary="A video analytics alert, HMAC-signed with the channel's secret",
+)
+def video_alert(request: HttpRequest, channel: str) -> Status[dict[str, Any]]:
+    body = _body(request)
+    source = video.verify(
+        channel,
+        request.headers.get(video.TIMESTAMP_HEADER),
+        request.headers.get(video.SIGNATURE_HEADER),
+        body,
+    )
+    if request.content_type == "multipart/form-data":
+        raw: dict[str, Any] = request.POST.dict()
+        snapshot: Any = request.FILES.get("snapshot")
+    else:
+        raw = _json_object(body)
+        snapshot = video.decode_snapshot(raw.get("snapshot"))
+    result = video.receive_alert(source, raw, snapshot)
+    out = {
+        "event": result.event.code,
+        "status": result.event.status,
+        "folded": result.folded,
+        "count": result.count,
+    }
+    return Status(200 if result.folded else 201, out)
+
+
+@router.get(
+    "/intake/figures/channels",
+    auth=django_auth,
+    summary="Events per channel in the caller's scope (merged duplicates counted once)",
+)
+def channel_figures(
+    request: HttpRequest, date_from: date | None = None, date_to: date | None = None
+) -> dict[str, int]:
+    return figures.channel_figures(user=request.user, date_from=date_from, date_to=date_to)

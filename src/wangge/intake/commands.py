@@ -1,7 +1,185 @@
-"""Subcommands of `wangge` for this app (no Django imports at module level)."""
+"""Subcommands of `wangge` for this app (no Django imports at module level).
+
+wangge channels list
+wangge channels create CODE NAME [--skips-acceptance] [--default-category C] [--webhook-url U]
+wangge channels key CODE        issue a new API key (shown once)
+wangge channels secret CODE     issue a new signing secret
+wangge channels camera CODE CAMERA_ID NAME LON LAT   register or move a camera
+wangge hotline import FILE --channel CODE
+"""
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _prepare() -> None:
+    from wangge.cli import _migrate
+
+    _migrate()
+
+
+def _fail(exc: Any) -> int:
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def _find(code: str) -> Any:
+    from django.utils.translation import gettext as _
+
+    from wangge.intake.models import Channel
+
+    channel = Channel.objects.filter(code=code).first()
+    if channel is None:
+        print(_("Channel %(c)s not found.") % {"c": code}, file=sys.stderr)
+    return channel
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.intake.models import Channel
+
+    _prepare()
+    for c in Channel.objects.select_related("default_category"):
+        flags = [
+            _("active") if c.active else _("switched off"),
+            _("API key") if c.api_key_hash else "",
+            _("signing secret") if c.secret else "",
+            _("skips acceptance") if c.skips_acceptance else "",
+        ]
+        category = c.default_category.code if c.default_category else "-"
+        print(f"{c.code:<18} {c.name:<12} {category:<8} {' · '.join(f for f in flags if f)}")
+    return 0
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.events.models import Category
+    from wangge.intake.services import channel_create
+
+    _prepare()
+    fields: dict[str, Any] = {
+        "skips_acceptance": args.skips_acceptance,
+        "webhook_url": args.webhook_url,
+    }
+    if args.default_category:
+        fields["default_category"] = Category.objects.filter(code=args.default_category).first()
+        if fields["default_category"] is None:
+            print(_("Unknown category %(c)s.") % {"c": args.default_category}, file=sys.stderr)
+            return 1
+    try:
+        channel = channel_create(args.code, args.name, **fields)
+    except DomainError as exc:
+        return _fail(exc)
+    print(_("Channel %(c)s created.") % {"c": channel}, flush=True)
+    return 0
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.intake.services import channel_issue_key
+
+    _prepare()
+    channel = _find(args.code)
+    if channel is None:
+        return 1
+    key = channel_issue_key(channel)
+    print(_("New API key of %(c)s (shown only now; the old one stops working):") % {"c": channel})
+    print(key)
+    return 0
+
+
+def cmd_secret(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.intake.services import channel_issue_secret
+
+    _prepare()
+    channel = _find(args.code)
+    if channel is None:
+        return 1
+    secret = channel_issue_secret(channel)
+    print(_("New signing secret of %(c)s (the old one stops working):") % {"c": channel})
+    print(secret)
+    return 0
+
+
+def cmd_camera(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.intake.video import camera_save
+
+    _prepare()
+    channel = _find(args.code)
+    if channel is None:
+        return 1
+    try:
+        camera = camera_save(channel, args.camera_id, args.name, args.lon, args.lat)
+    except DomainError as exc:
+        return _fail(exc)
+    print(_("Camera %(c)s is in %(a)s.") % {"c": camera, "a": camera.area.name})
+    return 0
+
+
+def cmd_hotline_import(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.intake.importer import import_orders
+
+    _prepare()
+    path = Path(args.file)
+    if not path.is_file():
+        print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
+        return 2
+    channel = _find(args.channel)
+    if channel is None:
+        return 1
+    try:
+        report = import_orders(channel, path.name, path.read_bytes())
+    except DomainError as exc:
+        print(_("Import refused, nothing written:"), file=sys.stderr)
+        return _fail(exc)
+    print(report.summary())
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    channels = sub.add_parser("channels", help="intake channels (多网合一)").add_subparsers(
+        dest="channels_command", required=True
+    )
+    channels.add_parser("list", help="list the channels").set_defaults(func=cmd_list)
+    create = channels.add_parser("create", help="add a channel")
+    create.add_argument("code")
+    create.add_argument("name")
+    create.add_argument("--skips-acceptance", action="store_true")
+    create.add_argument("--default-category", default="")
+    create.add_argument("--webhook-url", default="", help="where status changes are POSTed")
+    create.set_defaults(func=cmd_create)
+    key = channels.add_parser("key", help="issue a new API key")
+    key.add_argument("code")
+    key.set_defaults(func=cmd_key)
+    secret = channels.add_parser("secret", help="issue a new signing secret")
+    secret.add_argument("code")
+    secret.set_defaults(func=cmd_secret)
+    camera = channels.add_parser("camera", help="register or move a camera of a channel")
+    for name in ("code", "camera_id", "name"):
+        camera.add_argument(name)
+    camera.add_argument("lon", type=float)
+    camera.add_argument("lat", type=float)
+    camera.set_defaults(func=cmd_camera)
+
+    hotline = sub.add_parser("hotline", help="12345 hotline work orders").add_subparsers(
+        dest="hotline_command", required=True
+    )
+    imp = hotline.add_parser("import", help="import an xlsx or CSV file: all rows or none")
+    imp.add_argument("file")
+    imp.add_argument("--channel", default="hotline")
+    imp.set_defaults(func=cmd_hotline_import)

@@ -30,6 +30,11 @@ class Channel(models.Model):
     )
     # The source's own category names/codes → our category codes.
     category_map = models.JSONField(_("category mapping"), default=dict, blank=True)
+    # The source's column headings in import files → our order fields (intake.orders.FIELDS);
+    # empty: the default headings of the 12345 hotline (intake.orders.DEFAULT_COLUMNS).
+    import_columns = models.JSONField(_("import columns"), default=dict, blank=True)
+    # Where status changes of this channel's events are POSTed, signed with `secret`.
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
 
     class Meta:
         verbose_name = _("channel")
@@ -38,3 +43,64 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class Camera(models.Model):
+    """A camera of a video analytics channel, registered with its location so its alerts
+    become events there."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="cameras", verbose_name=_("channel")
+    )
+    camera_id = models.CharField(_("camera id"), max_length=64)
+    name = models.CharField(_("name"), max_length=100)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    # Located from lon/lat by intake.video.camera_save (not edited by hand).
+    area = models.ForeignKey(
+        "regions.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("camera")
+        verbose_name_plural = _("cameras")
+        ordering = ["channel", "camera_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "camera_id"], name="camera_unique_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.name}"
+
+    def clean(self) -> None:
+        """Locate the camera: the area is always the one its point lies in."""
+        from django.core.exceptions import ValidationError
+
+        from wangge.errors import DomainError
+        from wangge.intake.services import place
+
+        try:
+            self.lon, self.lat, self.area = place(self.lon, self.lat)
+        except DomainError as exc:
+            raise ValidationError({"lon": str(exc.problems[0].message)}) from None
+
+
+class AlertFold(models.Model):
+    """The open event that alerts of one camera and alert type fold into while they keep
+    coming within the folding window."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="folds")
+    alert_type = models.CharField(max_length=64)
+    event = models.OneToOneField("events.Event", on_delete=models.CASCADE, related_name="+")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["camera", "alert_type", "last_at"], name="alertfold_lookup_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} {self.alert_type} ×{self.count}"

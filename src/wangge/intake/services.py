@@ -1,14 +1,21 @@
-"""Channels: issuing and checking their credentials."""
+"""Channels: creating them, issuing and checking their credentials, and what every source
+shares: mapping its categories to ours, placing its points."""
 
 import hashlib
+import math
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_args
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from wangge.errors import DomainError
+from wangge.errors import DomainError, Problem
 from wangge.events import rows
 from wangge.intake.models import Channel
+
+if TYPE_CHECKING:
+    from wangge.events.models import Category
+    from wangge.regions.models import Area
 
 
 def _hash(api_key: str) -> str:
@@ -42,10 +49,93 @@ def channel_for_key(api_key: str | None) -> Channel:
     return channel
 
 
-def channel_known(code: str) -> bool:
+def channel_create(code: str, name: str, **fields: Any) -> Channel:
+    if Channel.objects.filter(code=code).exists():
+        raise DomainError.one(
+            _("Channel %(c)s exists already.") % {"c": code}, field="code", code="duplicate"
+        )
+    channel = Channel(code=code, name=name, **fields)
+    try:
+        channel.full_clean()
+    except ValidationError as exc:
+        raise DomainError(
+            [Problem(" ".join(m), field=f) for f, m in exc.message_dict.items()]
+        ) from None
+    channel.save()
+    return channel
+
+
+def channel_issue_secret(channel: Channel) -> str:
+    """A new signing secret for the channel's webhooks (shown to the operator to give to the
+    source system; kept in clear because verifying an HMAC needs it)."""
+    channel.secret = secrets.token_urlsafe(32)
+    channel.save(update_fields=["secret"])
+    return channel.secret
+
+
+def category_for(channel: Channel, raw: str, field: str = "category", item: str = "") -> "Category":
+    """Our category for the source's own category name or code: through the channel's
+    category_map, else one of our codes as it is; the channel's default when none is given."""
+    from wangge.events.models import Category
+
+    raw = (raw or "").strip()
+    if not raw:
+        if channel.default_category_id is None:
+            raise _problem(_("A category is required."), field, "required", item)
+        return Category.objects.get(pk=channel.default_category_id)
+    code = str(channel.category_map.get(raw, raw))
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise _problem(_("Unknown category %(c)s.") % {"c": raw}, field, "unknown_category", item)
+    return category
+
+
+def place(
+    lon: Any, lat: Any, crs: str = "wgs84", field: str = "lon", item: str = ""
+) -> tuple[float, float, "Area"]:
+    """A point (in `crs`: wgs84, gcj02 or bd09) as WGS-84, checked for range and
+    jurisdiction, with the deepest area it lies in."""
+    from wangge.regions import coords
+    from wangge.regions.models import Area
+    from wangge.regions.spatial_index import get_index
+
+    if crs not in get_args(coords.CRS):
+        raise _problem(_("Unknown coordinate system %(c)s.") % {"c": crs}, "crs", "invalid", item)
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise _problem(_("Coordinates must be numbers."), field, "invalid", item) from None
+    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+        raise _problem(
+            _("Coordinates out of range (longitude -180…180, latitude -90…90)."),
+            field,
+            "out_of_range",
+            item,
+        )
+    x, y = coords.to_wgs84(x, y, crs)
+    found = get_index().locate(x, y)
+    if found.outside:
+        raise _problem(_("The location is outside the jurisdiction."), field, "outside", item)
+    return x, y, Area.objects.only(*AREA_FIELDS).get(pk=found.chain[0].id)
+
+
+# What an event needs of its area (not the geometry, the bulk of the row).
+AREA_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "valid_to")
+
+
+def _problem(message: str, field: str, code: str, item: str) -> DomainError:
+    error = DomainError.one(message, field=field, code=code, status=422)
+    error.problems[0].item = item
+    return error
+
+
+def channel_skips_acceptance(code: str) -> bool | None:
+    """Whether the active channel `code` has its reports accepted on arrival; None when there
+    is no such active channel."""
     # Plain SQL: every report asks, and compiling the ORM query cost more than running it.
     table = Channel._meta.db_table
-    return rows.fetchone(f"SELECT 1 FROM {table} WHERE code = %s AND active", [code]) is not None
+    row = rows.fetchone(f"SELECT skips_acceptance FROM {table} WHERE code = %s AND active", [code])
+    return None if row is None else bool(row[0])
 
 
 BUILTIN_NAMES = {

@@ -1,0 +1,104 @@
+"""Status changes going back to the source: a feed it pulls by cursor, or signed webhooks.
+
+Both carry the public timeline entries of the channel's events, in entry order, each with
+the source's order number. The cursor is the last entry id seen. Entries younger than
+WANGGE_INTAKE_FEED_LAG_SECONDS are held back: ids are taken at insert, so a transaction
+still open could commit an entry with a smaller id after a feed page was read; waiting out
+the lag keeps the cursor from stepping over it.
+"""
+
+import json
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.events.models import TimelineEntry
+from wangge.intake.models import Channel
+
+MAX_PAGE = 500
+
+
+def change_of(entry: TimelineEntry) -> dict[str, Any]:
+    event = entry.event
+    return {
+        "cursor": entry.pk,
+        "order_no": event.source_ref,
+        "event": event.code,
+        "action": entry.action,
+        "from_status": entry.from_status,
+        "to_status": entry.to_status,
+        "status": entry.to_status or event.status,
+        "at": entry.at.isoformat(),
+        "comment": entry.comment,
+    }
+
+
+def changes(channel: Channel, cursor: int = 0, limit: int = 100) -> dict[str, Any]:
+    """The channel's public changes after `cursor`, oldest first, with the cursor to ask
+    with next (the same when there is nothing new)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    settled = timezone.now() - timedelta(seconds=settings.WANGGE_INTAKE_FEED_LAG_SECONDS)
+    entries = (
+        TimelineEntry.objects.filter(event__channel=channel.code, public=True, pk__gt=cursor)
+        .select_related("event")
+        .order_by("pk")[:limit]
+    )
+    items = []
+    for entry in entries:
+        if entry.at > settled:
+            break  # this one and everything after it: next time
+        items.append(change_of(entry))
+    return {"items": items, "next_cursor": items[-1]["cursor"] if items else cursor}
+
+
+# -- webhooks ------------------------------------------------------------------------------
+_hooked: dict[str, int] = {}  # channel code → id, for channels with a webhook URL
+_hooked_at = 0.0
+HOOKED_TTL = 5.0  # seconds a process trusts its list of channels with webhooks
+
+
+def _channel_with_hook(code: str) -> int | None:
+    global _hooked, _hooked_at
+    if time.monotonic() - _hooked_at > HOOKED_TTL:
+        _hooked = dict(
+            Channel.objects.filter(active=True)
+            .exclude(webhook_url="")
+            .exclude(secret="")
+            .values_list("code", "pk")
+        )
+        _hooked_at = time.monotonic()
+    return _hooked.get(code)
+
+
+def forget_hooks() -> None:
+    """Read the channels' webhook URLs afresh on the next change (after editing one)."""
+    global _hooked_at
+    _hooked_at = 0.0
+
+
+def on_timeline_entry(sender: Any, instance: TimelineEntry, created: bool, **kw: Any) -> None:
+    """post_save of a timeline entry: queue its webhook to the event's channel after the
+    commit (never for a rolled-back change; a failure to send never undoes it)."""
+    if not created or not instance.public:
+        return
+    channel_id = _channel_with_hook(instance.event.channel)
+    if channel_id is None:
+        return
+    delivery = str(uuid.uuid4())
+    body = json.dumps(
+        {"id": delivery, "sent_at": timezone.now().isoformat(), **change_of(instance)},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+    def queue() -> None:
+        from wangge.intake.tasks import deliver_channel_webhook
+
+        deliver_channel_webhook(channel_id, body, instance.action, delivery)
+
+    transaction.on_commit(queue)

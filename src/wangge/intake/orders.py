@@ -1,0 +1,317 @@
+"""Work orders pushed or imported from the 12345 hotline and other work-order systems.
+
+An order is keyed by the source's order number (`Event.source_ref`, unique per channel):
+sending it again updates its event (while still unaccepted) or notes the change on the
+timeline (after), and sending it unchanged changes nothing. What the source last sent is kept
+on the event's timeline (a non-public `source_order` / `source_update` entry with a digest),
+so "unchanged" means unchanged from the source's point of view, whatever operators edited.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from wangge.errors import DomainError, Problem
+from wangge.events import workflow
+from wangge.events.models import Category, Event, Priority, Status, TimelineEntry
+from wangge.intake import services
+from wangge.intake.models import Channel
+from wangge.regions.models import Area
+
+# Our order fields, with their longest accepted length (None: not text).
+FIELDS: dict[str, int | None] = {
+    "order_no": 64,
+    "title": 200,
+    "content": 4000,
+    "address": 300,
+    "category": 100,
+    "priority": 10,
+    "called_at": None,
+    "caller_name": 50,
+    "caller_phone": 30,
+    "lon": None,
+    "lat": None,
+    "crs": 10,
+    "area": 30,
+}
+# The 12345 hotline's usual headings; a channel's `import_columns` replaces them.
+DEFAULT_COLUMNS = {
+    "工单编号": "order_no",
+    "工单标题": "title",
+    "诉求内容": "content",
+    "诉求地址": "address",
+    "诉求类型": "category",
+    "紧急程度": "priority",
+    "来电时间": "called_at",
+    "来电人": "caller_name",
+    "联系电话": "caller_phone",
+    "经度": "lon",
+    "纬度": "lat",
+}
+# Fields an update may still change while the event waits for acceptance.
+EDITABLE = ("title", "description", "address", "category")
+SOURCE_ACTIONS = ("source_order", "source_update")
+PERSONAL = ("caller_name", "caller_phone")
+TITLE_FROM_CONTENT = 40  # characters of the content that make a title when none is sent
+
+
+class Outcome:
+    CREATED = "created"
+    UPDATED = "updated"  # fields of the unaccepted event changed
+    NOTED = "noted"  # accepted already: the change is on the timeline only
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Order:
+    order_no: str
+    title: str
+    description: str
+    address: str
+    category: Category
+    priority: str
+    called_at: str  # ISO 8601, or ""
+    caller_name: str
+    caller_phone: str
+    lon: float | None
+    lat: float | None
+    area: Area
+
+    def _values(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["category"], values["area"] = self.category.code, self.area.code
+        return values
+
+    def digest(self) -> str:
+        text = json.dumps(self._values(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def record(self) -> dict[str, Any]:
+        """What the timeline keeps of the order (the caller's name and phone stay on the
+        event only: timeline data is not personal data)."""
+        kept = {k: v for k, v in self._values().items() if k not in PERSONAL}
+        return {**kept, "digest": self.digest()}
+
+
+@dataclass(frozen=True)
+class PushResult:
+    event: Event
+    outcome: str
+
+
+# -- validation ----------------------------------------------------------------------------
+class _Row:
+    """One order's raw values, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, raw: Mapping[str, Any], item: str, names: Mapping[str, str]) -> None:
+        self.raw, self.item, self.names = raw, item, names
+        self.problems: list[Problem] = []
+
+    def name(self, field: str) -> str:
+        return self.names.get(field, field)
+
+    def fail(self, message: str, field: str, code: str = "invalid") -> None:
+        self.problems.append(Problem(message, field=self.name(field), code=code, item=self.item))
+
+    def absorb(self, error: DomainError, field: str) -> None:
+        for p in error.problems:
+            self.problems.append(Problem(p.message, self.name(field), p.code, self.item))
+
+    def text(self, field: str, required: bool = False) -> str:
+        value = self.raw.get(field)
+        if value is None:
+            value = ""
+        elif isinstance(value, float) and value.is_integer():
+            value = str(int(value))  # spreadsheets turn order numbers and phones into floats
+        elif not isinstance(value, str | int | float):
+            self.fail(_("Must be text."), field)
+            return ""
+        value = str(value).strip()
+        limit = FIELDS[field]
+        if required and not value:
+            self.fail(_("This field is required."), field, "required")
+        elif limit is not None and len(value) > limit:
+            self.fail(_("At most %(n)s characters.") % {"n": limit}, field, "too_long")
+            return ""
+        return value
+
+    def moment(self, field: str) -> str:
+        value = self.raw.get(field)
+        if value in (None, ""):
+            return ""
+        if isinstance(value, datetime):
+            moment: datetime | None = value
+        elif isinstance(value, date):
+            moment = datetime(value.year, value.month, value.day)
+        elif isinstance(value, str):
+            moment = parse_datetime(value.strip().replace("/", "-"))
+        else:
+            moment = None
+        if moment is None:
+            self.fail(_("Not a date and time (e.g. 2026-03-01 09:30)."), field)
+            return ""
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment.isoformat()
+
+
+def parse_order(
+    channel: Channel,
+    raw: Mapping[str, Any],
+    *,
+    item: str = "",
+    names: Mapping[str, str] | None = None,
+) -> Order:
+    """Validate one order (from JSON or a file row); DomainError (422) listing every problem,
+    each naming the field (or the source's column, through `names`) and `item` (the row)."""
+    row = _Row(raw, item, names or {})
+    order_no = row.text("order_no", required=True)
+    content = row.text("content")
+    title = row.text("title") or content[:TITLE_FROM_CONTENT]
+    if not title:
+        row.fail(_("Give the content of the order."), "content", "required")
+    address = row.text("address")
+    category = None
+    try:
+        category = services.category_for(channel, row.text("category"))
+    except DomainError as exc:
+        row.absorb(exc, "category")
+    priority = row.text("priority") or Priority.NORMAL
+    priority = {"一般": "normal", "紧急": "urgent", "特急": "critical"}.get(priority, priority)
+    if priority not in Priority.values:
+        row.fail(_("Unknown priority %(p)s.") % {"p": priority}, "priority")
+    called_at = row.moment("called_at")
+    lon, lat, area = _location(row)
+    if row.problems or category is None or area is None:
+        raise DomainError(row.problems, status=422)
+    return Order(
+        order_no=order_no,
+        title=title,
+        description=content,
+        address=address,
+        category=category,
+        priority=priority,
+        called_at=called_at,
+        caller_name=row.text("caller_name"),
+        caller_phone=row.text("caller_phone"),
+        lon=lon,
+        lat=lat,
+        area=area,
+    )
+
+
+def _location(row: _Row) -> tuple[float | None, float | None, Area | None]:
+    """A point when the order has one; else the area it names; else the whole jurisdiction
+    (the top-level centre places it from the address)."""
+    lon, lat = row.raw.get("lon"), row.raw.get("lat")
+    if lon in (None, "") and lat in (None, ""):
+        code = row.text("area")
+        areas = Area.objects.live().only(*services.AREA_FIELDS)
+        if code:
+            area = areas.filter(code=code).first()
+            if area is None:
+                row.fail(_("Area %(code)s not found.") % {"code": code}, "area", "unknown_area")
+            return None, None, area
+        roots = list(areas.filter(parent__isnull=True)[:2])
+        if len(roots) != 1:
+            row.fail(_("Give a location or an area."), "lon", "required")
+            return None, None, None
+        return None, None, roots[0]
+    if lon in (None, "") or lat in (None, ""):
+        row.fail(_("Give both longitude and latitude."), "lat" if lat in (None, "") else "lon")
+        return None, None, None
+    try:
+        return services.place(lon, lat, row.text("crs") or "wgs84")
+    except DomainError as exc:
+        row.absorb(exc, exc.problems[0].field)
+        return None, None, None
+
+
+# -- writing -------------------------------------------------------------------------------
+def push_order(channel: Channel, order: Order) -> PushResult:
+    """Create the order's event, or bring it up to date; safe against the same order pushed
+    twice at once (the database's unique (channel, source_ref) decides who creates)."""
+    existing = _find(channel, order.order_no)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return PushResult(_create(channel, order), Outcome.CREATED)
+        except IntegrityError:
+            existing = _find(channel, order.order_no)
+            if existing is None:
+                raise
+    return _update(existing, order)
+
+
+def _find(channel: Channel, order_no: str) -> int | None:
+    return (
+        Event.objects.filter(channel=channel.code, source_ref=order_no)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _create(channel: Channel, order: Order) -> Event:
+    event = workflow.event_report(
+        actor=None,
+        title=order.title,
+        category=order.category,
+        channel=channel.code,
+        description=order.description,
+        priority=order.priority,
+        lon=order.lon,
+        lat=order.lat,
+        area=order.area,
+        address=order.address,
+        reporter_name=order.caller_name,
+        reporter_phone=order.caller_phone,
+        source_ref=order.order_no,
+    )
+    TimelineEntry.objects.create(
+        event=event, action="source_order", data=order.record(), public=False
+    )
+    return event
+
+
+def _update(event_id: int, order: Order) -> PushResult:
+    with transaction.atomic():
+        event = Event.objects.select_for_update(of=("self",)).get(pk=event_id)
+        last = (
+            TimelineEntry.objects.filter(event=event, action__in=SOURCE_ACTIONS)
+            .order_by("-id")
+            .first()
+        )
+        before = last.data if last else {}
+        record = order.record()
+        if before.get("digest") == record["digest"]:
+            return PushResult(event, Outcome.UNCHANGED)
+        changed = sorted(k for k in record if k != "digest" and before.get(k) != record[k])
+        applied = event.status == Status.REPORTED
+        if applied:
+            values = {
+                "title": order.title,
+                "description": order.description,
+                "address": order.address,
+                "category_id": order.category.pk,
+            }
+            fields = [f for f, v in values.items() if getattr(event, f) != v]
+            for f in fields:
+                setattr(event, f, values[f])
+            event.version += 1
+            event.save(update_fields=[*fields, "version", "updated_at"])
+        TimelineEntry.objects.create(
+            event=event,
+            action="source_update",
+            comment=order.description if "description" in changed else "",
+            data={**record, "changed": changed, "applied": applied},
+            public=False,
+        )
+    return PushResult(event, Outcome.UPDATED if applied else Outcome.NOTED)

@@ -7,10 +7,12 @@ send never undoes a transition and a rolled-back change never sends.
 
 from typing import Any
 
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from wangge.events import access
-from wangge.events.models import Department, Event, Notification
+from wangge.events.models import Department, Event, Notification, TimelineEntry
 
 
 def _send(users: list[Any], kind: str, event: Event, template: str) -> None:
@@ -57,6 +59,30 @@ def notify_holders(event: Event, kind: str, template: str) -> None:
         event.responsible_area, access.CENTRE_ROLES
     )
     _send(users, kind, event, template)
+
+
+def notify_merged(event: Event) -> None:
+    """Tell a merged duplicate's reporter (when a user) which event it is followed in now."""
+    reporter = event.reporter
+    if reporter is None or not reporter.is_active or event.parent is None:
+        return
+    text = _("Your report %(t)s duplicates %(code)s %(title)s; follow it there.") % {
+        "t": event.title,
+        "code": event.parent.code,
+        "title": event.parent.title,
+    }
+    Notification.objects.create(
+        user=reporter, kind=Notification.Kind.MERGED, event=event, text=text[:300]
+    )
+
+
+@receiver(post_save, sender=TimelineEntry, dispatch_uid="wangge.events.merge_notice")
+def _on_timeline_entry(sender: Any, instance: TimelineEntry, created: bool, **kw: Any) -> None:
+    # Every merge — API, event page, duplicates panel — writes one "merge" entry inside its
+    # transition's transaction; telling the reporter here keeps the notice in that same
+    # transaction, whichever way the merge came.
+    if created and instance.action == "merge":
+        notify_merged(instance.event)
 
 
 def after_commit(payload: dict[str, Any]) -> None:

@@ -364,6 +364,22 @@ def test_a_merge_into_a_merged_event_follows_the_root(w, client):
     assert r.json()["follows"]["code"] == root.code
 
 
+def test_reporters_of_duplicates_are_told_when_the_parent_closes(w):
+    parent = put(w, HOME)
+    dup = put(w, moved(HOME, 5), actor=w.worker)
+    wf.event_merge(event=dup, actor=w.operator, into=parent)
+    op = w.operator
+    parent = wf.event_self_handle(event=wf.event_accept(event=parent, actor=op), actor=op)
+    parent = wf.event_verify(
+        event=wf.event_feedback(event=parent, actor=op, note="已清理"), actor=op, passed=True
+    )
+    assert not Notification.objects.filter(kind=Notification.Kind.FOLLOWED).exists()
+    wf.event_close(event=parent, actor=op)
+    [note] = Notification.objects.filter(kind=Notification.Kind.FOLLOWED)
+    assert (note.user, note.event_id) == (w.worker, dup.pk)
+    assert parent.code in note.text
+
+
 def test_no_notice_for_a_report_without_a_user(w):
     parent = put(w, HOME)
     dup = wf.event_report(

@@ -23,4 +23,8 @@ ZH = {
     "Merge into it": "合并到该件",
     "Keep apart": "不是重复",
     "No likely duplicates nearby.": "附近没有疑似重复件。",
+    "the event your report joined is closed": "您的上报所合并的事件已结案",
+    "%(code)s %(title)s, which your report joined, is closed.": (
+        "您的上报已合并到的 %(code)s “%(title)s”已结案。"
+    ),
 }

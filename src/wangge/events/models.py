@@ -393,6 +393,7 @@ class Notification(models.Model):
         ESCALATED = "escalated", _("escalated to you")
         EXTENSION = "extension", _("extension requested")
         MERGED = "merged", _("merged as a duplicate")
+        FOLLOWED = "followed", _("the event your report joined is closed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

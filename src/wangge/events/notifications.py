@@ -76,6 +76,35 @@ def notify_merged(event: Event) -> None:
     )
 
 
+def notify_followers(event: Event) -> None:
+    """Tell the reporters (users) of an event's merged duplicates, however deep, that it is
+    closed: they follow it instead of their own report."""
+    notices = []
+    text = _("%(code)s %(title)s, which your report joined, is closed.") % {
+        "code": event.code,
+        "title": event.title,
+    }
+    level = list(event.duplicates.select_related("reporter"))
+    seen = {event.pk}
+    while level:
+        for duplicate in level:
+            seen.add(duplicate.pk)
+            reporter = duplicate.reporter
+            if reporter is not None and reporter.is_active:
+                notices.append(
+                    Notification(
+                        user=reporter,
+                        kind=Notification.Kind.FOLLOWED,
+                        event=duplicate,
+                        text=text[:300],
+                    )
+                )
+        level = list(
+            Event.objects.filter(parent__in=level).exclude(pk__in=seen).select_related("reporter")
+        )
+    Notification.objects.bulk_create(notices)
+
+
 @receiver(post_save, sender=TimelineEntry, dispatch_uid="wangge.events.merge_notice")
 def _on_timeline_entry(sender: Any, instance: TimelineEntry, created: bool, **kw: Any) -> None:
     # Every merge — API, event page, duplicates panel — writes one "merge" entry inside its
@@ -83,6 +112,8 @@ def _on_timeline_entry(sender: Any, instance: TimelineEntry, created: bool, **kw
     # transaction, whichever way the merge came.
     if created and instance.action == "merge":
         notify_merged(instance.event)
+    elif created and instance.action == "close":
+        notify_followers(instance.event)
 
 
 def after_commit(payload: dict[str, Any]) -> None:

@@ -107,15 +107,14 @@ def candidates(event: Event, *, user: Any, limit: int | None = None) -> list[Can
         return []
     radius = settings.WANGGE_DUPLICATE_RADIUS_M
     window = timedelta(hours=settings.WANGGE_DUPLICATE_WINDOW_HOURS)
-    # A box around the circle in plain column ranges (and the indexed report time) keeps the
-    # query cheap; the exact distance is then computed for the few rows inside.
+    # Only plain range conditions go to the database — the report time (indexed) and a box
+    # around the circle — so it walks the time index over a few days' rows; status, 大类,
+    # kept-apart pairs, exact distance and text are checked here on the handful left, and
+    # the scope last, on their ids only (scoping first would list every visible event).
     dlat = radius / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(event.lat)), 0.01)
-    group = _group(event)
-    rows = (
-        selectors.visible_events(user)
-        .filter(
-            status__in=OPEN_STATUSES,
+    nearby = (
+        Event.objects.filter(
             reported_at__gte=event.reported_at - window,
             reported_at__lte=event.reported_at + window,
             lat__gte=event.lat - dlat,
@@ -123,23 +122,30 @@ def candidates(event: Event, *, user: Any, limit: int | None = None) -> list[Can
             lon__gte=event.lon - dlon,
             lon__lte=event.lon + dlon,
         )
-        .filter(Q(category_id=group) | Q(category__parent_id=group))
         .exclude(pk=event.pk)
-        .exclude(pk__in=kept_apart(event))
         .select_related("category")
+        .order_by()
     )
-    mine = event_text(event)
+    group, apart, mine = _group(event), kept_apart(event), event_text(event)
     found = []
-    for other in rows:
+    for other in nearby:
+        if other.status not in OPEN_STATUSES or _group(other) != group or other.pk in apart:
+            continue
         assert other.lon is not None and other.lat is not None  # the box filter saw them
         distance = haversine_m(event.lon, event.lat, other.lon, other.lat)
-        hours = abs((other.reported_at - event.reported_at).total_seconds()) / 3600
         text = text_similarity(mine, event_text(other))
         if distance > radius or text < settings.WANGGE_DUPLICATE_MIN_TEXT:
             continue
+        hours = abs((other.reported_at - event.reported_at).total_seconds()) / 3600
         same = other.category_id == event.category_id
         score = combine(text=text, distance_m=distance, hours_apart=hours, same_category=same)
         found.append(Candidate(other, score, distance, hours, text, same))
+    visible = set(
+        Event.objects.filter(pk__in=[c.event.pk for c in found])
+        .filter(selectors.scope_q(user))
+        .values_list("pk", flat=True)
+    )
+    found = [c for c in found if c.event.pk in visible]
     found.sort(key=lambda c: (-c.score, c.distance_m, c.event.pk))
     return found[: settings.WANGGE_DUPLICATE_LIMIT if limit is None else limit]
 

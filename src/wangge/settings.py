@@ -200,3 +200,11 @@ WANGGE_INTAKE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 WANGGE_INTAKE_IMPORT_MAX_ROWS = int(os.environ.get("WANGGE_INTAKE_IMPORT_MAX_ROWS", "20000"))
 # Only for benchmarks/intake.py: mounts the one-row-insert floor view. Never in production.
 WANGGE_BENCH_FLOOR = _env_bool("WANGGE_BENCH_FLOOR", False)
+# --- Duplicate reports -----------------------------------------------------------------
+# Open events this close (metres) and this recent (hours) to a report, of the same 大类,
+# whose title+description share this much text (0–1, bigram cosine) are offered as duplicates.
+WANGGE_DUPLICATE_RADIUS_M = float(os.environ.get("WANGGE_DUPLICATE_RADIUS_M", "100"))
+WANGGE_DUPLICATE_WINDOW_HOURS = float(os.environ.get("WANGGE_DUPLICATE_WINDOW_HOURS", "72"))
+WANGGE_DUPLICATE_MIN_TEXT = float(os.environ.get("WANGGE_DUPLICATE_MIN_TEXT", "0.2"))
+# How many candidates the event page and the API offer at most (best first).
+WANGGE_DUPLICATE_LIMIT = int(os.environ.get("WANGGE_DUPLICATE_LIMIT", "5"))

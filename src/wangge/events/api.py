@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.errors import DomainError
-from wangge.events import figures, routing, selectors, workflow
+from wangge.events import duplicates, figures, routing, selectors, workflow
 from wangge.events.models import (
     BuiltinChannel,
     Category,
@@ -93,6 +93,15 @@ class TimelineOut(Schema):
     data: dict[str, Any]
 
 
+class FollowsOut(Schema):
+    """The event a merged duplicate is followed in, with its progress."""
+
+    code: str
+    title: str
+    status: str
+    status_name: str
+
+
 class EventDetailOut(EventOut):
     description: str
     orders: list[OrderOut]
@@ -102,6 +111,7 @@ class EventDetailOut(EventOut):
     satisfaction: str
     rework_count: int
     parent: str | None
+    follows: FollowsOut | None
 
 
 class EventPage(Schema):
@@ -146,6 +156,19 @@ def _detail(request: HttpRequest, e: Event) -> dict[str, Any]:
         "satisfaction": e.satisfaction,
         "rework_count": e.rework_count,
         "parent": e.parent.code if e.parent else None,
+        "follows": _follows(e),
+    }
+
+
+def _follows(e: Event) -> dict[str, Any] | None:
+    root = duplicates.followed(e)
+    if root is None:
+        return None
+    return {
+        "code": root.code,
+        "title": root.title,
+        "status": root.status,
+        "status_name": root.get_status_display(),
     }
 
 
@@ -413,6 +436,57 @@ def supervise(request: HttpRequest, code: str, body: SuperviseIn) -> dict[str, A
 @router.post("/events/{code}/cancel", response=EventDetailOut, summary="撤销 (administrators)")
 def cancel(request: HttpRequest, code: str, body: ReasonIn) -> dict[str, Any]:
     return _act(request, code, workflow.event_cancel, body)
+
+
+# -- duplicates ------------------------------------------------------------------------------
+class DuplicateOut(Schema):
+    code: str
+    title: str
+    status: str
+    status_name: str
+    category: str
+    category_name: str
+    reported_at: datetime
+    score: float
+    distance_m: float
+    hours_apart: float
+    text_similarity: float
+
+
+@router.get(
+    "/events/{code}/duplicates",
+    response=list[DuplicateOut],
+    summary="Likely duplicates of an event in the caller's scope, best first",
+)
+def duplicate_candidates(request: HttpRequest, code: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": c.event.code,
+            "title": c.event.title,
+            "status": c.event.status,
+            "status_name": c.event.get_status_display(),
+            "category": c.event.category.code,
+            "category_name": c.event.category.name,
+            "reported_at": c.event.reported_at,
+            "score": round(c.score, 3),
+            "distance_m": round(c.distance_m, 1),
+            "hours_apart": round(c.hours_apart, 2),
+            "text_similarity": round(c.text, 3),
+        }
+        for c in duplicates.candidates(_event(request, code), user=request.user)
+    ]
+
+
+@router.post(
+    "/events/{code}/duplicates/{other}/dismiss",
+    response={204: None},
+    summary="Keep two events apart: not duplicates, not offered again",
+)
+def duplicate_dismiss(request: HttpRequest, code: str, other: str) -> Status[None]:
+    duplicates.keep_apart(
+        event=_event(request, code), other=_event(request, other), actor=request.user
+    )
+    return Status(204, None)
 
 
 # -- reference data and inbox ------------------------------------------------------------------

@@ -392,6 +392,8 @@ class Notification(models.Model):
         VERIFY = "verify", _("to verify")
         ESCALATED = "escalated", _("escalated to you")
         EXTENSION = "extension", _("extension requested")
+        MERGED = "merged", _("merged as a duplicate")
+        FOLLOWED = "followed", _("the event your report joined is closed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -408,6 +410,31 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class DuplicateDecision(models.Model):
+    """An operator's "keep apart": these two events are not duplicates; don't offer the pair
+    again. Stored once per pair, the lower event id first."""
+
+    first = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("kept-apart pair")
+        verbose_name_plural = _("kept-apart pairs")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_decision_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="duplicate_decision_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ≠ {self.second_id}"
 
 
 class WebhookEndpoint(models.Model):

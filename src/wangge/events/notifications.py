@@ -81,6 +81,50 @@ def notify_holders(event: Event, kind: str, template: str) -> None:
     _send(users, kind, event, template)
 
 
+def notify_merged(event: Event) -> None:
+    """Tell a merged duplicate's reporter (when a user) which event it is followed in now."""
+    reporter = event.reporter
+    if reporter is None or not reporter.is_active or event.parent is None:
+        return
+    text = _("Your report %(t)s duplicates %(code)s %(title)s; follow it there.") % {
+        "t": event.title,
+        "code": event.parent.code,
+        "title": event.parent.title,
+    }
+    Notification.objects.create(
+        user=reporter, kind=Notification.Kind.MERGED, event=event, text=text[:300]
+    )
+
+
+def notify_followers(event: Event) -> None:
+    """Tell the reporters (users) of an event's merged duplicates, however deep, that it is
+    closed: they follow it instead of their own report."""
+    notices = []
+    text = _("%(code)s %(title)s, which your report joined, is closed.") % {
+        "code": event.code,
+        "title": event.title,
+    }
+    level = list(event.duplicates.select_related("reporter"))
+    seen = {event.pk}
+    while level:
+        for duplicate in level:
+            seen.add(duplicate.pk)
+            reporter = duplicate.reporter
+            if reporter is not None and reporter.is_active:
+                notices.append(
+                    Notification(
+                        user=reporter,
+                        kind=Notification.Kind.FOLLOWED,
+                        event=duplicate,
+                        text=text[:300],
+                    )
+                )
+        level = list(
+            Event.objects.filter(parent__in=level).exclude(pk__in=seen).select_related("reporter")
+        )
+    Notification.objects.bulk_create(notices)
+
+
 def after_commit(payload: dict[str, Any]) -> None:
     """Queue the outbound hooks for a committed change."""
     from wangge.events import tasks

@@ -488,6 +488,7 @@ def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **k
         e.parent = target
         _clear_deadline(e)
         e.closed_at = timezone.now()
+        notifications.notify_merged(e)
         return S.MERGED, comment, {"into": target.code}
 
     with transaction.atomic():
@@ -738,6 +739,7 @@ def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Ev
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         e.closed_at = timezone.now()
         _clear_deadline(e)
+        notifications.notify_followers(e)  # reporters of its merged duplicates
         return S.CLOSED, comment, {}
 
     return _transition(event.pk, "close", actor, apply, **kw)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError, Problem
-from wangge.events import figures, routing, selectors, workflow
+from wangge.events import duplicates, figures, routing, selectors, workflow
 from wangge.events.models import (
     OPEN_STATUSES,
     Attachment,
@@ -265,7 +265,25 @@ def _render_event(
         context["pending_extensions"] = [o for o in orders if o.extension_requested_until]
     if "callback" in actions:
         context["satisfactions"] = Satisfaction.choices
+    # Operators see likely duplicates while deciding whether to accept a report.
+    context["show_duplicates"] = "merge" in actions and event.status == Status.REPORTED
+    if context["show_duplicates"]:
+        context["duplicates"] = duplicates.candidates(event, user=request.user)
+    context["follows"] = duplicates.followed(event)
     return render(request, "web/events/event.html", context, status=status)
+
+
+@login_required
+@require_POST
+def event_keep_apart(request: HttpRequest, code: str, other: str) -> HttpResponse:
+    """The duplicates panel's "keep apart" (its "merge" goes through event_act)."""
+    event = _visible_event(request, code)
+    try:
+        duplicates.keep_apart(event=event, other=_visible_event(request, other), actor=request.user)
+    except DomainError as error:
+        return _render_event(request, event, error=error, failed="keep_apart", status=error.status)
+    messages.success(request, _("Kept apart from %(code)s.") % {"code": other})
+    return redirect("web:event", code=event.code)
 
 
 def _timeline_detail(data: dict[str, Any]) -> str:

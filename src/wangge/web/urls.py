@@ -12,6 +12,11 @@ urlpatterns = [
     path("events/", event_views.event_queue, name="events"),
     path("events/<str:code>/", event_views.event_page, name="event"),
     path("events/<str:code>/act/<str:action>/", event_views.event_act, name="event_act"),
+    path(
+        "events/<str:code>/duplicates/<str:other>/keep-apart/",
+        event_views.event_keep_apart,
+        name="event_keep_apart",
+    ),
     path("events/<str:code>/photos/<int:pk>/", event_views.event_photo, name="event_photo"),
     path("orders/", event_views.my_orders, name="orders"),
     path("m/", event_views.mobile_home, name="mobile"),

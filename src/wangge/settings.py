@@ -186,3 +186,22 @@ HUEY = {
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }
+
+# --- Resident portal (随手拍, /r/) --------------------------------------------------------
+# Reports allowed per client address and per phone number within the window (seconds).
+WANGGE_PORTAL_WINDOW_SECONDS = int(os.environ.get("WANGGE_PORTAL_WINDOW_SECONDS", "3600"))
+WANGGE_PORTAL_PER_CLIENT = int(os.environ.get("WANGGE_PORTAL_PER_CLIENT", "10"))
+WANGGE_PORTAL_PER_PHONE = int(os.environ.get("WANGGE_PORTAL_PER_PHONE", "5"))
+# Behind a reverse proxy: the header carrying the client's address (e.g. X-Real-IP), which
+# the proxy must set itself; empty: the connection's own address.
+WANGGE_PORTAL_CLIENT_HEADER = os.environ.get("WANGGE_PORTAL_CLIENT_HEADER", "")
+# Top-level category codes residents may pick from (none picked: the resident channel's
+# default category, else WANGGE_PORTAL_FALLBACK_CATEGORY; the operator re-sorts it).
+WANGGE_PORTAL_CATEGORIES = [
+    c.strip()
+    for c in os.environ.get("WANGGE_PORTAL_CATEGORIES", "01,02,03,04,05,09,12,15").split(",")
+    if c.strip()
+]
+WANGGE_PORTAL_FALLBACK_CATEGORY = os.environ.get("WANGGE_PORTAL_FALLBACK_CATEGORY", "12")
+WANGGE_PORTAL_MAX_PHOTOS = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTOS", "6"))
+WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8"))

@@ -49,7 +49,8 @@ OPEN_ORDER_STATUSES = [OrderStatus.PENDING, OrderStatus.SIGNED]
 
 
 class SystemActor:
-    """The platform itself (the deadline sweep): may escalate overdue events, nothing else."""
+    """The platform itself: the deadline sweep escalates overdue events; the resident portal
+    records the rating (回访) a reporter gave through their private follow link. Nothing else."""
 
     is_authenticated = False
     is_active = True
@@ -152,7 +153,10 @@ MOVES: dict[str, Move] = {
     "verify": Move(frozenset({S.HANDLED}), _verifier, gettext_lazy("verify")),
     "close": Move(frozenset({S.VERIFIED}), _centre, gettext_lazy("close")),
     "callback": Move(
-        frozenset({S.CLOSED}), _centre, gettext_lazy("call back"), lambda u, e: not e.satisfaction
+        frozenset({S.CLOSED}),
+        lambda u, e: u is SYSTEM or _centre(u, e),
+        gettext_lazy("call back"),
+        lambda u, e: not e.satisfaction,
     ),
     "reopen": Move(
         frozenset({S.CLOSED}),

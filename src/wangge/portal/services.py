@@ -191,7 +191,11 @@ def _photos(uploads: list[Any], problems: list[Problem]) -> list[CleanPhoto]:
             cleaned.append(clean_photo(upload, field="photos"))
         except DomainError as error:
             problems.extend(
-                Problem(f"{where}: {p.message}", field="photos", code=p.code)
+                Problem(
+                    _("%(where)s: %(problem)s") % {"where": where, "problem": p.message},
+                    field="photos",
+                    code=p.code,
+                )
                 for p in error.problems
             )
     return cleaned
@@ -311,6 +315,8 @@ def portal_report(*, data: ReportInput, client: str) -> Reported:
                 for problem in error.problems:  # the portal has one location field
                     if problem.field in ("lon", "lat"):
                         problem.field = "location"
+                if error.status == 400:
+                    error.status = 422  # the report's content, as the portal's own checks
                 raise
             for photo in checked.photos:
                 stored.append(attach_photo(event, photo, kind=Attachment.Kind.BEFORE))

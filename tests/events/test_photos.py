@@ -12,6 +12,7 @@ from tests.events.factories import make_world, report
 from wangge.errors import DomainError
 from wangge.events.models import Attachment, Event
 from wangge.events.photos import attach_photo, clean_photo
+from wangge.regions import spatial_index
 
 # Inside micro-grid 330103001001001001 of tests.factories.make_tree.
 LON, LAT = 120.1024, 30.2024
@@ -115,7 +116,10 @@ def test_attached_photos_are_stored_clean_with_a_thumbnail(settings, tmp_path):
 @pytest.fixture
 def world(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    return make_world()
+    settings.WANGGE_INDEX_CHECK_SECONDS = 0  # a new tree each test: no stale index
+    spatial_index.invalidate()
+    yield make_world()
+    spatial_index.invalidate()
 
 
 @pytest.mark.django_db

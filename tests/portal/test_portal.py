@@ -13,8 +13,9 @@ from tests.events.factories import make_world, report
 from tests.events.test_photos import FAKES, LAT, LON, bomb, jpeg, upload
 from wangge.events import workflow as wf
 from wangge.events.models import Attachment, Category, Event, Satisfaction, Status
-from wangge.portal import services
+from wangge.portal import services, views
 from wangge.portal.models import Attempt, Follow
+from wangge.regions import spatial_index
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,14 @@ FOLLOW = re.compile(r"^/r/follow/([^/]+)/([^/]+)/\?new=1$")
 
 
 @pytest.fixture
-def world(settings, tmp_path):
+def world(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
-    return make_world()
+    # Each test builds its tree anew (new ids on PostgreSQL): no index or outline of another.
+    settings.WANGGE_INDEX_CHECK_SECONDS = 0
+    spatial_index.invalidate()
+    monkeypatch.setattr(views, "_outline", None)
+    yield make_world()
+    spatial_index.invalidate()
 
 
 def send(client, ip: str = "10.0.0.1", **fields):

@@ -151,7 +151,9 @@ def _follow_page(
         }
     )
     response = render(request, "portal/status.html", context, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never pass it on
+    # The link is the key: never passed to another site (same-origin, not no-referrer,
+    # under which browsers send "Origin: null" and the CSRF check refuses the rating).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

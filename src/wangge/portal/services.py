@@ -285,12 +285,14 @@ def _hash(token: str) -> str:
 def portal_report(*, data: ReportInput, client: str) -> Reported:
     """A resident's report: checked, limited, then the event, its photos, its follow link
     and the counted attempt in one transaction. DomainError (4xx) naming the field."""
+    check_client(client)
+    # Every try counts against the client, refused or not: refused ones (fakes, bots) are
+    # what the limit is for. A phone counts only the reports made with it.
+    record_attempt(Attempt.Kind.CLIENT, client)
     if data.honeypot.strip():
-        record_attempt(Attempt.Kind.CLIENT, client)
         raise DomainError.one(
             _("This field must stay empty."), field=HONEYPOT, code="honeypot", status=400
         )
-    check_client(client)
     phone = PHONE_SEPARATORS.sub("", data.phone)
     check_phone(phone)
     checked = _check(data)
@@ -321,7 +323,6 @@ def portal_report(*, data: ReportInput, client: str) -> Reported:
             for photo in checked.photos:
                 stored.append(attach_photo(event, photo, kind=Attachment.Kind.BEFORE))
             Follow.objects.create(event=event, token_hash=_hash(token))
-            record_attempt(Attempt.Kind.CLIENT, client)
             if checked.phone:
                 record_attempt(Attempt.Kind.PHONE, checked.phone)
     except BaseException:

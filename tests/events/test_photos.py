@@ -79,6 +79,14 @@ def test_a_jpeg_with_gps_is_re_encoded_without_exif():
     assert max(thumb.size) == 320 and not thumb.getexif()
 
 
+def test_a_large_photo_is_scaled_down_keeping_its_gps():
+    photo = clean_photo(jpeg(size=(5200, 3900)))  # decoded at half scale, then resized
+    assert (photo.width, photo.height) == (2560, 1920)
+    assert photo.gps == pytest.approx((LON, LAT), abs=1e-6)
+    upright = clean_photo(jpeg(size=(3900, 5200)))
+    assert (upright.width, upright.height) == (1920, 2560)
+
+
 def test_southern_and_western_gps_and_none():
     assert clean_photo(jpeg(lon=-70.5, lat=-33.25)).gps == pytest.approx((-70.5, -33.25))
     assert clean_photo(jpeg(lon=None, lat=None)).gps is None

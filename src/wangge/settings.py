@@ -208,3 +208,21 @@ WANGGE_DUPLICATE_WINDOW_HOURS = float(os.environ.get("WANGGE_DUPLICATE_WINDOW_HO
 WANGGE_DUPLICATE_MIN_TEXT = float(os.environ.get("WANGGE_DUPLICATE_MIN_TEXT", "0.2"))
 # How many candidates the event page and the API offer at most (best first).
 WANGGE_DUPLICATE_LIMIT = int(os.environ.get("WANGGE_DUPLICATE_LIMIT", "5"))
+# --- Resident portal (随手拍, /r/) --------------------------------------------------------
+# Reports allowed per client address and per phone number within the window (seconds).
+WANGGE_PORTAL_WINDOW_SECONDS = int(os.environ.get("WANGGE_PORTAL_WINDOW_SECONDS", "3600"))
+WANGGE_PORTAL_PER_CLIENT = int(os.environ.get("WANGGE_PORTAL_PER_CLIENT", "10"))
+WANGGE_PORTAL_PER_PHONE = int(os.environ.get("WANGGE_PORTAL_PER_PHONE", "5"))
+# Behind a reverse proxy: the header carrying the client's address (e.g. X-Real-IP), which
+# the proxy must set itself; empty: the connection's own address.
+WANGGE_PORTAL_CLIENT_HEADER = os.environ.get("WANGGE_PORTAL_CLIENT_HEADER", "")
+# Top-level category codes residents may pick from (none picked: the resident channel's
+# default category, else WANGGE_PORTAL_FALLBACK_CATEGORY; the operator re-sorts it).
+WANGGE_PORTAL_CATEGORIES = [
+    c.strip()
+    for c in os.environ.get("WANGGE_PORTAL_CATEGORIES", "01,02,03,04,05,09,12,15").split(",")
+    if c.strip()
+]
+WANGGE_PORTAL_FALLBACK_CATEGORY = os.environ.get("WANGGE_PORTAL_FALLBACK_CATEGORY", "12")
+WANGGE_PORTAL_MAX_PHOTOS = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTOS", "6"))
+WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8"))

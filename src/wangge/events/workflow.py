@@ -53,8 +53,9 @@ _DEPT_FIELDS = ("id", "code", "name", "active")
 
 
 class SystemActor:
-    """The platform itself: the deadline sweep escalates overdue events, and reports from a
-    channel that skips acceptance are accepted on arrival; nothing else."""
+    """The platform itself: the deadline sweep escalates overdue events; reports from a
+    channel that skips acceptance are accepted on arrival; the resident portal records the
+    rating (回访) a reporter gave through their private follow link. Nothing else."""
 
     is_authenticated = False
     is_active = True
@@ -186,7 +187,10 @@ MOVES: dict[str, Move] = {
     "verify": Move(frozenset({S.HANDLED}), _verifier, gettext_lazy("verify")),
     "close": Move(frozenset({S.VERIFIED}), _centre, gettext_lazy("close")),
     "callback": Move(
-        frozenset({S.CLOSED}), _centre, gettext_lazy("call back"), lambda u, e: not e.satisfaction
+        frozenset({S.CLOSED}),
+        lambda u, e: u is SYSTEM or _centre(u, e),
+        gettext_lazy("call back"),
+        lambda u, e: not e.satisfaction,
     ),
     "reopen": Move(
         frozenset({S.CLOSED}),

@@ -39,6 +39,7 @@ from wangge.events.models import (
     Satisfaction,
     Status,
 )
+from wangge.events.photos import CleanPhoto, attach_photo
 from wangge.regions import selectors as area_selectors
 from wangge.web import forms as web_forms
 
@@ -310,24 +311,26 @@ def _timeline_detail(data: dict[str, Any]) -> str:
 
 @login_required
 def event_photo(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """A photo of an event the user may see; `?size=thumb` gives its thumbnail."""
     event = _visible_event(request, code)
     attachment = event.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
+    stored = attachment.file
+    if request.GET.get("size") == "thumb" and attachment.thumbnail:
+        stored = attachment.thumbnail
     try:
-        handle = attachment.file.open("rb")
+        handle = stored.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404 from None
-    content_type, _encoding = mimetypes.guess_type(attachment.file.name or "")
+    content_type, _encoding = mimetypes.guess_type(stored.name or "")
     if not (content_type or "").startswith("image/"):
         return FileResponse(handle, as_attachment=True)
     return FileResponse(handle, content_type=content_type)
 
 
-def _attach(request: HttpRequest, event: Event, photo: tuple[Any, str], kind: str) -> None:
-    upload, extension = photo
-    upload.name = f"{event.code}-{uuid.uuid4().hex[:12]}.{extension}"
-    Attachment.objects.create(event=event, kind=kind, file=upload, uploaded_by_id=request.user.pk)
+def _attach(request: HttpRequest, event: Event, photo: CleanPhoto, kind: str) -> None:
+    attach_photo(event, photo, kind=kind, by_id=request.user.pk)
 
 
 # -- command-centre queues -----------------------------------------------------------------
@@ -506,13 +509,16 @@ def _report(
     wins over the browser's location."""
     existed = bool(key) and Event.objects.filter(client_key=key).exists()
     area = next((a for a in areas if a.code == data["area"]), None) if data["area"] else None
+    lon, lat = data["lon"], data["lat"]
+    if lon is None and data["photo"] and data["photo"].gps:
+        lon, lat = data["photo"].gps  # the camera's GPS when no other location is given
     event = workflow.event_report(
         actor=request.user,
         title=data["title"],
         category=data["category"],
         description=data["description"],
-        lon=None if area else data["lon"],
-        lat=None if area else data["lat"],
+        lon=None if area else lon,
+        lat=None if area else lat,
         area=area,
         client_key=key,
     )

@@ -8,62 +8,31 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from wangge.errors import DomainError
 from wangge.events.models import BuiltinChannel, Category, Department, Satisfaction
+from wangge.events.photos import CleanPhoto, clean_photo
 from wangge.events.selectors import TABS
-
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-# Fallback when Pillow is not installed: recognise JPEG and PNG by their first bytes.
-MAGIC = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
-PILLOW_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
-
-
-def image_extension(upload: UploadedFile) -> str:
-    """The file extension of an uploaded image, judged by its content; ValidationError if
-    it is not a JPEG or PNG (or, with Pillow installed, a WebP or GIF) image."""
-    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError(
-            _("The photo is larger than %(mb)s MB.") % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)}
-        )
-    try:
-        from PIL import Image
-    except ImportError:
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        for magic, extension in MAGIC:
-            if head.startswith(magic):
-                return extension
-        raise ValidationError(_("The photo must be a JPEG or PNG image.")) from None
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
-            kind = image.format or ""
-    except Exception:
-        raise ValidationError(_("The file is not an image.")) from None
-    finally:
-        upload.seek(0)
-    if kind not in PILLOW_FORMATS:
-        raise ValidationError(_("The photo must be a JPEG or PNG image."))
-    return PILLOW_FORMATS[kind]
 
 
 class PhotoField(forms.FileField):
-    """An optional photo, checked by content; cleans to (file, extension) or None."""
+    """An optional photo, checked by its content and re-encoded without its metadata
+    (events.photos.clean_photo); cleans to a CleanPhoto or None."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Photo"))
         super().__init__(**kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> Any:
+    def clean(self, data: Any, initial: Any = None) -> CleanPhoto | None:
         upload = super().clean(data, initial)
         if not upload:
             return None
-        return upload, image_extension(upload)
+        try:
+            return clean_photo(upload)
+        except DomainError as error:
+            raise ValidationError([p.message for p in error.problems]) from None
 
 
 # -- workflow actions --------------------------------------------------------------------

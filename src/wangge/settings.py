@@ -186,3 +186,8 @@ HUEY = {
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }
+
+# Personal data: the key ring for ID numbers and phones. WANGGE_PII_KEY
+# ("kid:base64key[,kid:base64key…]", current first) wins; otherwise this file, outside the
+# database, generated on first use (see wangge.people.crypto).
+WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))

@@ -1,4 +1,5 @@
-"""The special groups every deployment starts with (more can be added in the admin)."""
+"""The special groups every deployment starts with (more can be added in the admin), and the
+audit chain's head row."""
 
 from django.db import migrations
 
@@ -44,6 +45,7 @@ KINDS = [
 
 
 def seed(apps, schema_editor):
+    apps.get_model("people", "AuditHead").objects.get_or_create(pk=1)
     TagKind = apps.get_model("people", "TagKind")
     for order, (code, name, sensitive, fields) in enumerate(KINDS, start=1):
         TagKind.objects.get_or_create(

@@ -6,6 +6,7 @@ that rolls back leaves no entry and a recorded action always has one.
 """
 
 import datetime as dt
+import getpass
 import hashlib
 import json
 from collections.abc import Iterable
@@ -88,7 +89,9 @@ def record(
 def record_many(actor: Any, entries: Iterable[Entry], *, ip: str = "") -> list[AuditEntry]:
     """Append entries in order, chained, in one locked step."""
     actor_id = getattr(actor, "pk", None)
-    actor_name = getattr(actor, "username", "") or ("system" if actor is None else str(actor))
+    actor_name = getattr(actor, "username", "") or (
+        f"system ({getpass.getuser()})" if actor is None else str(actor)
+    )
     with transaction.atomic():
         head = _head()
         seq, prev = head.seq, head.hash

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from tests.factories import make_tree, make_user, post
 from wangge.people import services
 from wangge.people.models import Household, Resident
+from wangge.regions import spatial_index
 from wangge.regions.models import Area
 
 MICRO_A = "330103001001001001"
@@ -50,6 +51,7 @@ class People:
 
 
 def make_people() -> People:
+    spatial_index.invalidate()  # ids of areas from an earlier (rolled-back) test differ
     areas = make_tree()
     micro_a, micro_b = areas[MICRO_A], areas[MICRO_B]
     worker_a, worker_b, liaison_a = make_user("worker_a"), make_user("worker_b"), make_user("lia")

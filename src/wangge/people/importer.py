@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.errors import Problem
-from wangge.people import audit, crypto, pii, tabular
+from wangge.people import audit, bulkcopy, crypto, pii, tabular
 from wangge.people.identity import (
     InvalidValue,
     mask_id,
@@ -540,7 +540,7 @@ class _Run:
             "note",
             "moved_in_on",
         )
-        new: list[Resident] = []
+        new: list[dict[str, Any]] = []
         new_rows: list[dict[str, Any]] = []
         changed: list[Resident] = []
         changed_fields: set[str] = set()
@@ -548,18 +548,22 @@ class _Run:
         for c in clean:
             found = existing.get(id(c))
             if found is None:
-                r = Resident(
-                    id_type=c["id_type"],
-                    household_id=c["household_id"],
-                    area_id=c["area_id"],
-                    status=ResidentStatus.LIVING,
-                    **{k: c[k] for k in plain},
+                phone = c["phone"]
+                new.append(
+                    {
+                        **{k: c[k] for k in plain},
+                        "id_type": c["id_type"],
+                        "household_id": c["household_id"],
+                        "area_id": c["area_id"],
+                        "status": ResidentStatus.LIVING.value,
+                        "id_number_enc": ring.encrypt(c["number"], pii.ID_CONTEXT),
+                        "id_number_index": ring.blind_index(c["key"], pii.ID_CONTEXT),
+                        "id_number_masked": mask_id(c["number"]),
+                        "phone_enc": ring.encrypt(phone, pii.PHONE_CONTEXT) if phone else "",
+                        "phone_index": ring.blind_index(phone, pii.PHONE_CONTEXT) if phone else "",
+                        "phone_masked": mask_phone(phone) if phone else "",
+                    }
                 )
-                r.id_number_enc = ring.encrypt(c["number"], pii.ID_CONTEXT)
-                r.id_number_index = ring.blind_index(c["key"], pii.ID_CONTEXT)
-                r.id_number_masked = mask_id(c["number"])
-                self._seal_phone(r, c["phone"])
-                new.append(r)
                 new_rows.append(c)
                 continue
             r = found
@@ -583,20 +587,21 @@ class _Run:
                 self.updated_residents.append((r.pk, str(r), diff))
             else:
                 counts.unchanged += 1
-        created = Resident.objects.bulk_create(new, batch_size=BATCH)
-        Residence.objects.bulk_create(
+        created = bulkcopy.insert_rows(Resident, new)
+        bulkcopy.insert_rows(
+            Residence,
             [
-                Residence(
-                    resident_id=r.pk,
-                    household_id=c["household_id"],
-                    area_id=c["area_id"],
-                    relation=c["relation"],
-                    residence_type=c["residence_type"],
-                    started_on=c["moved_in_on"] or self.today,
-                )
-                for r, c in zip(created, new_rows, strict=True)
+                {
+                    "resident_id": pk,
+                    "household_id": c["household_id"],
+                    "area_id": c["area_id"],
+                    "relation": c["relation"],
+                    "residence_type": c["residence_type"],
+                    "started_on": c["moved_in_on"] or self.today,
+                    "ended_on": None,
+                }
+                for pk, c in zip(created, new_rows, strict=True)
             ],
-            batch_size=BATCH,
         )
         if changed:
             now = timezone.now()
@@ -626,7 +631,7 @@ class _Run:
             )
         counts.created += len(created)
         counts.updated += len(changed)
-        self.created_ids["resident"] = [r.pk for r in created]
+        self.created_ids["resident"] = created
 
     def _seal_phone(self, r: Resident, phone: str) -> None:
         if phone:

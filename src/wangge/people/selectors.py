@@ -28,6 +28,7 @@ from wangge.people.models import (
     ResidentTag,
     TagKind,
 )
+from wangge.regions.models import Area
 
 M = TypeVar("M", bound=Model)
 
@@ -41,6 +42,14 @@ def get_scoped(model: type[M], user: Any, pk: Any, area_field: str = "area") -> 
     if obj is None:
         raise DomainError.one(_("Not found."), code="not_found", status=404)
     return obj
+
+
+def subtree_ids(area_code: str) -> Any:
+    """The ids of the live area with this code and of everything under it (none if unknown)."""
+    area = Area.objects.live().filter(code=area_code).first()
+    if area is None:
+        return Area.objects.none().values("pk")
+    return Area.objects.subtree(area).values("pk")
 
 
 def current_tags_prefetch(user: Any, day: dt.date | None = None) -> Prefetch:
@@ -155,7 +164,7 @@ def resident_search(
             .values("resident_id")
         )
     if area_code:
-        qs = qs.filter(area__path__contains=f"/{area_code}/")
+        qs = qs.filter(area__in=subtree_ids(area_code))
     if household is not None:
         qs = qs.filter(household_id=household)
     if status:
@@ -188,7 +197,7 @@ def buildings(user: Any, *, q: str = "", area_code: str = "") -> QuerySet[Buildi
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code__contains=q) | Q(address__contains=q))
     if area_code:
-        qs = qs.filter(area__path__contains=f"/{area_code}/")
+        qs = qs.filter(area__in=subtree_ids(area_code))
     return qs.order_by("code")
 
 

@@ -166,7 +166,7 @@ def test_report_marks_rows_and_masks_numbers(people, tmp_path):
     assert main(["people", "import", str(path), "--report", str(report)]) == 1
     assert Resident.objects.count() == 2  # all or nothing: only the fixture's two
     book = load_workbook(report)
-    problems = list(book["Problems"].iter_rows(values_only=True))
+    problems = list(book.worksheets[0].iter_rows(values_only=True))
     assert ("人口", 5, "身份证号") in {tuple(r[:3]) for r in problems}
     residents = list(book["人口"].iter_rows(values_only=True))
     assert residents[4][1] == "330103********1238"

@@ -226,3 +226,7 @@ WANGGE_PORTAL_CATEGORIES = [
 WANGGE_PORTAL_FALLBACK_CATEGORY = os.environ.get("WANGGE_PORTAL_FALLBACK_CATEGORY", "12")
 WANGGE_PORTAL_MAX_PHOTOS = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTOS", "6"))
 WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8"))
+# Personal data: the key ring for ID numbers and phones. WANGGE_PII_KEY
+# ("kid:base64key[,kid:base64key…]", current first) wins; otherwise this file, outside the
+# database, generated on first use (see wangge.people.crypto).
+WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))

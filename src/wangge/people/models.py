@@ -1,0 +1,651 @@
+"""People, places and organisations (人·地·物·组织) and the audit log.
+
+Places: a `Building` (楼栋) holds `House`s (房屋/户室, with a use: 住宅, 商铺, 出租房, 空置 …);
+a `Household` (户) lives at a house; a `Resident` (实有人口) belongs to at most one current
+household. Every located thing carries `area`, the deepest area (micro-grid) its point falls in,
+found with `get_index().locate(lon, lat)` by the services (or inherited: house → building,
+household → house, resident → household); scope is `area__path` under the user's posts.
+
+Personal data: a resident's ID number and phone (and the contact phones of organisations and
+party members) are never stored in plaintext. Each has three columns:
+
+- `<field>_enc`: AES-GCM ciphertext ``"<key id>:<base64(nonce ‖ ciphertext)>"`` (see `crypto.py`);
+  the key id lets `wangge people rotate-key` re-encrypt under a new key;
+- `<field>_index`: blind index, HMAC-SHA256 under a key derived from the PII key, for exact
+  search (and uniqueness of ID numbers);
+- `<field>_masked`: the masked form shown everywhere (``330103********1234``, ``138****5678``).
+
+Plaintext only comes out of `services.reveal(...)`, which needs a reason and a right to reveal
+and writes an `AuditEntry`. The name stays in plaintext (searched by substring).
+
+History is kept, never overwritten: a move ends the resident's open `Residence` (start/end) and
+starts a new one; a special-group tag (`ResidentTag`, kind from `TagKind`, own fields in `data`)
+has a validity period and is ended, not deleted. Sensitive tag kinds (重点人员: 社区矫正,
+刑满释放 …) are visible only to users holding a live `TagGrant` for that kind.
+
+Organisations: `Organization` (单位/商户/学校/社会组织), `PartyBranch` built on a grid,
+`PartyMember`, and `PartyReportIn` (在职党员到网格报到, counted per calendar year). Things:
+`HazardPoint` (风险隐患点) and `Facility` (城市部件) with an inspection cycle.
+
+Audit: `AuditEntry` is append-only and hash-chained (`prev_hash` → `hash`); `AuditHead` is the
+single row locked (select_for_update) by each writer so the chain never forks.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wangge.regions.models import Area
+
+
+class Located(models.Model):
+    """A point and the deepest area (micro-grid) it falls in."""
+
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    area = models.ForeignKey(
+        Area, verbose_name=_("micro-grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Building(Located):
+    code = models.CharField(_("building code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseUse(models.TextChoices):
+    RESIDENTIAL = "residential", _("residential")  # 住宅
+    SHOP = "shop", _("shop")  # 商铺
+    RENTAL = "rental", _("rental")  # 出租房
+    VACANT = "vacant", _("vacant")  # 空置
+    OFFICE = "office", _("office")  # 办公
+    MIXED = "mixed", _("mixed use")  # 商住两用
+    OTHER = "other", _("other use")
+
+
+class House(Located):
+    """A dwelling or unit (房屋/户室); `code` is unique across the jurisdiction."""
+
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="houses",
+    )
+    code = models.CharField(_("house code"), max_length=80, unique=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)  # 单元
+    number = models.CharField(_("room number"), max_length=40, blank=True)  # 室号
+    use = models.CharField(
+        _("use"), max_length=20, choices=HouseUse.choices, default=HouseUse.RESIDENTIAL
+    )
+    floor_area_m2 = models.FloatField(_("floor area (m²)"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("house")
+        verbose_name_plural = _("houses")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.address or self.code
+
+
+class Household(Located):
+    """A household (户) at a house; its members are the residents whose `household` is it, the
+    head being the member whose relation is `Relation.HEAD`."""
+
+    class Kind(models.TextChoices):
+        FAMILY = "family", _("family household")  # 家庭户
+        COLLECTIVE = "collective", _("collective household")  # 集体户
+
+    code = models.CharField(_("household number"), max_length=60, unique=True)
+    house = models.ForeignKey(
+        House, verbose_name=_("house"), on_delete=models.PROTECT, related_name="households"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FAMILY)
+    note = models.TextField(_("note"), blank=True)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("head of household")  # 户主
+    SPOUSE = "spouse", _("spouse")  # 配偶
+    CHILD = "child", _("child")  # 子女
+    PARENT = "parent", _("parent")  # 父母
+    GRANDCHILD = "grandchild", _("grandchild")  # 孙子女
+    GRANDPARENT = "grandparent", _("grandparent")  # 祖父母
+    SIBLING = "sibling", _("sibling")  # 兄弟姐妹
+    CHILD_IN_LAW = "child_in_law", _("child-in-law")  # 儿媳/女婿
+    TENANT = "tenant", _("tenant")  # 租户
+    OTHER = "other", _("other relation")  # 其他
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", _("registered (hukou)")  # 户籍人口
+    FLOATING = "floating", _("floating")  # 流动人口
+    TEMPORARY = "temporary", _("temporary")  # 暂住人口
+    OVERSEAS = "overseas", _("overseas")  # 境外人员
+
+
+class IdType(models.TextChoices):
+    ID_CARD = "id_card", _("resident identity card")  # 居民身份证 (GB 11643)
+    PASSPORT = "passport", _("passport")
+    HK_MACAO_TAIWAN = "hmt", _("Hong Kong/Macao/Taiwan permit")
+    OTHER = "other", _("other document")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
+
+
+class ResidentStatus(models.TextChoices):
+    LIVING = "living", _("living here")
+    MOVED_OUT = "moved_out", _("moved out")
+    DECEASED = "deceased", _("deceased")
+
+
+class Resident(models.Model):
+    """A person living (or having lived) in the jurisdiction (实有人口)."""
+
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    id_type = models.CharField(
+        _("document type"), max_length=20, choices=IdType.choices, default=IdType.ID_CARD
+    )
+    id_number_enc = models.TextField(_("ID number (encrypted)"), editable=False)
+    id_number_index = models.CharField(max_length=64, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=40, editable=False)
+    # Derived from a valid ID card number; entered for other documents.
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone_enc = models.TextField(_("phone (encrypted)"), blank=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)  # 民族
+    residence_type = models.CharField(
+        _("residence type"),
+        max_length=20,
+        choices=ResidenceType.choices,
+        default=ResidenceType.REGISTERED,
+    )
+    # The current household (None after moving out); the history is in Residence.
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    relation = models.CharField(
+        _("relation to head"), max_length=20, choices=Relation.choices, blank=True
+    )
+    # The micro-grid of the current (or last) household: what scope filters on.
+    area = models.ForeignKey(
+        Area, verbose_name=_("micro-grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ResidentStatus.choices, default=ResidentStatus.LIVING
+    )
+    moved_in_on = models.DateField(_("moved in on"), null=True, blank=True)
+    moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    workplace = models.CharField(_("workplace or school"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["id"]
+        permissions = [("reveal_resident", "Can reveal residents' ID numbers and phones")]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_index"], name="resident_id_number_unique")
+        ]
+        indexes = [
+            models.Index(fields=["phone_index"], name="resident_phone_idx"),
+            models.Index(fields=["area", "status", "id"], name="resident_area_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_number_masked}"
+
+
+class Residence(models.Model):
+    """One stay of a resident in a household, from `started_on` to `ended_on` (open: current)."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="residences", verbose_name=_("resident")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="residences", verbose_name=_("household")
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("micro-grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    relation = models.CharField(
+        _("relation to head"), max_length=20, choices=Relation.choices, blank=True
+    )
+    residence_type = models.CharField(
+        _("residence type"), max_length=20, choices=ResidenceType.choices
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("residence")
+        verbose_name_plural = _("residences")
+        ordering = ["resident", "started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], condition=Q(ended_on__isnull=True), name="residence_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} @ {self.household_id} {self.started_on}–{self.ended_on or ''}"
+
+
+class TagKind(models.Model):
+    """A special group (独居老人, 残疾人 …). `fields` describes the tag's own fields:
+    ``[{"name": "grade", "label": "等级", "type": "choice"|"text"|"int"|"date",
+    "choices": [...], "required": bool}]``. Sensitive kinds need a `TagGrant` to be seen."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("tag kind")
+        verbose_name_plural = _("tag kinds")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResidentTag(models.Model):
+    """A resident belongs to a special group from `valid_from` to `valid_to` (open: still)."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="tags", verbose_name=_("resident")
+    )
+    kind = models.ForeignKey(
+        TagKind, on_delete=models.PROTECT, related_name="tags", verbose_name=_("tag kind")
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("special-group tag")
+        verbose_name_plural = _("special-group tags")
+        ordering = ["resident", "kind__order", "valid_from"]
+        indexes = [models.Index(fields=["kind", "valid_to"], name="resident_tag_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.valid_from}–{self.valid_to or ''}"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+
+class TagGrant(models.Model):
+    """The right to see (and set) tags of one sensitive kind, within the user's scope."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tag_grants"
+    )
+    kind = models.ForeignKey(
+        TagKind, on_delete=models.CASCADE, related_name="grants", verbose_name=_("tag kind")
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sensitive tag grant")
+        verbose_name_plural = _("sensitive tag grants")
+        ordering = ["user", "kind"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.kind}"
+
+
+class OrganizationKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("enterprise or institution")  # 单位
+    SHOP = "shop", _("shop")  # 商户
+    SCHOOL = "school", _("school")  # 学校
+    SOCIAL = "social", _("social organisation")  # 社会组织
+    GOVERNMENT = "government", _("government body")  # 机关
+    OTHER = "other", _("other organisation")
+
+
+class Organization(Located):
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    # 统一社会信用代码 or another licence number; unique when given.
+    licence_number = models.CharField(_("licence number"), max_length=40, blank=True)
+    building = models.ForeignKey(
+        Building, null=True, blank=True, on_delete=models.SET_NULL, related_name="organizations"
+    )
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    contact_phone_enc = models.TextField(blank=True, editable=False)
+    contact_phone_index = models.CharField(max_length=64, blank=True, editable=False)
+    contact_phone_masked = models.CharField(
+        _("contact phone"), max_length=20, blank=True, editable=False
+    )
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licence_number"],
+                condition=~Q(licence_number=""),
+                name="organization_licence_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyBranch(models.Model):
+    """A party branch built on a grid (支部建在网格上)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    area = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    secretary = models.CharField(_("secretary"), max_length=100, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("party branch")
+        verbose_name_plural = _("party branches")
+        ordering = ["area", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyMember(models.Model):
+    class Kind(models.TextChoices):
+        IN_SERVICE = "in_service", _("in service")  # 在职党员
+        RETIRED = "retired", _("retired")
+        FLOATING = "floating", _("floating")  # 流动党员
+        OTHER = "other", _("other member")
+
+    name = models.CharField(_("name"), max_length=100)
+    resident = models.OneToOneField(
+        Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="party_member"
+    )
+    branch = models.ForeignKey(
+        PartyBranch,
+        verbose_name=_("party branch"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.IN_SERVICE)
+    workplace = models.CharField(_("workplace"), max_length=200, blank=True)
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
+    # The grid an in-service member reports to (到网格报到).
+    report_area = models.ForeignKey(
+        Area,
+        verbose_name=_("reports to grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["branch", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartyReportIn(models.Model):
+    """An in-service member reporting to a grid and serving there once (at least 2×/year)."""
+
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.CASCADE, related_name="report_ins", verbose_name=_("member")
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    reported_on = models.DateField(_("reported on"), default=timezone.localdate)
+    activity = models.CharField(_("activity"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("party member report-in")
+        verbose_name_plural = _("party member report-ins")
+        ordering = ["-reported_on", "id"]
+        indexes = [models.Index(fields=["member", "reported_on"], name="report_in_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.reported_on}"
+
+
+class HazardPoint(Located):
+    class Kind(models.TextChoices):
+        FOREST = "forest", _("forest")  # 林
+        FARMLAND = "farmland", _("farmland")  # 田
+        ROAD = "road", _("road")  # 路
+        WELL = "well", _("well")  # 井
+        MINE = "mine", _("mine")  # 矿产
+        WATERWAY = "waterway", _("river or gully")  # 河流沟壑
+        FIRE = "fire", _("fire safety")  # 消防
+        DANGEROUS_BUILDING = "dangerous_building", _("dangerous building")  # 危房
+        GEOLOGICAL = "geological", _("geological hazard")  # 地质灾害
+        OTHER = "other", _("other hazard")
+
+    class Level(models.TextChoices):
+        LOW = "low", _("low risk")
+        MEDIUM = "medium", _("medium risk")
+        HIGH = "high", _("high risk")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    level = models.CharField(_("risk level"), max_length=10, choices=Level.choices, default="low")
+    description = models.TextField(_("description"), blank=True)
+    responsible = models.CharField(_("responsible person"), max_length=100, blank=True)
+    check_cycle_days = models.PositiveIntegerField(_("check cycle (days)"), default=30)
+    last_checked_on = models.DateField(_("last checked on"), null=True, blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hazard point")
+        verbose_name_plural = _("hazard points")
+        ordering = ["area", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Facility(Located):
+    """A city component (城市部件): manhole cover, street lamp, hydrant … inspected on a cycle."""
+
+    class Kind(models.TextChoices):
+        MANHOLE = "manhole", _("manhole cover")  # 井盖
+        STREET_LAMP = "street_lamp", _("street lamp")  # 路灯
+        HYDRANT = "hydrant", _("fire hydrant")  # 消火栓
+        CAMERA = "camera", _("surveillance camera")  # 监控
+        BIN = "bin", _("waste bin")  # 垃圾桶
+        BUS_STOP = "bus_stop", _("bus stop")  # 公交站
+        SIGN = "sign", _("road sign")  # 标志牌
+        FITNESS = "fitness", _("fitness equipment")  # 健身器材
+        CHARGER = "charger", _("e-bike charger")  # 充电桩
+        OTHER = "other", _("other facility")
+
+    code = models.CharField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    owner = models.CharField(_("owner unit"), max_length=200, blank=True)
+    inspection_cycle_days = models.PositiveIntegerField(_("inspection cycle (days)"), default=30)
+    last_inspected_on = models.DateField(_("last inspected on"), null=True, blank=True)
+    in_service = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name or self.code
+
+    @property
+    def next_inspection_on(self) -> dt.date | None:
+        if self.last_inspected_on is None:
+            return None
+        return self.last_inspected_on + dt.timedelta(days=self.inspection_cycle_days)
+
+
+class ImportRun(models.Model):
+    """One import of a file: what it did, for the record (the rows are in the audit log)."""
+
+    file_name = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    mode = models.CharField(max_length=10)  # "all" | "valid"
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    committed = models.BooleanField(default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("viewed")
+    REVEAL = "reveal", _("revealed")
+    EXPORT = "export", _("exported")
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    DELETE = "delete", _("deleted")
+    IMPORT = "import", _("imported")
+    GRANT = "grant", _("granted")
+    REKEY = "rekey", _("re-encrypted")
+
+
+class AuditEntry(models.Model):
+    """One audited action. Append-only: `save` refuses updates and `delete` refuses always.
+
+    `hash` = SHA-256 over the canonical content and `prev_hash`, so changing, removing or
+    inserting an entry breaks the chain (`wangge audit verify`). The actor is kept by id and
+    name (not a foreign key), so deleting a user never rewrites the log.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    actor_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    actor_name = models.CharField(_("who"), max_length=150, blank=True, editable=False)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("record type"), max_length=40)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    object_label = models.CharField(_("record label"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    ip = models.CharField(_("from"), max_length=64, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-seq"]
+        permissions = [("read_audit", "Can read the audit log")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor_id", "at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise PermissionError("audit entries are never changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit entries are never deleted")
+
+
+class AuditHead(models.Model):
+    """The single row holding the chain's last seq and hash; writers lock it."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

@@ -1,0 +1,829 @@
+"""Business rules for people, places and organisations. The API, the importer, the CLI and the
+tests all write through here; every write of a resident is audited.
+
+`actor` is the user acting (None for the system, e.g. the demo); scope is checked for users.
+"""
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.errors import DomainError
+from wangge.people import access, audit, pii
+from wangge.people.identity import InvalidValue, normalise_document, parse_id_number, parse_phone
+from wangge.people.models import (
+    Building,
+    Facility,
+    HazardPoint,
+    House,
+    Household,
+    IdType,
+    Organization,
+    PartyBranch,
+    PartyMember,
+    PartyReportIn,
+    Relation,
+    Residence,
+    ResidenceType,
+    Resident,
+    ResidentStatus,
+    ResidentTag,
+    TagGrant,
+    TagKind,
+)
+from wangge.regions.models import Area
+from wangge.regions.scope import can_see
+from wangge.regions.spatial_index import get_index
+
+
+def locate(lon: float, lat: float) -> Area:
+    """The deepest area (micro-grid) the point falls in; outside the jurisdiction is refused."""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise DomainError.one(_("Longitude or latitude out of range."), field="lon")
+    where = get_index().locate(lon, lat)
+    if where.outside:
+        raise DomainError.one(_("This point is outside the jurisdiction."), field="lon")
+    return Area.objects.get(pk=where.chain[0].id)
+
+
+def check_scope(actor: Any, area: Area, field: str = "") -> None:
+    if actor is not None and not can_see(actor, area):
+        raise DomainError.one(
+            _("This place is outside your areas."), field=field, code="out_of_scope", status=403
+        )
+
+
+def _place(
+    actor: Any, lon: float | None, lat: float | None, fallback: Area | None, field: str
+) -> Area:
+    if lon is not None and lat is not None:
+        area = locate(lon, lat)
+    elif fallback is not None:
+        area = fallback
+    else:
+        raise DomainError.one(_("Give the location (longitude and latitude)."), field=field)
+    check_scope(actor, area, field)
+    return area
+
+
+def _changed(obj: Any, values: dict[str, Any]) -> list[str]:
+    """Set the values that differ; return the names of those fields."""
+    if obj.pk is None:
+        changed = list(values)
+    else:
+        changed = [k for k, v in values.items() if getattr(obj, k) != v]
+    for k in changed:
+        setattr(obj, k, values[k])
+    return changed
+
+
+def _audit_write(
+    actor: Any, obj: Any, created: bool, changed: list[str], ip: str, label: str = ""
+) -> None:
+    if created or changed:
+        audit.record(
+            actor,
+            "create" if created else "update",
+            obj._meta.model_name,
+            obj.pk,
+            label=label or str(obj),
+            ip=ip,
+            detail={} if created else {"fields": changed},
+        )
+
+
+# ---- places ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def building_save(
+    actor: Any,
+    *,
+    code: str,
+    name: str,
+    address: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    area: Area | None = None,
+    floors: int | None = None,
+    note: str = "",
+    ip: str = "",
+) -> Building:
+    """Create the building with this code, or update it."""
+    if not code.strip():
+        raise DomainError.one(_("A building needs a code."), field="code")
+    existing = Building.objects.filter(code=code).first()
+    if existing is not None:
+        check_scope(actor, existing.area, "code")
+    place = _place(actor, lon, lat, area or (existing.area if existing else None), "lon")
+    values = dict(
+        name=name or code, address=address, lon=lon, lat=lat, area=place, floors=floors, note=note
+    )
+    building = existing or Building(code=code)
+    changed = _changed(building, values)
+    if existing is None or changed:
+        building.save()
+    _audit_write(actor, building, existing is None, changed, ip)
+    return building
+
+
+@transaction.atomic
+def house_save(
+    actor: Any,
+    *,
+    code: str,
+    building: Building | None = None,
+    unit: str = "",
+    number: str = "",
+    use: str = "residential",
+    address: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    floor_area_m2: float | None = None,
+    note: str = "",
+    ip: str = "",
+) -> House:
+    if not code.strip():
+        raise DomainError.one(_("A house needs a code."), field="code")
+    existing = House.objects.filter(code=code).first()
+    if existing is not None:
+        check_scope(actor, existing.area, "code")
+    fallback = building.area if building else (existing.area if existing else None)
+    place = _place(actor, lon, lat, fallback, "lon")
+    if not address and building is not None:
+        address = " ".join(p for p in (building.address or building.name, unit, number) if p)
+    values = dict(
+        building=building,
+        unit=unit,
+        number=number,
+        use=use,
+        address=address,
+        lon=lon if lon is not None else (building.lon if building else None),
+        lat=lat if lat is not None else (building.lat if building else None),
+        area=place,
+        floor_area_m2=floor_area_m2,
+        note=note,
+    )
+    house = existing or House(code=code)
+    changed = _changed(house, values)
+    if existing is None or changed:
+        house.save()
+    _audit_write(actor, house, existing is None, changed, ip)
+    return house
+
+
+@transaction.atomic
+def household_save(
+    actor: Any, *, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
+) -> Household:
+    if not code.strip():
+        raise DomainError.one(_("A household needs a household number."), field="code")
+    existing = Household.objects.filter(code=code).first()
+    if existing is not None:
+        check_scope(actor, existing.area, "code")
+    check_scope(actor, house.area, "house")
+    values = dict(
+        house=house,
+        kind=kind,
+        note=note,
+        area=house.area,
+        address=house.address,
+        lon=house.lon,
+        lat=house.lat,
+    )
+    household = existing or Household(code=code)
+    changed = _changed(household, values)
+    if existing is None or changed:
+        household.save()
+    _audit_write(actor, household, existing is None, changed, ip)
+    return household
+
+
+# ---- residents ------------------------------------------------------------------------------
+
+
+def clean_identity(
+    id_type: str, id_number: str, sex: str = "", birth_date: dt.date | None = None
+) -> tuple[str, str, dt.date | None]:
+    """(normalised number, sex, birth date); for ID cards sex and birth date come from it."""
+    try:
+        if id_type == IdType.ID_CARD:
+            parsed = parse_id_number(id_number)
+            return parsed.number, parsed.sex, parsed.birth_date
+        return normalise_document(id_number), sex, birth_date
+    except InvalidValue as exc:
+        raise DomainError.one(str(exc), field="id_number") from exc
+
+
+def clean_phone(phone: str, field: str = "phone") -> str:
+    if not phone.strip():
+        return ""
+    try:
+        return parse_phone(phone)
+    except InvalidValue as exc:
+        raise DomainError.one(str(exc), field=field) from exc
+
+
+def find_by_id_number(id_type: str, number: str) -> Resident | None:
+    return Resident.objects.filter(id_number_index__in=pii.id_indexes(id_type, number)).first()
+
+
+@transaction.atomic
+def resident_create(
+    actor: Any,
+    *,
+    name: str,
+    id_number: str,
+    household: Household,
+    id_type: str = IdType.ID_CARD,
+    phone: str = "",
+    ethnicity: str = "",
+    relation: str = "",
+    residence_type: str = ResidenceType.REGISTERED,
+    moved_in_on: dt.date | None = None,
+    sex: str = "",
+    birth_date: dt.date | None = None,
+    workplace: str = "",
+    note: str = "",
+    ip: str = "",
+) -> Resident:
+    if not name.strip():
+        raise DomainError.one(_("A resident needs a name."), field="name")
+    number, sex, birth_date = clean_identity(id_type, id_number, sex, birth_date)
+    phone = clean_phone(phone)
+    if find_by_id_number(id_type, number) is not None:
+        raise DomainError.one(
+            _("A resident with this ID number is already registered."),
+            field="id_number",
+            code="duplicate",
+            status=409,
+        )
+    check_scope(actor, household.area, "household")
+    resident = Resident(
+        name=name.strip(),
+        id_type=id_type,
+        sex=sex,
+        birth_date=birth_date,
+        ethnicity=ethnicity,
+        residence_type=residence_type,
+        household=household,
+        relation=relation,
+        area=household.area,
+        moved_in_on=moved_in_on,
+        workplace=workplace,
+        note=note,
+    )
+    pii.set_sealed(resident, "id_number", pii.seal_id(id_type, number))
+    pii.set_sealed(resident, "phone", pii.seal_phone(phone))
+    resident.save()
+    Residence.objects.create(
+        resident=resident,
+        household=household,
+        area=household.area,
+        relation=relation,
+        residence_type=residence_type,
+        started_on=moved_in_on or timezone.localdate(),
+    )
+    audit.record(actor, "create", "resident", resident.pk, label=str(resident), ip=ip)
+    return resident
+
+
+RESIDENT_EDITABLE = {
+    "name",
+    "phone",
+    "ethnicity",
+    "relation",
+    "residence_type",
+    "workplace",
+    "note",
+    "sex",
+    "birth_date",
+}
+
+
+@transaction.atomic
+def resident_update(actor: Any, resident: Resident, *, ip: str = "", **changes: Any) -> Resident:
+    """Change plain fields (and the phone). Moves go through `resident_move`."""
+    unknown = set(changes) - RESIDENT_EDITABLE
+    if unknown:
+        raise DomainError.one(_("These fields cannot be changed here."), field=",".join(unknown))
+    check_scope(actor, resident.area)
+    changed: list[str] = []
+    if "phone" in changes and _reseal_phone(
+        resident, "phone", clean_phone(changes.pop("phone") or "")
+    ):
+        changed.append("phone")
+    if resident.id_type == IdType.ID_CARD:
+        changes.pop("sex", None)  # derived from the ID number
+        changes.pop("birth_date", None)
+    changed += _changed(resident, changes)
+    if changed:
+        resident.save()
+        if {"relation", "residence_type"} & set(changed):
+            Residence.objects.filter(resident=resident, ended_on__isnull=True).update(
+                relation=resident.relation, residence_type=resident.residence_type
+            )
+    _audit_write(actor, resident, False, changed, ip)
+    return resident
+
+
+def _reseal_phone(obj: Any, prefix: str, phone: str) -> bool:
+    """Seal the phone when it differs from the stored one (compared by blind index)."""
+    current = getattr(obj, f"{prefix}_index")
+    if current in (pii.phone_indexes(phone) if phone else [""]):
+        return False
+    pii.set_sealed(obj, prefix, pii.seal_phone(phone))
+    return True
+
+
+def _end_residence(resident: Resident, on: dt.date) -> None:
+    Residence.objects.filter(resident=resident, ended_on__isnull=True).update(ended_on=on)
+
+
+@transaction.atomic
+def resident_move(
+    actor: Any,
+    resident: Resident,
+    household: Household,
+    *,
+    on: dt.date | None = None,
+    relation: str = "",
+    ip: str = "",
+) -> Resident:
+    """End the resident's current residence and start one in `household` (history kept)."""
+    check_scope(actor, resident.area)
+    check_scope(actor, household.area, "household")
+    on = on or timezone.localdate()
+    if resident.household_id == household.pk:
+        return resident
+    old = resident.household_id
+    _end_residence(resident, on)
+    resident.household = household
+    resident.area = household.area
+    resident.relation = relation
+    resident.status = ResidentStatus.LIVING
+    resident.moved_in_on = on
+    resident.moved_out_on = None
+    resident.save()
+    Residence.objects.create(
+        resident=resident,
+        household=household,
+        area=household.area,
+        relation=relation,
+        residence_type=resident.residence_type,
+        started_on=on,
+    )
+    audit.record(
+        actor,
+        "update",
+        "resident",
+        resident.pk,
+        label=str(resident),
+        ip=ip,
+        detail={"move": {"from": old, "to": household.pk, "on": on.isoformat()}},
+    )
+    return resident
+
+
+@transaction.atomic
+def resident_move_out(
+    actor: Any,
+    resident: Resident,
+    *,
+    on: dt.date | None = None,
+    status: str = ResidentStatus.MOVED_OUT,
+    ip: str = "",
+) -> Resident:
+    """Moved away or deceased: the residence ends; the record stays in its last micro-grid."""
+    check_scope(actor, resident.area)
+    if status not in (ResidentStatus.MOVED_OUT, ResidentStatus.DECEASED):
+        raise DomainError.one(_("Unknown status."), field="status")
+    on = on or timezone.localdate()
+    _end_residence(resident, on)
+    resident.household = None
+    resident.status = status
+    resident.moved_out_on = on
+    resident.save()
+    audit.record(
+        actor,
+        "update",
+        "resident",
+        resident.pk,
+        label=str(resident),
+        ip=ip,
+        detail={"status": status, "on": on.isoformat()},
+    )
+    return resident
+
+
+def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
+    """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
+    if not reason.strip() or len(reason.strip()) < 2:
+        raise DomainError.one(_("Give the reason for viewing this."), field="reason")
+    if not access.can_reveal(actor, resident.area):
+        raise DomainError.one(
+            _("You may not view full ID numbers or phones."), code="forbidden", status=403
+        )
+    audit.record(
+        actor,
+        "reveal",
+        "resident",
+        resident.pk,
+        label=str(resident),
+        reason=reason.strip(),
+        ip=ip,
+        detail={"fields": ["id_number", "phone"]},
+    )
+    return {
+        "id_number": pii.open_sealed(resident, "id_number", pii.ID_CONTEXT),
+        "phone": pii.open_sealed(resident, "phone", pii.PHONE_CONTEXT),
+    }
+
+
+# ---- special groups -------------------------------------------------------------------------
+
+
+def clean_tag_data(kind: TagKind, data: dict[str, Any]) -> dict[str, Any]:
+    """Keep the kind's own fields, checked by type; unknown keys are refused."""
+    spec = {f["name"]: f for f in kind.fields}
+    unknown = set(data) - set(spec)
+    if unknown:
+        raise DomainError.one(_("Unknown field for this group."), field=",".join(sorted(unknown)))
+    clean: dict[str, Any] = {}
+    for name, f in spec.items():
+        value = data.get(name)
+        if value in (None, ""):
+            if f.get("required"):
+                raise DomainError.one(_("This field is required."), field=name)
+            continue
+        kind_ = f.get("type", "text")
+        try:
+            if kind_ == "int":
+                value = int(value)
+            elif kind_ == "date":
+                value = dt.date.fromisoformat(str(value)).isoformat()
+            elif kind_ == "choice" and value not in f.get("choices", []):
+                raise ValueError
+            else:
+                value = str(value)[:500]
+        except ValueError as exc:
+            raise DomainError.one(_("Not a valid value."), field=name) from exc
+        clean[name] = value
+    return clean
+
+
+def _check_kind(actor: Any, kind: TagKind) -> None:
+    if actor is not None and kind.pk not in access.visible_kind_ids(actor):
+        raise DomainError.one(_("Unknown group."), field="kind", code="not_found", status=404)
+
+
+@transaction.atomic
+def tag_add(
+    actor: Any,
+    resident: Resident,
+    kind: TagKind,
+    *,
+    data: dict[str, Any] | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+    note: str = "",
+    ip: str = "",
+) -> ResidentTag:
+    check_scope(actor, resident.area)
+    _check_kind(actor, kind)
+    valid_from = valid_from or timezone.localdate()
+    if valid_to is not None and valid_to <= valid_from:
+        raise DomainError.one(_("The end must come after the start."), field="valid_to")
+    tag = ResidentTag.objects.create(
+        resident=resident,
+        kind=kind,
+        data=clean_tag_data(kind, data or {}),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        note=note,
+        created_by=actor,
+    )
+    audit.record(
+        actor,
+        "update",
+        "resident",
+        resident.pk,
+        label=str(resident),
+        ip=ip,
+        detail={"tag_added": kind.code, "tag": tag.pk},
+    )
+    return tag
+
+
+@transaction.atomic
+def tag_end(
+    actor: Any, tag: ResidentTag, *, on: dt.date | None = None, ip: str = ""
+) -> ResidentTag:
+    check_scope(actor, tag.resident.area)
+    _check_kind(actor, tag.kind)
+    on = on or timezone.localdate()
+    if tag.valid_to is not None and tag.valid_to <= on:
+        return tag
+    tag.valid_to = max(on, tag.valid_from)
+    tag.save(update_fields=["valid_to"])
+    audit.record(
+        actor,
+        "update",
+        "resident",
+        tag.resident_id,
+        ip=ip,
+        detail={"tag_ended": tag.kind.code, "tag": tag.pk, "on": on.isoformat()},
+    )
+    return tag
+
+
+@transaction.atomic
+def tag_grant(
+    actor: Any, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
+) -> TagGrant:
+    if actor is not None and not actor.is_superuser:
+        raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
+    if not kind.sensitive:
+        raise DomainError.one(_("Only sensitive groups need a grant."), field="kind")
+    grant = TagGrant.objects.create(user=user, kind=kind, granted_by=actor, expires_on=expires_on)
+    audit.record(
+        actor, "grant", "user", user.pk, label=str(user), ip=ip, detail={"kind": kind.code}
+    )
+    return grant
+
+
+@transaction.atomic
+def tag_revoke(actor: Any, grant: TagGrant, *, ip: str = "") -> TagGrant:
+    if actor is not None and not actor.is_superuser:
+        raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    audit.record(
+        actor,
+        "grant",
+        "user",
+        grant.user_id,
+        ip=ip,
+        detail={"kind": grant.kind.code, "revoked": True},
+    )
+    return grant
+
+
+# ---- organisations, party, things -----------------------------------------------------------
+
+
+@transaction.atomic
+def organization_save(
+    actor: Any,
+    *,
+    name: str,
+    kind: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    area: Area | None = None,
+    licence_number: str = "",
+    address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    building: Building | None = None,
+    employees: int | None = None,
+    note: str = "",
+    pk: int | None = None,
+    ip: str = "",
+) -> Organization:
+    org = Organization.objects.get(pk=pk) if pk else None
+    if org is None and licence_number:
+        org = Organization.objects.filter(licence_number=licence_number).first()
+    if org is not None:
+        check_scope(actor, org.area)
+    fallback = area or (building.area if building else None) or (org.area if org else None)
+    place = _place(actor, lon, lat, fallback, "lon")
+    values = dict(
+        name=name,
+        kind=kind,
+        lon=lon,
+        lat=lat,
+        area=place,
+        licence_number=licence_number.strip().upper(),
+        address=address,
+        contact_name=contact_name,
+        building=building,
+        employees=employees,
+        note=note,
+    )
+    created = org is None
+    org = org or Organization()
+    changed = _changed(org, values)
+    if _reseal_phone(org, "contact_phone", clean_phone(contact_phone, "contact_phone")):
+        changed.append("contact_phone")
+    if created or changed:
+        org.save()
+    _audit_write(actor, org, created, changed, ip)
+    return org
+
+
+@transaction.atomic
+def party_branch_create(
+    actor: Any,
+    *,
+    name: str,
+    area: Area,
+    secretary: str = "",
+    organization: Organization | None = None,
+    founded_on: dt.date | None = None,
+) -> PartyBranch:
+    check_scope(actor, area, "area")
+    return PartyBranch.objects.create(
+        name=name,
+        area=area,
+        secretary=secretary,
+        organization=organization,
+        founded_on=founded_on,
+    )
+
+
+@transaction.atomic
+def party_member_add(
+    actor: Any,
+    *,
+    branch: PartyBranch,
+    name: str,
+    kind: str = PartyMember.Kind.IN_SERVICE,
+    phone: str = "",
+    workplace: str = "",
+    report_area: Area | None = None,
+    resident: Resident | None = None,
+    joined_on: dt.date | None = None,
+    ip: str = "",
+) -> PartyMember:
+    check_scope(actor, branch.area, "branch")
+    if report_area is not None:
+        check_scope(actor, report_area, "report_area")
+    member = PartyMember(
+        branch=branch,
+        name=name,
+        kind=kind,
+        workplace=workplace,
+        report_area=report_area,
+        resident=resident,
+        joined_on=joined_on,
+    )
+    pii.set_sealed(member, "phone", pii.seal_phone(clean_phone(phone)))
+    member.save()
+    audit.record(actor, "create", "partymember", member.pk, label=name, ip=ip)
+    return member
+
+
+@transaction.atomic
+def report_in_record(
+    actor: Any,
+    member: PartyMember,
+    *,
+    area: Area | None = None,
+    on: dt.date | None = None,
+    activity: str = "",
+) -> PartyReportIn:
+    """An in-service member served at their grid (到网格报到) once."""
+    area = area or member.report_area
+    if area is None:
+        raise DomainError.one(_("Which grid did the member report to?"), field="area")
+    check_scope(actor, area, "area")
+    return PartyReportIn.objects.create(
+        member=member,
+        area=area,
+        reported_on=on or timezone.localdate(),
+        activity=activity,
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def hazard_save(
+    actor: Any,
+    *,
+    name: str,
+    kind: str,
+    lon: float,
+    lat: float,
+    level: str = HazardPoint.Level.LOW,
+    description: str = "",
+    responsible: str = "",
+    check_cycle_days: int = 30,
+    last_checked_on: dt.date | None = None,
+    address: str = "",
+) -> HazardPoint:
+    area = _place(actor, lon, lat, None, "lon")
+    return HazardPoint.objects.create(
+        name=name,
+        kind=kind,
+        lon=lon,
+        lat=lat,
+        area=area,
+        level=level,
+        description=description,
+        responsible=responsible,
+        check_cycle_days=check_cycle_days,
+        last_checked_on=last_checked_on,
+        address=address,
+    )
+
+
+@transaction.atomic
+def facility_save(
+    actor: Any,
+    *,
+    code: str,
+    kind: str,
+    lon: float,
+    lat: float,
+    name: str = "",
+    owner: str = "",
+    inspection_cycle_days: int = 30,
+    last_inspected_on: dt.date | None = None,
+    address: str = "",
+) -> Facility:
+    area = _place(actor, lon, lat, None, "lon")
+    facility, _created = Facility.objects.update_or_create(
+        code=code,
+        defaults=dict(
+            kind=kind,
+            lon=lon,
+            lat=lat,
+            area=area,
+            name=name,
+            owner=owner,
+            inspection_cycle_days=inspection_cycle_days,
+            last_inspected_on=last_inspected_on,
+            address=address,
+        ),
+    )
+    return facility
+
+
+def household_head(household: Household) -> Resident | None:
+    return household.members.filter(relation=Relation.HEAD).first()
+
+
+def residents_export(
+    actor: Any,
+    rows: Any,
+    *,
+    filters: dict[str, Any],
+    reveal_reason: str = "",
+    ip: str = "",
+    limit: int = 100_000,
+) -> bytes:
+    """An xlsx of the (already scoped) rows, masked unless a reason is given by someone with
+    the reveal permission; stamped with the exporter and time, and audited."""
+    from wangge.people import workbooks
+
+    plain_wanted = bool(reveal_reason.strip())
+    if plain_wanted and not access.can_export_plain(actor):
+        raise DomainError.one(
+            _("You may not export full ID numbers or phones."), code="forbidden", status=403
+        )
+    items = list(rows[: limit + 1])
+    if len(items) > limit:
+        raise DomainError.one(
+            _("More than %(n)d rows: narrow the filter.") % {"n": limit}, code="too_many"
+        )
+    plain = None
+    if plain_wanted:
+        plain = {
+            r.pk: {
+                "id_number": pii.open_sealed(r, "id_number", pii.ID_CONTEXT),
+                "phone": pii.open_sealed(r, "phone", pii.PHONE_CONTEXT),
+            }
+            for r in items
+        }
+    name = getattr(actor, "get_full_name", lambda: "")() or getattr(actor, "username", "system")
+    content = workbooks.export_residents(items, exporter=name, plain=plain)
+    audit.record(
+        actor,
+        "export",
+        "resident",
+        "",
+        label=f"{len(items)}",
+        reason=reveal_reason.strip(),
+        ip=ip,
+        detail={
+            "rows": len(items),
+            "masked": not plain_wanted,
+            "filters": _loggable(filters),
+            "ids": [r.pk for r in items[:1000]],
+        },
+    )
+    return content
+
+
+def _loggable(filters: dict[str, Any]) -> dict[str, Any]:
+    """Filters as they may be logged: a personal number is never written to the audit log."""
+    return {
+        k: ("<number>" if re.search(r"\d{5,}", str(v)) else v)
+        for k, v in filters.items()
+        if v not in ("", None)
+    }

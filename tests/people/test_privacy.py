@@ -1,0 +1,88 @@
+"""No plaintext ID number or phone in the database, the logs, or a response without reveal."""
+
+import logging
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.people.factories import ID_A, ID_B, PHONE_A, PHONE_B, make_people
+
+SECRETS = [ID_A, ID_B, PHONE_A, PHONE_B]
+
+
+def _fragments() -> list[str]:
+    # The hidden middle of each value must not show up either (e.g. a birth date + sequence).
+    return SECRETS + [s[6:14] for s in (ID_A, ID_B)] + [s[3:7] + s[7:] for s in (PHONE_A,)]
+
+
+def _dump() -> str:
+    parts = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            parts.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(parts)
+
+
+def _exercise(people) -> list[str]:
+    """Use every read endpoint as a worker without reveal rights; return the bodies."""
+    c = Client()
+    c.force_login(people.liaison_a)
+    rid, hid = people.resident_a.pk, people.household_a.pk
+    bodies = []
+    for url, params in [
+        ("/api/people/residents", {}),
+        ("/api/people/residents", {"q": ID_A}),
+        ("/api/people/residents", {"phone": PHONE_A}),
+        ("/api/people/residents", {"id_number": "1237"}),
+        (f"/api/people/residents/{rid}", {}),
+        (f"/api/people/households/{hid}", {}),
+        (f"/api/people/houses/{people.household_a.house_id}", {}),
+        ("/api/people/organizations", {}),
+        ("/api/people/party/members", {}),
+    ]:
+        response = c.get(url, params)
+        assert response.status_code == 200, url
+        bodies.append(response.content.decode())
+    found = c.get("/api/people/residents", {"q": ID_A}).json()["items"]
+    assert [r["id_number"] for r in found] == ["110105********002X"]
+    assert c.get("/api/people/residents", {"phone": PHONE_A}).json()["items"][0]["phone"] == (
+        "138****5678"
+    )
+    refused = c.post(
+        f"/api/people/residents/{rid}/reveal", {"reason": "看看"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    bodies.append(refused.content.decode())
+    return bodies
+
+
+def test_database_holds_no_plaintext(people):
+    dump = _dump()
+    assert "110105********002X" in dump  # the dump does see the people tables
+    for secret in _fragments():
+        assert secret not in dump, secret
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_file_holds_no_plaintext(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("the table dump covers PostgreSQL")
+    make_people()
+    target = tmp_path / "copy.sqlite3"
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(target)])
+    raw = target.read_bytes()
+    assert "张三".encode() in raw
+    for secret in _fragments():
+        assert secret.encode() not in raw, secret
+
+
+def test_responses_and_logs_hold_no_plaintext(people, caplog):
+    with caplog.at_level(logging.DEBUG):
+        bodies = _exercise(people)
+    text = "\n".join(bodies) + "\n" + caplog.text + "\n" + _dump()
+    for secret in _fragments():
+        assert not re.search(re.escape(secret), text), secret

@@ -186,3 +186,13 @@ HUEY = {
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }
+
+# --- Open311 GeoReport v2 (/open311/v2/) -------------------------------------------------
+# Accepted jurisdiction_id values, comma separated; empty: the code of the top area(s).
+WANGGE_OPEN311_JURISDICTION = os.environ.get("WANGGE_OPEN311_JURISDICTION", "")
+# Besides requests that came in through Open311, the channels whose events the public read
+# side lists (comma separated codes; "*": every channel).
+WANGGE_OPEN311_CHANNELS = os.environ.get("WANGGE_OPEN311_CHANNELS", "")
+# Shown in discovery: whom to contact, and how a developer gets an api_key.
+WANGGE_OPEN311_CONTACT = os.environ.get("WANGGE_OPEN311_CONTACT", "")
+WANGGE_OPEN311_KEY_SERVICE = os.environ.get("WANGGE_OPEN311_KEY_SERVICE", "")

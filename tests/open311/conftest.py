@@ -151,4 +151,5 @@ def error_descriptions(response: Any, fmt: str) -> list[str]:
 
 @pytest.fixture
 def client() -> Client:
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
+    # Open311 clients send no CSRF token: the checks stay on to prove POST needs none.
+    return Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")

@@ -71,6 +71,12 @@ def test_jurisdiction_may_come_in_the_form_or_the_query(o, client):
     assert query.status_code == 200
 
 
+def test_api_key_may_come_in_the_query(o, client):
+    form = valid_form(o, api_key=None)
+    response = client.post(f"{BASE}requests.json?api_key={o.key}", form)
+    assert response.status_code == 200
+
+
 def test_address_only_is_filed_at_the_district(o, client):
     form = valid_form(o, lat=None, long=None)
     response = client.post(f"{BASE}requests.json", form)

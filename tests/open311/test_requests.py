@@ -1,6 +1,6 @@
 """GET requests (filters and defaults), GET one request, tokens and servicerequestupdates."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -94,7 +94,14 @@ def test_filters(o, client):
     assert get(start_date=start, end_date=end) == {old.code}
     assert get(start_date=start) == {old.code}
     assert get(end_date=end) == {old.code}
-    assert get(start_date=timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")) == set()
+    later = timezone.now() + timedelta(minutes=1)
+    assert get(start_date=later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")) == set()
+    # a date alone, and "+08:00" sent unencoded (it arrives as " 08:00")
+    today = timezone.localdate()
+    assert get(start_date=today.isoformat()) == {a.code, b.code, c.code}
+    soon = timezone.localtime() + timedelta(minutes=1)
+    local = soon.strftime("%Y-%m-%dT%H:%M:%S 08:00")
+    assert get(end_date=local) == {a.code, b.code, c.code}
 
 
 def test_at_most_1000(o, client, monkeypatch):

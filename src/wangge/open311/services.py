@@ -7,7 +7,7 @@ import math
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
@@ -29,6 +29,7 @@ from wangge.regions.models import Area
 DESCRIPTION_MAX = 4000  # the spec's limit
 TITLE_MAX = 60
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+_UNENCODED_PLUS = re.compile(r"(?<=:\d\d) (\d{2}:?\d{2})$")
 
 
 def _error(message: str, field: str = "", code: str = "invalid", status: int = 400) -> DomainError:
@@ -90,11 +91,16 @@ def open311_status(status: str) -> str:
 
 # -- dates ---------------------------------------------------------------------------------
 def parse_w3(value: str, field: str) -> datetime:
-    """A w3 datetime (2010-01-01T00:00:00Z); one without a zone is taken as local time."""
+    """A w3 datetime (2010-01-01T00:00:00Z, or a date alone); one without a zone is taken as
+    local time. A "+08:00" sent unencoded in a query string arrives as " 08:00": mended."""
+    text = _UNENCODED_PLUS.sub(r"+\1", value.strip())
     try:
-        parsed = parse_datetime(value.strip().replace(" ", "+"))
+        parsed = parse_datetime(text)
+        day = None if parsed else parse_date(text)
     except ValueError:
-        parsed = None
+        parsed = day = None
+    if day is not None:
+        parsed = datetime.combine(day, time())
     if parsed is None:
         raise _error(
             _("%(v)s is not a date and time like 2010-01-01T00:00:00Z.") % {"v": value}, field

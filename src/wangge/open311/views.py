@@ -16,6 +16,7 @@ from wangge.errors import DomainError
 from wangge.open311 import documents, selectors, services
 from wangge.open311.formats import errors, respond
 
+QUERY_FIELDS = ("api_key", "jurisdiction_id")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Our field names where they differ from the spec's.
 SPEC_FIELDS = {"lon": "long"}
@@ -94,8 +95,9 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
                 code="format",
             )
         form = dict(request.POST.lists())
-        if "jurisdiction_id" not in form and request.GET.get("jurisdiction_id"):
-            form["jurisdiction_id"] = [request.GET["jurisdiction_id"]]
+        for key in QUERY_FIELDS:  # some clients put these in the query string
+            if key not in form and request.GET.get(key):
+                form[key] = [request.GET[key]]
         made = services.request_create(form)
         data = [documents.created(made.event, made.token, made.account_id)]
         return respond(fmt, "service_requests", data)

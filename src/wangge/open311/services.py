@@ -70,6 +70,17 @@ def services() -> Any:
     )
 
 
+def services_with_metadata() -> list[tuple[Category, bool]]:
+    """Each service, and whether it has attributes that ask for something."""
+    categories = list(services())
+    asking = set(
+        ServiceAttribute.objects.filter(category__in=categories, variable=True).values_list(
+            "category_id", flat=True
+        )
+    )
+    return [(c, c.pk in asking) for c in categories]
+
+
 def service(code: str) -> Category:
     category = services().filter(code=code).first()
     if category is None:

@@ -69,13 +69,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    categories = list(services.services())
-    with_attributes = set(
-        services.ServiceAttribute.objects.filter(
-            category__in=categories, variable=True
-        ).values_list("category_id", flat=True)
-    )
-    data = [documents.service(c, c.pk in with_attributes) for c in categories]
+    data = [documents.service(c, asks) for c, asks in services.services_with_metadata()]
     return respond(fmt, "services", data)
 
 

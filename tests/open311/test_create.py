@@ -209,4 +209,9 @@ def test_malformed_bodies_are_400_never_500(o, client):
         content_type="application/x-www-form-urlencoded",
     )
     assert undecodable.status_code == 403
+    huge = client.post(f"{BASE}requests.json", valid_form(o, description="x" * 3_000_000))
+    assert huge.status_code == 400
+    assert error_descriptions(huge, "json") == ["The request body cannot be read."]
+    many = client.post(f"{BASE}requests.json", {f"attribute[a{i}]": "1" for i in range(1200)})
+    assert many.status_code == 400
     assert Event.objects.count() == before

@@ -230,3 +230,12 @@ WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8
 # ("kid:base64key[,kid:base64key…]", current first) wins; otherwise this file, outside the
 # database, generated on first use (see wangge.people.crypto).
 WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))
+# --- Open311 GeoReport v2 (/open311/v2/) -------------------------------------------------
+# Accepted jurisdiction_id values, comma separated; empty: the code of the top area(s).
+WANGGE_OPEN311_JURISDICTION = os.environ.get("WANGGE_OPEN311_JURISDICTION", "")
+# Besides requests that came in through Open311, the channels whose events the public read
+# side lists (comma separated codes; "*": every channel).
+WANGGE_OPEN311_CHANNELS = os.environ.get("WANGGE_OPEN311_CHANNELS", "")
+# Shown in discovery: whom to contact, and how a developer gets an api_key.
+WANGGE_OPEN311_CONTACT = os.environ.get("WANGGE_OPEN311_CONTACT", "")
+WANGGE_OPEN311_KEY_SERVICE = os.environ.get("WANGGE_OPEN311_KEY_SERVICE", "")

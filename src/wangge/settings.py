@@ -186,3 +186,15 @@ HUEY = {
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }
+
+# --- Dispatch suggestions --------------------------------------------------------------
+# Under this probability the model's first department is not proposed: routing rules apply.
+WANGGE_SUGGEST_MIN_CONFIDENCE = float(os.environ.get("WANGGE_SUGGEST_MIN_CONFIDENCE", "0.5"))
+# Fewer closed events than this (or only one category) and no model is trained.
+WANGGE_SUGGEST_MIN_SAMPLES = int(os.environ.get("WANGGE_SUGGEST_MIN_SAMPLES", "20"))
+# Training reads at most this many of the latest closed events.
+WANGGE_SUGGEST_MAX_SAMPLES = int(os.environ.get("WANGGE_SUGGEST_MAX_SAMPLES", "20000"))
+# Model versions kept in the database (the newest is used).
+WANGGE_SUGGEST_KEEP_VERSIONS = int(os.environ.get("WANGGE_SUGGEST_KEEP_VERSIONS", "3"))
+# The worker retrains nightly at this hour (UTC; 18 = 02:00 in China).
+WANGGE_SUGGEST_TRAIN_HOUR_UTC = int(os.environ.get("WANGGE_SUGGEST_TRAIN_HOUR_UTC", "18"))

@@ -101,6 +101,6 @@ def test_retraining_adds_a_version_and_keeps_the_newest(trained, settings):
 def test_the_training_set_pairs_texts_with_category_and_area_context(trained):
     data = services.training_set()
     assert len(data.texts) == len(data.department_rows) == 18
-    text, context = data.department_rows[0]
+    title, text, context = data.department_rows[0]
     assert "c:0102" in context.split() or "c:1001" in context.split() or "c:0902" in context
-    assert "a:330103" in context.split() and text
+    assert "a:330103" in context.split() and text.startswith(title)

@@ -4,11 +4,13 @@ signed serialization of fitted pipelines.
 Chinese has no spaces between words; instead of a segmentation dictionary the text is cut
 into overlapping character 1–2-grams (TF-IDF weighted, sublinear), which carry most of the
 words' signal (3-grams measured worse on the 泰迪杯 messages: too many features for the
-samples). A linear SVM does the ranking; its scores become probabilities by sigmoid
-calibration on 3 internal folds, so suggestions can be thresholded. A label seen fewer than
-MIN_CLASS_SAMPLES times is not learned (too rare to suggest, and to calibrate).
+samples). The title gets features of its own beside those of title + description: a short
+summary is not drowned by a long description (0.82 → 0.84 top-1 on the 泰迪杯 classes).
+A linear SVM does the ranking; its scores become probabilities by sigmoid calibration on 3
+internal folds, so suggestions can be thresholded. A label seen fewer than MIN_CLASS_SAMPLES
+times is not learned (too rare to suggest, and to calibrate).
 
-The department model reads, besides the text, a second column of whitespace-separated
+The department model reads, besides the texts, a third column of whitespace-separated
 context tokens: the event's category and its parent, and every area of its chain, so a
 department that serves one street or one kind of case is learned as such.
 """
@@ -61,34 +63,33 @@ def _text_features() -> TfidfVectorizer:
 
 
 def _classifier() -> CalibratedClassifierCV:
-    return CalibratedClassifierCV(LinearSVC(C=3.0), method="sigmoid", cv=CALIBRATION_FOLDS)
+    return CalibratedClassifierCV(
+        LinearSVC(C=10.0, max_iter=5000), method="sigmoid", cv=CALIBRATION_FOLDS
+    )
+
+
+def _texts() -> list[tuple[str, Any, int]]:
+    return [("title", _text_features(), 0), ("text", _text_features(), 1)]
 
 
 def category_pipeline() -> Pipeline:
-    """text → category."""
-    return Pipeline([("features", _text_features()), ("model", _classifier())])
+    """(title, title + description) rows → category."""
+    return Pipeline([("features", ColumnTransformer(_texts())), ("model", _classifier())])
 
 
 def department_pipeline() -> Pipeline:
-    """(text, context tokens) rows → department."""
-    features = ColumnTransformer(
-        [
-            ("text", _text_features(), 0),
-            (
-                "context",
-                CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True),
-                1,
-            ),
-        ]
-    )
+    """(title, title + description, context tokens) rows → department."""
+    context = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True)
+    features = ColumnTransformer([*_texts(), ("context", context, 2)])
     return Pipeline([("features", features), ("model", _classifier())])
 
 
-def department_rows(rows: Sequence[tuple[str, str]]) -> np.ndarray:
-    """The department pipeline's input: one (text, context) row per sample."""
-    array = np.empty((len(rows), 2), dtype=object)
-    for i, (text, context) in enumerate(rows):
-        array[i, 0], array[i, 1] = text, context
+def rows(samples: Sequence[tuple[str, ...]]) -> np.ndarray:
+    """The pipelines' input: one row of strings per sample."""
+    width = len(samples[0]) if samples else 0
+    array = np.empty((len(samples), width), dtype=object)
+    for i, sample in enumerate(samples):
+        array[i, :] = sample
     return array
 
 

@@ -43,14 +43,14 @@ MIN_CLASSES = 2
 # -- training ------------------------------------------------------------------------------
 @dataclass
 class TrainingSet:
-    texts: list[str] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (title, title + description)
     categories: list[str] = field(default_factory=list)
-    department_rows: list[tuple[str, str]] = field(default_factory=list)
+    department_rows: list[tuple[str, str, str]] = field(default_factory=list)  # … + context
     departments: list[str] = field(default_factory=list)
 
 
-def event_text(event: Event) -> str:
-    return learn.clean_text(event.title, event.description)
+def event_text(event: Event) -> tuple[str, str]:
+    return learn.clean_text(event.title), learn.clean_text(event.title, event.description)
 
 
 def event_context(event: Event) -> str:
@@ -85,7 +85,7 @@ def training_set(limit: int | None = None) -> TrainingSet:
         leads[event_id] = department  # the latest lead order stands
     data = TrainingSet()
     for e in events:
-        text = learn.clean_text(e["title"], e["description"])
+        text = learn.clean_text(e["title"]), learn.clean_text(e["title"], e["description"])
         data.texts.append(text)
         data.categories.append(e["category__code"])
         if e["pk"] in leads:
@@ -93,7 +93,7 @@ def training_set(limit: int | None = None) -> TrainingSet:
                 [e["category__code"], e["category__parent__code"] or ""],
                 _area_codes(e["area__path"]),
             )
-            data.department_rows.append((text, context))
+            data.department_rows.append((*text, context))
             data.departments.append(leads[e["pk"]])
     return data
 
@@ -105,7 +105,7 @@ def train(*, limit: int | None = None) -> SuggestionModel:
     data = training_set(limit)
     minimum = settings.WANGGE_SUGGEST_MIN_SAMPLES
     keep = learn.learnable(data.categories)
-    texts = [data.texts[i] for i in keep]
+    texts = learn.rows([data.texts[i] for i in keep])
     categories = [data.categories[i] for i in keep]
     if len(texts) < minimum or len(set(categories)) < MIN_CLASSES:
         raise DomainError.one(
@@ -130,7 +130,7 @@ def train(*, limit: int | None = None) -> SuggestionModel:
     keep = learn.learnable(data.departments)
     departments = [data.departments[i] for i in keep]
     if len(departments) >= minimum and len(set(departments)) >= MIN_CLASSES:
-        rows = learn.department_rows([data.department_rows[i] for i in keep])
+        rows = learn.rows([data.department_rows[i] for i in keep])
         department_scores = learn.cross_validate(learn.department_pipeline(), rows, departments)
         department_blob = learn.dump(learn.fit(learn.department_pipeline(), rows, departments))
     with transaction.atomic():
@@ -252,12 +252,12 @@ def suggest_for(event: Event) -> Suggestions:
         return Suggestions(basis=Basis.NO_MODEL, threshold=threshold, routing=by_rule, lead=by_rule)
     text = event_text(event)
     categories = _named(
-        learn.ranked(model.category, [text], k=len(model.category.classes_)),
+        learn.ranked(model.category, learn.rows([text]), k=len(model.category.classes_)),
         {c.code: c.name for c in Category.objects.filter(active=True)},
     )
     departments: list[Suggestion] = []
     if model.department is not None:
-        rows = learn.department_rows([(text, event_context(event))])
+        rows = learn.rows([(*text, event_context(event))])
         active = {d.code: d for d in Department.objects.filter(active=True)}
         departments = _named(
             learn.ranked(model.department, rows, k=len(model.department.classes_)),

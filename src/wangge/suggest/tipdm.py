@@ -59,6 +59,11 @@ class Message:
     def full_text(self) -> str:
         return learn.clean_text(self.title, self.text)
 
+    @property
+    def row(self) -> tuple[str, str]:
+        """As the pipelines read it: (title, title + text)."""
+        return self.title, self.full_text
+
 
 def labelled(folder: Path) -> list[Message]:
     """attachment2: 495 messages with their first-level class, in file order."""
@@ -118,23 +123,24 @@ def evaluate(folder: Path, *, limit: int | None = None, departments: bool = True
     text → department on attachment4 (`limit`: every n-th message so that at most `limit`
     remain, for quick runs)."""
     messages = _spread(labelled(folder), limit)
-    categories = learn.cross_validate(
-        learn.category_pipeline(), [m.full_text for m in messages], [m.label for m in messages]
-    )
+    categories = _scores(messages)
     by_department: learn.Scores | None = None
     department_classes = 0
     if departments:
         replied = _spread(with_departments(folder), limit)
         department_classes = len({m.label for m in replied})
-        by_department = learn.cross_validate(
-            learn.category_pipeline(), [m.full_text for m in replied], [m.label for m in replied]
-        )
+        by_department = _scores(replied)
     return Evaluation(
         categories=categories,
         category_classes=len({m.label for m in messages}),
         departments=by_department,
         department_classes=department_classes,
     )
+
+
+def _scores(messages: list[Message]) -> learn.Scores:
+    rows = learn.rows([m.row for m in messages])
+    return learn.cross_validate(learn.category_pipeline(), rows, [m.label for m in messages])
 
 
 def _spread(messages: list[Message], limit: int | None) -> list[Message]:

@@ -43,7 +43,7 @@ DEPARTMENTS = [
     ("wj", "区卫生健康局", []),
 ]
 TIPDM_DIR = "cn_messages_tipdm2020c"
-TIPDM_EVENTS = 250
+TIPDM_EVENTS = 200
 # The message board's first-level classes → our category, and the department the command
 # centre sends such letters to (not always the routing rule's: that is what is learned).
 TIPDM_CLASSES = {

@@ -15,6 +15,8 @@ context tokens: the event's category and its parent, and every area of its chain
 department that serves one street or one kind of case is learned as such.
 """
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import io
@@ -23,17 +25,15 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
+
+# scikit-learn takes seconds to import: web processes load it only when they first suggest.
+if TYPE_CHECKING:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
 
 # Bounds the model's size (coefficients are classes × features) whatever the history holds.
 MAX_FEATURES = 60_000
@@ -52,6 +52,8 @@ def clean_text(*parts: str) -> str:
 
 
 def _text_features() -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         analyzer="char",
         ngram_range=(1, 2),
@@ -63,6 +65,9 @@ def _text_features() -> TfidfVectorizer:
 
 
 def _classifier() -> CalibratedClassifierCV:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
     return CalibratedClassifierCV(
         LinearSVC(C=10.0, max_iter=5000), method="sigmoid", cv=CALIBRATION_FOLDS
     )
@@ -74,11 +79,18 @@ def _texts() -> list[tuple[str, Any, int]]:
 
 def category_pipeline() -> Pipeline:
     """(title, title + description) rows → category."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
     return Pipeline([("features", ColumnTransformer(_texts())), ("model", _classifier())])
 
 
 def department_pipeline() -> Pipeline:
     """(title, title + description, context tokens) rows → department."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import Pipeline
+
     context = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True)
     features = ColumnTransformer([*_texts(), ("context", context, 2)])
     return Pipeline([("features", features), ("model", _classifier())])
@@ -124,6 +136,9 @@ class Scores:
 def cross_validate(pipeline: Pipeline, x: Any, y: Sequence[str], folds: int = FOLDS) -> Scores:
     """k-fold cross-validated top-1 and top-3 accuracy (stratified when every class has
     enough samples for it; shuffled, seeded folds either way). Give learnable samples only."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     labels = np.asarray(y)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     with warnings.catch_warnings():
@@ -137,6 +152,8 @@ def cross_validate(pipeline: Pipeline, x: Any, y: Sequence[str], folds: int = FO
 
 
 def fit(pipeline: Pipeline, x: Any, y: Sequence[str]) -> Pipeline:
+    from sklearn.exceptions import ConvergenceWarning
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=ConvergenceWarning)
         pipeline.fit(x, np.asarray(y))
@@ -161,6 +178,8 @@ def signature(blob: bytes, key: str) -> str:
 
 
 def dump(pipeline: Pipeline) -> bytes:
+    import joblib
+
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer, compress=3)
     return buffer.getvalue()
@@ -171,5 +190,7 @@ def load(blob: bytes, expected_signature: str, key: str) -> Pipeline:
     code: a row written by anything but the training service is refused)."""
     if not hmac.compare_digest(signature(blob, key), expected_signature):
         raise UntrustedModel("the stored model's signature does not match")
+    import joblib
+
     pipeline: Pipeline = joblib.load(io.BytesIO(blob))
     return pipeline

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import sklearn
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -101,6 +100,8 @@ def training_set(limit: int | None = None) -> TrainingSet:
 def train(*, limit: int | None = None) -> SuggestionModel:
     """Fit, score and store a new model version; DomainError when there is too little to
     learn from (the models in use stay)."""
+    import sklearn
+
     started = time.monotonic()
     data = training_set(limit)
     minimum = settings.WANGGE_SUGGEST_MIN_SAMPLES

@@ -239,3 +239,14 @@ WANGGE_OPEN311_CHANNELS = os.environ.get("WANGGE_OPEN311_CHANNELS", "")
 # Shown in discovery: whom to contact, and how a developer gets an api_key.
 WANGGE_OPEN311_CONTACT = os.environ.get("WANGGE_OPEN311_CONTACT", "")
 WANGGE_OPEN311_KEY_SERVICE = os.environ.get("WANGGE_OPEN311_KEY_SERVICE", "")
+# --- Dispatch suggestions --------------------------------------------------------------
+# Under this probability the model's first department is not proposed: routing rules apply.
+WANGGE_SUGGEST_MIN_CONFIDENCE = float(os.environ.get("WANGGE_SUGGEST_MIN_CONFIDENCE", "0.5"))
+# Fewer closed events than this (or only one category) and no model is trained.
+WANGGE_SUGGEST_MIN_SAMPLES = int(os.environ.get("WANGGE_SUGGEST_MIN_SAMPLES", "20"))
+# Training reads at most this many of the latest closed events.
+WANGGE_SUGGEST_MAX_SAMPLES = int(os.environ.get("WANGGE_SUGGEST_MAX_SAMPLES", "20000"))
+# Model versions kept in the database (the newest is used).
+WANGGE_SUGGEST_KEEP_VERSIONS = int(os.environ.get("WANGGE_SUGGEST_KEEP_VERSIONS", "3"))
+# The worker retrains nightly at this hour (UTC; 18 = 02:00 in China).
+WANGGE_SUGGEST_TRAIN_HOUR_UTC = int(os.environ.get("WANGGE_SUGGEST_TRAIN_HOUR_UTC", "18"))

@@ -3,6 +3,11 @@
 The events replay the real grid reports of 2018-09-24…30 in 下城区 (type, channel and
 location; text made up per type) through the workflow, today: a third wait in the
 command-centre queues, the rest run to closure or stop part-way, as on a real day.
+
+With ../shared beside the checkout, a few hundred real citizens' messages (泰迪杯 2020 C题,
+attachment2) follow as letters to the mayor, spread over the micro-grids: most are
+dispatched to the department their class belongs to and closed, and the first suggestion
+model is trained on what was closed, so the event page shows suggestions at once.
 """
 
 import contextlib
@@ -32,7 +37,24 @@ DEPARTMENTS = [
     ("xf", "区消防救援大队", ["09"]),
     ("mz", "区民政局", ["06", "13", "14"]),
     ("sthj", "区生态环境分局", ["15"]),
+    ("jt", "区交通运输局", []),
+    ("jy", "区教育局", []),
+    ("rs", "区人力社保局", []),
+    ("wj", "区卫生健康局", []),
 ]
+TIPDM_DIR = "cn_messages_tipdm2020c"
+TIPDM_EVENTS = 200
+# The message board's first-level classes → our category, and the department the command
+# centre sends such letters to (not always the routing rule's: that is what is learned).
+TIPDM_CLASSES = {
+    "城乡建设": ("0301", "zj"),
+    "环境保护": ("1502", "sthj"),
+    "交通运输": ("0504", "jt"),
+    "教育文体": ("1204", "jy"),
+    "劳动和社会保障": ("1303", "rs"),
+    "卫生计生": ("1204", "wj"),
+    "商贸旅游": ("1204", "sj"),
+}
 # The 2018 file's event types → our catalogue
 TYPE_TO_CATEGORY = {
     "民政": "1301",
@@ -84,6 +106,8 @@ class EventsDemoResult:
     departments: int = 0
     events: int = 0
     skipped: int = 0
+    messages: int = 0  # of them, real citizens' messages
+    model_version: int | None = None  # the suggestion model trained on the closed ones
     by_status: dict[str, int] = field(default_factory=dict)
 
 
@@ -146,9 +170,69 @@ def build_events(source: Path, *, limit: int | None = None) -> EventsDemoResult:
         with contextlib.suppress(DomainError):
             _advance(event, i, operator, reporter)
         result.events += 1
+    messages = source.parent.parent / TIPDM_DIR
+    if messages.is_dir():
+        result.messages = build_message_events(messages, operator)
+        result.events += result.messages
+        result.model_version = _train()
     for status in Event.objects.values_list("status", flat=True):
         result.by_status[status] = result.by_status.get(status, 0) + 1
     return result
+
+
+def build_message_events(folder: Path, operator: Any, *, count: int = TIPDM_EVENTS) -> int:
+    """Real messages as letters to the mayor, over the micro-grids (every n-th of the
+    labelled file and every k-th micro-grid, so the same demo each time)."""
+    from wangge.suggest import tipdm
+
+    messages = [m for m in tipdm.labelled(folder) if m.label in TIPDM_CLASSES]
+    step = max(1, len(messages) // count)
+    messages = messages[::step][:count]
+    deepest = Area.objects.live().order_by("-level").values_list("level", flat=True).first() or 0
+    grids = list(Area.objects.live().filter(level=deepest).order_by("code"))
+    categories = {c.code: c for c in Category.objects.all()}
+    departments = {d.code: d for d in Department.objects.all()}
+    for i, message in enumerate(messages):
+        category_code, department_code = TIPDM_CLASSES[message.label]
+        event = workflow.event_report(
+            actor=None,
+            title=message.title[:200] or message.text[:30],
+            description=message.text[:2000],
+            category=categories[category_code],
+            channel=BuiltinChannel.MAYOR_LETTER,
+            area=grids[(i * 37) % len(grids)],
+            reporter_name="网友",
+            client_key=f"demo-tipdm-{message.ref}",
+        )
+        with contextlib.suppress(DomainError):
+            _settle_letter(event, i, operator, departments[department_code])
+    return len(messages)
+
+
+def _settle_letter(event: Event, i: int, operator: Any, lead: Department) -> None:
+    stage = i % 10  # 0: to accept, 1: to dispatch, 2: dispatched, else closed
+    if stage == 0:
+        return
+    event = workflow.event_accept(event=event, actor=operator)
+    if stage == 1:
+        return
+    event = workflow.event_dispatch(event=event, actor=operator, lead=lead)
+    if stage == 2:
+        return
+    handler = lead.handlers.first()
+    event = workflow.event_sign(event=event, actor=handler)
+    event = workflow.event_feedback(event=event, actor=handler, note="已按职责办理并答复网友。")
+    event = workflow.event_verify(event=event, actor=operator, passed=True)
+    workflow.event_close(event=event, actor=operator)
+
+
+def _train() -> int | None:
+    from wangge.suggest.services import train
+
+    try:
+        return train().version
+    except DomainError:
+        return None
 
 
 def _advance(event: Event, i: int, operator: Any, worker: Any) -> None:
@@ -184,6 +268,7 @@ def _advance(event: Event, i: int, operator: Any, worker: Any) -> None:
 def reset() -> None:
     """Remove every event and the demo's departments (before the areas go)."""
     from wangge.events.models import Attachment, Notification, TimelineEntry, WorkOrder
+    from wangge.suggest.models import SuggestionModel
 
     Notification.objects.all().delete()
     TimelineEntry.objects.all().delete()  # append-only for the platform; a reset wipes it
@@ -192,6 +277,7 @@ def reset() -> None:
     Event.objects.update(parent=None)
     Event.objects.all().delete()
     RoutingRule.objects.all().delete()
+    SuggestionModel.objects.all().delete()
     Department.objects.filter(code__in=[code for code, _n, _c in DEPARTMENTS]).delete()
 
 

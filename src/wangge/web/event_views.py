@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError, Problem
-from wangge.events import duplicates, figures, routing, selectors, workflow
+from wangge.events import duplicates, figures, selectors, workflow
 from wangge.events.models import (
     OPEN_STATUSES,
     Attachment,
@@ -41,6 +41,7 @@ from wangge.events.models import (
 )
 from wangge.events.photos import CleanPhoto, attach_photo
 from wangge.regions import selectors as area_selectors
+from wangge.suggest.services import suggest_for
 from wangge.web import forms as web_forms
 
 PAGE_SIZE = 50
@@ -257,8 +258,10 @@ def _render_event(
         "map_lat": "" if event.lat is None else repr(event.lat),
         "is_open": event.is_open,
     }
+    if "accept" in actions or "dispatch" in actions:
+        context["suggestions"] = suggest_for(event)
     if "dispatch" in actions:
-        suggestion = routing.suggest_lead(event)
+        suggestion = context["suggestions"].lead  # the model's when confident, else routing's
         context["departments"] = list(web_forms.active_departments())
         context["suggested"] = suggestion
         context["suggested_code"] = suggestion.code if suggestion else ""

@@ -42,18 +42,31 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
-def _default_catalogue(request):
-    """Transactional tests end by flushing the database, the catalogue and channels their
-    migrations installed included: give every transactional test them back first."""
+def _seed_data(request):
+    """What the migrations install (the event catalogue, the built-in channels, the special
+    groups) is flushed away by every transactional test, and under xdist any test may run
+    after one: give each database test that finds it missing the seed data back first."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-    )
-    if not transactional:
+    names = set(request.fixturenames)
+    if marker is None and not ({"db", "transactional_db", "live_server"} & names):
         return
-    request.getfixturevalue("transactional_db")
-    from wangge.events.catalogue import catalogue_install
-    from wangge.intake.services import install_builtin_channels
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        {"transactional_db", "live_server"} & names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    import importlib
 
-    catalogue_install()
-    install_builtin_channels()
+    from django.apps import apps
+
+    from wangge.events.catalogue import catalogue_install
+    from wangge.events.models import Category
+    from wangge.intake.models import Channel
+    from wangge.intake.services import install_builtin_channels
+    from wangge.people.models import TagKind
+
+    if not Category.objects.exists():
+        catalogue_install()
+    if not Channel.objects.exists():
+        install_builtin_channels()
+    if not TagKind.objects.exists():
+        importlib.import_module("wangge.people.migrations.0002_tag_kinds").seed(apps, None)

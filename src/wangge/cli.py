@@ -58,6 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.events import demo as events_demo
+    from wangge.people import demo as people_demo
     from wangge.regions import demo
 
     _migrate()
@@ -81,6 +82,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     events_demo.build_departments(events_demo.demo_password_hash(result.password))
     events_file = result.source / events_demo.EVENTS_FILE
     events = events_demo.build_events(events_file) if events_file.exists() else None
+    population = people_demo.build()
     print(_("Demo district built from %(source)s") % {"source": result.source})
     for filename, report in result.reports:
         print(
@@ -98,6 +100,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     print(_("Every demo user's password: %(password)s") % {"password": result.password})
     for username, name, what in result.sample_accounts:
+        print(f"  {username}  {name}  {what}")
+    print(
+        _("  people: %(residents)s residents in %(households)s households") % {
+            "residents": population.residents, "households": population.households
+        }
+    )
+    for username, name, what in population.accounts:
         print(f"  {username}  {name}  {what}")
     return 0
 

@@ -102,9 +102,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for username, name, what in result.sample_accounts:
         print(f"  {username}  {name}  {what}")
     print(
-        _("  people: %(residents)s residents in %(households)s households") % {
-            "residents": population.residents, "households": population.households
-        }
+        _("  people: %(residents)s residents in %(households)s households")
+        % {"residents": population.residents, "households": population.households}
     )
     for username, name, what in population.accounts:
         print(f"  {username}  {name}  {what}")

@@ -53,13 +53,24 @@ def test_search_finds_within_scope_only(people: People) -> None:
     masked_b = people.resident_b.id_number_masked
     # The results partial (htmx), so the echoed query does not count as a hit.
     hx = {"HTTP_HX_REQUEST": "true"}
-    for query in ({"q": "张三"}, {"q": ID_A}, {"id_number": ID_A[-4:]}, {"q": PHONE_A},
-                  {"phone": PHONE_A[-4:]}, {"address": "HA路"},
-                  {"id_number": people.resident_a.id_number_masked}):
+    for query in (
+        {"q": "张三"},
+        {"q": ID_A},
+        {"id_number": ID_A[-4:]},
+        {"q": PHONE_A},
+        {"phone": PHONE_A[-4:]},
+        {"address": "HA路"},
+        {"id_number": people.resident_a.id_number_masked},
+    ):
         body = a.post(url, query, **hx).content.decode()
         assert "张三" in body, query
-    for query in ({"q": "李四"}, {"q": ID_B}, {"id_number": ID_B[-4:]}, {"address": "HB路"},
-                  {"id_number": masked_b}):
+    for query in (
+        {"q": "李四"},
+        {"q": ID_B},
+        {"id_number": ID_B[-4:]},
+        {"address": "HB路"},
+        {"id_number": masked_b},
+    ):
         body = a.post(url, query, **hx).content.decode()
         assert "李四" not in body, query
         assert "没有找到" in body or "No resident" in body, query
@@ -74,11 +85,17 @@ def test_search_by_tag_and_sensitive_tags_need_a_grant(people: People) -> None:
     body = a.post(reverse("people:search"), {"tag": "veteran"}, **hx).content.decode()
     assert "张三" in body
     sensitive = TagKind.objects.get(code="drug_user").name
-    assert sensitive not in a.get(reverse("people:household", args=[people.household_a.pk])).content.decode()
+    assert (
+        sensitive
+        not in a.get(reverse("people:household", args=[people.household_a.pk])).content.decode()
+    )
     response = a.post(reverse("people:search"), {"tag": "drug_user"}, **hx)
     assert "张三" not in response.content.decode()
     services.tag_grant(people.admin, people.worker_a, TagKind.objects.get(code="drug_user"))
-    assert sensitive in a.get(reverse("people:household", args=[people.household_a.pk])).content.decode()
+    assert (
+        sensitive
+        in a.get(reverse("people:household", args=[people.household_a.pk])).content.decode()
+    )
 
 
 @pytest.mark.django_db
@@ -122,7 +139,9 @@ def test_liaison_may_not_reveal(people: People) -> None:
     liaison = client_for(people.liaison_a)
     page = liaison.get(reverse("people:household", args=[people.household_a.pk])).content.decode()
     assert reverse("people:reveal", args=[people.resident_a.pk]) not in page
-    response = liaison.post(reverse("people:reveal", args=[people.resident_a.pk]), {"reason": "看看"})
+    response = liaison.post(
+        reverse("people:reveal", args=[people.resident_a.pk]), {"reason": "看看"}
+    )
     assert response.status_code == 403 and ID_A not in response.content.decode()
 
 
@@ -132,8 +151,13 @@ def test_tag_add_and_end(people: People) -> None:
     household = reverse("people:household", args=[people.household_a.pk])
     response = a.post(
         reverse("people:tag_add", args=[people.resident_a.pk]),
-        {"kind": "disabled", "data_category": "肢体", "data_grade": "二级",
-         "valid_from": "2026-01-01", "valid_to": "2027-01-01"},
+        {
+            "kind": "disabled",
+            "data_category": "肢体",
+            "data_grade": "二级",
+            "valid_from": "2026-01-01",
+            "valid_to": "2027-01-01",
+        },
     )
     assert response.status_code == 302 and response["Location"] == household
     tag = ResidentTag.objects.get(resident=people.resident_a)

@@ -34,8 +34,8 @@ from wangge.people.models import (
     Facility,
     HazardPoint,
     House,
-    HouseUse,
     Household,
+    HouseUse,
     Organization,
     OrganizationKind,
     PartyBranch,
@@ -43,8 +43,8 @@ from wangge.people.models import (
     PartyReportIn,
     Relation,
     Residence,
-    Resident,
     ResidenceType,
+    Resident,
     ResidentTag,
     TagGrant,
     TagKind,
@@ -143,15 +143,24 @@ def _household_people(rng: np.random.Generator, shape: str) -> list[_Person]:
         people = [person(head_sex if rng.random() < 0.4 else "F", 65, 92, Relation.HEAD)]
         people[0].tags.append(("living_alone", {}))
     elif shape == "elderly_couple":
-        people = [person(head_sex, 60, 88, Relation.HEAD), person(other, 60, 86, Relation.SPOUSE, False)]
+        people = [
+            person(head_sex, 60, 88, Relation.HEAD),
+            person(other, 60, 86, Relation.SPOUSE, False),
+        ]
         for p in people:
             p.tags.append(("empty_nest", {}))
     elif shape == "single_young":
         people = [person(head_sex, 20, 40, Relation.HEAD)]
     elif shape == "young_couple":
-        people = [person(head_sex, 24, 40, Relation.HEAD), person(other, 23, 40, Relation.SPOUSE, False)]
+        people = [
+            person(head_sex, 24, 40, Relation.HEAD),
+            person(other, 23, 40, Relation.SPOUSE, False),
+        ]
     else:
-        people = [person(head_sex, 30, 50, Relation.HEAD), person(other, 28, 50, Relation.SPOUSE, False)]
+        people = [
+            person(head_sex, 30, 50, Relation.HEAD),
+            person(other, 28, 50, Relation.SPOUSE, False),
+        ]
         for _ in range(1 if rng.random() < 0.6 else 2):
             people.append(person(str(rng.choice(["M", "F"])), 0, 22, Relation.CHILD))
         if shape == "three_generations":
@@ -180,8 +189,12 @@ def _special_tags(rng: np.random.Generator, people: list[_Person], poor: bool) -
         if 25 <= age < 55 and rng.random() < 0.01:
             p.tags.append(("unemployed", {}))
         if 18 <= age < 60 and rng.random() < 0.002:
-            kind = str(rng.choice(["community_correction", "released_prisoner", "severe_mental_disorder"]))
-            data: dict[str, Any] = {"risk_level": int(rng.integers(0, 3))} if kind == "severe_mental_disorder" else {}
+            kind = str(
+                rng.choice(["community_correction", "released_prisoner", "severe_mental_disorder"])
+            )
+            data: dict[str, Any] = (
+                {"risk_level": int(rng.integers(0, 3))} if kind == "severe_mental_disorder" else {}
+            )
             p.tags.append((kind, data))
 
 
@@ -192,7 +205,9 @@ def _near(rng: np.random.Generator, area: Area, spread: float = 0.0004) -> tuple
 
 
 def _stable_rng(seed: int, code: str) -> np.random.Generator:
-    return np.random.default_rng(int.from_bytes(hashlib.sha256(f"{seed}:{code}".encode()).digest()[:8], "big"))
+    return np.random.default_rng(
+        int.from_bytes(hashlib.sha256(f"{seed}:{code}".encode()).digest()[:8], "big")
+    )
 
 
 def _batches(items: list[Any]) -> Iterator[list[Any]]:
@@ -217,7 +232,9 @@ def _plan_micro(
         code = f"{micro.code}-{b:02d}"
         address = f"{micro.name}{b}幢"
         buildings.append(
-            Building(code=code, name=address, address=address, floors=6, lon=lon, lat=lat, area=micro)
+            Building(
+                code=code, name=address, address=address, floors=6, lon=lon, lat=lat, area=micro
+            )
         )
         for floor in range(1, 7):
             for unit in (1, 2):
@@ -264,7 +281,9 @@ def build(*, seed: int = 330103) -> DemoPeople:
     """Fill every live micro-grid with people, places and organisations; give the demo's
     accounts the rights to see them (the operator reveals, an auditor reads the log)."""
     result = DemoPeople()
-    micros = list(Area.objects.live().filter(level=GRID_LEVEL + 1).defer("geometry").order_by("path"))
+    micros = list(
+        Area.objects.live().filter(level=GRID_LEVEL + 1).defer("geometry").order_by("path")
+    )
     buildings: list[Building] = []
     houses: list[tuple[House, int]] = []
     plans: list[tuple[int, list[_Person]]] = []
@@ -365,7 +384,9 @@ def _write(
     since = TODAY - dt.timedelta(days=400)
     ResidentTag.objects.bulk_create(
         [
-            ResidentTag(resident_id=residents[i].pk, kind_id=kinds[code], data=data, valid_from=since)
+            ResidentTag(
+                resident_id=residents[i].pk, kind_id=kinds[code], data=data, valid_from=since
+            )
             for i, code, data in tags
         ],
         batch_size=BATCH,
@@ -389,7 +410,9 @@ def _sealed_phone(rng: np.random.Generator) -> dict[str, str]:
 
 def _organisations(result: DemoPeople, micros: list[Area], seed: int) -> None:
     rng = np.random.default_rng(seed + 1)
-    orgs, facilities, hazards = [], [], []
+    orgs: list[Organization] = []
+    facilities: list[Facility] = []
+    hazards: list[HazardPoint] = []
     by_grid: dict[int, list[Area]] = {}
     for micro in micros:
         by_grid.setdefault(micro.parent_id or 0, []).append(micro)
@@ -449,7 +472,9 @@ def _organisations(result: DemoPeople, micros: list[Area], seed: int) -> None:
     branches = _with_ids(
         PartyBranch,
         [
-            PartyBranch(name=f"{grids[code].name}党支部", area=grids[code], secretary=_person_name(rng))
+            PartyBranch(
+                name=f"{grids[code].name}党支部", area=grids[code], secretary=_person_name(rng)
+            )
             for code in sorted(by_grid)
             if code in grids
         ],
@@ -467,7 +492,9 @@ def _organisations(result: DemoPeople, micros: list[Area], seed: int) -> None:
                     phone_enc=phone["enc"],
                     phone_index=phone["index"],
                     phone_masked=phone["masked"],
-                    report_area=by_grid[branch.area_id][int(rng.integers(len(by_grid[branch.area_id])))]
+                    report_area=by_grid[branch.area_id][
+                        int(rng.integers(len(by_grid[branch.area_id])))
+                    ]
                     if in_service
                     else None,
                     joined_on=TODAY - dt.timedelta(days=int(rng.integers(365, 30 * 365))),
@@ -488,7 +515,11 @@ def _organisations(result: DemoPeople, micros: list[Area], seed: int) -> None:
         ],
         batch_size=BATCH,
     )
-    result.organizations, result.facilities, result.hazards = len(orgs), len(facilities), len(hazards)
+    result.organizations, result.facilities, result.hazards = (
+        len(orgs),
+        len(facilities),
+        len(hazards),
+    )
     result.branches, result.members = len(branches), len(members)
 
 

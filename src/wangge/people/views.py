@@ -59,8 +59,17 @@ def search(request: HttpRequest) -> HttpResponse:
     has_next, errors = False, []
     if any(criteria.values()):
         try:
-            qs = selectors.resident_search(request.user, **criteria)
-            rows, has_next = selectors.page(selectors.for_listing(qs, request.user), number, PAGE_SIZE)
+            qs = selectors.resident_search(
+                request.user,
+                q=criteria["q"],
+                id_number=criteria["id_number"],
+                phone=criteria["phone"],
+                address=criteria["address"],
+                tag=criteria["tag"],
+            )
+            rows, has_next = selectors.page(
+                selectors.for_listing(qs, request.user), number, PAGE_SIZE
+            )
         except DomainError as exc:
             errors = [p.message for p in exc.problems]
     template = "people/_results.html" if request.headers.get("HX-Request") else "people/search.html"
@@ -149,9 +158,11 @@ def _date(value: str, field: str) -> dt.date | None:
 @_scoped_page
 def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get(request.user, pk)
-    kind = TagKind.objects.filter(pk__in=access.visible_kind_ids(request.user)).filter(
-        code=request.POST.get("kind", "")
-    ).first()
+    kind = (
+        TagKind.objects.filter(pk__in=access.visible_kind_ids(request.user))
+        .filter(code=request.POST.get("kind", ""))
+        .first()
+    )
     try:
         if kind is None:
             raise DomainError.one(_("Unknown group."), field="kind")
@@ -231,7 +242,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise Http404
     filters = {f: request.GET.get(f, "").strip() for f in ("user", "record", "since", "until")}
     try:
-        entries = page_queries.audit_entries(**filters)[:200]
+        entries = list(page_queries.audit_entries(**filters)[:200])
         errors: list[str] = []
     except DomainError as exc:
         entries, errors = [], [p.message for p in exc.problems]
@@ -246,4 +257,3 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "verification": verification,
         },
     )
-

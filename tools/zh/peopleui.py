@@ -1,5 +1,6 @@
 ZH = {
     "People": "人口",
+    "ID number": "身份证号",
     "Residents": "实有人口",
     "Search residents": "人口查询",
     "Buildings": "楼栋",

@@ -74,6 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        people_demo.reset()
         events_demo.reset()
         demo.reset()
 

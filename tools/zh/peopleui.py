@@ -1,5 +1,7 @@
 ZH = {
     "People": "人口",
+    "reveals ID numbers and phones; sensitive groups": "可查看完整身份证号和电话；可见重点人员",
+    "reads the audit log": "查阅审计日志",
     "ID number": "身份证号",
     "Residents": "实有人口",
     "Search residents": "人口查询",

@@ -26,6 +26,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.translation import gettext
 
 from wangge.people import audit, crypto, pii
 from wangge.people.identity import check_digit, mask_id, mask_phone
@@ -539,8 +540,12 @@ def _accounts(result: DemoPeople) -> None:
     )
     auditor.groups.add(Group.objects.get(name=audit_group()))
     result.accounts = [
-        (operator.username, operator.first_name, "reveal ID numbers and phones; sensitive groups"),
-        (auditor.username, auditor.first_name, "audit log"),
+        (
+            operator.username,
+            operator.first_name,
+            gettext("reveals ID numbers and phones; sensitive groups"),
+        ),
+        (auditor.username, auditor.first_name, gettext("reads the audit log")),
     ]
 
 

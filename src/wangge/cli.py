@@ -58,6 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.events import demo as events_demo
+    from wangge.people import demo as people_demo
     from wangge.regions import demo
 
     _migrate()
@@ -73,6 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        people_demo.reset()
         events_demo.reset()
         demo.reset()
 
@@ -81,6 +83,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     events_demo.build_departments(events_demo.demo_password_hash(result.password))
     events_file = result.source / events_demo.EVENTS_FILE
     events = events_demo.build_events(events_file) if events_file.exists() else None
+    population = people_demo.build(everywhere=args.full_population)
     print(_("Demo district built from %(source)s") % {"source": result.source})
     for filename, report in result.reports:
         print(
@@ -98,6 +101,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     print(_("Every demo user's password: %(password)s") % {"password": result.password})
     for username, name, what in result.sample_accounts:
+        print(f"  {username}  {name}  {what}")
+    print(
+        _("  people: %(residents)s residents in %(households)s households")
+        % {"residents": population.residents, "households": population.households}
+    )
+    for username, name, what in population.accounts:
         print(f"  {username}  {name}  {what}")
     return 0
 
@@ -394,6 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="replace the areas already there")
     demo.add_argument("--if-empty", action="store_true", help="do nothing on a non-empty database")
     demo.add_argument("--sample", action="store_true", help="use the small built-in sample")
+    demo.add_argument(
+        "--full-population",
+        action="store_true",
+        help="people in every micro-grid (default: the first street's; the whole district "
+        "takes minutes)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     areas = sub.add_parser("areas", help="import or export areas").add_subparsers(

@@ -1,4 +1,18 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from wangge.people import views
 
 app_name = "people"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("buildings/", views.buildings, name="buildings"),
+    path("buildings/<int:pk>/", views.building, name="building"),
+    path("houses/<int:pk>/", views.house, name="house"),
+    path("households/<int:pk>/", views.household, name="household"),
+    path("residents/<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("residents/<int:pk>/tags/", views.tag_add, name="tag_add"),
+    path("tags/<int:pk>/end/", views.tag_end, name="tag_end"),
+    path("places/", views.places, name="places"),
+    path("places/features/", views.places_geojson, name="places_features"),
+    path("audit/", views.audit_log, name="audit"),
+]

@@ -1,0 +1,259 @@
+"""People pages (人口): search, building → house → household drill-down, the household page
+(一户一档), reveal with a reason, tag management, the places map and the audit viewer.
+
+Thin: reads go through `selectors` (scoped: anything outside the user's posts is 404), writes
+through `services` (which audit). Plaintext ID numbers and phones only ever appear in the
+response to a reveal, never in a page that can be reloaded or cached.
+"""
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from wangge.errors import DomainError
+from wangge.people import access, page_queries, selectors, services
+from wangge.people.audit import client_ip
+from wangge.people.models import TagKind
+
+PAGE_SIZE = 50
+
+
+def _scoped_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required, and a selector's "not found" becomes a plain 404."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            raise
+
+    return wrapper
+
+
+def _visible_kinds(user: Any) -> list[TagKind]:
+    return list(TagKind.objects.filter(pk__in=access.visible_kind_ids(user)))
+
+
+@_scoped_page
+def search(request: HttpRequest) -> HttpResponse:
+    """Searched by POST, so whole ID numbers and phones never land in URLs, history or access
+    logs; the criteria are echoed back masked."""
+    data = request.POST if request.method == "POST" else request.GET
+    fields = ("q", "id_number", "phone", "address", "tag")
+    criteria = {f: data.get(f, "").strip() for f in fields}
+    number = int(data.get("page", "1")) if data.get("page", "").isdigit() else 1
+    rows: list[Any] = []
+    has_next, errors = False, []
+    if any(criteria.values()):
+        try:
+            qs = selectors.resident_search(
+                request.user,
+                q=criteria["q"],
+                id_number=criteria["id_number"],
+                phone=criteria["phone"],
+                address=criteria["address"],
+                tag=criteria["tag"],
+            )
+            rows, has_next = selectors.page(
+                selectors.for_listing(qs, request.user), number, PAGE_SIZE
+            )
+        except DomainError as exc:
+            errors = [p.message for p in exc.problems]
+    template = "people/_results.html" if request.headers.get("HX-Request") else "people/search.html"
+    return render(
+        request,
+        template,
+        {
+            "criteria": {f: page_queries.masked_echo(v) for f, v in criteria.items()},
+            "searched": any(criteria.values()),
+            "rows": rows,
+            "page": number,
+            "has_next": has_next,
+            "errors": errors,
+            "kinds": _visible_kinds(request.user),
+        },
+    )
+
+
+@_scoped_page
+def buildings(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    number = int(request.GET.get("page", "1")) if request.GET.get("page", "").isdigit() else 1
+    rows, has_next = selectors.page(selectors.buildings(request.user, q=q), number, PAGE_SIZE)
+    return render(
+        request,
+        "people/buildings.html",
+        {"rows": rows, "q": q, "page": number, "has_next": has_next},
+    )
+
+
+@_scoped_page
+def building(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = selectors.building_get(request.user, pk)
+    houses = selectors.building_houses(obj).select_related("area")
+    return render(request, "people/building.html", {"building": obj, "houses": houses})
+
+
+@_scoped_page
+def house(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = selectors.house_get(request.user, pk)
+    households = selectors.house_households(obj)
+    return render(request, "people/house.html", {"house": obj, "households": households})
+
+
+@_scoped_page
+def household(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.household_record(request.user, pk)
+    record["kinds"] = kinds = _visible_kinds(request.user)
+    # One input per distinct field name across the kinds; the chosen kind's are read.
+    record["tag_fields"] = list({f["name"]: f for k in kinds for f in k.fields}.values())
+    record["can_reveal"] = access.can_reveal(request.user, record["household"].area)
+    record["today"] = dt.date.today().isoformat()
+    return render(request, "people/household.html", record)
+
+
+@never_cache
+@_scoped_page
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form asking a reason. POST: the plaintext, shown once (never cached)."""
+    resident = selectors.resident_get(request.user, pk)
+    context: dict[str, Any] = {"resident": resident, "reason": "", "errors": []}
+    status = 200
+    if request.method == "POST":
+        context["reason"] = request.POST.get("reason", "")
+        try:
+            context["plain"] = services.reveal(
+                request.user, resident, reason=context["reason"], ip=client_ip(request)
+            )
+        except DomainError as exc:
+            context["errors"] = [p.message for p in exc.problems]
+            status = exc.status
+    template = "people/_reveal.html" if request.headers.get("HX-Request") else "people/reveal.html"
+    return render(request, template, context, status=status)
+
+
+def _date(value: str, field: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError.one(_("Not a valid date."), field=field) from exc
+
+
+@require_POST
+@_scoped_page
+def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get(request.user, pk)
+    kind = (
+        TagKind.objects.filter(pk__in=access.visible_kind_ids(request.user))
+        .filter(code=request.POST.get("kind", ""))
+        .first()
+    )
+    try:
+        if kind is None:
+            raise DomainError.one(_("Unknown group."), field="kind")
+        data = {
+            f["name"]: request.POST.get(f"data_{f['name']}", "").strip()
+            for f in kind.fields
+            if request.POST.get(f"data_{f['name']}", "").strip()
+        }
+        services.tag_add(
+            request.user,
+            resident,
+            kind,
+            data=data,
+            valid_from=_date(request.POST.get("valid_from", ""), "valid_from"),
+            valid_to=_date(request.POST.get("valid_to", ""), "valid_to"),
+            note=request.POST.get("note", "").strip(),
+            ip=client_ip(request),
+        )
+        messages.success(request, _("Group added."))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, "; ".join(p.message for p in exc.problems))
+    return _back_to_household(resident)
+
+
+@require_POST
+@_scoped_page
+def tag_end(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = page_queries.tag_get(request.user, pk)
+    try:
+        services.tag_end(
+            request.user,
+            tag,
+            on=_date(request.POST.get("on", ""), "on"),
+            ip=client_ip(request),
+        )
+        messages.success(request, _("Group ended."))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, "; ".join(p.message for p in exc.problems))
+    return _back_to_household(tag.resident)
+
+
+def _back_to_household(resident: Any) -> HttpResponse:
+    if resident.household_id:
+        return redirect("people:household", resident.household_id)
+    return redirect("people:search")
+
+
+@_scoped_page
+def places(request: HttpRequest) -> HttpResponse:
+    """Organisations, party branches, hazard points and facilities: lists and a map."""
+    year = dt.date.today().year
+    return render(
+        request,
+        "people/places.html",
+        {
+            "organizations": selectors.organizations(request.user)[:200],
+            "branches": selectors.party_branches(request.user).select_related("area")[:200],
+            "report_ins": selectors.report_in_check(request.user, year)[:200],
+            "hazards": selectors.hazards(request.user)[:200],
+            "year": year,
+        },
+    )
+
+
+@_scoped_page
+def places_geojson(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(page_queries.places_features(request.user))
+
+
+@_scoped_page
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not access.is_auditor(request.user):
+        raise Http404
+    filters = {f: request.GET.get(f, "").strip() for f in ("user", "record", "since", "until")}
+    try:
+        entries = list(page_queries.audit_entries(**filters)[:200])
+        errors: list[str] = []
+    except DomainError as exc:
+        entries, errors = [], [p.message for p in exc.problems]
+    verification = page_queries.audit_verification() if request.GET.get("verify") else None
+    return render(
+        request,
+        "people/audit.html",
+        {
+            "entries": entries,
+            "filters": filters,
+            "errors": errors,
+            "verification": verification,
+        },
+    )

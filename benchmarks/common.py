@@ -3,8 +3,11 @@ baseline column."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -64,3 +67,35 @@ def print_table(metrics: list[Metric], baseline: dict[str, Any]) -> None:
 
 
 # -- the benchmark --------------------------------------------------------------------------
+
+
+HERE = Path(__file__).resolve().parent
+
+
+def metrics_doc(metrics: list[Metric]) -> dict[str, Any]:
+    """The metrics as a run's JSON document keeps them (and a baseline is read back)."""
+    return {
+        m.name: {
+            "value": m.value,
+            "unit": m.unit,
+            "target": list(m.target) if m.target else None,
+            "passed": m.passed,
+        }
+        for m in metrics
+    }
+
+
+def save_run(name: str, doc: dict[str, Any], now: datetime, save_baseline: bool) -> None:
+    """Write the run to benchmarks/results/<name>-<UTC time>.json, and with save_baseline
+    to benchmarks/baseline/<name>.json, which later runs compare with."""
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{name}-{now:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(text)
+    print(f"\nsaved {path.relative_to(HERE.parent)}")
+    if save_baseline:
+        baseline = HERE / "baseline" / f"{name}.json"
+        baseline.parent.mkdir(exist_ok=True)
+        baseline.write_text(text)
+        print(f"saved baseline {baseline.relative_to(HERE.parent)}")

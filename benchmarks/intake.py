@@ -39,13 +39,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import Metric, cpu_busy_s, print_table
+from common import Metric, cpu_busy_s, metrics_doc, print_table, save_run
 from workflow import DEFAULT_SERVER, bench_database, setup_django
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BASELINE = HERE / "baseline" / "intake.json"
-RESULTS = HERE / "results"
 PUSH_PATH = "/api/intake/orders"
 FLOOR_PATH = "/intake/bench-floor/"
 
@@ -361,24 +360,9 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_end": os.getloadavg(),
             "args": vars(args),
         },
-        "metrics": {
-            m.name: {
-                "value": m.value,
-                "unit": m.unit,
-                "target": list(m.target) if m.target else None,
-                "passed": m.passed,
-            }
-            for m in metrics
-        },
+        "metrics": metrics_doc(metrics),
     }
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"intake-{now:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nsaved {path.relative_to(ROOT)}")
-    if args.save_baseline:
-        BASELINE.parent.mkdir(exist_ok=True)
-        BASELINE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        print(f"saved baseline {BASELINE.relative_to(ROOT)}")
+    save_run("intake", doc, now, args.save_baseline)
     missed = [m for m in metrics if m.passed is False]
     if missed:
         print("missed targets: " + ", ".join(m.name for m in missed))

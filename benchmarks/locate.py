@@ -31,13 +31,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import shapely
-from common import Metric, cpu_busy_s, print_table
+from common import Metric, cpu_busy_s, metrics_doc, print_table, save_run
 
 from wangge.regions.spatial_index import AreaIndex, IndexRecord, Location
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline" / "locate.json"
-RESULTS = HERE / "results"
 
 CENTER = (120.1, 30.2)  # lon, lat: a county around Hangzhou
 EXTENT_M = 40_000.0  # side of the square county
@@ -438,24 +437,9 @@ def main(argv: list[str] | None = None) -> int:
         "environment": environment(args),
         "loadavg_start": load_start,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "metrics": {
-            m.name: {
-                "value": m.value,
-                "unit": m.unit,
-                "target": list(m.target) if m.target else None,
-                "passed": m.passed,
-            }
-            for m in metrics
-        },
+        "metrics": metrics_doc(metrics),
     }
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"locate-{now:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nsaved {path.relative_to(HERE.parent)}")
-    if args.save_baseline:
-        BASELINE.parent.mkdir(exist_ok=True)
-        BASELINE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        print(f"saved baseline {BASELINE.relative_to(HERE.parent)}")
+    save_run("locate", doc, now, args.save_baseline)
     missed = [m for m in metrics if m.passed is False]
     if missed:
         print("missed targets: " + ", ".join(m.name for m in missed))

@@ -27,12 +27,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import Metric, print_table
-from workflow import DEFAULT_SERVER, ROOT, bench_database, setup_django
+from common import Metric, metrics_doc, print_table, save_run
+from workflow import DEFAULT_SERVER, bench_database, setup_django
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline" / "population.json"
-RESULTS = HERE / "results"
 PER_HOUSEHOLD = 3
 HOUSES_PER_BUILDING = 60
 BIG_COMMUNITY_RESIDENTS = 20_000
@@ -263,17 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         "timestamp": now.isoformat(timespec="seconds"),
         "residents": args.residents,
         "loadavg_end": os.getloadavg(),
-        "metrics": {
-            m.name: {"value": m.value, "unit": m.unit, "passed": m.passed} for m in metrics
-        },
+        "metrics": metrics_doc(metrics),
     }
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"population-{now:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nsaved {path.relative_to(ROOT)}")
-    if args.save_baseline:
-        BASELINE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        print(f"baseline written to {BASELINE.relative_to(ROOT)}")
+    save_run("population", doc, now, args.save_baseline)
     return 0
 
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from common import Metric, cpu_busy_s, print_table
+from common import Metric, cpu_busy_s, metrics_doc, print_table, save_run
 from psycopg.types.json import Jsonb
 
 HERE = Path(__file__).resolve().parent
@@ -483,25 +483,10 @@ def main(argv: list[str] | None = None) -> int:
         "environment": environment(args, result.server),
         "loadavg_start": load_start,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "metrics": {
-            m.name: {
-                "value": m.value,
-                "unit": m.unit,
-                "target": list(m.target) if m.target else None,
-                "passed": m.passed,
-            }
-            for m in metrics
-        },
+        "metrics": metrics_doc(metrics),
         "queries": {"cold_counts": result.query_counts_first, "steady_sql": result.queries_sql},
     }
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"workflow-{now:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nsaved {path.relative_to(ROOT)}")
-    if args.save_baseline:
-        BASELINE.parent.mkdir(exist_ok=True)
-        BASELINE.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        print(f"saved baseline {BASELINE.relative_to(ROOT)}")
+    save_run("workflow", doc, now, args.save_baseline)
     missed = [m for m in metrics if m.passed is False]
     if missed:
         print("missed targets: " + ", ".join(m.name for m in missed))

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "wangge.portal",
     "wangge.suggest",
     "wangge.people",
+    "wangge.fieldwork",
     "wangge.web",
 ]
 

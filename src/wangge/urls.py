@@ -19,6 +19,7 @@ urlpatterns = [
     path("r/", include("wangge.portal.urls")),  # the resident portal (随手拍), no account
     path("intake/", include("wangge.intake.urls")),
     path("people/", include("wangge.people.urls")),
+    path("field/", include("wangge.fieldwork.urls")),  # grid workers' fieldwork
     path("suggest/", include("wangge.suggest.urls")),
     path("", include("wangge.web.urls")),
 ]

@@ -1,0 +1,10 @@
+"""Subcommands of `wangge` for fieldwork (no Django imports at module level)."""
+
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    from wangge.fieldwork import commands_campaigns, commands_visits
+
+    commands_visits.register(sub)
+    commands_campaigns.register(sub)

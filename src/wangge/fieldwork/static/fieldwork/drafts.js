@@ -1,0 +1,1 @@
+// Offline drafts for fieldwork forms (built with the mobile pages).

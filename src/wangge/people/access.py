@@ -12,13 +12,13 @@
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.lookups import StartsWith
 from django.utils import timezone
 
 from wangge.events.access import posts_over
 from wangge.people.models import TagGrant, TagKind
-from wangge.regions.models import Area, Role
-from wangge.regions.scope import path_q
+from wangge.regions.models import Area, Post, Role
 
 REVEAL_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.SECRETARY)
 AUDITOR_GROUP = "auditor"
@@ -29,12 +29,22 @@ def active(user: Any) -> bool:
 
 
 def scope_q(user: Any, area_field: str = "area") -> Q:
-    """Rows whose area lies under the user's posts, as `area IN (subquery on the area tree)`:
-    the planner then uses the rows' area index instead of joining the area table."""
-    paths = path_q(user, "path")
-    if not paths:
+    """Rows whose area lies under the user's live posts, as `area IN (areas under a post)`.
+
+    One subquery does it all (the posts are read by the database, not by a round trip
+    first), and the planner uses the rows' area index instead of joining the area table.
+    """
+    if not active(user):
+        return Q(pk__in=[])
+    if user.is_superuser:
         return Q()  # the whole tree
-    return Q(**{f"{area_field}__in": Area.objects.filter(paths).values("pk")})
+    today = timezone.localdate()
+    posts = (
+        Post.objects.filter(user_id=user.pk, started_on__lte=today)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .filter(StartsWith(OuterRef("path"), F("area__path")))
+    )
+    return Q(**{f"{area_field}__in": Area.objects.filter(Exists(posts)).values("pk")})
 
 
 def can_reveal(user: Any, area: Area) -> bool:

@@ -2,7 +2,7 @@
 elsewhere. Rows are dicts of column attnames; `created_at`/`updated_at` are filled in. Runs in
 the caller's transaction, so a failed import leaves nothing behind."""
 
-import enum
+from enum import Enum
 from typing import Any
 
 from django.db import connection
@@ -10,11 +10,6 @@ from django.db.models import Model
 from django.utils import timezone
 
 BATCH = 2000
-
-
-def _plain(value: Any) -> Any:
-    # psycopg writes a Python Enum by its name; the database wants the choice's value.
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
@@ -49,5 +44,8 @@ def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> list[int]:
         raw = cursor.cursor  # psycopg's own cursor, for COPY
         with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
             for new_id, row in zip(ids, rows, strict=True):
-                copy.write_row([new_id, *(_plain(row.get(n, defaults[n])) for n in names)])
+                values = [row.get(n, defaults[n]) for n in names]
+                # psycopg writes a Python Enum by its name; the database wants the choice's
+                # value (inline: this loop runs once per cell of a 200,000-row import).
+                copy.write_row([new_id, *(v.value if isinstance(v, Enum) else v for v in values)])
     return ids

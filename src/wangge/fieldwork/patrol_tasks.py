@@ -2,8 +2,9 @@
 
 A point with a cycle (days > 0) is due on last check + cycle, or at once if never checked;
 open hazard points and facilities in service only. The task belongs to the grid people of the
-nearest area above the point that has any: its micro-grid's, else its grid's (live posts with
-a patrol role). Recording an inspection moves the last-check date, which is the task's end.
+nearest area above the point that has any: its micro-grid's, else its grid's (full- and
+part-time workers first; liaisons and grid leaders when the grid has no worker). Recording
+an inspection moves the last-check date, which is the task's end.
 
 Why computed: the task is a pure function of two columns on the point, so a stored task table
 would only be a copy to keep in step with every change of cycle, resolution, move or post —
@@ -27,7 +28,9 @@ from wangge.fieldwork.patrols import PATROL_ROLES, Target, live_posts
 from wangge.fieldwork.today import TodoItem
 from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area, Post, Role
+
+WORKER_ROLES = (Role.FULL_TIME, Role.PART_TIME)  # the ones who walk the rounds
 
 
 @dataclass(frozen=True)
@@ -77,22 +80,25 @@ def _nearest_first(area: Area) -> list[str]:
 
 
 def responsible(areas: Iterable[Area], today: dt.date) -> dict[int, set[int]]:
-    """Area id → the user ids responsible for inspections of points in it."""
+    """Area id → the user ids responsible for inspections of points in it: the grid workers
+    (full- or part-time) of the nearest area that has any, from the micro-grid up to the grid;
+    failing those, its liaisons or grid leader the same way."""
     areas = list({a.pk: a for a in areas}.values())
     paths = {p for a in areas for p in _nearest_first(a)}
-    staff: dict[str, set[int]] = defaultdict(set)
-    for path, user_id in (
-        Post.objects.filter(
-            area__path__in=paths, area__valid_to__isnull=True, role__in=PATROL_ROLES
-        )
-        .filter(started_on__lte=today)
+    staff: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for path, role, user_id in (
+        Post.objects.filter(area__path__in=paths, area__valid_to__isnull=True)
+        .filter(role__in=PATROL_ROLES, started_on__lte=today)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
-        .values_list("area__path", "user_id")
+        .values_list("area__path", "role", "user_id")
     ):
-        staff[path].add(user_id)
+        staff[(0 if role in WORKER_ROLES else 1, path)].add(user_id)
     found: dict[int, set[int]] = {}
     for a in areas:
-        found[a.pk] = next((staff[p] for p in _nearest_first(a) if staff.get(p)), set())
+        chain = _nearest_first(a)
+        found[a.pk] = next(
+            (staff[(tier, p)] for tier in (0, 1) for p in chain if staff.get((tier, p))), set()
+        )
     return found
 
 
@@ -143,4 +149,7 @@ def tasks_in_scope(user: Any, today: dt.date | None = None) -> list[Task]:
 def inspections_visible(user: Any) -> QuerySet[Inspection]:
     if not getattr(user, "is_authenticated", False):
         return Inspection.objects.none()
-    return Inspection.objects.filter(Q(inspector=user) | scope_q(user, "area"))
+    scope = scope_q(user, "area")
+    if not scope:  # the whole tree
+        return Inspection.objects.all()
+    return Inspection.objects.filter(Q(inspector=user) | scope)

@@ -75,7 +75,10 @@ def may_inspect(user: Any, area: Area) -> bool:
 def patrols_visible(user: Any) -> QuerySet[Patrol]:
     if not getattr(user, "is_authenticated", False):
         return Patrol.objects.none()
-    return Patrol.objects.filter(Q(worker=user) | scope_q(user, "area"))
+    scope = scope_q(user, "area")
+    if not scope:  # the whole tree (Q() | Q(worker=…) would drop the empty side)
+        return Patrol.objects.all()
+    return Patrol.objects.filter(Q(worker=user) | scope)
 
 
 def patrol_get(user: Any, pk: Any) -> Patrol:

@@ -2,13 +2,19 @@
 targets in one list, nearest first.
 
 Each topic module offers `todo(user, today) -> list[TodoItem]` for the work assigned to the
-user; this module only merges and orders them.
+user; this module only merges and orders them: nearest first when the worker's position is
+known (items without a place last, overdue before the rest at equal distance), otherwise
+overdue first, then by due time (items without a due time last).
 """
 
 import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils import timezone
+
+from wangge.regions import coords
 
 
 @dataclass(frozen=True)
@@ -24,30 +30,59 @@ class TodoItem:
     url: str  # the mobile page that does the work
 
 
-def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    # Equirectangular approximation: plenty for ordering a worker's nearby tasks.
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6_371_000 * math.hypot(x, y)
+@dataclass(frozen=True)
+class Placed:
+    """An item with its distance from the worker (metres; None when either place is unknown)."""
+
+    item: TodoItem
+    distance_m: float | None
 
 
-def todo(
-    user: Any, today: dt.date, lon: float | None = None, lat: float | None = None
-) -> list[TodoItem]:
+def due_key(due: dt.datetime | dt.date | None) -> float:
+    """A sortable number for a due time: a date counts as the start of that day, local time."""
+    if due is None:
+        return math.inf
+    if not isinstance(due, dt.datetime):
+        due = dt.datetime.combine(due, dt.time.min)
+    if timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    return due.timestamp()
+
+
+def distance_m(item: TodoItem, lon: float | None, lat: float | None) -> float | None:
+    if None in (lon, lat, item.lon, item.lat):
+        return None
+    return coords.distance_m(lon, lat, item.lon, item.lat)  # type: ignore[arg-type]
+
+
+def order(
+    items: list[TodoItem], lon: float | None = None, lat: float | None = None
+) -> list[Placed]:
+    placed = [Placed(i, distance_m(i, lon, lat)) for i in items]
+    if lon is None or lat is None:
+        return sorted(placed, key=lambda p: (not p.item.overdue, due_key(p.item.due)))
+    return sorted(
+        placed,
+        key=lambda p: (
+            math.inf if p.distance_m is None else p.distance_m,
+            not p.item.overdue,
+            due_key(p.item.due),
+        ),
+    )
+
+
+def collect(user: Any, today: dt.date) -> list[TodoItem]:
     from wangge.fieldwork import attend, campaigns, patrols, visits
 
-    items = [
+    return [
         *visits.todo(user, today),
         *attend.todo(user, today),
         *patrols.todo(user, today),
         *campaigns.todo(user, today),
     ]
-    if lon is None or lat is None:
-        return sorted(items, key=lambda i: (not i.overdue, str(i.due or "")))
 
-    def distance(item: TodoItem) -> float:
-        if item.lon is None or item.lat is None:
-            return math.inf
-        return _metres(lon, lat, item.lon, item.lat)
 
-    return sorted(items, key=distance)
+def todo(
+    user: Any, today: dt.date, lon: float | None = None, lat: float | None = None
+) -> list[TodoItem]:
+    return [p.item for p in order(collect(user, today), lon, lat)]

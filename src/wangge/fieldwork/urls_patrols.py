@@ -1,3 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from wangge.fieldwork import views_patrols as v
+
+urlpatterns = [
+    path("", v.patrol_home, name="patrol"),
+    path("start/", v.patrol_start, name="patrol_start"),
+    path("<int:pk>/", v.patrol_detail, name="patrol_detail"),
+    path("<int:pk>/end/", v.patrol_end, name="patrol_end"),
+    path("inspect/<str:kind>/<int:pk>/", v.inspect, name="inspect"),
+    path("finding/", v.finding, name="patrol_finding"),
+    path("figures/", v.figures_page, name="patrol_figures"),
+]

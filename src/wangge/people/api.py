@@ -708,6 +708,39 @@ def report_in(request: HttpRequest, mid: int, body: ReportInIn) -> Status:
     return Status(201, {"id": r.pk, "reported_on": r.reported_on.isoformat()})
 
 
+class BelowOut(Schema):
+    id: int
+    name: str
+    branch: str
+    workplace: str
+    report_area: str
+    report_ins: int
+    missing: int
+    last_reported_on: dt.date | None
+
+
+@router.get(
+    "/people/party/report-ins/below",
+    response=list[BelowOut],
+    summary="In-service members below the yearly minimum of report-ins",
+)
+def report_in_below(request: HttpRequest, year: int | None = None, minimum: int = 2) -> list[Any]:
+    year = year or dt.date.today().year
+    return [
+        {
+            "id": r["member"].pk,
+            "name": r["member"].name,
+            "branch": r["member"].branch.name,
+            "workplace": r["member"].workplace,
+            "report_area": r["member"].report_area.code if r["member"].report_area else "",
+            "report_ins": r["count"],
+            "missing": r["missing"],
+            "last_reported_on": r["last"],
+        }
+        for r in selectors.report_in_below(request.user, year, minimum)
+    ]
+
+
 @router.get("/people/hazards", response=list[HazardOut], summary="Hazard points (map)")
 def hazard_list(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
     return [

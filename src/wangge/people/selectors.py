@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from typing import Any, TypeVar
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -306,6 +306,25 @@ def report_in_check(user: Any, year: int, minimum: int = 2) -> list[dict[str, An
         )
     )
     return [{"member": m, "count": m.count, "ok": m.count >= minimum} for m in members]
+
+
+def report_in_below(user: Any, year: int, minimum: int = 2) -> list[dict[str, Any]]:
+    """The in-service members in scope with fewer than `minimum` report-ins in `year`, fewest
+    first, each with the date of their last report-in (any year)."""
+    members = (
+        party_members(user)
+        .filter(kind=PartyMember.Kind.IN_SERVICE, left_on__isnull=True)
+        .annotate(
+            count=Count("report_ins", filter=Q(report_ins__reported_on__year=year), distinct=True),
+            last=Max("report_ins__reported_on"),
+        )
+        .filter(count__lt=minimum)
+        .order_by("count", "branch__name", "name")
+    )
+    return [
+        {"member": m, "count": m.count, "last": m.last, "missing": minimum - m.count}
+        for m in members
+    ]
 
 
 def hazards(user: Any, *, kind: str = "", open_only: bool = True) -> QuerySet[HazardPoint]:

@@ -687,15 +687,32 @@ def report_in_record(
     on: dt.date | None = None,
     activity: str = "",
 ) -> PartyReportIn:
-    """An in-service member served at their grid (到网格报到) once."""
+    """An in-service member served at their grid (到网格报到) once, doing `activity`."""
     area = area or member.report_area
     if area is None:
         raise DomainError.one(_("Which grid did the member report to?"), field="area")
     check_scope(actor, area, "area")
+    activity = activity.strip()
+    if not activity:
+        raise DomainError.one(
+            _("Say what the member did at the grid."), field="activity", code="required"
+        )
+    if member.left_on is not None or member.kind != PartyMember.Kind.IN_SERVICE:
+        raise DomainError.one(_("Only serving in-service members report to grids."), field="member")
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise DomainError.one(_("A report-in cannot be in the future."), field="on")
+    if PartyReportIn.objects.filter(member=member, area=area, reported_on=on).exists():
+        raise DomainError.one(
+            _("This member's report-in on that day is already recorded."),
+            field="on",
+            code="duplicate",
+            status=409,
+        )
     return PartyReportIn.objects.create(
         member=member,
         area=area,
-        reported_on=on or timezone.localdate(),
+        reported_on=on,
         activity=activity,
         recorded_by=actor,
     )

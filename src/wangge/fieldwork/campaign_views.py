@@ -149,13 +149,16 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
     for f in fields:
         value = values.get(f["name"])
         kept = files.get(value) if isinstance(value, int) else None
+        if kept is None and isinstance(value, str) and value.isdigit():
+            kept = files.get(int(value))  # a "keep" id sent back with a refused form
+        text = value.strip().lower() if isinstance(value, str) else None
         rendered.append(
             {
                 **f,
-                "value": "" if kept or value is None or isinstance(value, (list, bool)) else value,
+                "value": value if isinstance(value, (str, int, float)) and not kept else "",
                 "values": value if isinstance(value, list) else [],
-                "yes": value is True or value in campaign_forms.YES,
-                "no": value is False or value in campaign_forms.NO,
+                "yes": value is True or text in campaign_forms.YES,
+                "no": value is False or text in campaign_forms.NO,
                 "file": kept,
                 "error": errors.get(f["name"], ""),
             }

@@ -29,7 +29,7 @@ from wangge.fieldwork.today import TodoItem
 from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
 from wangge.regions.models import Area, Role
-from wangge.regions.scope import visible_paths
+from wangge.regions.scope import can_see, visible_paths
 
 TODO_PER_CAMPAIGN = 20  # a campaign may hold thousands of targets per worker
 MAX_REASON = 300
@@ -113,8 +113,8 @@ def targets(
             raise DomainError.one(_("Unknown status."), field="status")
         qs = qs.filter(status=status)
     if area_code:
-        area = Area.objects.filter(code=area_code).first()
-        if area is None:
+        area = Area.objects.filter(code=area_code).defer("geometry").order_by("-valid_from").first()
+        if area is None or not can_see(user, area):
             raise DomainError.one(_("Unknown area."), field="area", code="not_found", status=404)
         qs = qs.filter(area__in=Area.objects.subtree(area).values("pk"))
     if q:

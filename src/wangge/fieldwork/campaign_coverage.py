@@ -115,11 +115,12 @@ def rows_for(cov: Coverage, areas: list[Area]) -> list[tuple[Area, Counts]]:
 
 def children(parent: Area | None, user: Any, cov: Coverage) -> list[Area]:
     """The areas to show one level below `parent` (None: the user's own top areas, or the
-    tree's roots), live ones and any ended one still holding targets."""
+    tree's roots), live ones and any ended one still holding targets. `user` None: the
+    system (the CLI), which sees the whole tree."""
     from wangge.regions.scope import visible_paths
 
     if parent is None:
-        paths = visible_paths(user)
+        paths = None if user is None else visible_paths(user)
         if paths is None:
             qs = Area.objects.filter(parent__isnull=True)
         else:
@@ -134,7 +135,9 @@ def at_level(level: int, user: Any, cov: Coverage) -> list[tuple[Area, Counts]]:
     """Every area of one level (e.g. every grid of the district) with its counts."""
     from wangge.regions.scope import path_q
 
-    areas = Area.objects.filter(level=level).filter(path_q(user, "path")).defer("geometry")
+    areas = Area.objects.filter(level=level).defer("geometry")
+    if user is not None:  # None: the system, the whole tree
+        areas = areas.filter(path_q(user, "path"))
     return [
         (a, cov.of(a))
         for a in areas.order_by("path")

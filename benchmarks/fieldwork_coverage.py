@@ -150,14 +150,26 @@ def build_district(households: int) -> None:
     for i in range(households):
         b = by_code[f"B{i - i % per_building}"]
         houses.append(
-            House(code=f"H{i}", building=b, area_id=b.area_id, lon=b.lon, lat=b.lat,
-                  address=f"{b.address}{i % per_building + 1}室")
+            House(
+                code=f"H{i}",
+                building=b,
+                area_id=b.area_id,
+                lon=b.lon,
+                lat=b.lat,
+                address=f"{b.address}{i % per_building + 1}室",
+            )
         )
     House.objects.bulk_create(houses, batch_size=2000)
     for h in House.objects.all().iterator(chunk_size=5000):
         hhs.append(
-            Household(code=f"HH{h.code[1:]}", house=h, area_id=h.area_id, lon=h.lon, lat=h.lat,
-                      address=h.address)
+            Household(
+                code=f"HH{h.code[1:]}",
+                house=h,
+                area_id=h.area_id,
+                lon=h.lon,
+                lat=h.lat,
+                address=h.address,
+            )
         )
     Household.objects.bulk_create(hhs, batch_size=2000)
 
@@ -194,7 +206,9 @@ def main() -> int:
         import json
 
         baseline_path = HERE / "baseline" / "fieldwork_coverage.json"
-        baseline = json.loads(baseline_path.read_text())["metrics"] if baseline_path.exists() else {}
+        baseline = (
+            json.loads(baseline_path.read_text())["metrics"] if baseline_path.exists() else {}
+        )
         print_table(metrics, baseline)
         now = datetime.now(UTC)
         doc = {

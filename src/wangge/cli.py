@@ -112,7 +112,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for username, name, what in population.accounts:
         print(f"  {username}  {name}  {what}")
     if campaign is not None:
-        print(_("  campaign: %(title)s (%(n)s targets)") % {"title": campaign.title, "n": campaign.targets.count()})
+        print(
+            _("  campaign: %(title)s (%(n)s targets)")
+            % {"title": campaign.title, "n": campaign.targets.count()}
+        )
     return 0
 
 

@@ -9,20 +9,23 @@ from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from tests.fieldwork.test_campaign_helpers import (  # noqa: F401 (fixtures)
+from tests.fieldwork import test_campaign_helpers as helpers
+from tests.fieldwork.test_campaign_helpers import (
     FORM,
     World,
-    _campaign_env,
     data_url,
     jpeg_photo,
     opened,
     signature_png,
-    world,
 )
 from wangge.fieldwork.models import CampaignFile, CampaignTarget
 from wangge.people.models import AuditEntry
 
 API = "/api/fieldwork/campaigns"
+
+# The shared fixtures, by assignment (pytest finds them in the module).
+world = helpers.world
+_campaign_env = helpers._campaign_env
 
 
 def _client(user) -> Client:
@@ -102,11 +105,16 @@ def test_scope_matrix_grid_a_worker_gets_404_for_grid_b(world: World) -> None:
     # Lists never show grid B's targets; its area is 404 as a filter.
     listed = a.get(f"{API}/{campaign.pk}/targets").json()["items"]
     assert {i["id"] for i in listed} == set(
-        CampaignTarget.objects.filter(campaign=campaign, area=p.micro_a).values_list("pk", flat=True)
+        CampaignTarget.objects.filter(campaign=campaign, area=p.micro_a).values_list(
+            "pk", flat=True
+        )
     )
     assert a.get(f"{API}/{campaign.pk}/targets", {"area": p.micro_b.code}).status_code == 404
     assert a.get(f"{API}/{campaign.pk}/coverage", {"area": p.micro_b.code}).status_code == 404
-    assert a.get(f"/field/campaigns/{campaign.pk}/coverage/", {"area": p.micro_b.code}).status_code == 404
+    assert (
+        a.get(f"/field/campaigns/{campaign.pk}/coverage/", {"area": p.micro_b.code}).status_code
+        == 404
+    )
     page = a.get(f"/field/campaigns/{campaign.pk}/")
     assert page.status_code == 200
     assert p.household_b.address not in page.content.decode()
@@ -121,7 +129,9 @@ def test_answer_over_the_api_with_uploaded_photo_and_drawn_signature(world: Worl
     campaign = opened(world)
     target = _target(campaign, p.household_a)
     a = _client(p.worker_a)
-    up = a.post(f"{API}/targets/{target.pk}/files", {"field": "photo", "file": io.BytesIO(jpeg_photo())})
+    up = a.post(
+        f"{API}/targets/{target.pk}/files", {"field": "photo", "file": io.BytesIO(jpeg_photo())}
+    )
     assert up.status_code == 201, up.content
     photo_id = up.json()["id"]
     bad = a.post(
@@ -180,7 +190,9 @@ def test_phone_form_saves_answers_and_unreachable(world: World) -> None:
     target.refresh_from_db()
     assert target.answers == {"count": 3, "sign": sign_id}
     other = _target(campaign, p.household_a)
-    gone = a.post(f"/field/campaigns/targets/{other.pk}/", {"action": "unreachable", "reason": "外出务工"})
+    gone = a.post(
+        f"/field/campaigns/targets/{other.pk}/", {"action": "unreachable", "reason": "外出务工"}
+    )
     assert gone.status_code == 302
     other.refresh_from_db()
     assert (other.status, other.reason) == ("unreachable", "外出务工")
@@ -211,7 +223,9 @@ def test_coverage_api_page_and_map(world: World) -> None:
     assert page.status_code == 200
     html = page.content.decode()
     assert world.household_a2.address in html and p.household_b.address not in html
-    geo = admin.get(f"/field/campaigns/{campaign.pk}/coverage.geojson", {"area": p.micro_a.code[:12]})
+    geo = admin.get(
+        f"/field/campaigns/{campaign.pk}/coverage.geojson", {"area": p.micro_a.code[:12]}
+    )
     features = json.loads(geo.content)["features"]
     assert len(features) == 4
     assert sum(f["properties"]["total"] for f in features) == 2
@@ -227,7 +241,14 @@ def test_export_contents_masked_and_audited(world: World) -> None:
     admin = _client(p.admin)
     admin.post(
         f"{API}/targets/{t.pk}/answer",
-        {"answers": {"count": 1, "needs": ["就医"], "rented": False, "sign": data_url(signature_png())}},
+        {
+            "answers": {
+                "count": 1,
+                "needs": ["就医"],
+                "rented": False,
+                "sign": data_url(signature_png()),
+            }
+        },
         content_type="application/json",
     )
     response = admin.get(f"{API}/{campaign.pk}/export.xlsx")
@@ -253,7 +274,12 @@ def test_export_contents_masked_and_audited(world: World) -> None:
     assert AuditEntry.objects.filter(action="export", object_type="campaign").count() == 1
     # A worker's export holds their grid only.
     worker = _client(p.worker_a).get(f"{API}/{campaign.pk}/export.xlsx")
-    names = [r[5] for r in load_workbook(io.BytesIO(worker.content)).active.iter_rows(min_row=4, values_only=True)]
+    names = [
+        r[5]
+        for r in load_workbook(io.BytesIO(worker.content)).active.iter_rows(
+            min_row=4, values_only=True
+        )
+    ]
     assert sorted(names) == ["张三", "王流动"]
 
 

@@ -7,22 +7,25 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from tests.fieldwork.test_campaign_helpers import (  # noqa: F401 (fixtures)
+from tests.fieldwork import test_campaign_helpers as helpers
+from tests.fieldwork.test_campaign_helpers import (
     FORM,
     World,
-    _campaign_env,
     data_url,
     define,
     jpeg_photo,
     opened,
     signature_png,
-    world,
 )
 from tests.people.factories import household_at
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_forms, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.people import services as people
+
+# The shared fixtures, by assignment (pytest finds them in the module).
+world = helpers.world
+_campaign_env = helpers._campaign_env
 
 
 def _problems(exc: pytest.ExceptionInfo[DomainError]) -> dict[str, str]:
@@ -74,7 +77,15 @@ def test_definition_checks_everything_at_once(world: World) -> None:
             fields=[{"name": "x", "label": "X", "type": "nope"}],
         )
     fields = set(_problems(exc))
-    assert {"title", "ends_on", "areas", "tags", "residence_types", "age_max", "fields[0].type"} <= fields
+    assert {
+        "title",
+        "ends_on",
+        "areas",
+        "tags",
+        "residence_types",
+        "age_max",
+        "fields[0].type",
+    } <= fields
 
 
 def test_only_managers_define(world: World) -> None:
@@ -348,7 +359,9 @@ def test_todo_lists_open_targets_of_my_grid(world: World) -> None:
     today = timezone.localdate()
     items = campaigns.todo(p.worker_a, today)
     assert {i.pk for i in items} == set(
-        CampaignTarget.objects.filter(campaign=campaign, area=p.micro_a).values_list("pk", flat=True)
+        CampaignTarget.objects.filter(campaign=campaign, area=p.micro_a).values_list(
+            "pk", flat=True
+        )
     )
     assert all(i.kind == "campaign" and i.url.endswith(f"/{i.pk}/") for i in items)
     assert items[0].lon is not None

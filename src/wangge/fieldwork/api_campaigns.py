@@ -135,9 +135,9 @@ class TargetOut(Schema):
             "id": t.pk,
             "campaign_id": t.campaign_id,
             "household_id": t.household_id,
-            "household": t.household.code if t.household_id else "",
+            "household": t.household.code if t.household is not None else "",
             "resident_id": t.resident_id,
-            "resident": t.resident.name if t.resident_id else "",
+            "resident": t.resident.name if t.resident is not None else "",
             "label": campaigns.target_label(t),
             "area": t.area.code,
             "area_name": t.area.name,
@@ -305,7 +305,9 @@ def campaign_coverage_view(
             if parent is None or a.path.startswith(parent.path)
         ]
     else:
-        rows = campaign_coverage.rows_for(cov, campaign_coverage.children(parent, request.user, cov))
+        rows = campaign_coverage.rows_for(
+            cov, campaign_coverage.children(parent, request.user, cov)
+        )
     return {
         "area": parent.code if parent else None,
         "total": (cov.of(parent) if parent else cov.total).as_dict(),
@@ -330,7 +332,11 @@ def target_list(
     size = max(1, min(page_size, 200))
     page = max(1, page)
     rows = list(qs[(page - 1) * size : page * size + 1])
-    return {"items": [TargetOut.of(t) for t in rows[:size]], "page": page, "has_next": len(rows) > size}
+    return {
+        "items": [TargetOut.of(t) for t in rows[:size]],
+        "page": page,
+        "has_next": len(rows) > size,
+    }
 
 
 @router.get("/campaigns/{pk}/missing", response=TargetPage, summary="Targets nobody reached yet")
@@ -344,7 +350,11 @@ def missing_list(
     size = max(1, min(page_size, 500))
     page = max(1, page)
     rows = list(qs[(page - 1) * size : page * size + 1])
-    return {"items": [TargetOut.of(t) for t in rows[:size]], "page": page, "has_next": len(rows) > size}
+    return {
+        "items": [TargetOut.of(t) for t in rows[:size]],
+        "page": page,
+        "has_next": len(rows) > size,
+    }
 
 
 @router.get("/campaigns/{pk}/export.xlsx", summary="Every answer as xlsx (masked, audited)")

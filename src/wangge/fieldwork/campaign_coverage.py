@@ -79,14 +79,9 @@ def counted(campaign: Campaign, user: Any = None) -> QuerySet[CampaignTarget]:
 
 def coverage(campaign: Campaign, user: Any = None) -> Coverage:
     rows = list(
-        counted(campaign, user)
-        .order_by()
-        .values_list("area_id", "status")
-        .annotate(n=Count("*"))
+        counted(campaign, user).order_by().values_list("area_id", "status").annotate(n=Count("*"))
     )
-    paths = dict(
-        Area.objects.filter(pk__in={a for a, _s, _n in rows}).values_list("pk", "path")
-    )
+    paths = dict(Area.objects.filter(pk__in={a for a, _s, _n in rows}).values_list("pk", "path"))
     result = Coverage()
     # Sum per micro-grid first, then add each micro-grid once to each of its ancestors.
     per_micro: dict[str, Counts] = {}

@@ -15,7 +15,14 @@ TITLE = "流动人员信息排查"
 GRID_LEVEL = 4
 
 FORM = [
-    {"name": "resident_count", "label": "在住人数", "type": "number", "required": True, "min": 0, "max": 50},
+    {
+        "name": "resident_count",
+        "label": "在住人数",
+        "type": "number",
+        "required": True,
+        "min": 0,
+        "max": 50,
+    },
     {"name": "has_floating", "label": "是否有流动人员", "type": "yes_no", "required": True},
     {"name": "floating_count", "label": "流动人员人数", "type": "number", "min": 0, "max": 50},
     {"name": "origin", "label": "来源地（省市县）", "type": "text"},
@@ -70,11 +77,16 @@ def demo_campaign(*, seed: int = 330103, today: dt.date | None = None) -> Campai
         fields=FORM,
     )
     campaigns.campaign_open(None, campaign)
+    campaign.refresh_from_db()
     rng = np.random.default_rng(seed)
     now = timezone.now()
-    grids = Area.objects.live().filter(level=GRID_LEVEL).order_by("path").values_list("path", flat=True)
+    grids = (
+        Area.objects.live().filter(level=GRID_LEVEL).order_by("path").values_list("path", flat=True)
+    )
     for path in grids:
-        share = int(rng.choice([100, 90, 75, 60, 40, 20, 0], p=[0.1, 0.2, 0.2, 0.2, 0.15, 0.1, 0.05]))
+        share = int(
+            rng.choice([100, 90, 75, 60, 40, 20, 0], p=[0.1, 0.2, 0.2, 0.2, 0.15, 0.1, 0.05])
+        )
         rows = CampaignTarget.objects.filter(campaign=campaign, area__path__startswith=path)
         ids = list(rows.order_by("id").values_list("id", flat=True))
         done = ids[: len(ids) * share // 100]
@@ -85,7 +97,10 @@ def demo_campaign(*, seed: int = 330103, today: dt.date | None = None) -> Campai
                 status=CampaignTarget.Status.DONE, answers=answers, done_at=now
             )
             CampaignSubmission.objects.bulk_create(
-                [CampaignSubmission(target_id=t, status="done", answers=answers, at=now) for t in part],
+                [
+                    CampaignSubmission(target_id=t, status="done", answers=answers, at=now)
+                    for t in part
+                ],
                 batch_size=2000,
             )
         CampaignTarget.objects.filter(pk__in=unreachable).update(
@@ -93,7 +108,9 @@ def demo_campaign(*, seed: int = 330103, today: dt.date | None = None) -> Campai
         )
         CampaignSubmission.objects.bulk_create(
             [
-                CampaignSubmission(target_id=t, status="unreachable", reason="多次上门无人应答", at=now)
+                CampaignSubmission(
+                    target_id=t, status="unreachable", reason="多次上门无人应答", at=now
+                )
                 for t in unreachable
             ],
             batch_size=2000,

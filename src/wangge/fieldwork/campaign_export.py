@@ -44,9 +44,7 @@ def export(actor: Any, campaign: Campaign, *, ip: str = "") -> bytes:
     rows = rows.order_by("area__path", "address", "id")
     fields = campaign.fields
     names = _area_names(campaign)
-    files = dict(
-        CampaignFile.objects.filter(target__campaign=campaign).values_list("pk", "file")
-    )
+    files = dict(CampaignFile.objects.filter(target__campaign=campaign).values_list("pk", "file"))
     residents = campaign.target_kind == Campaign.TargetKind.RESIDENT
     exporter = (
         getattr(actor, "get_full_name", lambda: "")() or getattr(actor, "username", "") or "system"
@@ -69,10 +67,10 @@ def export(actor: Any, campaign: Campaign, *, ip: str = "") -> bytes:
         prefixes = ["/" + "/".join(chain[: i + 1]) + "/" for i in range(len(chain))]
         levels = [names.get(p, "") for p in prefixes[1:5]]
         levels += [""] * (4 - len(levels))
-        row: list[Any] = [*levels, t.household.code if t.household_id else ""]
+        row: list[Any] = [*levels, t.household.code if t.household is not None else ""]
         if residents:
             r = t.resident
-            row += [r.name, r.id_number_masked, r.phone_masked]
+            row += [r.name, r.id_number_masked, r.phone_masked] if r else ["", "", ""]
         row += [t.address, t.get_status_display(), t.reason]
         for f in fields:
             value = t.answers.get(f["name"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from PIL import Image, UnidentifiedImageError
 
 from wangge.errors import DomainError, Problem
@@ -43,7 +44,7 @@ NO = {"false", "no", "n", "0", "off", "否"}
 
 def type_names() -> dict[str, str]:
     return {
-        TEXT: _("text"),
+        TEXT: pgettext("field type", "text"),
         NUMBER: _("number"),
         CHOICE: _("choice"),
         MULTI: _("multiple choice"),
@@ -84,11 +85,15 @@ def clean_fields(raw: Any) -> list[dict[str, Any]]:
         if not NAME_RE.match(name):
             bad(
                 "name",
-                _("Field %(field)s: the name must be letters, digits or _ (starting with a letter).")
+                _("Field %(field)s: the name is letters, digits or _, starting with a letter.")
                 % {"field": who},
             )
         elif name in seen:
-            bad("name", _("Field %(field)s: the name %(name)s is used twice.") % {"field": who, "name": name})
+            bad(
+                "name",
+                _("Field %(field)s: the name %(name)s is used twice.")
+                % {"field": who, "name": name},
+            )
         seen.add(name)
         if not label:
             bad("label", _("Field %(field)s needs a label.") % {"field": who})
@@ -109,7 +114,10 @@ def clean_fields(raw: Any) -> list[dict[str, Any]]:
         choices = item.get("choices")
         if kind in (CHOICE, MULTI):
             if not isinstance(choices, list) or len(choices) < 1:
-                bad("choices", _("Field %(field)s: a choice needs a list of choices.") % {"field": who})
+                bad(
+                    "choices",
+                    _("Field %(field)s: a choice needs a list of choices.") % {"field": who},
+                )
             else:
                 values = [str(c).strip() for c in choices]
                 if any(not v for v in values):
@@ -126,7 +134,11 @@ def clean_fields(raw: Any) -> list[dict[str, Any]]:
                 try:
                     field[bound] = float(item[bound])
                 except (TypeError, ValueError):
-                    bad(bound, _("Field %(field)s: %(bound)s must be a number.") % {"field": who, "bound": bound})
+                    bad(
+                        bound,
+                        _("Field %(field)s: %(bound)s must be a number.")
+                        % {"field": who, "bound": bound},
+                    )
             if "min" in field and "max" in field and field["min"] > field["max"]:
                 bad("max", _("Field %(field)s: max is below min.") % {"field": who})
         cleaned.append(field)
@@ -151,7 +163,12 @@ class PendingImage:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or value == ""
+        or value == []
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def clean_answers(
@@ -185,9 +202,7 @@ def clean_answers(
         try:
             cleaned = _clean_value(field, value, existing_file_ids)
         except ValueError as exc:
-            problems.append(
-                Problem(f"«{label}»: {exc}", field=name, code="invalid")
-            )
+            problems.append(Problem(f"«{label}»: {exc}", field=name, code="invalid"))
             continue
         except DomainError as exc:
             problems += [
@@ -324,8 +339,8 @@ def clean_signature(value: str | bytes | IO[bytes], field: str = "signature") ->
     # Ink: anything not (nearly) white or transparent, once laid on white paper.
     paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
     flat = Image.alpha_composite(paper, image).convert("L")
-    darkest, _lightest = flat.getextrema()
-    if darkest > 200:
+    darkest = flat.getextrema()[0]
+    if not isinstance(darkest, (int, float)) or darkest > 200:
         raise ValueError(_("the signature is empty: please sign."))
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)  # re-encoded: no text chunks or metadata kept

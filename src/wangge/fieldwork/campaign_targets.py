@@ -28,7 +28,7 @@ class RefreshResult:
     moved: int = 0
 
 
-def scope_area_ids(campaign: Campaign) -> QuerySet[Area]:
+def scope_area_ids(campaign: Campaign) -> QuerySet[Area, Any]:
     """Ids of every area (live or ended) under the campaign's scope."""
     paths = list(campaign.areas.values_list("path", flat=True))
     if not paths:
@@ -84,9 +84,7 @@ def residents(campaign: Campaign, day: dt.date | None = None) -> QuerySet[Reside
 
 def households(campaign: Campaign, day: dt.date | None = None) -> QuerySet[Household]:
     """Current households in scope; with filters, those with at least one matching member."""
-    qs = Household.objects.filter(
-        dissolved_on__isnull=True, area__in=scope_area_ids(campaign)
-    )
+    qs = Household.objects.filter(dissolved_on__isnull=True, area__in=scope_area_ids(campaign))
     if filtered(campaign):
         qs = qs.filter(pk__in=residents(campaign, day).values("household_id"))
     return qs
@@ -124,7 +122,8 @@ def materialise(campaign: Campaign, day: dt.date | None = None) -> int:
             f" %s, {empty_json}, '', %s"
             f" FROM {rt} r JOIN {hh} h ON h.id = r.household_id"
             f" WHERE r.id IN ({inner})"
-            f" AND NOT EXISTS (SELECT 1 FROM {t} x WHERE x.campaign_id = %s AND x.resident_id = r.id)"
+            f" AND NOT EXISTS (SELECT 1 FROM {t} x"
+            f" WHERE x.campaign_id = %s AND x.resident_id = r.id)"
         )
     else:
         sql = (
@@ -151,9 +150,7 @@ def refresh(campaign: Campaign, day: dt.date | None = None) -> RefreshResult:
     rows = CampaignTarget.objects.filter(campaign=campaign)
     key = "resident_id" if campaign.target_kind == Campaign.TargetKind.RESIDENT else "household_id"
     now = timezone.now()
-    result.returned = rows.filter(left_at__isnull=False, **{f"{key}__in": ids}).update(
-        left_at=None
-    )
+    result.returned = rows.filter(left_at__isnull=False, **{f"{key}__in": ids}).update(left_at=None)
     result.left = (
         rows.filter(left_at__isnull=True).exclude(**{f"{key}__in": ids}).update(left_at=now)
     )
@@ -177,9 +174,7 @@ def _follow_moves(campaign: Campaign) -> int:
                 )
             )
         )
-    stale = live.filter(
-        ~Q(area_id=F("household__area_id")) | ~Q(address=F("household__address"))
-    )
+    stale = live.filter(~Q(area_id=F("household__area_id")) | ~Q(address=F("household__address")))
     place = Household.objects.filter(pk=OuterRef("household_id"))
     changed = stale.update(
         area_id=Subquery(place.values("area_id")[:1]),

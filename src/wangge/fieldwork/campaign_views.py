@@ -248,12 +248,15 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
         paths = visible_paths(request.user)
         chain = [
             a
-            for a in Area.objects.filter(path__in=area.chain_paths()).defer("geometry").order_by("level")
+            for a in Area.objects.filter(path__in=area.chain_paths())
+            .defer("geometry")
+            .order_by("level")
             if paths is None or any(a.path.startswith(p) for p in paths)
         ]
     missing = list(
-        campaigns.missing(request.user, campaign, area_code=area.code if area else "")
-        .select_related("area", "household", "resident")[: MISSING_SHOWN + 1]
+        campaigns.missing(
+            request.user, campaign, area_code=area.code if area else ""
+        ).select_related("area", "household", "resident")[: MISSING_SHOWN + 1]
     )
     return render(
         request,
@@ -287,7 +290,12 @@ def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
             {
                 "type": "Feature",
                 "geometry": json.loads(a.geometry),
-                "properties": {"code": a.code, "name": a.name, "level": a.level, **counts.as_dict()},
+                "properties": {
+                    "code": a.code,
+                    "name": a.name,
+                    "level": a.level,
+                    **counts.as_dict(),
+                },
             }
         )
     return JsonResponse({"type": "FeatureCollection", "features": features})

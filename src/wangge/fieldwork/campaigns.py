@@ -134,10 +134,9 @@ def targets(
 
 def missing(user: Any, campaign: Campaign, *, area_code: str = "") -> QuerySet[CampaignTarget]:
     """Targets nobody has reached yet (not done, not marked unreachable), by area and address."""
-    return (
-        targets(user, campaign, status=CampaignTarget.Status.PENDING, area_code=area_code)
-        .order_by("area__path", "address", "id")
-    )
+    return targets(
+        user, campaign, status=CampaignTarget.Status.PENDING, area_code=area_code
+    ).order_by("area__path", "address", "id")
 
 
 def target_get(user: Any, pk: Any) -> CampaignTarget:
@@ -156,9 +155,9 @@ def target_get(user: Any, pk: Any) -> CampaignTarget:
 
 
 def target_label(target: CampaignTarget) -> str:
-    if target.resident_id is not None:
+    if target.resident is not None:
         return target.resident.name
-    return target.household.code if target.household_id else ""
+    return target.household.code if target.household is not None else ""
 
 
 def my_counts(user: Any, campaign: Campaign) -> dict[str, int]:
@@ -219,9 +218,13 @@ def _clean_definition(
     user_paths = None if actor is None else visible_paths(actor)  # None: the system
     for code in area_codes:
         area = Area.objects.live().filter(code=code).defer("geometry").first()
-        if area is None or not (user_paths is None or any(area.path.startswith(p) for p in user_paths)):
+        if area is None or not (
+            user_paths is None or any(area.path.startswith(p) for p in user_paths)
+        ):
             problems.append(
-                Problem(_("Unknown area %(code)s.") % {"code": code}, field="areas", code="not_found")
+                Problem(
+                    _("Unknown area %(code)s.") % {"code": code}, field="areas", code="not_found"
+                )
             )
         else:
             areas.append(area)
@@ -237,14 +240,18 @@ def _clean_definition(
         kind = TagKind.objects.filter(code=code, pk__in=visible).first()
         if kind is None:
             problems.append(
-                Problem(_("Unknown group %(code)s.") % {"code": code}, field="tags", code="not_found")
+                Problem(
+                    _("Unknown group %(code)s.") % {"code": code}, field="tags", code="not_found"
+                )
             )
         else:
             kinds.append(kind)
     for rt in residence_types:
         if rt not in ResidenceType.values:
             problems.append(
-                Problem(_("Unknown residence type %(value)s.") % {"value": rt}, field="residence_types")
+                Problem(
+                    _("Unknown residence type %(value)s.") % {"value": rt}, field="residence_types"
+                )
             )
     for name, age in (("age_min", age_min), ("age_max", age_max)):
         if age is not None and not 0 <= age <= 150:
@@ -319,7 +326,9 @@ def campaign_open(actor: Any, campaign: Campaign) -> int:
         _check_manager(actor)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.DRAFT:
-        raise DomainError.one(_("Only a draft campaign can be opened."), field="status", code="state")
+        raise DomainError.one(
+            _("Only a draft campaign can be opened."), field="status", code="state"
+        )
     added = campaign_targets.materialise(campaign)
     campaign.status = Campaign.Status.OPEN
     campaign.opened_at = campaign.refreshed_at = timezone.now()
@@ -334,7 +343,9 @@ def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
         _check_manager(actor)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
-        raise DomainError.one(_("Only an open campaign is refreshed."), field="status", code="state")
+        raise DomainError.one(
+            _("Only an open campaign is refreshed."), field="status", code="state"
+        )
     result = campaign_targets.refresh(campaign)
     campaign.refreshed_at = timezone.now()
     campaign.save(update_fields=["refreshed_at"])
@@ -347,7 +358,9 @@ def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
         _check_manager(actor)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
-        raise DomainError.one(_("Only an open campaign can be closed."), field="status", code="state")
+        raise DomainError.one(
+            _("Only an open campaign can be closed."), field="status", code="state"
+        )
     campaign.status = Campaign.Status.CLOSED
     campaign.closed_at = timezone.now()
     campaign.save(update_fields=["status", "closed_at"])
@@ -446,9 +459,7 @@ def target_unreachable(
     if not reason:
         raise DomainError.one(_("Give the reason."), field="reason", code="required")
     if len(reason) > MAX_REASON:
-        raise DomainError.one(
-            _("At most %(n)d characters.") % {"n": MAX_REASON}, field="reason"
-        )
+        raise DomainError.one(_("At most %(n)d characters.") % {"n": MAX_REASON}, field="reason")
     locked = CampaignTarget.objects.select_for_update().get(pk=target.pk)
     now = timezone.now()
     if locked.status == CampaignTarget.Status.DONE:
@@ -461,7 +472,13 @@ def target_unreachable(
     locked.done_at = now
     locked.save(update_fields=["status", "reason", "done_by", "done_at"])
     CampaignSubmission.objects.create(
-        target=locked, status=locked.status, reason=reason, by=locked.done_by, at=now, lon=lon, lat=lat
+        target=locked,
+        status=locked.status,
+        reason=reason,
+        by=locked.done_by,
+        at=now,
+        lon=lon,
+        lat=lat,
     )
     return locked
 

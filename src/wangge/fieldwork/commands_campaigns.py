@@ -161,9 +161,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         rows = campaign_coverage.rows_for(cov, campaign_coverage.children(parent, None, cov))
     here = cov.of(parent) if parent else cov.total
     print(f"{campaign.title}: {here.done}/{here.total} ({here.percent}%), {here.unreachable} ×")
-    print(f"{_('Area'):<32} {_('Done'):>7} {_('Not reachable'):>7} {_('Missing'):>7} {_('Total'):>7}")
+    print(
+        f"{_('Region'):<32} {_('Done'):>7} {_('Not reachable'):>7} {_('Missing'):>7} {_('Total'):>7}"
+    )
     for a, c in rows:
-        print(f"{a.code + ' ' + a.name:<32} {c.done:>7} {c.unreachable:>7} {c.pending:>7} {c.total:>7}")
+        name = f"{a.code} {a.name}"
+        print(f"{name:<32} {c.done:>7} {c.unreachable:>7} {c.pending:>7} {c.total:>7}")
     if args.missing:
         from wangge.fieldwork.models import CampaignTarget
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.people.models import Household, Resident, TagKind
 from wangge.regions.models import Area
@@ -23,8 +24,8 @@ __all__ = ["Campaign", "CampaignFile", "CampaignSubmission", "CampaignTarget"]
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
-        OPEN = "open", _("open")
-        CLOSED = "closed", _("closed")
+        OPEN = "open", pgettext_lazy("campaign", "open")
+        CLOSED = "closed", pgettext_lazy("campaign", "closed")
 
     class TargetKind(models.TextChoices):
         HOUSEHOLD = "household", _("households")
@@ -134,9 +135,7 @@ class CampaignTarget(models.Model):
 class CampaignSubmission(models.Model):
     """Every answer or "not reachable" sent for a target, as sent (append-only history)."""
 
-    target = models.ForeignKey(
-        CampaignTarget, on_delete=models.CASCADE, related_name="submissions"
-    )
+    target = models.ForeignKey(CampaignTarget, on_delete=models.CASCADE, related_name="submissions")
     status = models.CharField(max_length=12, choices=CampaignTarget.Status.choices)
     answers = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=300, blank=True)

@@ -161,9 +161,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         rows = campaign_coverage.rows_for(cov, campaign_coverage.children(parent, None, cov))
     here = cov.of(parent) if parent else cov.total
     print(f"{campaign.title}: {here.done}/{here.total} ({here.percent}%), {here.unreachable} ×")
-    print(
-        f"{_('Region'):<32} {_('Done'):>7} {_('Not reachable'):>7} {_('Missing'):>7} {_('Total'):>7}"
-    )
+    heads = [_("Done"), _("Not reachable"), _("Missing"), _("Total")]
+    print(f"{_('Region'):<32} " + " ".join(f"{h:>7}" for h in heads))
     for a, c in rows:
         name = f"{a.code} {a.name}"
         print(f"{name:<32} {c.done:>7} {c.unreachable:>7} {c.pending:>7} {c.total:>7}")

@@ -58,6 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.events import demo as events_demo
+    from wangge.fieldwork import campaign_demo
     from wangge.people import demo as people_demo
     from wangge.regions import demo
 
@@ -74,6 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        campaign_demo.reset()
         people_demo.reset()
         events_demo.reset()
         demo.reset()
@@ -84,6 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     events_file = result.source / events_demo.EVENTS_FILE
     events = events_demo.build_events(events_file) if events_file.exists() else None
     population = people_demo.build(everywhere=args.full_population)
+    campaign = campaign_demo.demo_campaign()
     print(_("Demo district built from %(source)s") % {"source": result.source})
     for filename, report in result.reports:
         print(
@@ -108,6 +111,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     for username, name, what in population.accounts:
         print(f"  {username}  {name}  {what}")
+    if campaign is not None:
+        print(
+            _("  campaign: %(title)s (%(n)s targets)")
+            % {"title": campaign.title, "n": campaign.targets.count()}
+        )
     return 0
 
 

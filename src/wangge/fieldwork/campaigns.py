@@ -1,10 +1,554 @@
-"""Services of this fieldwork topic (placeholder until built)."""
+"""Campaigns (专项排查 / 专项行动): the one write path and the scoped reads.
+
+- An administrator (superuser, the `fieldwork.add_campaign` permission, or a command-centre
+  operator post) defines a campaign (`campaign_define`) and opens it (`campaign_open`), which
+  materialises its targets; `campaign_refresh` keeps them in step with the population.
+- A worker sees only targets under their posts (anything else is 404), answers the form
+  (`target_answer`) or marks a target not reachable (`target_unreachable`); every submission is
+  kept (who, when, what) and the latest is the target's answer.
+- Coverage lives in `campaign_coverage`, the xlsx export in `campaign_export`.
+"""
 
 import datetime as dt
-from typing import Any
+import uuid
+from typing import IO, Any
 
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.errors import DomainError, Problem
+from wangge.events.access import GRID_ROLES, live_posts
+from wangge.fieldwork import campaign_forms, campaign_targets
+from wangge.fieldwork.campaign_targets import RefreshResult
+from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.fieldwork.today import TodoItem
+from wangge.people import access
+from wangge.people.models import ResidenceType, TagKind
+from wangge.regions.models import Area, Role
+from wangge.regions.scope import can_see, visible_paths
+
+TODO_PER_CAMPAIGN = 20  # a campaign may hold thousands of targets per worker
+MAX_REASON = 300
+
+
+def _not_found() -> DomainError:
+    return DomainError.one(_("Not found."), code="not_found", status=404)
+
+
+# ---- who may do what ------------------------------------------------------------------------
+
+
+def can_manage(user: Any) -> bool:
+    """Define, open, refresh, close and export campaigns."""
+    if not access.active(user):
+        return False
+    if user.is_superuser or user.has_perm("fieldwork.add_campaign"):
+        return True
+    return any(role == Role.OPERATOR for _path, role in live_posts(user))
+
+
+def _check_manager(user: Any) -> None:
+    if not can_manage(user):
+        raise DomainError.one(
+            _("Only the command centre may manage campaigns."), code="forbidden", status=403
+        )
+
+
+def _overlaps(user_paths: list[str] | None, scope_paths: list[str]) -> bool:
+    if user_paths is None:
+        return True
+    return any(s.startswith(u) or u.startswith(s) for u in user_paths for s in scope_paths)
+
+
+# ---- reads ----------------------------------------------------------------------------------
+
+
+def campaigns(user: Any, *, include_drafts: bool = False) -> list[Campaign]:
+    """Campaigns whose scope meets the user's: managers see drafts too."""
+    if not access.active(user):
+        return []
+    qs = Campaign.objects.prefetch_related("areas").order_by("-starts_on", "-id")
+    if not (include_drafts and can_manage(user)):
+        qs = qs.exclude(status=Campaign.Status.DRAFT)
+    paths = visible_paths(user)
+    return [c for c in qs if _overlaps(paths, [a.path for a in c.areas.all()])]
+
+
+def campaign_get(user: Any, pk: Any) -> Campaign:
+    if not str(pk).isdigit():
+        raise _not_found()
+    for c in campaigns(user, include_drafts=True):
+        if c.pk == int(pk):
+            return c
+    raise _not_found()
+
+
+def open_campaigns(user: Any, today: dt.date) -> list[Campaign]:
+    return [
+        c
+        for c in campaigns(user)
+        if c.status == Campaign.Status.OPEN and c.starts_on <= today <= c.ends_on
+    ]
+
+
+def targets(
+    user: Any,
+    campaign: Campaign,
+    *,
+    status: str = "",
+    area_code: str = "",
+    q: str = "",
+    include_left: bool = False,
+) -> QuerySet[CampaignTarget]:
+    """The campaign's targets under the user's posts; missing (not yet done) first."""
+    qs = CampaignTarget.objects.filter(campaign=campaign).filter(access.scope_q(user, "area"))
+    if not include_left:
+        qs = qs.filter(left_at__isnull=True)
+    if status:
+        if status not in CampaignTarget.Status.values:
+            raise DomainError.one(_("Unknown status."), field="status")
+        qs = qs.filter(status=status)
+    if area_code:
+        area = Area.objects.filter(code=area_code).defer("geometry").order_by("-valid_from").first()
+        if area is None or not can_see(user, area):
+            raise DomainError.one(_("Unknown area."), field="area", code="not_found", status=404)
+        qs = qs.filter(area__in=Area.objects.subtree(area).values("pk"))
+    if q:
+        qs = qs.filter(
+            Q(address__contains=q) | Q(household__code=q) | Q(resident__name__contains=q)
+        )
+    missing_first = Case(
+        When(status=CampaignTarget.Status.PENDING, then=Value(0)),
+        When(status=CampaignTarget.Status.UNREACHABLE, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.select_related("area", "household", "resident", "done_by").order_by(
+        missing_first, "area__path", "address", "id"
+    )
+
+
+def missing(user: Any, campaign: Campaign, *, area_code: str = "") -> QuerySet[CampaignTarget]:
+    """Targets nobody has reached yet (not done, not marked unreachable), by area and address."""
+    return targets(
+        user, campaign, status=CampaignTarget.Status.PENDING, area_code=area_code
+    ).order_by("area__path", "address", "id")
+
+
+def target_get(user: Any, pk: Any) -> CampaignTarget:
+    """A target under the user's posts (404 otherwise, or when its campaign is a draft)."""
+    if not str(pk).isdigit():
+        raise _not_found()
+    target = (
+        CampaignTarget.objects.filter(access.scope_q(user, "area"), pk=int(pk))
+        .exclude(campaign__status=Campaign.Status.DRAFT)
+        .select_related("campaign", "area", "household", "resident", "done_by")
+        .first()
+    )
+    if target is None or not access.active(user):
+        raise _not_found()
+    return target
+
+
+def target_label(target: CampaignTarget) -> str:
+    if target.resident is not None:
+        return target.resident.name
+    return target.household.code if target.household is not None else ""
+
+
+def my_counts(user: Any, campaign: Campaign) -> dict[str, int]:
+    """Done / unreachable / pending of the campaign's counted targets in the user's scope."""
+    counts = dict(
+        CampaignTarget.objects.filter(campaign=campaign, left_at__isnull=True)
+        .filter(access.scope_q(user, "area"))
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("*"))
+    )
+    total = sum(counts.values())
+    return {
+        "total": total,
+        "done": counts.get(CampaignTarget.Status.DONE, 0),
+        "unreachable": counts.get(CampaignTarget.Status.UNREACHABLE, 0),
+        "pending": counts.get(CampaignTarget.Status.PENDING, 0),
+    }
+
+
+def submissions(target: CampaignTarget) -> list[CampaignSubmission]:
+    return list(target.submissions.select_related("by").order_by("-at", "-id"))
+
+
+def files_of(target: CampaignTarget) -> dict[int, CampaignFile]:
+    return {f.pk: f for f in target.files.all()}
+
+
+# ---- definition -----------------------------------------------------------------------------
+
+
+def _clean_definition(
+    *,
+    title: str,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    area_codes: list[str],
+    target_kind: str,
+    tag_codes: list[str],
+    residence_types: list[str],
+    age_min: int | None,
+    age_max: int | None,
+    fields: Any,
+    actor: Any,
+) -> tuple[list[Area], list[TagKind], list[dict[str, Any]]]:
+    problems: list[Problem] = []
+    if not title.strip():
+        problems.append(Problem(_("A campaign needs a title."), field="title"))
+    if starts_on is None:
+        problems.append(Problem(_("Give the first day."), field="starts_on"))
+    if ends_on is None:
+        problems.append(Problem(_("Give the last day."), field="ends_on"))
+    if starts_on and ends_on and ends_on < starts_on:
+        problems.append(Problem(_("The campaign ends before it starts."), field="ends_on"))
+    areas: list[Area] = []
+    if not area_codes:
+        problems.append(Problem(_("Choose at least one area."), field="areas"))
+    user_paths = None if actor is None else visible_paths(actor)  # None: the system
+    for code in area_codes:
+        area = Area.objects.live().filter(code=code).defer("geometry").first()
+        if area is None or not (
+            user_paths is None or any(area.path.startswith(p) for p in user_paths)
+        ):
+            problems.append(
+                Problem(
+                    _("Unknown area %(code)s.") % {"code": code}, field="areas", code="not_found"
+                )
+            )
+        else:
+            areas.append(area)
+    if target_kind not in Campaign.TargetKind.values:
+        problems.append(Problem(_("The target is households or residents."), field="target_kind"))
+    kinds: list[TagKind] = []
+    visible = (
+        set(TagKind.objects.values_list("pk", flat=True))
+        if actor is None
+        else access.visible_kind_ids(actor)
+    )
+    for code in tag_codes:
+        kind = TagKind.objects.filter(code=code, pk__in=visible).first()
+        if kind is None:
+            problems.append(
+                Problem(
+                    _("Unknown group %(code)s.") % {"code": code}, field="tags", code="not_found"
+                )
+            )
+        else:
+            kinds.append(kind)
+    for rt in residence_types:
+        if rt not in ResidenceType.values:
+            problems.append(
+                Problem(
+                    _("Unknown residence type %(value)s.") % {"value": rt}, field="residence_types"
+                )
+            )
+    for name, age in (("age_min", age_min), ("age_max", age_max)):
+        if age is not None and not 0 <= age <= 150:
+            problems.append(Problem(_("An age is between 0 and 150."), field=name))
+    if age_min is not None and age_max is not None and age_min > age_max:
+        problems.append(Problem(_("The maximum age is below the minimum."), field="age_max"))
+    cleaned: list[dict[str, Any]] = []
+    try:
+        cleaned = campaign_forms.clean_fields(fields)
+    except DomainError as exc:
+        problems += exc.problems
+    if problems:
+        raise DomainError(problems)
+    return areas, kinds, cleaned
+
+
+@transaction.atomic
+def campaign_define(
+    actor: Any,
+    *,
+    title: str,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    area_codes: list[str],
+    fields: Any,
+    target_kind: str = Campaign.TargetKind.HOUSEHOLD,
+    tag_codes: list[str] | None = None,
+    residence_types: list[str] | None = None,
+    age_min: int | None = None,
+    age_max: int | None = None,
+    description: str = "",
+) -> Campaign:
+    """A new campaign (draft). Every problem of the definition is reported at once, each
+    naming its field."""
+    if actor is not None:
+        _check_manager(actor)
+    areas, kinds, cleaned = _clean_definition(
+        title=title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        area_codes=list(dict.fromkeys(area_codes)),
+        target_kind=target_kind,
+        tag_codes=list(dict.fromkeys(tag_codes or [])),
+        residence_types=list(dict.fromkeys(residence_types or [])),
+        age_min=age_min,
+        age_max=age_max,
+        fields=fields,
+        actor=actor,
+    )
+    assert starts_on is not None and ends_on is not None
+    campaign = Campaign.objects.create(
+        title=title.strip(),
+        description=description.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        target_kind=target_kind,
+        residence_types=list(dict.fromkeys(residence_types or [])),
+        age_min=age_min,
+        age_max=age_max,
+        fields=cleaned,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    campaign.areas.set(areas)
+    campaign.tag_kinds.set(kinds)
+    return campaign
+
+
+@transaction.atomic
+def campaign_open(actor: Any, campaign: Campaign) -> int:
+    """Open a draft: materialise its targets. Returns how many."""
+    if actor is not None:
+        _check_manager(actor)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != Campaign.Status.DRAFT:
+        raise DomainError.one(
+            _("Only a draft campaign can be opened."), field="status", code="state"
+        )
+    added = campaign_targets.materialise(campaign)
+    campaign.status = Campaign.Status.OPEN
+    campaign.opened_at = campaign.refreshed_at = timezone.now()
+    campaign.save(update_fields=["status", "opened_at", "refreshed_at"])
+    return added
+
+
+@transaction.atomic
+def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
+    """Add targets that entered scope since, mark those that left (their answers kept)."""
+    if actor is not None:
+        _check_manager(actor)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != Campaign.Status.OPEN:
+        raise DomainError.one(
+            _("Only an open campaign is refreshed."), field="status", code="state"
+        )
+    result = campaign_targets.refresh(campaign)
+    campaign.refreshed_at = timezone.now()
+    campaign.save(update_fields=["refreshed_at"])
+    return result
+
+
+@transaction.atomic
+def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
+    if actor is not None:
+        _check_manager(actor)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != Campaign.Status.OPEN:
+        raise DomainError.one(
+            _("Only an open campaign can be closed."), field="status", code="state"
+        )
+    campaign.status = Campaign.Status.CLOSED
+    campaign.closed_at = timezone.now()
+    campaign.save(update_fields=["status", "closed_at"])
+    return campaign
+
+
+def refresh_open_campaigns() -> dict[int, RefreshResult]:
+    """Refresh every open campaign (for a nightly task or the CLI)."""
+    return {
+        c.pk: campaign_refresh(None, c)
+        for c in Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("pk")
+    }
+
+
+# ---- answers --------------------------------------------------------------------------------
+
+
+def _check_writable(target: CampaignTarget) -> None:
+    if target.campaign.status != Campaign.Status.OPEN:
+        raise DomainError.one(_("The campaign is not open."), code="state", status=409)
+    if target.left_at is not None:
+        raise DomainError.one(
+            _("This target has left the campaign's scope."), code="state", status=409
+        )
+
+
+def _store(target: CampaignTarget, image: campaign_forms.PendingImage, by: Any) -> CampaignFile:
+    row = CampaignFile(
+        target=target,
+        field=image.field,
+        kind=image.kind,
+        width=image.width,
+        height=image.height,
+        uploaded_by=by if getattr(by, "pk", None) else None,
+    )
+    stem = f"c{target.campaign_id}-t{target.pk}-{image.field}-{uuid.uuid4().hex[:12]}"
+    row.file.save(f"{stem}.{image.extension}", ContentFile(image.content), save=False)
+    row.save()
+    return row
+
+
+def target_answer(
+    actor: Any,
+    target: CampaignTarget,
+    answers: dict[str, Any],
+    *,
+    lon: float | None = None,
+    lat: float | None = None,
+) -> CampaignTarget:
+    """Answer the form for one target (again, if need be: the latest answer stands and each
+    submission is kept). `answers` maps field names to values; photos and signatures may be
+    given as content (see `campaign_forms.clean_answers`). Refusals name the field."""
+    target = target_get(actor, target.pk) if actor is not None else target
+    _check_writable(target)
+    fields = target.campaign.fields
+    # Checked before anything is written; images decoded here, stored below.
+    cleaned, pending = campaign_forms.clean_answers(
+        fields, answers, existing_file_ids=set(target.files.values_list("pk", flat=True))
+    )
+    with transaction.atomic():
+        locked = CampaignTarget.objects.select_for_update().get(pk=target.pk)
+        for image in pending:
+            cleaned[image.field] = _store(locked, image, actor).pk
+        now = timezone.now()
+        locked.status = CampaignTarget.Status.DONE
+        locked.answers = {f["name"]: cleaned[f["name"]] for f in fields if f["name"] in cleaned}
+        locked.reason = ""
+        locked.done_by = actor if getattr(actor, "pk", None) else None
+        locked.done_at = now
+        locked.save(update_fields=["status", "answers", "reason", "done_by", "done_at"])
+        CampaignSubmission.objects.create(
+            target=locked,
+            status=locked.status,
+            answers=locked.answers,
+            by=locked.done_by,
+            at=now,
+            lon=lon,
+            lat=lat,
+        )
+    return target_get(actor, target.pk) if actor is not None else locked
+
+
+@transaction.atomic
+def target_unreachable(
+    actor: Any,
+    target: CampaignTarget,
+    reason: str,
+    *,
+    lon: float | None = None,
+    lat: float | None = None,
+) -> CampaignTarget:
+    """Mark a target not reachable (nobody home, refused, house empty …) with a reason."""
+    target = target_get(actor, target.pk) if actor is not None else target
+    _check_writable(target)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError.one(_("Give the reason."), field="reason", code="required")
+    if len(reason) > MAX_REASON:
+        raise DomainError.one(_("At most %(n)d characters.") % {"n": MAX_REASON}, field="reason")
+    locked = CampaignTarget.objects.select_for_update().get(pk=target.pk)
+    now = timezone.now()
+    if locked.status == CampaignTarget.Status.DONE:
+        raise DomainError.one(
+            _("This target is already done."), field="status", code="state", status=409
+        )
+    locked.status = CampaignTarget.Status.UNREACHABLE
+    locked.reason = reason
+    locked.done_by = actor if getattr(actor, "pk", None) else None
+    locked.done_at = now
+    locked.save(update_fields=["status", "reason", "done_by", "done_at"])
+    CampaignSubmission.objects.create(
+        target=locked,
+        status=locked.status,
+        reason=reason,
+        by=locked.done_by,
+        at=now,
+        lon=lon,
+        lat=lat,
+    )
+    return locked
+
+
+def target_file_add(
+    actor: Any, target: CampaignTarget, field_name: str, content: bytes | str | IO[bytes]
+) -> CampaignFile:
+    """Store a photo or signature for one field ahead of the answer (API uploads); the answer
+    then refers to it by id."""
+    target = target_get(actor, target.pk)
+    _check_writable(target)
+    field = next((f for f in target.campaign.fields if f["name"] == field_name), None)
+    if field is None or field["type"] not in campaign_forms.FILE_TYPES:
+        raise DomainError.one(
+            _("%(name)s is not a photo or signature field.") % {"name": field_name},
+            field="field",
+        )
+    _answers, pending = campaign_forms.clean_answers(
+        [{**field, "required": True}], {field_name: content}, existing_file_ids=set()
+    )
+    with transaction.atomic():
+        return _store(target, pending[0], actor)
+
+
+# ---- today's list ---------------------------------------------------------------------------
+
+
+def _grid_paths(user: Any) -> list[str]:
+    return sorted({path for path, role in live_posts(user) if role in GRID_ROLES})
 
 
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
-    return []
+    """The user's open campaign targets not yet reached, under their grid posts: the first
+    `TODO_PER_CAMPAIGN` of each campaign (by area and address), so the list stays short."""
+    if not access.active(user):
+        return []
+    paths = _grid_paths(user)
+    if not paths:
+        return []
+    under = Q()
+    for path in paths:
+        under |= Q(path__startswith=path)
+    area_ids = Area.objects.filter(under).values("pk")
+    items: list[TodoItem] = []
+    live = Campaign.objects.filter(
+        status=Campaign.Status.OPEN, starts_on__lte=today, ends_on__gte=today
+    ).order_by("ends_on", "pk")
+    for campaign in live:
+        rows = (
+            CampaignTarget.objects.filter(
+                campaign=campaign,
+                left_at__isnull=True,
+                status=CampaignTarget.Status.PENDING,
+                area__in=area_ids,
+            )
+            .select_related("household", "resident")
+            .order_by("area_id", "address", "id")[:TODO_PER_CAMPAIGN]
+        )
+        for t in rows:
+            items.append(
+                TodoItem(
+                    kind="campaign",
+                    pk=t.pk,
+                    title=f"{campaign.title} · {target_label(t)}",
+                    address=t.address,
+                    lon=t.lon,
+                    lat=t.lat,
+                    due=campaign.ends_on,
+                    overdue=False,
+                    url=reverse("fieldwork:campaign_target", args=[t.pk]),
+                )
+            )
+    return items

@@ -1,3 +1,20 @@
-from django.urls import URLPattern
+from django.urls import path, re_path
 
-urlpatterns: list[URLPattern] = []
+from wangge.fieldwork import campaign_views as views
+
+urlpatterns = [
+    # The grid worker's phone pages.
+    path("", views.my_campaigns, name="campaign_mine"),
+    path("<int:pk>/", views.my_targets, name="campaign_targets"),
+    path("targets/<int:pk>/", views.target_form, name="campaign_target"),
+    # The command centre's.
+    path("centre/", views.centre, name="campaign_centre"),
+    path("<int:pk>/coverage/", views.coverage, name="campaign_coverage"),
+    path("<int:pk>/coverage.geojson", views.coverage_geojson, name="campaign_coverage_geojson"),
+    path("<int:pk>/export.xlsx", views.export, name="campaign_export"),
+    re_path(
+        r"^(?P<pk>[0-9]+)/(?P<action>open|refresh|close)/$",
+        views.manage,
+        name="campaign_manage",
+    ),
+]

@@ -1,0 +1,310 @@
+"""Campaign pages: the worker's phone pages (my campaigns, my targets, the target form with the
+signature pad) and the command centre's (campaigns, coverage with drill-down and map, export).
+
+Thin: reads through `campaigns` (scoped: a target outside the user's posts is 404), writes
+through its services; a refused answer re-renders the form with each field's reason.
+"""
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wangge.errors import DomainError
+from wangge.fieldwork import campaign_coverage, campaign_export, campaign_forms, campaigns
+from wangge.fieldwork.models import Campaign, CampaignTarget
+from wangge.people.audit import client_ip
+from wangge.regions.models import Area
+from wangge.regions.scope import can_see
+
+PAGE_SIZE = 30
+MISSING_SHOWN = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required; "not found" from a selector is a plain 404."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            raise
+
+    return wrapper
+
+
+def _int(value: str | None, default: int = 1) -> int:
+    return int(value) if value and value.isdigit() else default
+
+
+# ---- phone ----------------------------------------------------------------------------------
+
+
+@_page
+def my_campaigns(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    rows = [
+        (c, campaigns.my_counts(request.user, c))
+        for c in campaigns.open_campaigns(request.user, today)
+    ]
+    return render(
+        request,
+        "fieldwork/campaigns/mine.html",
+        {"rows": rows, "can_manage": campaigns.can_manage(request.user)},
+    )
+
+
+@_page
+def my_targets(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = campaigns.campaign_get(request.user, pk)
+    if campaign.status == Campaign.Status.DRAFT:
+        raise Http404
+    status = request.GET.get("status", "")
+    if status not in ("", *CampaignTarget.Status.values):
+        status = ""
+    q = request.GET.get("q", "").strip()
+    qs = campaigns.targets(request.user, campaign, status=status, q=q)
+    number = _int(request.GET.get("page"))
+    items = list(qs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    return render(
+        request,
+        "fieldwork/campaigns/targets.html",
+        {
+            "campaign": campaign,
+            "counts": campaigns.my_counts(request.user, campaign),
+            "items": [(t, campaigns.target_label(t)) for t in items[:PAGE_SIZE]],
+            "has_next": len(items) > PAGE_SIZE,
+            "page": number,
+            "status": status,
+            "q": q,
+            "statuses": CampaignTarget.Status.choices,
+        },
+    )
+
+
+def _posted_answers(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The form's values by field name, as the services take them."""
+    answers: dict[str, Any] = {}
+    for f in fields:
+        name, kind = f["name"], f["type"]
+        if kind == campaign_forms.MULTI:
+            answers[name] = request.POST.getlist(name)
+        elif kind == campaign_forms.PHOTO:
+            upload = request.FILES.get(name)
+            answers[name] = upload if upload is not None else request.POST.get(f"{name}__keep", "")
+        elif kind == campaign_forms.SIGNATURE:
+            drawn = request.POST.get(name, "")
+            answers[name] = drawn or request.POST.get(f"{name}__keep", "")
+        else:
+            answers[name] = request.POST.get(name, "")
+    return answers
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+@_page
+def target_form(request: HttpRequest, pk: int) -> HttpResponse:
+    target = campaigns.target_get(request.user, pk)
+    fields = target.campaign.fields
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = dict(target.answers)
+    reason = target.reason
+    if request.method == "POST":
+        lon, lat = _float(request.POST.get("lon")), _float(request.POST.get("lat"))
+        try:
+            if request.POST.get("action") == "unreachable":
+                reason = request.POST.get("reason", "")
+                campaigns.target_unreachable(request.user, target, reason, lon=lon, lat=lat)
+                messages.success(request, _("Marked not reachable."))
+            else:
+                values = _posted_answers(request, fields)
+                campaigns.target_answer(request.user, target, values, lon=lon, lat=lat)
+                messages.success(request, _("Saved."))
+            return redirect("fieldwork:campaign_targets", target.campaign_id)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            for p in exc.problems:
+                errors[p.field or "__all__"] = p.message
+    files = campaigns.files_of(target)
+    rendered = []
+    for f in fields:
+        value = values.get(f["name"])
+        kept = files.get(value) if isinstance(value, int) else None
+        if kept is None and isinstance(value, str) and value.isdigit():
+            kept = files.get(int(value))  # a "keep" id sent back with a refused form
+        text = value.strip().lower() if isinstance(value, str) else None
+        rendered.append(
+            {
+                **f,
+                "value": value if isinstance(value, (str, int, float)) and not kept else "",
+                "values": value if isinstance(value, list) else [],
+                "yes": value is True or text in campaign_forms.YES,
+                "no": value is False or text in campaign_forms.NO,
+                "file": kept,
+                "error": errors.get(f["name"], ""),
+            }
+        )
+    status = 422 if errors else 200
+    return render(
+        request,
+        "fieldwork/campaigns/target.html",
+        {
+            "target": target,
+            "campaign": target.campaign,
+            "label": campaigns.target_label(target),
+            "fields": rendered,
+            "errors": errors,
+            "reason": reason,
+            "history": campaigns.submissions(target)[:10],
+            "writable": target.campaign.status == Campaign.Status.OPEN and target.left_at is None,
+        },
+        status=status,
+    )
+
+
+# ---- command centre -------------------------------------------------------------------------
+
+
+@_page
+def centre(request: HttpRequest) -> HttpResponse:
+    rows = []
+    for c in campaigns.campaigns(request.user, include_drafts=True):
+        cov = campaign_coverage.coverage(c, request.user)
+        rows.append((c, cov.total))
+    return render(
+        request,
+        "fieldwork/campaigns/centre.html",
+        {"rows": rows, "can_manage": campaigns.can_manage(request.user)},
+    )
+
+
+@_page
+@require_POST
+def manage(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    campaign = campaigns.campaign_get(request.user, pk)
+    try:
+        if action == "open":
+            n = campaigns.campaign_open(request.user, campaign)
+            messages.success(request, _("Opened with %(n)d targets.") % {"n": n})
+        elif action == "refresh":
+            r = campaigns.campaign_refresh(request.user, campaign)
+            messages.success(
+                request,
+                _("Refreshed: %(added)d added, %(left)d left scope, %(moved)d moved.")
+                % {"added": r.added, "left": r.left, "moved": r.moved},
+            )
+        elif action == "close":
+            campaigns.campaign_close(request.user, campaign)
+            messages.success(request, _("Closed."))
+        else:
+            raise Http404
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc))
+    return redirect("fieldwork:campaign_centre")
+
+
+def _area_param(request: HttpRequest) -> Area | None:
+    code = request.GET.get("area", "").strip()
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).defer("geometry").order_by("-valid_from").first()
+    if area is None or not can_see(request.user, area):
+        raise Http404
+    return area
+
+
+@_page
+def coverage(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = campaigns.campaign_get(request.user, pk)
+    area = _area_param(request)
+    cov = campaign_coverage.coverage(campaign, request.user)
+    children = campaign_coverage.children(area, request.user, cov)
+    here = cov.of(area) if area is not None else cov.total
+    chain = []
+    if area is not None:
+        from wangge.regions.scope import visible_paths
+
+        paths = visible_paths(request.user)
+        chain = [
+            a
+            for a in Area.objects.filter(path__in=area.chain_paths())
+            .defer("geometry")
+            .order_by("level")
+            if paths is None or any(a.path.startswith(p) for p in paths)
+        ]
+    missing = list(
+        campaigns.missing(
+            request.user, campaign, area_code=area.code if area else ""
+        ).select_related("area", "household", "resident")[: MISSING_SHOWN + 1]
+    )
+    return render(
+        request,
+        "fieldwork/campaigns/coverage.html",
+        {
+            "campaign": campaign,
+            "area": area,
+            "chain": chain,
+            "here": here,
+            "rows": [(a, cov.of(a)) for a in children],
+            "missing": [(t, campaigns.target_label(t)) for t in missing[:MISSING_SHOWN]],
+            "missing_more": len(missing) > MISSING_SHOWN,
+            "can_manage": campaigns.can_manage(request.user),
+        },
+    )
+
+
+@_page
+def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
+    """The areas one level below `area` with their coverage, for the map."""
+    campaign = campaigns.campaign_get(request.user, pk)
+    area = _area_param(request)
+    cov = campaign_coverage.coverage(campaign, request.user)
+    ids = [a.pk for a in campaign_coverage.children(area, request.user, cov)]
+    features = []
+    for a in Area.objects.filter(pk__in=ids).order_by("code"):
+        if not a.geometry:
+            continue
+        counts = cov.of(a)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(a.geometry),
+                "properties": {
+                    "code": a.code,
+                    "name": a.name,
+                    "level": a.level,
+                    **counts.as_dict(),
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@_page
+def export(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = campaigns.campaign_get(request.user, pk)
+    content = campaign_export.export(request.user, campaign, ip=client_ip(request))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
+    return response

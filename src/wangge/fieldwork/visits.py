@@ -377,7 +377,7 @@ def is_rule_admin(user: Any) -> bool:
     )
 
 
-def _require_admin(user: Any) -> None:
+def require_admin(user: Any) -> None:
     if not is_rule_admin(user):
         raise DomainError.one(_("Only administrators may change rules."), code="forbidden", status=403)
 
@@ -400,7 +400,7 @@ def rule_save(
     order: int = 0,
 ) -> VisitRule:
     """Create or change a rule (administrators)."""
-    _require_admin(actor)
+    require_admin(actor)
     problems: list[Problem] = []
     code, name = code.strip(), name.strip()
     if not code:
@@ -453,7 +453,7 @@ def rule_save(
 
 def rule_delete(actor: Any, rule: VisitRule) -> None:
     """Delete a rule without tasks; one with tasks is only deactivated (its history stays)."""
-    _require_admin(actor)
+    require_admin(actor)
     with transaction.atomic():
         if rule.tasks.exists():
             rule.active = False
@@ -830,7 +830,7 @@ def visit_record(
     household = task.household
     distance, far = check_in(lon, lat, household.lon, household.lat)
     cleaned = [photos.clean_photo(f, f"photos[{i}]") for i, f in enumerate(photo_files)]
-    category = _finding_category(finding) if finding else None
+    category = finding_category(finding) if finding else None
     with transaction.atomic():
         locked = VisitTask.objects.select_for_update().get(pk=task.pk)
         record = VisitRecord.objects.create(
@@ -876,7 +876,7 @@ def visit_add_photo(*, actor: Any, record: VisitRecord, file: bytes | IO[bytes])
         return _store_photo(record, photo)
 
 
-def _finding_category(finding: FindingIn) -> Category:
+def finding_category(finding: FindingIn) -> Category:
     category = Category.objects.filter(code=finding.category, active=True).first()
     if category is None:
         raise DomainError.one(

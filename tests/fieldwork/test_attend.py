@@ -107,3 +107,19 @@ def test_rule_admin_only():
     with pytest.raises(DomainError) as err:
         attend.rule_save(w.admin, code="x", name="x", categories=["9999"])
     assert err.value.problems[0].field == "categories"
+
+
+def test_periodic_jobs_and_cli(capsys):
+    from wangge.cli import main
+    from wangge.fieldwork import tasks
+
+    w = make_world()
+    report(w)
+    out = tasks.attend_every_minute.call_local()
+    assert out["sync"]["created"] == 1
+    assert tasks.generate_visits_daily.call_local()["planned"] == 0
+    assert main(["attend", "sync"]) == 0
+    assert '"created": 0' in capsys.readouterr().out
+    assert main(["visits", "generate", "--period", "2026-11"]) == 0
+    assert '"on": "2026-11-01"' in capsys.readouterr().out
+    assert main(["visits", "sweep"]) == 0

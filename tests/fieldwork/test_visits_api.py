@@ -102,12 +102,17 @@ def test_rules_crud_admin_only():
         "name": "重点关注",
         "frequency": "weekly",
         "tag_kinds": ["severe_mental_disorder"],
-        "checklist": [{"name": "mood", "label": "情绪", "type": "choice", "choices": ["稳定", "波动"]}],
+        "checklist": [
+            {"name": "mood", "label": "情绪", "type": "choice", "choices": ["稳定", "波动"]}
+        ],
         "responsible_role": "full_time",
     }
-    assert client(w.worker_a).post(
-        "/api/fieldwork/visits/rules", rule, content_type="application/json"
-    ).status_code == 403
+    assert (
+        client(w.worker_a)
+        .post("/api/fieldwork/visits/rules", rule, content_type="application/json")
+        .status_code
+        == 403
+    )
     ca = client(w.admin)
     r = ca.post("/api/fieldwork/visits/rules", rule, content_type="application/json")
     assert r.status_code == 201, r.content
@@ -123,7 +128,7 @@ def test_rules_crud_admin_only():
 
 
 def test_figures_by_area_and_worker():
-    w, ta, tb = world_with_tasks()
+    w, ta, _tb = world_with_tasks()
     visits.visit_record(actor=w.worker_a, task=ta, answers=full_answers())
     data = client(w.operator).get("/api/fieldwork/visits/figures?area=330103").json()
     assert data["total"]["due"] == 2 and data["total"]["done"] == 1
@@ -158,7 +163,10 @@ def test_attendance_over_http():
     assert timeline  # the event page API still answers
     assert event.timeline.filter(action="attend").count() == 1
     assert client(w.worker_a).post("/api/fieldwork/attend/sync").status_code == 403
-    assert client(w.admin).post("/api/fieldwork/attend/sync").json() == {"created": 0, "cancelled": 0}
+    assert client(w.admin).post("/api/fieldwork/attend/sync").json() == {
+        "created": 0,
+        "cancelled": 0,
+    }
 
 
 def test_alerts_api():
@@ -171,4 +179,6 @@ def test_alerts_api():
     assert len(alerts) == 1
     assert ca.post(f"/api/fieldwork/alerts/{alerts[0]['id']}/read").json()["read_at"]
     assert ca.get("/api/fieldwork/alerts?unread=true").json() == []
-    assert client(w.worker_b).post(f"/api/fieldwork/alerts/{alerts[0]['id']}/read").status_code == 404
+    assert (
+        client(w.worker_b).post(f"/api/fieldwork/alerts/{alerts[0]['id']}/read").status_code == 404
+    )

@@ -93,9 +93,7 @@ def test_tag_added_and_ended_reschedules_open_tasks():
     assert task_of(hh).assignee == w.worker_a  # the monthly rule is the full-time worker's
     people.tag_end(None, t, on=dt.date(2026, 11, 2))
     visits.generate(on=ON)
-    assert list(VisitTask.objects.filter(household=hh).values_list("period", flat=True)) == [
-        "2026"
-    ]
+    assert list(VisitTask.objects.filter(household=hh).values_list("period", flat=True)) == ["2026"]
 
 
 def test_task_follows_a_household_that_moves():
@@ -161,9 +159,16 @@ def test_inactive_rule_and_every_n_days_rule():
     hh = household(w.micro_a1)
     tag(member(hh), "veteran")
     visits.rule_save(
-        w.admin, code="veterans", name="退役军人", frequency="days", every_days=10,
-        anchor=dt.date(2026, 11, 1), tag_kinds=["veteran"], checklist=[], responsible_role="full_time",
-    )  # fmt: skip
+        w.admin,
+        code="veterans",
+        name="退役军人",
+        frequency="days",
+        every_days=10,
+        anchor=dt.date(2026, 11, 1),
+        tag_kinds=["veteran"],
+        checklist=[],
+        responsible_role="full_time",
+    )
     visits.generate(on=ON)
     assert task_of(hh).period == "D10-2026-11-01"
     assert task_of(hh).due_on == dt.date(2026, 11, 10)

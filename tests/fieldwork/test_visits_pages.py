@@ -54,9 +54,12 @@ def test_visit_form_flow():
     ok = c.post(
         f"/field/visits/task/{ta.pk}/",
         form(
-            lon=str(hh.lon), lat=str(hh.lat + 0.01), photo=photo(),
-            finding_title="窗户破损", finding_category="1204",
-        ),  # fmt: skip
+            lon=str(hh.lon),
+            lat=str(hh.lat + 0.01),
+            photo=photo(),
+            finding_title="窗户破损",
+            finding_category="1204",
+        ),
     )
     assert ok.status_code == 302
     record = VisitRecord.objects.get()
@@ -77,7 +80,7 @@ def test_visit_form_flow():
 
 
 def test_coverage_page_and_map():
-    w, ta, tb = world_with_tasks()
+    w, _ta, _tb = world_with_tasks()
     c = client(w.operator)
     page = c.get("/field/visits/figures/?area=330103").content.decode()
     assert 'data-code="330103001"' in page and 'id="visit-map"' in page

@@ -44,7 +44,11 @@ class World:
 def make_world() -> World:
     spatial_index.invalidate()
     areas = make_tree()
-    worker_a, liaison_a1, worker_b = make_user("worker_a"), make_user("liaison_a1"), make_user("worker_b")
+    worker_a, liaison_a1, worker_b = (
+        make_user("worker_a"),
+        make_user("liaison_a1"),
+        make_user("worker_b"),
+    )
     post(worker_a, areas[GRID_A], role="full_time")
     post(liaison_a1, areas[MICRO_A1], role="liaison")
     post(worker_b, areas[GRID_B], role="full_time")

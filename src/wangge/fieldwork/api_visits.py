@@ -235,9 +235,7 @@ class RecordIn(Schema):
     client_key: str | None = Field(None, description="retries with the same key are one visit")
 
 
-@router.post(
-    "/visits/tasks/{tid}/records", response={201: RecordOut}, summary="Record the visit"
-)
+@router.post("/visits/tasks/{tid}/records", response={201: RecordOut}, summary="Record the visit")
 def record_create(request: HttpRequest, tid: int, body: RecordIn) -> Status:
     task = visits.task_get(request.user, tid)
     record = visits.visit_record(
@@ -271,12 +269,10 @@ def record_get(request: HttpRequest, rid: int) -> dict[str, Any]:
     return RecordOut.of(visits.record_get(request.user, rid))
 
 
-@router.post(
-    "/visits/records/{rid}/photos", response={201: dict[str, int]}, summary="Add a photo"
-)
+@router.post("/visits/records/{rid}/photos", response={201: dict[str, int]}, summary="Add a photo")
 def record_photo(request: HttpRequest, rid: int, photo: File[UploadedFile]) -> Status:
     record = visits.record_get(request.user, rid)
-    item = visits.visit_add_photo(actor=request.user, record=record, file=photo.file)
+    item = visits.visit_add_photo(actor=request.user, record=record, file=photo.file or b"")
     return Status(201, {"id": item.pk})
 
 
@@ -319,9 +315,7 @@ class FiguresFilter(Schema):
 
 def _figures(request: HttpRequest, f: FiguresFilter) -> dict[str, Any]:
     first, last = visits.month_bounds(timezone.localdate())
-    return visits.figures(
-        request.user, start=f.start or first, end=f.end or last, area_code=f.area
-    )
+    return visits.figures(request.user, start=f.start or first, end=f.end or last, area_code=f.area)
 
 
 class Figures(Schema):

@@ -79,25 +79,33 @@ def rule_save(
     order: int = 0,
 ) -> AttendRule:
     if not is_rule_admin(actor):
-        raise DomainError.one(_("Only administrators may change rules."), code="forbidden", status=403)
+        raise DomainError.one(
+            _("Only administrators may change rules."), code="forbidden", status=403
+        )
     problems: list[Problem] = []
     code, name = code.strip(), name.strip()
     if not code:
         problems.append(Problem(_("A code is required."), field="code", code="required"))
-    elif AttendRule.objects.filter(code=code).exclude(pk=getattr(rule, "pk", None)).exists():
+    elif AttendRule.objects.filter(code=code).exclude(pk=rule.pk if rule else 0).exists():
         problems.append(Problem(_("This code is taken."), field="code", code="duplicate"))
     if not name:
         problems.append(Problem(_("A name is required."), field="name", code="required"))
     codes = list(dict.fromkeys(categories))
     found = list(Category.objects.filter(code__in=codes))
     for missing in sorted(set(codes) - {c.code for c in found}):
-        problems.append(Problem(_("Unknown event category %(c)s.") % {"c": missing}, field="categories"))
+        problems.append(
+            Problem(_("Unknown event category %(c)s.") % {"c": missing}, field="categories")
+        )
     if not codes:
-        problems.append(Problem(_("Choose at least one category."), field="categories", code="required"))
+        problems.append(
+            Problem(_("Choose at least one category."), field="categories", code="required")
+        )
     if not 1 <= deadline_hours <= 24 * 30:
         problems.append(Problem(_("Between 1 hour and 30 days."), field="deadline_hours"))
     if responsible_role not in Role.values:
-        problems.append(Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role"))
+        problems.append(
+            Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role")
+        )
     if problems:
         raise DomainError(problems, status=422)
     with transaction.atomic():
@@ -111,7 +119,9 @@ def rule_save(
 
 def rule_delete(actor: Any, rule: AttendRule) -> None:
     if not is_rule_admin(actor):
-        raise DomainError.one(_("Only administrators may change rules."), code="forbidden", status=403)
+        raise DomainError.one(
+            _("Only administrators may change rules."), code="forbidden", status=403
+        )
     with transaction.atomic():
         if rule.tasks.exists():
             rule.active = False
@@ -167,9 +177,7 @@ def sync(now: dt.datetime | None = None) -> SyncResult:
     )
     if not candidates:
         return result
-    holders = responsible_users(
-        [c[2] for c in candidates], {r.responsible_role for r in rules}
-    )
+    holders = responsible_users([c[2] for c in candidates], {r.responsible_role for r in rules})
     for event_id, category_id, area_id, reported_at, title in candidates:
         rule = category_rule[category_id]
         assignee = holders.get((area_id, rule.responsible_role))
@@ -188,7 +196,10 @@ def sync(now: dt.datetime | None = None) -> SyncResult:
                         kind=FieldAlert.Kind.ATTEND_NEW,
                         text=(
                             _("Attend in person by %(t)s: %(title)s")
-                            % {"t": timezone.localtime(task.deadline).strftime("%m-%d %H:%M"), "title": title}
+                            % {
+                                "t": timezone.localtime(task.deadline).strftime("%m-%d %H:%M"),
+                                "title": title,
+                            }
                         )[:300],
                         url=reverse("fieldwork:attend_task", args=[task.pk]),
                     )
@@ -204,7 +215,9 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     with transaction.atomic():
         late = list(
             AttendTask.objects.select_for_update()
-            .filter(status=AttendTask.Status.OPEN, deadline__lt=now, overdue_alerted_at__isnull=True)
+            .filter(
+                status=AttendTask.Status.OPEN, deadline__lt=now, overdue_alerted_at__isnull=True
+            )
             .select_related("event")
         )
         FieldAlert.objects.bulk_create(
@@ -277,13 +290,20 @@ def attend_record(
     if client_key and (existing := AttendRecord.objects.filter(client_key=client_key).first()):
         if existing.attendee_id != actor.pk:
             raise DomainError.one(
-                _("This client key is already used."), field="client_key", code="duplicate", status=409
+                _("This client key is already used."),
+                field="client_key",
+                code="duplicate",
+                status=409,
             )
         return existing
     if not may_attend(actor, task):
-        raise DomainError.one(_("You may not record this attendance."), code="forbidden", status=403)
+        raise DomainError.one(
+            _("You may not record this attendance."), code="forbidden", status=403
+        )
     if not note.strip():
-        raise DomainError.one(_("Say what you found and did."), field="note", code="required", status=422)
+        raise DomainError.one(
+            _("Say what you found and did."), field="note", code="required", status=422
+        )
     when = attended_at or timezone.now()
     if when > timezone.now() + dt.timedelta(minutes=5):
         raise DomainError.one(_("The time is in the future."), field="attended_at")
@@ -335,7 +355,9 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
     now = timezone.now()
     qs = (
         AttendTask.objects.filter(assignee=user, status=AttendTask.Status.OPEN)
-        .filter(Q(event__status__in=[s for s in Status.values if s not in CLOSED_WITHOUT_ATTENDANCE]))
+        .filter(
+            Q(event__status__in=[s for s in Status.values if s not in CLOSED_WITHOUT_ATTENDANCE])
+        )
         .select_related("event", "rule")
         .order_by("deadline")[:200]
     )

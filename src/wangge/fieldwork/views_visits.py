@@ -59,7 +59,7 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     overdue = request.GET.get("overdue") == "1"
     qs = (
-        VisitTask.objects.filter(assignee=request.user, status=VisitTask.Status.OPEN)
+        VisitTask.objects.filter(assignee_id=request.user.pk, status=VisitTask.Status.OPEN)
         .filter(period_start__lte=today)
         .select_related("household", "rule")
         .order_by("due_on", "id")
@@ -74,7 +74,7 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
             "today": today,
             "overdue": overdue,
             "attend_open": AttendTask.objects.filter(
-                assignee=request.user, status=AttendTask.Status.OPEN
+                assignee_id=request.user.pk, status=AttendTask.Status.OPEN
             ).count(),
             "alerts": list(visits.alerts(request.user, unread_only=True)[:10]),
         },
@@ -149,7 +149,11 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
         if posted is not None:
             value = posted.getlist(key) if multi else posted.get(key, "")
         problem = next(
-            (p.message for p in (error.problems if error else []) if p.field == f"answers.{item['name']}"),
+            (
+                p.message
+                for p in (error.problems if error else [])
+                if p.field == f"answers.{item['name']}"
+            ),
             "",
         )
         items.append({**item, "key": key, "value": value, "problem": problem})
@@ -162,8 +166,10 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "error": error,
             "posted": posted or {},
-            "client_key": (posted or {}).get("client_key") or uuid.uuid4().hex,
-            "categories": Category.objects.filter(active=True, parent__isnull=False).order_by("code"),
+            "client_key": (posted.get("client_key") if posted else None) or uuid.uuid4().hex,
+            "categories": Category.objects.filter(active=True, parent__isnull=False).order_by(
+                "code"
+            ),
             "records": list(task.records.select_related("visitor").order_by("-visited_at")[:5]),
             "overdue": task.is_overdue(),
             "far_metres": int(visits.far_metres()),
@@ -200,7 +206,9 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = VisitPhoto.objects.filter(pk=pk).select_related("record").first()
     if photo is None or not visits.records(request.user).filter(pk=photo.record_id).exists():
         raise Http404
-    stored = photo.thumbnail if request.GET.get("size") == "thumb" and photo.thumbnail else photo.file
+    stored = (
+        photo.thumbnail if request.GET.get("size") == "thumb" and photo.thumbnail else photo.file
+    )
     try:
         handle = stored.open("rb")
     except (FileNotFoundError, ValueError):
@@ -213,7 +221,9 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
 def visit_household(request: HttpRequest, pk: int) -> HttpResponse:
     """The visits block of a household's page (loaded with htmx by the people app)."""
     data = _or_404(visits.household_visits, request.user, pk)
-    return render(request, "fieldwork/visits/_household.html", {**data, "today": timezone.localdate()})
+    return render(
+        request, "fieldwork/visits/_household.html", {**data, "today": timezone.localdate()}
+    )
 
 
 # -- the command centre's coverage -----------------------------------------------------------
@@ -309,7 +319,7 @@ def attend_task(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"m": record.distance_m or 0},
                 )
             return redirect("fieldwork:attend_task", pk=task.pk)
-    posted = request.POST if error else {}
+    posted: Any = request.POST if error else {}
     return render(
         request,
         "fieldwork/attend/task.html",

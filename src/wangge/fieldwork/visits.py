@@ -184,8 +184,10 @@ def clean_checklist(items: Any) -> list[dict[str, Any]]:
         }
         if kind in ("choice", "multi"):
             choices = item.get("choices")
-            if not isinstance(choices, list) or not choices or not all(
-                isinstance(c, str) and c.strip() for c in choices
+            if (
+                not isinstance(choices, list)
+                or not choices
+                or not all(isinstance(c, str) and c.strip() for c in choices)
             ):
                 problems.append(
                     Problem(
@@ -218,7 +220,9 @@ def clean_answers(items: Sequence[dict[str, Any]], answers: Any) -> dict[str, An
     for name in answers:
         if name not in known:
             problems.append(
-                Problem(_("No checklist item is called %(n)s.") % {"n": name}, field=f"answers.{name}")
+                Problem(
+                    _("No checklist item is called %(n)s.") % {"n": name}, field=f"answers.{name}"
+                )
             )
     for item in items:
         name, label, kind = item["name"], item.get("label") or item["name"], item["type"]
@@ -229,7 +233,11 @@ def clean_answers(items: Sequence[dict[str, Any]], answers: Any) -> dict[str, An
         if _blank(value):
             if item.get("required"):
                 problems.append(
-                    Problem(_("「%(l)s」 must be answered.") % {"l": label}, field=field, code="required")
+                    Problem(
+                        _("「%(l)s」 must be answered.") % {"l": label},
+                        field=field,
+                        code="required",
+                    )
                 )
             continue
         try:
@@ -237,7 +245,8 @@ def clean_answers(items: Sequence[dict[str, Any]], answers: Any) -> dict[str, An
         except ValueError:
             problems.append(
                 Problem(
-                    _("「%(l)s」: %(v)s is not a valid answer.") % {"l": label, "v": str(value)[:50]},
+                    _("「%(l)s」: %(v)s is not a valid answer.")
+                    % {"l": label, "v": str(value)[:50]},
                     field=field,
                 )
             )
@@ -379,7 +388,9 @@ def is_rule_admin(user: Any) -> bool:
 
 def require_admin(user: Any) -> None:
     if not is_rule_admin(user):
-        raise DomainError.one(_("Only administrators may change rules."), code="forbidden", status=403)
+        raise DomainError.one(
+            _("Only administrators may change rules."), code="forbidden", status=403
+        )
 
 
 def rule_save(
@@ -405,20 +416,26 @@ def rule_save(
     code, name = code.strip(), name.strip()
     if not code:
         problems.append(Problem(_("A code is required."), field="code", code="required"))
-    elif VisitRule.objects.filter(code=code).exclude(pk=getattr(rule, "pk", None)).exists():
+    elif VisitRule.objects.filter(code=code).exclude(pk=rule.pk if rule else 0).exists():
         problems.append(Problem(_("This code is taken."), field="code", code="duplicate"))
     if not name:
         problems.append(Problem(_("A name is required."), field="name", code="required"))
     if frequency not in Frequency.values:
-        problems.append(Problem(_("Unknown frequency %(f)s.") % {"f": frequency}, field="frequency"))
+        problems.append(
+            Problem(_("Unknown frequency %(f)s.") % {"f": frequency}, field="frequency")
+        )
     if frequency == Frequency.EVERY_N_DAYS and not (every_days and every_days >= 1):
         problems.append(Problem(_("Give the number of days."), field="every_days", code="required"))
     if responsible_role not in Role.values:
-        problems.append(Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role"))
+        problems.append(
+            Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role")
+        )
     types = list(dict.fromkeys(residence_types))
     for t in types:
         if t not in ResidenceType.values:
-            problems.append(Problem(_("Unknown residence type %(t)s.") % {"t": t}, field="residence_types"))
+            problems.append(
+                Problem(_("Unknown residence type %(t)s.") % {"t": t}, field="residence_types")
+            )
     codes = list(dict.fromkeys(tag_kinds))
     kinds = list(TagKind.objects.filter(code__in=codes))
     for missing in sorted(set(codes) - {k.code for k in kinds}):
@@ -492,9 +509,11 @@ def responsible_users(area_ids: Iterable[int], roles: Iterable[str]) -> dict[tup
         chain = ["/" + "/".join(parts[:i]) + "/" for i in range(len(parts), 0, -1)]
         for role in roles:
             for candidate in (role, *(r for r in FALLBACK_ROLES if r != role)):
-                user_id = next((holders[(p, candidate)] for p in chain if (p, candidate) in holders), None)
-                if user_id is not None:
-                    out[(area_id, role)] = user_id
+                holder = next(
+                    (holders[(p, candidate)] for p in chain if (p, candidate) in holders), None
+                )
+                if holder is not None:
+                    out[(area_id, role)] = holder
                     break
     return out
 
@@ -577,8 +596,7 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
         cur.execute(
             f"CREATE TEMP TABLE {PLAN} (household_id bigint PRIMARY KEY, rule_id bigint NOT NULL,"
             " role varchar(20) NOT NULL, area_id bigint NOT NULL, assignee_id bigint,"
-            " period varchar(24) NOT NULL, period_start date NOT NULL, due_on date NOT NULL)"
-            + tail
+            " period varchar(24) NOT NULL, period_start date NOT NULL, due_on date NOT NULL)" + tail
         )
         cur.execute(
             f"CREATE TEMP TABLE {ASSIGN} (area_id bigint NOT NULL, role varchar(20) NOT NULL,"
@@ -818,7 +836,10 @@ def visit_record(
     if client_key and (existing := VisitRecord.objects.filter(client_key=client_key).first()):
         if existing.visitor_id != actor.pk:
             raise DomainError.one(
-                _("This client key is already used."), field="client_key", code="duplicate", status=409
+                _("This client key is already used."),
+                field="client_key",
+                code="duplicate",
+                status=409,
             )
         return existing
     if not may_visit(actor, task):
@@ -854,8 +875,13 @@ def visit_record(
             locked.status, locked.done_at = VisitTask.Status.DONE, when
             locked.save(update_fields=["status", "done_at"])
         if finding and category:
-            visit_finding(actor=actor, record=record, title=finding.title, category=category,
-                          description=finding.description)
+            visit_finding(
+                actor=actor,
+                record=record,
+                title=finding.title,
+                category=category,
+                description=finding.description,
+            )
     return record
 
 
@@ -885,7 +911,9 @@ def finding_category(finding: FindingIn) -> Category:
             status=422,
         )
     if not finding.title.strip():
-        raise DomainError.one(_("A title is required."), field="finding.title", code="required", status=422)
+        raise DomainError.one(
+            _("A title is required."), field="finding.title", code="required", status=422
+        )
     return category
 
 
@@ -979,7 +1007,9 @@ def figures(
     else:
         roots = root_areas(user)
         if not roots:
-            raise DomainError.one(_("You have no areas."), field="area", code="not_found", status=404)
+            raise DomainError.one(
+                _("You have no areas."), field="area", code="not_found", status=404
+            )
         area = roots[0]
     children = list(Area.objects.live().defer("geometry").filter(parent=area).order_by("code"))
     qs = tasks(user).filter(
@@ -990,7 +1020,9 @@ def figures(
         done=Count("id", filter=Q(status=VisitTask.Status.DONE)),
         overdue=Count("id", filter=Q(status=VisitTask.Status.OPEN, due_on__lt=day)),
     )
-    by_area = list(qs.values("area_id").annotate(**counts).order_by())
+    by_area: list[dict[str, Any]] = [
+        dict(r) for r in qs.values("area_id").annotate(**counts).order_by()
+    ]
     paths = dict(
         Area.objects.filter(pk__in=[r["area_id"] for r in by_area]).values_list("pk", "path")
     )
@@ -1003,17 +1035,25 @@ def figures(
         code = rest.split("/", 1)[0] if rest else ""
         per_child[code].add(row["due"], row["done"], row["overdue"])
     user_model = get_user_model()
-    by_worker = list(qs.values("assignee_id").annotate(**counts).order_by("assignee_id"))
+    by_worker: list[dict[str, Any]] = [
+        dict(r) for r in qs.values("assignee_id").annotate(**counts).order_by("assignee_id")
+    ]
     names = {
         u.pk: (u.get_full_name() or u.username)
-        for u in user_model.objects.filter(pk__in=[r["assignee_id"] for r in by_worker if r["assignee_id"]])
+        for u in user_model.objects.filter(
+            pk__in=[r["assignee_id"] for r in by_worker if r["assignee_id"]]
+        )
     }
     workers = []
     for row in by_worker:
         tally = Tally(row["due"], row["done"], row["overdue"])
         uid = row["assignee_id"]
         workers.append(
-            {"user_id": uid, "name": names.get(uid, _("(unassigned)")) if uid else _("(unassigned)"), **tally.as_dict()}
+            {
+                "user_id": uid,
+                "name": names.get(uid, _("(unassigned)")) if uid else _("(unassigned)"),
+                **tally.as_dict(),
+            }
         )
     workers.sort(key=lambda w: (-(w["overdue"]), w["name"]))
     return {
@@ -1021,12 +1061,16 @@ def figures(
         "start": start,
         "end": end,
         "total": total.as_dict(),
-        "children": [
-            {"area": c, **per_child.get(c.code, Tally()).as_dict()} for c in children
-        ],
+        "children": [{"area": c, **per_child.get(c.code, Tally()).as_dict()} for c in children],
         "here": per_child.get("", Tally()).as_dict(),  # tasks at the area itself (a micro-grid)
         "workers": workers,
-        "chain": [a for a in Area.objects.filter(path__in=area.chain_paths()).defer("geometry").order_by("level") if can_see(user, a)],
+        "chain": [
+            a
+            for a in Area.objects.filter(path__in=area.chain_paths())
+            .defer("geometry")
+            .order_by("level")
+            if can_see(user, a)
+        ],
     }
 
 
@@ -1041,7 +1085,9 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
         return []
     items = []
     qs = (
-        VisitTask.objects.filter(assignee=user, status=VisitTask.Status.OPEN, period_start__lte=today)
+        VisitTask.objects.filter(
+            assignee=user, status=VisitTask.Status.OPEN, period_start__lte=today
+        )
         .select_related("household", "rule")
         .order_by("due_on", "id")[:500]
     )
@@ -1064,7 +1110,11 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
 
 
 def alerts(user: Any, unread_only: bool = False) -> QuerySet[FieldAlert]:
-    qs = FieldAlert.objects.filter(user=user) if people_access.active(user) else FieldAlert.objects.none()
+    qs = (
+        FieldAlert.objects.filter(user=user)
+        if people_access.active(user)
+        else FieldAlert.objects.none()
+    )
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
@@ -1096,4 +1146,3 @@ __all__ = [
     "visit_finding",
     "visit_record",
 ]
-

@@ -65,11 +65,11 @@ class AttendTask(models.Model):
         verbose_name = _("attendance task")
         verbose_name_plural = _("attendance tasks")
         ordering = ["deadline", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["event", "rule"], name="attend_task_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["event", "rule"], name="attend_task_unique")]
         indexes = [
-            models.Index(fields=["assignee", "status", "deadline"], name="attend_task_assignee_idx"),
+            models.Index(
+                fields=["assignee", "status", "deadline"], name="attend_task_assignee_idx"
+            ),
             models.Index(fields=["status", "deadline"], name="attend_task_status_idx"),
         ]
 

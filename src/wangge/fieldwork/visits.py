@@ -658,14 +658,18 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
                 [d, d],
             )
             result.reassigned = cur.rowcount
-            # 5. Add the new ones.
+            # 5. Add the new ones. What exists already leaves the plan first: an anti-join
+            #    inside the INSERT would read the table it grows (the planner, thinking it
+            #    empty, scans it once per row).
+            cur.execute(
+                f"DELETE FROM {PLAN} WHERE EXISTS (SELECT 1 FROM {task} t"
+                f" WHERE t.household_id = {PLAN}.household_id AND t.period = {PLAN}.period)"
+            )
             cur.execute(
                 f"INSERT INTO {task} (household_id, rule_id, area_id, period, period_start,"
                 " due_on, assignee_id, status, created_at)"
                 " SELECT p.household_id, p.rule_id, p.area_id, p.period, p.period_start,"
-                f" p.due_on, p.assignee_id, 'open', %s FROM {PLAN} p"
-                f" WHERE NOT EXISTS (SELECT 1 FROM {task} t WHERE t.household_id = p.household_id"
-                " AND t.period = p.period) ON CONFLICT DO NOTHING",
+                f" p.due_on, p.assignee_id, 'open', %s FROM {PLAN} p ON CONFLICT DO NOTHING",
                 [connection.ops.adapt_datetimefield_value(timezone.now())],
             )
             result.created = cur.rowcount

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import shapely
 from common import Metric, metrics_doc, print_table, save_run
-from psycopg.types.json import Jsonb
 from locate import make_county
+from psycopg.types.json import Jsonb
 from workflow import DEFAULT_SERVER, bench_database, setup_django
 
 HERE = Path(__file__).resolve().parent

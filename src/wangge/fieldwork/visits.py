@@ -669,7 +669,9 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
                 f"INSERT INTO {task} (household_id, rule_id, area_id, period, period_start,"
                 " due_on, assignee_id, status, created_at)"
                 " SELECT p.household_id, p.rule_id, p.area_id, p.period, p.period_start,"
-                f" p.due_on, p.assignee_id, 'open', %s FROM {PLAN} p ON CONFLICT DO NOTHING",
+                # (SQLite parses "SELECT … ON CONFLICT" only after a WHERE.)
+                f" p.due_on, p.assignee_id, 'open', %s FROM {PLAN} p WHERE 1 = 1"
+                " ON CONFLICT DO NOTHING",
                 [connection.ops.adapt_datetimefield_value(timezone.now())],
             )
             result.created = cur.rowcount

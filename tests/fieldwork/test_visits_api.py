@@ -182,3 +182,18 @@ def test_alerts_api():
     assert (
         client(w.worker_b).post(f"/api/fieldwork/alerts/{alerts[0]['id']}/read").status_code == 404
     )
+
+
+def test_todo_lists_my_open_visits_with_place_and_url():
+    from django.utils import timezone
+
+    from wangge.fieldwork import today
+
+    w, ta, _tb = world_with_tasks()
+    items = [i for i in today.todo(w.worker_a, timezone.localdate()) if i.kind == "visit"]
+    assert [i.pk for i in items] == [ta.pk]
+    assert items[0].url == f"/field/visits/task/{ta.pk}/"
+    assert items[0].lon == ta.household.lon and not items[0].overdue
+    assert [i.pk for i in today.todo(w.worker_b, timezone.localdate()) if i.kind == "visit"] != [
+        ta.pk
+    ]

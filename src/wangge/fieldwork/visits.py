@@ -1026,8 +1026,9 @@ def figures(
         done=Count("id", filter=Q(status=VisitTask.Status.DONE)),
         overdue=Count("id", filter=Q(status=VisitTask.Status.OPEN, due_on__lt=day)),
     )
+    # One pass over the tasks, by micro-grid and assignee; both views are sums of it.
     by_area: list[dict[str, Any]] = [
-        dict(r) for r in qs.values("area_id").annotate(**counts).order_by()
+        dict(r) for r in qs.values("area_id", "assignee_id").annotate(**counts).order_by()
     ]
     paths = dict(
         Area.objects.filter(pk__in=[r["area_id"] for r in by_area]).values_list("pk", "path")
@@ -1041,19 +1042,15 @@ def figures(
         code = rest.split("/", 1)[0] if rest else ""
         per_child[code].add(row["due"], row["done"], row["overdue"])
     user_model = get_user_model()
-    by_worker: list[dict[str, Any]] = [
-        dict(r) for r in qs.values("assignee_id").annotate(**counts).order_by("assignee_id")
-    ]
+    per_worker: dict[int | None, Tally] = defaultdict(Tally)
+    for row in by_area:
+        per_worker[row["assignee_id"]].add(row["due"], row["done"], row["overdue"])
     names = {
         u.pk: (u.get_full_name() or u.username)
-        for u in user_model.objects.filter(
-            pk__in=[r["assignee_id"] for r in by_worker if r["assignee_id"]]
-        )
+        for u in user_model.objects.filter(pk__in=[uid for uid in per_worker if uid])
     }
     workers = []
-    for row in by_worker:
-        tally = Tally(row["due"], row["done"], row["overdue"])
-        uid = row["assignee_id"]
+    for uid, tally in per_worker.items():
         workers.append(
             {
                 "user_id": uid,

@@ -70,3 +70,10 @@ def _seed_data(request):
         install_builtin_channels()
     if not TagKind.objects.exists():
         importlib.import_module("wangge.people.migrations.0002_tag_kinds").seed(apps, None)
+    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.models import AttendRule, VisitRule
+
+    if not VisitRule.objects.exists():
+        visits.install_defaults()
+    if not AttendRule.objects.exists():
+        attend.install_defaults()

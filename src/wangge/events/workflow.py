@@ -846,6 +846,41 @@ def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
     return _transition(event.pk, "cancel", actor, apply, **kw)
 
 
+# -- notes on the timeline ----------------------------------------------------------------
+# Facts recorded on an event's timeline by other modules, without a change of status (the
+# timeline is append-only and written here only). "attend": a grid worker attended in
+# person (五必到, fieldwork).
+NOTE_ACTIONS = frozenset({"attend"})
+
+
+def event_note(
+    *,
+    event: Event,
+    actor: Any,
+    action: str,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    public: bool = False,
+) -> TimelineEntry:
+    """Append a fact to the event's timeline (no status change, no version bump)."""
+    if action not in NOTE_ACTIONS:
+        raise ValueError(f"not a timeline note: {action}")
+    entry = TimelineEntry(
+        event_id=event.pk,
+        at=at or timezone.now(),
+        actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        from_status=event.status,
+        to_status=event.status,
+        comment=comment,
+        data=data or {},
+        public=public,
+    )
+    entry.save()
+    return entry
+
+
 _REQUIRED_MESSAGES = {
     "reason": gettext_lazy("A reason is required."),
     "note": gettext_lazy("A note on what was done is required."),

@@ -1,0 +1,30 @@
+"""Periodic fieldwork jobs on huey (`wangge worker` runs them):
+
+- every minute: must-attend sync (events needing attendance get their task) and the overdue
+  sweeps of attendances and visits (each alerts once);
+- daily at 01:10: visit tasks of today's periods generated and reconciled (a new month,
+  quarter or year starts its tasks; moves, tag and post changes are followed).
+"""
+
+from typing import Any
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from wangge.fieldwork import attend, visits
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("wangge-fieldwork-attend")
+def attend_every_minute() -> dict[str, Any]:
+    return {
+        "sync": attend.sync().as_dict(),
+        "attend_overdue": attend.sweep(),
+        "visits_overdue": visits.sweep(),
+    }
+
+
+@db_periodic_task(crontab(hour="1", minute="10"))
+@lock_task("wangge-fieldwork-visits")
+def generate_visits_daily() -> dict[str, Any]:
+    return visits.generate().as_dict()

@@ -1,0 +1,336 @@
+"""Pages of visits (三必访) and must-attend (五必到): the grid worker's phone pages (task
+lists, the visit form, the attendance form) and the command centre's coverage page. Thin:
+every rule is in `visits` / `attend`."""
+
+import datetime as dt
+import json
+import mimetypes
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from wangge.errors import DomainError
+from wangge.events.models import Category
+from wangge.fieldwork import attend, visits
+from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
+
+
+def _or_404(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        raise
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+# -- the worker's lists ----------------------------------------------------------------------
+@login_required
+def visit_mine(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    overdue = request.GET.get("overdue") == "1"
+    qs = (
+        VisitTask.objects.filter(assignee_id=request.user.pk, status=VisitTask.Status.OPEN)
+        .filter(period_start__lte=today)
+        .select_related("household", "rule")
+        .order_by("due_on", "id")
+    )
+    if overdue:
+        qs = qs.filter(due_on__lt=today)
+    return render(
+        request,
+        "fieldwork/visits/mine.html",
+        {
+            "tasks": list(qs[:300]),
+            "today": today,
+            "overdue": overdue,
+            "attend_open": AttendTask.objects.filter(
+                assignee_id=request.user.pk, status=AttendTask.Status.OPEN
+            ).count(),
+            "alerts": list(visits.alerts(request.user, unread_only=True)[:10]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_alerts(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        alert = _or_404(visits.alert_read, request.user, int(request.POST.get("alert", "0") or 0))
+        return HttpResponseRedirect(alert.url or reverse("fieldwork:visit_alerts"))
+    return render(
+        request, "fieldwork/visits/alerts.html", {"alerts": list(visits.alerts(request.user)[:100])}
+    )
+
+
+# -- the visit form --------------------------------------------------------------------------
+def _answers(request: HttpRequest, checklist: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in checklist:
+        key = f"a_{item['name']}"
+        if item["type"] == "multi":
+            out[item["name"]] = request.POST.getlist(key)
+        else:
+            out[item["name"]] = request.POST.get(key, "")
+    return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _or_404(visits.task_get, request.user, pk)
+    error = None
+    if request.method == "POST":
+        finding = None
+        if request.POST.get("finding_title", "").strip():
+            finding = visits.FindingIn(
+                title=request.POST["finding_title"],
+                category=request.POST.get("finding_category", ""),
+                description=request.POST.get("finding_description", ""),
+            )
+        try:
+            record = visits.visit_record(
+                actor=request.user,
+                task=task,
+                answers=_answers(request, task.rule.checklist),
+                notes=request.POST.get("notes", ""),
+                lon=_float(request.POST.get("lon")),
+                lat=_float(request.POST.get("lat")),
+                photo_files=[f for f in request.FILES.getlist("photo")],
+                finding=finding,
+                client_key=request.POST.get("client_key") or None,
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Visit recorded."))
+            if record.far:
+                messages.warning(
+                    request,
+                    _("Checked in %(m)d m from the household: the visit is flagged.")
+                    % {"m": record.distance_m or 0},
+                )
+            return redirect("fieldwork:visit_record", pk=record.pk)
+    posted = request.POST if error else None
+    items = []
+    for item in task.rule.checklist:
+        key = f"a_{item['name']}"
+        multi = item["type"] == "multi"
+        value: Any = [] if multi else ""
+        if posted is not None:
+            value = posted.getlist(key) if multi else posted.get(key, "")
+        problem = next(
+            (
+                p.message
+                for p in (error.problems if error else [])
+                if p.field == f"answers.{item['name']}"
+            ),
+            "",
+        )
+        items.append({**item, "key": key, "value": value, "problem": problem})
+    return render(
+        request,
+        "fieldwork/visits/task.html",
+        {
+            "task": task,
+            "household": task.household,
+            "items": items,
+            "error": error,
+            "posted": posted or {},
+            "client_key": (posted.get("client_key") if posted else None) or uuid.uuid4().hex,
+            "categories": Category.objects.filter(active=True, parent__isnull=False).order_by(
+                "code"
+            ),
+            "records": list(task.records.select_related("visitor").order_by("-visited_at")[:5]),
+            "overdue": task.is_overdue(),
+            "far_metres": int(visits.far_metres()),
+        },
+        status=error.status if error else 200,
+    )
+
+
+@login_required
+def visit_record_page(request: HttpRequest, pk: int) -> HttpResponse:
+    record = _or_404(visits.record_get, request.user, pk)
+    labels = {i["name"]: i.get("label") or i["name"] for i in record.task.rule.checklist}
+    answers = []
+    for name, value in record.answers.items():
+        if isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        elif isinstance(value, list):
+            value = "、".join(value)
+        answers.append((labels.get(name, name), value))
+    return render(
+        request,
+        "fieldwork/visits/record.html",
+        {
+            "record": record,
+            "answers": answers,
+            "photos": list(record.photos.all()),
+            "findings": list(record.findings.all()),
+        },
+    )
+
+
+@login_required
+def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
+    photo = VisitPhoto.objects.filter(pk=pk).select_related("record").first()
+    if photo is None or not visits.records(request.user).filter(pk=photo.record_id).exists():
+        raise Http404
+    stored = (
+        photo.thumbnail if request.GET.get("size") == "thumb" and photo.thumbnail else photo.file
+    )
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    content_type, _encoding = mimetypes.guess_type(stored.name or "")
+    return FileResponse(handle, content_type=content_type or "image/jpeg")
+
+
+@login_required
+def visit_household(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visits block of a household's page (loaded with htmx by the people app)."""
+    data = _or_404(visits.household_visits, request.user, pk)
+    return render(
+        request, "fieldwork/visits/_household.html", {**data, "today": timezone.localdate()}
+    )
+
+
+# -- the command centre's coverage -----------------------------------------------------------
+def _figures(request: HttpRequest) -> dict[str, Any]:
+    first, last = visits.month_bounds(timezone.localdate())
+    start = _date(request.GET.get("start"), first)
+    end = _date(request.GET.get("end"), last)
+    return _or_404(
+        lambda: visits.figures(
+            request.user, start=start, end=end, area_code=request.GET.get("area", "")
+        )
+    )
+
+
+@login_required
+def visit_figures(request: HttpRequest) -> HttpResponse:
+    try:
+        data = _figures(request)
+    except DomainError as exc:
+        return render(request, "fieldwork/visits/figures.html", {"error": exc}, status=exc.status)
+    query = f"start={data['start']}&end={data['end']}"
+    return render(request, "fieldwork/visits/figures.html", {**data, "query": query})
+
+
+@login_required
+def visit_figures_map(request: HttpRequest) -> JsonResponse:
+    """The child areas as GeoJSON, each with its figures (the map colours by coverage)."""
+    try:
+        data = _figures(request)
+    except DomainError as exc:
+        return JsonResponse({"errors": [p.as_dict() for p in exc.problems]}, status=exc.status)
+    rows = data["children"] or [{"area": data["area"], **data["total"]}]
+    from wangge.regions.models import Area
+
+    shapes = dict(
+        Area.objects.filter(pk__in=[r["area"].pk for r in rows]).values_list("pk", "geometry")
+    )
+    features = []
+    for row in rows:
+        area = row["area"]
+        geometry = shapes.get(area.pk)
+        if not geometry:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(geometry),
+                "properties": {
+                    "code": area.code,
+                    "name": area.name,
+                    "level": area.level,
+                    **{k: v for k, v in row.items() if k != "area"},
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+# -- must attend -----------------------------------------------------------------------------
+@login_required
+def attend_mine(request: HttpRequest) -> HttpResponse:
+    qs = attend.task_search(request.user, mine=True, status=AttendTask.Status.OPEN)
+    return render(
+        request,
+        "fieldwork/attend/mine.html",
+        {"tasks": list(qs.select_related("event__category")[:200]), "now": timezone.now()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attend_task(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _or_404(attend.task_get, request.user, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            record = attend.attend_record(
+                actor=request.user,
+                task=task,
+                note=request.POST.get("note", ""),
+                lon=_float(request.POST.get("lon")),
+                lat=_float(request.POST.get("lat")),
+                client_key=request.POST.get("client_key") or None,
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Attendance recorded on the event's timeline."))
+            if record.far:
+                messages.warning(
+                    request,
+                    _("Checked in %(m)d m from the event: the attendance is flagged.")
+                    % {"m": record.distance_m or 0},
+                )
+            return redirect("fieldwork:attend_task", pk=task.pk)
+    posted: Any = request.POST if error else {}
+    return render(
+        request,
+        "fieldwork/attend/task.html",
+        {
+            "task": task,
+            "event": task.event,
+            "records": list(task.records.select_related("attendee")),
+            "error": error,
+            "posted": posted,
+            "client_key": posted.get("client_key") or uuid.uuid4().hex,
+            "now": timezone.now(),
+        },
+        status=error.status if error else 200,
+    )

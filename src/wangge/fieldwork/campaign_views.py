@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_export, campaign_forms, campaigns
+from wangge.fieldwork import campaign_coverage, campaign_export, campaign_forms, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignTarget
 from wangge.people.audit import client_ip
 from wangge.regions.models import Area
@@ -129,16 +130,27 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
     reason = target.reason
     if request.method == "POST":
         lon, lat = _float(request.POST.get("lon")), _float(request.POST.get("lat"))
-        try:
+        done_url = reverse("fieldwork:campaign_targets", args=[target.campaign_id])
+
+        def write() -> str:
             if request.POST.get("action") == "unreachable":
-                reason = request.POST.get("reason", "")
                 campaigns.target_unreachable(request.user, target, reason, lon=lon, lat=lat)
                 messages.success(request, _("Marked not reachable."))
             else:
-                values = _posted_answers(request, fields)
                 campaigns.target_answer(request.user, target, values, lon=lon, lat=lat)
                 messages.success(request, _("Saved."))
-            return redirect("fieldwork:campaign_targets", target.campaign_id)
+            return done_url
+
+        try:
+            if request.POST.get("action") == "unreachable":
+                reason = request.POST.get("reason", "")
+            else:
+                values = _posted_answers(request, fields)
+            # A form queued offline may arrive twice: the second send stores nothing.
+            url, _created = offline.once(
+                request.user, offline.request_key(request), "campaign", write
+            )
+            return offline.stored(request, url)
         except DomainError as exc:
             if exc.status == 404:
                 raise
@@ -170,6 +182,7 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "target": target,
             "campaign": target.campaign,
+            "client_key": request.POST.get("client_key") or offline.new_client_key("campaign"),
             "label": campaigns.target_label(target),
             "fields": rendered,
             "errors": errors,

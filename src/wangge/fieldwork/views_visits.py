@@ -18,7 +18,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.errors import DomainError
 from wangge.events.models import Category
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork import attend, offline, visits
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
 
 
@@ -139,7 +139,7 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
                     _("Checked in %(m)d m from the household: the visit is flagged.")
                     % {"m": record.distance_m or 0},
                 )
-            return redirect("fieldwork:visit_record", pk=record.pk)
+            return offline.stored(request, reverse("fieldwork:visit_record", args=[record.pk]))
     posted = request.POST if error else None
     items = []
     for item in task.rule.checklist:
@@ -318,7 +318,7 @@ def attend_task(request: HttpRequest, pk: int) -> HttpResponse:
                     _("Checked in %(m)d m from the event: the attendance is flagged.")
                     % {"m": record.distance_m or 0},
                 )
-            return redirect("fieldwork:attend_task", pk=task.pk)
+            return offline.stored(request, reverse("fieldwork:attend_task", args=[task.pk]))
     posted: Any = request.POST if error else {}
     return render(
         request,

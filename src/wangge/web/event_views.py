@@ -180,6 +180,7 @@ TIMELINE_LABELS: dict[str, str | Promise] = {
     "callback": gettext_lazy("Called back"),
     "reopen": gettext_lazy("Reopened"),
     "escalate": gettext_lazy("Escalated"),
+    "attend": gettext_lazy("Attended in person"),
     "supervise": gettext_lazy("Supervised"),
     "cancel": gettext_lazy("Cancelled"),
 }

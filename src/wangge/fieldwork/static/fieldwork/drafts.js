@@ -163,9 +163,18 @@
     },
   };
 
-  function snapshot(form) {
+  function formData(form, submitter) {
+    // The pressed button's name=value is part of what the browser would send.
+    try {
+      return new FormData(form, submitter || undefined);
+    } catch (e) {
+      return new FormData(form);
+    }
+  }
+
+  function snapshot(form, submitter) {
     const fields = [];
-    for (const [name, value] of new FormData(form)) {
+    for (const [name, value] of formData(form, submitter)) {
       if (SKIP.has(name)) continue;
       if (typeof value === "string") fields.push([name, value]);
       else if (value.size > 0) fields.push([name, { file: value, name: value.name, type: value.type }]);
@@ -173,7 +182,8 @@
     const keyInput = form.querySelector("input[name=client_key]");
     return {
       key: (keyInput && keyInput.value) || "k-" + Date.now() + "-" + Math.random().toString(36).slice(2),
-      url: form.action || location.href,
+      // getAttribute: a field named "action" would shadow form.action.
+      url: new URL(form.getAttribute("action") || "", location.href).href,
       form: formKey(form),
       fields: fields,
       at: Date.now(),
@@ -291,7 +301,7 @@
     form.dataset.busy = "1";
     try {
       saveDraft(form);
-      const entry = snapshot(form);
+      const entry = snapshot(form, e.submitter);
       if (!navigator.onLine) return await queue(form, entry);
       const result = await send(entry);
       if (result.state === "sent") {

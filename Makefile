@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck check bench bench-intake clean
+.PHONY: install run demo test lint typecheck check bench bench-intake bench-people bench-fieldwork clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ bench: $(STAMP)
 # The push API over HTTP against a one-row-insert floor (PostgreSQL on 127.0.0.1:5432).
 bench-intake: $(STAMP)
 	$(BIN)/python benchmarks/intake.py
+
+# 200,000 residents imported from CSV and xlsx, search and listing (PostgreSQL).
+bench-people: $(STAMP)
+	$(BIN)/python benchmarks/population.py
+
+# A month's visit tasks and a campaign's coverage over 400,000 households (PostgreSQL).
+bench-fieldwork: $(STAMP)
+	$(BIN)/python benchmarks/fieldwork.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -58,7 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.events import demo as events_demo
-    from wangge.fieldwork import campaign_demo
+    from wangge.fieldwork import demo as fieldwork_demo
     from wangge.people import demo as people_demo
     from wangge.regions import demo
 
@@ -75,7 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        campaign_demo.reset()
+        fieldwork_demo.reset()
         people_demo.reset()
         events_demo.reset()
         demo.reset()
@@ -86,7 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     events_file = result.source / events_demo.EVENTS_FILE
     events = events_demo.build_events(events_file) if events_file.exists() else None
     population = people_demo.build(everywhere=args.full_population)
-    campaign = campaign_demo.demo_campaign()
+    fieldwork = fieldwork_demo.build()
     print(_("Demo district built from %(source)s") % {"source": result.source})
     for filename, report in result.reports:
         print(
@@ -111,10 +111,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     for username, name, what in population.accounts:
         print(f"  {username}  {name}  {what}")
-    if campaign is not None:
+    print(
+        _("  fieldwork: %(visits)s visit tasks this period, %(attend)s attendance tasks")
+        % {"visits": fieldwork.visit_tasks, "attend": fieldwork.attend_tasks}
+    )
+    if fieldwork.campaign is not None:
         print(
             _("  campaign: %(title)s (%(n)s targets)")
-            % {"title": campaign.title, "n": campaign.targets.count()}
+            % {"title": fieldwork.campaign.title, "n": fieldwork.campaign.targets.count()}
         )
     return 0
 

@@ -1,6 +1,7 @@
 """zh-hans of fieldwork: visits (三必访, 四必清) and must attend (五必到)."""
 
 ZH = {
+    "  fieldwork: %(visits)s visit tasks this period, %(attend)s attendance tasks": "  网格工作：本期走访任务 %(visits)s 个，到场任务 %(attend)s 个",
     "Attended in person": "已到场",
     "Only administrators may change rules.": "只有管理员可以修改规则。",
     "This code is taken.": "该编码已被使用。",

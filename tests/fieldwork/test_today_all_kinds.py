@@ -53,3 +53,17 @@ def test_every_kind_of_task_reaches_the_right_workers_list(settings, tmp_path, m
     assert not {i.url for i in grid_b} & {i.url for i in grid_a}
     page = client_for(p.worker_a).get("/field/").content.decode()
     assert event.title in page and "河道A" in page
+
+
+def test_the_command_centre_reaches_every_fieldwork_page_from_the_menu():
+    from django.test import Client
+
+    assert Client().get("/field/centre/").status_code == 302
+    w = make_patrol_world()
+    client = client_for(w.people.worker_a)
+    home = client.get("/").content.decode()
+    assert 'href="/field/centre/"' in home and 'href="/field/"' in home
+    hub = client.get("/field/centre/").content.decode()
+    for link in ("/field/visits/figures/", "/field/campaigns/centre/", "/field/patrols/figures/"):
+        assert f'href="{link}"' in hub
+        assert client.get(link).status_code == 200, link

@@ -1,8 +1,16 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 app_name = "fieldwork"
 urlpatterns = [
     path("", include("wangge.fieldwork.urls_mobile")),
+    # The command centre's way into the fieldwork figures (each page is scoped itself).
+    path(
+        "centre/",
+        login_required(TemplateView.as_view(template_name="fieldwork/centre.html")),
+        name="centre",
+    ),
     path("visits/", include("wangge.fieldwork.urls_visits")),
     path("campaigns/", include("wangge.fieldwork.urls_campaigns")),
     path("patrols/", include("wangge.fieldwork.urls_patrols")),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_export, campaign_forms, campaigns, offline
+from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, forms, offline
 from wangge.fieldwork.models import Campaign, CampaignTarget
 from wangge.people.audit import client_ip
 from wangge.regions.models import Area
@@ -101,12 +101,12 @@ def _posted_answers(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[
     answers: dict[str, Any] = {}
     for f in fields:
         name, kind = f["name"], f["type"]
-        if kind == campaign_forms.MULTI:
+        if kind == forms.MULTI:
             answers[name] = request.POST.getlist(name)
-        elif kind == campaign_forms.PHOTO:
+        elif kind == forms.PHOTO:
             upload = request.FILES.get(name)
             answers[name] = upload if upload is not None else request.POST.get(f"{name}__keep", "")
-        elif kind == campaign_forms.SIGNATURE:
+        elif kind == forms.SIGNATURE:
             drawn = request.POST.get(name, "")
             answers[name] = drawn or request.POST.get(f"{name}__keep", "")
         else:
@@ -169,8 +169,8 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
                 **f,
                 "value": value if isinstance(value, (str, int, float)) and not kept else "",
                 "values": value if isinstance(value, list) else [],
-                "yes": value is True or text in campaign_forms.YES,
-                "no": value is False or text in campaign_forms.NO,
+                "yes": value is True or text in forms.YES,
+                "no": value is False or text in forms.NO,
                 "file": kept,
                 "error": errors.get(f["name"], ""),
             }

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.errors import DomainError
 from wangge.events.models import Category
-from wangge.fieldwork import attend, offline, visits
+from wangge.fieldwork import attend, forms, offline, visits
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
 
 
@@ -97,7 +97,7 @@ def _answers(request: HttpRequest, checklist: list[dict[str, Any]]) -> dict[str,
     out: dict[str, Any] = {}
     for item in checklist:
         key = f"a_{item['name']}"
-        if item["type"] == "multi":
+        if item["type"] == forms.MULTI:
             out[item["name"]] = request.POST.getlist(key)
         else:
             out[item["name"]] = request.POST.get(key, "")
@@ -144,7 +144,7 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
     items = []
     for item in task.rule.checklist:
         key = f"a_{item['name']}"
-        multi = item["type"] == "multi"
+        multi = item["type"] == forms.MULTI
         value: Any = [] if multi else ""
         if posted is not None:
             value = posted.getlist(key) if multi else posted.get(key, "")
@@ -182,13 +182,9 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_record_page(request: HttpRequest, pk: int) -> HttpResponse:
     record = _or_404(visits.record_get, request.user, pk)
     labels = {i["name"]: i.get("label") or i["name"] for i in record.task.rule.checklist}
-    answers = []
-    for name, value in record.answers.items():
-        if isinstance(value, bool):
-            value = _("yes") if value else _("no")
-        elif isinstance(value, list):
-            value = "、".join(value)
-        answers.append((labels.get(name, name), value))
+    answers = [
+        (labels.get(name, name), forms.display(value)) for name, value in record.answers.items()
+    ]
     return render(
         request,
         "fieldwork/visits/record.html",

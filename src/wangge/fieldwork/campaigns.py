@@ -28,6 +28,7 @@ from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, 
 from wangge.fieldwork.today import TodoItem
 from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
+from wangge.people.selectors import get_in
 from wangge.regions.models import Area, Role
 from wangge.regions.scope import can_see, visible_paths
 
@@ -141,17 +142,14 @@ def missing(user: Any, campaign: Campaign, *, area_code: str = "") -> QuerySet[C
 
 def target_get(user: Any, pk: Any) -> CampaignTarget:
     """A target under the user's posts (404 otherwise, or when its campaign is a draft)."""
-    if not str(pk).isdigit():
+    if not access.active(user):
         raise _not_found()
-    target = (
-        CampaignTarget.objects.filter(access.scope_q(user, "area"), pk=int(pk))
+    return get_in(
+        CampaignTarget.objects.filter(access.scope_q(user, "area"))
         .exclude(campaign__status=Campaign.Status.DRAFT)
-        .select_related("campaign", "area", "household", "resident", "done_by")
-        .first()
+        .select_related("campaign", "area", "household", "resident", "done_by"),
+        pk,
     )
-    if target is None or not access.active(user):
-        raise _not_found()
-    return target
 
 
 def target_label(target: CampaignTarget) -> str:

@@ -47,6 +47,7 @@ from wangge.fieldwork.models import (
 from wangge.fieldwork.today import TodoItem
 from wangge.people import access as people_access
 from wangge.people.models import Household, ResidenceType, Resident, ResidentTag, TagKind
+from wangge.people.selectors import get_in
 from wangge.regions.models import Area, Post, Role
 from wangge.regions.scope import can_see, visible_paths
 
@@ -589,14 +590,7 @@ def tasks(user: Any) -> QuerySet[VisitTask]:
 
 
 def task_get(user: Any, pk: Any) -> VisitTask:
-    obj = (
-        tasks(user).select_related("household", "rule", "area", "assignee").filter(pk=pk).first()
-        if str(pk).isdigit()
-        else None
-    )
-    if obj is None:
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return obj
+    return get_in(tasks(user).select_related("household", "rule", "area", "assignee"), pk)
 
 
 def task_search(
@@ -655,14 +649,7 @@ def records(user: Any) -> QuerySet[VisitRecord]:
 
 
 def record_get(user: Any, pk: Any) -> VisitRecord:
-    obj = (
-        records(user).select_related("task__rule", "household", "visitor").filter(pk=pk).first()
-        if str(pk).isdigit()
-        else None
-    )
-    if obj is None:
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return obj
+    return get_in(records(user).select_related("task__rule", "household", "visitor"), pk)
 
 
 # -- recording a visit -----------------------------------------------------------------------

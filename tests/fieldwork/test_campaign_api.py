@@ -168,6 +168,11 @@ def test_phone_form_saves_answers_and_unreachable(world: World) -> None:
     refused = a.post(url, {"action": "answer", "count": "abc", "needs": ["就业"]})
     assert refused.status_code == 422
     assert "在住人数" in refused.content.decode()
+    # A broken location is refused by name, shown above the form, not ignored.
+    bad_place = a.post(url, {"action": "answer", "count": "2", "lon": "east", "lat": "30"})
+    assert bad_place.status_code == 422 and zh("Not a number.") in bad_place.content.decode()
+    target.refresh_from_db()
+    assert target.status == "pending"
     saved = a.post(
         url,
         {

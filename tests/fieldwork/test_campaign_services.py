@@ -19,7 +19,7 @@ from tests.fieldwork.test_campaign_helpers import (
 )
 from tests.people.factories import household_at
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_forms, campaigns
+from wangge.fieldwork import campaign_coverage, campaigns, forms
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.people import services as people
 
@@ -48,7 +48,7 @@ def test_form_definition_errors_name_the_field() -> None:
         {"name": "r", "label": "必填", "type": "text", "required": "yes"},
     ]
     with pytest.raises(DomainError) as exc:
-        campaign_forms.clean_fields(bad)
+        forms.clean_fields(bad)
     problems = _problems(exc)
     assert "重名" in problems["fields[1].name"] and "twice" in problems["fields[1].name"]
     assert "坏名" in problems["fields[2].name"]
@@ -60,7 +60,7 @@ def test_form_definition_errors_name_the_field() -> None:
     assert "true or false" in problems["fields[8].required"]
     assert "fields[0].name" not in problems
     with pytest.raises(DomainError):
-        campaign_forms.clean_fields([])
+        forms.clean_fields([])
 
 
 def test_definition_checks_everything_at_once(world: World) -> None:
@@ -260,8 +260,8 @@ def test_signature_must_be_a_real_png(world: World) -> None:
         (data_url(signature_png(size=(10, 10))), "size"),
     ):
         with pytest.raises(ValueError, match=reason):
-            campaign_forms.clean_signature(value)
-    assert campaign_forms.clean_signature(data_url(signature_png())).kind == "signature"
+            forms.clean_signature(value)
+    assert forms.clean_signature(data_url(signature_png())).kind == "signature"
 
 
 def test_unreachable_needs_reason_and_answer_wins_later(world: World) -> None:

@@ -46,6 +46,9 @@ def test_visit_form_flow():
     assert f'data-task="{tb.pk}"' not in page.content.decode()
     body = c.get(f"/field/visits/task/{ta.pk}/").content.decode()
     assert "data-offline-form" in body and 'name="a_family"' in body and "家庭情况" in body
+    # Each checklist type has its control: text, yes_no, multi_choice.
+    assert '<textarea name="a_family"' in body and 'type="radio" name="a_facilities"' in body
+    assert 'type="checkbox" name="a_groups"' in body
     assert c.get(f"/field/visits/task/{tb.pk}/").status_code == 404
     bad = c.post(f"/field/visits/task/{ta.pk}/", form(a_family="", a_facilities=""))
     assert bad.status_code == 422

@@ -106,6 +106,28 @@ def test_checklist_definition_validated():
     ]  # fmt: skip
 
 
+def test_checklist_takes_no_photo_or_signature_fields():
+    with pytest.raises(DomainError) as err:
+        visits.clean_checklist(
+            [
+                {"name": "door", "label": "门牌", "type": "photo"},
+                {"name": "ok", "label": "户主签名", "type": "signature"},
+            ]
+        )
+    problems = {p.field: p.message for p in err.value.problems}
+    assert set(problems) == {"checklist[0].type", "checklist[1].type"}
+    assert "门牌" in problems["checklist[0].type"] and "photo" in problems["checklist[0].type"]
+    assert "signature" in problems["checklist[1].type"]
+
+
+def test_default_checklist_uses_the_form_types():
+    from wangge.fieldwork.models import VisitRule
+
+    rule = VisitRule.objects.get(code="living_alone")
+    assert visits.clean_checklist(rule.checklist) == rule.checklist
+    assert {i["type"] for i in rule.checklist} == {"text", "multi_choice", "yes_no"}
+
+
 def test_other_grid_worker_may_not_record():
     w = make_world()
     task = one_task(w.micro_a1)

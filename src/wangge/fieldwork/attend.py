@@ -25,6 +25,7 @@ from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask, FieldA
 from wangge.fieldwork.today import TodoItem
 from wangge.fieldwork.visits import check_in, is_rule_admin, responsible_users
 from wangge.people import access as people_access
+from wangge.people.selectors import get_in
 from wangge.regions.models import Role
 
 # Events reported this long ago are still matched (a new rule, a worker restarted late).
@@ -242,14 +243,7 @@ def tasks(user: Any) -> QuerySet[AttendTask]:
 
 
 def task_get(user: Any, pk: Any) -> AttendTask:
-    obj = (
-        tasks(user).select_related("event", "rule", "area", "assignee").filter(pk=pk).first()
-        if str(pk).isdigit()
-        else None
-    )
-    if obj is None:
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return obj
+    return get_in(tasks(user).select_related("event", "rule", "area", "assignee"), pk)
 
 
 def task_search(

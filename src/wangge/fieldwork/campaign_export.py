@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from wangge.fieldwork import campaign_forms, campaigns
+from wangge.fieldwork import campaigns, forms
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.people import audit
 from wangge.regions.models import Area
@@ -74,11 +74,11 @@ def export(actor: Any, campaign: Campaign, *, ip: str = "") -> bytes:
         row += [t.address, t.get_status_display(), t.reason]
         for f in fields:
             value = t.answers.get(f["name"])
-            if f["type"] in campaign_forms.FILE_TYPES and value is not None:
+            if f["type"] in forms.FILE_TYPES and value is not None:
                 name = files.get(value, "")
                 row.append(default_storage.url(name) if name else "")
             else:
-                row.append(campaign_forms.display(f, value))
+                row.append(forms.display(value))
         row += [
             (t.done_by.get_full_name() or t.done_by.username) if t.done_by else "",
             timezone.localtime(t.done_at).strftime("%Y-%m-%d %H:%M") if t.done_at else "",

@@ -5,13 +5,10 @@ Thin: reads through `campaigns` (scoped: a target outside the user's posts is 40
 through its services; a refused answer re-renders the form with each field's reason.
 """
 
-import functools
 import json
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_export, campaign_forms, campaigns, offline
+from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, forms, offline
 from wangge.fieldwork.models import Campaign, CampaignTarget
+from wangge.pages import optional_number, scoped_page
 from wangge.people.audit import client_ip
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
@@ -31,22 +29,6 @@ MISSING_SHOWN = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; "not found" from a selector is a plain 404."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise Http404 from exc
-            raise
-
-    return wrapper
-
-
 def _int(value: str | None, default: int = 1) -> int:
     return int(value) if value and value.isdigit() else default
 
@@ -54,7 +36,7 @@ def _int(value: str | None, default: int = 1) -> int:
 # ---- phone ----------------------------------------------------------------------------------
 
 
-@_page
+@scoped_page
 def my_campaigns(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [
@@ -68,7 +50,7 @@ def my_campaigns(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_page
+@scoped_page
 def my_targets(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = campaigns.campaign_get(request.user, pk)
     if campaign.status == Campaign.Status.DRAFT:
@@ -101,12 +83,12 @@ def _posted_answers(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[
     answers: dict[str, Any] = {}
     for f in fields:
         name, kind = f["name"], f["type"]
-        if kind == campaign_forms.MULTI:
+        if kind == forms.MULTI:
             answers[name] = request.POST.getlist(name)
-        elif kind == campaign_forms.PHOTO:
+        elif kind == forms.PHOTO:
             upload = request.FILES.get(name)
             answers[name] = upload if upload is not None else request.POST.get(f"{name}__keep", "")
-        elif kind == campaign_forms.SIGNATURE:
+        elif kind == forms.SIGNATURE:
             drawn = request.POST.get(name, "")
             answers[name] = drawn or request.POST.get(f"{name}__keep", "")
         else:
@@ -114,14 +96,7 @@ def _posted_answers(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[
     return answers
 
 
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
-@_page
+@scoped_page
 def target_form(request: HttpRequest, pk: int) -> HttpResponse:
     target = campaigns.target_get(request.user, pk)
     fields = target.campaign.fields
@@ -129,10 +104,11 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
     values: dict[str, Any] = dict(target.answers)
     reason = target.reason
     if request.method == "POST":
-        lon, lat = _float(request.POST.get("lon")), _float(request.POST.get("lat"))
         done_url = reverse("fieldwork:campaign_targets", args=[target.campaign_id])
 
         def write() -> str:
+            lon = optional_number(request.POST.get("lon"), "lon")
+            lat = optional_number(request.POST.get("lat"), "lat")
             if request.POST.get("action") == "unreachable":
                 campaigns.target_unreachable(request.user, target, reason, lon=lon, lat=lat)
                 messages.success(request, _("Marked not reachable."))
@@ -169,8 +145,8 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
                 **f,
                 "value": value if isinstance(value, (str, int, float)) and not kept else "",
                 "values": value if isinstance(value, list) else [],
-                "yes": value is True or text in campaign_forms.YES,
-                "no": value is False or text in campaign_forms.NO,
+                "yes": value is True or text in forms.YES,
+                "no": value is False or text in forms.NO,
                 "file": kept,
                 "error": errors.get(f["name"], ""),
             }
@@ -186,6 +162,10 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
             "label": campaigns.target_label(target),
             "fields": rendered,
             "errors": errors,
+            # Problems not about one field of the form (e.g. a bad location) are shown on top.
+            "general_errors": [
+                m for k, m in errors.items() if k not in {f["name"] for f in fields} | {"reason"}
+            ],
             "reason": reason,
             "history": campaigns.submissions(target)[:10],
             "writable": target.campaign.status == Campaign.Status.OPEN and target.left_at is None,
@@ -197,7 +177,7 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- command centre -------------------------------------------------------------------------
 
 
-@_page
+@scoped_page
 def centre(request: HttpRequest) -> HttpResponse:
     rows = []
     for c in campaigns.campaigns(request.user, include_drafts=True):
@@ -210,7 +190,7 @@ def centre(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_page
+@scoped_page
 @require_POST
 def manage(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     campaign = campaigns.campaign_get(request.user, pk)
@@ -247,7 +227,7 @@ def _area_param(request: HttpRequest) -> Area | None:
     return area
 
 
-@_page
+@scoped_page
 def coverage(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = campaigns.campaign_get(request.user, pk)
     area = _area_param(request)
@@ -287,7 +267,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_page
+@scoped_page
 def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
     """The areas one level below `area` with their coverage, for the map."""
     campaign = campaigns.campaign_get(request.user, pk)
@@ -314,7 +294,7 @@ def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-@_page
+@scoped_page
 def export(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = campaigns.campaign_get(request.user, pk)
     content = campaign_export.export(request.user, campaign, ip=client_ip(request))

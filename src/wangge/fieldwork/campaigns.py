@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
 from wangge.events.access import GRID_ROLES, live_posts
-from wangge.fieldwork import campaign_forms, campaign_targets
+from wangge.fieldwork import campaign_targets, forms
 from wangge.fieldwork.campaign_targets import RefreshResult
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.fieldwork.today import TodoItem
 from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
+from wangge.people.selectors import get_in
 from wangge.regions.models import Area, Role
 from wangge.regions.scope import can_see, visible_paths
 
@@ -141,17 +142,14 @@ def missing(user: Any, campaign: Campaign, *, area_code: str = "") -> QuerySet[C
 
 def target_get(user: Any, pk: Any) -> CampaignTarget:
     """A target under the user's posts (404 otherwise, or when its campaign is a draft)."""
-    if not str(pk).isdigit():
+    if not access.active(user):
         raise _not_found()
-    target = (
-        CampaignTarget.objects.filter(access.scope_q(user, "area"), pk=int(pk))
+    return get_in(
+        CampaignTarget.objects.filter(access.scope_q(user, "area"))
         .exclude(campaign__status=Campaign.Status.DRAFT)
-        .select_related("campaign", "area", "household", "resident", "done_by")
-        .first()
+        .select_related("campaign", "area", "household", "resident", "done_by"),
+        pk,
     )
-    if target is None or not access.active(user):
-        raise _not_found()
-    return target
 
 
 def target_label(target: CampaignTarget) -> str:
@@ -260,7 +258,7 @@ def _clean_definition(
         problems.append(Problem(_("The maximum age is below the minimum."), field="age_max"))
     cleaned: list[dict[str, Any]] = []
     try:
-        cleaned = campaign_forms.clean_fields(fields)
+        cleaned = forms.clean_fields(fields)
     except DomainError as exc:
         problems += exc.problems
     if problems:
@@ -387,7 +385,7 @@ def _check_writable(target: CampaignTarget) -> None:
         )
 
 
-def _store(target: CampaignTarget, image: campaign_forms.PendingImage, by: Any) -> CampaignFile:
+def _store(target: CampaignTarget, image: forms.PendingImage, by: Any) -> CampaignFile:
     row = CampaignFile(
         target=target,
         field=image.field,
@@ -412,12 +410,12 @@ def target_answer(
 ) -> CampaignTarget:
     """Answer the form for one target (again, if need be: the latest answer stands and each
     submission is kept). `answers` maps field names to values; photos and signatures may be
-    given as content (see `campaign_forms.clean_answers`). Refusals name the field."""
+    given as content (see `forms.clean_answers`). Refusals name the field."""
     target = target_get(actor, target.pk) if actor is not None else target
     _check_writable(target)
     fields = target.campaign.fields
     # Checked before anything is written; images decoded here, stored below.
-    cleaned, pending = campaign_forms.clean_answers(
+    cleaned, pending = forms.clean_answers(
         fields, answers, existing_file_ids=set(target.files.values_list("pk", flat=True))
     )
     with transaction.atomic():
@@ -491,12 +489,12 @@ def target_file_add(
     target = target_get(actor, target.pk)
     _check_writable(target)
     field = next((f for f in target.campaign.fields if f["name"] == field_name), None)
-    if field is None or field["type"] not in campaign_forms.FILE_TYPES:
+    if field is None or field["type"] not in forms.FILE_TYPES:
         raise DomainError.one(
             _("%(name)s is not a photo or signature field.") % {"name": field_name},
             field="field",
         )
-    _answers, pending = campaign_forms.clean_answers(
+    _answers, pending = forms.clean_answers(
         [{**field, "required": True}], {field_name: content}, existing_file_ids=set()
     )
     with transaction.atomic():

@@ -29,6 +29,7 @@ from wangge.fieldwork.models import Finding, Inspection, Patrol, PatrolPoint
 from wangge.fieldwork.today import TodoItem
 from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
+from wangge.people.selectors import get_in
 from wangge.regions import coords
 from wangge.regions.models import Area, Post, Role
 from wangge.regions.spatial_index import get_index
@@ -82,10 +83,7 @@ def patrols_visible(user: Any) -> QuerySet[Patrol]:
 
 
 def patrol_get(user: Any, pk: Any) -> Patrol:
-    found = patrols_visible(user).filter(pk=pk).first() if str(pk).isdigit() else None
-    if found is None:
-        raise _not_found()
-    return found
+    return get_in(patrols_visible(user), pk)
 
 
 def open_patrol(user: Any) -> Patrol | None:
@@ -322,21 +320,11 @@ def track_geojson(patrol: Patrol) -> dict[str, Any]:
 # -- inspections ---------------------------------------------------------------------------
 def target_get(user: Any, kind: str, pk: Any) -> Target:
     """A hazard point ("hazard") or facility ("facility") in the user's scope; 404 otherwise."""
-    model: type[HazardPoint] | type[Facility]
     if kind == "hazard":
-        model = HazardPoint
-    elif kind == "facility":
-        model = Facility
-    else:
-        raise _not_found()
-    found = (
-        model.objects.filter(scope_q(user, "area")).filter(pk=pk).select_related("area").first()
-        if str(pk).isdigit()
-        else None
-    )
-    if found is None:
-        raise _not_found()
-    return found
+        return get_in(HazardPoint.objects.filter(scope_q(user, "area")).select_related("area"), pk)
+    if kind == "facility":
+        return get_in(Facility.objects.filter(scope_q(user, "area")).select_related("area"), pk)
+    raise _not_found()
 
 
 def target_kind(target: Target) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
 from wangge.fieldwork import offline, patrols, today
-from wangge.fieldwork.views_patrols import domain_pages
+from wangge.pages import scoped_page
 from wangge.people import selectors as people_selectors
 from wangge.people import services as people_services
 from wangge.people.models import PartyMember
@@ -34,7 +34,7 @@ def _position(request: HttpRequest) -> tuple[float | None, float | None]:
     return lon, lat
 
 
-@domain_pages
+@scoped_page
 def home(request: HttpRequest) -> HttpResponse:
     lon, lat = _position(request)
     day = timezone.localdate()
@@ -53,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # -- party report-ins (在职党员到网格报到) ------------------------------------------------------
-@domain_pages
+@scoped_page
 def party(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     return render(
@@ -72,7 +72,7 @@ def _grids(request: HttpRequest) -> list[Area]:
     return patrols.patrol_areas(request.user)
 
 
-@domain_pages
+@scoped_page
 def party_report_in(request: HttpRequest, mid: int) -> HttpResponse:
     member = people_selectors.get_scoped(PartyMember, request.user, mid, "branch__area")
     error: DomainError | None = None

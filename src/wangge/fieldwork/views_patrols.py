@@ -1,13 +1,7 @@
 """Pages of patrols: the round (start, track, end) and inspection forms on the phone, the
 figures in the command centre. Thin: parse, call `patrols` / `patrol_tasks`, render."""
 
-import math
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,37 +13,9 @@ from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols
 from wangge.fieldwork.models import Inspection
+from wangge.pages import optional_number, scoped_page
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
-
-
-def domain_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Log in first; a record out of sight is a plain 404 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise Http404 from exc
-            raise
-
-    return wrapped
-
-
-def number(value: str | None, field: str) -> float | None:
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        found = float(text)
-    except ValueError:
-        raise DomainError.one(_("Not a number."), field=field) from None
-    if not math.isfinite(found):
-        raise DomainError.one(_("Not a number."), field=field)
-    return found
 
 
 def category_of(code: str) -> Category | None:
@@ -75,7 +41,7 @@ def _photo(request: HttpRequest) -> bytes | None:
 
 
 # -- the round -----------------------------------------------------------------------------
-@domain_pages
+@scoped_page
 def patrol_home(request: HttpRequest) -> HttpResponse:
     """Start or continue a round; the page sends the track while it is open."""
     current = patrols.open_patrol(request.user)
@@ -96,7 +62,7 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@domain_pages
+@scoped_page
 def patrol_start(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("area", "").strip()
     area = Area.objects.live().filter(code=code).first() if code else None
@@ -119,7 +85,7 @@ def patrol_start(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@domain_pages
+@scoped_page
 def patrol_end(request: HttpRequest, pk: int) -> HttpResponse:
     patrol = patrols.patrol_get(request.user, pk)
 
@@ -142,7 +108,7 @@ def patrol_end(request: HttpRequest, pk: int) -> HttpResponse:
     return offline.stored(request, url)
 
 
-@domain_pages
+@scoped_page
 def patrol_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patrol = patrols.patrol_get(request.user, pk)
     return render(
@@ -178,7 +144,7 @@ def _inspect_form(
     )
 
 
-@domain_pages
+@scoped_page
 def inspect(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     target = patrols.target_get(request.user, kind, pk)
     if request.method != "POST":
@@ -196,8 +162,8 @@ def inspect(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             result=post.get("result", ""),
             note=post.get("note", ""),
             photo=_photo(request),
-            lon=number(post.get("lon"), "lon"),
-            lat=number(post.get("lat"), "lat"),
+            lon=optional_number(post.get("lon"), "lon"),
+            lat=optional_number(post.get("lat"), "lat"),
             patrol=current if post.get("on_patrol", "1") == "1" else None,
             category=category,
             title=post.get("title", ""),
@@ -219,7 +185,7 @@ def inspect(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return offline.stored(request, url)
 
 
-@domain_pages
+@scoped_page
 def finding(request: HttpRequest) -> HttpResponse:
     """Report something found on the round (not at a listed point) as an event."""
     current = patrols.open_patrol(request.user)
@@ -237,8 +203,8 @@ def finding(request: HttpRequest) -> HttpResponse:
                 title=post.get("title", ""),
                 description=post.get("description", ""),
                 patrol=current,
-                lon=number(post.get("lon"), "lon"),
-                lat=number(post.get("lat"), "lat"),
+                lon=optional_number(post.get("lon"), "lon"),
+                lat=optional_number(post.get("lat"), "lat"),
                 photo=_photo(request),
             )
             return reverse("web:event", args=[event.code])
@@ -270,7 +236,7 @@ def finding(request: HttpRequest) -> HttpResponse:
 
 
 # -- command centre --------------------------------------------------------------------------
-@domain_pages
+@scoped_page
 def figures_page(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("area", "").strip()
     area = Area.objects.live().filter(code=code).first() if code else None

@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import (
     FileResponse,
     Http404,
@@ -26,24 +25,9 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.errors import DomainError
 from wangge.events.models import Category
-from wangge.fieldwork import attend, offline, visits
+from wangge.fieldwork import attend, forms, offline, visits
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
-
-
-def _or_404(fn: Any, *args: Any) -> Any:
-    try:
-        return fn(*args)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from None
-        raise
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+from wangge.pages import optional_number, scoped_page
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
@@ -54,7 +38,7 @@ def _date(value: str | None, default: dt.date) -> dt.date:
 
 
 # -- the worker's lists ----------------------------------------------------------------------
-@login_required
+@scoped_page
 def visit_mine(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     overdue = request.GET.get("overdue") == "1"
@@ -81,11 +65,11 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_page
 @require_http_methods(["GET", "POST"])
 def visit_alerts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        alert = _or_404(visits.alert_read, request.user, int(request.POST.get("alert", "0") or 0))
+        alert = visits.alert_read(request.user, int(request.POST.get("alert", "0") or 0))
         return HttpResponseRedirect(alert.url or reverse("fieldwork:visit_alerts"))
     return render(
         request, "fieldwork/visits/alerts.html", {"alerts": list(visits.alerts(request.user)[:100])}
@@ -97,17 +81,17 @@ def _answers(request: HttpRequest, checklist: list[dict[str, Any]]) -> dict[str,
     out: dict[str, Any] = {}
     for item in checklist:
         key = f"a_{item['name']}"
-        if item["type"] == "multi":
+        if item["type"] == forms.MULTI:
             out[item["name"]] = request.POST.getlist(key)
         else:
             out[item["name"]] = request.POST.get(key, "")
     return out
 
 
-@login_required
+@scoped_page
 @require_http_methods(["GET", "POST"])
 def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _or_404(visits.task_get, request.user, pk)
+    task = visits.task_get(request.user, pk)
     error = None
     if request.method == "POST":
         finding = None
@@ -123,8 +107,8 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
                 task=task,
                 answers=_answers(request, task.rule.checklist),
                 notes=request.POST.get("notes", ""),
-                lon=_float(request.POST.get("lon")),
-                lat=_float(request.POST.get("lat")),
+                lon=optional_number(request.POST.get("lon"), "lon"),
+                lat=optional_number(request.POST.get("lat"), "lat"),
                 photo_files=[f for f in request.FILES.getlist("photo")],
                 finding=finding,
                 client_key=request.POST.get("client_key") or None,
@@ -144,7 +128,7 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
     items = []
     for item in task.rule.checklist:
         key = f"a_{item['name']}"
-        multi = item["type"] == "multi"
+        multi = item["type"] == forms.MULTI
         value: Any = [] if multi else ""
         if posted is not None:
             value = posted.getlist(key) if multi else posted.get(key, "")
@@ -178,17 +162,13 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_page
 def visit_record_page(request: HttpRequest, pk: int) -> HttpResponse:
-    record = _or_404(visits.record_get, request.user, pk)
+    record = visits.record_get(request.user, pk)
     labels = {i["name"]: i.get("label") or i["name"] for i in record.task.rule.checklist}
-    answers = []
-    for name, value in record.answers.items():
-        if isinstance(value, bool):
-            value = _("yes") if value else _("no")
-        elif isinstance(value, list):
-            value = "、".join(value)
-        answers.append((labels.get(name, name), value))
+    answers = [
+        (labels.get(name, name), forms.display(value)) for name, value in record.answers.items()
+    ]
     return render(
         request,
         "fieldwork/visits/record.html",
@@ -201,7 +181,7 @@ def visit_record_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_page
 def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = VisitPhoto.objects.filter(pk=pk).select_related("record").first()
     if photo is None or not visits.records(request.user).filter(pk=photo.record_id).exists():
@@ -217,10 +197,10 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(handle, content_type=content_type or "image/jpeg")
 
 
-@login_required
+@scoped_page
 def visit_household(request: HttpRequest, pk: int) -> HttpResponse:
     """The visits block of a household's page (loaded with htmx by the people app)."""
-    data = _or_404(visits.household_visits, request.user, pk)
+    data = visits.household_visits(request.user, pk)
     return render(
         request, "fieldwork/visits/_household.html", {**data, "today": timezone.localdate()}
     )
@@ -231,29 +211,29 @@ def _figures(request: HttpRequest) -> dict[str, Any]:
     first, last = visits.month_bounds(timezone.localdate())
     start = _date(request.GET.get("start"), first)
     end = _date(request.GET.get("end"), last)
-    return _or_404(
-        lambda: visits.figures(
-            request.user, start=start, end=end, area_code=request.GET.get("area", "")
-        )
-    )
+    return visits.figures(request.user, start=start, end=end, area_code=request.GET.get("area", ""))
 
 
-@login_required
+@scoped_page
 def visit_figures(request: HttpRequest) -> HttpResponse:
     try:
         data = _figures(request)
     except DomainError as exc:
+        if exc.status == 404:
+            raise  # out of scope: a plain 404 page
         return render(request, "fieldwork/visits/figures.html", {"error": exc}, status=exc.status)
     query = f"start={data['start']}&end={data['end']}"
     return render(request, "fieldwork/visits/figures.html", {**data, "query": query})
 
 
-@login_required
+@scoped_page
 def visit_figures_map(request: HttpRequest) -> JsonResponse:
     """The child areas as GeoJSON, each with its figures (the map colours by coverage)."""
     try:
         data = _figures(request)
     except DomainError as exc:
+        if exc.status == 404:
+            raise
         return JsonResponse({"errors": [p.as_dict() for p in exc.problems]}, status=exc.status)
     rows = data["children"] or [{"area": data["area"], **data["total"]}]
     from wangge.regions.models import Area
@@ -283,7 +263,7 @@ def visit_figures_map(request: HttpRequest) -> JsonResponse:
 
 
 # -- must attend -----------------------------------------------------------------------------
-@login_required
+@scoped_page
 def attend_mine(request: HttpRequest) -> HttpResponse:
     qs = attend.task_search(request.user, mine=True, status=AttendTask.Status.OPEN)
     return render(
@@ -293,10 +273,10 @@ def attend_mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_page
 @require_http_methods(["GET", "POST"])
 def attend_task(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _or_404(attend.task_get, request.user, pk)
+    task = attend.task_get(request.user, pk)
     error = None
     if request.method == "POST":
         try:
@@ -304,8 +284,8 @@ def attend_task(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 task=task,
                 note=request.POST.get("note", ""),
-                lon=_float(request.POST.get("lon")),
-                lat=_float(request.POST.get("lat")),
+                lon=optional_number(request.POST.get("lon"), "lon"),
+                lat=optional_number(request.POST.get("lat"), "lat"),
                 client_key=request.POST.get("client_key") or None,
             )
         except DomainError as exc:

@@ -16,7 +16,6 @@
 import calendar
 import datetime as dt
 import math
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -36,6 +35,7 @@ from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import photos, workflow
 from wangge.events.models import BuiltinChannel, Category, Event
+from wangge.fieldwork import forms
 from wangge.fieldwork.models import (
     FieldAlert,
     Frequency,
@@ -47,14 +47,13 @@ from wangge.fieldwork.models import (
 from wangge.fieldwork.today import TodoItem
 from wangge.people import access as people_access
 from wangge.people.models import Household, ResidenceType, Resident, ResidentTag, TagKind
+from wangge.people.selectors import get_in
 from wangge.regions.models import Area, Post, Role
 from wangge.regions.scope import can_see, visible_paths
 
 FAR_METRES_DEFAULT = 200.0
 # When the rule's own role has nobody in the household's chain of areas.
 FALLBACK_ROLES = (Role.FULL_TIME, Role.GRID_LEADER, Role.PART_TIME, Role.LIAISON)
-ITEM_TYPES = ("text", "textarea", "yesno", "choice", "multi", "number", "date")
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def far_metres() -> float:
@@ -144,148 +143,9 @@ def strictness(rule: VisitRule) -> tuple[int, int, int]:
 
 # -- checklists ------------------------------------------------------------------------------
 def clean_checklist(items: Any) -> list[dict[str, Any]]:
-    """Validate a checklist definition; DomainError naming each bad item."""
-    if not isinstance(items, list):
-        raise DomainError.one(_("The checklist must be a list of items."), field="checklist")
-    problems: list[Problem] = []
-    out: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        where = f"checklist[{i}]"
-        if not isinstance(item, dict):
-            problems.append(Problem(_("An item must be an object."), field=where))
-            continue
-        name = str(item.get("name", "")).strip()
-        label = str(item.get("label", "")).strip() or name
-        kind = str(item.get("type", "text"))
-        if not _NAME.match(name):
-            problems.append(
-                Problem(
-                    _("Item names are lower-case letters, digits and _ (e.g. hazards)."),
-                    field=f"{where}.name",
-                )
-            )
-        elif name in seen:
-            problems.append(Problem(_("Item %(n)s is twice.") % {"n": name}, field=f"{where}.name"))
-        seen.add(name)
-        if kind not in ITEM_TYPES:
-            problems.append(
-                Problem(
-                    _("Unknown item type %(t)s (one of: %(all)s).")
-                    % {"t": kind, "all": ", ".join(ITEM_TYPES)},
-                    field=f"{where}.type",
-                )
-            )
-        clean: dict[str, Any] = {
-            "name": name,
-            "label": label,
-            "type": kind,
-            "required": bool(item.get("required", False)),
-        }
-        if kind in ("choice", "multi"):
-            choices = item.get("choices")
-            if (
-                not isinstance(choices, list)
-                or not choices
-                or not all(isinstance(c, str) and c.strip() for c in choices)
-            ):
-                problems.append(
-                    Problem(
-                        _("Item %(l)s needs a list of choices.") % {"l": label},
-                        field=f"{where}.choices",
-                    )
-                )
-            else:
-                clean["choices"] = [c.strip() for c in choices]
-        if item.get("help"):
-            clean["help"] = str(item["help"])[:200]
-        out.append(clean)
-    if problems:
-        raise DomainError(problems, status=422)
-    return out
-
-
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == []
-
-
-def clean_answers(items: Sequence[dict[str, Any]], answers: Any) -> dict[str, Any]:
-    """Answers checked against the checklist: each problem names the item (field
-    ``answers.<name>``, its label in the message). Unknown names are refused."""
-    if not isinstance(answers, dict):
-        raise DomainError.one(_("The answers must be an object."), field="answers", status=422)
-    problems: list[Problem] = []
-    out: dict[str, Any] = {}
-    known = {item["name"] for item in items}
-    for name in answers:
-        if name not in known:
-            problems.append(
-                Problem(
-                    _("No checklist item is called %(n)s.") % {"n": name}, field=f"answers.{name}"
-                )
-            )
-    for item in items:
-        name, label, kind = item["name"], item.get("label") or item["name"], item["type"]
-        field = f"answers.{name}"
-        value = answers.get(name)
-        if isinstance(value, str):
-            value = value.strip()
-        if _blank(value):
-            if item.get("required"):
-                problems.append(
-                    Problem(
-                        _("「%(l)s」 must be answered.") % {"l": label},
-                        field=field,
-                        code="required",
-                    )
-                )
-            continue
-        try:
-            out[name] = _answer(kind, value, item.get("choices") or [])
-        except ValueError:
-            problems.append(
-                Problem(
-                    _("「%(l)s」: %(v)s is not a valid answer.")
-                    % {"l": label, "v": str(value)[:50]},
-                    field=field,
-                )
-            )
-    if problems:
-        raise DomainError(problems, status=422)
-    return out
-
-
-def _answer(kind: str, value: Any, choices: list[str]) -> Any:
-    if kind in ("text", "textarea"):
-        return str(value)[:2000]
-    if kind == "yesno":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("yes", "true", "1", "on", "是"):
-            return True
-        if text in ("no", "false", "0", "off", "否"):
-            return False
-        raise ValueError
-    if kind == "number":
-        if isinstance(value, bool):
-            raise ValueError
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError
-        return int(number) if number.is_integer() else number
-    if kind == "date":
-        return dt.date.fromisoformat(str(value)).isoformat()
-    if kind == "choice":
-        if value not in choices:
-            raise ValueError
-        return value
-    if kind == "multi":
-        picked = [value] if isinstance(value, str) else list(value)
-        if not all(v in choices for v in picked):
-            raise ValueError
-        return [c for c in choices if c in picked]
-    raise ValueError
+    """A checklist is a typed form (`forms`) that may be empty and takes no photo or signature
+    fields (a visit's photos are its own); DomainError naming each bad item."""
+    return forms.clean_fields(items, at="checklist", types=forms.VALUE_TYPES, min_fields=0)
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -293,14 +153,14 @@ FOUR_CLEAR = [  # 四必清
     {
         "name": "family",
         "label": "家庭情况",
-        "type": "textarea",
+        "type": "text",
         "required": True,
         "help": "家庭成员、就业、收入、健康等有无变化",
     },
     {
         "name": "groups",
         "label": "人员类别",
-        "type": "multi",
+        "type": "multi_choice",
         "choices": [
             "无变化",
             "独居老人",
@@ -314,10 +174,10 @@ FOUR_CLEAR = [  # 四必清
         ],
         "required": True,
     },
-    {"name": "facilities", "label": "设施完好(水电气、消防)", "type": "yesno", "required": True},
-    {"name": "hazards", "label": "发现安全隐患", "type": "yesno", "required": True},
-    {"name": "disputes", "label": "存在矛盾纠纷", "type": "yesno", "required": True},
-    {"name": "needs", "label": "群众诉求", "type": "textarea"},
+    {"name": "facilities", "label": "设施完好(水电气、消防)", "type": "yes_no", "required": True},
+    {"name": "hazards", "label": "发现安全隐患", "type": "yes_no", "required": True},
+    {"name": "disputes", "label": "存在矛盾纠纷", "type": "yes_no", "required": True},
+    {"name": "needs", "label": "群众诉求", "type": "text", "required": False},
 ]
 
 # 三必访: (code, name, frequency, all households, tag kinds, residence types, role, order)
@@ -730,14 +590,7 @@ def tasks(user: Any) -> QuerySet[VisitTask]:
 
 
 def task_get(user: Any, pk: Any) -> VisitTask:
-    obj = (
-        tasks(user).select_related("household", "rule", "area", "assignee").filter(pk=pk).first()
-        if str(pk).isdigit()
-        else None
-    )
-    if obj is None:
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return obj
+    return get_in(tasks(user).select_related("household", "rule", "area", "assignee"), pk)
 
 
 def task_search(
@@ -796,14 +649,7 @@ def records(user: Any) -> QuerySet[VisitRecord]:
 
 
 def record_get(user: Any, pk: Any) -> VisitRecord:
-    obj = (
-        records(user).select_related("task__rule", "household", "visitor").filter(pk=pk).first()
-        if str(pk).isdigit()
-        else None
-    )
-    if obj is None:
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return obj
+    return get_in(records(user).select_related("task__rule", "household", "visitor"), pk)
 
 
 # -- recording a visit -----------------------------------------------------------------------
@@ -850,7 +696,7 @@ def visit_record(
         return existing
     if not may_visit(actor, task):
         raise DomainError.one(_("You may not record this visit."), code="forbidden", status=403)
-    clean = clean_answers(task.rule.checklist, answers)
+    clean, _files = forms.clean_answers(task.rule.checklist, answers, at="answers")
     when = visited_at or timezone.now()
     if when > timezone.now() + dt.timedelta(minutes=5):
         raise DomainError.one(_("The visit time is in the future."), field="visited_at")
@@ -1136,7 +982,6 @@ __all__ = [
     "GenerateResult",
     "Period",
     "Tally",
-    "clean_answers",
     "clean_checklist",
     "figures",
     "generate",

@@ -38,7 +38,12 @@ def scoped(model: type[M], user: Any, area_field: str = "area") -> QuerySet[M]:
 
 
 def get_scoped(model: type[M], user: Any, pk: Any, area_field: str = "area") -> M:
-    obj = scoped(model, user, area_field).filter(pk=pk).first() if str(pk).isdigit() else None
+    return get_in(scoped(model, user, area_field), pk)
+
+
+def get_in(qs: QuerySet[M], pk: Any) -> M:
+    """One row of an (already scoped) queryset by primary key; DomainError 404 otherwise."""
+    obj = qs.filter(pk=pk).first() if str(pk).isdigit() else None
     if obj is None:
         raise DomainError.one(_("Not found."), code="not_found", status=404)
     return obj

@@ -7,12 +7,9 @@ response to a reveal, never in a page that can be reloaded or cached.
 """
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
+from wangge.pages import scoped_page
 from wangge.people import access, page_queries, selectors, services
 from wangge.people.audit import client_ip
 from wangge.people.models import TagKind
@@ -27,27 +25,11 @@ from wangge.people.models import TagKind
 PAGE_SIZE = 50
 
 
-def _scoped_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required, and a selector's "not found" becomes a plain 404."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise Http404 from exc
-            raise
-
-    return wrapper
-
-
 def _visible_kinds(user: Any) -> list[TagKind]:
     return list(TagKind.objects.filter(pk__in=access.visible_kind_ids(user)))
 
 
-@_scoped_page
+@scoped_page
 def search(request: HttpRequest) -> HttpResponse:
     """Searched by POST, so whole ID numbers and phones never land in URLs, history or access
     logs; the criteria are echoed back masked."""
@@ -88,7 +70,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_scoped_page
+@scoped_page
 def buildings(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     number = int(request.GET.get("page", "1")) if request.GET.get("page", "").isdigit() else 1
@@ -100,21 +82,21 @@ def buildings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_scoped_page
+@scoped_page
 def building(request: HttpRequest, pk: int) -> HttpResponse:
     obj = selectors.building_get(request.user, pk)
     houses = selectors.building_houses(obj).select_related("area")
     return render(request, "people/building.html", {"building": obj, "houses": houses})
 
 
-@_scoped_page
+@scoped_page
 def house(request: HttpRequest, pk: int) -> HttpResponse:
     obj = selectors.house_get(request.user, pk)
     households = selectors.house_households(obj)
     return render(request, "people/house.html", {"house": obj, "households": households})
 
 
-@_scoped_page
+@scoped_page
 def household(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.household_record(request.user, pk)
     record["kinds"] = kinds = _visible_kinds(request.user)
@@ -126,7 +108,7 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@_scoped_page
+@scoped_page
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form asking a reason. POST: the plaintext, shown once (never cached)."""
     resident = selectors.resident_get(request.user, pk)
@@ -155,7 +137,7 @@ def _date(value: str, field: str) -> dt.date | None:
 
 
 @require_POST
-@_scoped_page
+@scoped_page
 def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get(request.user, pk)
     kind = (
@@ -190,7 +172,7 @@ def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_scoped_page
+@scoped_page
 def tag_end(request: HttpRequest, pk: int) -> HttpResponse:
     tag = page_queries.tag_get(request.user, pk)
     try:
@@ -214,7 +196,7 @@ def _back_to_household(resident: Any) -> HttpResponse:
     return redirect("people:search")
 
 
-@_scoped_page
+@scoped_page
 def places(request: HttpRequest) -> HttpResponse:
     """Organisations, party branches, hazard points and facilities: lists and a map."""
     year = dt.date.today().year
@@ -231,12 +213,12 @@ def places(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_scoped_page
+@scoped_page
 def places_geojson(request: HttpRequest) -> JsonResponse:
     return JsonResponse(page_queries.places_features(request.user))
 
 
-@_scoped_page
+@scoped_page
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not access.is_auditor(request.user):
         raise Http404

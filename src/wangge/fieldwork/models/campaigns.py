@@ -2,7 +2,7 @@
 
 A `Campaign` names its scope (area subtrees), its target (every household, or residents /
 households filtered by tags, residence type and age) and its form (`fields`, validated by
-`campaign_forms`). Opening it materialises one `CampaignTarget` per target, each carrying its
+`forms`). Opening it materialises one `CampaignTarget` per target, each carrying its
 micro-grid (`area`), so coverage is one GROUP BY on an index; a refresh adds targets that came
 into scope later and marks (never deletes) the ones that left. Every submission is kept in
 `CampaignSubmission`; photos and signatures are `CampaignFile`s in Django's storage.

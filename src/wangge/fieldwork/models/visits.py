@@ -38,9 +38,9 @@ class Frequency(models.TextChoices):
 class VisitRule(models.Model):
     """Which households, how often, what to check, who is responsible.
 
-    `checklist` items: ``{"name": "family", "label": "家庭情况", "type": "text" | "textarea" |
-    "yesno" | "choice" | "multi" | "number" | "date", "choices": [...], "required": bool}``
-    (validated by `visits.clean_checklist`)."""
+    `checklist`: a typed form (`forms`) without photo or signature fields, e.g. ``{"name":
+    "family", "label": "家庭情况", "type": "text" | "yes_no" | "choice" | "multi_choice" |
+    "number" | "date", "choices": [...], "required": bool}`` (see `visits.clean_checklist`)."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)

@@ -1,9 +1,12 @@
-"""A campaign's form: checking its definition, and checking answers against it.
+"""Typed forms (a campaign's form, a visit rule's checklist): checking a definition, and
+checking answers against it.
 
 A field is ``{"name": "phone_ok", "label": "电话已核实", "type": "yes_no", "required": true}``;
 `choice` and `multi_choice` carry ``"choices": [...]``; `number` may carry ``"min"``/``"max"``.
-Every refusal names the field (its label and, in `Problem.field`, its name) and the reason.
-Photos and signatures are checked here as images (never stored here): `campaigns` stores them.
+Every refusal names the field (its label and, in `Problem.field`, where it is: ``fields[2].name``
+or ``checklist[2].name`` for a definition, ``count`` or ``answers.count`` for an answer) and the
+reason. Photos and signatures are checked here as images (never stored here): `campaigns` stores
+them; a form may be limited to other types (`VALUE_TYPES`, visit checklists).
 """
 
 import base64
@@ -11,6 +14,7 @@ import binascii
 import datetime as dt
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -33,6 +37,7 @@ TEXT, NUMBER, CHOICE, MULTI, DATE, YES_NO, PHOTO, SIGNATURE = (
 )
 TYPES = (TEXT, NUMBER, CHOICE, MULTI, DATE, YES_NO, PHOTO, SIGNATURE)
 FILE_TYPES = (PHOTO, SIGNATURE)
+VALUE_TYPES = tuple(t for t in TYPES if t not in FILE_TYPES)
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
 MAX_FIELDS = 100
 MAX_TEXT = 2000
@@ -58,20 +63,23 @@ def type_names() -> dict[str, str]:
 # ---- definition -----------------------------------------------------------------------------
 
 
-def clean_fields(raw: Any) -> list[dict[str, Any]]:
+def clean_fields(
+    raw: Any, *, at: str = "fields", types: tuple[str, ...] = TYPES, min_fields: int = 1
+) -> list[dict[str, Any]]:
     """The form definition, normalised; DomainError listing every problem, each naming the
-    field (``fields[2].choices``) and, in the message, its label."""
-    if not isinstance(raw, list) or not raw:
-        raise DomainError.one(_("A campaign needs at least one form field."), field="fields")
+    field (``<at>[2].choices``) and, in the message, its label. `types`: the field types this
+    kind of form takes; `min_fields`: 0 lets the form be empty."""
+    if not isinstance(raw, list):
+        raise DomainError.one(_("The form must be a list of fields."), field=at)
+    if len(raw) < min_fields:
+        raise DomainError.one(_("A form needs at least one field."), field=at)
     if len(raw) > MAX_FIELDS:
-        raise DomainError.one(
-            _("A form has at most %(n)d fields.") % {"n": MAX_FIELDS}, field="fields"
-        )
+        raise DomainError.one(_("A form has at most %(n)d fields.") % {"n": MAX_FIELDS}, field=at)
     problems: list[Problem] = []
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
-        where = f"fields[{i}]"
+        where = f"{at}[{i}]"
 
         def bad(attr: str, message: str, where: str = where) -> None:
             problems.append(Problem(message, field=f"{where}.{attr}" if attr else where))
@@ -98,11 +106,17 @@ def clean_fields(raw: Any) -> list[dict[str, Any]]:
         if not label:
             bad("label", _("Field %(field)s needs a label.") % {"field": who})
         kind = str(item.get("type", "")).strip()
-        if kind not in TYPES:
+        if kind in TYPES and kind not in types:
+            bad(
+                "type",
+                _("Field %(field)s: the type %(type)s is not available here (one of %(types)s).")
+                % {"field": who, "type": kind, "types": ", ".join(types)},
+            )
+        elif kind not in types:
             bad(
                 "type",
                 _("Field %(field)s: unknown type %(type)s (one of %(types)s).")
-                % {"field": who, "type": kind or "?", "types": ", ".join(TYPES)},
+                % {"field": who, "type": kind or "?", "types": ", ".join(types)},
             )
         required = item.get("required", False)
         if not isinstance(required, bool):
@@ -172,15 +186,26 @@ def _blank(value: Any) -> bool:
 
 
 def clean_answers(
-    fields: list[dict[str, Any]], raw: dict[str, Any], *, existing_file_ids: set[int]
+    fields: list[dict[str, Any]],
+    raw: Any,
+    *,
+    existing_file_ids: Collection[int] = (),
+    at: str = "",
 ) -> tuple[dict[str, Any], list[PendingImage]]:
     """Answers checked against the form: (cleaned answers, images to store). A photo or
     signature answer is the id of a file already stored for this target (in
     `existing_file_ids`), or new content: bytes / an uploaded file (photo), a PNG data URL or
-    bytes (signature). Raises DomainError with one problem per bad field."""
+    bytes (signature). Raises DomainError (422) with one problem per bad field, each at
+    ``<at>.<name>`` (just ``<name>`` without `at`)."""
+    if not isinstance(raw, dict):
+        raise DomainError.one(_("The answers must be an object."), field=at, status=422)
+
+    def where(name: Any) -> str:
+        return f"{at}.{name}" if at else str(name)
+
     by_name = {f["name"]: f for f in fields}
     problems: list[Problem] = [
-        Problem(_("Unknown field %(name)s.") % {"name": k}, field=str(k), code="unknown")
+        Problem(_("Unknown field %(name)s.") % {"name": k}, field=where(k), code="unknown")
         for k in raw
         if k not in by_name
     ]
@@ -194,7 +219,7 @@ def clean_answers(
                 problems.append(
                     Problem(
                         _("«%(label)s» is required.") % {"label": label},
-                        field=name,
+                        field=where(name),
                         code="required",
                     )
                 )
@@ -202,11 +227,12 @@ def clean_answers(
         try:
             cleaned = _clean_value(field, value, existing_file_ids)
         except ValueError as exc:
-            problems.append(Problem(f"«{label}»: {exc}", field=name, code="invalid"))
+            problems.append(Problem(f"«{label}»: {exc}", field=where(name), code="invalid"))
             continue
         except DomainError as exc:
             problems += [
-                Problem(f"«{label}»: {p.message}", field=name, code=p.code) for p in exc.problems
+                Problem(f"«{label}»: {p.message}", field=where(name), code=p.code)
+                for p in exc.problems
             ]
             continue
         if isinstance(cleaned, PendingImage):
@@ -218,7 +244,7 @@ def clean_answers(
     return answers, pending
 
 
-def _clean_value(field: dict[str, Any], value: Any, file_ids: set[int]) -> Any:
+def _clean_value(field: dict[str, Any], value: Any, file_ids: Collection[int]) -> Any:
     kind = field["type"]
     if kind == TEXT:
         if not isinstance(value, (str, int, float)):
@@ -291,7 +317,7 @@ def _plain(number: float) -> int | float:
     return int(number) if number.is_integer() else number
 
 
-def _file(field: dict[str, Any], value: Any, file_ids: set[int]) -> Any:
+def _file(field: dict[str, Any], value: Any, file_ids: Collection[int]) -> Any:
     if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
         file_id = int(value)
         if file_id not in file_ids:
@@ -347,12 +373,13 @@ def clean_signature(value: str | bytes | IO[bytes], field: str = "signature") ->
     return PendingImage(field, SIGNATURE, out.getvalue(), "png", image.width, image.height)
 
 
-def display(field: dict[str, Any], value: Any) -> str:
-    """An answer as a person reads it (lists, exports)."""
+def display(value: Any) -> str:
+    """A cleaned answer as a person reads it (pages, exports): only yes/no answers are
+    booleans and only multiple choices are lists."""
     if value is None or value == "":
         return ""
-    if field["type"] == YES_NO:
+    if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if field["type"] == MULTI and isinstance(value, list):
+    if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)

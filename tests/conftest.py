@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from huey.contrib.djhuey import HUEY
 
+from tests.factories import reseed
+
 # Background tasks run at once in the process that queues them (huey's immediate mode, with
 # an in-memory queue and schedule). pytest-django loads the settings before this file, so
 # WANGGE_TASKS_IMMEDIATE is too late for this process: switch the queue built from them, and
@@ -54,26 +56,4 @@ def _seed_data(request):
         {"transactional_db", "live_server"} & names
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
-    import importlib
-
-    from django.apps import apps
-
-    from wangge.events.catalogue import catalogue_install
-    from wangge.events.models import Category
-    from wangge.intake.models import Channel
-    from wangge.intake.services import install_builtin_channels
-    from wangge.people.models import TagKind
-
-    if not Category.objects.exists():
-        catalogue_install()
-    if not Channel.objects.exists():
-        install_builtin_channels()
-    if not TagKind.objects.exists():
-        importlib.import_module("wangge.people.migrations.0002_tag_kinds").seed(apps, None)
-    from wangge.fieldwork import attend, visits
-    from wangge.fieldwork.models import AttendRule, VisitRule
-
-    if not VisitRule.objects.exists():
-        visits.install_defaults()
-    if not AttendRule.objects.exists():
-        attend.install_defaults()
+    reseed()

@@ -52,3 +52,30 @@ def make_user(username: str | None = None, **extra: Any) -> Any:
 
 def post(user: Any, area: Area, role: str = "full_time") -> Post:
     return services.post_assign(user=user, area=area, role=role)
+
+
+def reseed() -> None:
+    """Install whatever seed data the migrations made and a flush took away."""
+    import importlib
+
+    from django.apps import apps
+
+    from wangge.events.catalogue import catalogue_install
+    from wangge.events.models import Category
+    from wangge.intake.models import Channel
+    from wangge.intake.services import install_builtin_channels
+    from wangge.people.models import TagKind
+
+    if not Category.objects.exists():
+        catalogue_install()
+    if not Channel.objects.exists():
+        install_builtin_channels()
+    if not TagKind.objects.exists():
+        importlib.import_module("wangge.people.migrations.0002_tag_kinds").seed(apps, None)
+    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.models import AttendRule, VisitRule
+
+    if not VisitRule.objects.exists():
+        visits.install_defaults()
+    if not AttendRule.objects.exists():
+        attend.install_defaults()

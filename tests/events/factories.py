@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from tests.factories import make_tree, make_user, post
+from tests.factories import make_tree, make_user, post, reseed
 from wangge.events import workflow
 from wangge.events.models import Category, Department, Event
 from wangge.regions.models import Area
@@ -25,6 +25,9 @@ class World:
 
 
 def make_world() -> World:
+    # Module- and package-wide worlds are built after whatever test ran last on this worker,
+    # perhaps a transactional one that flushed the catalogue away.
+    reseed()
     areas = make_tree()
     micro = Area.objects.get(code="330103001001001001")
     operator = make_user("operator")

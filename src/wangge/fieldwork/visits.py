@@ -761,6 +761,7 @@ def visit_record(
             % {"d": task.period_start.isoformat()},
             field="visited_at",
             code="before_period",
+            status=422,
         )
     if finding and len(finding.title.strip()) > 200:
         raise DomainError.one(

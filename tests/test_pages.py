@@ -36,5 +36,8 @@ def test_scoped_page_logs_in_first_and_turns_out_of_scope_into_404(django_user_m
     assert view(request, 0).content == b"ok"
     with pytest.raises(Http404):
         view(request, 404)
+    for status in (400, 403, 409, 422):  # a refusal is a plain page with its status
+        response = view(request, status)
+        assert response.status_code == status and "no" in response.content.decode()
     with pytest.raises(DomainError):
-        view(request, 403)  # anything else is the view's business
+        view(request, 500)  # anything else is the view's business

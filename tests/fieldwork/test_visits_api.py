@@ -101,7 +101,7 @@ def test_rules_crud_admin_only():
         "code": "weekly_watch",
         "name": "重点关注",
         "frequency": "weekly",
-        "tag_kinds": ["severe_mental_disorder"],
+        "tag_kinds": ["veteran"],
         "checklist": [
             {"name": "mood", "label": "情绪", "type": "choice", "choices": ["稳定", "波动"]}
         ],

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork import attend
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask
 from wangge.people.selectors import page
 
@@ -39,13 +39,13 @@ class RuleOut(Schema):
 
 
 class RuleIn(Schema):
-    code: str
-    name: str
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=100)
     categories: list[str] = Field(description="event category codes; a class covers its subclasses")
     deadline_hours: int = 24
     responsible_role: str = "full_time"
     active: bool = True
-    order: int = 0
+    order: int = Field(0, ge=0, le=32767)
 
 
 @router.get("/attend/rules", response=list[RuleOut], summary="Must-attend rules")
@@ -60,14 +60,14 @@ def rule_create(request: HttpRequest, body: RuleIn) -> Status:
 
 @router.put("/attend/rules/{rid}", response=RuleOut, summary="Change a must-attend rule (admin)")
 def rule_update(request: HttpRequest, rid: int, body: RuleIn) -> dict[str, Any]:
-    visits.require_admin(request.user)
+    attend.require_admin(request.user)
     rule = get_object_or_404(AttendRule, pk=rid)
     return RuleOut.of(attend.rule_save(request.user, rule=rule, **body.dict()))
 
 
 @router.delete("/attend/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
 def rule_delete(request: HttpRequest, rid: int) -> Status:
-    visits.require_admin(request.user)
+    attend.require_admin(request.user)
     attend.rule_delete(request.user, get_object_or_404(AttendRule, pk=rid))
     return Status(204, None)
 
@@ -147,7 +147,7 @@ class TaskFilter(Schema):
     status: str = ""
     mine: bool = False
     overdue: bool = False
-    page: int = 1
+    page: int = Field(1, ge=1, le=100_000)
     size: int = 50
 
 
@@ -175,7 +175,7 @@ class RecordIn(Schema):
     lon: float | None = None
     lat: float | None = None
     attended_at: dt.datetime | None = None
-    client_key: str | None = None
+    client_key: str | None = Field(None, max_length=100)
 
 
 @router.post(
@@ -189,5 +189,5 @@ def record_create(request: HttpRequest, tid: int, body: RecordIn) -> Status:
 
 @router.post("/attend/sync", summary="Create the tasks of new must-attend events (admin)")
 def sync(request: HttpRequest) -> dict[str, int]:
-    visits.require_admin(request.user)
+    attend.require_admin(request.user)
     return attend.sync().as_dict()

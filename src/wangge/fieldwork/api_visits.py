@@ -53,10 +53,10 @@ class RuleOut(Schema):
 
 
 class RuleIn(Schema):
-    code: str
-    name: str
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=100)
     frequency: str = Field(description="yearly | quarterly | monthly | weekly | days")
-    every_days: int | None = None
+    every_days: int | None = Field(None, ge=1, le=3660)
     anchor: dt.date | None = None
     all_households: bool = False
     tag_kinds: list[str] = []
@@ -64,7 +64,7 @@ class RuleIn(Schema):
     checklist: list[Any] = []
     responsible_role: str = "liaison"
     active: bool = True
-    order: int = 0
+    order: int = Field(0, ge=0, le=32767)
 
 
 @router.get("/visits/rules", response=list[RuleOut], summary="Visit rules")
@@ -158,7 +158,7 @@ class TaskFilter(Schema):
     area: str = Field("", description="area code: its whole subtree")
     on: dt.date | None = Field(None, description="tasks whose period contains this day")
     household: int | None = None
-    page: int = 1
+    page: int = Field(1, ge=1, le=100_000)
     size: int = 50
 
 
@@ -220,7 +220,7 @@ class RecordOut(Schema):
 
 
 class FindingSchema(Schema):
-    title: str
+    title: str = Field(max_length=200)
     category: str = Field(description="event category code")
     description: str = ""
 
@@ -232,7 +232,9 @@ class RecordIn(Schema):
     lat: float | None = None
     visited_at: dt.datetime | None = None
     finding: FindingSchema | None = None
-    client_key: str | None = Field(None, description="retries with the same key are one visit")
+    client_key: str | None = Field(
+        None, max_length=100, description="retries with the same key are one visit"
+    )
 
 
 @router.post("/visits/tasks/{tid}/records", response={201: RecordOut}, summary="Record the visit")
@@ -277,7 +279,7 @@ def record_photo(request: HttpRequest, rid: int, photo: File[UploadedFile]) -> S
 
 
 class FindingIn(FindingSchema):
-    client_key: str | None = None
+    client_key: str | None = Field(None, max_length=100)
 
 
 class FindingOut(Schema):

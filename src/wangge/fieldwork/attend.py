@@ -23,10 +23,19 @@ from wangge.events import workflow
 from wangge.events.models import Category, Event, Status
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask, FieldAlert
 from wangge.fieldwork.today import TodoItem
-from wangge.fieldwork.visits import check_in, is_rule_admin, responsible_users
+from wangge.fieldwork.visits import (
+    check_client_key,
+    check_in,
+    check_rule_fields,
+    is_rule_admin,
+    responsible_users,
+    task_gone,
+)
 from wangge.people import access as people_access
 from wangge.people.selectors import get_in
 from wangge.regions.models import Role
+
+PERM = "fieldwork.change_attendrule"
 
 # Events reported this long ago are still matched (a new rule, a worker restarted late).
 LOOKBACK = dt.timedelta(days=7)
@@ -67,6 +76,13 @@ def install_defaults(apps: Any = None) -> int:
 
 
 # -- rules -----------------------------------------------------------------------------------
+def require_admin(user: Any) -> None:
+    if not is_rule_admin(user, PERM):
+        raise DomainError.one(
+            _("Only administrators may change rules."), code="forbidden", status=403
+        )
+
+
 def rule_save(
     actor: Any,
     *,
@@ -79,10 +95,7 @@ def rule_save(
     active: bool = True,
     order: int = 0,
 ) -> AttendRule:
-    if not is_rule_admin(actor):
-        raise DomainError.one(
-            _("Only administrators may change rules."), code="forbidden", status=403
-        )
+    require_admin(actor)
     problems: list[Problem] = []
     code, name = code.strip(), name.strip()
     if not code:
@@ -101,6 +114,7 @@ def rule_save(
         problems.append(
             Problem(_("Choose at least one category."), field="categories", code="required")
         )
+    check_rule_fields(problems, code=code, name=name, order=order)
     if not 1 <= deadline_hours <= 24 * 30:
         problems.append(Problem(_("Between 1 hour and 30 days."), field="deadline_hours"))
     if responsible_role not in Role.values:
@@ -119,10 +133,7 @@ def rule_save(
 
 
 def rule_delete(actor: Any, rule: AttendRule) -> None:
-    if not is_rule_admin(actor):
-        raise DomainError.one(
-            _("Only administrators may change rules."), code="forbidden", status=403
-        )
+    require_admin(actor)
     with transaction.atomic():
         if rule.tasks.exists():
             rule.active = False
@@ -281,14 +292,8 @@ def attend_record(
     client_key: str | None = None,
 ) -> AttendRecord:
     """Record the attendance; the task is done and the event's timeline says so."""
-    if client_key and (existing := AttendRecord.objects.filter(client_key=client_key).first()):
-        if existing.attendee_id != actor.pk:
-            raise DomainError.one(
-                _("This client key is already used."),
-                field="client_key",
-                code="duplicate",
-                status=409,
-            )
+    check_client_key(client_key)
+    if client_key and (existing := _earlier(client_key, actor)):
         return existing
     if not may_attend(actor, task):
         raise DomainError.one(
@@ -299,10 +304,52 @@ def attend_record(
             _("Say what you found and did."), field="note", code="required", status=422
         )
     when = attended_at or timezone.now()
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
     if when > timezone.now() + dt.timedelta(minutes=5):
         raise DomainError.one(_("The time is in the future."), field="attended_at")
+    try:
+        return _attend_write(
+            actor=actor, task=task, note=note, lon=lon, lat=lat, when=when, client_key=client_key
+        )
+    except IntegrityError:
+        # The same draft sent twice at once: the loser returns the winner's record.
+        if client_key and (existing := _earlier(client_key, actor)):
+            return existing
+        raise
+
+
+def _earlier(client_key: str, actor: Any) -> AttendRecord | None:
+    existing = AttendRecord.objects.filter(client_key=client_key).first()
+    if existing and existing.attendee_id != actor.pk:
+        raise DomainError.one(
+            _("This client key is already used."),
+            field="client_key",
+            code="duplicate",
+            status=409,
+        )
+    return existing
+
+
+def _attend_write(
+    *,
+    actor: Any,
+    task: AttendTask,
+    note: str,
+    lon: float | None,
+    lat: float | None,
+    when: dt.datetime,
+    client_key: str | None,
+) -> AttendRecord:
     with transaction.atomic():
-        locked = AttendTask.objects.select_for_update().select_related("event").get(pk=task.pk)
+        locked = (
+            AttendTask.objects.select_for_update()
+            .select_related("event")
+            .filter(pk=task.pk)
+            .first()
+        )
+        if locked is None:
+            raise task_gone()
         if locked.status == AttendTask.Status.CANCELLED:
             raise DomainError.one(
                 _("This attendance was cancelled with its event."), code="cancelled", status=409
@@ -348,7 +395,9 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
         return []
     now = timezone.now()
     qs = (
-        AttendTask.objects.filter(assignee=user, status=AttendTask.Status.OPEN)
+        AttendTask.objects.filter(
+            people_access.scope_q(user, "area"), assignee=user, status=AttendTask.Status.OPEN
+        )
         .filter(
             Q(event__status__in=[s for s in Status.values if s not in CLOSED_WITHOUT_ATTENDANCE])
         )

@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -146,8 +147,13 @@ def clean_fields(
                 if item.get(bound) is None:
                     continue
                 try:
-                    field[bound] = float(item[bound])
-                except (TypeError, ValueError):
+                    number = float(item[bound])
+                except (TypeError, ValueError, OverflowError):
+                    number = math.nan
+                # NaN and infinities are no bounds (PostgreSQL's jsonb refuses NaN too).
+                if math.isfinite(number):
+                    field[bound] = number
+                else:
                     bad(
                         bound,
                         _("Field %(field)s: %(bound)s must be a number.")

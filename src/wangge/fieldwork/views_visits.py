@@ -28,6 +28,7 @@ from wangge.events.models import Category
 from wangge.fieldwork import attend, forms, offline, visits
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
 from wangge.pages import optional_number, scoped_page
+from wangge.people import access as people_access
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
@@ -43,7 +44,11 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     overdue = request.GET.get("overdue") == "1"
     qs = (
-        VisitTask.objects.filter(assignee_id=request.user.pk, status=VisitTask.Status.OPEN)
+        VisitTask.objects.filter(
+            people_access.scope_q(request.user, "area"),
+            assignee_id=request.user.pk,
+            status=VisitTask.Status.OPEN,
+        )
         .filter(period_start__lte=today)
         .select_related("household", "rule")
         .order_by("due_on", "id")
@@ -57,9 +62,9 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
             "tasks": list(qs[:300]),
             "today": today,
             "overdue": overdue,
-            "attend_open": AttendTask.objects.filter(
-                assignee_id=request.user.pk, status=AttendTask.Status.OPEN
-            ).count(),
+            "attend_open": attend.tasks(request.user)
+            .filter(assignee_id=request.user.pk, status=AttendTask.Status.OPEN)
+            .count(),
             "alerts": list(visits.alerts(request.user, unread_only=True)[:10]),
         },
     )
@@ -69,7 +74,7 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def visit_alerts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        alert = visits.alert_read(request.user, int(request.POST.get("alert", "0") or 0))
+        alert = visits.alert_read(request.user, request.POST.get("alert", ""))
         return HttpResponseRedirect(alert.url or reverse("fieldwork:visit_alerts"))
     return render(
         request, "fieldwork/visits/alerts.html", {"alerts": list(visits.alerts(request.user)[:100])}

@@ -25,7 +25,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -239,11 +239,36 @@ def install_defaults(apps: Any = None) -> int:
     return created
 
 
-def is_rule_admin(user: Any) -> bool:
-    return bool(
-        people_access.active(user)
-        and (user.is_superuser or user.has_perm("fieldwork.change_visitrule"))
-    )
+def is_rule_admin(user: Any, perm: str = "fieldwork.change_visitrule") -> bool:
+    return bool(people_access.active(user) and (user.is_superuser or user.has_perm(perm)))
+
+
+def check_rule_fields(
+    problems: list[Problem], *, code: str, name: str, order: Any, every_days: Any = None
+) -> None:
+    """Bounds shared by visit and must-attend rules (column sizes; a huge period overflows)."""
+    if len(code) > 40:
+        problems.append(
+            Problem(_("The code is longer than %(n)d characters.") % {"n": 40}, field="code")
+        )
+    if len(name) > 100:
+        problems.append(
+            Problem(_("The name is longer than %(n)d characters.") % {"n": 100}, field="name")
+        )
+    if not isinstance(order, int) or not 0 <= order <= 32767:
+        problems.append(
+            Problem(
+                _("The order must be between %(a)d and %(b)d.") % {"a": 0, "b": 32767},
+                field="order",
+            )
+        )
+    if every_days is not None and (not isinstance(every_days, int) or not 1 <= every_days <= 3660):
+        problems.append(
+            Problem(
+                _("The number of days must be between %(a)d and %(b)d.") % {"a": 1, "b": 3660},
+                field="every_days",
+            )
+        )
 
 
 def require_admin(user: Any) -> None:
@@ -284,8 +309,15 @@ def rule_save(
         problems.append(
             Problem(_("Unknown frequency %(f)s.") % {"f": frequency}, field="frequency")
         )
-    if frequency == Frequency.EVERY_N_DAYS and not (every_days and every_days >= 1):
+    if frequency == Frequency.EVERY_N_DAYS and not every_days:
         problems.append(Problem(_("Give the number of days."), field="every_days", code="required"))
+    check_rule_fields(
+        problems,
+        code=code,
+        name=name,
+        order=order,
+        every_days=every_days if frequency == Frequency.EVERY_N_DAYS else None,
+    )
     if responsible_role not in Role.values:
         problems.append(
             Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role")
@@ -300,6 +332,17 @@ def rule_save(
     kinds = list(TagKind.objects.filter(code__in=codes))
     for missing in sorted(set(codes) - {k.code for k in kinds}):
         problems.append(Problem(_("Unknown group %(c)s.") % {"c": missing}, field="tag_kinds"))
+    # Task titles and rule lists are seen by everyone in scope: a sensitive group would
+    # tell users without a grant who is in it.
+    for kind in kinds:
+        if kind.sensitive:
+            problems.append(
+                Problem(
+                    _("The sensitive group %(c)s cannot drive visits.") % {"c": kind.code},
+                    field="tag_kinds",
+                    code="sensitive",
+                )
+            )
     if not all_households and not codes and not types:
         problems.append(
             Problem(
@@ -401,6 +444,7 @@ class GenerateResult:
 
 PLAN = "fw_visit_plan"
 ASSIGN = "fw_visit_assignee"
+GENERATE_LOCK = 0x57475649  # pg_advisory_xact_lock key of visit generation ("WGVI")
 
 
 def _q(name: str) -> str:
@@ -450,6 +494,9 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
     record = _q(VisitRecord._meta.db_table)
     d = _date(day)
     with transaction.atomic(), connection.cursor() as cur:
+        if pg:
+            # One generation at a time (huey, API and CLI); released at commit.
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [GENERATE_LOCK])
         cur.execute(f"DROP TABLE IF EXISTS {PLAN}")
         cur.execute(f"DROP TABLE IF EXISTS {ASSIGN}")
         tail = " ON COMMIT DROP" if pg else ""
@@ -500,24 +547,33 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
             cur.execute(f"SELECT COUNT(*) FROM {PLAN}")
             result.planned = cur.fetchone()[0]
             current = "t.status = 'open' AND t.period_start <= %s AND t.due_on >= %s"
-            # 3. Drop open tasks of these periods that the plan no longer has.
+            # 3. Drop open tasks of these periods that the plan no longer has. The status
+            #    test on the target row is re-checked by PostgreSQL after a concurrent visit.
             cur.execute(
-                f"DELETE FROM {task} WHERE id IN (SELECT t.id FROM {task} t WHERE {current}"
+                f"DELETE FROM {task} WHERE status = 'open'"
+                f" AND id IN (SELECT t.id FROM {task} t WHERE {current}"
                 f" AND NOT EXISTS (SELECT 1 FROM {PLAN} p WHERE p.household_id = t.household_id"
                 " AND p.period = t.period))",
                 [d, d],
             )
             result.dropped = cur.rowcount
-            # 4. Follow moves and post changes.
+            # 4. Follow moves and post changes, for every open task (an overdue task of
+            #    an earlier period too): its area and assignee follow the household's grid.
             cur.execute(
-                f"UPDATE {task} AS t SET rule_id = p.rule_id, area_id = p.area_id,"
+                f"UPDATE {task} AS t SET area_id = p.area_id,"
                 f" assignee_id = p.assignee_id FROM {PLAN} p"
+                " WHERE p.household_id = t.household_id AND t.status = 'open'"
+                " AND (t.area_id <> p.area_id"
+                " OR t.assignee_id IS DISTINCT FROM p.assignee_id)"
+            )
+            moved = cur.rowcount
+            cur.execute(
+                f"UPDATE {task} AS t SET rule_id = p.rule_id FROM {PLAN} p"
                 f" WHERE p.household_id = t.household_id AND p.period = t.period AND {current}"
-                " AND (t.rule_id <> p.rule_id OR t.area_id <> p.area_id"
-                " OR t.assignee_id IS DISTINCT FROM p.assignee_id)",
+                " AND t.rule_id <> p.rule_id",
                 [d, d],
             )
-            result.reassigned = cur.rowcount
+            result.reassigned = moved + cur.rowcount
             # 5. Add the new ones. What exists already leaves the plan first: an anti-join
             #    inside the INSERT would read the table it grows (the planner, thinking it
             #    empty, scans it once per row).
@@ -566,6 +622,9 @@ def sweep(today: dt.date | None = None) -> dict[str, int]:
             overdue_alerted_at__isnull=True,
             assignee__isnull=False,
         )
+        # Lock the rows so a concurrent sweep (CLI beside huey) cannot alert them twice.
+        ids = list(fresh.select_for_update(skip_locked=True).values_list("id", flat=True))
+        fresh = VisitTask.objects.filter(pk__in=ids)
         counts = list(fresh.values("assignee_id").annotate(n=Count("id")).order_by("assignee_id"))
         url = reverse("fieldwork:visit_mine")
         FieldAlert.objects.bulk_create(
@@ -685,27 +744,103 @@ def visit_record(
 ) -> VisitRecord:
     """Record a visit of the task's household; the task is done. A retry with the same
     client key returns the first record (offline drafts may be sent twice)."""
-    if client_key and (existing := VisitRecord.objects.filter(client_key=client_key).first()):
-        if existing.visitor_id != actor.pk:
-            raise DomainError.one(
-                _("This client key is already used."),
-                field="client_key",
-                code="duplicate",
-                status=409,
-            )
+    check_client_key(client_key)
+    if client_key and (existing := _earlier_record(client_key, actor)):
         return existing
     if not may_visit(actor, task):
         raise DomainError.one(_("You may not record this visit."), code="forbidden", status=403)
     clean, _files = forms.clean_answers(task.rule.checklist, answers, at="answers")
     when = visited_at or timezone.now()
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
     if when > timezone.now() + dt.timedelta(minutes=5):
         raise DomainError.one(_("The visit time is in the future."), field="visited_at")
+    if timezone.localtime(when).date() < task.period_start:
+        raise DomainError.one(
+            _("The visit is dated before this task's period (from %(d)s).")
+            % {"d": task.period_start.isoformat()},
+            field="visited_at",
+            code="before_period",
+            status=422,
+        )
+    if finding and len(finding.title.strip()) > 200:
+        raise DomainError.one(
+            _("The title is longer than %(n)d characters.") % {"n": 200}, field="finding.title"
+        )
     household = task.household
     distance, far = check_in(lon, lat, household.lon, household.lat)
     cleaned = [photos.clean_photo(f, f"photos[{i}]") for i, f in enumerate(photo_files)]
     category = finding_category(finding) if finding else None
+    try:
+        return _visit_write(
+            actor=actor,
+            task=task,
+            household=household,
+            when=when,
+            lon=lon,
+            lat=lat,
+            distance=distance,
+            far=far,
+            clean=clean,
+            notes=notes,
+            cleaned=cleaned,
+            finding=finding,
+            category=category,
+            client_key=client_key,
+        )
+    except IntegrityError:
+        # The same draft sent twice at once: the loser returns the winner's record.
+        if client_key and (existing := _earlier_record(client_key, actor)):
+            return existing
+        raise
+
+
+def check_client_key(client_key: str | None) -> None:
+    if client_key and len(client_key) > 100:
+        raise DomainError.one(
+            _("The client key is longer than %(n)d characters.") % {"n": 100}, field="client_key"
+        )
+
+
+def _earlier_record(client_key: str, actor: Any) -> VisitRecord | None:
+    existing = VisitRecord.objects.filter(client_key=client_key).first()
+    if existing and existing.visitor_id != actor.pk:
+        raise DomainError.one(
+            _("This client key is already used."),
+            field="client_key",
+            code="duplicate",
+            status=409,
+        )
+    return existing
+
+
+def task_gone() -> DomainError:
+    return DomainError.one(
+        _("This task has changed meanwhile; reload the page."), code="conflict", status=409
+    )
+
+
+def _visit_write(
+    *,
+    actor: Any,
+    task: VisitTask,
+    household: Household,
+    when: dt.datetime,
+    lon: float | None,
+    lat: float | None,
+    distance: float | None,
+    far: bool,
+    clean: dict[str, Any],
+    notes: str,
+    cleaned: list[photos.CleanPhoto],
+    finding: FindingIn | None,
+    category: Category | None,
+    client_key: str | None,
+) -> VisitRecord:
     with transaction.atomic():
-        locked = VisitTask.objects.select_for_update().get(pk=task.pk)
+        locked = VisitTask.objects.select_for_update().filter(pk=task.pk).first()
+        if locked is None:  # dropped by a generation run meanwhile
+            raise task_gone()
         record = VisitRecord.objects.create(
             task=locked,
             household=household,
@@ -935,7 +1070,10 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
     items = []
     qs = (
         VisitTask.objects.filter(
-            assignee=user, status=VisitTask.Status.OPEN, period_start__lte=today
+            people_access.scope_q(user, "area"),
+            assignee=user,
+            status=VisitTask.Status.OPEN,
+            period_start__lte=today,
         )
         .select_related("household", "rule")
         .order_by("due_on", "id")[:500]
@@ -967,10 +1105,10 @@ def alerts(user: Any, unread_only: bool = False) -> QuerySet[FieldAlert]:
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
-def alert_read(user: Any, pk: int) -> FieldAlert:
-    alert = alerts(user).filter(pk=pk).first()
-    if alert is None:
+def alert_read(user: Any, pk: Any) -> FieldAlert:
+    if not (str(pk).isascii() and str(pk).isdigit()):
         raise DomainError.one(_("Not found."), code="not_found", status=404)
+    alert = get_in(alerts(user), pk)
     if alert.read_at is None:
         alert.read_at = timezone.now()
         alert.save(update_fields=["read_at"])

@@ -182,7 +182,7 @@ def centre(request: HttpRequest) -> HttpResponse:
     rows = []
     for c in campaigns.campaigns(request.user, include_drafts=True):
         cov = campaign_coverage.coverage(c, request.user)
-        rows.append((c, cov.total))
+        rows.append((c, cov.total, campaigns.covers(request.user, c)))
     return render(
         request,
         "fieldwork/campaigns/centre.html",
@@ -262,7 +262,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [(a, cov.of(a)) for a in children],
             "missing": [(t, campaigns.target_label(t)) for t in missing[:MISSING_SHOWN]],
             "missing_more": len(missing) > MISSING_SHOWN,
-            "can_manage": campaigns.can_manage(request.user),
+            "can_manage": campaigns.covers(request.user, campaign),
         },
     )
 

@@ -34,6 +34,7 @@ from wangge.regions.scope import can_see, visible_paths
 
 TODO_PER_CAMPAIGN = 20  # a campaign may hold thousands of targets per worker
 MAX_REASON = 300
+MAX_TITLE = 200  # Campaign.title
 
 
 def _not_found() -> DomainError:
@@ -69,8 +70,8 @@ def covers(user: Any, campaign: Campaign) -> bool:
     if paths is None:
         return True
     areas = list(campaign.areas.all())
-    return bool(paths) and bool(areas) and all(
-        any(a.path.startswith(p) for p in paths) for a in areas
+    return (
+        bool(paths) and bool(areas) and all(any(a.path.startswith(p) for p in paths) for a in areas)
     )
 
 
@@ -232,6 +233,8 @@ def _clean_definition(
     problems: list[Problem] = []
     if not title.strip():
         problems.append(Problem(_("A campaign needs a title."), field="title"))
+    elif len(title.strip()) > MAX_TITLE:
+        problems.append(Problem(_("At most %(n)d characters.") % {"n": MAX_TITLE}, field="title"))
     if starts_on is None:
         problems.append(Problem(_("Give the first day."), field="starts_on"))
     if ends_on is None:
@@ -408,6 +411,26 @@ def refresh_open_campaigns() -> dict[int, RefreshResult]:
         c.pk: campaign_refresh(None, c)
         for c in Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("pk")
     }
+
+
+# ---- files (photos, signatures) ------------------------------------------------------------
+
+
+def file_get(user: Any, pk: Any) -> CampaignFile:
+    """A campaign photo or signature, only through its target's area (404 outside scope):
+    residents' signatures are never served without a login and a post over them."""
+    if not (access.active(user) and str(pk).isascii() and str(pk).isdigit()):
+        raise _not_found()
+    in_scope = CampaignTarget.objects.filter(access.scope_q(user, "area")).values("pk")
+    found = CampaignFile.objects.filter(pk=int(pk), target__in=in_scope).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def file_url(pk: int) -> str:
+    """Where a campaign file is downloaded (the scoped view, never the storage's /media/)."""
+    return reverse("fieldwork:campaign_file", args=[pk])
 
 
 # ---- answers --------------------------------------------------------------------------------

@@ -141,3 +141,68 @@ def test_nightly_task_refreshes_open_campaigns(world: World) -> None:
     out = tasks.refresh_campaigns_daily.call_local()
     assert out[str(campaign.pk)]["added"] == 1
     assert CampaignTarget.objects.filter(campaign=campaign, household=newcomer).exists()
+
+
+def test_campaign_files_download_through_scope(world: World) -> None:
+    p = world.people
+    campaign = opened(world)
+    target = CampaignTarget.objects.get(campaign=campaign, household=p.household_a)
+    campaigns.target_answer(
+        p.worker_a,
+        target,
+        {
+            "count": 1,
+            "photo": helpers.jpeg_photo(),
+            "sign": helpers.data_url(helpers.signature_png()),
+        },
+    )
+    a = _client(p.worker_a)
+    files = {f["field"]: f["url"] for f in a.get(f"{API}/targets/{target.pk}").json()["files"]}
+    assert set(files) == {"photo", "sign"}
+    signed = a.get(files["sign"])
+    assert signed.status_code == 200 and signed["Content-Type"] == "image/png"
+    assert b"".join(signed.streaming_content).startswith(b"\x89PNG")
+    assert a.get(files["photo"])["Content-Type"] == "image/jpeg"
+    assert _client(p.worker_b).get(files["sign"]).status_code == 404  # another grid
+    assert Client().get(files["sign"]).status_code == 302  # to the login page
+    page = a.get(reverse("fieldwork:campaign_target", args=[target.pk])).content.decode()
+    assert files["sign"] in page and "/media/" not in page
+
+
+def test_campaign_title_is_bounded(world: World) -> None:
+    with pytest.raises(DomainError) as exc:
+        define(world, title="排" * 201)
+    assert [pr.field for pr in exc.value.problems] == ["title"]
+    response = _client(world.people.admin).post(
+        API,
+        {
+            "title": "排" * 201,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "areas": ["330103"],
+            "fields": helpers.FORM,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and "title" in response.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_odd_and_huge_page_numbers(world: World) -> None:
+    campaign = opened(world)
+    a = _client(world.people.worker_a)
+    page = reverse("fieldwork:campaign_targets", args=[campaign.pk])
+    for number in ("²", "9" * 25, "0", "-3"):
+        assert a.get(page, {"page": number}).status_code == 200, number
+    for endpoint in ("targets", "missing"):
+        response = a.get(f"{API}/{campaign.pk}/{endpoint}", {"page": 10**19})
+        assert response.status_code == 200, response.content
+        assert response.json()["items"] == []
+
+
+def test_people_page_caps_the_number(world: World) -> None:
+    from wangge.people import selectors
+    from wangge.people.models import Household
+
+    rows, more = selectors.page(Household.objects.order_by("pk"), 10**19, 50)
+    assert (rows, more) == ([], False)

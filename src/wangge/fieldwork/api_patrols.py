@@ -265,10 +265,10 @@ def inspection_create(
 
     # Its own kind: a key the phone page stored (with another URL) is refused, not parsed.
     url, created = offline.once(request.user, client_key, "inspection_api", write)
-    pk = made.get("inspection") or _inspection_in(url)
+    pk: int = made.get("inspection") or _inspection_in(url) or 0
     inspection = (
         Inspection.objects.select_related("hazard", "facility", "area", "inspector")
-        .filter(pk=pk, inspector=request.user)  # the key is the caller's (offline.once)
+        .filter(pk=pk, inspector_id=request.user.pk)  # the key is the caller's (offline.once)
         .first()
     )
     if inspection is None:

@@ -115,7 +115,7 @@ def test_inspection_with_photo_and_event_over_the_api():
     )
     assert resp.status_code == 201, resp.content
     body = resp.json()
-    assert body["event"] and body["inspection"]["photo"].endswith(".jpg")
+    assert body["event"] and body["inspection"]["photo"].endswith("/photo/")
     assert body["inspection"]["events"] == [body["event"]]
     # The same key again: the first result, nothing new.
     again = a.post(

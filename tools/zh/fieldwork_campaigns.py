@@ -145,4 +145,5 @@ ZH = {
     "History": "填报记录",
     "Address or household number": "地址或户号",
     "No targets.": "没有排查对象。",
+    "Sensitive group %(code)s cannot drive a campaign.": "重点人员分组 %(code)s 不能作为专项排查的筛选条件。",
 }

@@ -4,7 +4,6 @@ outside the caller's posts is 404 on every endpoint. Residents' data appear mask
 import datetime as dt
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
@@ -14,6 +13,7 @@ from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.people.audit import client_ip
+from wangge.people.selectors import MAX_PAGE
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
 
@@ -31,7 +31,7 @@ class CountsOut(Schema):
 
 
 class CampaignIn(Schema):
-    title: str
+    title: str = Field(max_length=campaigns.MAX_TITLE)
     description: str = ""
     starts_on: dt.date
     ends_on: dt.date
@@ -103,7 +103,7 @@ class FileOut(Schema):
             "id": f.pk,
             "field": f.field,
             "kind": f.kind,
-            "url": default_storage.url(f.file.name),
+            "url": campaigns.file_url(f.pk),  # scoped download, not the unserved /media/
             "width": f.width,
             "height": f.height,
         }
@@ -330,7 +330,7 @@ def target_list(
     campaign = campaigns.campaign_get(request.user, pk)
     qs = campaigns.targets(request.user, campaign, status=status, area_code=area, q=q)
     size = max(1, min(page_size, 200))
-    page = max(1, page)
+    page = max(1, min(page, MAX_PAGE))  # a huge OFFSET is a database error
     rows = list(qs[(page - 1) * size : page * size + 1])
     return {
         "items": [TargetOut.of(t) for t in rows[:size]],
@@ -348,7 +348,7 @@ def missing_list(
         "area", "household", "resident", "done_by"
     )
     size = max(1, min(page_size, 500))
-    page = max(1, page)
+    page = max(1, min(page, MAX_PAGE))  # a huge OFFSET is a database error
     rows = list(qs[(page - 1) * size : page * size + 1])
     return {
         "items": [TargetOut.of(t) for t in rows[:size]],

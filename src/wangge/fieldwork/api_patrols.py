@@ -6,16 +6,19 @@ by its inspector and posts over the point; anything else is 404.
 
 import datetime as dt
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.errors import DomainError
 from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols, today
 from wangge.fieldwork.models import Inspection, Patrol
+from wangge.fieldwork.views_mobile import valid_position
 from wangge.fieldwork.views_patrols import category_of
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
@@ -188,7 +191,8 @@ class InspectionOut(Schema):
             "note": i.note,
             "patrol_id": i.patrol_id,
             "distance_m": i.distance_m,
-            "photo": i.photo.url if i.photo else "",
+            # The scoped download (login and scope), not the unserved /media/.
+            "photo": reverse("fieldwork:inspection_photo", args=[i.pk]) if i.photo else "",
             "events": [f.event.code for f in i.findings.all()],
         }
 
@@ -205,6 +209,12 @@ def inspection_list(
     if until:
         qs = qs.filter(done_on__lte=until)
     return [InspectionOut.of(i) for i in qs.prefetch_related("findings__event")[:500]]
+
+
+def _inspection_in(url: str) -> int | None:
+    """The inspection id an earlier send of this API stored in its URL."""
+    value = parse_qs(urlsplit(url).query).get("inspection", [""])[0]
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 class InspectionCreated(Schema):
@@ -248,13 +258,21 @@ def inspection_create(
             category=category_of(category),
             title=title,
         )
-        made["event"] = event.code if event else None
-        return f"inspection:{inspection.pk}"
+        made["inspection"], made["event"] = inspection.pk, event.code if event else None
+        # A real page URL (the point's form), naming the inspection for a replay.
+        url = reverse("fieldwork:inspect", args=[target_kind, target_id])
+        return f"{url}?{urlencode({'inspection': inspection.pk})}"
 
-    ref, created = offline.once(request.user, client_key, "inspection", write)
-    inspection = Inspection.objects.select_related("hazard", "facility", "area", "inspector").get(
-        pk=int(ref.split(":")[1])
+    # Its own kind: a key the phone page stored (with another URL) is refused, not parsed.
+    url, created = offline.once(request.user, client_key, "inspection_api", write)
+    pk: int = made.get("inspection") or _inspection_in(url) or 0
+    inspection = (
+        Inspection.objects.select_related("hazard", "facility", "area", "inspector")
+        .filter(pk=pk, inspector_id=request.user.pk)  # the key is the caller's (offline.once)
+        .first()
     )
+    if inspection is None:
+        raise DomainError.one(_("Not found."), code="not_found", status=404)
     event = made.get("event") or next((f.event.code for f in inspection.findings.all()), None)
     return Status(
         201 if created else 200, {"inspection": InspectionOut.of(inspection), "event": event}
@@ -263,11 +281,11 @@ def inspection_create(
 
 class FindingIn(Schema):
     category: str
-    title: str
+    title: str = Field(max_length=patrols.MAX_TITLE)
     description: str = ""
     lon: float | None = None
     lat: float | None = None
-    client_key: str = ""
+    client_key: str = Field("", max_length=patrols.MAX_CLIENT_KEY)
 
 
 @router.post(
@@ -368,6 +386,7 @@ class TodoOut(Schema):
 def today_list(
     request: HttpRequest, lon: float | None = None, lat: float | None = None
 ) -> list[dict[str, Any]]:
+    lon, lat = valid_position(lon, lat)  # inf or out of range: no distances, not a 500
     placed = today.order(today.collect(request.user, timezone.localdate()), lon, lat)
     return [
         {

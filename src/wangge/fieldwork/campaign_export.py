@@ -8,7 +8,6 @@ is stamped with the exporter and the time, and the export is audited.
 import io
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -44,7 +43,7 @@ def export(actor: Any, campaign: Campaign, *, ip: str = "") -> bytes:
     rows = rows.order_by("area__path", "address", "id")
     fields = campaign.fields
     names = _area_names(campaign)
-    files = dict(CampaignFile.objects.filter(target__campaign=campaign).values_list("pk", "file"))
+    files = set(CampaignFile.objects.filter(target__campaign=campaign).values_list("pk", flat=True))
     residents = campaign.target_kind == Campaign.TargetKind.RESIDENT
     exporter = (
         getattr(actor, "get_full_name", lambda: "")() or getattr(actor, "username", "") or "system"
@@ -75,8 +74,8 @@ def export(actor: Any, campaign: Campaign, *, ip: str = "") -> bytes:
         for f in fields:
             value = t.answers.get(f["name"])
             if f["type"] in forms.FILE_TYPES and value is not None:
-                name = files.get(value, "")
-                row.append(default_storage.url(name) if name else "")
+                # The scoped download (login and scope), never a bare /media/ path.
+                row.append(campaigns.file_url(value) if value in files else "")
             else:
                 row.append(forms.display(value))
         row += [

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, forms, offline
-from wangge.fieldwork.models import Campaign, CampaignTarget
+from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
 from wangge.people.audit import client_ip
+from wangge.people.selectors import MAX_PAGE
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
 
@@ -30,7 +31,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _int(value: str | None, default: int = 1) -> int:
-    return int(value) if value and value.isdigit() else default
+    """A page number: ASCII digits only ("²".isdigit() is True), capped."""
+    if not (value and value.isascii() and value.isdigit()):
+        return default
+    return max(1, min(int(value), MAX_PAGE))
 
 
 # ---- phone ----------------------------------------------------------------------------------
@@ -182,7 +186,7 @@ def centre(request: HttpRequest) -> HttpResponse:
     rows = []
     for c in campaigns.campaigns(request.user, include_drafts=True):
         cov = campaign_coverage.coverage(c, request.user)
-        rows.append((c, cov.total))
+        rows.append((c, cov.total, campaigns.covers(request.user, c)))
     return render(
         request,
         "fieldwork/campaigns/centre.html",
@@ -262,7 +266,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [(a, cov.of(a)) for a in children],
             "missing": [(t, campaigns.target_label(t)) for t in missing[:MISSING_SHOWN]],
             "missing_more": len(missing) > MISSING_SHOWN,
-            "can_manage": campaigns.can_manage(request.user),
+            "can_manage": campaigns.covers(request.user, campaign),
         },
     )
 
@@ -300,4 +304,18 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
     content = campaign_export.export(request.user, campaign, ip=client_ip(request))
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
+    return response
+
+
+@scoped_page
+def campaign_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A photo or signature of a target in the user's scope (404 otherwise)."""
+    found = campaigns.file_get(request.user, pk)
+    try:
+        handle = found.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    kind = "image/png" if found.kind == CampaignFile.Kind.SIGNATURE else "image/jpeg"
+    response = FileResponse(handle, content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -34,6 +34,7 @@ from wangge.regions.scope import can_see, visible_paths
 
 TODO_PER_CAMPAIGN = 20  # a campaign may hold thousands of targets per worker
 MAX_REASON = 300
+MAX_TITLE = 200  # Campaign.title
 
 
 def _not_found() -> DomainError:
@@ -44,16 +45,38 @@ def _not_found() -> DomainError:
 
 
 def can_manage(user: Any) -> bool:
-    """Define, open, refresh, close and export campaigns."""
+    """May manage some campaign (define, and open, refresh, close or export those covered)."""
+    return _manager_paths(user) != []
+
+
+def _manager_paths(user: Any) -> list[str] | None:
+    """Path prefixes the user manages campaigns under; None: everywhere, []: nowhere. A
+    permission holder manages within their scope; an operator only under their operator posts
+    (a post lower down or of another role gives no say over a wider campaign)."""
     if not access.active(user):
-        return False
-    if user.is_superuser or user.has_perm("fieldwork.add_campaign"):
+        return []
+    if user.is_superuser:
+        return None
+    if user.has_perm("fieldwork.add_campaign"):
+        return visible_paths(user)
+    return sorted({path for path, role in live_posts(user) if role == Role.OPERATOR})
+
+
+def covers(user: Any, campaign: Campaign) -> bool:
+    """The user manages this campaign: every area of its scope lies under their manager paths.
+    Overlap is not enough (an operator of one community must not open or close a district's
+    campaign, nor see its draft)."""
+    paths = _manager_paths(user)
+    if paths is None:
         return True
-    return any(role == Role.OPERATOR for _path, role in live_posts(user))
+    areas = list(campaign.areas.all())
+    return (
+        bool(paths) and bool(areas) and all(any(a.path.startswith(p) for p in paths) for a in areas)
+    )
 
 
-def _check_manager(user: Any) -> None:
-    if not can_manage(user):
+def _check_manager(user: Any, campaign: Campaign | None = None) -> None:
+    if not can_manage(user) or (campaign is not None and not covers(user, campaign)):
         raise DomainError.one(
             _("Only the command centre may manage campaigns."), code="forbidden", status=403
         )
@@ -73,10 +96,16 @@ def campaigns(user: Any, *, include_drafts: bool = False) -> list[Campaign]:
     if not access.active(user):
         return []
     qs = Campaign.objects.prefetch_related("areas").order_by("-starts_on", "-id")
-    if not (include_drafts and can_manage(user)):
+    drafts = include_drafts and can_manage(user)
+    if not drafts:
         qs = qs.exclude(status=Campaign.Status.DRAFT)
     paths = visible_paths(user)
-    return [c for c in qs if _overlaps(paths, [a.path for a in c.areas.all()])]
+    return [
+        c
+        for c in qs
+        if _overlaps(paths, [a.path for a in c.areas.all()])
+        and (c.status != Campaign.Status.DRAFT or covers(user, c))
+    ]
 
 
 def campaign_get(user: Any, pk: Any) -> Campaign:
@@ -204,6 +233,8 @@ def _clean_definition(
     problems: list[Problem] = []
     if not title.strip():
         problems.append(Problem(_("A campaign needs a title."), field="title"))
+    elif len(title.strip()) > MAX_TITLE:
+        problems.append(Problem(_("At most %(n)d characters.") % {"n": MAX_TITLE}, field="title"))
     if starts_on is None:
         problems.append(Problem(_("Give the first day."), field="starts_on"))
     if ends_on is None:
@@ -213,7 +244,7 @@ def _clean_definition(
     areas: list[Area] = []
     if not area_codes:
         problems.append(Problem(_("Choose at least one area."), field="areas"))
-    user_paths = None if actor is None else visible_paths(actor)  # None: the system
+    user_paths = None if actor is None else _manager_paths(actor)  # None: the system
     for code in area_codes:
         area = Area.objects.live().filter(code=code).defer("geometry").first()
         if area is None or not (
@@ -240,6 +271,15 @@ def _clean_definition(
             problems.append(
                 Problem(
                     _("Unknown group %(code)s.") % {"code": code}, field="tags", code="not_found"
+                )
+            )
+        elif kind.sensitive:
+            # Every worker in scope sees the target list: it would name the group's members.
+            problems.append(
+                Problem(
+                    _("Sensitive group %(code)s cannot drive a campaign.") % {"code": code},
+                    field="tags",
+                    code="sensitive",
                 )
             )
         else:
@@ -321,7 +361,7 @@ def campaign_define(
 def campaign_open(actor: Any, campaign: Campaign) -> int:
     """Open a draft: materialise its targets. Returns how many."""
     if actor is not None:
-        _check_manager(actor)
+        _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.DRAFT:
         raise DomainError.one(
@@ -338,7 +378,7 @@ def campaign_open(actor: Any, campaign: Campaign) -> int:
 def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
     """Add targets that entered scope since, mark those that left (their answers kept)."""
     if actor is not None:
-        _check_manager(actor)
+        _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
         raise DomainError.one(
@@ -353,7 +393,7 @@ def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
 @transaction.atomic
 def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
     if actor is not None:
-        _check_manager(actor)
+        _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
         raise DomainError.one(
@@ -373,7 +413,36 @@ def refresh_open_campaigns() -> dict[int, RefreshResult]:
     }
 
 
+# ---- files (photos, signatures) ------------------------------------------------------------
+
+
+def file_get(user: Any, pk: Any) -> CampaignFile:
+    """A campaign photo or signature, only through its target's area (404 outside scope):
+    residents' signatures are never served without a login and a post over them."""
+    if not (access.active(user) and str(pk).isascii() and str(pk).isdigit()):
+        raise _not_found()
+    in_scope = CampaignTarget.objects.filter(access.scope_q(user, "area")).values("pk")
+    found = CampaignFile.objects.filter(pk=int(pk), target__in=in_scope).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def file_url(pk: int) -> str:
+    """Where a campaign file is downloaded (the scoped view, never the storage's /media/)."""
+    return reverse("fieldwork:campaign_file", args=[pk])
+
+
 # ---- answers --------------------------------------------------------------------------------
+
+
+def _check_position(lon: float | None, lat: float | None) -> None:
+    """A submission's position, when given, is a real longitude/latitude."""
+    for name, value, bound in (("lon", lon, 180), ("lat", lat, 90)):
+        if value is not None and not -bound <= value <= bound:  # NaN fails too
+            raise DomainError.one(
+                _("The location is not a valid longitude/latitude."), field=name, code="invalid"
+            )
 
 
 def _check_writable(target: CampaignTarget) -> None:
@@ -413,13 +482,19 @@ def target_answer(
     given as content (see `forms.clean_answers`). Refusals name the field."""
     target = target_get(actor, target.pk) if actor is not None else target
     _check_writable(target)
+    _check_position(lon, lat)
     fields = target.campaign.fields
     # Checked before anything is written; images decoded here, stored below.
     cleaned, pending = forms.clean_answers(
         fields, answers, existing_file_ids=set(target.files.values_list("pk", flat=True))
     )
     with transaction.atomic():
-        locked = CampaignTarget.objects.select_for_update().get(pk=target.pk)
+        locked = (
+            CampaignTarget.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .get(pk=target.pk)
+        )
+        _check_writable(locked)  # a close or refresh may have committed since the read
         for image in pending:
             cleaned[image.field] = _store(locked, image, actor).pk
         now = timezone.now()
@@ -453,12 +528,18 @@ def target_unreachable(
     """Mark a target not reachable (nobody home, refused, house empty …) with a reason."""
     target = target_get(actor, target.pk) if actor is not None else target
     _check_writable(target)
+    _check_position(lon, lat)
     reason = reason.strip()
     if not reason:
         raise DomainError.one(_("Give the reason."), field="reason", code="required")
     if len(reason) > MAX_REASON:
         raise DomainError.one(_("At most %(n)d characters.") % {"n": MAX_REASON}, field="reason")
-    locked = CampaignTarget.objects.select_for_update().get(pk=target.pk)
+    locked = (
+        CampaignTarget.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=target.pk)
+    )
+    _check_writable(locked)  # a close or refresh may have committed since the read
     now = timezone.now()
     if locked.status == CampaignTarget.Status.DONE:
         raise DomainError.one(

@@ -40,12 +40,13 @@ def clean_key(value: str | None) -> str:
     return key
 
 
-def _earlier(key: str, user: Any) -> str | None:
+def _earlier(key: str, user: Any, kind: str) -> str | None:
     done = OfflineSubmission.objects.filter(key=key).first()
     if done is None:
         return None
-    if done.user_id != user.pk:
-        # A key is no way to see another user's record.
+    if done.user_id != user.pk or done.kind != kind:
+        # A key is no way to see another user's record; nor is one form's key a reply to
+        # another form (its stored URL means something else there).
         raise DomainError.one(
             _("This form's key is already used."), field=KEY_FIELD, code="duplicate", status=409
         )
@@ -60,7 +61,7 @@ def once(user: Any, key: str | None, kind: str, write: Callable[[], str]) -> tup
     key = clean_key(key)
     if not key:
         return write(), True
-    if (url := _earlier(key, user)) is not None:
+    if (url := _earlier(key, user, kind)) is not None:
         return url, False
     try:
         with transaction.atomic():
@@ -68,7 +69,7 @@ def once(user: Any, key: str | None, kind: str, write: Callable[[], str]) -> tup
             OfflineSubmission.objects.create(key=key, user=user, kind=kind, url=url[:300])
     except IntegrityError:
         # The same form raced in twice: the other send stored it (and this write rolled back).
-        if (url := _earlier(key, user)) is not None:
+        if (url := _earlier(key, user, kind)) is not None:
             return url, False
         raise
     return url, True

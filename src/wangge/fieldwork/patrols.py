@@ -11,6 +11,7 @@ findings into events, and ends the round. Who may do what:
 
 import datetime as dt
 import math
+import uuid
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -42,6 +43,10 @@ MAX_ACCURACY_M = 100.0  # fixes vaguer than this are kept but not counted in the
 CLOCK_SLACK = dt.timedelta(minutes=5)  # phones' clocks run a little ahead or behind
 
 Target = HazardPoint | Facility
+
+
+MAX_TITLE = 200  # Event.title
+MAX_CLIENT_KEY = 100  # Event.client_key
 
 
 def _refuse(message: str, *, field: str = "", code: str = "invalid", status: int = 400) -> Any:
@@ -333,7 +338,7 @@ def target_kind(target: Target) -> str:
 
 def _store_photo(inspection: Inspection, source: bytes | IO[bytes]) -> None:
     photo = clean_photo(source)
-    stem = f"inspection-{inspection.pk}"
+    stem = f"inspection-{inspection.pk}-{uuid.uuid4().hex[:12]}"  # not guessable
     inspection.photo.save(f"{stem}.jpg", ContentFile(photo.jpeg), save=False)
     inspection.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
     inspection.save(update_fields=["photo", "thumbnail"])
@@ -424,6 +429,10 @@ def finding_report(
     client_key: str | None = None,
 ) -> Event:
     """Turn something found on a round into an event (grid-app channel), linked both ways."""
+    if len(title.strip()) > MAX_TITLE:
+        raise _refuse(_("At most %(n)d characters.") % {"n": MAX_TITLE}, field="title")
+    if client_key and len(client_key) > MAX_CLIENT_KEY:
+        raise _refuse(_("At most %(n)d characters.") % {"n": MAX_CLIENT_KEY}, field="client_key")
     if patrol is not None and patrol.worker_id != actor.pk:
         raise _refuse(_("This is another worker's patrol."), code="forbidden", status=403)
     if inspection is not None and inspection.inspector_id != actor.pk:
@@ -471,6 +480,8 @@ def inspection_with_finding(
     title: str = "",
 ) -> tuple[Inspection, Event | None]:
     """The phone form's one tap: the inspection, and when a category is given, its event."""
+    if len(title.strip()) > MAX_TITLE:  # before anything is written
+        raise _refuse(_("At most %(n)d characters.") % {"n": MAX_TITLE}, field="title")
     with transaction.atomic():
         inspection = inspection_record(
             actor=actor,
@@ -489,7 +500,7 @@ def inspection_with_finding(
             event = finding_report(
                 actor=actor,
                 category=category,
-                title=title.strip() or f"{target}: {note.strip()[:60]}",
+                title=title.strip() or f"{target}: {note.strip()[:60]}"[:MAX_TITLE],
                 description=note,
                 inspection=inspection,
                 lon=lon,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.my_targets, name="campaign_targets"),
     path("targets/<int:pk>/", views.target_form, name="campaign_target"),
     # The command centre's.
+    path("files/<int:pk>/", views.campaign_file, name="campaign_file"),
     path("centre/", views.centre, name="campaign_centre"),
     path("<int:pk>/coverage/", views.coverage, name="campaign_coverage"),
     path("<int:pk>/coverage.geojson", views.coverage_geojson, name="campaign_coverage_geojson"),

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/end/", v.patrol_end, name="patrol_end"),
     path("inspect/<str:kind>/<int:pk>/", v.inspect, name="inspect"),
     path("finding/", v.finding, name="patrol_finding"),
+    path("inspections/<int:pk>/photo/", v.inspection_photo, name="inspection_photo"),
     path("figures/", v.figures_page, name="patrol_figures"),
 ]

@@ -21,17 +21,25 @@ from wangge.regions.models import Area
 REPORT_IN_MINIMUM = 2  # in-service members report to their grid at least twice a year
 
 
-def _position(request: HttpRequest) -> tuple[float | None, float | None]:
-    """The worker's lon/lat from the query string, when the browser gave them."""
-    try:
-        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
-    except (KeyError, ValueError):
+def valid_position(lon: float | None, lat: float | None) -> tuple[float | None, float | None]:
+    """(lon, lat) when both are finite and in range, else (None, None): a bad position only
+    loses the distance ordering (the API's /today uses this too)."""
+    if lon is None or lat is None:
         return None, None
     if not (math.isfinite(lon) and math.isfinite(lat)):
         return None, None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return None, None
     return lon, lat
+
+
+def _position(request: HttpRequest) -> tuple[float | None, float | None]:
+    """The worker's lon/lat from the query string, when the browser gave them."""
+    try:
+        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
+    except (KeyError, ValueError):
+        return None, None
+    return valid_position(lon, lat)
 
 
 @scoped_page

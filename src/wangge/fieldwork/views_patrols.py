@@ -2,7 +2,7 @@
 figures in the command centre. Thin: parse, call `patrols` / `patrol_tasks`, render."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -264,3 +264,22 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         },
         status=error.status if error else 200,
     )
+
+
+@scoped_page
+def inspection_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """An inspection's photo (`?size=thumb` for the thumbnail), only through the point's area
+    or to its inspector (404 otherwise)."""
+    found = patrol_tasks.inspections_visible(request.user).filter(pk=pk).first()
+    if found is None or not found.photo:
+        raise Http404
+    stored = (
+        found.thumbnail if request.GET.get("size") == "thumb" and found.thumbnail else found.photo
+    )
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

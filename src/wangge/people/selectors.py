@@ -188,6 +188,9 @@ def for_listing(qs: QuerySet[Resident], user: Any) -> QuerySet[Resident]:
     )
 
 
+MAX_PAGE = 100_000
+
+
 def page(qs: QuerySet[M], number: int, size: int) -> tuple[list[M], bool]:
     """An offset page; returns the rows and whether a next page exists.
 
@@ -196,7 +199,7 @@ def page(qs: QuerySet[M], number: int, size: int) -> tuple[list[M], bool]:
     to disk), then the rows of those keys with the queryset's joins and prefetches.
     """
     size = max(1, min(size, 200))
-    number = max(1, number)
+    number = max(1, min(number, MAX_PAGE))  # a huge OFFSET is a database error, not a page
     keys = list(qs.values_list("pk", flat=True)[(number - 1) * size : number * size + 1])
     rows = list(qs.filter(pk__in=keys[:size])) if keys else []
     return rows, len(keys) > size

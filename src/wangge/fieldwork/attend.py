@@ -98,12 +98,6 @@ def rule_save(
     require_admin(actor)
     problems: list[Problem] = []
     code, name = code.strip(), name.strip()
-    if not code:
-        problems.append(Problem(_("A code is required."), field="code", code="required"))
-    elif AttendRule.objects.filter(code=code).exclude(pk=rule.pk if rule else 0).exists():
-        problems.append(Problem(_("This code is taken."), field="code", code="duplicate"))
-    if not name:
-        problems.append(Problem(_("A name is required."), field="name", code="required"))
     codes = list(dict.fromkeys(categories))
     found = list(Category.objects.filter(code__in=codes))
     for missing in sorted(set(codes) - {c.code for c in found}):
@@ -114,13 +108,17 @@ def rule_save(
         problems.append(
             Problem(_("Choose at least one category."), field="categories", code="required")
         )
-    check_rule_fields(problems, code=code, name=name, order=order)
+    check_rule_fields(
+        problems,
+        model=AttendRule,
+        rule=rule,
+        code=code,
+        name=name,
+        order=order,
+        responsible_role=responsible_role,
+    )
     if not 1 <= deadline_hours <= 24 * 30:
         problems.append(Problem(_("Between 1 hour and 30 days."), field="deadline_hours"))
-    if responsible_role not in Role.values:
-        problems.append(
-            Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role")
-        )
     if problems:
         raise DomainError(problems, status=422)
     with transaction.atomic():

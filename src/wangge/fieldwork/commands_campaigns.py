@@ -14,16 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
-def _user(name: str) -> Any:
-    from django.contrib.auth import get_user_model
-
-    if not name:
-        return None
-    user = get_user_model().objects.filter(username=name).first()
-    if user is None:
-        raise SystemExit(f"no user {name!r}")
-    return user
+from wangge.people.commands import user_named
 
 
 def _campaign(pk: int) -> Any:
@@ -79,7 +70,7 @@ def cmd_define(args: argparse.Namespace) -> int:
 
     try:
         campaign = campaigns.campaign_define(
-            _user(args.user),
+            user_named(args.user),
             title=spec.get("title", ""),
             description=spec.get("description", ""),
             starts_on=day("starts_on"),
@@ -186,7 +177,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from wangge.fieldwork import campaign_export
 
     try:
-        content = campaign_export.export(_user(args.user), _campaign(args.id))
+        content = campaign_export.export(user_named(args.user), _campaign(args.id))
     except DomainError as exc:
         return _fail(exc)
     Path(args.out).write_bytes(content)

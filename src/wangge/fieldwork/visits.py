@@ -25,7 +25,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -244,9 +244,28 @@ def is_rule_admin(user: Any, perm: str = "fieldwork.change_visitrule") -> bool:
 
 
 def check_rule_fields(
-    problems: list[Problem], *, code: str, name: str, order: Any, every_days: Any = None
+    problems: list[Problem],
+    *,
+    model: type[models.Model],
+    rule: models.Model | None,
+    code: str,
+    name: str,
+    order: Any,
+    responsible_role: str,
+    every_days: Any = None,
 ) -> None:
-    """Bounds shared by visit and must-attend rules (column sizes; a huge period overflows)."""
+    """What visit and must-attend rules ask alike: a free code, a name, the post, bounds
+    (column sizes; a huge period overflows)."""
+    if not code:
+        problems.append(Problem(_("A code is required."), field="code", code="required"))
+    elif model._default_manager.filter(code=code).exclude(pk=rule.pk if rule else 0).exists():
+        problems.append(Problem(_("This code is taken."), field="code", code="duplicate"))
+    if not name:
+        problems.append(Problem(_("A name is required."), field="name", code="required"))
+    if responsible_role not in Role.values:
+        problems.append(
+            Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role")
+        )
     if len(code) > 40:
         problems.append(
             Problem(_("The code is longer than %(n)d characters.") % {"n": 40}, field="code")
@@ -299,12 +318,6 @@ def rule_save(
     require_admin(actor)
     problems: list[Problem] = []
     code, name = code.strip(), name.strip()
-    if not code:
-        problems.append(Problem(_("A code is required."), field="code", code="required"))
-    elif VisitRule.objects.filter(code=code).exclude(pk=rule.pk if rule else 0).exists():
-        problems.append(Problem(_("This code is taken."), field="code", code="duplicate"))
-    if not name:
-        problems.append(Problem(_("A name is required."), field="name", code="required"))
     if frequency not in Frequency.values:
         problems.append(
             Problem(_("Unknown frequency %(f)s.") % {"f": frequency}, field="frequency")
@@ -313,15 +326,14 @@ def rule_save(
         problems.append(Problem(_("Give the number of days."), field="every_days", code="required"))
     check_rule_fields(
         problems,
+        model=VisitRule,
+        rule=rule,
         code=code,
         name=name,
         order=order,
+        responsible_role=responsible_role,
         every_days=every_days if frequency == Frequency.EVERY_N_DAYS else None,
     )
-    if responsible_role not in Role.values:
-        problems.append(
-            Problem(_("Unknown post %(r)s.") % {"r": responsible_role}, field="responsible_role")
-        )
     types = list(dict.fromkeys(residence_types))
     for t in types:
         if t not in ResidenceType.values:

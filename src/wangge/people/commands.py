@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 
-def _user(name: str) -> Any:
+def user_named(name: str) -> Any:
+    """The user a `--user NAME` option names (None without one); exits if there is none."""
     from django.contrib.auth import get_user_model
 
     if not name:
@@ -36,7 +37,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
         return 2
     data = path.read_bytes()
-    result = importer.import_file(_user(args.user), data, path.name, mode=args.mode)
+    result = importer.import_file(user_named(args.user), data, path.name, mode=args.mode)
     for kind, c in result.counts.items():
         print(
             f"{kind}: "
@@ -67,7 +68,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from wangge.people import selectors, services
     from wangge.people.models import Resident
 
-    user = _user(args.user)
+    user = user_named(args.user)
     try:
         qs = (
             selectors.resident_search(user, q=args.q, tag=args.tag, area_code=args.area)

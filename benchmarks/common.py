@@ -99,3 +99,22 @@ def save_run(name: str, doc: dict[str, Any], now: datetime, save_baseline: bool)
         baseline.parent.mkdir(exist_ok=True)
         baseline.write_text(text)
         print(f"saved baseline {baseline.relative_to(HERE.parent)}")
+
+
+def report(name: str, metrics: list[Metric], save_baseline: bool, **facts: Any) -> None:
+    """The end of a run: the table beside benchmarks/baseline/<name>.json, then the run
+    saved (with `facts`, e.g. the data size) by `save_run`."""
+    from datetime import UTC
+
+    path = HERE / "baseline" / f"{name}.json"
+    baseline = json.loads(path.read_text())["metrics"] if path.exists() else {}
+    print()
+    print_table(metrics, baseline)
+    now = datetime.now(UTC)
+    doc = {
+        "timestamp": now.isoformat(timespec="seconds"),
+        **facts,
+        "loadavg_end": os.getloadavg(),
+        "metrics": metrics_doc(metrics),
+    }
+    save_run(name, doc, now, save_baseline)

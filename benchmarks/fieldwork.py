@@ -16,7 +16,6 @@ household: opening it and its coverage by grid. The database is dropped at the e
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
@@ -24,13 +23,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-from common import Metric, metrics_doc, print_table, save_run
+from common import Metric, report
 from locate import make_county
 from psycopg.types.json import Jsonb
 from workflow import DEFAULT_SERVER, bench_database, setup_django
@@ -342,17 +341,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with bench_database(args.server) as url:
         metrics = run(args, url, say)
-    baseline = json.loads(BASELINE.read_text())["metrics"] if BASELINE.exists() else {}
-    print()
-    print_table(metrics, baseline)
-    now = datetime.now(UTC)
-    doc = {
-        "timestamp": now.isoformat(timespec="seconds"),
-        "households": args.households,
-        "loadavg_end": os.getloadavg(),
-        "metrics": metrics_doc(metrics),
-    }
-    save_run("fieldwork", doc, now, args.save_baseline)
+    report("fieldwork", metrics, args.save_baseline, households=args.households)
     return 0
 
 

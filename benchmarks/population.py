@@ -16,7 +16,6 @@ import argparse
 import csv
 import gc
 import io
-import json
 import os
 import random
 import signal
@@ -24,11 +23,11 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import Metric, metrics_doc, print_table, save_run
+from common import Metric, report
 from workflow import DEFAULT_SERVER, bench_database, setup_django
 
 HERE = Path(__file__).resolve().parent
@@ -261,17 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with bench_database(args.server) as url:
         metrics = run(args, url, say)
-    baseline = json.loads(BASELINE.read_text())["metrics"] if BASELINE.exists() else {}
-    print()
-    print_table(metrics, baseline)
-    now = datetime.now(UTC)
-    doc = {
-        "timestamp": now.isoformat(timespec="seconds"),
-        "residents": args.residents,
-        "loadavg_end": os.getloadavg(),
-        "metrics": metrics_doc(metrics),
-    }
-    save_run("population", doc, now, args.save_baseline)
+    report("population", metrics, args.save_baseline, residents=args.residents)
     return 0
 
 

@@ -34,24 +34,38 @@ def posts_memo() -> Iterator[None]:
         _memo.reset(token)
 
 
+def posts_select(user_param: str = "%s") -> tuple[str, int]:
+    """SELECT (area path, role) of a user's posts in force on a day, and how many
+    parameters it takes after the user: (day, day)."""
+    return (
+        f"SELECT a.path, p.role FROM {Post._meta.db_table} p"
+        f" JOIN {Area._meta.db_table} a ON a.id = p.area_id"
+        f" WHERE p.user_id = {user_param} AND p.started_on <= %s"
+        " AND (p.ended_on IS NULL OR p.ended_on > %s)",
+        2,
+    )
+
+
+def posts_day() -> Any:
+    """The day parameter of `posts_select`, as the database takes it."""
+    return connection.ops.adapt_datefield_value(timezone.localdate())
+
+
+def remember_posts(user: Any, posts: list[tuple[str, str]]) -> None:
+    """Posts read along another query (the event lock), for the checks of this action."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[user.pk] = posts
+
+
 def live_posts(user: Any) -> list[tuple[str, str]]:
     """(area path, role) of the user's posts in force today."""
     memo = _memo.get()
     if memo is not None and user.pk in memo:
         return memo[user.pk]
-    today = connection.ops.adapt_datefield_value(timezone.localdate())
-    found = [
-        (path, role)
-        for path, role in rows.fetchall(
-            f"SELECT a.path, p.role FROM {Post._meta.db_table} p"
-            f" JOIN {Area._meta.db_table} a ON a.id = p.area_id"
-            " WHERE p.user_id = %s AND p.started_on <= %s"
-            " AND (p.ended_on IS NULL OR p.ended_on > %s)",
-            [user.pk, today, today],
-        )
-    ]
-    if memo is not None:
-        memo[user.pk] = found
+    day = posts_day()
+    found = [(path, role) for path, role in rows.fetchall(posts_select()[0], [user.pk, day, day])]
+    remember_posts(user, found)
     return found
 
 

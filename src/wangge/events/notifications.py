@@ -99,30 +99,33 @@ def notify_merged(event: Event) -> None:
 def notify_followers(event: Event) -> None:
     """Tell the reporters (users) of an event's merged duplicates, however deep, that it is
     closed: they follow it instead of their own report."""
-    notices = []
+    table, users = Event._meta.db_table, access.User._meta.db_table
+    found = rows.fetchall(
+        # UNION (not UNION ALL) ends the walk should the links ever loop.
+        f"WITH RECURSIVE below (id, reporter_id) AS ("
+        f" SELECT id, reporter_id FROM {table} WHERE parent_id = %s"
+        f" UNION SELECT e.id, e.reporter_id FROM {table} e JOIN below b ON e.parent_id = b.id)"
+        f" SELECT b.id, b.reporter_id FROM below b JOIN {users} u ON u.id = b.reporter_id"
+        " WHERE u.is_active ORDER BY b.id",
+        [event.pk],
+    )
+    if not found:
+        return
     text = _("%(code)s %(title)s, which your report joined, is closed.") % {
         "code": event.code,
         "title": event.title,
     }
-    level = list(event.duplicates.select_related("reporter"))
-    seen = {event.pk}
-    while level:
-        for duplicate in level:
-            seen.add(duplicate.pk)
-            reporter = duplicate.reporter
-            if reporter is not None and reporter.is_active:
-                notices.append(
-                    Notification(
-                        user=reporter,
-                        kind=Notification.Kind.FOLLOWED,
-                        event=duplicate,
-                        text=text[:300],
-                    )
-                )
-        level = list(
-            Event.objects.filter(parent__in=level).exclude(pk__in=seen).select_related("reporter")
-        )
-    Notification.objects.bulk_create(notices)
+    rows.insert_many(
+        [
+            Notification(
+                user_id=reporter_id,
+                kind=Notification.Kind.FOLLOWED,
+                event_id=duplicate_id,
+                text=text[:300],
+            )
+            for duplicate_id, reporter_id in found
+        ]
+    )
 
 
 def after_commit(payload: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ same `get_db_prep_save` and database converters the ORM applies), so what they r
 write is exactly what the ORM would. Everything else stays on the ORM.
 """
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -62,6 +63,22 @@ def for_update(of: str) -> str:
     return f" FOR UPDATE OF {connection.ops.quote_name(of)}"
 
 
+def json_rows(select: str, columns: Sequence[str]) -> str:
+    """A scalar subquery giving the `columns` of `select`'s rows as one JSON array of arrays,
+    so that a query can read a few related rows along; `from_json_rows` reads it back."""
+    values = ", ".join(f"q.{c}" for c in columns)
+    if connection.vendor == "postgresql":
+        return f"(SELECT coalesce(json_agg(json_build_array({values})), '[]') FROM ({select}) q)"
+    return f"(SELECT json_group_array(json_array({values})) FROM ({select}) q)"
+
+
+def from_json_rows(value: Any) -> list[tuple[Any, ...]]:
+    """The rows of a `json_rows` column (psycopg decodes JSON itself; SQLite gives text)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [tuple(row) for row in value]
+
+
 def fetchone(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -78,25 +95,32 @@ def _field(model: type[Model], name: str) -> Field:
     return model._meta.get_field(name)  # type: ignore[return-value]
 
 
-def update(obj: Model, names: Sequence[str]) -> None:
+def update(obj: Model, names: Sequence[str], *, then_insert: Model | None = None) -> None:
     """UPDATE the named fields of obj's row (as `save(update_fields=…)` would, without the
-    save signals, which nothing here listens to)."""
-    if not names:
-        return
+    save signals, which nothing here listens to); then INSERT `then_insert`, if given — on
+    PostgreSQL in the same statement (one round trip instead of two)."""
     model = type(obj)
     quote = connection.ops.quote_name
     fields = [_field(model, n) for n in names]
     for field in fields:
         field.pre_save(obj, add=False)  # auto_now
     sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
-    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
     pk = model._meta.pk
     assert pk is not None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s",
-            [*params, obj.pk],
-        )
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s"
+    params = [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk]
+    if not fields:
+        if then_insert is not None:
+            insert(then_insert)
+        return
+    if then_insert is None or connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        if then_insert is not None:
+            insert(then_insert)
+        return
+    insert_sql, insert_params = _insert_statement(then_insert)
+    _run_insert(then_insert, f"WITH changed AS ({sql}) {insert_sql}", [*params, *insert_params])
 
 
 @dataclass(frozen=True)
@@ -128,12 +152,20 @@ def _insert(model: type[Model]) -> _Insert:
     )
 
 
+def _insert_statement(obj: Model) -> tuple[str, list[Any]]:
+    statement = _insert(type(obj))
+    return statement.head + statement.row + statement.returning, statement.params(obj)
+
+
 def insert(obj: Model) -> None:
     """INSERT a new instance (auto primary key) and set its pk; sends post_save."""
-    statement = _insert(type(obj))
+    _run_insert(obj, *_insert_statement(obj))
+
+
+def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(statement.head + statement.row + statement.returning, statement.params(obj))
-        obj.pk = cursor.fetchone()[0] if statement.returning else cursor.lastrowid
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0] if _insert(type(obj)).returning else cursor.lastrowid
     obj._state.adding = False
     obj._state.db = connection.alias
     # As Model.save would: receivers (e.g. side effects of timeline entries) see the row.

@@ -7,6 +7,7 @@ effects (webhooks) for after the commit. An illegal move raises DomainError and 
 nothing.
 """
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -226,7 +227,7 @@ def _refuse(message: str, code: str, status: int = 400) -> DomainError:
 
 
 def _transition(
-    event_id: int,
+    event: Event,
     action: str,
     actor: Any,
     apply: Callable[[Event], tuple[str, str, dict[str, Any]]],
@@ -235,10 +236,11 @@ def _transition(
     public: bool = True,
 ) -> Event:
     """Lock, check, apply, record. `apply` changes the event (not saved) and related rows and
-    returns (new status, comment, data for the timeline)."""
+    returns (new status, comment, data for the timeline). The caller's `event` is left as it
+    was; the new state is returned."""
     move = MOVES[action]
     with transaction.atomic(), access.posts_memo():
-        event = _locked(event_id)
+        event = _locked(event, actor)
         if expected_version is not None and event.version != expected_version:
             raise _refuse(
                 _("Event %(code)s moved on (now %(status)s); reload it and try again.")
@@ -266,9 +268,10 @@ def _transition(
         event.status = to_status
         event.version += 1
         after = _snapshot(event)
-        rows.update(event, [f for f in after if after[f] != before[f]] + ["updated_at"])
-        rows.insert(
-            TimelineEntry(
+        rows.update(
+            event,
+            [f for f in after if after[f] != before[f]] + ["updated_at"],
+            then_insert=TimelineEntry(
                 event=event,
                 actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
                 action=action,
@@ -277,7 +280,7 @@ def _transition(
                 comment=comment,
                 data=data,
                 public=public,
-            )
+            ),
         )
         payload = {"event": event.code, "action": action, "from": from_status, "to": to_status}
         transaction.on_commit(lambda: notifications.after_commit(payload))
@@ -302,18 +305,68 @@ def _lock_statement() -> tuple[str, rows.Reader, rows.Reader, rows.Reader]:
     return sql, event, area, responsible
 
 
-def _locked(event_id: int) -> Event:
-    """The event, row-locked, with its category (from the per-process cache) and areas."""
+# What the deadline sweep changes on an event without a new version (it raises alerts).
+_UNVERSIONED = ("alert", "overdue_ever")
+
+
+@cache
+def _version_statement() -> tuple[str, rows.Reader]:
+    """The event row locked, reading only what tells whether a copy in hand is current,
+    and the acting user's live posts along (their permission checks need them)."""
+    reader = rows.reader(Event, "e", ("id", "version", *_UNVERSIONED))
+    posts, _days = access.posts_select()
+    sql = (
+        f"SELECT {', '.join(reader.columns)}, {rows.json_rows(posts, ('path', 'role'))}"
+        f" FROM {Event._meta.db_table} e WHERE e.id = %s" + rows.for_update("e")
+    )
+    return sql, reader
+
+
+def _locked(given: Event, actor: Any) -> Event:
+    """The event, row-locked, with its category (from the per-process cache) and areas.
+
+    The lock comes first, always on the event row alone (every writer takes it before
+    touching the event's other rows, so they queue instead of deadlocking). When the caller's
+    copy is whole and still at the locked version, it is used (copied) instead of reading
+    the wide row again: the version moves with every change but the sweep's alerts, which
+    the lock reads along, with the actor's live posts."""
+    if _is_whole(given):
+        sql, reader = _version_statement()
+        day = access.posts_day()
+        user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        row = rows.fetchone(sql, [user_id, day, day, given.pk])
+        if row is None:
+            raise Event.DoesNotExist(f"event {given.pk}")
+        current = reader.read(row)
+        if user_id is not None:
+            access.remember_posts(actor, rows.from_json_rows(row[len(reader.attnames)]))
+        if current.version == given.version:
+            event = copy.copy(given)
+            event.__dict__.pop("_handler_orders", None)  # its orders may be changed below
+            for name in _UNVERSIONED:
+                setattr(event, name, getattr(current, name))
+            event.category = deadlines.category(event.category_id)
+            return event
     sql, event_reader, area_reader, responsible_reader = _lock_statement()
-    row = rows.fetchone(sql, [event_id])
+    row = rows.fetchone(sql, [given.pk])
     if row is None:
-        raise Event.DoesNotExist(f"event {event_id}")
+        raise Event.DoesNotExist(f"event {given.pk}")
     event = event_reader.read(row)
     at = len(event_reader.attnames)
     event.area = area_reader.read(row, at)
     event.responsible_area = responsible_reader.read(row, at + len(area_reader.attnames))
     event.category = deadlines.category(event.category_id)
     return event
+
+
+def _is_whole(event: Event) -> bool:
+    """Has this instance every column loaded and both its areas at hand (no lazy loads)?"""
+    return (
+        event.pk is not None
+        and not event.get_deferred_fields()
+        and Event.area.is_cached(event)  # type: ignore[attr-defined]
+        and Event.responsible_area.is_cached(event)  # type: ignore[attr-defined]
+    )
 
 
 def _snapshot(event: Event) -> dict[str, Any]:
@@ -465,7 +518,7 @@ def event_accept(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> E
         e.accepted_at = timezone.now()
         return S.ACCEPTED, comment, _set_stage_deadline(e, Stage.HANDLE, e.accepted_at)
 
-    return _transition(event.pk, "accept", actor, apply, **kw)
+    return _transition(event, "accept", actor, apply, **kw)
 
 
 def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
@@ -476,7 +529,7 @@ def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
         e.closed_at = timezone.now()
         return S.REJECTED, reason, {}
 
-    return _transition(event.pk, "reject", actor, apply, **kw)
+    return _transition(event, "reject", actor, apply, **kw)
 
 
 def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **kw: Any) -> Event:
@@ -499,7 +552,7 @@ def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **k
         # Both rows locked in id order first: crossed merges queue instead of deadlocking.
         pks = sorted({event.pk, into.pk})
         list(Event.objects.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk"))
-        return _transition(event.pk, "merge", actor, apply, **kw)
+        return _transition(event, "merge", actor, apply, **kw)
 
 
 def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
@@ -514,7 +567,7 @@ def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any)
         e.self_handled = True
         return S.HANDLING, comment, {}
 
-    return _transition(event.pk, "self_handle", actor, apply, **kw)
+    return _transition(event, "self_handle", actor, apply, **kw)
 
 
 # -- dispatching ---------------------------------------------------------------------------
@@ -570,7 +623,7 @@ def event_dispatch(
             },
         )
 
-    return _transition(event.pk, "dispatch", actor, apply, **kw)
+    return _transition(event, "dispatch", actor, apply, **kw)
 
 
 def _actor_order(event: Event, actor: Any, statuses: Sequence[str]) -> WorkOrder:
@@ -595,7 +648,7 @@ def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Eve
         rows.update(order, ["status", "signed_at", "signed_by", "deadline", "alert", "yellow_at"])
         return S.HANDLING, comment, {"department": order.department.name}
 
-    return _transition(event.pk, "sign", actor, apply, **kw)
+    return _transition(event, "sign", actor, apply, **kw)
 
 
 def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
@@ -618,7 +671,7 @@ def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
         notifications.notify_dispatcher(e, Notification.Kind.RETURNED, _("Returned: %(t)s"))
         return S.ACCEPTED, reason, data
 
-    return _transition(event.pk, "return", actor, apply, **kw)
+    return _transition(event, "return", actor, apply, **kw)
 
 
 def event_request_extension(
@@ -637,7 +690,7 @@ def event_request_extension(
         notifications.notify_centre(e, Notification.Kind.EXTENSION, _("Extension asked: %(t)s"))
         return e.status, reason, {"department": order.department.name, "until": until.isoformat()}
 
-    return _transition(event.pk, "request_extension", actor, apply, **kw)
+    return _transition(event, "request_extension", actor, apply, **kw)
 
 
 def event_decide_extension(
@@ -670,7 +723,7 @@ def event_decide_extension(
             e.deadline, e.alert, e.yellow_at = e.handle_deadline, "", None
         return e.status, comment, data
 
-    return _transition(event.pk, "decide_extension", actor, apply, **kw)
+    return _transition(event, "decide_extension", actor, apply, **kw)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -718,7 +771,7 @@ def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
         rows.update(order, ["status", "feedback", "fed_back_at", "deadline", "yellow_at", "alert"])
         return _after_order_change(e), note, {"department": order.department.name}
 
-    return _transition(event.pk, "feedback", actor, apply, **kw)
+    return _transition(event, "feedback", actor, apply, **kw)
 
 
 # -- verifying and closing -----------------------------------------------------------------
@@ -736,7 +789,7 @@ def event_verify(*, event: Event, actor: Any, passed: bool, comment: str = "", *
         e.deadline, e.alert, e.yellow_at = e.handle_deadline, "", None
         return S.HANDLING, comment, {"passed": False}
 
-    return _transition(event.pk, "verify", actor, apply, **kw)
+    return _transition(event, "verify", actor, apply, **kw)
 
 
 def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
@@ -746,7 +799,7 @@ def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Ev
         notifications.notify_followers(e)  # reporters of its merged duplicates
         return S.CLOSED, comment, {}
 
-    return _transition(event.pk, "close", actor, apply, **kw)
+    return _transition(event, "close", actor, apply, **kw)
 
 
 def event_callback(
@@ -763,7 +816,7 @@ def event_callback(
         e.satisfaction = satisfaction
         return e.status, comment, {"satisfaction": satisfaction}
 
-    return _transition(event.pk, "callback", actor, apply, **kw)
+    return _transition(event, "callback", actor, apply, **kw)
 
 
 def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
@@ -789,7 +842,7 @@ def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
         data = _set_stage_deadline(e, Stage.HANDLE, timezone.now())
         return S.ACCEPTED, reason, data
 
-    return _transition(event.pk, "reopen", actor, apply, **kw)
+    return _transition(event, "reopen", actor, apply, **kw)
 
 
 # -- escalation, supervision, cancelling ---------------------------------------------------
@@ -814,7 +867,7 @@ def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event
         data.update(_set_stage_deadline(e, stage, timezone.now()))
         return to_status, reason, data
 
-    return _transition(event.pk, "escalate", actor, apply, **kw)
+    return _transition(event, "escalate", actor, apply, **kw)
 
 
 def event_supervise(
@@ -829,7 +882,7 @@ def event_supervise(
         notifications.notify_holders(e, Notification.Kind.SUPERVISED, _("Supervised: %(t)s"))
         return e.status, comment, {"until": until.isoformat()}
 
-    return _transition(event.pk, "supervise", actor, apply, public=False, **kw)
+    return _transition(event, "supervise", actor, apply, public=False, **kw)
 
 
 def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
@@ -843,7 +896,7 @@ def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
         )
         return S.CANCELLED, reason, {}
 
-    return _transition(event.pk, "cancel", actor, apply, **kw)
+    return _transition(event, "cancel", actor, apply, **kw)
 
 
 # -- notes on the timeline ----------------------------------------------------------------

@@ -201,3 +201,34 @@ def test_timeline_is_append_only(world):
         entry.save()
     with pytest.raises(ValueError):
         entry.delete()
+
+
+def test_a_stale_copy_in_hand_is_read_again_under_the_lock(world):
+    e = report(world)
+    stale = fresh(e)  # version 1, reported
+    wf.event_accept(event=e, actor=world.operator)
+    # The stale copy is at an older version: the transition reads the row it locked.
+    with pytest.raises(DomainError) as err:
+        wf.event_accept(event=stale, actor=world.operator)
+    assert err.value.problems[0].code == "illegal_transition"
+    dispatched = wf.event_dispatch(event=stale, actor=world.operator, lead=world.city)
+    assert (dispatched.status, dispatched.version) == (Status.DISPATCHED, 3)
+    assert stale.status == Status.REPORTED and stale.version == 1  # the caller's copy as it was
+    assert fresh(e).status == Status.DISPATCHED
+
+
+def test_an_alert_raised_without_a_new_version_is_not_lost_by_a_copy_in_hand(world):
+    e = report(world)  # the copy in hand says: no alert
+    Event.objects.filter(pk=e.pk).update(alert="red", overdue_ever=True)  # as the sweep does
+    accepted = wf.event_accept(event=e, actor=world.operator)
+    row = fresh(e)
+    assert (row.alert, row.overdue_ever) == ("", True)  # the new stage cleared it in the row
+    assert (accepted.alert, accepted.overdue_ever) == ("", True)
+
+
+def test_a_copy_without_its_areas_at_hand_is_read_whole(world):
+    e = report(world)
+    bare = Event.objects.only("id", "version").get(pk=e.pk)  # deferred fields, no areas
+    accepted = wf.event_accept(event=bare, actor=world.operator)
+    assert accepted.status == Status.ACCEPTED and accepted.responsible_area == e.area
+    assert fresh(e).deadline == accepted.deadline

@@ -19,7 +19,8 @@ def _send(user_ids: list[int], kind: str, event: Event, template: str) -> None:
         [
             Notification(user_id=user_id, kind=kind, event_id=event.pk, text=text)
             for user_id in dict.fromkeys(user_ids)
-        ]
+        ],
+        hold=True,  # nothing reads the inbox back within a transition
     )
 
 
@@ -124,7 +125,8 @@ def notify_followers(event: Event) -> None:
                 text=text[:300],
             )
             for duplicate_id, reporter_id in found
-        ]
+        ],
+        hold=True,
     )
 
 

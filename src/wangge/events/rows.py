@@ -7,8 +7,10 @@ same `get_db_prep_save` and database converters the ORM applies), so what they r
 write is exactly what the ORM would. Everything else stays on the ORM.
 """
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -30,11 +32,16 @@ class Reader:
     converters: tuple[tuple[int, tuple[tuple[Converter, Any], ...]], ...]
 
     def read(self, row: Sequence[Any], start: int = 0) -> Any:
+        values = self.values(row, start)
+        return self.model.from_db(connection.alias, list(values), list(values.values()))
+
+    def values(self, row: Sequence[Any], start: int = 0) -> dict[str, Any]:
+        """The converted values by attribute name, without making an instance."""
         values = list(row[start : start + len(self.attnames)])
         for i, chain in self.converters:
             for convert, expression in chain:
                 values[i] = convert(values[i], expression, connection)
-        return self.model.from_db(connection.alias, list(self.attnames), values)
+        return dict(zip(self.attnames, values, strict=True))
 
 
 @cache
@@ -95,32 +102,78 @@ def _field(model: type[Model], name: str) -> Field:
     return model._meta.get_field(name)  # type: ignore[return-value]
 
 
-def update(obj: Model, names: Sequence[str], *, then_insert: Model | None = None) -> None:
-    """UPDATE the named fields of obj's row (as `save(update_fields=…)` would, without the
-    save signals, which nothing here listens to); then INSERT `then_insert`, if given — on
-    PostgreSQL in the same statement (one round trip instead of two)."""
+Statement = tuple[str, list[Any]]
+
+# Writes held back to go with a transition's last one (see `holding`).
+_held: ContextVar[list[Statement] | None] = ContextVar("rows_held", default=None)
+
+
+@contextlib.contextmanager
+def holding() -> Iterator[None]:
+    """While the block runs, writes made with `hold=True` wait and go out with the block's
+    `update_then_insert` (on PostgreSQL in its one statement). For writes that nothing reads
+    back before then; what is still held when the block ends normally is written then."""
+    token = _held.set([])
+    try:
+        yield
+        for statement in _held.get() or []:
+            _execute(statement)
+    finally:
+        _held.reset(token)
+
+
+def _execute(statement: Statement) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+
+
+def _write(statement: Statement, hold: bool) -> None:
+    held = _held.get()
+    if hold and held is not None:
+        held.append(statement)
+    else:
+        _execute(statement)
+
+
+def _update_statement(obj: Model, names: Sequence[str]) -> Statement | None:
     model = type(obj)
     quote = connection.ops.quote_name
     fields = [_field(model, n) for n in names]
+    if not fields:
+        return None
     for field in fields:
         field.pre_save(obj, add=False)  # auto_now
     sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
     pk = model._meta.pk
     assert pk is not None
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s"
-    params = [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk]
-    if not fields:
-        if then_insert is not None:
-            insert(then_insert)
-        return
-    if then_insert is None or connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-        if then_insert is not None:
-            insert(then_insert)
-        return
-    insert_sql, insert_params = _insert_statement(then_insert)
-    _run_insert(then_insert, f"WITH changed AS ({sql}) {insert_sql}", [*params, *insert_params])
+    return (
+        f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s",
+        [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk],
+    )
+
+
+def update(obj: Model, names: Sequence[str], *, hold: bool = False) -> None:
+    """UPDATE the named fields of obj's row (as `save(update_fields=…)` would, without the
+    save signals, which nothing here listens to)."""
+    if statement := _update_statement(obj, names):
+        _write(statement, hold)
+
+
+def update_then_insert(obj: Model, names: Sequence[str], new: Model) -> None:
+    """The held writes, the UPDATE of obj's named fields, then the INSERT of `new` (as
+    `insert`) — on PostgreSQL all in one statement, one round trip."""
+    statements = [*(_held.get() or []), *filter(None, [_update_statement(obj, names)])]
+    if (held := _held.get()) is not None:
+        held.clear()
+    sql, params = _insert_statement(new)
+    if connection.vendor == "postgresql" and statements:
+        steps = ", ".join(f"w{i} AS ({step})" for i, (step, _params) in enumerate(statements))
+        sql = f"WITH {steps} {sql}"
+        params = [*(p for _step, step_params in statements for p in step_params), *params]
+    else:
+        for statement in statements:
+            _execute(statement)
+    _run_insert(new, sql, params)
 
 
 @dataclass(frozen=True)
@@ -180,14 +233,16 @@ def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
         )
 
 
-def insert_many(objs: Sequence[Model]) -> None:
+def insert_many(objs: Sequence[Model], *, hold: bool = False) -> None:
     """INSERT new instances of one model in one statement (their pks are not read back, and
     no signals are sent: for rows nothing listens to, like inbox notifications)."""
     if not objs:
         return
     statement = _insert(type(objs[0]))
-    with connection.cursor() as cursor:
-        cursor.execute(
+    _write(
+        (
             statement.head + ", ".join([statement.row] * len(objs)),
             [value for obj in objs for value in statement.params(obj)],
-        )
+        ),
+        hold,
+    )

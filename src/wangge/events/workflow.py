@@ -239,7 +239,7 @@ def _transition(
     returns (new status, comment, data for the timeline). The caller's `event` is left as it
     was; the new state is returned."""
     move = MOVES[action]
-    with transaction.atomic(), access.posts_memo():
+    with transaction.atomic(), access.posts_memo(), rows.holding():
         event = _locked(event, actor)
         if expected_version is not None and event.version != expected_version:
             raise _refuse(
@@ -268,10 +268,10 @@ def _transition(
         event.status = to_status
         event.version += 1
         after = _snapshot(event)
-        rows.update(
+        rows.update_then_insert(
             event,
             [f for f in after if after[f] != before[f]] + ["updated_at"],
-            then_insert=TimelineEntry(
+            TimelineEntry(
                 event=event,
                 actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
                 action=action,
@@ -337,14 +337,14 @@ def _locked(given: Event, actor: Any) -> Event:
         row = rows.fetchone(sql, [user_id, day, day, given.pk])
         if row is None:
             raise Event.DoesNotExist(f"event {given.pk}")
-        current = reader.read(row)
+        current = reader.values(row)
         if user_id is not None:
             access.remember_posts(actor, rows.from_json_rows(row[len(reader.attnames)]))
-        if current.version == given.version:
+        if current["version"] == given.version:
             event = copy.copy(given)
             event.__dict__.pop("_handler_orders", None)  # its orders may be changed below
             for name in _UNVERSIONED:
-                setattr(event, name, getattr(current, name))
+                setattr(event, name, current[name])
             event.category = deadlines.category(event.category_id)
             return event
     sql, event_reader, area_reader, responsible_reader = _lock_statement()
@@ -608,7 +608,7 @@ def event_dispatch(
                 deadline=sign_due,
                 yellow_at=sign_yellow,
             )
-            rows.insert(order)
+            rows.insert_many([order], hold=True)
             notifications.notify_department(
                 department, Notification.Kind.DISPATCHED, e, _("Dispatched to you: %(t)s")
             )
@@ -645,7 +645,11 @@ def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Eve
         order.signed_at, order.signed_by = timezone.now(), actor
         order.deadline, order.alert = order.handle_deadline, ""
         order.yellow_at = None
-        rows.update(order, ["status", "signed_at", "signed_by", "deadline", "alert", "yellow_at"])
+        rows.update(
+            order,
+            ["status", "signed_at", "signed_by", "deadline", "alert", "yellow_at"],
+            hold=True,
+        )
         return S.HANDLING, comment, {"department": order.department.name}
 
     return _transition(event, "sign", actor, apply, **kw)
@@ -741,10 +745,13 @@ def _live_orders_statement() -> tuple[str, rows.Reader]:
     return sql, order
 
 
-def _after_order_change(e: Event) -> str:
-    """The event's status from its live orders: handled once lead and every assist fed back."""
+def _after_order_change(e: Event, changed: WorkOrder | None = None) -> str:
+    """The event's status from its live orders: handled once lead and every assist fed back.
+    `changed`: an order whose change is held back (not in the database yet)."""
     sql, order_reader = _live_orders_statement()
     live = [order_reader.read(row) for row in rows.fetchall(sql, [e.pk])]
+    if changed is not None:
+        live = [changed if o.pk == changed.pk else o for o in live]
     if live and all(o.status == OrderStatus.FED_BACK for o in live):
         e.handled_at = timezone.now()
         _clear_deadline(e)
@@ -768,8 +775,12 @@ def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
         order.status, order.feedback, order.fed_back_at = OrderStatus.FED_BACK, note, timezone.now()
         order.deadline = order.yellow_at = None
         order.alert = ""
-        rows.update(order, ["status", "feedback", "fed_back_at", "deadline", "yellow_at", "alert"])
-        return _after_order_change(e), note, {"department": order.department.name}
+        rows.update(
+            order,
+            ["status", "feedback", "fed_back_at", "deadline", "yellow_at", "alert"],
+            hold=True,
+        )
+        return _after_order_change(e, order), note, {"department": order.department.name}
 
     return _transition(event, "feedback", actor, apply, **kw)
 

@@ -469,14 +469,16 @@ def event_report(
                 reported_at=now,
             )
             data = _set_stage_deadline(event, Stage.ACCEPT, now)
-            event.save()
-            TimelineEntry.objects.create(
-                event=event,
-                actor=event.reporter,
-                action="report",
-                to_status=S.REPORTED,
-                comment=title.strip(),
-                data=data,
+            rows.insert(event)
+            rows.insert(
+                TimelineEntry(
+                    event=event,
+                    actor=event.reporter,
+                    action="report",
+                    to_status=S.REPORTED,
+                    comment=title.strip(),
+                    data=data,
+                )
             )
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
             transaction.on_commit(lambda: notifications.after_commit(payload))

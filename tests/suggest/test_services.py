@@ -2,6 +2,7 @@
 the routing rules."""
 
 import logging
+import pickle
 
 import pytest
 
@@ -104,3 +105,36 @@ def test_the_training_set_pairs_texts_with_category_and_area_context(trained):
     title, text, context = data.department_rows[0]
     assert "c:0102" in context.split() or "c:1001" in context.split() or "c:0902" in context
     assert "a:330103" in context.split() and text.startswith(title)
+
+
+def test_events_not_closed_lend_their_texts_to_the_vocabulary_not_their_labels(trained, settings):
+    assert services.training_set().background == []  # the history is all closed
+    report(trained.world, "0902", title="鹦鹉螺号潜艇停在井盖上", description="请尽快处理")
+    data = services.training_set()
+    assert data.background == [("鹦鹉螺号潜艇停在井盖上", "鹦鹉螺号潜艇停在井盖上 请尽快处理")]
+    assert len(data.texts) == 18 and "鹦鹉螺号潜艇停在井盖上" not in {t for t, _x in data.texts}
+    model = services.train()
+    assert model.category_samples == 18  # not learned as a sample …
+    for blob, signature in [
+        (model.category_blob, model.category_signature),
+        (model.department_blob, model.department_signature),
+    ]:
+        pipeline = learn.load(bytes(blob), signature, settings.SECRET_KEY)
+        names = set(pipeline.named_steps["features"].get_feature_names_out())
+        assert "title__鹦鹉" in names and "text__潜艇" in names  # … but its n-grams are features
+        assert "鹦鹉螺号".encode() not in learn.dump(pipeline)  # the background is not stored
+
+
+def test_background_texts_shape_the_features_and_are_not_pickled():
+    from wangge.suggest.features import BackgroundTfidf
+
+    plain = BackgroundTfidf().fit(["垃圾满了", "垃圾没人收"])
+    wider = BackgroundTfidf(background=("垃圾桶坏了", "路灯坏了")).fit(["垃圾满了", "垃圾没人收"])
+    assert "路灯" not in plain.get_feature_names_out()
+    assert "路灯" in wider.get_feature_names_out()
+    assert wider.transform(["垃圾坏了"]).shape[1] == len(wider.get_feature_names_out())
+    restored = pickle.loads(pickle.dumps(wider))
+    assert restored.background == () and list(restored.get_feature_names_out()) == list(
+        wider.get_feature_names_out()
+    )
+    assert (restored.transform(["路灯坏了"]) != wider.transform(["路灯坏了"])).nnz == 0

@@ -6,6 +6,9 @@ into overlapping character 1–2-grams (TF-IDF weighted, sublinear), which carry
 words' signal (3-grams measured worse on the 泰迪杯 messages: too many features for the
 samples). The title gets features of its own beside those of title + description: a short
 summary is not drowned by a long description (0.82 → 0.84 top-1 on the 泰迪杯 classes).
+The vocabulary and IDF are fitted on the training texts plus unlabelled `background` texts
+of the same kind when given (`features.BackgroundTfidf`; in `services.train` the platform's
+events that are not training samples): 0.84 → 0.86–0.87 top-1 on the 泰迪杯 classes.
 A linear SVM does the ranking; its scores become probabilities by sigmoid calibration on 3
 internal folds, so suggestions can be thresholded. A label seen fewer than MIN_CLASS_SAMPLES
 times is not learned (too rare to suggest, and to calibrate).
@@ -32,8 +35,9 @@ import numpy as np
 # scikit-learn takes seconds to import: web processes load it only when they first suggest.
 if TYPE_CHECKING:
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
+
+    from wangge.suggest.features import BackgroundTfidf
 
 # Bounds the model's size (coefficients are classes × features) whatever the history holds.
 MAX_FEATURES = 60_000
@@ -51,17 +55,13 @@ def clean_text(*parts: str) -> str:
     return _SPACE.sub(" ", " ".join(p for p in parts if p)).strip()
 
 
-def _text_features() -> TfidfVectorizer:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+Background = Sequence[tuple[str, str]]  # unlabelled (title, title + description) rows
 
-    return TfidfVectorizer(
-        analyzer="char",
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-        min_df=1,
-        max_features=MAX_FEATURES,
-        dtype=np.float32,
-    )
+
+def _text_features(background: Sequence[str]) -> BackgroundTfidf:
+    from wangge.suggest.features import BackgroundTfidf
+
+    return BackgroundTfidf(background=tuple(background), max_features=MAX_FEATURES)
 
 
 def _classifier() -> CalibratedClassifierCV:
@@ -73,26 +73,31 @@ def _classifier() -> CalibratedClassifierCV:
     )
 
 
-def _texts() -> list[tuple[str, Any, int]]:
-    return [("title", _text_features(), 0), ("text", _text_features(), 1)]
+def _texts(background: Background) -> list[tuple[str, Any, int]]:
+    return [
+        ("title", _text_features([title for title, _text in background]), 0),
+        ("text", _text_features([text for _title, text in background]), 1),
+    ]
 
 
-def category_pipeline() -> Pipeline:
-    """(title, title + description) rows → category."""
+def category_pipeline(background: Background = ()) -> Pipeline:
+    """(title, title + description) rows → category; `background`: unlabelled rows that
+    the text features are fitted on besides the training rows."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    return Pipeline([("features", ColumnTransformer(_texts())), ("model", _classifier())])
+    features = ColumnTransformer(_texts(background))
+    return Pipeline([("features", features), ("model", _classifier())])
 
 
-def department_pipeline() -> Pipeline:
+def department_pipeline(background: Background = ()) -> Pipeline:
     """(title, title + description, context tokens) rows → department."""
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.pipeline import Pipeline
 
     context = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True)
-    features = ColumnTransformer([*_texts(), ("context", context, 2)])
+    features = ColumnTransformer([*_texts(background), ("context", context, 2)])
     return Pipeline([("features", features), ("model", _classifier())])
 
 

@@ -2,7 +2,9 @@
 
 `train()` fits two models on the latest closed events — text → category, and category + area
 + text → the lead department of the event's work orders — scores each by cross-validation
-and stores them as a new `SuggestionModel` version. `suggest_for(event)` ranks the likeliest
+and stores them as a new `SuggestionModel` version. The texts of the latest events that are
+not closed (open, rejected, merged, cancelled: no answer to learn from) are read unlabelled,
+for the text features' vocabulary and IDF only. `suggest_for(event)` ranks the likeliest
 categories and departments with their probabilities; when no model exists or the best
 department's probability is under WANGGE_SUGGEST_MIN_CONFIDENCE, the routing rule's lead is
 the one proposed (`Suggestions.lead`).
@@ -46,6 +48,7 @@ class TrainingSet:
     categories: list[str] = field(default_factory=list)
     department_rows: list[tuple[str, str, str]] = field(default_factory=list)  # … + context
     departments: list[str] = field(default_factory=list)
+    background: list[tuple[str, str]] = field(default_factory=list)  # unlabelled texts
 
 
 def event_text(event: Event) -> tuple[str, str]:
@@ -64,7 +67,8 @@ def _area_codes(path: str) -> list[str]:
 
 def training_set(limit: int | None = None) -> TrainingSet:
     """The latest closed events (at most `limit`) and the lead department each was handled
-    by (events the grid settled itself have none and teach only the category)."""
+    by (events the grid settled itself have none and teach only the category); the texts of
+    the latest events not closed (at most `limit`) as unlabelled background."""
     limit = limit or settings.WANGGE_SUGGEST_MAX_SAMPLES
     events = list(
         Event.objects.filter(status=Status.CLOSED)
@@ -94,6 +98,15 @@ def training_set(limit: int | None = None) -> TrainingSet:
             )
             data.department_rows.append((*text, context))
             data.departments.append(leads[e["pk"]])
+    others = (
+        Event.objects.exclude(status=Status.CLOSED)
+        .order_by("-reported_at", "-pk")
+        .values_list("title", "description")[:limit]
+    )
+    data.background = [
+        (learn.clean_text(title), learn.clean_text(title, description))
+        for title, description in others
+    ]
     return data
 
 
@@ -124,16 +137,18 @@ def train(*, limit: int | None = None) -> SuggestionModel:
             status=409,
         )
     key = settings.SECRET_KEY
-    category_scores = learn.cross_validate(learn.category_pipeline(), texts, categories)
-    category_blob = learn.dump(learn.fit(learn.category_pipeline(), texts, categories))
+    category = learn.category_pipeline(data.background)
+    category_scores = learn.cross_validate(category, texts, categories)
+    category_blob = learn.dump(learn.fit(category, texts, categories))
     department_scores: learn.Scores | None = None
     department_blob: bytes | None = None
     keep = learn.learnable(data.departments)
     departments = [data.departments[i] for i in keep]
     if len(departments) >= minimum and len(set(departments)) >= MIN_CLASSES:
         rows = learn.rows([data.department_rows[i] for i in keep])
-        department_scores = learn.cross_validate(learn.department_pipeline(), rows, departments)
-        department_blob = learn.dump(learn.fit(learn.department_pipeline(), rows, departments))
+        department = learn.department_pipeline(data.background)
+        department_scores = learn.cross_validate(department, rows, departments)
+        department_blob = learn.dump(learn.fit(department, rows, departments))
     with transaction.atomic():
         version = (SuggestionModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         model = SuggestionModel.objects.create(

@@ -1,17 +1,28 @@
 """The citizens' messages of the 2020 泰迪杯 C题 (../shared/data/cn_messages_tipdm2020c/):
 readers for the labelled sample and the replies, the handling department named in a reply,
-and the cross-validated evaluation of our pipelines on them."""
+and the cross-validated evaluation of our pipelines on them.
+
+The evaluation gives the pipelines, as `wangge train` does with the platform's other events,
+the texts of every message of the folder but the ones evaluated as unlabelled background
+(no label of any file is read for it; testset2801 has none)."""
 
 import csv
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wangge.suggest import learn
 
 LABELLED_FILE = "attachment2_sample495_labeled.csv"
 REPLIES_FILE = "attachment4_messages_with_replies.xlsx"
+# Messages read for their texts only (the labelled sample's texts are read too).
+UNLABELLED_FILES = [
+    "attachment3_messages_with_votes.xlsx",
+    REPLIES_FILE,
+    "testset2801_unlabeled.xlsx",
+]
 
 # Department kinds a reply names, most specific spelling first; the canonical name last.
 DEPARTMENT_PATTERNS: list[tuple[str, str]] = [
@@ -83,31 +94,59 @@ def labelled(folder: Path) -> list[Message]:
 def with_departments(folder: Path, *, min_per_department: int = 20) -> list[Message]:
     """attachment4: messages whose reply names a department, labelled with its kind; kinds
     named fewer than `min_per_department` times are left out (too few to learn or score)."""
+    found = []
+    for i, row in enumerate(_sheet(folder / REPLIES_FILE)):
+        department = department_in_reply(str(row.get("答复意见") or ""))
+        if not department:
+            continue
+        found.append(
+            Message(
+                ref=str(row.get("留言编号", i)),
+                title=learn.clean_text(str(row["留言主题"] or "")),
+                text=learn.clean_text(str(row["留言详情"] or "")),
+                label=department,
+            )
+        )
+    counts = Counter(m.label for m in found)
+    return [m for m in found if counts[m.label] >= min_per_department]
+
+
+def background(
+    folder: Path, evaluated: list[Message], *, limit: int | None = None
+) -> list[tuple[str, str]]:
+    """The (title, title + text) rows of the folder's messages, labelled or not, other than
+    the `evaluated` ones (same text) and without repeats: unlabelled background for the
+    pipelines. `limit`: every n-th so that at most `limit` remain."""
+    seen = {m.full_text for m in evaluated}
+    rows = []
+    messages = [(m.title, m.text) for m in labelled(folder)] + [
+        (learn.clean_text(str(row["留言主题"] or "")), learn.clean_text(str(row["留言详情"] or "")))
+        for name in UNLABELLED_FILES
+        if (folder / name).is_file()
+        for row in _sheet(folder / name)
+    ]
+    for title, text in messages:
+        full = learn.clean_text(title, text)
+        if full not in seen:
+            seen.add(full)
+            rows.append((title, full))
+    if limit is not None and len(rows) > limit:
+        step = len(rows) / limit
+        rows = [rows[int(i * step)] for i in range(limit)]
+    return rows
+
+
+def _sheet(path: Path) -> list[dict[str, Any]]:
+    """The first sheet's rows, by header."""
     from openpyxl import load_workbook
 
-    book = load_workbook(folder / REPLIES_FILE, read_only=True)
+    book = load_workbook(path, read_only=True)
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = [str(c or "").strip() for c in next(rows)]
-        at = {name: header.index(name) for name in ("留言主题", "留言详情", "答复意见")}
-        ref_at = header.index("留言编号") if "留言编号" in header else None
-        found = []
-        for i, row in enumerate(rows):
-            department = department_in_reply(str(row[at["答复意见"]] or ""))
-            if not department:
-                continue
-            found.append(
-                Message(
-                    ref=str(row[ref_at]) if ref_at is not None else str(i),
-                    title=learn.clean_text(str(row[at["留言主题"]] or "")),
-                    text=learn.clean_text(str(row[at["留言详情"]] or "")),
-                    label=department,
-                )
-            )
+        return [dict(zip(header, row, strict=False)) for row in rows]
     finally:
         book.close()
-    counts = Counter(m.label for m in found)
-    return [m for m in found if counts[m.label] >= min_per_department]
 
 
 @dataclass(frozen=True)
@@ -120,16 +159,17 @@ class Evaluation:
 
 def evaluate(folder: Path, *, limit: int | None = None, departments: bool = True) -> Evaluation:
     """5-fold cross-validated top-1/top-3 accuracy of text → class on attachment2 and of
-    text → department on attachment4 (`limit`: every n-th message so that at most `limit`
-    remain, for quick runs)."""
+    text → department on attachment4, each with the folder's other messages as background
+    (`limit`: every n-th message so that at most `limit` of each set remain, for quick
+    runs)."""
     messages = _spread(labelled(folder), limit)
-    categories = _scores(messages)
+    categories = _scores(messages, background(folder, messages, limit=limit))
     by_department: learn.Scores | None = None
     department_classes = 0
     if departments:
         replied = _spread(with_departments(folder), limit)
         department_classes = len({m.label for m in replied})
-        by_department = _scores(replied)
+        by_department = _scores(replied, background(folder, replied, limit=limit))
     return Evaluation(
         categories=categories,
         category_classes=len({m.label for m in messages}),
@@ -138,9 +178,10 @@ def evaluate(folder: Path, *, limit: int | None = None, departments: bool = True
     )
 
 
-def _scores(messages: list[Message]) -> learn.Scores:
+def _scores(messages: list[Message], unlabelled: learn.Background) -> learn.Scores:
     rows = learn.rows([m.row for m in messages])
-    return learn.cross_validate(learn.category_pipeline(), rows, [m.label for m in messages])
+    labels = [m.label for m in messages]
+    return learn.cross_validate(learn.category_pipeline(unlabelled), rows, labels)
 
 
 def _spread(messages: list[Message], limit: int | None) -> list[Message]:

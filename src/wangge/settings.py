@@ -100,6 +100,13 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The event workflow prepares its few hot statements on the server (events/rows.py); no
+    # other query is ever prepared (Django binds on the client). 0 turns preparing off, for a
+    # pooler in transaction mode that cannot keep prepared statements.
+    DATABASES["default"]["OPTIONS"] = {
+        "prepare_threshold": None if os.environ.get("WANGGE_DB_PREPARE", "1") == "0" else 2**62
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

@@ -9,12 +9,14 @@ write is exactly what the ORM would. Everything else stays on the ORM.
 
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.db.models import Field, Model
 from django.db.models.signals import post_save
@@ -86,16 +88,38 @@ def from_json_rows(value: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in value]
 
 
+@contextlib.contextmanager
+def _cursor(sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    """A cursor that has run `sql`. On PostgreSQL a server-binding cursor on Django's own
+    connection (same transaction, same type adapters) that prepares the statement on its
+    first use: these few texts run on every transition, and parsing and planning them each
+    time cost PostgreSQL more than running them. Django's own cursors bind on the client and
+    never prepare. Errors come out as Django's; the query log sees the statement as usual."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            yield cursor
+        return
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    raw = connection.connection
+    start = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=raw.prepare_threshold is not None)
+        yield cursor
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+
+
 def fetchone(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+    with _cursor(sql, params) as cursor:
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
 
 
 def fetchall(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    with _cursor(sql, params) as cursor:
+        return list(cursor.fetchall())
 
 
 def _field(model: type[Model], name: str) -> Field:
@@ -123,8 +147,8 @@ def holding() -> Iterator[None]:
 
 
 def _execute(statement: Statement) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(*statement)
+    with _cursor(*statement):
+        pass
 
 
 def _write(statement: Statement, hold: bool) -> None:
@@ -216,8 +240,7 @@ def insert(obj: Model) -> None:
 
 
 def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with _cursor(sql, params) as cursor:
         obj.pk = cursor.fetchone()[0] if _insert(type(obj)).returning else cursor.lastrowid
     obj._state.adding = False
     obj._state.db = connection.alias

@@ -364,8 +364,8 @@ def _is_whole(event: Event) -> bool:
     return (
         event.pk is not None
         and not event.get_deferred_fields()
-        and Event.area.is_cached(event)  # type: ignore[attr-defined]
-        and Event.responsible_area.is_cached(event)  # type: ignore[attr-defined]
+        and Event.area.is_cached(event)
+        and Event.responsible_area.is_cached(event)
     )
 
 

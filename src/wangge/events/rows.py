@@ -17,11 +17,17 @@ from functools import cache
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 from django.db.models.signals import post_save
 
 Converter = Callable[[Any, Any, Any], Any]
+
+
+def _db() -> Any:
+    """This thread's connection itself: `connection` is a proxy that looks it up again on
+    every attribute, which the per-value conversions below would pay hundreds of times."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @dataclass(frozen=True)
@@ -35,14 +41,15 @@ class Reader:
 
     def read(self, row: Sequence[Any], start: int = 0) -> Any:
         values = self.values(row, start)
-        return self.model.from_db(connection.alias, list(values), list(values.values()))
+        return self.model.from_db(DEFAULT_DB_ALIAS, list(values), list(values.values()))
 
     def values(self, row: Sequence[Any], start: int = 0) -> dict[str, Any]:
         """The converted values by attribute name, without making an instance."""
         values = list(row[start : start + len(self.attnames)])
+        db = _db() if self.converters else None
         for i, chain in self.converters:
             for convert, expression in chain:
-                values[i] = convert(values[i], expression, connection)
+                values[i] = convert(values[i], expression, db)
         return dict(zip(self.attnames, values, strict=True))
 
 
@@ -95,20 +102,21 @@ def _cursor(sql: str, params: Sequence[Any]) -> Iterator[Any]:
     first use: these few texts run on every transition, and parsing and planning them each
     time cost PostgreSQL more than running them. Django's own cursors bind on the client and
     never prepare. Errors come out as Django's; the query log sees the statement as usual."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    db = _db()
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             yield cursor
         return
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    raw = connection.connection
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    raw = db.connection
     start = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+    with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=raw.prepare_threshold is not None)
         yield cursor
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+    if db.queries_logged:
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
 
 
 def fetchone(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -160,8 +168,8 @@ def _write(statement: Statement, hold: bool) -> None:
 
 
 def _update_statement(obj: Model, names: Sequence[str]) -> Statement | None:
-    model = type(obj)
-    quote = connection.ops.quote_name
+    model, db = type(obj), _db()
+    quote = db.ops.quote_name
     fields = [_field(model, n) for n in names]
     if not fields:
         return None
@@ -172,7 +180,7 @@ def _update_statement(obj: Model, names: Sequence[str]) -> Statement | None:
     assert pk is not None
     return (
         f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s",
-        [*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk],
+        [*(f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields), obj.pk],
     )
 
 
@@ -190,7 +198,7 @@ def update_then_insert(obj: Model, names: Sequence[str], new: Model) -> None:
     if (held := _held.get()) is not None:
         held.clear()
     sql, params = _insert_statement(new)
-    if connection.vendor == "postgresql" and statements:
+    if _db().vendor == "postgresql" and statements:
         steps = ", ".join(f"w{i} AS ({step})" for i, (step, _params) in enumerate(statements))
         sql = f"WITH {steps} {sql}"
         params = [*(p for _step, step_params in statements for p in step_params), *params]
@@ -208,7 +216,8 @@ class _Insert:
     fields: tuple[Field, ...]
 
     def params(self, obj: Model) -> list[Any]:
-        return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in self.fields]
+        db = _db()
+        return [f.get_db_prep_save(f.pre_save(obj, add=True), db) for f in self.fields]
 
 
 @cache
@@ -243,7 +252,7 @@ def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
     with _cursor(sql, params) as cursor:
         obj.pk = cursor.fetchone()[0] if _insert(type(obj)).returning else cursor.lastrowid
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = DEFAULT_DB_ALIAS
     # As Model.save would: receivers (e.g. side effects of timeline entries) see the row.
     if post_save.has_listeners(type(obj)):
         post_save.send(
@@ -252,7 +261,7 @@ def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
             created=True,
             update_fields=None,
             raw=False,
-            using=connection.alias,
+            using=DEFAULT_DB_ALIAS,
         )
 
 

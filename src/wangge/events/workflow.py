@@ -369,8 +369,15 @@ def _is_whole(event: Event) -> bool:
     )
 
 
+@cache
+def _event_fields() -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, f.attname) for f in Event._meta.concrete_fields)
+
+
 def _snapshot(event: Event) -> dict[str, Any]:
-    return {f.name: getattr(event, f.attname) for f in Event._meta.concrete_fields}
+    """The event's column values by field name (the instance is whole: see `_locked`)."""
+    values = event.__dict__
+    return {name: values.get(attname) for name, attname in _event_fields()}
 
 
 def _set_stage_deadline(event: Event, stage: str, start: datetime) -> dict[str, str]:

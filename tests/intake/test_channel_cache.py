@@ -136,7 +136,7 @@ def test_an_unchanged_order_again_is_one_query(client, intake: Intake):
 
 def test_the_copy_hands_out_copies(intake: Intake):
     first = services.channel_for_key(intake.key)
-    first.category_map = {"changed": "0101"}
+    first.category_map["changed"] = "0101"
     first.active = False
     again = services.channel_for_key(intake.key)
     assert again.active and "changed" not in again.category_map

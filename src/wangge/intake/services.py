@@ -61,7 +61,13 @@ class _Copy:
         found = tables[table].get(key)
         if found is None and not fresh:
             found = self._read()[table].get(key)
-        return copy.copy(found) if copied and found is not None else found
+        if not copied or found is None:
+            return found
+        handed = copy.copy(found)
+        for name, value in vars(found).items():  # JSON fields too (category_map …)
+            if isinstance(value, dict | list):
+                setattr(handed, name, copy.deepcopy(value))
+        return handed
 
     def forget(self) -> None:
         self._generation += 1

@@ -34,13 +34,15 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
-    """The working calendar, deadline table and webhook endpoints are cached per process;
-    each test starts from the database."""
+    """The working calendar, deadline table, webhook endpoints, channels and categories are
+    cached per process; each test starts from the database."""
     from wangge.events import calendar, deadlines, tasks
+    from wangge.intake import services
 
     calendar.calendar_changed()
     deadlines.forget()
     tasks.forget_endpoints()
+    services.forget_channels()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ the lag keeps the cursor from stepping over it.
 """
 
 import json
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.events.models import TimelineEntry
+from wangge.intake import services
 from wangge.intake.models import Channel
 
 MAX_PAGE = 500
@@ -57,28 +57,18 @@ def changes(channel: Channel, cursor: int = 0, limit: int = 100) -> dict[str, An
 
 
 # -- webhooks ------------------------------------------------------------------------------
-_hooked: dict[str, int] = {}  # channel code → id, for channels with a webhook URL
-_hooked_at = 0.0
-HOOKED_TTL = 5.0  # seconds a process trusts its list of channels with webhooks
-
-
 def _channel_with_hook(code: str) -> int | None:
-    global _hooked, _hooked_at
-    if time.monotonic() - _hooked_at > HOOKED_TTL:
-        _hooked = dict(
-            Channel.objects.filter(active=True)
-            .exclude(webhook_url="")
-            .exclude(secret="")
-            .values_list("code", "pk")
-        )
-        _hooked_at = time.monotonic()
-    return _hooked.get(code)
+    """The id of the active channel `code` when it has a webhook URL and a secret (from the
+    process's copy of the channels: see services)."""
+    channel = services.channel_by_code(code, copied=False)
+    if channel is None or not (channel.active and channel.webhook_url and channel.secret):
+        return None
+    return channel.pk
 
 
 def forget_hooks() -> None:
     """Read the channels' webhook URLs afresh on the next change (after editing one)."""
-    global _hooked_at
-    _hooked_at = 0.0
+    services.forget_channels()
 
 
 def on_timeline_entry(sender: Any, instance: TimelineEntry, created: bool, **kw: Any) -> None:

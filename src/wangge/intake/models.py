@@ -1,7 +1,20 @@
 """Where events come from (多网合一): each source system is a Channel with its own credentials."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class ChannelQuerySet(models.QuerySet["Channel"]):
+    def update(self, **kwargs: Any) -> int:
+        """As QuerySet.update, and forget this process's copy of the channels (as a save
+        does, through its signal: see intake.services)."""
+        from wangge.intake import services
+
+        count = super().update(**kwargs)
+        services.forget_channels(sender=Channel, using=self.db)
+        return count
 
 
 class Channel(models.Model):
@@ -35,6 +48,8 @@ class Channel(models.Model):
     import_columns = models.JSONField(_("import columns"), default=dict, blank=True)
     # Where status changes of this channel's events are POSTed, signed with `secret`.
     webhook_url = models.URLField(_("webhook URL"), blank=True)
+
+    objects = ChannelQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("channel")

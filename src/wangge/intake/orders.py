@@ -12,15 +12,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
-from wangge.events import workflow
+from wangge.events import rows, workflow
 from wangge.events.models import Category, Event, Priority, Status, TimelineEntry
 from wangge.intake import services
 from wangge.intake.models import Channel
@@ -239,27 +240,68 @@ def _location(row: _Row) -> tuple[float | None, float | None, Area | None]:
 def push_order(channel: Channel, order: Order) -> PushResult:
     """Create the order's event, or bring it up to date; safe against the same order pushed
     twice at once (the database's unique (channel, source_ref) decides who creates)."""
-    existing = _find(channel, order.order_no)
-    if existing is None:
+    # Made before any transaction: creating an event holds the day's tracking-code counter
+    # until the commit, and every other report waits for it.
+    record = order.record()
+    known = _find(channel, order.order_no)
+    if known is None:
         try:
             with transaction.atomic():
-                return PushResult(_create(channel, order), Outcome.CREATED)
+                return PushResult(_create(channel, order, record), Outcome.CREATED)
         except IntegrityError:
-            existing = _find(channel, order.order_no)
-            if existing is None:
+            known = _find(channel, order.order_no)
+            if known is None:
                 raise
-    return _update(existing, order)
+    if known.digest == record["digest"]:
+        # What the source last sent, again: nothing to write, so nothing to lock (the same
+        # answer _update gives under the lock, as of this read).
+        return PushResult(known.event(), Outcome.UNCHANGED)
+    return _update(known.id, order, record)
 
 
-def _find(channel: Channel, order_no: str) -> int | None:
+@dataclass(frozen=True)
+class _Known:
+    """An order's event as the idempotency check finds it, with what the source last sent."""
+
+    id: int
+    code: str
+    status: str
+    digest: str | None
+
+    def event(self) -> Event:
+        event: Event = Event.from_db(
+            DEFAULT_DB_ALIAS, ["id", "code", "status"], [self.id, self.code, self.status]
+        )
+        return event
+
+
+@cache
+def _find_statement() -> str:
+    quote = connection.ops.quote_name
+    event, entry = quote(Event._meta.db_table), quote(TimelineEntry._meta.db_table)
     return (
-        Event.objects.filter(channel=channel.code, source_ref=order_no)
-        .values_list("pk", flat=True)
-        .first()
+        f"SELECT e.id, e.code, e.status, (SELECT t.data FROM {entry} t"
+        f" WHERE t.event_id = e.id AND t.action IN (%s, %s) ORDER BY t.id DESC LIMIT 1)"
+        f" FROM {event} e WHERE e.channel = %s AND e.source_ref = %s"
     )
 
 
-def _create(channel: Channel, order: Order) -> Event:
+def _find(channel: Channel, order_no: str) -> _Known | None:
+    """The order's event and the digest of its last source entry, in one statement (plain
+    SQL: it runs on every push, and compiling the ORM's version cost more than running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_find_statement(), [*SOURCE_ACTIONS, channel.code, order_no])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    data = json.loads(row[3]) if isinstance(row[3], str | bytes) else row[3]  # text, or decoded
+    digest = data.get("digest") if isinstance(data, dict) else None
+    return _Known(row[0], row[1], row[2], digest)
+
+
+def _create(channel: Channel, order: Order, record: dict[str, Any]) -> Event:
+    # Built first: from the report on, the transaction holds the tracking-code counter.
+    entry = TimelineEntry(action="source_order", data=record, public=False)
     event = workflow.event_report(
         actor=None,
         title=order.title,
@@ -275,13 +317,12 @@ def _create(channel: Channel, order: Order) -> Event:
         reporter_phone=order.caller_phone,
         source_ref=order.order_no,
     )
-    TimelineEntry.objects.create(
-        event=event, action="source_order", data=order.record(), public=False
-    )
+    entry.event, entry.at = event, timezone.now()
+    rows.insert(entry)
     return event
 
 
-def _update(event_id: int, order: Order) -> PushResult:
+def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
     with transaction.atomic():
         event = Event.objects.select_for_update(of=("self",)).get(pk=event_id)
         last = (
@@ -290,7 +331,6 @@ def _update(event_id: int, order: Order) -> PushResult:
             .first()
         )
         before = last.data if last else {}
-        record = order.record()
         if before.get("digest") == record["digest"]:
             return PushResult(event, Outcome.UNCHANGED)
         changed = sorted(k for k in record if k != "digest" and before.get(k) != record[k])

@@ -1,25 +1,111 @@
 """Channels: creating them, issuing and checking their credentials, and what every source
 shares: mapping its categories to ours, placing its points."""
 
+import copy
 import hashlib
 import math
 import secrets
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, get_args
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
-from wangge.events import rows
+from wangge.events.models import Category
 from wangge.intake.models import Channel
 
 if TYPE_CHECKING:
-    from wangge.events.models import Category
     from wangge.regions.models import Area
 
 
 def _hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+# -- the per-process copy of the channels and categories ------------------------------------
+# Every report asks for its channel (by API key, then by code) and its category; asking the
+# database each time cost more than the rest of the lookups together. Both tables are small
+# and change rarely, so a process keeps a copy of each for WANGGE_CHANNEL_CHECK_SECONDS. A
+# change made in this process is seen at once (their save and delete signals forget the
+# copy: see apps.py); other processes see it within WANGGE_CHANNEL_CHECK_SECONDS. A key, code
+# or id missing from the copy has it read afresh before the answer is "unknown", so a channel
+# or key made elsewhere works at once everywhere.
+Tables = dict[str, dict[Any, Any]]
+
+
+class _Copy:
+    def __init__(self, load: Callable[[], Tables]) -> None:
+        self._load = load
+        self._held: tuple[float, Tables] | None = None  # (read at, tables): swapped whole
+        self._generation = 0  # bumped by forget(): a copy read across it is not kept
+
+    def _read(self) -> Tables:
+        generation, read_at = self._generation, time.monotonic()
+        tables = self._load()
+        if generation == self._generation:
+            self._held = (read_at, tables)
+        return tables
+
+    def get(self, table: str, key: Any, copied: bool = True) -> Any:
+        """The instance under `key` in `table`, or None; a copy of it, so that no caller
+        changes what other threads are handed (`copied=False`: the shared one, to read)."""
+        held, fresh = self._held, False
+        if held is None or time.monotonic() - held[0] >= settings.WANGGE_CHANNEL_CHECK_SECONDS:
+            tables, fresh = self._read(), True
+        else:
+            tables = held[1]
+        found = tables[table].get(key)
+        if found is None and not fresh:
+            found = self._read()[table].get(key)
+        if not copied or found is None:
+            return found
+        handed = copy.copy(found)
+        for name, value in vars(found).items():  # JSON fields too (category_map …)
+            if isinstance(value, dict | list):
+                setattr(handed, name, copy.deepcopy(value))
+        return handed
+
+    def forget(self) -> None:
+        self._generation += 1
+        self._held = None
+
+
+def _load_channels() -> Tables:
+    channels = list(Channel.objects.all())
+    return {  # (reversed: of two channels with one key, the first by code, as before)
+        "key": {c.api_key_hash: c for c in reversed(channels) if c.api_key_hash},
+        "code": {c.code: c for c in channels},
+    }
+
+
+def _load_categories() -> Tables:
+    categories = list(Category.objects.all())
+    return {"id": {c.pk: c for c in categories}, "code": {c.code: c for c in categories}}
+
+
+_channels = _Copy(_load_channels)
+_categories = _Copy(_load_categories)
+
+
+def forget_channels(sender: Any = None, using: str | None = None, **kwargs: Any) -> None:
+    """Drop this process's copies of the channels and categories (connected to their save
+    and delete signals, and called by the tests). From a signal, again after the commit: a
+    thread that read the old rows meanwhile may have kept them."""
+    _channels.forget()
+    _categories.forget()
+    if sender is not None:
+        transaction.on_commit(forget_channels, using=using)
+
+
+def channel_by_code(code: str, copied: bool = True) -> Channel | None:
+    """The channel `code`, active or not (from this process's copy); None when unknown.
+    `copied=False`: the instance the process shares, only to read."""
+    found: Channel | None = _channels.get("code", code, copied)
+    return found
 
 
 def channel_issue_key(channel: Channel) -> str:
@@ -37,7 +123,7 @@ def channel_for_key(api_key: str | None) -> Channel:
         raise DomainError.one(
             _("An API key is required."), field="api_key", code="required", status=401
         )
-    channel = Channel.objects.filter(api_key_hash=_hash(api_key)).first()
+    channel: Channel | None = _channels.get("key", _hash(api_key))
     if channel is None:
         raise DomainError.one(
             _("Unknown API key."), field="api_key", code="unknown_key", status=403
@@ -76,16 +162,17 @@ def channel_issue_secret(channel: Channel) -> str:
 def category_for(channel: Channel, raw: str, field: str = "category", item: str = "") -> "Category":
     """Our category for the source's own category name or code: through the channel's
     category_map, else one of our codes as it is; the channel's default when none is given."""
-    from wangge.events.models import Category
-
     raw = (raw or "").strip()
     if not raw:
         if channel.default_category_id is None:
             raise _problem(_("A category is required."), field, "required", item)
-        return Category.objects.get(pk=channel.default_category_id)
+        default: Category | None = _categories.get("id", channel.default_category_id)
+        if default is None:
+            raise Category.DoesNotExist
+        return default
     code = str(channel.category_map.get(raw, raw))
-    category = Category.objects.filter(code=code, active=True).first()
-    if category is None:
+    category: Category | None = _categories.get("code", code)
+    if category is None or not category.active:
         raise _problem(_("Unknown category %(c)s.") % {"c": raw}, field, "unknown_category", item)
     return category
 
@@ -116,7 +203,13 @@ def place(
     found = get_index().locate(x, y)
     if found.outside:
         raise _problem(_("The location is outside the jurisdiction."), field, "outside", item)
-    return x, y, Area.objects.only(*AREA_FIELDS).get(pk=found.chain[0].id)
+    ref = found.chain[0]
+    # The area as the index knows it, not read again: what an event needs of it is its id
+    # (and an order its code). The other fields load on first use, as deferred fields do.
+    area: Area = Area.from_db(
+        DEFAULT_DB_ALIAS, ["id", "code", "name", "level"], [ref.id, ref.code, ref.name, ref.level]
+    )
+    return x, y, area
 
 
 # What an event needs of its area (not the geometry, the bulk of the row).
@@ -132,10 +225,8 @@ def _problem(message: str, field: str, code: str, item: str) -> DomainError:
 def channel_skips_acceptance(code: str) -> bool | None:
     """Whether the active channel `code` has its reports accepted on arrival; None when there
     is no such active channel."""
-    # Plain SQL: every report asks, and compiling the ORM query cost more than running it.
-    table = Channel._meta.db_table
-    row = rows.fetchone(f"SELECT skips_acceptance FROM {table} WHERE code = %s AND active", [code])
-    return None if row is None else bool(row[0])
+    channel = _channels.get("code", code, copied=False)
+    return None if channel is None or not channel.active else bool(channel.skips_acceptance)
 
 
 BUILTIN_NAMES = {

@@ -71,10 +71,11 @@ def verify(channel_code: str, timestamp: str | None, sig: str | None, body: byte
             "stale",
             401,
         )
-    channel = Channel.objects.filter(code=channel_code, active=True).first()
+    channel = services.channel_by_code(channel_code)
     # An unknown channel answers as a wrong signature does: no probing for channel codes.
     if (
         channel is None
+        or not channel.active
         or not channel.secret
         or not hmac.compare_digest(sign(channel.secret, timestamp, body), sig.strip())
     ):

@@ -454,39 +454,42 @@ def event_report(
     ):
         raise _refuse(_("You may only report events in your own areas."), "forbidden", 403)
     now = timezone.now()
+    event = Event(
+        client_key=client_key or None,
+        source_ref=source_ref,
+        title=title.strip(),
+        description=description.strip(),
+        category=category,
+        priority=priority,
+        channel=channel,
+        reporter=actor if getattr(actor, "is_authenticated", False) else None,
+        reporter_name=reporter_name.strip(),
+        reporter_phone=reporter_phone.strip(),
+        lon=lon,
+        lat=lat,
+        address=address.strip(),
+        area=area,
+        responsible_area=area,
+        reported_at=now,
+    )
+    data = _set_stage_deadline(event, Stage.ACCEPT, now)
+    entry = TimelineEntry(
+        event=event,
+        actor=event.reporter,
+        action="report",
+        to_status=S.REPORTED,
+        comment=event.title,
+        data=data,
+    )
     try:
-        with transaction.atomic():
-            event = Event(
-                code=_next_code(now),
-                client_key=client_key or None,
-                source_ref=source_ref,
-                title=title.strip(),
-                description=description.strip(),
-                category=category,
-                priority=priority,
-                channel=channel,
-                reporter=actor if getattr(actor, "is_authenticated", False) else None,
-                reporter_name=reporter_name.strip(),
-                reporter_phone=reporter_phone.strip(),
-                lon=lon,
-                lat=lat,
-                address=address.strip(),
-                area=area,
-                responsible_area=area,
-                reported_at=now,
-            )
-            data = _set_stage_deadline(event, Stage.ACCEPT, now)
+        # A savepoint only where a failure is recovered from (the client key's retry); the
+        # day's code is taken last: its counter row stays locked until the commit, and every
+        # report of every process waits for it.
+        with transaction.atomic(savepoint=bool(client_key)):
+            event.code = _next_code(now)
             rows.insert(event)
-            rows.insert(
-                TimelineEntry(
-                    event=event,
-                    actor=event.reporter,
-                    action="report",
-                    to_status=S.REPORTED,
-                    comment=title.strip(),
-                    data=data,
-                )
-            )
+            entry.event = event  # now with its id
+            rows.insert(entry)
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
             transaction.on_commit(lambda: notifications.after_commit(payload))
             if skips_acceptance:  # the source system has accepted it already (e.g. 12345)

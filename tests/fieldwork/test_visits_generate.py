@@ -145,7 +145,13 @@ def test_visit_before_a_schedule_change_counts():
     hh = household(w.micro_a1)
     r = member(hh)
     visits.generate(on=ON)
-    visits.visit_record(actor=w.liaison_a1, task=task_of(hh), answers=full_answers())
+    # Dated in the month the new schedule covers (ON's), whatever today is.
+    visits.visit_record(
+        actor=w.liaison_a1,
+        task=task_of(hh),
+        answers=full_answers(),
+        visited_at=dt.datetime(2026, 11, 5, 10, 0),
+    )
     tag(r, "living_alone", since=dt.date(2026, 11, 1))
     result = visits.generate(on=ON)
     assert result.already_visited == 1

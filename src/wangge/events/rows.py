@@ -251,6 +251,10 @@ def insert(obj: Model) -> None:
 def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
     with _cursor(sql, params) as cursor:
         obj.pk = cursor.fetchone()[0] if _insert(type(obj)).returning else cursor.lastrowid
+    _inserted(obj)
+
+
+def _inserted(obj: Model) -> None:
     obj._state.adding = False
     obj._state.db = DEFAULT_DB_ALIAS
     # As Model.save would: receivers (e.g. side effects of timeline entries) see the row.
@@ -263,6 +267,44 @@ def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
             raw=False,
             using=DEFAULT_DB_ALIAS,
         )
+
+
+def insert_with(parent: Model, children: Sequence[Model]) -> None:
+    """INSERT `parent`, then `children` (of one model, whose one foreign key to the parent's
+    model is set to it), each as `insert` would — on PostgreSQL in one statement."""
+    model = type(parent)
+    fk = next(
+        f for f in _insert(type(children[0])).fields if f.remote_field and f.related_model is model
+    )
+    if _db().vendor != "postgresql":
+        insert(parent)
+        for child in children:
+            setattr(child, fk.name, parent)
+            insert(child)
+        return
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    statement = _insert(type(children[0]))
+    parent_sql, params = _insert_statement(parent)
+    new_id = f"(SELECT {quote(str(pk.column))} FROM parent)"
+    row = "(" + ", ".join(new_id if f is fk else "%s" for f in statement.fields) + ")"
+    for child in children:
+        params += [
+            p for f, p in zip(statement.fields, statement.params(child), strict=True) if f is not fk
+        ]
+    sql = (
+        f"WITH parent AS ({parent_sql}) {statement.head}{', '.join([row] * len(children))}"
+        f"{statement.returning}, {quote(str(fk.column))}"
+    )
+    with _cursor(sql, params) as cursor:
+        found = cursor.fetchall()  # in the order of the VALUES rows
+    parent.pk = found[0][1]
+    _inserted(parent)
+    for child, (child_id, _parent_id) in zip(children, found, strict=True):
+        setattr(child, fk.name, parent)
+        child.pk = child_id
+        _inserted(child)
 
 
 def insert_many(objs: Sequence[Model], *, hold: bool = False) -> None:

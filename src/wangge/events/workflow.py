@@ -234,12 +234,14 @@ def _transition(
     *,
     expected_version: int | None = None,
     public: bool = True,
+    savepoint: bool = True,
 ) -> Event:
     """Lock, check, apply, record. `apply` changes the event (not saved) and related rows and
     returns (new status, comment, data for the timeline). The caller's `event` is left as it
-    was; the new state is returned."""
+    was; the new state is returned. `savepoint=False`: inside a caller's transaction that
+    does not go on after a refusal (it would have to roll back whole)."""
     move = MOVES[action]
-    with transaction.atomic(), access.posts_memo(), rows.holding():
+    with transaction.atomic(savepoint=savepoint), access.posts_memo(), rows.holding():
         event = _locked(event, actor)
         if expected_version is not None and event.version != expected_version:
             raise _refuse(
@@ -407,6 +409,19 @@ def _next_code(now: datetime) -> str:
     return f"{settings.WANGGE_EVENT_CODE_PREFIX}-{day:%Y%m%d}-{row[0]:05d}"
 
 
+def reserve_code(now: datetime | None = None) -> str:
+    """Take the day's next tracking code for a report to come, before its transaction opens.
+
+    The counter row stays locked until the transaction that moved it commits, so taking the
+    code inside a long transaction makes every report of every process wait for it; taken
+    here, in a transaction of its own, the row is locked for one statement. A code whose
+    report then fails is not used again: codes stay unique, with a gap. Inside an open
+    transaction nothing is taken and "" is returned: the report takes its code itself."""
+    if transaction.get_connection().in_atomic_block:
+        return ""
+    return _next_code(now or timezone.now())
+
+
 def event_report(
     *,
     actor: Any,
@@ -423,9 +438,14 @@ def event_report(
     reporter_phone: str = "",
     client_key: str | None = None,
     source_ref: str = "",
+    code: str = "",
+    notes: Sequence[TimelineEntry] = (),
 ) -> Event:
     """Open an event. Retrying with the same client key returns the first event.
-    `source_ref` is the source system's own order number (unique per channel)."""
+    `source_ref` is the source system's own order number (unique per channel). `code`: one
+    taken with `reserve_code()` by a caller that reports inside its own transaction; without
+    it the code is taken before the report's transaction, or, inside the caller's, last.
+    `notes`: timeline entries written after the report's own (the source's order record)."""
     if client_key and (existing := _retried(client_key, actor)):
         return existing
     if not title.strip():
@@ -481,15 +501,13 @@ def event_report(
         comment=event.title,
         data=data,
     )
+    code = code or reserve_code(now)
     try:
-        # A savepoint only where a failure is recovered from (the client key's retry); the
-        # day's code is taken last: its counter row stays locked until the commit, and every
-        # report of every process waits for it.
+        # A savepoint only where a failure is recovered from (the client key's retry).
         with transaction.atomic(savepoint=bool(client_key)):
-            event.code = _next_code(now)
-            rows.insert(event)
-            entry.event = event  # now with its id
-            rows.insert(entry)
+            # Inside the caller's transaction, taken last: see reserve_code.
+            event.code = code or _next_code(now)
+            rows.insert_with(event, [entry, *notes])
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
             transaction.on_commit(lambda: notifications.after_commit(payload))
             if skips_acceptance:  # the source system has accepted it already (e.g. 12345)
@@ -497,6 +515,7 @@ def event_report(
                     event=event,
                     actor=SYSTEM,
                     comment=_("Accepted on arrival: the channel skips acceptance."),
+                    savepoint=False,  # a refusal here fails the whole report
                 )
     except IntegrityError:
         if client_key and (existing := _retried(client_key, actor)):

@@ -240,14 +240,13 @@ def _location(row: _Row) -> tuple[float | None, float | None, Area | None]:
 def push_order(channel: Channel, order: Order) -> PushResult:
     """Create the order's event, or bring it up to date; safe against the same order pushed
     twice at once (the database's unique (channel, source_ref) decides who creates)."""
-    # Made before any transaction: creating an event holds the day's tracking-code counter
-    # until the commit, and every other report waits for it.
     record = order.record()
     known = _find(channel, order.order_no)
     if known is None:
+        code = workflow.reserve_code()  # not under our transaction: see reserve_code
         try:
             with transaction.atomic():
-                return PushResult(_create(channel, order, record), Outcome.CREATED)
+                return PushResult(_create(channel, order, record, code), Outcome.CREATED)
         except IntegrityError:
             known = _find(channel, order.order_no)
             if known is None:
@@ -289,9 +288,7 @@ def _find_statement() -> str:
 def _find(channel: Channel, order_no: str) -> _Known | None:
     """The order's event and the digest of its last source entry, in one statement (plain
     SQL: it runs on every push, and compiling the ORM's version cost more than running it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_find_statement(), [*SOURCE_ACTIONS, channel.code, order_no])
-        row = cursor.fetchone()
+    row = rows.fetchone(_find_statement(), [*SOURCE_ACTIONS, channel.code, order_no])
     if row is None:
         return None
     data = json.loads(row[3]) if isinstance(row[3], str | bytes) else row[3]  # text, or decoded
@@ -299,10 +296,9 @@ def _find(channel: Channel, order_no: str) -> _Known | None:
     return _Known(row[0], row[1], row[2], digest)
 
 
-def _create(channel: Channel, order: Order, record: dict[str, Any]) -> Event:
-    # Built first: from the report on, the transaction holds the tracking-code counter.
-    entry = TimelineEntry(action="source_order", data=record, public=False)
-    event = workflow.event_report(
+def _create(channel: Channel, order: Order, record: dict[str, Any], code: str) -> Event:
+    return workflow.event_report(
+        code=code,
         actor=None,
         title=order.title,
         category=order.category,
@@ -316,10 +312,8 @@ def _create(channel: Channel, order: Order, record: dict[str, Any]) -> Event:
         reporter_name=order.caller_name,
         reporter_phone=order.caller_phone,
         source_ref=order.order_no,
+        notes=[TimelineEntry(action="source_order", data=record, public=False)],
     )
-    entry.event, entry.at = event, timezone.now()
-    rows.insert(entry)
-    return event
 
 
 def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:

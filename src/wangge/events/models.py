@@ -158,8 +158,10 @@ class Alert(models.TextChoices):
 
 
 class Event(models.Model):
-    code = models.CharField(_("tracking code"), max_length=30, unique=True)
-    client_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints: `unique=True` would add a second, pattern-matching
+    # index on PostgreSQL that no query uses and every report pays to write.
+    code = models.CharField(_("tracking code"), max_length=30)
+    client_key = models.CharField(max_length=100, null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="events")
@@ -224,11 +226,13 @@ class Event(models.Model):
             models.Index(fields=["updated_at", "id"], name="event_updated_idx"),  # change feeds
         ]
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="event_unique_code"),
+            models.UniqueConstraint(fields=["client_key"], name="event_unique_client_key"),
             models.UniqueConstraint(
                 fields=["channel", "source_ref"],
                 condition=~models.Q(source_ref=""),
                 name="event_unique_source_ref",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,15 +34,14 @@ def posts_memo() -> Iterator[None]:
         _memo.reset(token)
 
 
-def posts_select(user_param: str = "%s") -> tuple[str, int]:
-    """SELECT (area path, role) of a user's posts in force on a day, and how many
-    parameters it takes after the user: (day, day)."""
+def posts_select() -> str:
+    """SELECT (area path, role) of a user's posts in force on a day; parameters: the user's
+    id, then the day (`posts_day`) twice."""
     return (
         f"SELECT a.path, p.role FROM {Post._meta.db_table} p"
         f" JOIN {Area._meta.db_table} a ON a.id = p.area_id"
-        f" WHERE p.user_id = {user_param} AND p.started_on <= %s"
-        " AND (p.ended_on IS NULL OR p.ended_on > %s)",
-        2,
+        " WHERE p.user_id = %s AND p.started_on <= %s"
+        " AND (p.ended_on IS NULL OR p.ended_on > %s)"
     )
 
 
@@ -64,7 +63,7 @@ def live_posts(user: Any) -> list[tuple[str, str]]:
     if memo is not None and user.pk in memo:
         return memo[user.pk]
     day = posts_day()
-    found = [(path, role) for path, role in rows.fetchall(posts_select()[0], [user.pk, day, day])]
+    found = [(path, role) for path, role in rows.fetchall(posts_select(), [user.pk, day, day])]
     remember_posts(user, found)
     return found
 

@@ -161,7 +161,8 @@ class Event(models.Model):
     # Unique through Meta.constraints: `unique=True` would add a second, pattern-matching
     # index on PostgreSQL that no query uses and every report pays to write.
     code = models.CharField(_("tracking code"), max_length=30)
-    client_key = models.CharField(max_length=100, null=True, blank=True)
+    # NULL, not "", without a key: events without one must not collide on the constraint.
+    client_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="events")

@@ -316,9 +316,9 @@ def _version_statement() -> tuple[str, rows.Reader]:
     """The event row locked, reading only what tells whether a copy in hand is current,
     and the acting user's live posts along (their permission checks need them)."""
     reader = rows.reader(Event, "e", ("id", "version", *_UNVERSIONED))
-    posts, _days = access.posts_select()
+    posts = rows.json_rows(access.posts_select(), ("path", "role"))
     sql = (
-        f"SELECT {', '.join(reader.columns)}, {rows.json_rows(posts, ('path', 'role'))}"
+        f"SELECT {', '.join(reader.columns)}, {posts}"
         f" FROM {Event._meta.db_table} e WHERE e.id = %s" + rows.for_update("e")
     )
     return sql, reader

@@ -269,14 +269,30 @@ def _inserted(obj: Model) -> None:
         )
 
 
-def insert_with(parent: Model, children: Sequence[Model]) -> None:
+def combines_statements() -> bool:
+    """Can several writes go as one statement here (PostgreSQL's data-modifying WITH)?"""
+    return bool(_db().vendor == "postgresql")
+
+
+def insert_with(
+    parent: Model,
+    children: Sequence[Model],
+    *,
+    prelude: Statement | None = None,
+    computed: dict[str, Statement] | None = None,
+) -> None:
     """INSERT `parent`, then `children` (of one model, whose one foreign key to the parent's
-    model is set to it), each as `insert` would — on PostgreSQL in one statement."""
+    model is set to it), each as `insert` would — where `combines_statements()`, in one
+    statement. There, and only there: `prelude`, a write whose RETURNING row the statement
+    can read as `prelude`, and `computed`, parent columns (by attname) whose value is an SQL
+    expression (with its parameters) instead of the instance's; their values are read back."""
     model = type(parent)
     fk = next(
         f for f in _insert(type(children[0])).fields if f.remote_field and f.related_model is model
     )
-    if _db().vendor != "postgresql":
+    computed = computed or {}
+    if not combines_statements():
+        assert prelude is None and not computed, "one statement needs combines_statements()"
         insert(parent)
         for child in children:
             setattr(child, fk.name, parent)
@@ -285,23 +301,35 @@ def insert_with(parent: Model, children: Sequence[Model]) -> None:
     quote = connection.ops.quote_name
     pk = model._meta.pk
     assert pk is not None
-    statement = _insert(type(children[0]))
-    parent_sql, params = _insert_statement(parent)
+    head, kid = _insert(model), _insert(type(children[0]))
+    values, params = [], []
+    for field, value in zip(head.fields, head.params(parent), strict=True):
+        expression, expression_params = computed.get(field.attname, ("%s", [value]))
+        values.append(expression)
+        params += expression_params
+    read_back = [quote(str(_field(model, name).column)) for name in computed]
+    steps = [f"prelude AS ({prelude[0]})"] if prelude else []
+    params = [*(prelude[1] if prelude else []), *params]
+    steps.append(
+        f"parent AS ({head.head}({', '.join(values)})"
+        f" RETURNING {', '.join([quote(str(pk.column)), *read_back])})"
+    )
     new_id = f"(SELECT {quote(str(pk.column))} FROM parent)"
-    row = "(" + ", ".join(new_id if f is fk else "%s" for f in statement.fields) + ")"
+    row = "(" + ", ".join(new_id if f is fk else "%s" for f in kid.fields) + ")"
     for child in children:
-        params += [
-            p for f, p in zip(statement.fields, statement.params(child), strict=True) if f is not fk
-        ]
+        params += [p for f, p in zip(kid.fields, kid.params(child), strict=True) if f is not fk]
     sql = (
-        f"WITH parent AS ({parent_sql}) {statement.head}{', '.join([row] * len(children))}"
-        f"{statement.returning}, {quote(str(fk.column))}"
+        f"WITH {', '.join(steps)} {kid.head}{', '.join([row] * len(children))}"
+        f"{kid.returning}, {quote(str(fk.column))}"
+        + "".join(f", (SELECT {column} FROM parent)" for column in read_back)
     )
     with _cursor(sql, params) as cursor:
         found = cursor.fetchall()  # in the order of the VALUES rows
     parent.pk = found[0][1]
+    for name, value in zip(computed, found[0][2:], strict=True):
+        setattr(parent, name, value)
     _inserted(parent)
-    for child, (child_id, _parent_id) in zip(children, found, strict=True):
+    for child, (child_id, *_rest) in zip(children, found, strict=True):
         setattr(child, fk.name, parent)
         child.pk = child_id
         _inserted(child)

@@ -7,6 +7,7 @@ effects (webhooks) for after the commit. An illegal move raises DomainError and 
 nothing.
 """
 
+import contextlib
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -396,17 +397,36 @@ def _clear_deadline(event: Event) -> None:
 
 
 # -- report --------------------------------------------------------------------------------
+@cache
+def _counter_statement() -> str:
+    """Moves the day's counter and returns its new value; parameter: the day."""
+    table = EventCodeCounter._meta.db_table
+    return (
+        f"INSERT INTO {table} (day, last) VALUES (%s, 1)"
+        f" ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    )
+
+
+def _code_day(now: datetime) -> tuple[Any, str]:
+    """The counter's day (as the database takes it) and the day's code prefix."""
+    day = timezone.localtime(now).date()
+    prefix = f"{settings.WANGGE_EVENT_CODE_PREFIX}-{day:%Y%m%d}-"
+    return connection.ops.adapt_datefield_value(day), prefix
+
+
+# The same code in SQL, from the counter's new value in the statement's `prelude`.
+_CODE_SQL = (
+    "%s || CASE WHEN (SELECT last FROM prelude) < 100000"
+    " THEN lpad((SELECT last FROM prelude)::text, 5, '0') ELSE (SELECT last FROM prelude)::text END"
+)
+
+
 def _next_code(now: datetime) -> str:
     """The next tracking code of the day: one upsert, serialised by the counter row."""
-    day = timezone.localtime(now).date()
-    table = EventCodeCounter._meta.db_table
-    row = rows.fetchone(
-        f"INSERT INTO {table} (day, last) VALUES (%s, 1)"
-        f" ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-        [connection.ops.adapt_datefield_value(day)],
-    )
+    day, prefix = _code_day(now)
+    row = rows.fetchone(_counter_statement(), [day])
     assert row is not None
-    return f"{settings.WANGGE_EVENT_CODE_PREFIX}-{day:%Y%m%d}-{row[0]:05d}"
+    return f"{prefix}{row[0]:05d}"
 
 
 def reserve_code(now: datetime | None = None) -> str:
@@ -501,13 +521,34 @@ def event_report(
         comment=event.title,
         data=data,
     )
-    code = code or reserve_code(now)
+    # Outside any transaction, on PostgreSQL, with nothing to follow: the day's code, the event
+    # and its entries as one statement, which commits by itself (the counter row is locked
+    # for it alone). Else the code is taken first, or inside the caller's transaction last.
+    one_statement = (
+        not code
+        and not skips_acceptance
+        and rows.combines_statements()
+        and not transaction.get_connection().in_atomic_block
+    )
+    code = code or ("" if one_statement else reserve_code(now))
     try:
         # A savepoint only where a failure is recovered from (the client key's retry).
-        with transaction.atomic(savepoint=bool(client_key)):
-            # Inside the caller's transaction, taken last: see reserve_code.
-            event.code = code or _next_code(now)
-            rows.insert_with(event, [entry, *notes])
+        with (
+            contextlib.nullcontext()
+            if one_statement
+            else transaction.atomic(savepoint=bool(client_key))
+        ):
+            if one_statement:
+                day, prefix = _code_day(now)
+                rows.insert_with(
+                    event,
+                    [entry, *notes],
+                    prelude=(_counter_statement(), [day]),
+                    computed={"code": (_CODE_SQL, [prefix])},
+                )
+            else:
+                event.code = code or _next_code(now)
+                rows.insert_with(event, [entry, *notes])
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
             transaction.on_commit(lambda: notifications.after_commit(payload))
             if skips_acceptance:  # the source system has accepted it already (e.g. 12345)

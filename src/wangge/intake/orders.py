@@ -7,6 +7,7 @@ on the event's timeline (a non-public `source_order` / `source_update` entry wit
 so "unchanged" means unchanged from the source's point of view, whatever operators edited.
 """
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -243,10 +244,12 @@ def push_order(channel: Channel, order: Order) -> PushResult:
     record = order.record()
     known = _find(channel, order.order_no)
     if known is None:
-        code = workflow.reserve_code()  # not under our transaction: see reserve_code
+        # Alone, the report is its own transaction (see workflow.event_report); inside an
+        # import's, a savepoint lets a lost race be answered.
+        nested = transaction.get_connection().in_atomic_block
         try:
-            with transaction.atomic():
-                return PushResult(_create(channel, order, record, code), Outcome.CREATED)
+            with transaction.atomic() if nested else contextlib.nullcontext():
+                return PushResult(_create(channel, order, record), Outcome.CREATED)
         except IntegrityError:
             known = _find(channel, order.order_no)
             if known is None:
@@ -296,9 +299,8 @@ def _find(channel: Channel, order_no: str) -> _Known | None:
     return _Known(row[0], row[1], row[2], digest)
 
 
-def _create(channel: Channel, order: Order, record: dict[str, Any], code: str) -> Event:
+def _create(channel: Channel, order: Order, record: dict[str, Any]) -> Event:
     return workflow.event_report(
-        code=code,
         actor=None,
         title=order.title,
         category=order.category,

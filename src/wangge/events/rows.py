@@ -211,13 +211,28 @@ def update_then_insert(obj: Model, names: Sequence[str], new: Model) -> None:
 @dataclass(frozen=True)
 class _Insert:
     head: str  # INSERT INTO table (columns) VALUES
-    row: str  # (%s, %s, …)
     returning: str  # RETURNING pk, where the database can
     fields: tuple[Field, ...]
 
-    def params(self, obj: Model) -> list[Any]:
-        db = _db()
-        return [f.get_db_prep_save(f.pre_save(obj, add=True), db) for f in self.fields]
+    def values(self, obj: Model, sql_for: dict[str, Statement] | None = None) -> Statement:
+        """obj's row of VALUES and its parameters. None is written as NULL in the text: a
+        new row's many empty columns would otherwise push a statement past psycopg's limit
+        for caching its parsing (50 parameters). `sql_for`: columns (by attname) whose value
+        is an SQL expression with its parameters."""
+        db, parts, params = _db(), [], []
+        for field in self.fields:
+            if sql_for and field.attname in sql_for:
+                expression, expression_params = sql_for[field.attname]
+                parts.append(expression)
+                params += expression_params
+                continue
+            value = field.get_db_prep_save(field.pre_save(obj, add=True), db)
+            if value is None:
+                parts.append("NULL")
+            else:
+                parts.append("%s")
+                params.append(value)
+        return f"({', '.join(parts)})", params
 
 
 @cache
@@ -232,15 +247,15 @@ def _insert(model: type[Model]) -> _Insert:
     return _Insert(
         head=f"INSERT INTO {quote(model._meta.db_table)}"
         f" ({', '.join(quote(str(f.column)) for f in fields)}) VALUES ",
-        row=f"({', '.join(['%s'] * len(fields))})",
         returning=returning,
         fields=fields,
     )
 
 
-def _insert_statement(obj: Model) -> tuple[str, list[Any]]:
+def _insert_statement(obj: Model) -> Statement:
     statement = _insert(type(obj))
-    return statement.head + statement.row + statement.returning, statement.params(obj)
+    row, params = statement.values(obj)
+    return statement.head + row + statement.returning, params
 
 
 def insert(obj: Model) -> None:
@@ -302,24 +317,22 @@ def insert_with(
     pk = model._meta.pk
     assert pk is not None
     head, kid = _insert(model), _insert(type(children[0]))
-    values, params = [], []
-    for field, value in zip(head.fields, head.params(parent), strict=True):
-        expression, expression_params = computed.get(field.attname, ("%s", [value]))
-        values.append(expression)
-        params += expression_params
+    parent_row, parent_params = head.values(parent, computed)
     read_back = [quote(str(_field(model, name).column)) for name in computed]
     steps = [f"prelude AS ({prelude[0]})"] if prelude else []
-    params = [*(prelude[1] if prelude else []), *params]
+    params = [*(prelude[1] if prelude else []), *parent_params]
     steps.append(
-        f"parent AS ({head.head}({', '.join(values)})"
+        f"parent AS ({head.head}{parent_row}"
         f" RETURNING {', '.join([quote(str(pk.column)), *read_back])})"
     )
-    new_id = f"(SELECT {quote(str(pk.column))} FROM parent)"
-    row = "(" + ", ".join(new_id if f is fk else "%s" for f in kid.fields) + ")"
+    new_id: Statement = (f"(SELECT {quote(str(pk.column))} FROM parent)", [])
+    rows = []
     for child in children:
-        params += [p for f, p in zip(kid.fields, kid.params(child), strict=True) if f is not fk]
+        row, child_params = kid.values(child, {fk.attname: new_id})
+        rows.append(row)
+        params += child_params
     sql = (
-        f"WITH {', '.join(steps)} {kid.head}{', '.join([row] * len(children))}"
+        f"WITH {', '.join(steps)} {kid.head}{', '.join(rows)}"
         f"{kid.returning}, {quote(str(fk.column))}"
         + "".join(f", (SELECT {column} FROM parent)" for column in read_back)
     )
@@ -341,10 +354,11 @@ def insert_many(objs: Sequence[Model], *, hold: bool = False) -> None:
     if not objs:
         return
     statement = _insert(type(objs[0]))
+    values = [statement.values(obj) for obj in objs]
     _write(
         (
-            statement.head + ", ".join([statement.row] * len(objs)),
-            [value for obj in objs for value in statement.params(obj)],
+            statement.head + ", ".join(row for row, _params in values),
+            [value for _row, params in values for value in params],
         ),
         hold,
     )

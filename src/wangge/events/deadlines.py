@@ -2,8 +2,10 @@
 
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from wangge.events import calendar
 from wangge.events.models import Category, CategoryDeadline, DeadlineUnit, Priority, Stage
@@ -28,14 +30,16 @@ DEFAULTS: dict[str, dict[str, tuple[int, str]]] = {
 }
 
 
-# The catalogue and its deadline table are small and read on every transition: kept per
-# process, re-read after CACHE_SECONDS (back-office edits reach every process within that).
+# The catalogue and its deadline table are small and read on every transition and report:
+# kept per process, re-read after CACHE_SECONDS (back-office edits reach every other process
+# within that; this process forgets them at once: see EventsConfig.ready).
 CACHE_SECONDS = 60.0
 _Table = dict[tuple[int, str, str], tuple[int, str]]
-_cache: tuple[float, _Table, dict[int, Category]] | None = None
+_Catalogue = tuple[_Table, dict[int, Category], dict[str, Category]]
+_cache: tuple[float, _Catalogue] | None = None
 
 
-def _load() -> tuple[_Table, dict[int, Category]]:
+def _load() -> _Catalogue:
     global _cache
     now = time.monotonic()
     if _cache is None or now - _cache[0] > CACHE_SECONDS:
@@ -43,12 +47,14 @@ def _load() -> tuple[_Table, dict[int, Category]]:
             "category_id", "priority", "stage", "amount", "unit"
         )
         table = {(c, p, s): (a, u) for c, p, s, a, u in rows}
-        _cache = (now, table, Category.objects.in_bulk())
-    return _cache[1], _cache[2]
+        by_id = Category.objects.in_bulk()
+        _cache = (now, (table, by_id, {c.code: c for c in by_id.values()}))
+    return _cache[1]
 
 
 def category(category_id: int) -> Category:
-    """A category from the same per-process cache (the catalogue changes rarely)."""
+    """A category from the same per-process cache (the catalogue changes rarely); shared,
+    to read only."""
     found = _load()[1].get(category_id)
     if found is None:  # added since the cache was filled
         forget()
@@ -56,9 +62,25 @@ def category(category_id: int) -> Category:
     return found
 
 
+def category_by_code(code: str) -> Category | None:
+    """The category `code` (active or not) from the per-process cache; None when unknown."""
+    found = _load()[2].get(code)
+    if found is None:  # added since the cache was filled?
+        forget()
+        found = _load()[2].get(code)
+    return found
+
+
 def forget() -> None:
     global _cache
     _cache = None
+
+
+def forget_on_change(sender: Any = None, using: str | None = None, **kwargs: Any) -> None:
+    """A category or deadline row changed (save/delete signals): forget now, and again after
+    the commit, as a thread may have read the old rows meanwhile."""
+    forget()
+    transaction.on_commit(forget, using=using)
 
 
 def rule(category: Category, priority: str, stage: str) -> tuple[int, str]:

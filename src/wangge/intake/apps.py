@@ -9,14 +9,11 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from wangge.events.models import Category, TimelineEntry
+        from wangge.events.models import TimelineEntry
         from wangge.intake import feed, services
         from wangge.intake.models import Channel
 
         post_save.connect(feed.on_timeline_entry, sender=TimelineEntry, dispatch_uid="intake")
-        # This process's copies of the channels and categories (intake.services).
-        for model in (Channel, Category):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    services.forget_channels, sender=model, dispatch_uid=f"intake-{model.__name__}"
-                )
+        # This process's copy of the channels (intake.services).
+        for signal in (post_save, post_delete):
+            signal.connect(services.forget_channels, sender=Channel, dispatch_uid="intake-Channel")

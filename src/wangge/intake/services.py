@@ -15,10 +15,11 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
-from wangge.events.models import Category
+from wangge.events import deadlines
 from wangge.intake.models import Channel
 
 if TYPE_CHECKING:
+    from wangge.events.models import Category
     from wangge.regions.models import Area
 
 
@@ -26,14 +27,14 @@ def _hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-# -- the per-process copy of the channels and categories ------------------------------------
-# Every report asks for its channel (by API key, then by code) and its category; asking the
-# database each time cost more than the rest of the lookups together. Both tables are small
-# and change rarely, so a process keeps a copy of each for WANGGE_CHANNEL_CHECK_SECONDS. A
-# change made in this process is seen at once (their save and delete signals forget the
-# copy: see apps.py); other processes see it within WANGGE_CHANNEL_CHECK_SECONDS. A key, code
-# or id missing from the copy has it read afresh before the answer is "unknown", so a channel
-# or key made elsewhere works at once everywhere.
+# -- the per-process copy of the channels ----------------------------------------------------
+# Every report asks for its channel (by API key, then by code); asking the database each time
+# cost more than the rest of the lookups together (categories come from the catalogue copy
+# of events.deadlines). The table is small and changes rarely, so a process keeps a copy for
+# WANGGE_CHANNEL_CHECK_SECONDS. A change made in this process is seen at once (the save and
+# delete signals forget the copy: see apps.py); other processes see it within
+# WANGGE_CHANNEL_CHECK_SECONDS. A key or code missing from the copy has it read afresh
+# before the answer is "unknown", so a channel or key made elsewhere works at once.
 Tables = dict[str, dict[Any, Any]]
 
 
@@ -82,21 +83,14 @@ def _load_channels() -> Tables:
     }
 
 
-def _load_categories() -> Tables:
-    categories = list(Category.objects.all())
-    return {"id": {c.pk: c for c in categories}, "code": {c.code: c for c in categories}}
-
-
 _channels = _Copy(_load_channels)
-_categories = _Copy(_load_categories)
 
 
 def forget_channels(sender: Any = None, using: str | None = None, **kwargs: Any) -> None:
-    """Drop this process's copies of the channels and categories (connected to their save
-    and delete signals, and called by the tests). From a signal, again after the commit: a
+    """Drop this process's copy of the channels (connected to their save and delete
+    signals, and called by the tests). From a signal, again after the commit: a
     thread that read the old rows meanwhile may have kept them."""
     _channels.forget()
-    _categories.forget()
     if sender is not None:
         transaction.on_commit(forget_channels, using=using)
 
@@ -166,12 +160,9 @@ def category_for(channel: Channel, raw: str, field: str = "category", item: str 
     if not raw:
         if channel.default_category_id is None:
             raise _problem(_("A category is required."), field, "required", item)
-        default: Category | None = _categories.get("id", channel.default_category_id)
-        if default is None:
-            raise Category.DoesNotExist
-        return default
+        return deadlines.category(channel.default_category_id)
     code = str(channel.category_map.get(raw, raw))
-    category: Category | None = _categories.get("code", code)
+    category = deadlines.category_by_code(code)
     if category is None or not category.active:
         raise _problem(_("Unknown category %(c)s.") % {"c": raw}, field, "unknown_category", item)
     return category

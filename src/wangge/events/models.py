@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -173,12 +174,13 @@ class Event(models.Model):
     channel = models.CharField(_("channel"), max_length=20)
     # The source system's own order number (12345 hotline, Open311 client…); unique per channel.
     source_ref = models.CharField(_("source order number"), max_length=64, blank=True)
-    reporter = models.ForeignKey(
+    reporter = models.ForeignKey(  # indexed where set: see Meta.indexes
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reported_events",
+        db_index=False,
     )
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
@@ -200,8 +202,13 @@ class Event(models.Model):
     handle_deadline = models.DateTimeField(_("handling deadline"), null=True, blank=True)
     supervised = models.BooleanField(_("supervised"), default=False)
     supervise_deadline = models.DateTimeField(null=True, blank=True)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    parent = models.ForeignKey(  # indexed where set: see Meta.indexes
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        db_index=False,
     )
     rework_count = models.PositiveIntegerField(default=0)
     reopen_count = models.PositiveIntegerField(default=0)
@@ -225,10 +232,22 @@ class Event(models.Model):
             models.Index(fields=["status", "yellow_at"], name="event_status_yellow_idx"),
             models.Index(fields=["reported_at"], name="event_reported_idx"),
             models.Index(fields=["updated_at", "id"], name="event_updated_idx"),  # change feeds
+            # Columns empty on most events (no reporter account, not merged) are indexed only
+            # where set: every report would otherwise write their NULLs into the index.
+            models.Index(
+                fields=["reporter"], name="event_reporter_idx", condition=Q(reporter__isnull=False)
+            ),
+            models.Index(
+                fields=["parent"], name="event_parent_idx", condition=Q(parent__isnull=False)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="event_unique_code"),
-            models.UniqueConstraint(fields=["client_key"], name="event_unique_client_key"),
+            models.UniqueConstraint(
+                fields=["client_key"],
+                condition=Q(client_key__isnull=False),
+                name="event_unique_client_key",
+            ),
             models.UniqueConstraint(
                 fields=["channel", "source_ref"],
                 condition=~models.Q(source_ref=""),

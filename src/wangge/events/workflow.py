@@ -429,17 +429,15 @@ def _next_code(now: datetime) -> str:
     return f"{prefix}{row[0]:05d}"
 
 
-def reserve_code(now: datetime | None = None) -> str:
-    """Take the day's next tracking code for a report to come, before its transaction opens.
-
-    The counter row stays locked until the transaction that moved it commits, so taking the
-    code inside a long transaction makes every report of every process wait for it; taken
-    here, in a transaction of its own, the row is locked for one statement. A code whose
-    report then fails is not used again: codes stay unique, with a gap. Inside an open
-    transaction nothing is taken and "" is returned: the report takes its code itself."""
+def _code_before_transaction(now: datetime) -> str:
+    """The day's next tracking code, taken in a statement of its own before the report's
+    transaction opens: the counter row stays locked until the transaction that moved it
+    commits, so inside the report's it would make every report of every process wait on
+    the whole of it. A code whose report then fails is not used again: codes stay unique,
+    with a gap. Inside a caller's transaction nothing is taken ("")."""
     if transaction.get_connection().in_atomic_block:
         return ""
-    return _next_code(now or timezone.now())
+    return _next_code(now)
 
 
 def event_report(
@@ -458,14 +456,11 @@ def event_report(
     reporter_phone: str = "",
     client_key: str | None = None,
     source_ref: str = "",
-    code: str = "",
     notes: Sequence[TimelineEntry] = (),
 ) -> Event:
     """Open an event. Retrying with the same client key returns the first event.
-    `source_ref` is the source system's own order number (unique per channel). `code`: one
-    taken with `reserve_code()` by a caller that reports inside its own transaction; without
-    it the code is taken before the report's transaction, or, inside the caller's, last.
-    `notes`: timeline entries written after the report's own (the source's order record)."""
+    `source_ref` is the source system's own order number (unique per channel). `notes`:
+    timeline entries written after the report's own (the source's order record)."""
     if client_key and (existing := _retried(client_key, actor)):
         return existing
     if not title.strip():
@@ -525,12 +520,11 @@ def event_report(
     # and its entries as one statement, which commits by itself (the counter row is locked
     # for it alone). Else the code is taken first, or inside the caller's transaction last.
     one_statement = (
-        not code
-        and not skips_acceptance
+        not skips_acceptance
         and rows.combines_statements()
         and not transaction.get_connection().in_atomic_block
     )
-    code = code or ("" if one_statement else reserve_code(now))
+    code = "" if one_statement else _code_before_transaction(now)
     try:
         # A savepoint only where a failure is recovered from (the client key's retry).
         with (

@@ -205,8 +205,8 @@ WANGGE_VIDEO_FOLD_MINUTES = int(os.environ.get("WANGGE_VIDEO_FOLD_MINUTES", "30"
 # Seconds the changes feed holds back the newest entries (see wangge.intake.feed).
 WANGGE_INTAKE_FEED_LAG_SECONDS = float(os.environ.get("WANGGE_INTAKE_FEED_LAG_SECONDS", "2"))
 WANGGE_INTAKE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
-# How long (seconds) a process trusts its copy of the channels and categories (API keys,
-# switched-off channels, mappings): a change made in another process is seen within it.
+# How long (seconds) a process trusts its copy of the channels (API keys, switched-off
+# channels, mappings): a change made in another process is seen within it.
 WANGGE_CHANNEL_CHECK_SECONDS = float(os.environ.get("WANGGE_CHANNEL_CHECK_SECONDS", "5"))
 WANGGE_INTAKE_IMPORT_MAX_ROWS = int(os.environ.get("WANGGE_INTAKE_IMPORT_MAX_ROWS", "20000"))
 # Only for benchmarks/intake.py: mounts the one-row-insert floor view. Never in production.

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.events.factories import make_world, report
@@ -229,6 +231,9 @@ def test_an_alert_raised_without_a_new_version_is_not_lost_by_a_copy_in_hand(wor
 def test_a_copy_without_its_areas_at_hand_is_read_whole(world):
     e = report(world)
     bare = Event.objects.only("id", "version").get(pk=e.pk)  # deferred fields, no areas
-    accepted = wf.event_accept(event=bare, actor=world.operator)
+    with CaptureQueriesContext(connection) as queries:
+        accepted = wf.event_accept(event=bare, actor=world.operator)
+    wide = [q["sql"] for q in queries.captured_queries if "e.responsible_area_id" in q["sql"]]
+    assert len(wide) == 1  # the whole row and both areas read under the lock, not the copy
     assert accepted.status == Status.ACCEPTED and accepted.responsible_area == e.area
     assert fresh(e).deadline == accepted.deadline

@@ -11,7 +11,6 @@ from tests.intake.conftest import Intake, order, push
 from wangge.events import tasks
 from wangge.events import workflow as wf
 from wangge.events.models import Category, Event
-from wangge.intake import feed
 from wangge.intake.models import Channel
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +82,6 @@ def receiver(monkeypatch) -> Iterator[Receiver]:
     with Receiver([]) as r:
         yield r
     HUEY.flush()
-    feed.forget_hooks()
 
 
 def test_changes_are_posted_signed_to_the_channels_webhook(
@@ -93,7 +91,6 @@ def test_changes_are_posted_signed_to_the_channels_webhook(
     Channel.objects.filter(pk=intake.hotline.pk).update(
         webhook_url=receiver.url + "/12345", secret=secret
     )
-    feed.forget_hooks()
     with django_capture_on_commit_callbacks(execute=True):
         push(client, intake.key, order())
     with django_capture_on_commit_callbacks(execute=True):
@@ -114,7 +111,6 @@ def test_no_webhook_for_other_channels_or_rolled_back_changes(
     client, intake: Intake, receiver: Receiver, django_capture_on_commit_callbacks
 ):
     Channel.objects.filter(pk=intake.hotline.pk).update(webhook_url=receiver.url, secret="s")
-    feed.forget_hooks()
     with django_capture_on_commit_callbacks(execute=True):
         wf.event_report(
             actor=intake.world.operator,

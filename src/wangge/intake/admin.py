@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.intake import feed, importer
+from wangge.intake import importer
 from wangge.intake.models import Camera, Channel
 
 
@@ -22,10 +22,6 @@ class ImportForm(forms.Form):
 class ChannelAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "active", "skips_acceptance", "default_category"]
     exclude = ["api_key_hash"]  # keys are issued by `wangge channels key CODE`
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        feed.forget_hooks()
 
     def get_urls(self) -> list[URLPattern]:
         extra = [

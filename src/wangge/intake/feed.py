@@ -66,11 +66,6 @@ def _channel_with_hook(code: str) -> int | None:
     return channel.pk
 
 
-def forget_hooks() -> None:
-    """Read the channels' webhook URLs afresh on the next change (after editing one)."""
-    services.forget_channels()
-
-
 def on_timeline_entry(sender: Any, instance: TimelineEntry, created: bool, **kw: Any) -> None:
     """post_save of a timeline entry: queue its webhook to the event's channel after the
     commit (never for a rolled-back change; a failure to send never undoes it)."""

@@ -7,675 +7,265 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("regions", "0001_initial"),
+        ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CalendarDay",
+            name='CalendarDay',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("date", models.DateField(unique=True, verbose_name="date")),
-                ("is_workday", models.BooleanField(verbose_name="working day")),
-                ("name", models.CharField(blank=True, max_length=50, verbose_name="name")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('date', models.DateField(unique=True, verbose_name='date')),
+                ('is_workday', models.BooleanField(verbose_name='working day')),
+                ('name', models.CharField(blank=True, max_length=50, verbose_name='name')),
             ],
             options={
-                "verbose_name": "calendar day",
-                "verbose_name_plural": "calendar days",
-                "ordering": ["date"],
+                'verbose_name': 'calendar day',
+                'verbose_name_plural': 'calendar days',
+                'ordering': ['date'],
             },
         ),
         migrations.CreateModel(
-            name="CalendarYear",
+            name='CalendarYear',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("year", models.PositiveIntegerField(unique=True, verbose_name="year")),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
-                ("entered_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveIntegerField(unique=True, verbose_name='year')),
+                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
+                ('entered_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                "verbose_name": "calendar year",
-                "verbose_name_plural": "calendar years",
-                "ordering": ["-year"],
+                'verbose_name': 'calendar year',
+                'verbose_name_plural': 'calendar years',
+                'ordering': ['-year'],
             },
         ),
         migrations.CreateModel(
-            name="EventCodeCounter",
+            name='EventCodeCounter',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("day", models.DateField(unique=True)),
-                ("last", models.PositiveIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(unique=True)),
+                ('last', models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name="WebhookEndpoint",
+            name='WebhookEndpoint',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100)),
-                ("url", models.URLField()),
-                ("secret", models.CharField(max_length=200)),
-                ("active", models.BooleanField(default=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100)),
+                ('url', models.URLField()),
+                ('secret', models.CharField(max_length=200)),
+                ('active', models.BooleanField(default=True)),
             ],
         ),
         migrations.CreateModel(
-            name="Category",
+            name='Category',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("active", models.BooleanField(default=True, verbose_name="active")),
-                (
-                    "grid_may_settle",
-                    models.BooleanField(default=False, verbose_name="a grid may settle it itself"),
-                ),
-                (
-                    "requires_attendance",
-                    models.BooleanField(default=False, verbose_name="a grid worker must attend"),
-                ),
-                (
-                    "escalate_when_overdue",
-                    models.BooleanField(default=False, verbose_name="escalate when overdue"),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="children",
-                        to="events.category",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('active', models.BooleanField(default=True, verbose_name='active')),
+                ('grid_may_settle', models.BooleanField(default=False, verbose_name='a grid may settle it itself')),
+                ('requires_attendance', models.BooleanField(default=False, verbose_name='a grid worker must attend')),
+                ('escalate_when_overdue', models.BooleanField(default=False, verbose_name='escalate when overdue')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='events.category')),
             ],
             options={
-                "verbose_name": "category",
-                "verbose_name_plural": "categories",
-                "ordering": ["code"],
+                'verbose_name': 'category',
+                'verbose_name_plural': 'categories',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="Department",
+            name='Department',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("active", models.BooleanField(default=True, verbose_name="active")),
-                (
-                    "areas",
-                    models.ManyToManyField(
-                        blank=True, related_name="departments", to="regions.area"
-                    ),
-                ),
-                (
-                    "categories",
-                    models.ManyToManyField(
-                        blank=True, related_name="departments", to="events.category"
-                    ),
-                ),
-                (
-                    "handlers",
-                    models.ManyToManyField(
-                        blank=True, related_name="departments", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('active', models.BooleanField(default=True, verbose_name='active')),
+                ('areas', models.ManyToManyField(blank=True, related_name='departments', to='regions.area')),
+                ('categories', models.ManyToManyField(blank=True, related_name='departments', to='events.category')),
+                ('handlers', models.ManyToManyField(blank=True, related_name='departments', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "department",
-                "verbose_name_plural": "departments",
-                "ordering": ["code"],
+                'verbose_name': 'department',
+                'verbose_name_plural': 'departments',
+                'ordering': ['code'],
             },
         ),
         migrations.AddField(
-            model_name="category",
-            name="default_departments",
-            field=models.ManyToManyField(
-                blank=True,
-                related_name="default_for",
-                to="events.department",
-                verbose_name="default departments",
-            ),
+            model_name='category',
+            name='default_departments',
+            field=models.ManyToManyField(blank=True, related_name='default_for', to='events.department', verbose_name='default departments'),
         ),
         migrations.CreateModel(
-            name="Event",
+            name='Event',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "code",
-                    models.CharField(max_length=30, unique=True, verbose_name="tracking code"),
-                ),
-                (
-                    "client_key",
-                    models.CharField(blank=True, max_length=100, null=True, unique=True),
-                ),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("description", models.TextField(blank=True, verbose_name="description")),
-                (
-                    "priority",
-                    models.CharField(
-                        choices=[
-                            ("normal", "normal"),
-                            ("urgent", "urgent"),
-                            ("critical", "critical"),
-                        ],
-                        default="normal",
-                        max_length=10,
-                        verbose_name="priority",
-                    ),
-                ),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("grid_app", "grid worker app"),
-                            ("resident", "resident photo report"),
-                            ("hotline", "12345 hotline"),
-                            ("mayor_letter", "letters to the mayor"),
-                            ("city_management", "digital city management"),
-                            ("video", "video surveillance"),
-                            ("law_enforcement", "joint law enforcement"),
-                            ("open311", "Open311"),
-                            ("command_centre", "command centre"),
-                        ],
-                        max_length=20,
-                        verbose_name="channel",
-                    ),
-                ),
-                (
-                    "reporter_name",
-                    models.CharField(blank=True, max_length=50, verbose_name="reporter's name"),
-                ),
-                (
-                    "reporter_phone",
-                    models.CharField(blank=True, max_length=30, verbose_name="reporter's phone"),
-                ),
-                ("lon", models.FloatField(blank=True, null=True)),
-                ("lat", models.FloatField(blank=True, null=True)),
-                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("reported", "reported"),
-                            ("accepted", "accepted"),
-                            ("dispatched", "dispatched"),
-                            ("handling", "handling"),
-                            ("handled", "handled"),
-                            ("verified", "verified"),
-                            ("closed", "closed"),
-                            ("rejected", "rejected"),
-                            ("merged", "merged"),
-                            ("cancelled", "cancelled"),
-                        ],
-                        default="reported",
-                        max_length=12,
-                        verbose_name="status",
-                    ),
-                ),
-                ("self_handled", models.BooleanField(default=False)),
-                ("deadline", models.DateTimeField(blank=True, null=True, verbose_name="deadline")),
-                ("yellow_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "alert",
-                    models.CharField(
-                        blank=True,
-                        choices=[("", "none"), ("yellow", "yellow"), ("red", "red")],
-                        default="",
-                        max_length=6,
-                    ),
-                ),
-                (
-                    "handle_deadline",
-                    models.DateTimeField(blank=True, null=True, verbose_name="handling deadline"),
-                ),
-                ("supervised", models.BooleanField(default=False, verbose_name="supervised")),
-                ("supervise_deadline", models.DateTimeField(blank=True, null=True)),
-                ("rework_count", models.PositiveIntegerField(default=0)),
-                ("reopen_count", models.PositiveIntegerField(default=0)),
-                (
-                    "satisfaction",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("satisfied", "satisfied"),
-                            ("basically", "basically satisfied"),
-                            ("unsatisfied", "unsatisfied"),
-                        ],
-                        max_length=12,
-                        verbose_name="satisfaction",
-                    ),
-                ),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("reported_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("accepted_at", models.DateTimeField(blank=True, null=True)),
-                ("handled_at", models.DateTimeField(blank=True, null=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("overdue_ever", models.BooleanField(default=False)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "area",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="events",
-                        to="regions.area",
-                    ),
-                ),
-                (
-                    "category",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="events",
-                        to="events.category",
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="duplicates",
-                        to="events.event",
-                    ),
-                ),
-                (
-                    "reporter",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="reported_events",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "responsible_area",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="regions.area",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=30, unique=True, verbose_name='tracking code')),
+                ('client_key', models.CharField(blank=True, max_length=100, null=True, unique=True)),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('priority', models.CharField(choices=[('normal', 'normal'), ('urgent', 'urgent'), ('critical', 'critical')], default='normal', max_length=10, verbose_name='priority')),
+                ('channel', models.CharField(choices=[('grid_app', 'grid worker app'), ('resident', 'resident photo report'), ('hotline', '12345 hotline'), ('mayor_letter', 'letters to the mayor'), ('city_management', 'digital city management'), ('video', 'video surveillance'), ('law_enforcement', 'joint law enforcement'), ('open311', 'Open311'), ('command_centre', 'command centre')], max_length=20, verbose_name='channel')),
+                ('reporter_name', models.CharField(blank=True, max_length=50, verbose_name="reporter's name")),
+                ('reporter_phone', models.CharField(blank=True, max_length=30, verbose_name="reporter's phone")),
+                ('lon', models.FloatField(blank=True, null=True)),
+                ('lat', models.FloatField(blank=True, null=True)),
+                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
+                ('status', models.CharField(choices=[('reported', 'reported'), ('accepted', 'accepted'), ('dispatched', 'dispatched'), ('handling', 'handling'), ('handled', 'handled'), ('verified', 'verified'), ('closed', 'closed'), ('rejected', 'rejected'), ('merged', 'merged'), ('cancelled', 'cancelled')], default='reported', max_length=12, verbose_name='status')),
+                ('self_handled', models.BooleanField(default=False)),
+                ('deadline', models.DateTimeField(blank=True, null=True, verbose_name='deadline')),
+                ('yellow_at', models.DateTimeField(blank=True, null=True)),
+                ('alert', models.CharField(blank=True, choices=[('', 'none'), ('yellow', 'yellow'), ('red', 'red')], default='', max_length=6)),
+                ('handle_deadline', models.DateTimeField(blank=True, null=True, verbose_name='handling deadline')),
+                ('supervised', models.BooleanField(default=False, verbose_name='supervised')),
+                ('supervise_deadline', models.DateTimeField(blank=True, null=True)),
+                ('rework_count', models.PositiveIntegerField(default=0)),
+                ('reopen_count', models.PositiveIntegerField(default=0)),
+                ('satisfaction', models.CharField(blank=True, choices=[('satisfied', 'satisfied'), ('basically', 'basically satisfied'), ('unsatisfied', 'unsatisfied')], max_length=12, verbose_name='satisfaction')),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('reported_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('accepted_at', models.DateTimeField(blank=True, null=True)),
+                ('handled_at', models.DateTimeField(blank=True, null=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('overdue_ever', models.BooleanField(default=False)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='regions.area')),
+                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='events.category')),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='events.event')),
+                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reported_events', to=settings.AUTH_USER_MODEL)),
+                ('responsible_area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.area')),
             ],
             options={
-                "verbose_name": "event",
-                "verbose_name_plural": "events",
-                "ordering": ["-reported_at"],
+                'verbose_name': 'event',
+                'verbose_name_plural': 'events',
+                'ordering': ['-reported_at'],
             },
         ),
         migrations.CreateModel(
-            name="Attachment",
+            name='Attachment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("before", "before"), ("after", "after"), ("other", "other")],
-                        default="before",
-                        max_length=8,
-                    ),
-                ),
-                ("file", models.FileField(upload_to="events/%Y/%m/")),
-                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "uploaded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachments",
-                        to="events.event",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('before', 'before'), ('after', 'after'), ('other', 'other')], default='before', max_length=8)),
+                ('file', models.FileField(upload_to='events/%Y/%m/')),
+                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='events.event')),
             ],
         ),
         migrations.CreateModel(
-            name="Notification",
+            name='Notification',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("dispatched", "dispatched to you"),
-                            ("returned", "returned to you"),
-                            ("overdue", "overdue"),
-                            ("yellow", "deadline near"),
-                            ("supervised", "supervised"),
-                            ("verify", "to verify"),
-                            ("escalated", "escalated to you"),
-                            ("extension", "extension requested"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("text", models.CharField(max_length=300)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("read_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="events.event",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notifications",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('dispatched', 'dispatched to you'), ('returned', 'returned to you'), ('overdue', 'overdue'), ('yellow', 'deadline near'), ('supervised', 'supervised'), ('verify', 'to verify'), ('escalated', 'escalated to you'), ('extension', 'extension requested')], max_length=12)),
+                ('text', models.CharField(max_length=300)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('read_at', models.DateTimeField(blank=True, null=True)),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.event')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="RoutingRule",
+            name='RoutingRule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "area",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="routing_rules",
-                        to="regions.area",
-                    ),
-                ),
-                (
-                    "category",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="routing_rules",
-                        to="events.category",
-                    ),
-                ),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="events.department",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='regions.area')),
+                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='events.category')),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.department')),
             ],
         ),
         migrations.CreateModel(
-            name="TimelineEntry",
+            name='TimelineEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("action", models.CharField(max_length=30)),
-                ("from_status", models.CharField(blank=True, max_length=12)),
-                ("to_status", models.CharField(blank=True, max_length=12)),
-                ("comment", models.TextField(blank=True)),
-                ("data", models.JSONField(blank=True, default=dict)),
-                ("public", models.BooleanField(default=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="timeline",
-                        to="events.event",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('action', models.CharField(max_length=30)),
+                ('from_status', models.CharField(blank=True, max_length=12)),
+                ('to_status', models.CharField(blank=True, max_length=12)),
+                ('comment', models.TextField(blank=True)),
+                ('data', models.JSONField(blank=True, default=dict)),
+                ('public', models.BooleanField(default=True)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='timeline', to='events.event')),
             ],
             options={
-                "ordering": ["event", "id"],
+                'ordering': ['event', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="WorkOrder",
+            name='WorkOrder',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("lead", "lead"), ("assist", "assist")],
-                        default="lead",
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "waiting to be signed"),
-                            ("signed", "handling"),
-                            ("fed_back", "fed back"),
-                            ("returned", "returned"),
-                            ("cancelled", "cancelled"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                    ),
-                ),
-                ("dispatched_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("sign_deadline", models.DateTimeField(blank=True, null=True)),
-                ("handle_deadline", models.DateTimeField(blank=True, null=True)),
-                ("deadline", models.DateTimeField(blank=True, null=True)),
-                ("yellow_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "alert",
-                    models.CharField(
-                        blank=True,
-                        choices=[("", "none"), ("yellow", "yellow"), ("red", "red")],
-                        default="",
-                        max_length=6,
-                    ),
-                ),
-                ("signed_at", models.DateTimeField(blank=True, null=True)),
-                ("fed_back_at", models.DateTimeField(blank=True, null=True)),
-                ("feedback", models.TextField(blank=True)),
-                ("return_reason", models.TextField(blank=True)),
-                ("extension_requested_until", models.DateTimeField(blank=True, null=True)),
-                ("extension_reason", models.TextField(blank=True)),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="orders",
-                        to="events.department",
-                    ),
-                ),
-                (
-                    "event",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="orders",
-                        to="events.event",
-                    ),
-                ),
-                (
-                    "signed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('lead', 'lead'), ('assist', 'assist')], default='lead', max_length=8)),
+                ('status', models.CharField(choices=[('pending', 'waiting to be signed'), ('signed', 'handling'), ('fed_back', 'fed back'), ('returned', 'returned'), ('cancelled', 'cancelled')], default='pending', max_length=10)),
+                ('dispatched_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('sign_deadline', models.DateTimeField(blank=True, null=True)),
+                ('handle_deadline', models.DateTimeField(blank=True, null=True)),
+                ('deadline', models.DateTimeField(blank=True, null=True)),
+                ('yellow_at', models.DateTimeField(blank=True, null=True)),
+                ('alert', models.CharField(blank=True, choices=[('', 'none'), ('yellow', 'yellow'), ('red', 'red')], default='', max_length=6)),
+                ('signed_at', models.DateTimeField(blank=True, null=True)),
+                ('fed_back_at', models.DateTimeField(blank=True, null=True)),
+                ('feedback', models.TextField(blank=True)),
+                ('return_reason', models.TextField(blank=True)),
+                ('extension_requested_until', models.DateTimeField(blank=True, null=True)),
+                ('extension_reason', models.TextField(blank=True)),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='events.department')),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='events.event')),
+                ('signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["event", "role", "id"],
+                'ordering': ['event', 'role', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="CategoryDeadline",
+            name='CategoryDeadline',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "priority",
-                    models.CharField(
-                        choices=[
-                            ("normal", "normal"),
-                            ("urgent", "urgent"),
-                            ("critical", "critical"),
-                        ],
-                        max_length=10,
-                        verbose_name="priority",
-                    ),
-                ),
-                (
-                    "stage",
-                    models.CharField(
-                        choices=[
-                            ("accept", "accepting"),
-                            ("sign", "signing"),
-                            ("handle", "handling"),
-                        ],
-                        max_length=10,
-                        verbose_name="stage",
-                    ),
-                ),
-                ("amount", models.PositiveIntegerField(verbose_name="amount")),
-                (
-                    "unit",
-                    models.CharField(
-                        choices=[
-                            ("work_hours", "working hours"),
-                            ("work_days", "working days"),
-                            ("hours", "natural hours"),
-                        ],
-                        max_length=12,
-                        verbose_name="unit",
-                    ),
-                ),
-                (
-                    "category",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="deadlines",
-                        to="events.category",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('priority', models.CharField(choices=[('normal', 'normal'), ('urgent', 'urgent'), ('critical', 'critical')], max_length=10, verbose_name='priority')),
+                ('stage', models.CharField(choices=[('accept', 'accepting'), ('sign', 'signing'), ('handle', 'handling')], max_length=10, verbose_name='stage')),
+                ('amount', models.PositiveIntegerField(verbose_name='amount')),
+                ('unit', models.CharField(choices=[('work_hours', 'working hours'), ('work_days', 'working days'), ('hours', 'natural hours')], max_length=12, verbose_name='unit')),
+                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='events.category')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("category", "priority", "stage"), name="category_deadline_unique"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('category', 'priority', 'stage'), name='category_deadline_unique')],
             },
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["status", "deadline"], name="event_status_deadline_idx"),
+            model_name='event',
+            index=models.Index(fields=['status', 'deadline'], name='event_status_deadline_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["status", "yellow_at"], name="event_status_yellow_idx"),
+            model_name='event',
+            index=models.Index(fields=['status', 'yellow_at'], name='event_status_yellow_idx'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["reported_at"], name="event_reported_idx"),
+            model_name='event',
+            index=models.Index(fields=['reported_at'], name='event_reported_idx'),
         ),
         migrations.AddIndex(
-            model_name="notification",
-            index=models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+            model_name='notification',
+            index=models.Index(fields=['user', 'read_at'], name='notification_unread_idx'),
         ),
         migrations.AddConstraint(
-            model_name="routingrule",
-            constraint=models.UniqueConstraint(
-                fields=("category", "area"), name="routing_rule_unique"
-            ),
+            model_name='routingrule',
+            constraint=models.UniqueConstraint(fields=('category', 'area'), name='routing_rule_unique'),
         ),
         migrations.AddIndex(
-            model_name="workorder",
-            index=models.Index(fields=["status", "deadline"], name="order_status_deadline_idx"),
+            model_name='workorder',
+            index=models.Index(fields=['status', 'deadline'], name='order_status_deadline_idx'),
         ),
         migrations.AddIndex(
-            model_name="workorder",
-            index=models.Index(fields=["department", "status"], name="order_department_status_idx"),
+            model_name='workorder',
+            index=models.Index(fields=['department', 'status'], name='order_department_status_idx'),
         ),
     ]

@@ -4,17 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("events", "0002_default_catalogue"),
+        ('events', '0002_default_catalogue'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="timelineentry",
-            options={"ordering": ["event_id", "id"]},
+            name='timelineentry',
+            options={'ordering': ['event_id', 'id']},
         ),
         migrations.AlterModelOptions(
-            name="workorder",
-            options={"ordering": ["event_id", "role", "id"]},
+            name='workorder',
+            options={'ordering': ['event_id', 'role', 'id']},
         ),
     ]

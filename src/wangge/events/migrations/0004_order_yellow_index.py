@@ -5,14 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("events", "0003_ordering_without_join"),
+        ('events', '0003_ordering_without_join'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="workorder",
-            index=models.Index(fields=["status", "yellow_at"], name="order_status_yellow_idx"),
+            model_name='workorder',
+            index=models.Index(fields=['status', 'yellow_at'], name='order_status_yellow_idx'),
         ),
     ]

@@ -5,38 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("events", "0004_order_yellow_index"),
-        ("regions", "0001_initial"),
+        ('events', '0004_order_yellow_index'),
+        ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="attachment",
-            name="thumbnail",
-            field=models.FileField(blank=True, upload_to="events/%Y/%m/"),
+            model_name='attachment',
+            name='thumbnail',
+            field=models.FileField(blank=True, upload_to='events/%Y/%m/'),
         ),
         migrations.AddField(
-            model_name="event",
-            name="source_ref",
-            field=models.CharField(blank=True, max_length=64, verbose_name="source order number"),
+            model_name='event',
+            name='source_ref',
+            field=models.CharField(blank=True, max_length=64, verbose_name='source order number'),
         ),
         migrations.AlterField(
-            model_name="event",
-            name="channel",
-            field=models.CharField(max_length=20, verbose_name="channel"),
+            model_name='event',
+            name='channel',
+            field=models.CharField(max_length=20, verbose_name='channel'),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["updated_at", "id"], name="event_updated_idx"),
+            model_name='event',
+            index=models.Index(fields=['updated_at', 'id'], name='event_updated_idx'),
         ),
         migrations.AddConstraint(
-            model_name="event",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("source_ref", ""), _negated=True),
-                fields=("channel", "source_ref"),
-                name="event_unique_source_ref",
-            ),
+            model_name='event',
+            constraint=models.UniqueConstraint(condition=models.Q(('source_ref', ''), _negated=True), fields=('channel', 'source_ref'), name='event_unique_source_ref'),
         ),
     ]

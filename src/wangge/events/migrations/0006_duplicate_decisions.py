@@ -7,80 +7,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("events", "0005_channels_source_ref_thumbnails"),
+        ('events', '0005_channels_source_ref_thumbnails'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="notification",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("dispatched", "dispatched to you"),
-                    ("returned", "returned to you"),
-                    ("overdue", "overdue"),
-                    ("yellow", "deadline near"),
-                    ("supervised", "supervised"),
-                    ("verify", "to verify"),
-                    ("escalated", "escalated to you"),
-                    ("extension", "extension requested"),
-                    ("merged", "merged as a duplicate"),
-                    ("followed", "the event your report joined is closed"),
-                ],
-                max_length=12,
-            ),
+            model_name='notification',
+            name='kind',
+            field=models.CharField(choices=[('dispatched', 'dispatched to you'), ('returned', 'returned to you'), ('overdue', 'overdue'), ('yellow', 'deadline near'), ('supervised', 'supervised'), ('verify', 'to verify'), ('escalated', 'escalated to you'), ('extension', 'extension requested'), ('merged', 'merged as a duplicate'), ('followed', 'the event your report joined is closed')], max_length=12),
         ),
         migrations.CreateModel(
-            name="DuplicateDecision",
+            name='DuplicateDecision',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("decided_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "first",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="events.event",
-                    ),
-                ),
-                (
-                    "second",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="events.event",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('decided_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('first', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.event')),
+                ('second', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.event')),
             ],
             options={
-                "verbose_name": "kept-apart pair",
-                "verbose_name_plural": "kept-apart pairs",
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("first", "second"), name="duplicate_decision_unique"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("first__lt", models.F("second"))),
-                        name="duplicate_decision_order",
-                    ),
-                ],
+                'verbose_name': 'kept-apart pair',
+                'verbose_name_plural': 'kept-apart pairs',
+                'constraints': [models.UniqueConstraint(fields=('first', 'second'), name='duplicate_decision_unique'), models.CheckConstraint(condition=models.Q(('first__lt', models.F('second'))), name='duplicate_decision_order')],
             },
         ),
     ]

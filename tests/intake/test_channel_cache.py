@@ -1,6 +1,7 @@
-"""The process's copy of the channels and categories (intake.services): a change made in this
-process counts at once, one made in another process (here: plain SQL, which no signal sees)
-within WANGGE_CHANNEL_CHECK_SECONDS; a push asks the database for neither."""
+"""The process's copies of the channels (intake.services) and of the category catalogue
+(events.deadlines): a change made in this process counts at once, a channel changed in another
+process (here: plain SQL, which no signal sees) within WANGGE_CHANNEL_CHECK_SECONDS; a push
+asks the database for neither."""
 
 import time
 

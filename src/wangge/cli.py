@@ -4,6 +4,7 @@ import argparse
 import contextlib
 import getpass
 import importlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -128,6 +129,7 @@ def cmd_areas_import(args: argparse.Namespace) -> int:
 
     from wangge.errors import DomainError
     from wangge.regions.importer import ImportOptions, import_file
+    from wangge.regions.levels import level_name
 
     _migrate()
     options = ImportOptions(
@@ -137,6 +139,9 @@ def cmd_areas_import(args: argparse.Namespace) -> int:
         parent_code=args.parent_code,
         level=args.level,
         renumber=args.renumber,
+        dissolve_by=args.dissolve_by,
+        dissolve_name_field=args.dissolve_name_field,
+        dry_run=args.dry_run,
     )
     if not Path(args.file).is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
@@ -148,9 +153,62 @@ def cmd_areas_import(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(report.summary())
+    if report.dry_run:
+        print(
+            _("Dry run, nothing written. It would give: %(summary)s")
+            % {"summary": report.summary()}
+        )
+        for code, name, level, parent in report.sample:
+            print(f"  + {code}\t{level_name(level)}\t{name}\t{parent}")
+        if len(report.created) > len(report.sample):
+            print("  + …")
+    else:
+        print(report.summary())
+        if report.batch_id:
+            print(
+                _("Import batch %(id)s (undo: wangge areas undo %(id)s)") % {"id": report.batch_id}
+            )
     for warning in report.warnings:
         print(f"  ! {warning}")
+    return 0
+
+
+def cmd_areas_undo(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.errors import DomainError
+    from wangge.regions.batches import undo
+
+    _migrate()
+    try:
+        result = undo(args.batch)
+    except DomainError as exc:
+        for problem in exc.problems:
+            print(f"  {problem}" if problem.item else str(problem), file=sys.stderr)
+        return 1
+    print(_("%(n)s areas removed.") % {"n": result.removed})
+    if result.kept_updated:
+        print(
+            _("  ! %(n)s areas the batch updated keep their new names and boundaries.")
+            % {"n": result.kept_updated}
+        )
+    return 0
+
+
+def cmd_areas_batches(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.regions.models import ImportBatch
+
+    _migrate()
+    for batch in ImportBatch.objects.all()[: args.limit]:
+        state = _("undone") if batch.undone_at else ""
+        print(
+            f"{batch.pk}\t{batch.created_at:%Y-%m-%d %H:%M}\t{batch.file_name}\t"
+            + _("%(c)s created, %(u)s updated")
+            % {"c": batch.created_count, "u": batch.updated_count}
+            + (f"\t{state}" if state else "")
+        )
     return 0
 
 
@@ -277,14 +335,14 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
     from wangge.errors import DomainError
     from wangge.regions import coords
-    from wangge.regions.bulk_locate import locate_csv
+    from wangge.regions.bulk_locate import decode_csv, locate_csv
     from wangge.regions.spatial_index import get_index
 
     _migrate()
     if args.csv:
         try:
             with contextlib.ExitStack() as files:
-                source = files.enter_context(open(args.csv, newline="", encoding="utf-8-sig"))
+                source = io.StringIO(decode_csv(Path(args.csv).read_bytes()), newline="")
                 out = (
                     files.enter_context(open(args.output, "w", newline="", encoding="utf-8"))
                     if args.output
@@ -293,7 +351,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
                 summary = locate_csv(
                     source, out, lon_field=args.lon_field, lat_field=args.lat_field, crs=args.crs
                 )
-        except (DomainError, OSError, UnicodeDecodeError) as exc:
+        except (DomainError, OSError) as exc:
             print(str(exc), file=sys.stderr)
             return 1
         print(
@@ -438,7 +496,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="give areas hierarchical codes; keep the file's codes as source codes",
     )
+    imp.add_argument(
+        "--dissolve-by",
+        default="",
+        metavar="FIELD",
+        help="also make the level above: one parent per value of FIELD, the union of its areas",
+    )
+    imp.add_argument(
+        "--dissolve-name-field", default="", metavar="FIELD", help="the new parents' names"
+    )
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     imp.set_defaults(func=cmd_areas_import)
+    undo = areas.add_parser("undo", help="remove the areas an import batch created")
+    undo.add_argument("batch", type=int)
+    undo.set_defaults(func=cmd_areas_undo)
+    batches = areas.add_parser("batches", help="list recent import batches")
+    batches.add_argument("--limit", type=int, default=20)
+    batches.set_defaults(func=cmd_areas_batches)
     exp = areas.add_parser("export", help="export live areas (.geojson or .xlsx)")
     exp.add_argument("file")
     exp.add_argument("--root", help="only this area's subtree")

@@ -1,7 +1,9 @@
 """Locate every row of a CSV file in one pass and append the area chain to each row."""
 
+import codecs
 import csv
 import math
+import re
 from dataclasses import dataclass
 from typing import IO
 
@@ -19,6 +21,50 @@ class BulkLocateSummary:
     located: int = 0
     outside: int = 0
     invalid: int = 0
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def decode_csv(data: bytes) -> str:
+    """CSV bytes as text: UTF-8 (with or without a BOM) or GBK/GB18030, as Excel in China
+    saves them. A file that is UTF-8 but for a few stray bytes is refused naming the row,
+    rather than read as GBK and garbled."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    if data.startswith(codecs.BOM_UTF8) or _mostly_utf8(data):
+        raise _undecodable(data, utf8_error.start, "UTF-8")
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise _undecodable(data, exc.start, "GBK") from None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    # GBK text decoded as UTF-8 almost never forms valid multi-byte sequences.
+    valid = sum(1 for m in _UTF8_MULTIBYTE.finditer(data) if _is_utf8(m.group()))
+    invalid = len(data.decode("utf-8", errors="replace").split("\ufffd")) - 1
+    return valid > invalid
+
+
+def _is_utf8(chunk: bytes) -> bool:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _undecodable(data: bytes, offset: int, encoding: str) -> DomainError:
+    row = data.count(b"\n", 0, offset) + 1
+    return DomainError.one(
+        _("Row %(row)s of the file is not valid %(encoding)s text (byte %(byte)s).")
+        % {"row": row, "encoding": encoding, "byte": data[offset : offset + 1].hex()},
+        field="encoding",
+        code="encoding",
+    )
 
 
 def _number(text: str | None) -> float:

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon
 
 from wangge.errors import DomainError, Problem
-from wangge.regions import geometry, services
-from wangge.regions.models import Area
+from wangge.regions import geometry, levels, services
+from wangge.regions.models import Area, ImportBatch
 
 # Slivers below this are drawing noise, not worth a line in the report.
 REPORT_MIN_M2 = 1.0
@@ -41,6 +41,11 @@ class ImportOptions:
     level: int | None = None  # the file's level, when it cannot be derived from parents
     renumber: bool = False  # give areas our hierarchical codes, keep theirs as source_code
     valid_from: date | None = None
+    # Build the level above from this file: one parent per value of this property, its
+    # boundary the union of its children's (name from dissolve_name_field, else the value).
+    dissolve_by: str = ""
+    dissolve_name_field: str = ""
+    dry_run: bool = False  # do everything, report it, write nothing
 
 
 @dataclass
@@ -49,6 +54,10 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # A sample of the created areas (code, name, level, parent code), for a preview.
+    sample: list[tuple[str, str, int, str]] = field(default_factory=list)
+    batch_id: int | None = None
+    dry_run: bool = False
 
     @property
     def changed(self) -> bool:
@@ -72,6 +81,9 @@ class _Item:
     where: str  # the first feature/row, for messages
     geom: MultiPolygon | None = None
     parts: int = 0
+    group: str = ""  # its value of options.dissolve_by
+    group_name: str = ""
+    follows_parent: bool = False  # level = parent's + 1 whatever options.level says
 
 
 def _feature_label(number: int) -> str:
@@ -106,7 +118,9 @@ def read_geojson(
     features = data.get("features")
     if not isinstance(features, list) or not features:
         raise DomainError([Problem(_("The FeatureCollection has no features."))])
+    _check_crs(data.get("crs"))
     items: dict[str, _Item] = {}
+    off_globe: list[tuple[str, tuple[float, ...]]] = []
     for number, feature in enumerate(features, start=1):
         where = _feature_label(number)
         props = feature.get("properties") if isinstance(feature, dict) else None
@@ -118,6 +132,9 @@ def read_geojson(
             geom = geometry.parse_polygonal(feature.get("geometry"))
         except geometry.GeometryError as exc:
             problems.append(Problem(str(exc), item=where, field="geometry"))
+            continue
+        if not _lonlat(geom.bounds):
+            off_globe.append((where, geom.bounds))
             continue
         geom, reason = geometry.repair(geom)
         if reason:
@@ -131,6 +148,8 @@ def read_geojson(
             )
         if item is not None:
             _merge(items, item, geom, problems)
+    if off_globe:
+        problems.insert(0, _projected(off_globe))
     if problems:
         raise DomainError(problems)
     for item in items.values():
@@ -144,7 +163,93 @@ def read_geojson(
                     code="merged",
                 )
             )
+    if options.dissolve_by:
+        return dissolve(list(items.values()), options), warnings
     return list(items.values()), warnings
+
+
+# CRS names meaning longitude/latitude on WGS-84 (CGCS2000, China's datum, is within
+# centimetres of it). Anything else is a projection we do not convert.
+_LONLAT_CRS = re.compile(r"(CRS:?8[34]|[:/](4326|4490|4269))$", re.I)
+
+
+def _check_crs(crs: Any) -> None:
+    if crs is None:
+        return
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    props = props if isinstance(props, dict) else {}
+    name = props.get("name") or (f"EPSG:{props['code']}" if props.get("code") else None)
+    if isinstance(name, str) and _LONLAT_CRS.search(name.strip()):
+        return
+    raise DomainError(
+        [
+            Problem(
+                _(
+                    "The file's coordinate system is %(crs)s; areas must be in longitude/"
+                    "latitude (WGS-84, EPSG:4326). Reproject it first, e.g. "
+                    "ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson."
+                )
+                % {"crs": name or json.dumps(crs, ensure_ascii=False)[:200]},
+                field="crs",
+                code="projected",
+            )
+        ]
+    )
+
+
+def _lonlat(bounds: tuple[float, ...]) -> bool:
+    min_x, min_y, max_x, max_y = bounds
+    return max(abs(min_x), abs(max_x)) <= 180 and max(abs(min_y), abs(max_y)) <= 90
+
+
+def _projected(off_globe: list[tuple[str, tuple[float, ...]]]) -> Problem:
+    where, bounds = off_globe[0]
+    return Problem(
+        _(
+            "%(n)s features have coordinates that are not longitude/latitude (%(where)s: "
+            "%(x).0f, %(y).0f): the file is in a projected coordinate system. Reproject it "
+            "to WGS-84 first, e.g. ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson."
+        )
+        % {"n": len(off_globe), "where": where, "x": bounds[0], "y": bounds[1]},
+        field="geometry",
+        code="projected",
+    )
+
+
+def dissolve(items: list[_Item], options: ImportOptions) -> list[_Item]:
+    """The file's areas under new parents, one per value of options.dissolve_by, each
+    the union of its children (shapely's union_all)."""
+    groups: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        groups[item.group].append(item)
+    parents = []
+    for value, children in groups.items():
+        geoms = [c.geom for c in children if c.geom is not None]
+        parent = _Item(
+            source_code=value,
+            name=children[0].group_name or value,
+            parent_ref="",
+            where=children[0].where,
+            geom=geometry.union(geoms) if geoms else None,
+            parts=1,
+        )
+        parents.append(parent)
+        for child in children:
+            child.parent_ref, child.follows_parent = value, True
+    clash = [p for p in parents if p.source_code in {i.source_code for i in items}]
+    if clash:
+        raise DomainError(
+            [
+                Problem(
+                    _("value %(value)s is also an area's own code in this file")
+                    % {"value": p.source_code},
+                    item=p.where,
+                    field=options.dissolve_by,
+                )
+                for p in clash
+            ]
+        )
+    return parents + items
 
 
 def read_roster(path_or_file: Any, options: ImportOptions) -> tuple[list[_Item], list[Problem]]:
@@ -189,12 +294,19 @@ def _item_from_fields(
     code = _text(props.get(options.code_field))
     name = _text(props.get(options.name_field))
     parent_ref = _text(props.get(options.parent_field)) if options.parent_field else ""
+    group = _text(props.get(options.dissolve_by)) if options.dissolve_by else ""
+    required = [(options.code_field, code), (options.name_field, name)]
+    if options.dissolve_by:
+        required.append((options.dissolve_by, group))
     ok = True
-    for field_name, value in ((options.code_field, code), (options.name_field, name)):
+    for field_name, value in required:
         if not value:
             problems.append(Problem(_("is empty or missing"), item=where, field=field_name))
             ok = False
-    return _Item(code, name, parent_ref, where) if ok else None
+    if not ok:
+        return None
+    group_name = _text(props.get(options.dissolve_name_field)) if group else ""
+    return _Item(code, name, parent_ref, where, group=group, group_name=group_name)
 
 
 def _merge(
@@ -205,11 +317,15 @@ def _merge(
         item.geom, item.parts = geom, 1
         items[item.source_code] = item
         return
-    if existing.parent_ref != item.parent_ref:
+    if existing.parent_ref != item.parent_ref or existing.group != item.group:
         problems.append(
             Problem(
                 _("code %(code)s appears with two parents (%(a)s, %(b)s)")
-                % {"code": item.source_code, "a": existing.parent_ref, "b": item.parent_ref},
+                % {
+                    "code": item.source_code,
+                    "a": existing.parent_ref or existing.group,
+                    "b": item.parent_ref or item.group,
+                },
                 item=item.where,
                 field="parent",
             )
@@ -227,23 +343,97 @@ def import_file(path: str | Path, options: ImportOptions | None = None) -> Impor
         items, warnings = read_roster(path, options)
     else:
         items, warnings = read_geojson(path.read_bytes(), options)
-    return import_items(items, warnings, options)
+    return import_items(items, warnings, options, file_name=path.name)
 
 
-def import_geojson(data: str | bytes | dict[str, Any], options: ImportOptions) -> ImportReport:
-    return import_items(*read_geojson(data, options), options)
+def import_geojson(
+    data: str | bytes | dict[str, Any], options: ImportOptions, file_name: str = ""
+) -> ImportReport:
+    return import_items(*read_geojson(data, options), options, file_name=file_name)
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run to roll everything back."""
+
+
+SAMPLE_SIZE = 10
 
 
 def import_items(
-    items: list[_Item], warnings: list[Problem], options: ImportOptions
+    items: list[_Item], warnings: list[Problem], options: ImportOptions, file_name: str = ""
 ) -> ImportReport:
-    report = ImportReport(warnings=list(warnings))
-    with transaction.atomic():
-        touched = _Placement(options).apply(items, report)
-        if report.changed:
-            services.tree_changed()
-        report.warnings += spatial_checks(touched)
+    report = ImportReport(warnings=list(warnings), dry_run=options.dry_run)
+    try:
+        with transaction.atomic():
+            roots_before = Area.objects.live().filter(parent=None).count()
+            touched = _Placement(options).apply(items, report)
+            created = Area.objects.live().filter(code__in=report.created)
+            report.warnings += tree_checks(created, roots_before)
+            report.sample = [
+                (a.code, a.name, a.level, a.parent.code if a.parent else "")
+                for a in created.select_related("parent").order_by("path")[:SAMPLE_SIZE]
+            ]
+            if report.changed:
+                batch = ImportBatch.objects.create(
+                    file_name=file_name[:255],
+                    created_count=len(report.created),
+                    updated_count=len(report.updated),
+                )
+                created.update(import_batch=batch)
+                report.batch_id = batch.pk
+                services.tree_changed()
+            report.warnings += spatial_checks(touched)
+            if options.dry_run:
+                raise _DryRun  # everything above is rolled back, the index untouched
+    except _DryRun:
+        report.batch_id = None
     return report
+
+
+def tree_checks(created: Iterable[Area], roots_before: int) -> list[Problem]:
+    """New top-level areas beside an existing tree; codes that do not fit the levels' digits."""
+    warnings = []
+    created = list(created)
+    roots = [a for a in created if a.parent_id is None]
+    if roots and roots_before:
+        warnings.append(
+            Problem(
+                _(
+                    "%(n)s areas of this file became top-level areas beside the %(m)s already "
+                    "there (e.g. %(e)s): were their parents imported first? Otherwise give "
+                    "--parent-code or --parent-field."
+                )
+                % {"n": len(roots), "m": roots_before, "e": ", ".join(a.code for a in roots[:3])},
+                field="parent",
+                code="new_roots",
+            )
+        )
+    level_list = levels.levels()
+    misfits = []
+    for area in created:
+        own = len(area.code) - (len(area.ancestor_codes[-1]) if area.parent_id else 0)
+        if area.level <= len(level_list) and own != level_list[area.level - 1].digits:
+            misfits.append(area)
+    if misfits:
+        example = misfits[0]
+        warnings.append(
+            Problem(
+                _(
+                    "%(n)s codes do not fit the configured digits (WANGGE_LEVELS), e.g. "
+                    "%(code)s at level %(level)s, where the level adds %(digits)s characters; "
+                    "--renumber gives areas codes that fit"
+                )
+                % {
+                    "n": len(misfits),
+                    "code": example.code,
+                    "level": example.level,
+                    "digits": level_list[example.level - 1].digits,
+                },
+                field="code",
+                code="code_digits",
+            )
+        )
+    return warnings
 
 
 def _natural_key(code: str) -> list[Any]:
@@ -268,6 +458,19 @@ class _Placement:
                 raise DomainError.one(
                     _("Parent area %(code)s does not exist.") % {"code": options.parent_code},
                     field="parent_code",
+                )
+            if self.fixed_parent.level >= levels.depth():
+                raise DomainError.one(
+                    _(
+                        "Area %(code)s is at the deepest configured level (%(level)s): "
+                        "it cannot have children."
+                    )
+                    % {
+                        "code": options.parent_code,
+                        "level": levels.level_name(self.fixed_parent.level),
+                    },
+                    field="parent_code",
+                    code="deepest_level",
                 )
 
     def parent_ref(self, item: _Item, in_file: set[str]) -> str:
@@ -328,7 +531,10 @@ class _Placement:
                         )
                     ]
                 )
-        level = self.options.level or (parent.level + 1 if parent else 1)
+        if item.follows_parent and parent is not None:
+            level = parent.level + 1
+        else:
+            level = self.options.level or (parent.level + 1 if parent else 1)
         if self.options.renumber and parent is not None:
             existing = Area.objects.live().filter(parent=parent, source_code=item.source_code)
             area = existing.first()

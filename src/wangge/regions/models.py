@@ -16,6 +16,24 @@ class LiveAreaQuerySet(models.QuerySet["Area"]):
         return self.filter(path__startswith=area.path)
 
 
+class ImportBatch(models.Model):
+    """One file import that wrote something; its created areas can be undone together."""
+
+    file_name = models.CharField(_("file"), max_length=255)
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name}"
+
+
 class Area(models.Model):
     """A node of the area tree (区县/街道/社区/网格/微网格 by default)."""
 
@@ -45,6 +63,16 @@ class Area(models.Model):
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     # Merged or split areas are ended, never deleted, so old records keep their area.
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    # The import that created the area (none for areas made by hand or split from a grid).
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="areas",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -123,6 +123,13 @@ def _next_child_codes(parent: Area, count: int) -> list[str]:
     """Codes for `count` new children: serials after the highest one ever used under the
     parent (ended children included, so a code never comes back to mean another area)."""
     level = parent.level + 1
+    if level > levels.depth():
+        raise DomainError.one(
+            _("Area %(code)s is at the deepest configured level: it cannot have children.")
+            % {"code": parent.code},
+            field="parent",
+            code="deepest_level",
+        )
     digits = levels.levels()[level - 1].digits
     used = [
         int(code[len(parent.code) :])

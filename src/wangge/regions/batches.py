@@ -51,6 +51,8 @@ def undo(batch_id: int) -> UndoResult:
     for rel in Area._meta.get_fields(include_hidden=True):
         if not isinstance(rel, ForeignObjectRel) or rel.related_model in _DERIVED:
             continue
+        if rel.related_model._meta.auto_created:  # a many-to-many's table: counted by its rel
+            continue
         if rel.related_model is Area:  # children: only those of other imports count
             rows = Area.objects.filter(parent_id__in=ids).exclude(import_batch=batch)
             count, pointed = rows.count(), list(rows.values_list("parent_id", flat=True)[:3])

@@ -318,3 +318,29 @@ def test_the_real_communities_dissolve_into_their_streets(db):
         children = [geometry.from_geojson(c.geometry) for c in street.children.all()]
         assert street.area_m2 == pytest.approx(geometry.area_m2(geometry.union(children)))
         assert all(c.code.startswith(street.code) for c in street.children.all())
+
+
+def test_the_back_office_lists_batches_and_undoes_the_ones_nothing_refers_to(
+    district, admin_client
+):
+    first = import_geojson(streets(), ImportOptions(), file_name="streets.geojson").batch_id
+    grid = collection(feature("330103002001", "格", rect(0.01, 0, 0.005, 0.005)))
+    second = import_geojson(grid, ImportOptions(), file_name="grids.geojson").batch_id
+    page = admin_client.get("/admin/regions/importbatch/").content.decode()
+    assert "streets.geojson" in page and "grids.geojson" in page
+    post(make_user(), Area.objects.get(code="330103001"))
+    response = admin_client.post(
+        "/admin/regions/importbatch/",
+        {"action": "undo_batches", "_selected_action": [first, second]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    # The later batch goes; the first is refused, a post refers to one of its streets.
+    assert ImportBatch.objects.get(pk=second).undone_at is not None
+    assert ImportBatch.objects.get(pk=first).undone_at is None
+    assert sorted(Area.objects.values_list("code", flat=True)) == [
+        "330103",
+        "330103001",
+        "330103002",
+    ]
+    assert "regions.Post.area" in response.content.decode()

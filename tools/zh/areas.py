@@ -23,4 +23,6 @@ ZH = {
     "undone at": "撤销时间",
     "import batch": "导入批次",
     "import batches": "导入批次",
+    "Undo the selected imports (remove the areas they created)": "撤销所选导入（删除其新建的区域）",
+    "Import batch %(id)s undone: %(n)s areas removed.": "导入批次 %(id)s 已撤销：删除 %(n)s 个区域。",
 }

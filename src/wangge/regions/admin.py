@@ -3,15 +3,15 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from wangge.errors import DomainError
-from wangge.regions import services
+from wangge.regions import batches, services
 from wangge.regions.geometry import GeometryError, parse_polygonal
-from wangge.regions.models import Area, Layer, LayerArea, Post
+from wangge.regions.models import Area, ImportBatch, Layer, LayerArea, Post
 
 
 class AreaForm(forms.ModelForm):
@@ -105,3 +105,30 @@ class PostAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
         else:
             obj.pk = services.post_assign(user=obj.user, area=obj.area, role=obj.role).pk
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "file_name", "created_at", "created_count", "updated_count", "undone_at"]
+    readonly_fields = ["file_name", "created_at", "created_count", "updated_count", "undone_at"]
+    actions = ["undo_batches"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # batches come from imports
+
+    def has_delete_permission(self, request: HttpRequest, obj: ImportBatch | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Undo the selected imports (remove the areas they created)"))
+    def undo_batches(self, request: HttpRequest, queryset: QuerySet[ImportBatch]) -> None:
+        for batch in queryset.order_by("-pk"):  # later batches first: they may build on earlier
+            try:
+                result = batches.undo(batch.pk)
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("Import batch %(id)s undone: %(n)s areas removed.")
+                % {"id": batch.pk, "n": result.removed},
+            )

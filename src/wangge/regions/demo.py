@@ -19,7 +19,7 @@ from shapely.geometry import MultiPolygon
 
 from wangge.regions import geometry, services
 from wangge.regions.importer import ImportOptions, ImportReport, import_file
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area, ImportBatch, Post, Role
 
 SHARED_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 REAL_DIR = SHARED_DIR / "cn_grid_hangzhou_xiacheng"
@@ -81,6 +81,7 @@ def reset() -> None:
     (events) must be reset first by its own app."""
     Post.objects.all().delete()
     _delete_tree()
+    ImportBatch.objects.all().delete()
     get_user_model().objects.filter(username__startswith="demo-").delete()
     services.tree_changed()
 

@@ -196,6 +196,7 @@ def cmd_areas_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_areas_batches(args: argparse.Namespace) -> int:
+    from django.utils.timezone import localtime
     from django.utils.translation import gettext as _
 
     from wangge.regions.models import ImportBatch
@@ -204,7 +205,7 @@ def cmd_areas_batches(args: argparse.Namespace) -> int:
     for batch in ImportBatch.objects.all()[: args.limit]:
         state = _("undone") if batch.undone_at else ""
         print(
-            f"{batch.pk}\t{batch.created_at:%Y-%m-%d %H:%M}\t{batch.file_name}\t"
+            f"{batch.pk}\t{localtime(batch.created_at):%Y-%m-%d %H:%M}\t{batch.file_name}\t"
             + _("%(c)s created, %(u)s updated")
             % {"c": batch.created_count, "u": batch.updated_count}
             + (f"\t{state}" if state else "")

@@ -12,19 +12,18 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import rows, workflow
 from wangge.events.models import Category, Event, Priority, Status, TimelineEntry
-from wangge.intake import services
+from wangge.intake import dates, services
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
 
@@ -86,10 +85,13 @@ class Order:
     lon: float | None
     lat: float | None
     area: Area
+    unmapped_category: str = ""  # the source's category, not mapped: filed under the default
 
     def _values(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values["category"], values["area"] = self.category.code, self.area.code
+        if not self.unmapped_category:
+            del values["unmapped_category"]  # digests of orders sent before it stay the same
         return values
 
     def digest(self) -> str:
@@ -113,9 +115,12 @@ class PushResult:
 class _Row:
     """One order's raw values, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, raw: Mapping[str, Any], item: str, names: Mapping[str, str]) -> None:
-        self.raw, self.item, self.names = raw, item, names
+    def __init__(
+        self, channel: Channel, raw: Mapping[str, Any], item: str, names: Mapping[str, str]
+    ) -> None:
+        self.channel, self.raw, self.item, self.names = channel, raw, item, names
         self.problems: list[Problem] = []
+        self.zone = dates.zone(channel.time_zone) if channel.time_zone else dates.zone("")
 
     def name(self, field: str) -> str:
         return self.names.get(field, field)
@@ -137,6 +142,9 @@ class _Row:
             self.fail(_("Must be text."), field)
             return ""
         value = str(value).strip()
+        if why := unstorable(value):
+            self.fail(_UNSTORABLE[why], field, why)
+            return ""
         limit = FIELDS[field]
         if required and not value:
             self.fail(_("This field is required."), field, "required")
@@ -149,20 +157,25 @@ class _Row:
         value = self.raw.get(field)
         if value in (None, ""):
             return ""
-        if isinstance(value, datetime):
-            moment: datetime | None = value
-        elif isinstance(value, date):
-            moment = datetime(value.year, value.month, value.day)
-        elif isinstance(value, str):
-            moment = parse_datetime(value.strip().replace("/", "-"))
-        else:
-            moment = None
-        if moment is None:
-            self.fail(_("Not a date and time (e.g. 2026-03-01 09:30)."), field)
+        if isinstance(value, str) and (why := unstorable(value)):
+            self.fail(_UNSTORABLE[why], field, why)
             return ""
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment.isoformat()
+        try:
+            moment = dates.parse_moment(value, self.channel.date_format, self.zone)
+        except dates.BadDate as exc:
+            shown = str(value)[:40]
+            if exc.code == "impossible":
+                self.fail(_("No such date: %(v)s.") % {"v": shown}, field, "impossible_date")
+            else:
+                self.fail(_("Date format not recognised: %(v)s.") % {"v": shown}, field, "date_format")
+            return ""
+        return dates.platform_iso(moment)
+
+
+_UNSTORABLE = {
+    "nul": _lazy("Contains a NUL character, which cannot be stored."),
+    "surrogate": _lazy("Contains a lone surrogate: not valid Unicode text."),
+}
 
 
 def parse_order(
@@ -174,18 +187,27 @@ def parse_order(
 ) -> Order:
     """Validate one order (from JSON or a file row); DomainError (422) listing every problem,
     each naming the field (or the source's column, through `names`) and `item` (the row)."""
-    row = _Row(raw, item, names or {})
+    row = _Row(channel, raw, item, names or {})
     order_no = row.text("order_no", required=True)
     content = row.text("content")
     title = row.text("title") or content[:TITLE_FROM_CONTENT]
     if not title:
         row.fail(_("Give the content of the order."), "content", "required")
     address = row.text("address")
-    category = None
+    category, unmapped = None, ""
+    given = row.text("category")
     try:
-        category = services.category_for(channel, row.text("category"))
+        category = services.category_for(channel, given)
     except DomainError as exc:
-        row.absorb(exc, "category")
+        if (
+            exc.problems[0].code == "unknown_category"
+            and channel.unmapped_to_default
+            and channel.default_category_id is not None
+        ):
+            # Filed under the channel's default, flagged for the operator to classify.
+            category, unmapped = services.category_for(channel, ""), given
+        else:
+            row.absorb(exc, "category")
     priority = row.text("priority") or Priority.NORMAL
     priority = {"一般": "normal", "紧急": "urgent", "特急": "critical"}.get(priority, priority)
     if priority not in Priority.values:
@@ -207,6 +229,7 @@ def parse_order(
         lon=lon,
         lat=lat,
         area=area,
+        unmapped_category=unmapped,
     )
 
 
@@ -259,6 +282,16 @@ def push_order(channel: Channel, order: Order) -> PushResult:
         # answer _update gives under the lock, as of this read).
         return PushResult(known.event(), Outcome.UNCHANGED)
     return _update(known.id, order, record)
+
+
+def predict(channel: Channel, order: Order) -> str:
+    """The outcome push_order would have now, writing nothing (a dry run's)."""
+    known = _find(channel, order.order_no)
+    if known is None:
+        return Outcome.CREATED
+    if known.digest == order.digest():
+        return Outcome.UNCHANGED
+    return Outcome.UPDATED if known.status == Status.REPORTED else Outcome.NOTED
 
 
 @dataclass(frozen=True)

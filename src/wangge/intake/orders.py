@@ -120,12 +120,14 @@ class _Row:
     ) -> None:
         self.channel, self.raw, self.item, self.names = channel, raw, item, names
         self.problems: list[Problem] = []
+        self.failed: set[str] = set()  # our fields with a problem
         self.zone = dates.zone(channel.time_zone) if channel.time_zone else dates.zone("")
 
     def name(self, field: str) -> str:
         return self.names.get(field, field)
 
     def fail(self, message: str, field: str, code: str = "invalid") -> None:
+        self.failed.add(field)
         self.problems.append(Problem(message, field=self.name(field), code=code, item=self.item))
 
     def absorb(self, error: DomainError, field: str) -> None:
@@ -191,7 +193,7 @@ def parse_order(
     order_no = row.text("order_no", required=True)
     content = row.text("content")
     title = row.text("title") or content[:TITLE_FROM_CONTENT]
-    if not title:
+    if not title and not row.failed & {"title", "content"}:
         row.fail(_("Give the content of the order."), "content", "required")
     address = row.text("address")
     category, unmapped = None, ""
@@ -214,6 +216,7 @@ def parse_order(
         row.fail(_("Unknown priority %(p)s.") % {"p": priority}, "priority")
     called_at = row.moment("called_at")
     lon, lat, area = _location(row)
+    caller_name, caller_phone = row.text("caller_name"), row.text("caller_phone")
     if row.problems or category is None or area is None:
         raise DomainError(row.problems, status=422)
     return Order(
@@ -224,8 +227,8 @@ def parse_order(
         category=category,
         priority=priority,
         called_at=called_at,
-        caller_name=row.text("caller_name"),
-        caller_phone=row.text("caller_phone"),
+        caller_name=caller_name,
+        caller_phone=caller_phone,
         lon=lon,
         lat=lat,
         area=area,

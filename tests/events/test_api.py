@@ -349,6 +349,7 @@ def test_figures_after_a_known_sequence(client, w):
         "reported": 4,
         "accepted": 3,
         "closed": 2,
+        "imported_closed": 0,
         "closed_on_time": 1,
         "overdue": 1,
         "reworked": 1,

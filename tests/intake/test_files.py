@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.utils import timezone
 
 from tests.conftest import shared_data
 from tests.intake.conftest import Intake, order, push
@@ -16,6 +17,7 @@ from wangge.errors import DomainError
 from wangge.events.models import Category, Event, TimelineEntry
 from wangge.intake.importer import import_orders, summarise
 from wangge.intake.models import Channel
+from wangge.intake.orders import DEFAULT_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +321,80 @@ def test_real_grid_events_in_month_day_year(intake: Intake):
     report = import_orders(intake.hotline, path.name, path.read_bytes(), dry_run=True)
     # Its warts: three moments reported twice from two places (no order number in the file).
     assert {p.code for p in report.problems} == {"duplicate"} and report.rows == 225
+
+
+# -- status at the source ----------------------------------------------------------------------
+CLOSED_HEADINGS = [*HEADINGS, "办理状态", "办结时间", "办结意见"]
+
+
+def test_orders_closed_at_the_source_are_imported_closed_and_counted_apart(
+    client, intake: Intake
+):
+    from wangge.events import figures
+    from wangge.events.models import Status
+
+    _set(
+        intake,
+        closed_statuses=["已办结"],
+        import_columns={
+            **DEFAULT_COLUMNS,
+            "办理状态": "source_status",
+            "办结时间": "closed_at",
+            "办结意见": "close_note",
+        },
+    )
+    rows = [
+        [*ROWS[0], "已办结", "2026/03/02 17:00", "已清运"],
+        [*ROWS[1], "办理中", "", ""],
+    ]
+    data = as_csv(rows, headings=CLOSED_HEADINGS)
+    preview = import_orders(intake.hotline, "orders.csv", data, dry_run=True)
+    assert preview.closed_at_source == 1 and preview.sample[0]["closed_at_source"]
+    report = import_orders(intake.hotline, "orders.csv", data)
+    assert report.closed_at_source == 1 and "1 条在来源系统已办结" in report.summary()
+    closed = Event.objects.get(source_ref="GD001")
+    assert (closed.status, closed.closed_at_source) == (Status.CLOSED, True)
+    assert timezone.localtime(closed.closed_at).isoformat() == "2026-03-02T17:00:00+08:00"
+    entry = closed.timeline.get(action="close_at_source")
+    assert (entry.from_status, entry.to_status, entry.comment) == ("reported", "closed", "已清运")
+    assert Event.objects.get(source_ref="GD002").status == Status.REPORTED
+    client.force_login(intake.world.operator)
+    assert "来源系统已办结" in client.get(f"/events/{closed.code}/").content.decode()
+    numbers = figures.loop_figures(user=intake.world.operator)
+    assert (numbers["closed"], numbers["imported_closed"]) == (0, 1)
+    # Again: nothing changes. Closed later at the source: closed here too, while unaccepted.
+    assert import_orders(intake.hotline, "orders.csv", data).as_dict()["unchanged"] == 2
+    rows[1][7:] = ["已办结", "2026/03/03 09:00", "已处理"]
+    again = import_orders(intake.hotline, "orders.csv", as_csv(rows, headings=CLOSED_HEADINGS))
+    assert again.as_dict()["updated"] == 1
+    assert Event.objects.get(source_ref="GD002").closed_at_source
+
+
+def test_only_the_system_closes_at_the_source(intake: Intake):
+    from wangge.events import workflow
+
+    import_orders(intake.hotline, "orders.csv", as_csv(ROWS[:1]))
+    event = Event.objects.get()
+    with pytest.raises(DomainError) as caught:
+        workflow._transition(
+            event, "close_at_source", intake.world.operator, lambda e: ("closed", "", {})
+        )
+    assert caught.value.problems[0].code == "forbidden"
+
+
+def test_an_unmapped_category_is_flagged_until_accepted(client, intake: Intake):
+    from wangge.events import workflow
+
+    _set(intake, unmapped_to_default=True, default_category=Category.objects.get(code="0103"))
+    rows = [["GD003", "外星人", "", "外星人入侵", "", "", ""], ROWS[0]]
+    import_orders(intake.hotline, "orders.csv", as_csv(rows))
+    flagged = Event.objects.get(source_ref="GD003")
+    assert flagged.category_unconfirmed
+    client.force_login(intake.world.operator)
+    queue = client.get("/events/").content.decode()
+    assert queue.count("分类待确认") == 1
+    assert "分类待确认" in client.get(f"/events/{flagged.code}/").content.decode()
+    assert not Event.objects.get(source_ref="GD001").category_unconfirmed
+    accepted = workflow.event_accept(event=flagged, actor=intake.world.operator)
+    assert not accepted.category_unconfirmed
+    assert not Event.objects.get(source_ref="GD003").category_unconfirmed

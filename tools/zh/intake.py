@@ -114,4 +114,13 @@ ZH = {
     "Call time": "来电时间",
     "unmapped: %(c)s": "未对应：%(c)s",
     "Preview": "预览",
+    "statuses closed at the source": "来源系统的办结状态",
+    "The source's status values (e.g. 已办结) that mean the order is closed.": "来源系统表示工单已办结的状态值（如“已办结”）。",
+    "%(n)s closed at the source, imported closed.": "%(n)s 条在来源系统已办结，按已结案导入。",
+    # (the Event fields and move intake's imports need)
+    "closed at the source": "来源系统已办结",
+    "category to be classified": "分类待确认",
+    "close as at the source": "按来源系统办结",
+    "Category to classify": "分类待确认",
+    "Closed at the source": "来源系统已办结",
 }

@@ -40,6 +40,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)  # a dry run's (an import raises)
     sample: list[dict[str, Any]] = field(default_factory=list)  # a dry run's first orders
     unmapped: int = 0  # filed under the default category, to be classified
+    closed_at_source: int = 0  # orders the source had closed: imported closed
 
     def as_dict(self) -> dict[str, Any]:
         counts = {"rows": self.rows, **{k: self.outcomes[k] for k in _OUTCOMES}}
@@ -49,6 +50,7 @@ class ImportReport:
             **counts,
             "dry_run": True,
             "unmapped": self.unmapped,
+            "closed_at_source": self.closed_at_source,
             "summary": summarise(self.problems),
             "problems": [p.as_dict() for p in self.problems],
             "sample": self.sample,
@@ -66,6 +68,10 @@ class ImportReport:
             text += " " + _(
                 "%(n)s filed under the default category, to be classified at acceptance."
             ) % {"n": self.unmapped}
+        if self.closed_at_source:
+            text += " " + _("%(n)s closed at the source, imported closed.") % {
+                "n": self.closed_at_source
+            }
         if self.dry_run:
             text = _("Dry run, nothing written. Would be: %(s)s") % {"s": text}
         return text
@@ -295,6 +301,7 @@ def import_orders(
         orders.append((number, order))
     report = ImportReport(rows=len(orders), dry_run=dry_run)
     report.unmapped = sum(1 for _n, o in orders if o.unmapped_category)
+    report.closed_at_source = sum(1 for _n, o in orders if o.closed_at_source)
     if dry_run:
         report.problems = problems
         for _n, order in orders:
@@ -328,4 +335,5 @@ def _sampled(number: int, order: Order) -> dict[str, Any]:
         "unmapped_category": order.unmapped_category,
         "area": order.area.name,
         "called_at": order.called_at,
+        "closed_at_source": order.closed_at_source,
     }

@@ -56,6 +56,13 @@ class Channel(models.Model):
     # The source's column headings in import files → our order fields (intake.orders.FIELDS);
     # empty: the default headings of the 12345 hotline (intake.orders.DEFAULT_COLUMNS).
     import_columns = models.JSONField(_("import columns"), default=dict, blank=True)
+    # The source's status values that mean "closed there": such orders are imported closed.
+    closed_statuses = models.JSONField(
+        _("statuses closed at the source"),
+        default=list,
+        blank=True,
+        help_text=_("The source's status values (e.g. 已办结) that mean the order is closed."),
+    )
     # How the source writes dates, and the zone of its times (empty: WANGGE_TIME_ZONE).
     date_format = models.CharField(
         _("date format"), max_length=8, choices=DateFormat.choices, default=DateFormat.ISO

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -42,6 +43,9 @@ FIELDS: dict[str, int | None] = {
     "lat": None,
     "crs": 10,
     "area": 30,
+    "source_status": 50,  # closed at the source when in the channel's closed_statuses
+    "closed_at": None,
+    "close_note": 4000,
 }
 # The 12345 hotline's usual headings; a channel's `import_columns` replaces them.
 DEFAULT_COLUMNS = {
@@ -86,12 +90,17 @@ class Order:
     lat: float | None
     area: Area
     unmapped_category: str = ""  # the source's category, not mapped: filed under the default
+    closed_at_source: bool = False  # the source had closed it: imported closed
+    closed_at: str = ""  # when the source closed it (ISO 8601), or ""
+    close_note: str = ""
 
     def _values(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values["category"], values["area"] = self.category.code, self.area.code
-        if not self.unmapped_category:
-            del values["unmapped_category"]  # digests of orders sent before it stay the same
+        # Fields added later appear only when set: digests of orders sent before them hold.
+        for name in ("unmapped_category", "closed_at_source", "closed_at", "close_note"):
+            if not values[name]:
+                del values[name]
         return values
 
     def digest(self) -> str:
@@ -217,6 +226,8 @@ def parse_order(
     called_at = row.moment("called_at")
     lon, lat, area = _location(row)
     caller_name, caller_phone = row.text("caller_name"), row.text("caller_phone")
+    closed = bool(channel.closed_statuses) and row.text("source_status") in channel.closed_statuses
+    closed_at, close_note = row.moment("closed_at"), row.text("close_note")
     if row.problems or category is None or area is None:
         raise DomainError(row.problems, status=422)
     return Order(
@@ -233,6 +244,9 @@ def parse_order(
         lat=lat,
         area=area,
         unmapped_category=unmapped,
+        closed_at_source=closed,
+        closed_at=closed_at if closed else "",
+        close_note=close_note if closed else "",
     )
 
 
@@ -273,9 +287,13 @@ def push_order(channel: Channel, order: Order) -> PushResult:
         # Alone, the report is its own transaction (see workflow.event_report); inside an
         # import's, a savepoint lets a lost race be answered.
         nested = transaction.get_connection().in_atomic_block
+        whole = nested or order.closed_at_source  # (report and close: one transaction)
         try:
-            with transaction.atomic() if nested else contextlib.nullcontext():
-                return PushResult(_create(channel, order, record), Outcome.CREATED)
+            with transaction.atomic() if whole else contextlib.nullcontext():
+                event = _create(channel, order, record)
+                if order.closed_at_source:
+                    event = _close_at_source(event, order)
+                return PushResult(event, Outcome.CREATED)
         except IntegrityError:
             known = _find(channel, order.order_no)
             if known is None:
@@ -354,7 +372,13 @@ def _create(channel: Channel, order: Order, record: dict[str, Any]) -> Event:
         reporter_phone=order.caller_phone,
         source_ref=order.order_no,
         notes=[TimelineEntry(action="source_order", data=record, public=False)],
+        category_unconfirmed=bool(order.unmapped_category),
     )
+
+
+def _close_at_source(event: Event, order: Order) -> Event:
+    closed_at = datetime.fromisoformat(order.closed_at) if order.closed_at else None
+    return workflow.event_close_at_source(event=event, closed_at=closed_at, note=order.close_note)
 
 
 def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
@@ -376,6 +400,7 @@ def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
                 "description": order.description,
                 "address": order.address,
                 "category_id": order.category.pk,
+                "category_unconfirmed": bool(order.unmapped_category),
             }
             fields = [f for f, v in values.items() if getattr(event, f) != v]
             for f in fields:
@@ -389,4 +414,6 @@ def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
             data={**record, "changed": changed, "applied": applied},
             public=False,
         )
+        if applied and order.closed_at_source:  # closed at the source since: so here
+            event = _close_at_source(event, order)
     return PushResult(event, Outcome.UPDATED if applied else Outcome.NOTED)

@@ -117,9 +117,7 @@ def test_an_xlsx_serial_number_is_a_date_on_an_excel_channel(intake: Intake):
     assert _called_at("GD1") == "2023-02-28T12:00:00+08:00"
 
 
-def test_times_are_taken_in_the_channels_zone_and_kept_in_the_platforms(
-    intake: Intake, settings
-):
+def test_times_are_taken_in_the_channels_zone_and_kept_in_the_platforms(intake: Intake, settings):
     settings.TIME_ZONE = "Europe/Berlin"  # a deployment outside China: no bare +08:00
     rows = [["GD001", "垃圾堆放", "", "垃圾堆放", "2023-02-28 23:45", "", ""]]
     import_orders(intake.hotline, "orders.csv", as_csv(rows))
@@ -199,9 +197,7 @@ def test_a_geojson_given_as_a_hotline_file_is_refused_through_the_api(client, in
 
     path = shared_data("cn_grid_hangzhou_xiacheng", "streets.geojson")
     upload = SimpleUploadedFile("streets.geojson", path.read_bytes())
-    response = client.post(
-        "/api/intake/orders/import", {"file": upload}, HTTP_X_API_KEY=intake.key
-    )
+    response = client.post("/api/intake/orders/import", {"file": upload}, HTTP_X_API_KEY=intake.key)
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "format"
     assert not Event.objects.exists()
@@ -268,9 +264,10 @@ def test_unmapped_categories_go_to_the_default_flagged(intake: Intake):
     event = Event.objects.get(source_ref="GD003")
     assert event.category == default
     assert event.timeline.get(action="source_order").data["unmapped_category"] == "外星人入侵"
-    assert "unmapped_category" not in Event.objects.get(source_ref="GD001").timeline.get(
-        action="source_order"
-    ).data
+    assert (
+        "unmapped_category"
+        not in Event.objects.get(source_ref="GD001").timeline.get(action="source_order").data
+    )
 
 
 # -- real files ---------------------------------------------------------------------------------
@@ -327,9 +324,7 @@ def test_real_grid_events_in_month_day_year(intake: Intake):
 CLOSED_HEADINGS = [*HEADINGS, "办理状态", "办结时间", "办结意见"]
 
 
-def test_orders_closed_at_the_source_are_imported_closed_and_counted_apart(
-    client, intake: Intake
-):
+def test_orders_closed_at_the_source_are_imported_closed_and_counted_apart(client, intake: Intake):
     from wangge.events import figures
     from wangge.events.models import Status
 

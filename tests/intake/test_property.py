@@ -87,9 +87,7 @@ def test_the_file_import_never_answers_5xx(
     data += noise
     before = _counts()
     upload = SimpleUploadedFile("orders.csv", data)
-    response = client.post(
-        "/api/intake/orders/import", {"file": upload}, HTTP_X_API_KEY=intake.key
-    )
+    response = client.post("/api/intake/orders/import", {"file": upload}, HTTP_X_API_KEY=intake.key)
     assert response.status_code < 500, response.content
     if response.status_code >= 400:
         assert _counts() == before

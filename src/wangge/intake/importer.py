@@ -57,13 +57,10 @@ class ImportReport:
         }
 
     def summary(self) -> str:
-        text = (
-            _(
-                "%(rows)s rows: %(created)s created, %(updated)s updated, %(noted)s noted on "
-                "accepted events, %(unchanged)s unchanged."
-            )
-            % {"rows": self.rows, **{k: self.outcomes[k] for k in _OUTCOMES}}
-        )
+        text = _(
+            "%(rows)s rows: %(created)s created, %(updated)s updated, %(noted)s noted on "
+            "accepted events, %(unchanged)s unchanged."
+        ) % {"rows": self.rows, **{k: self.outcomes[k] for k in _OUTCOMES}}
         if self.unmapped:
             text += " " + _(
                 "%(n)s filed under the default category, to be classified at acceptance."
@@ -166,8 +163,7 @@ def read_rows(filename: str, data: bytes) -> Table:
         if width != len(headings) and sheet.ragged_matters:
             problems.append(
                 Problem(
-                    _("%(m)s cells, the heading row has %(n)s.")
-                    % {"m": width, "n": len(headings)},
+                    _("%(m)s cells, the heading row has %(n)s.") % {"m": width, "n": len(headings)},
                     field="file",
                     code="ragged",
                     item=item,
@@ -185,6 +181,8 @@ def read_rows(filename: str, data: bytes) -> Table:
     if not rows:
         raise _refuse(_("The file has a heading row but no rows of orders."), "empty")
     return Table(headings, rows, problems)
+
+
 @dataclass
 class _Sheet:
     records: Iterable[tuple[int, list[Any]]]  # (record number, cells)

@@ -154,7 +154,7 @@ class _Row:
             return ""
         value = str(value).strip()
         if why := unstorable(value):
-            self.fail(_UNSTORABLE[why], field, why)
+            self.fail(str(_UNSTORABLE[why]), field, why)
             return ""
         limit = FIELDS[field]
         if required and not value:
@@ -169,16 +169,16 @@ class _Row:
         if value in (None, ""):
             return ""
         if isinstance(value, str) and (why := unstorable(value)):
-            self.fail(_UNSTORABLE[why], field, why)
+            self.fail(str(_UNSTORABLE[why]), field, why)
             return ""
         try:
             moment = dates.parse_moment(value, self.channel.date_format, self.zone)
         except dates.BadDate as exc:
-            shown = str(value)[:40]
+            shown = {"v": str(value)[:40]}
             if exc.code == "impossible":
-                self.fail(_("No such date: %(v)s.") % {"v": shown}, field, "impossible_date")
+                self.fail(_("No such date: %(v)s.") % shown, field, "impossible_date")
             else:
-                self.fail(_("Date format not recognised: %(v)s.") % {"v": shown}, field, "date_format")
+                self.fail(_("Date format not recognised: %(v)s.") % shown, field, "date_format")
             return ""
         return dates.platform_iso(moment)
 

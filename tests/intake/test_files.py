@@ -393,3 +393,31 @@ def test_an_unmapped_category_is_flagged_until_accepted(client, intake: Intake):
     accepted = workflow.event_accept(event=flagged, actor=intake.world.operator)
     assert not accepted.category_unconfirmed
     assert not Event.objects.get(source_ref="GD003").category_unconfirmed
+
+
+# -- video alerts ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"time": "0001-01-01T00:00:00"}, "time", "invalid"),
+        ({"time": "2023-02-30T10:00:00"}, "time", "invalid"),
+        ({"time": -62135596800}, "time", "invalid"),
+        ({"camera_id": "CAM\x00"}, "camera_id", "nul"),
+        ({"alert_type": "x\ud800"}, "alert_type", "surrogate"),
+    ],
+)
+def test_a_video_alert_with_bad_time_or_text_is_422(client, intake: Intake, change, field, code):
+    from tests.intake.conftest import signed
+
+    body = json.dumps(
+        {"camera_id": "CAM-001", "alert_type": "garbage_overflow", "time": 1767225600, **change}
+    ).encode()
+    response = client.post(
+        "/api/intake/video/video/alerts",
+        data=body,
+        content_type="application/json",
+        **signed(intake.secret, body),
+    )
+    assert response.status_code == 422, response.content
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, code)]
+    assert not Event.objects.exists()

@@ -154,7 +154,7 @@ class _Row:
             return ""
         value = str(value).strip()
         if why := unstorable(value):
-            self.fail(str(_UNSTORABLE[why]), field, why)
+            self.fail(str(UNSTORABLE[why]), field, why)
             return ""
         limit = FIELDS[field]
         if required and not value:
@@ -169,7 +169,7 @@ class _Row:
         if value in (None, ""):
             return ""
         if isinstance(value, str) and (why := unstorable(value)):
-            self.fail(str(_UNSTORABLE[why]), field, why)
+            self.fail(str(UNSTORABLE[why]), field, why)
             return ""
         try:
             moment = dates.parse_moment(value, self.channel.date_format, self.zone)
@@ -183,7 +183,8 @@ class _Row:
         return dates.platform_iso(moment)
 
 
-_UNSTORABLE = {
+# What to say for each reason of decoding.unstorable (also used by video and open311).
+UNSTORABLE = {
     "nul": _lazy("Contains a NUL character, which cannot be stored."),
     "surrogate": _lazy("Contains a lone surrogate: not valid Unicode text."),
 }

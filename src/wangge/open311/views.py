@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from wangge.decoding import unstorable
 from wangge.errors import DomainError
+from wangge.intake.orders import UNSTORABLE
 from wangge.open311 import documents, selectors, services
 from wangge.open311.formats import errors, respond
 
@@ -70,9 +71,7 @@ def _check_text(request: HttpRequest, kwargs: dict[str, Any]) -> None:
         for text in (key, *values):
             if why := unstorable(text):
                 raise DomainError.one(
-                    _("Contains a NUL character, which cannot be stored.")
-                    if why == "nul"
-                    else _("Contains a lone surrogate: not valid Unicode text."),
+                    str(UNSTORABLE[why]),
                     field=key if unstorable(key) is None else "",
                     code=why,
                 )

@@ -87,15 +87,14 @@ def verify(channel_code: str, timestamp: str | None, sig: str | None, body: byte
 
 
 def _moment(value: Any) -> datetime | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
+    """The alert's time; None when it is none, or outside the years a camera can mean."""
+    moment: datetime | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             moment = datetime.fromtimestamp(value, tz=UTC)
-            return moment if EARLIEST <= moment.year <= LATEST else None
         except (OverflowError, OSError, ValueError):
             return None
-    if isinstance(value, str):
+    elif isinstance(value, str):
         text = value.strip()
         if text.isdigit():
             return _moment(int(text))
@@ -105,8 +104,9 @@ def _moment(value: Any) -> datetime | None:
             return None
         if moment is not None and timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        return moment if moment is None or EARLIEST <= moment.year <= LATEST else None
-    return None
+    if moment is None or not EARLIEST <= moment.year <= LATEST:
+        return None
+    return moment
 
 
 def decode_snapshot(value: Any) -> bytes | None:

@@ -371,10 +371,9 @@ def test_only_the_system_closes_at_the_source(intake: Intake):
     import_orders(intake.hotline, "orders.csv", as_csv(ROWS[:1]))
     event = Event.objects.get()
     with pytest.raises(DomainError) as caught:
-        workflow._transition(
-            event, "close_at_source", intake.world.operator, lambda e: ("closed", "", {})
-        )
+        workflow.event_close_at_source(event=event, actor=intake.world.operator)
     assert caught.value.problems[0].code == "forbidden"
+    assert "close_at_source" not in workflow.allowed_actions(intake.world.operator, event)
 
 
 def test_an_unmapped_category_is_flagged_until_accepted(client, intake: Intake):

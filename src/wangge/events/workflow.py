@@ -214,6 +214,10 @@ MOVES: dict[str, Move] = {
 }
 
 
+# Moves only the system makes (no endpoint, never offered to a user).
+SYSTEM_MOVES = frozenset({"close_at_source"})
+
+
 def allowed_actions(user: Any, event: Event) -> list[str]:
     """The actions this user may take on the event now (what the UI offers)."""
     with access.posts_memo():
@@ -887,7 +891,12 @@ def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Ev
 
 
 def event_close_at_source(
-    *, event: Event, closed_at: datetime | None = None, note: str = "", **kw: Any
+    *,
+    event: Event,
+    actor: Any = SYSTEM,
+    closed_at: datetime | None = None,
+    note: str = "",
+    **kw: Any,
 ) -> Event:
     """A work order imported already closed at its source system: closed with the source's
     time and note (by the system only, on import), flagged so that figures count it apart
@@ -899,7 +908,7 @@ def event_close_at_source(
         e.closed_at_source = True
         return S.CLOSED, note, {"closed_at": e.closed_at.isoformat()}
 
-    return _transition(event, "close_at_source", SYSTEM, apply, **kw)
+    return _transition(event, "close_at_source", actor, apply, **kw)
 
 
 def event_callback(

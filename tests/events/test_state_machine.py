@@ -91,6 +91,7 @@ FUNCS = {
     "escalate": wf.event_escalate,
     "supervise": wf.event_supervise,
     "cancel": wf.event_cancel,
+    "close_at_source": wf.event_close_at_source,
 }
 assert set(FUNCS) == set(wf.MOVES), "a move without a driver here"
 

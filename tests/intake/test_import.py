@@ -103,7 +103,7 @@ def test_one_bad_row_refuses_the_file_naming_row_column_and_reason(intake: Intak
     assert found == {
         ("第 4 行", "工单编号", "required"),
         ("第 5 行", "诉求类型", "unknown_category"),
-        ("第 5 行", "来电时间", "invalid"),
+        ("第 5 行", "来电时间", "date_format"),
         ("第 6 行", "工单编号", "duplicate"),
     }
     assert caught.value.status == 422
@@ -129,7 +129,7 @@ def test_the_channels_own_columns_are_used(intake: Intake):
     [
         (b"", "empty"),
         (b"PK\x03\x04 not really a zip", "format"),
-        (b"\x00\x01\x02\xff\xfe" * 10, "encoding"),
+        (b"\x00\x01\x02\xff\xfe" * 10, "format"),  # binary
     ],
 )
 def test_unreadable_files_are_refused(intake: Intake, data, code):

@@ -138,7 +138,7 @@ def test_malformed_bodies_are_400(client, intake: Intake, raw, field):
         ({"lon": OUTSIDE[0], "lat": OUTSIDE[1]}, "lon", "outside"),
         ({"lat": None}, "lat", "invalid"),
         ({"crs": "utm"}, "crs", "invalid"),
-        ({"called_at": "yesterday"}, "called_at", "invalid"),
+        ({"called_at": "yesterday"}, "called_at", "date_format"),
         ({"priority": "whenever"}, "priority", "invalid"),
         ({"area": "999"}, "area", "unknown_area"),
         ({"title": {"nested": 1}}, "title", "invalid"),

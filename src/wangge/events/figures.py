@@ -1,6 +1,7 @@
 """Figures straight from the loop for a scope and date range (dashboards come later).
 
-受理量 accepted, 办结量 closed, 办结率 closed / accepted, 按期办结率 closed without ever
+受理量 accepted, 办结量 closed (by our loop; orders imported already closed at their source
+are `imported_closed`), 办结率 closed / accepted, 按期办结率 closed without ever
 being overdue / closed, 超期件 overdue now, 返工率 events reworked / closed, 满意率
 (satisfied + basically satisfied) / called back. Merged duplicates count once, through
 their parent.
@@ -22,11 +23,13 @@ def loop_figures(
     accepted_q = Q(accepted_at__isnull=False) | Q(
         status__in=[Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING, Status.HANDLED]
     )
-    closed_q = Q(status=Status.CLOSED)
+    # Closed by our loop: orders imported closed at their source are counted apart.
+    closed_q = Q(status=Status.CLOSED, closed_at_source=False)
     row = qs.aggregate(
         reported=Count("pk"),
         accepted=Count("pk", filter=accepted_q),
         closed=Count("pk", filter=closed_q),
+        imported_closed=Count("pk", filter=Q(status=Status.CLOSED, closed_at_source=True)),
         closed_on_time=Count("pk", filter=closed_q & Q(overdue_ever=False)),
         overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, alert="red")),
         reworked=Count("pk", filter=closed_q & Q(rework_count__gt=0)),

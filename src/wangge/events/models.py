@@ -221,6 +221,12 @@ class Event(models.Model):
     handled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     overdue_ever = models.BooleanField(default=False)  # for 按期办结率
+    # Imported already closed at its source (intake): closed with the source's time and
+    # note by workflow.event_close_at_source; figures count it apart from our closures.
+    closed_at_source = models.BooleanField(_("closed at the source"), default=False)
+    # Filed under its channel's default category, the source's being unmapped: the operator
+    # classifies it at acceptance (accepting clears the flag).
+    category_unconfirmed = models.BooleanField(_("category to be classified"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -207,8 +207,15 @@ MOVES: dict[str, Move] = {
         lambda user, e: e.responsible_area.parent_id is not None,
     ),
     "supervise": Move(OPEN, _centre, gettext_lazy("supervise")),
+    "close_at_source": Move(
+        frozenset({S.REPORTED}), lambda u, e: u is SYSTEM, gettext_lazy("close as at the source")
+    ),
     "cancel": Move(OPEN, lambda user, event: access.is_admin(user), gettext_lazy("cancel")),
 }
+
+
+# Moves only the system makes (no endpoint, never offered to a user).
+SYSTEM_MOVES = frozenset({"close_at_source"})
 
 
 def allowed_actions(user: Any, event: Event) -> list[str]:
@@ -457,10 +464,12 @@ def event_report(
     client_key: str | None = None,
     source_ref: str = "",
     notes: Sequence[TimelineEntry] = (),
+    category_unconfirmed: bool = False,
 ) -> Event:
     """Open an event. Retrying with the same client key returns the first event.
     `source_ref` is the source system's own order number (unique per channel). `notes`:
-    timeline entries written after the report's own (the source's order record)."""
+    timeline entries written after the report's own (the source's order record).
+    `category_unconfirmed`: the source's category could not be mapped (see Event)."""
     if client_key and (existing := _retried(client_key, actor)):
         return existing
     if not title.strip():
@@ -492,6 +501,7 @@ def event_report(
     event = Event(
         client_key=client_key or None,
         source_ref=source_ref,
+        category_unconfirmed=category_unconfirmed,
         title=title.strip(),
         description=description.strip(),
         category=category,
@@ -582,6 +592,7 @@ def _retried(client_key: str, actor: Any) -> Event | None:
 def event_accept(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         e.accepted_at = timezone.now()
+        e.category_unconfirmed = False  # classified by whoever accepts it
         return S.ACCEPTED, comment, _set_stage_deadline(e, Stage.HANDLE, e.accepted_at)
 
     return _transition(event, "accept", actor, apply, **kw)
@@ -877,6 +888,27 @@ def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Ev
         return S.CLOSED, comment, {}
 
     return _transition(event, "close", actor, apply, **kw)
+
+
+def event_close_at_source(
+    *,
+    event: Event,
+    actor: Any = SYSTEM,
+    closed_at: datetime | None = None,
+    note: str = "",
+    **kw: Any,
+) -> Event:
+    """A work order imported already closed at its source system: closed with the source's
+    time and note (by the system only, on import), flagged so that figures count it apart
+    from the closures of our own loop."""
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        _clear_deadline(e)
+        e.closed_at = closed_at or timezone.now()
+        e.closed_at_source = True
+        return S.CLOSED, note, {"closed_at": e.closed_at.isoformat()}
+
+    return _transition(event, "close_at_source", actor, apply, **kw)
 
 
 def event_callback(

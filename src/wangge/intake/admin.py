@@ -40,21 +40,30 @@ class ChannelAdmin(admin.ModelAdmin):
             return redirect("admin:index")
         form = ImportForm(request.POST or None, request.FILES or None)
         problems: list[Any] = []
+        preview = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            dry_run = "preview" in request.POST
             try:
-                report = importer.import_orders(channel, upload.name, upload.read())
+                report = importer.import_orders(
+                    channel, upload.name, upload.read(), dry_run=dry_run
+                )
             except DomainError as exc:
                 problems = exc.problems
             else:
-                messages.success(request, report.summary())
-                return redirect(reverse("admin:intake_channel_import", args=[pk]))
+                if dry_run:
+                    preview, problems = report, report.problems
+                else:
+                    messages.success(request, report.summary())
+                    return redirect(reverse("admin:intake_channel_import", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import work orders into %(c)s") % {"c": channel.name},
             "channel": channel,
             "form": form,
             "problems": problems,
+            "kinds": importer.summarise(problems),
+            "preview": preview,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "intake/import.html", context)

@@ -92,10 +92,11 @@ def push_order(request: HttpRequest) -> Status[dict[str, Any]]:
 @router.post(
     "/intake/orders/import",
     auth=None,
-    summary="Import a work-order file (xlsx or CSV, multipart field `file`): all rows or none",
+    summary="Import a work-order file (xlsx or CSV, multipart field `file`): all rows or none;"
+    " ?dry_run=true checks and previews, writing nothing",
     openapi_extra=KEY_PARAMETER,
 )
-def import_orders(request: HttpRequest) -> dict[str, Any]:
+def import_orders(request: HttpRequest, dry_run: bool = False) -> dict[str, Any]:
     channel = _channel(request)
     upload = request.FILES.get("file")
     if upload is None:
@@ -112,7 +113,7 @@ def import_orders(request: HttpRequest) -> dict[str, Any]:
             code="too_large",
             status=413,
         )
-    report = importer.import_orders(channel, upload.name or "", upload.read())
+    report = importer.import_orders(channel, upload.name or "", upload.read(), dry_run=dry_run)
     return report.as_dict()
 
 

@@ -5,7 +5,7 @@ wangge channels create CODE NAME [--skips-acceptance] [--default-category C] [--
 wangge channels key CODE        issue a new API key (shown once)
 wangge channels secret CODE     issue a new signing secret
 wangge channels camera CODE CAMERA_ID NAME LON LAT   register or move a camera
-wangge hotline import FILE --channel CODE
+wangge hotline import FILE --channel CODE [--dry-run]
 """
 
 import argparse
@@ -132,7 +132,7 @@ def cmd_hotline_import(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.errors import DomainError
-    from wangge.intake.importer import import_orders
+    from wangge.intake.importer import import_orders, summarise
 
     _prepare()
     path = Path(args.file)
@@ -143,11 +143,21 @@ def cmd_hotline_import(args: argparse.Namespace) -> int:
     if channel is None:
         return 1
     try:
-        report = import_orders(channel, path.name, path.read_bytes())
+        report = import_orders(channel, path.name, path.read_bytes(), dry_run=args.dry_run)
     except DomainError as exc:
         print(_("Import refused, nothing written:"), file=sys.stderr)
+        for line in summarise(exc.problems):
+            print(line, file=sys.stderr)
         return _fail(exc)
     print(report.summary())
+    if report.dry_run:
+        for line in summarise(report.problems):
+            print(line)
+        for problem in report.problems:
+            print(f"  {problem}")
+        for sample in report.sample:
+            print("  " + " · ".join(str(v) for v in sample.values() if v != ""))
+        return 1 if report.problems else 0
     return 0
 
 
@@ -182,4 +192,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = hotline.add_parser("import", help="import an xlsx or CSV file: all rows or none")
     imp.add_argument("file")
     imp.add_argument("--channel", default="hotline")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="check and show what would be written; write nothing"
+    )
     imp.set_defaults(func=cmd_hotline_import)

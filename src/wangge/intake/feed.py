@@ -33,7 +33,7 @@ def change_of(entry: TimelineEntry) -> dict[str, Any]:
         "from_status": entry.from_status,
         "to_status": entry.to_status,
         "status": entry.to_status or event.status,
-        "at": entry.at.isoformat(),
+        "at": timezone.localtime(entry.at).isoformat(),  # in the platform's zone
         "comment": entry.comment,
     }
 

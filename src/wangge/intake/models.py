@@ -5,6 +5,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.intake.dates import DateFormat, zone
+
 
 class ChannelQuerySet(models.QuerySet["Channel"]):
     def update(self, **kwargs: Any) -> int:
@@ -43,9 +45,34 @@ class Channel(models.Model):
     )
     # The source's own category names/codes → our category codes.
     category_map = models.JSONField(_("category mapping"), default=dict, blank=True)
+    unmapped_to_default = models.BooleanField(
+        _("unmapped categories to the default"),
+        default=False,
+        help_text=_(
+            "An order whose category cannot be mapped is filed under the default category, "
+            "flagged for the operator to classify at acceptance, instead of being refused."
+        ),
+    )
     # The source's column headings in import files → our order fields (intake.orders.FIELDS);
     # empty: the default headings of the 12345 hotline (intake.orders.DEFAULT_COLUMNS).
     import_columns = models.JSONField(_("import columns"), default=dict, blank=True)
+    # The source's status values that mean "closed there": such orders are imported closed.
+    closed_statuses = models.JSONField(
+        _("statuses closed at the source"),
+        default=list,
+        blank=True,
+        help_text=_("The source's status values (e.g. 已办结) that mean the order is closed."),
+    )
+    # How the source writes dates, and the zone of its times (empty: WANGGE_TIME_ZONE).
+    date_format = models.CharField(
+        _("date format"), max_length=8, choices=DateFormat.choices, default=DateFormat.ISO
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("IANA name, e.g. Asia/Shanghai; empty: the platform's own zone."),
+    )
     # Where status changes of this channel's events are POSTed, signed with `secret`.
     webhook_url = models.URLField(_("webhook URL"), blank=True)
 
@@ -58,6 +85,14 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            zone(self.time_zone)
+        except ValueError:
+            raise ValidationError({"time_zone": _("Unknown time zone.")}) from None
 
 
 class Camera(models.Model):

@@ -12,19 +12,19 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import rows, workflow
 from wangge.events.models import Category, Event, Priority, Status, TimelineEntry
-from wangge.intake import services
+from wangge.intake import dates, services
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
 
@@ -43,6 +43,9 @@ FIELDS: dict[str, int | None] = {
     "lat": None,
     "crs": 10,
     "area": 30,
+    "source_status": 50,  # closed at the source when in the channel's closed_statuses
+    "closed_at": None,
+    "close_note": 4000,
 }
 # The 12345 hotline's usual headings; a channel's `import_columns` replaces them.
 DEFAULT_COLUMNS = {
@@ -86,10 +89,18 @@ class Order:
     lon: float | None
     lat: float | None
     area: Area
+    unmapped_category: str = ""  # the source's category, not mapped: filed under the default
+    closed_at_source: bool = False  # the source had closed it: imported closed
+    closed_at: str = ""  # when the source closed it (ISO 8601), or ""
+    close_note: str = ""
 
     def _values(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values["category"], values["area"] = self.category.code, self.area.code
+        # Fields added later appear only when set: digests of orders sent before them hold.
+        for name in ("unmapped_category", "closed_at_source", "closed_at", "close_note"):
+            if not values[name]:
+                del values[name]
         return values
 
     def digest(self) -> str:
@@ -113,14 +124,19 @@ class PushResult:
 class _Row:
     """One order's raw values, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, raw: Mapping[str, Any], item: str, names: Mapping[str, str]) -> None:
-        self.raw, self.item, self.names = raw, item, names
+    def __init__(
+        self, channel: Channel, raw: Mapping[str, Any], item: str, names: Mapping[str, str]
+    ) -> None:
+        self.channel, self.raw, self.item, self.names = channel, raw, item, names
         self.problems: list[Problem] = []
+        self.failed: set[str] = set()  # our fields with a problem
+        self.zone = dates.zone(channel.time_zone) if channel.time_zone else dates.zone("")
 
     def name(self, field: str) -> str:
         return self.names.get(field, field)
 
     def fail(self, message: str, field: str, code: str = "invalid") -> None:
+        self.failed.add(field)
         self.problems.append(Problem(message, field=self.name(field), code=code, item=self.item))
 
     def absorb(self, error: DomainError, field: str) -> None:
@@ -137,6 +153,9 @@ class _Row:
             self.fail(_("Must be text."), field)
             return ""
         value = str(value).strip()
+        if why := unstorable(value):
+            self.fail(str(UNSTORABLE[why]), field, why)
+            return ""
         limit = FIELDS[field]
         if required and not value:
             self.fail(_("This field is required."), field, "required")
@@ -149,20 +168,26 @@ class _Row:
         value = self.raw.get(field)
         if value in (None, ""):
             return ""
-        if isinstance(value, datetime):
-            moment: datetime | None = value
-        elif isinstance(value, date):
-            moment = datetime(value.year, value.month, value.day)
-        elif isinstance(value, str):
-            moment = parse_datetime(value.strip().replace("/", "-"))
-        else:
-            moment = None
-        if moment is None:
-            self.fail(_("Not a date and time (e.g. 2026-03-01 09:30)."), field)
+        if isinstance(value, str) and (why := unstorable(value)):
+            self.fail(str(UNSTORABLE[why]), field, why)
             return ""
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment.isoformat()
+        try:
+            moment = dates.parse_moment(value, self.channel.date_format, self.zone)
+        except dates.BadDate as exc:
+            shown = {"v": str(value)[:40]}
+            if exc.code == "impossible":
+                self.fail(_("No such date: %(v)s.") % shown, field, "impossible_date")
+            else:
+                self.fail(_("Date format not recognised: %(v)s.") % shown, field, "date_format")
+            return ""
+        return dates.platform_iso(moment)
+
+
+# What to say for each reason of decoding.unstorable (also used by video and open311).
+UNSTORABLE = {
+    "nul": _lazy("Contains a NUL character, which cannot be stored."),
+    "surrogate": _lazy("Contains a lone surrogate: not valid Unicode text."),
+}
 
 
 def parse_order(
@@ -174,24 +199,36 @@ def parse_order(
 ) -> Order:
     """Validate one order (from JSON or a file row); DomainError (422) listing every problem,
     each naming the field (or the source's column, through `names`) and `item` (the row)."""
-    row = _Row(raw, item, names or {})
+    row = _Row(channel, raw, item, names or {})
     order_no = row.text("order_no", required=True)
     content = row.text("content")
     title = row.text("title") or content[:TITLE_FROM_CONTENT]
-    if not title:
+    if not title and not row.failed & {"title", "content"}:
         row.fail(_("Give the content of the order."), "content", "required")
     address = row.text("address")
-    category = None
+    category, unmapped = None, ""
+    given = row.text("category")
     try:
-        category = services.category_for(channel, row.text("category"))
+        category = services.category_for(channel, given)
     except DomainError as exc:
-        row.absorb(exc, "category")
+        if (
+            exc.problems[0].code == "unknown_category"
+            and channel.unmapped_to_default
+            and channel.default_category_id is not None
+        ):
+            # Filed under the channel's default, flagged for the operator to classify.
+            category, unmapped = services.category_for(channel, ""), given
+        else:
+            row.absorb(exc, "category")
     priority = row.text("priority") or Priority.NORMAL
     priority = {"一般": "normal", "紧急": "urgent", "特急": "critical"}.get(priority, priority)
     if priority not in Priority.values:
         row.fail(_("Unknown priority %(p)s.") % {"p": priority}, "priority")
     called_at = row.moment("called_at")
     lon, lat, area = _location(row)
+    caller_name, caller_phone = row.text("caller_name"), row.text("caller_phone")
+    closed = bool(channel.closed_statuses) and row.text("source_status") in channel.closed_statuses
+    closed_at, close_note = row.moment("closed_at"), row.text("close_note")
     if row.problems or category is None or area is None:
         raise DomainError(row.problems, status=422)
     return Order(
@@ -202,11 +239,15 @@ def parse_order(
         category=category,
         priority=priority,
         called_at=called_at,
-        caller_name=row.text("caller_name"),
-        caller_phone=row.text("caller_phone"),
+        caller_name=caller_name,
+        caller_phone=caller_phone,
         lon=lon,
         lat=lat,
         area=area,
+        unmapped_category=unmapped,
+        closed_at_source=closed,
+        closed_at=closed_at if closed else "",
+        close_note=close_note if closed else "",
     )
 
 
@@ -247,9 +288,13 @@ def push_order(channel: Channel, order: Order) -> PushResult:
         # Alone, the report is its own transaction (see workflow.event_report); inside an
         # import's, a savepoint lets a lost race be answered.
         nested = transaction.get_connection().in_atomic_block
+        whole = nested or order.closed_at_source  # (report and close: one transaction)
         try:
-            with transaction.atomic() if nested else contextlib.nullcontext():
-                return PushResult(_create(channel, order, record), Outcome.CREATED)
+            with transaction.atomic() if whole else contextlib.nullcontext():
+                event = _create(channel, order, record)
+                if order.closed_at_source:
+                    event = _close_at_source(event, order)
+                return PushResult(event, Outcome.CREATED)
         except IntegrityError:
             known = _find(channel, order.order_no)
             if known is None:
@@ -259,6 +304,16 @@ def push_order(channel: Channel, order: Order) -> PushResult:
         # answer _update gives under the lock, as of this read).
         return PushResult(known.event(), Outcome.UNCHANGED)
     return _update(known.id, order, record)
+
+
+def predict(channel: Channel, order: Order) -> str:
+    """The outcome push_order would have now, writing nothing (a dry run's)."""
+    known = _find(channel, order.order_no)
+    if known is None:
+        return Outcome.CREATED
+    if known.digest == order.digest():
+        return Outcome.UNCHANGED
+    return Outcome.UPDATED if known.status == Status.REPORTED else Outcome.NOTED
 
 
 @dataclass(frozen=True)
@@ -318,7 +373,13 @@ def _create(channel: Channel, order: Order, record: dict[str, Any]) -> Event:
         reporter_phone=order.caller_phone,
         source_ref=order.order_no,
         notes=[TimelineEntry(action="source_order", data=record, public=False)],
+        category_unconfirmed=bool(order.unmapped_category),
     )
+
+
+def _close_at_source(event: Event, order: Order) -> Event:
+    closed_at = datetime.fromisoformat(order.closed_at) if order.closed_at else None
+    return workflow.event_close_at_source(event=event, closed_at=closed_at, note=order.close_note)
 
 
 def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
@@ -340,6 +401,7 @@ def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
                 "description": order.description,
                 "address": order.address,
                 "category_id": order.category.pk,
+                "category_unconfirmed": bool(order.unmapped_category),
             }
             fields = [f for f, v in values.items() if getattr(event, f) != v]
             for f in fields:
@@ -353,4 +415,6 @@ def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
             data={**record, "changed": changed, "applied": applied},
             public=False,
         )
+        if applied and order.closed_at_source:  # closed at the source since: so here
+            event = _close_at_source(event, order)
     return PushResult(event, Outcome.UPDATED if applied else Outcome.NOTED)

@@ -181,7 +181,7 @@ def place(
         raise _problem(_("Unknown coordinate system %(c)s.") % {"c": crs}, "crs", "invalid", item)
     try:
         x, y = float(lon), float(lat)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _problem(_("Coordinates must be numbers."), field, "invalid", item) from None
     if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
         raise _problem(

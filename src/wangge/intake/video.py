@@ -21,13 +21,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Event, TimelineEntry
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.events.tasks import signature
 from wangge.intake import services
+from wangge.intake.dates import EARLIEST, LATEST, platform_iso
 from wangge.intake.models import AlertFold, Camera, Channel
+from wangge.intake.orders import UNSTORABLE
 
 SIGNATURE_HEADER = "X-Wangge-Signature"
 TIMESTAMP_HEADER = "X-Wangge-Timestamp"
@@ -84,14 +87,14 @@ def verify(channel_code: str, timestamp: str | None, sig: str | None, body: byte
 
 
 def _moment(value: Any) -> datetime | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
+    """The alert's time; None when it is none, or outside the years a camera can mean."""
+    moment: datetime | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value, tz=UTC)
+            moment = datetime.fromtimestamp(value, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
-    if isinstance(value, str):
+    elif isinstance(value, str):
         text = value.strip()
         if text.isdigit():
             return _moment(int(text))
@@ -101,8 +104,9 @@ def _moment(value: Any) -> datetime | None:
             return None
         if moment is not None and timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        return moment
-    return None
+    if moment is None or not EARLIEST <= moment.year <= LATEST:
+        return None
+    return moment
 
 
 def decode_snapshot(value: Any) -> bytes | None:
@@ -130,6 +134,8 @@ def receive_alert(
             problems.append(Problem(_("This field is required."), field=name, code="required"))
         elif name != "time" and not isinstance(raw[name], str | int):
             problems.append(Problem(_("Must be text."), field=name))
+        elif isinstance(raw[name], str) and (why := unstorable(raw[name])):
+            problems.append(Problem(str(UNSTORABLE[why]), field=name, code=why))
         elif name != "time" and len(str(raw[name]).strip()) > MAX_ID:
             message = _("At most %(n)s characters.") % {"n": MAX_ID}
             problems.append(Problem(message, field=name, code="too_long"))
@@ -200,7 +206,7 @@ def _fold(fold: AlertFold, at: datetime) -> AlertResult:
         event=fold.event,
         action="video_alert",
         comment=_("Alert %(n)s of this camera and type.") % {"n": fold.count},
-        data={"alert_type": fold.alert_type, "at": at.isoformat(), "count": fold.count},
+        data={"alert_type": fold.alert_type, "at": platform_iso(at), "count": fold.count},
         public=False,
     )
     return AlertResult(fold.event, folded=True, count=fold.count)

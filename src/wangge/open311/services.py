@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import OPEN_STATUSES, Category, Event
+from wangge.intake import dates
 from wangge.intake.models import Channel
 from wangge.intake.services import channel_for_key, channel_issue_key
 from wangge.open311.models import Datatype, ServiceAttribute, ServiceRequest
@@ -112,7 +113,7 @@ def parse_w3(value: str, field: str) -> datetime:
         parsed = day = None
     if day is not None:
         parsed = datetime.combine(day, time())
-    if parsed is None:
+    if parsed is None or not dates.EARLIEST <= parsed.year <= dates.LATEST:
         raise _error(
             _("%(v)s is not a date and time like 2010-01-01T00:00:00Z.") % {"v": value}, field
         )

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from wangge.decoding import unstorable
 from wangge.errors import DomainError
+from wangge.intake.orders import UNSTORABLE
 from wangge.open311 import documents, selectors, services
 from wangge.open311.formats import errors, respond
 
@@ -45,6 +47,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                _check_text(request, kwargs)
                 services.check_jurisdiction(request.GET.get("jurisdiction_id"))
                 return view(request, fmt, **kwargs)
             except DomainError as refused:
@@ -55,6 +58,23 @@ def endpoint(*methods: str) -> Callable[[View], View]:
         return run
 
     return wrap
+
+
+def _check_text(request: HttpRequest, kwargs: dict[str, Any]) -> None:
+    """Refuse, naming the field, text that cannot be stored or looked up (NUL, which
+    PostgreSQL refuses; lone surrogates) in the path, the query or the form."""
+    given: list[tuple[str, list[str]]] = [(k, [str(v)]) for k, v in kwargs.items()]
+    given += list(request.GET.lists())
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        given += list(request.POST.lists())
+    for key, values in given:
+        for text in (key, *values):
+            if why := unstorable(text):
+                raise DomainError.one(
+                    str(UNSTORABLE[why]),
+                    field=key if unstorable(key) is None else "",
+                    code=why,
+                )
 
 
 def _params(request: HttpRequest) -> dict[str, str]:

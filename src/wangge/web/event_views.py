@@ -177,6 +177,7 @@ TIMELINE_LABELS: dict[str, str | Promise] = {
     "feedback": gettext_lazy("Fed back"),
     "verify": gettext_lazy("Verified"),
     "close": gettext_lazy("Closed"),
+    "close_at_source": gettext_lazy("Closed at the source"),
     "callback": gettext_lazy("Called back"),
     "reopen": gettext_lazy("Reopened"),
     "escalate": gettext_lazy("Escalated"),

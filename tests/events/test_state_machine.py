@@ -504,20 +504,22 @@ def test_a_returned_dispatch_does_not_come_back_on_rework(world):
         wf.event_return(event=e, actor=world.market_handler, reason="不归我们")
 
 
-def test_an_escalated_dispatch_does_not_come_back_on_rework(world):
+def test_an_escalated_dispatch_keeps_its_work_orders(world):
+    """上报上级 never drops a department's work: its orders go on, fed back stays fed back,
+    and the level above takes the dispatcher's part (here: verifying)."""
     e = wf.event_accept(event=report(world), actor=world.operator)
     e = wf.event_dispatch(event=e, actor=world.operator, lead=world.city, assists=[world.market])
     e = wf.event_sign(event=e, actor=world.market_handler)
     e = wf.event_feedback(event=e, actor=world.market_handler, note="已约谈商户")
     e = wf.event_escalate(event=e, actor=world.worker, reason="需网格协调")
-    assert e.status == Status.ACCEPTED
-    e = wf.event_self_handle(event=e, actor=world.worker)
-    e = wf.event_feedback(event=e, actor=world.worker, note="网格清理")
-    e = wf.event_verify(event=e, actor=world.worker, passed=False, comment="仍有垃圾")
-    assert (e.status, e.self_handled) == (Status.HANDLING, True)
-    assert not e.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]).exists()
-    with pytest.raises(DomainError):
-        wf.event_return(event=e, actor=world.market_handler, reason="不归我们")
+    assert e.status == Status.HANDLING and e.responsible_area.level == 4
+    statuses = dict(e.orders.values_list("department__code", "status"))
+    assert statuses == {world.city.code: OrderStatus.PENDING, world.market.code: "fed_back"}
+    entry = e.timeline.get(action="escalate")
+    assert entry.data["orders_kept"] == [world.city.name, world.market.name]
+    e = wf.event_sign(event=e, actor=world.city_handler)
+    e = wf.event_feedback(event=e, actor=world.city_handler, note="已清运")
+    assert e.status == Status.HANDLED
 
 
 def test_escalate_is_not_offered_at_the_top_level(world):

@@ -56,9 +56,12 @@ def notify_centre(event: Event, kind: str, template: str) -> None:
 
 
 def notify_dispatcher(event: Event, kind: str, template: str) -> None:
-    """Whoever dispatched the event last (a return goes back to them), else its centre."""
-    entry = event.timeline.filter(action="dispatch", actor__isnull=False).order_by("-id").first()
-    if entry is not None and entry.actor_id is not None:
+    """Whoever dispatched the event last (a return, an extension request goes to them), else
+    its centre — also when it was escalated since (the level above took the dispatch over)."""
+    entry = (
+        event.timeline.filter(action__in=("dispatch", "escalate")).order_by("-id").first()
+    )
+    if entry is not None and entry.action == "dispatch" and entry.actor_id is not None:
         _send([entry.actor_id], kind, event, template)
     else:
         notify_centre(event, kind, template)

@@ -21,7 +21,7 @@ from wangge.events.models import (
     RoutingRule,
     Status,
 )
-from wangge.web import event_views
+from wangge.web import queue_views
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_queues_count_filter_and_page(world, client, monkeypatch):
     page = get(client, world.operator, "/events/?date_from=not-a-date&tab=nonsense")
     assert 'class="errors"' in page and stall.code in page  # the default queue, unfiltered
 
-    monkeypatch.setattr(event_views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 1)
     first = get(client, world.operator, "/events/?tab=all")
     second = get(client, world.operator, "/events/?tab=all&page=2")
     assert 'class="pager"' in first and "page=2" in first

@@ -69,7 +69,16 @@ TERMINAL = {Status.CLOSED, Status.REJECTED, Status.MERGED, Status.CANCELLED}
 DEAD_ORDERS = [OrderStatus.CANCELLED, OrderStatus.RETURNED]
 # Codes a refusal may carry, by where it comes from.
 PRE_CHECK_CODES = {"required", "invalid"}  # argument checks before the row is locked
-APPLY_CODES = {"illegal_transition", "not_self_handleable", "top_level", "invalid"}
+APPLY_CODES = {
+    "illegal_transition",
+    "not_self_handleable",
+    "top_level",
+    "invalid",
+    "own_work",  # four eyes: whoever handled it may not verify it
+    "extension_pending",  # one extension request at a time
+}
+# Moves that, repeated without expected_version right after themselves, are a no-op.
+REPEATABLE = {"escalate", "supervise"}
 # An offered move (its guard passed) fails only on its arguments.
 OFFERED_CODES = {"invalid", "required"}
 
@@ -351,6 +360,10 @@ class EventMachine(RuleBasedStateMachine):
             return
 
         after = self.snapshot()
+        if after == before:  # the same request again (a double click): nothing happens
+            assert action in REPEATABLE and expected is None, f"{action} changed nothing"
+            note("  repeated: nothing changed")
+            return
         self._changed = True
         old, new = before[pk], after[pk]
         note(f"  → {new['status']}")
@@ -525,7 +538,7 @@ def test_an_escalated_dispatch_keeps_its_work_orders(world):
 def test_escalate_is_not_offered_at_the_top_level(world):
     e = report(world)
     for actor in (world.worker, world.worker, world.street_operator, world.operator):
-        e = wf.event_escalate(event=e, actor=actor, reason="上报")
+        e = wf.event_escalate(event=e, actor=actor, reason=f"上报 {e.responsible_area.level}")
     assert e.responsible_area.parent_id is None
     assert "escalate" not in wf.allowed_actions(world.operator, e)
 

@@ -107,9 +107,10 @@ def event_lookup(*, user: Any, text: str, limit: int = 2) -> list[str]:
         return []
     named = Q(code__iexact=text) | Q(source_ref=text) | Q(reporter_phone=text)
     return list(
-        visible_events(user).filter(named).order_by("-reported_at").values_list("code", flat=True)[
-            :limit
-        ]
+        visible_events(user)
+        .filter(named)
+        .order_by("-reported_at")
+        .values_list("code", flat=True)[:limit]
     )
 
 

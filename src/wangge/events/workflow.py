@@ -159,7 +159,11 @@ def handled_by(event: Event) -> set[int]:
 def own_check_allowed(event: Event) -> bool:
     """The one exception to four eyes: the grid settled on the spot a category the grid may
     settle itself (小事不出格), and its worker checks it there."""
-    return bool(event.self_handled and event.category.grid_may_settle)
+    return bool(
+        event.self_handled
+        and event.category.grid_may_settle
+        and event.responsible_area.level >= GRID_LEVEL
+    )
 
 
 def _not_own_work(user: Any, event: Event) -> bool:
@@ -648,7 +652,7 @@ def event_accept(
             corrected["category"] = {"from": e.category.name, "to": category.name}
             e.category = deadlines.category(category.pk)
         e.accepted_at = timezone.now()
-        data = _set_stage_deadline(e, Stage.HANDLE, e.accepted_at)
+        data: dict[str, Any] = {**_set_stage_deadline(e, Stage.HANDLE, e.accepted_at)}
         if corrected:
             data["corrected"] = corrected
         return S.ACCEPTED, comment, data
@@ -833,9 +837,7 @@ def event_request_extension(
         order.extension_requested_until, order.extension_reason = until, reason
         order.save(update_fields=["extension_requested_until", "extension_reason"])
         # To whoever dispatched the order (the centre of that level) decides it.
-        notifications.notify_dispatcher(
-            e, Notification.Kind.EXTENSION, _("Extension asked: %(t)s")
-        )
+        notifications.notify_dispatcher(e, Notification.Kind.EXTENSION, _("Extension asked: %(t)s"))
         return e.status, reason, {"department": order.department.name, "until": until.isoformat()}
 
     return _transition(event, "request_extension", actor, apply, **kw)
@@ -1100,9 +1102,7 @@ def event_supervise(
     def repeated(e: Event) -> bool:  # already supervised until then: nobody is told twice
         return bool(e.supervised and e.supervise_deadline == until)
 
-    return _transition(
-        event, "supervise", actor, apply, public=False, repeated=repeated, **kw
-    )
+    return _transition(event, "supervise", actor, apply, public=False, repeated=repeated, **kw)
 
 
 def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:

@@ -241,8 +241,11 @@ def warm_up_in_background() -> threading.Thread | None:
             logger.exception("suggestion model warm-up failed")
         else:
             if loaded is not None:
-                logger.info("suggestion model v%s loaded in %.1f s", loaded.version,
-                            time.monotonic() - started)
+                logger.info(
+                    "suggestion model v%s loaded in %.1f s",
+                    loaded.version,
+                    time.monotonic() - started,
+                )
         finally:
             connection.close()
 
@@ -317,8 +320,7 @@ def suggest_for(event: Event) -> Suggestions:
     if model.department is not None:
         rows = learn.rows([(*text, event_context(event))])
         active = {
-            d.code: d
-            for d in Department.objects.filter(active=True).exclude(code__in=returned)
+            d.code: d for d in Department.objects.filter(active=True).exclude(code__in=returned)
         }
         departments = _named(
             learn.ranked(model.department, rows, k=len(model.department.classes_)),

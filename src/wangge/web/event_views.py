@@ -338,7 +338,7 @@ CORRECTED_LABELS: dict[str, str | Promise] = {
 
 
 def _corrected(changes: dict[str, dict[str, str]]) -> list[str]:
-    """"Category 暴露垃圾 → 占道经营" for each field corrected at acceptance."""
+    """ "Category 暴露垃圾 → 占道经营" for each field corrected at acceptance."""
 
     def shown(name: str, value: str) -> str:
         if name == "priority" and value in Priority.values:

@@ -51,7 +51,7 @@ def _rate(value: float | None) -> str:
 
 
 def time_left(deadline: datetime | None, now: datetime) -> str:
-    """"2天3小时", "45分钟", "超期 1天2小时": the time to a deadline, as a seat reads it."""
+    """ "2天3小时", "45分钟", "超期 1天2小时": the time to a deadline, as a seat reads it."""
     if deadline is None:
         return "—"
     seconds = int((deadline - now).total_seconds())

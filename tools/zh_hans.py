@@ -306,7 +306,7 @@ ZH: dict[str | tuple[str, str], str] = {
     "This event has been called back already.": "该事件已回访过。",
     "Only an unsatisfied event may be reopened.": "只有回访不满意的事件才能重办。",
     "The reopening window of %(d)s days has passed.": "已超过 %(d)s 天的重办期限。",
-    "The event is already at the top level.": "该事件已在最高层级，无法再上报。",
+    "The event is already at the top level.": "该事件已在最高层级，无法再上报上级。",
     "The supervision deadline must be in the future.": "督办时限必须晚于当前时间。",
     "Dispatched to you: %(t)s": "派遣给您：%(t)s",
     "Returned: %(t)s": "退回：%(t)s",

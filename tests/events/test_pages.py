@@ -139,7 +139,7 @@ def test_the_event_page_offers_exactly_the_allowed_actions(world, client):
     page = get(client, world.operator, f"/events/{e.code}/")
     assert offered(page) == wf.allowed_actions(world.operator, e)
     assert set(offered(page)) == {"accept", "reject", "merge", "escalate", "supervise"}
-    assert f"/api/areas/{e.area.code}/geojson?depth=0&amp;include_self=true" in page
+    assert f"/events/{e.code}/area.geojson" in page
     assert 'data-status="reported"' in page and f'value="{e.version}"' in page
     assert offered(get(client, world.worker, f"/events/{e.code}/")) == ["escalate"]
     assert offered(get(client, world.city_handler, "/m/")) == []  # no event of theirs

@@ -1017,17 +1017,18 @@ def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
 REPEAT_WINDOW = timedelta(minutes=2)
 
 
-def _just_did(event: Event, action: str, actor: Any, comment: str, **data: Any) -> bool:
-    """Is the event's latest entry this action by this actor with this comment and data,
-    made within REPEAT_WINDOW?"""
-    last = event.timeline.order_by("-id").first()
+def _just_did(event: Event, action: str, actor: Any, comment: str) -> bool:
+    """Is the event's latest entry this action by this (signed-in) actor with this comment,
+    made within REPEAT_WINDOW? (The sweep's escalations are once per lapse already.)"""
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    if actor_id is None:
+        return False
+    last = event.timeline.order_by("-id").first()
     return (
         last is not None
         and last.action == action
         and last.actor_id == actor_id
         and last.comment == comment
-        and all(last.data.get(k) == v for k, v in data.items())
         and timezone.now() - last.at < REPEAT_WINDOW
     )
 

@@ -1052,12 +1052,7 @@ def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event
         data: dict[str, Any] = {"from_area": e.responsible_area.code, "to_area": parent.code}
         e.responsible_area = parent
         e.self_handled = False
-        kept = [
-            o.department.name
-            for o in e.orders.filter(status__in=LIVE_ORDER_STATUSES)
-            .select_related("department")
-            .order_by("id")
-        ]
+        kept = open_orders_on_escalation(e)
         notifications.notify_centre(e, Notification.Kind.ESCALATED, _("Escalated to you: %(t)s"))
         if kept:
             data["orders_kept"] = kept
@@ -1080,12 +1075,12 @@ def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event
 
 
 def open_orders_on_escalation(event: Event) -> list[str]:
-    """The departments whose live work orders an escalation now would keep (for the page)."""
-    return list(
-        event.orders.filter(status__in=LIVE_ORDER_STATUSES)
-        .order_by("id")
-        .values_list("department__name", flat=True)
+    """The departments whose live work orders an escalation now would keep: the lead's
+    first, then the assists' (for the page, and the timeline)."""
+    found = event.orders.filter(status__in=LIVE_ORDER_STATUSES).values_list(
+        "role", "department_id", "department__name"
     )
+    return [name for _r, _d, name in sorted(found, key=lambda o: (o[0] != OrderRole.LEAD, o[1]))]
 
 
 def event_supervise(

@@ -391,6 +391,13 @@ def _locked(given: Event, actor: Any) -> Event:
             return event
     sql, event_reader, area_reader, responsible_reader = _lock_statement()
     row = rows.fetchone(sql, [given.pk])
+    for _again in range(3):
+        # Waiting for the lock behind a transaction that moved the event to another area (an
+        # escalation), PostgreSQL re-checks the joins against the areas it had read before,
+        # and the row drops out unlocked. Read again: the new row is committed by now.
+        if row is not None or not Event.objects.filter(pk=given.pk).exists():
+            break
+        row = rows.fetchone(sql, [given.pk])
     if row is None:
         raise Event.DoesNotExist(f"event {given.pk}")
     event = event_reader.read(row)

@@ -74,7 +74,15 @@ def test_columns_sort_and_time_left(world, client):
     assert "特急" in html and "紧急" in html
     html = get(client, world.operator, "/events/?sort=-priority").content.decode()
     assert rows(html) == [normal.code, urgent.code, critical.code]
-    assert 'href="?sort=-priority"' in html or "sort=-priority" in html  # a second click reverses
+    assert "sort=-priority" in html  # a second click on the header reverses
+    hotline = report(world, title="热线件", channel="hotline")
+    assert rows(get(client, world.operator, "/events/?sort=channel").content.decode())[-1] == (
+        hotline.code  # grid_app before hotline
+    )
+    assert rows(get(client, world.operator, "/events/?sort=-channel").content.decode())[0] == (
+        hotline.code
+    )
+
     e = wf.event_accept(event=normal, actor=world.operator)
     e = wf.event_dispatch(event=e, actor=world.operator, lead=world.city, assists=[world.market])
     html = get(client, world.operator, "/events/?tab=handling").content.decode()

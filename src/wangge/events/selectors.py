@@ -128,6 +128,10 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "-status": ("-status", "-reported_at"),
     "category": ("category__code", "-reported_at"),
     "-category": ("-category__code", "-reported_at"),
+    "channel": ("channel", "-reported_at"),
+    "-channel": ("-channel", "-reported_at"),
+    "area": ("area__code", "-reported_at"),
+    "-area": ("-area__code", "-reported_at"),
 }
 _PRIORITY_RANK = Case(
     When(priority=Priority.CRITICAL, then=Value(3)),

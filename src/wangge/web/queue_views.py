@@ -43,7 +43,7 @@ TAB_LABELS: dict[str, Any] = {
 }
 DEFAULT_TAB = "reported"
 # Sortable columns: column → sort name (selectors.SORTS); a second click reverses it.
-SORTABLE = ("code", "category", "priority", "status", "deadline", "reported")
+SORTABLE = ("code", "category", "priority", "channel", "area", "status", "deadline", "reported")
 
 
 def _rate(value: float | None) -> str:

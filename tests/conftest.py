@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from huey.contrib.djhuey import HUEY
 
 from tests.factories import reseed
@@ -12,6 +13,10 @@ from tests.factories import reseed
 # set the variable for the subprocesses the tests start.
 os.environ.setdefault("WANGGE_TASKS_IMMEDIATE", "1")
 HUEY.immediate = True
+
+# No background warm-up of the suggestion model: its thread would open a connection of its
+# own to the test database (tests load the models they train).
+settings.WANGGE_SUGGEST_WARM_UP = False
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

@@ -37,6 +37,7 @@ ALLOWED_HOSTS = [
     for h in os.environ.get("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
     if h.strip()
 ]
+CSRF_FAILURE_VIEW = "wangge.web.errors.csrf_failure"  # our own 403 page, in Chinese
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("WANGGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -259,5 +260,8 @@ WANGGE_SUGGEST_MIN_SAMPLES = int(os.environ.get("WANGGE_SUGGEST_MIN_SAMPLES", "2
 WANGGE_SUGGEST_MAX_SAMPLES = int(os.environ.get("WANGGE_SUGGEST_MAX_SAMPLES", "20000"))
 # Model versions kept in the database (the newest is used).
 WANGGE_SUGGEST_KEEP_VERSIONS = int(os.environ.get("WANGGE_SUGGEST_KEEP_VERSIONS", "3"))
+# Load the model in the background when a process serves its first request (not on the
+# first event page, which would wait seconds for it).
+WANGGE_SUGGEST_WARM_UP = _env_bool("WANGGE_SUGGEST_WARM_UP", True)
 # The worker retrains nightly at this hour (UTC; 18 = 02:00 in China).
 WANGGE_SUGGEST_TRAIN_HOUR_UTC = int(os.environ.get("WANGGE_SUGGEST_TRAIN_HOUR_UTC", "18"))

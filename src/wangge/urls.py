@@ -23,3 +23,9 @@ urlpatterns = [
     path("suggest/", include("wangge.suggest.urls")),
     path("", include("wangge.web.urls")),
 ]
+
+# Our own error pages, in Chinese, with a way back (web.errors).
+handler400 = "wangge.web.errors.bad_request"
+handler403 = "wangge.web.errors.permission_denied"
+handler404 = "wangge.web.errors.page_not_found"
+handler500 = "wangge.web.errors.server_error"

@@ -199,3 +199,26 @@ def test_crossed_merges_one_wins_the_other_is_refused():
     kinds = sorted(kind for kind, _ in results)
     assert kinds == ["ok", "refused"], results
     assert {a.status, b.status} == {Status.MERGED, Status.REPORTED}
+
+
+def test_four_racing_identical_escalations_climb_once():
+    """Four clicks on 上报上级 at once, without expected_version (issue 13 saw a micro-grid
+    event reach the district): one climb; the others find it done and change nothing."""
+    w = make_world()
+    event = report(w)
+    level = event.responsible_area.level
+
+    def prepare(i: int) -> Event:
+        return Event.objects.get(pk=event.pk)
+
+    def act(i: int, e: Event) -> Event:
+        return wf.event_escalate(event=e, actor=w.worker, reason="需网格协调")
+
+    results = race(
+        THREADS, prepare, act, hold=lambda: Event.objects.select_for_update().get(pk=event.pk)
+    )
+    assert all(kind == "ok" for kind, _ in results), results
+    event = Event.objects.select_related("responsible_area").get(pk=event.pk)
+    assert event.responsible_area.level == level - 1
+    assert TimelineEntry.objects.filter(event=event, action="escalate").count() == 1
+    assert Notification.objects.filter(event=event, kind="escalated").count() <= 1

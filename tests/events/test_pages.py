@@ -21,7 +21,7 @@ from wangge.events.models import (
     RoutingRule,
     Status,
 )
-from wangge.web import event_views
+from wangge.web import queue_views
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_queues_count_filter_and_page(world, client, monkeypatch):
     page = get(client, world.operator, "/events/?date_from=not-a-date&tab=nonsense")
     assert 'class="errors"' in page and stall.code in page  # the default queue, unfiltered
 
-    monkeypatch.setattr(event_views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 1)
     first = get(client, world.operator, "/events/?tab=all")
     second = get(client, world.operator, "/events/?tab=all&page=2")
     assert 'class="pager"' in first and "page=2" in first
@@ -139,7 +139,7 @@ def test_the_event_page_offers_exactly_the_allowed_actions(world, client):
     page = get(client, world.operator, f"/events/{e.code}/")
     assert offered(page) == wf.allowed_actions(world.operator, e)
     assert set(offered(page)) == {"accept", "reject", "merge", "escalate", "supervise"}
-    assert f"/api/areas/{e.area.code}/geojson?depth=0&amp;include_self=true" in page
+    assert f"/events/{e.code}/area.geojson" in page
     assert 'data-status="reported"' in page and f'value="{e.version}"' in page
     assert offered(get(client, world.worker, f"/events/{e.code}/")) == ["escalate"]
     assert offered(get(client, world.city_handler, "/m/")) == []  # no event of theirs

@@ -176,7 +176,7 @@ CASES = [
          Status.CLOSED, CENTRE, ("worker", "city_handler"), (*OUTSIDERS, "env_handler")),
     Case("reopen", "reopen", called_back_unsatisfied, _reason, Status.ACCEPTED,
          CENTRE, ("worker", "city_handler"), (*OUTSIDERS, "env_handler")),
-    Case("escalate", "escalate", dispatched, _reason, Status.ACCEPTED,
+    Case("escalate", "escalate", dispatched, _reason, Status.DISPATCHED,
          ("worker", *CENTRE), ("city_handler", "market_handler"), (*OUTSIDERS, "env_handler")),
     Case("supervise", "supervise", accepted, lambda pw, e: {"until": LATER}, Status.ACCEPTED,
          CENTRE, ("worker", "market_handler"), (*OUTSIDERS, "city_handler")),

@@ -69,7 +69,16 @@ TERMINAL = {Status.CLOSED, Status.REJECTED, Status.MERGED, Status.CANCELLED}
 DEAD_ORDERS = [OrderStatus.CANCELLED, OrderStatus.RETURNED]
 # Codes a refusal may carry, by where it comes from.
 PRE_CHECK_CODES = {"required", "invalid"}  # argument checks before the row is locked
-APPLY_CODES = {"illegal_transition", "not_self_handleable", "top_level", "invalid"}
+APPLY_CODES = {
+    "illegal_transition",
+    "not_self_handleable",
+    "top_level",
+    "invalid",
+    "own_work",  # four eyes: whoever handled it may not verify it
+    "extension_pending",  # one extension request at a time
+}
+# Moves that, repeated without expected_version right after themselves, are a no-op.
+REPEATABLE = {"escalate", "supervise"}
 # An offered move (its guard passed) fails only on its arguments.
 OFFERED_CODES = {"invalid", "required"}
 
@@ -352,6 +361,10 @@ class EventMachine(RuleBasedStateMachine):
             return
 
         after = self.snapshot()
+        if after == before:  # the same request again (a double click): nothing happens
+            assert action in REPEATABLE and expected is None, f"{action} changed nothing"
+            note("  repeated: nothing changed")
+            return
         self._changed = True
         old, new = before[pk], after[pk]
         note(f"  → {new['status']}")
@@ -505,26 +518,28 @@ def test_a_returned_dispatch_does_not_come_back_on_rework(world):
         wf.event_return(event=e, actor=world.market_handler, reason="不归我们")
 
 
-def test_an_escalated_dispatch_does_not_come_back_on_rework(world):
+def test_an_escalated_dispatch_keeps_its_work_orders(world):
+    """上报上级 never drops a department's work: its orders go on, fed back stays fed back,
+    and the level above takes the dispatcher's part (here: verifying)."""
     e = wf.event_accept(event=report(world), actor=world.operator)
     e = wf.event_dispatch(event=e, actor=world.operator, lead=world.city, assists=[world.market])
     e = wf.event_sign(event=e, actor=world.market_handler)
     e = wf.event_feedback(event=e, actor=world.market_handler, note="已约谈商户")
     e = wf.event_escalate(event=e, actor=world.worker, reason="需网格协调")
-    assert e.status == Status.ACCEPTED
-    e = wf.event_self_handle(event=e, actor=world.worker)
-    e = wf.event_feedback(event=e, actor=world.worker, note="网格清理")
-    e = wf.event_verify(event=e, actor=world.worker, passed=False, comment="仍有垃圾")
-    assert (e.status, e.self_handled) == (Status.HANDLING, True)
-    assert not e.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.SIGNED]).exists()
-    with pytest.raises(DomainError):
-        wf.event_return(event=e, actor=world.market_handler, reason="不归我们")
+    assert e.status == Status.HANDLING and e.responsible_area.level == 4
+    statuses = dict(e.orders.values_list("department__code", "status"))
+    assert statuses == {world.city.code: OrderStatus.PENDING, world.market.code: "fed_back"}
+    entry = e.timeline.get(action="escalate")
+    assert entry.data["orders_kept"] == [world.city.name, world.market.name]
+    e = wf.event_sign(event=e, actor=world.city_handler)
+    e = wf.event_feedback(event=e, actor=world.city_handler, note="已清运")
+    assert e.status == Status.HANDLED
 
 
 def test_escalate_is_not_offered_at_the_top_level(world):
     e = report(world)
     for actor in (world.worker, world.worker, world.street_operator, world.operator):
-        e = wf.event_escalate(event=e, actor=actor, reason="上报")
+        e = wf.event_escalate(event=e, actor=actor, reason=f"上报 {e.responsible_area.level}")
     assert e.responsible_area.parent_id is None
     assert "escalate" not in wf.allowed_actions(world.operator, e)
 

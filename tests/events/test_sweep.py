@@ -211,7 +211,9 @@ def test_an_overdue_event_is_escalated_once_per_lapse(town):
     assert e.responsible_area == town.community and e.status == Status.ACCEPTED
 
 
-def test_escalation_cancels_the_live_orders_which_then_stay_quiet(town):
+def test_escalation_keeps_the_live_orders(town):
+    """An overdue dispatched event goes to the level above with its work orders: the
+    department goes on (and is chased: its order is overdue too), nothing is withdrawn."""
     category = Category.objects.get(code="0102")
     category.escalate_when_overdue = True
     category.save()
@@ -221,10 +223,10 @@ def test_escalation_cancels_the_live_orders_which_then_stay_quiet(town):
     e = wf.event_sign(event=e, actor=town.handler)
 
     result = sweep(now=e.deadline)
-    assert (result.events_red, result.escalated, result.orders_red) == (1, 1, 0)
-    assert fresh(e).status == Status.ACCEPTED
-    assert WorkOrder.objects.get(event=e).status == "cancelled"
-    assert inbox(town.handler, "overdue") == []
+    assert (result.events_red, result.escalated) == (1, 1)
+    assert fresh(e).status == Status.HANDLING
+    assert fresh(e).responsible_area.level < e.responsible_area.level
+    assert WorkOrder.objects.get(event=e).status == "signed"
 
 
 def test_an_event_at_the_top_is_red_but_cannot_be_escalated(town):

@@ -56,10 +56,15 @@ def notify_centre(event: Event, kind: str, template: str) -> None:
 
 
 def notify_dispatcher(event: Event, kind: str, template: str) -> None:
-    """Whoever dispatched the event last (a return goes back to them), else its centre."""
+    """Whoever dispatched the event last (a return, an extension request goes to them) while
+    they still command its responsible level; else its centre (after an escalation past
+    them, the level above took the dispatch over)."""
     entry = event.timeline.filter(action="dispatch", actor__isnull=False).order_by("-id").first()
+    dispatcher = None
     if entry is not None and entry.actor_id is not None:
-        _send([entry.actor_id], kind, event, template)
+        dispatcher = access.User.objects.filter(pk=entry.actor_id, is_active=True).first()
+    if dispatcher is not None and access.is_centre_for(dispatcher, event.responsible_area):
+        _send([dispatcher.pk], kind, event, template)
     else:
         notify_centre(event, kind, template)
 

@@ -4,10 +4,10 @@ their departments hold work orders for."""
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Status, WorkOrder
+from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Priority, Status, WorkOrder
 from wangge.regions.scope import path_q
 
 # Command-centre queues (tabs): name → filter.
@@ -77,7 +77,11 @@ def event_list(
         qs = qs.filter(reported_at__lt=_start(date_to, next_day=True))
     if text:
         qs = qs.filter(
-            Q(title__icontains=text) | Q(description__icontains=text) | Q(code__icontains=text)
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(code__icontains=text)
+            | Q(source_ref=text)
+            | Q(reporter_phone=text)
         )
     return qs.order_by("-reported_at")
 
@@ -93,6 +97,70 @@ def tab_counts(user: Any) -> dict[str, int]:
     base = visible_events(user)
     counts = base.aggregate(**{name: Count("pk", filter=q) for name, q in TABS.items()})
     return {name: int(counts[name] or 0) for name in TABS}
+
+
+def event_lookup(*, user: Any, text: str, limit: int = 2) -> list[str]:
+    """Codes of the visible events `text` names exactly — a tracking code, the source's
+    order number (工单号), the reporter's phone — whatever their status (at most `limit`)."""
+    text = text.strip()
+    if not text:
+        return []
+    named = Q(code__iexact=text) | Q(source_ref=text) | Q(reporter_phone=text)
+    return list(
+        visible_events(user)
+        .filter(named)
+        .order_by("-reported_at")
+        .values_list("code", flat=True)[:limit]
+    )
+
+
+# Sorts of the queue: name → ordering (the latest report first breaks ties).
+SORTS: dict[str, tuple[Any, ...]] = {
+    "reported": ("reported_at",),
+    "-reported": ("-reported_at",),
+    "deadline": (F("deadline").asc(nulls_last=True), "-reported_at"),
+    "-deadline": (F("deadline").desc(nulls_last=True), "-reported_at"),
+    "priority": ("-priority_rank", "-reported_at"),
+    "-priority": ("priority_rank", "-reported_at"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "status": ("status", "-reported_at"),
+    "-status": ("-status", "-reported_at"),
+    "category": ("category__code", "-reported_at"),
+    "-category": ("-category__code", "-reported_at"),
+    "channel": ("channel", "-reported_at"),
+    "-channel": ("-channel", "-reported_at"),
+    "area": ("area__code", "-reported_at"),
+    "-area": ("-area__code", "-reported_at"),
+}
+_PRIORITY_RANK = Case(
+    When(priority=Priority.CRITICAL, then=Value(3)),
+    When(priority=Priority.URGENT, then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def sort_events(qs: QuerySet[Event], sort: str | None) -> QuerySet[Event]:
+    """The list in the order `sort` names (SORTS); an unknown name keeps the list's own."""
+    if not sort or sort not in SORTS:
+        return qs
+    if "priority" in sort:
+        qs = qs.annotate(priority_rank=_PRIORITY_RANK)
+    return qs.order_by(*SORTS[sort])
+
+
+def newest_report_id(user: Any) -> int:
+    """The id of the newest report waiting for acceptance in the user's sight (0: none):
+    the seat polls it, and a larger one is a new report."""
+    found = (
+        visible_events(user)
+        .filter(status=Status.REPORTED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return int(found or 0)
 
 
 def event_get(*, user: Any, code: str) -> Event | None:

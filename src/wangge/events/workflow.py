@@ -143,6 +143,40 @@ def _verifier(user: Any, event: Event) -> bool:
     return _centre(user, event) or access.is_grid_staff_for(user, event.area)
 
 
+def handled_by(event: Event) -> set[int]:
+    """Who handled the event: the users who took it on for the grid (自行处置) or fed back
+    on it. They may not verify it (four eyes), see `own_check_allowed`. Read once per version."""
+    memo = event.__dict__.setdefault("_handled_by", {})
+    if event.version not in memo:
+        memo[event.version] = set(
+            TimelineEntry.objects.filter(
+                event_id=event.pk, action__in=("self_handle", "feedback"), actor__isnull=False
+            ).values_list("actor_id", flat=True)
+        )
+    return set(memo[event.version])
+
+
+def own_check_allowed(event: Event) -> bool:
+    """The one exception to four eyes: the grid settled on the spot a category the grid may
+    settle itself (小事不出格), and its worker checks it there."""
+    return bool(
+        event.self_handled
+        and event.category.grid_may_settle
+        and event.responsible_area.level >= GRID_LEVEL
+    )
+
+
+def _not_own_work(user: Any, event: Event) -> bool:
+    return own_check_allowed(event) or getattr(user, "pk", None) not in handled_by(event)
+
+
+def _no_extension_pending(user: Any, event: Event) -> bool:
+    return any(
+        o.extension_requested_until is None
+        for o in _handler_orders(event, user, OPEN_ORDER_STATUSES)
+    )
+
+
 def _handler_or_self(user: Any, event: Event) -> bool:
     return _responsible(user, event) if event.self_handled else _order_handler(user, event)
 
@@ -175,7 +209,7 @@ MOVES: dict[str, Move] = {
         frozenset({S.DISPATCHED, S.HANDLING}),
         _order_handler,
         gettext_lazy("ask for more time"),
-        lambda user, e: bool(_handler_orders(e, user, OPEN_ORDER_STATUSES)),
+        _no_extension_pending,  # one request at a time: the dispatcher decides it first
     ),
     "decide_extension": Move(
         frozenset({S.DISPATCHED, S.HANDLING}), _centre, gettext_lazy("decide")
@@ -186,7 +220,7 @@ MOVES: dict[str, Move] = {
         gettext_lazy("feed back"),
         lambda user, e: e.self_handled or bool(_handler_orders(e, user, [OrderStatus.SIGNED])),
     ),
-    "verify": Move(frozenset({S.HANDLED}), _verifier, gettext_lazy("verify")),
+    "verify": Move(frozenset({S.HANDLED}), _verifier, gettext_lazy("verify"), _not_own_work),
     "close": Move(frozenset({S.VERIFIED}), _centre, gettext_lazy("close")),
     "callback": Move(
         frozenset({S.CLOSED}),
@@ -203,7 +237,7 @@ MOVES: dict[str, Move] = {
     "escalate": Move(
         frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
         _escalator,
-        gettext_lazy("escalate"),
+        gettext_lazy("escalate to the level above"),
         lambda user, e: e.responsible_area.parent_id is not None,
     ),
     "supervise": Move(OPEN, _centre, gettext_lazy("supervise")),
@@ -243,11 +277,14 @@ def _transition(
     expected_version: int | None = None,
     public: bool = True,
     savepoint: bool = True,
+    repeated: Callable[[Event], bool] | None = None,
 ) -> Event:
     """Lock, check, apply, record. `apply` changes the event (not saved) and related rows and
     returns (new status, comment, data for the timeline). The caller's `event` is left as it
     was; the new state is returned. `savepoint=False`: inside a caller's transaction that
-    does not go on after a refusal (it would have to roll back whole)."""
+    does not go on after a refusal (it would have to roll back whole). `repeated`: for a
+    request without `expected_version`, tells (under the lock) that the same request has
+    just been carried out — a double click, a retry — and it is then a no-op."""
     move = MOVES[action]
     with transaction.atomic(savepoint=savepoint), access.posts_memo(), rows.holding():
         event = _locked(event, actor)
@@ -258,6 +295,8 @@ def _transition(
                 "moved_on",
                 409,
             )
+        if expected_version is None and repeated is not None and repeated(event):
+            return event
         if event.status not in move.sources:
             raise _refuse(
                 _("Event %(code)s is %(status)s: it cannot %(action)s now.")
@@ -359,6 +398,13 @@ def _locked(given: Event, actor: Any) -> Event:
             return event
     sql, event_reader, area_reader, responsible_reader = _lock_statement()
     row = rows.fetchone(sql, [given.pk])
+    for _again in range(3):
+        # Waiting for the lock behind a transaction that moved the event to another area (an
+        # escalation), PostgreSQL re-checks the joins against the areas it had read before,
+        # and the row drops out unlocked. Read again: the new row is committed by now.
+        if row is not None or not Event.objects.filter(pk=given.pk).exists():
+            break
+        row = rows.fetchone(sql, [given.pk])
     if row is None:
         raise Event.DoesNotExist(f"event {given.pk}")
     event = event_reader.read(row)
@@ -589,11 +635,45 @@ def _retried(client_key: str, actor: Any) -> Event | None:
 
 
 # -- accepting -----------------------------------------------------------------------------
-def event_accept(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+def event_accept(
+    *,
+    event: Event,
+    actor: Any,
+    comment: str = "",
+    title: str | None = None,
+    category: Category | None = None,
+    priority: str | None = None,
+    address: str | None = None,
+    **kw: Any,
+) -> Event:
+    """Accept (受理/立案), correcting what the report got wrong on the way: its title,
+    category, priority, address (a resident's report comes with a class only). The
+    timeline records each change, from → to. None (or blank text): left as it is."""
+    if category is not None and not category.active:
+        raise DomainError.one(_("This category is not in use."), field="category")
+    if priority is not None and priority and priority not in Priority.values:
+        raise DomainError.one(_("Unknown priority %(p)s.") % {"p": priority}, field="priority")
+
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        changes: dict[str, Any] = {
+            "title": (title or "").strip() or None,
+            "address": (address or "").strip() or None,
+            "priority": priority or None,
+        }
+        corrected: dict[str, dict[str, str]] = {}
+        for name, value in changes.items():
+            if value is not None and value != getattr(e, name):
+                corrected[name] = {"from": getattr(e, name), "to": value}
+                setattr(e, name, value)
+        if category is not None and category.pk != e.category_id:
+            corrected["category"] = {"from": e.category.name, "to": category.name}
+            e.category = deadlines.category(category.pk)
         e.accepted_at = timezone.now()
         e.category_unconfirmed = False  # classified by whoever accepts it
-        return S.ACCEPTED, comment, _set_stage_deadline(e, Stage.HANDLE, e.accepted_at)
+        data: dict[str, Any] = {**_set_stage_deadline(e, Stage.HANDLE, e.accepted_at)}
+        if corrected:
+            data["corrected"] = corrected
+        return S.ACCEPTED, comment, data
 
     return _transition(event, "accept", actor, apply, **kw)
 
@@ -762,13 +842,20 @@ def event_request_extension(
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         order = _actor_order(e, actor, [OrderStatus.PENDING, OrderStatus.SIGNED])
+        if order.extension_requested_until is not None:
+            raise _refuse(
+                _("More time has been asked already; wait for the dispatcher's decision."),
+                "extension_pending",
+                409,
+            )
         if order.handle_deadline and until <= order.handle_deadline:
             raise DomainError.one(
                 _("The new deadline must be later than the current one."), field="until"
             )
         order.extension_requested_until, order.extension_reason = until, reason
         order.save(update_fields=["extension_requested_until", "extension_reason"])
-        notifications.notify_centre(e, Notification.Kind.EXTENSION, _("Extension asked: %(t)s"))
+        # To whoever dispatched the order (the centre of that level) decides it.
+        notifications.notify_dispatcher(e, Notification.Kind.EXTENSION, _("Extension asked: %(t)s"))
         return e.status, reason, {"department": order.department.name, "until": until.isoformat()}
 
     return _transition(event, "request_extension", actor, apply, **kw)
@@ -868,14 +955,24 @@ def event_verify(*, event: Event, actor: Any, passed: bool, comment: str = "", *
         _require(comment, "comment")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        data: dict[str, Any] = {"passed": passed}
+        if getattr(actor, "pk", None) in handled_by(e):
+            if not own_check_allowed(e):
+                raise _refuse(
+                    _("You handled event %(code)s: someone else must verify it.")
+                    % {"code": e.code},
+                    "own_work",
+                    403,
+                )
+            data["own_check"] = True  # said on the timeline: settled and checked on the spot
         if passed:
-            return S.VERIFIED, comment, {"passed": True}
+            return S.VERIFIED, comment, data
         e.rework_count += 1  # 返工
         e.orders.filter(status=OrderStatus.FED_BACK).update(
             status=OrderStatus.SIGNED, deadline=F("handle_deadline"), fed_back_at=None
         )
         e.deadline, e.alert, e.yellow_at = e.handle_deadline, "", None
-        return S.HANDLING, comment, {"passed": False}
+        return S.HANDLING, comment, data
 
     return _transition(event, "verify", actor, apply, **kw)
 
@@ -955,28 +1052,74 @@ def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
 
 
 # -- escalation, supervision, cancelling ---------------------------------------------------
+# A request repeated within this window (same actor, same content) is the same request.
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
+def _just_did(event: Event, action: str, actor: Any, comment: str) -> bool:
+    """Is the event's latest entry this action by this (signed-in) actor with this comment,
+    made within REPEAT_WINDOW? (The sweep's escalations are once per lapse already.)"""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    if actor_id is None:
+        return False
+    last = event.timeline.order_by("-id").first()
+    return (
+        last is not None
+        and last.action == action
+        and last.actor_id == actor_id
+        and last.comment == comment
+        and timezone.now() - last.at < REPEAT_WINDOW
+    )
+
+
 def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
-    """Move responsibility one level up (micro-grid → grid → … → district)."""
+    """Move responsibility one level up (上报上级: micro-grid → grid → … → district).
+
+    Live work orders are kept, never withdrawn: the departments go on with their work (fed
+    back stays fed back) and the level above takes over the dispatcher's part — it chases
+    and supervises them, decides extensions, verifies and closes. A dispatched event thus
+    stays dispatched or being handled; one not dispatched yet goes to the level above to
+    accept or dispatch. The same request repeated without `expected_version` (four quick
+    clicks) climbs once."""
     _require(reason, "reason")
+    reason = reason.strip()
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         parent = e.responsible_area.parent
         if parent is None:
             raise _refuse(_("The event is already at the top level."), "top_level", 409)
-        data = {"from_area": e.responsible_area.code, "to_area": parent.code}
+        data: dict[str, Any] = {"from_area": e.responsible_area.code, "to_area": parent.code}
         e.responsible_area = parent
         e.self_handled = False
-        e.orders.filter(status__in=LIVE_ORDER_STATUSES).update(
-            status=OrderStatus.CANCELLED, deadline=None, yellow_at=None
-        )
+        kept = open_orders_on_escalation(e)
         notifications.notify_centre(e, Notification.Kind.ESCALATED, _("Escalated to you: %(t)s"))
-        # The level above starts with a fresh deadline for its own decision.
-        to_status = S.REPORTED if e.status == S.REPORTED else S.ACCEPTED
+        if kept:
+            data["orders_kept"] = kept
+            to_status = e.status  # dispatched or being handled: the orders go on
+        else:
+            to_status = S.REPORTED if e.status == S.REPORTED else S.ACCEPTED
+        # The level above starts with a fresh deadline for its own part.
         stage = Stage.ACCEPT if to_status == S.REPORTED else Stage.HANDLE
         data.update(_set_stage_deadline(e, stage, timezone.now()))
         return to_status, reason, data
 
-    return _transition(event, "escalate", actor, apply, **kw)
+    return _transition(
+        event,
+        "escalate",
+        actor,
+        apply,
+        repeated=lambda e: _just_did(e, "escalate", actor, reason),
+        **kw,
+    )
+
+
+def open_orders_on_escalation(event: Event) -> list[str]:
+    """The departments whose live work orders an escalation now would keep: the lead's
+    first, then the assists' (for the page, and the timeline)."""
+    found = event.orders.filter(status__in=LIVE_ORDER_STATUSES).values_list(
+        "role", "department_id", "department__name"
+    )
+    return [name for _r, _d, name in sorted(found, key=lambda o: (o[0] != OrderRole.LEAD, o[1]))]
 
 
 def event_supervise(
@@ -991,7 +1134,10 @@ def event_supervise(
         notifications.notify_holders(e, Notification.Kind.SUPERVISED, _("Supervised: %(t)s"))
         return e.status, comment, {"until": until.isoformat()}
 
-    return _transition(event, "supervise", actor, apply, public=False, **kw)
+    def repeated(e: Event) -> bool:  # already supervised until then: nobody is told twice
+        return bool(e.supervised and e.supervise_deadline == until)
+
+    return _transition(event, "supervise", actor, apply, public=False, repeated=repeated, **kw)
 
 
 def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:

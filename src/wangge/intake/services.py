@@ -102,6 +102,13 @@ def channel_by_code(code: str, copied: bool = True) -> Channel | None:
     return found
 
 
+def channel_label(code: str) -> str:
+    """What a person calls a channel: the name it was given (built-in ones are named at
+    install), else its code — never blank."""
+    found = channel_by_code(code, copied=False) if code else None
+    return found.name if found is not None and found.name else code or "—"
+
+
 def channel_issue_key(channel: Channel) -> str:
     """Give the channel a new API key (the old one stops working); returns it — the only
     time it is seen in clear."""

@@ -225,6 +225,35 @@ def current_model() -> Loaded | None:
         return _loaded
 
 
+def warm_up_in_background() -> threading.Thread | None:
+    """Load the current model in a thread of its own (see SuggestConfig.ready); None when
+    the settings turn it off (the tests, which load what they train)."""
+    if not settings.WANGGE_SUGGEST_WARM_UP:
+        return None
+
+    def run() -> None:
+        from django.db import connection
+
+        started = time.monotonic()
+        try:
+            loaded = current_model()
+        except Exception:  # a warm-up failing must not take anything down; first use retries
+            logger.exception("suggestion model warm-up failed")
+        else:
+            if loaded is not None:
+                logger.info(
+                    "suggestion model v%s loaded in %.1f s",
+                    loaded.version,
+                    time.monotonic() - started,
+                )
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="suggest-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 # -- suggesting ----------------------------------------------------------------------------
 class Basis:
     MODEL = "model"  # the model is confident: its first department is proposed
@@ -260,9 +289,25 @@ class Suggestions:
         return self.basis == Basis.MODEL
 
 
+def _returned_codes(event: Event) -> set[str]:
+    """Departments that returned a work order of this event (退回): never proposed again."""
+    if event.pk is None:
+        return set()
+    return set(
+        WorkOrder.objects.filter(event_id=event.pk, status=OrderStatus.RETURNED).values_list(
+            "department__code", flat=True
+        )
+    )
+
+
 def suggest_for(event: Event) -> Suggestions:
+    """What to propose for the event. A model's department under the threshold is listed,
+    never proposed (the routing rule's is); a department that returned the event is neither."""
     threshold = settings.WANGGE_SUGGEST_MIN_CONFIDENCE
+    returned = _returned_codes(event)
     by_rule = routing.suggest_lead(event)
+    if by_rule is not None and by_rule.code in returned:
+        by_rule = None
     model = current_model()
     if model is None:
         return Suggestions(basis=Basis.NO_MODEL, threshold=threshold, routing=by_rule, lead=by_rule)
@@ -274,7 +319,9 @@ def suggest_for(event: Event) -> Suggestions:
     departments: list[Suggestion] = []
     if model.department is not None:
         rows = learn.rows([(*text, event_context(event))])
-        active = {d.code: d for d in Department.objects.filter(active=True)}
+        active = {
+            d.code: d for d in Department.objects.filter(active=True).exclude(code__in=returned)
+        }
         departments = _named(
             learn.ranked(model.department, rows, k=len(model.department.classes_)),
             {code: d.name for code, d in active.items()},

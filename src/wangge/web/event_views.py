@@ -6,6 +6,7 @@ selectors' scope. A refused action (DomainError, or input the form rejects) rend
 again with the message and a 4xx status; nothing here decides who may do what.
 """
 
+import json
 import mimetypes
 import uuid
 from collections.abc import Callable
@@ -17,30 +18,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError, Problem
-from wangge.events import duplicates, figures, selectors, workflow
+from wangge.events import duplicates, selectors, workflow
 from wangge.events.models import (
     OPEN_STATUSES,
     Attachment,
-    BuiltinChannel,
-    Category,
     Event,
     Notification,
     OrderRole,
     OrderStatus,
+    Priority,
     Satisfaction,
     Status,
 )
 from wangge.events.photos import CleanPhoto, attach_photo
+from wangge.intake.services import channel_label
 from wangge.regions import selectors as area_selectors
+from wangge.regions.models import Area
 from wangge.suggest.services import suggest_for
 from wangge.web import forms as web_forms
 
@@ -120,7 +122,7 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
-    "accept": Action(gettext_lazy("Accept"), web_forms.CommentForm, workflow.event_accept),
+    "accept": Action(gettext_lazy("Accept"), web_forms.AcceptForm, workflow.event_accept),
     "reject": Action(gettext_lazy("Reject"), web_forms.ReasonForm, workflow.event_reject),
     "merge": Action(
         gettext_lazy("Merge as duplicate"), web_forms.MergeForm, workflow.event_merge, _merge_args
@@ -155,7 +157,9 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Record the call-back"), web_forms.CallbackForm, workflow.event_callback
     ),
     "reopen": Action(gettext_lazy("Reopen"), web_forms.ReasonForm, workflow.event_reopen),
-    "escalate": Action(gettext_lazy("Escalate"), web_forms.ReasonForm, workflow.event_escalate),
+    "escalate": Action(
+        gettext_lazy("Escalate to the level above"), web_forms.ReasonForm, workflow.event_escalate
+    ),
     "supervise": Action(
         gettext_lazy("Supervise"), web_forms.SuperviseForm, workflow.event_supervise
     ),
@@ -180,7 +184,7 @@ TIMELINE_LABELS: dict[str, str | Promise] = {
     "close_at_source": gettext_lazy("Closed at the source"),
     "callback": gettext_lazy("Called back"),
     "reopen": gettext_lazy("Reopened"),
-    "escalate": gettext_lazy("Escalated"),
+    "escalate": gettext_lazy("Escalated to the level above"),
     "attend": gettext_lazy("Attended in person"),
     "supervise": gettext_lazy("Supervised"),
     "cancel": gettext_lazy("Cancelled"),
@@ -259,7 +263,13 @@ def _render_event(
         "map_lon": "" if event.lon is None else repr(event.lon),
         "map_lat": "" if event.lat is None else repr(event.lat),
         "is_open": event.is_open,
+        "channel_label": channel_label(event.channel),
     }
+    if "escalate" in actions:
+        context["escalation_keeps"] = workflow.open_orders_on_escalation(event)
+    if "accept" in actions:
+        context["categories"] = list(web_forms.report_categories())
+        context["priorities"] = Priority.choices
     if "accept" in actions or "dispatch" in actions:
         context["suggestions"] = suggest_for(event)
     if "dispatch" in actions:
@@ -311,7 +321,56 @@ def _timeline_detail(data: dict[str, Any]) -> str:
         parts.append(_("approved") if data["approved"] else _("refused"))
     if data.get("from_area") and data.get("to_area"):
         parts.append(f"{data['from_area']} → {data['to_area']}")
+    if data.get("orders_kept"):
+        parts.append(_("work orders kept: %(d)s") % {"d": "、".join(data["orders_kept"])})
+    if data.get("own_check"):
+        parts.append(_("checked by whoever handled it: the grid may settle this category itself"))
+    if data.get("corrected"):
+        parts.append(_("corrected: %(f)s") % {"f": "、".join(_corrected(data["corrected"]))})
     return " · ".join(parts)
+
+
+CORRECTED_LABELS: dict[str, str | Promise] = {
+    "title": gettext_lazy("Title"),
+    "category": gettext_lazy("Category"),
+    "priority": gettext_lazy("Priority"),
+    "address": gettext_lazy("Address"),
+}
+
+
+def _corrected(changes: dict[str, dict[str, str]]) -> list[str]:
+    """ "Category 暴露垃圾 → 占道经营" for each field corrected at acceptance."""
+
+    def shown(name: str, value: str) -> str:
+        if name == "priority" and value in Priority.values:
+            return str(Priority(value).label)
+        return value or "—"
+
+    return [
+        f"{CORRECTED_LABELS.get(name, name)} {shown(name, c.get('from', ''))} → "
+        f"{shown(name, c.get('to', ''))}"
+        for name, c in changes.items()
+    ]
+
+
+@login_required
+def event_area(request: HttpRequest, code: str) -> JsonResponse:
+    """The outline of the event's area, for the event page's map: to whoever may see the
+    event — a department handler too, who has no post over the area (the areas API is
+    scoped by posts)."""
+    event = _visible_event(request, code)
+    area = Area.objects.filter(pk=event.area_id).only("code", "name", "level", "geometry").get()
+    features = []
+    if area.geometry:
+        features.append(
+            {
+                "type": "Feature",
+                "id": area.code,
+                "properties": {"code": area.code, "name": area.name, "level": area.level},
+                "geometry": json.loads(area.geometry),
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
 @login_required
@@ -336,69 +395,6 @@ def event_photo(request: HttpRequest, code: str, pk: int) -> FileResponse:
 
 def _attach(request: HttpRequest, event: Event, photo: CleanPhoto, kind: str) -> None:
     attach_photo(event, photo, kind=kind, by_id=request.user.pk)
-
-
-# -- command-centre queues -----------------------------------------------------------------
-TAB_LABELS: dict[str, str | Promise] = {
-    "reported": gettext_lazy("To accept"),
-    "accepted": gettext_lazy("To dispatch"),
-    "handling": gettext_lazy("Being handled"),
-    "handled": gettext_lazy("To verify"),
-    "verified": gettext_lazy("To close"),
-    "callback": gettext_lazy("To call back"),
-    "overdue": gettext_lazy("Overdue"),
-    "supervised": gettext_lazy("Supervised"),
-    "all": gettext_lazy("All"),
-}
-DEFAULT_TAB = "reported"
-
-
-def _rate(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-@login_required
-def event_queue(request: HttpRequest) -> HttpResponse:
-    form = web_forms.EventFilterForm(request.GET)
-    form.is_valid()  # a bad field is dropped from cleaned_data and named on the page
-    f = form.cleaned_data
-    tab = f.get("tab") or DEFAULT_TAB
-    events = selectors.event_list(
-        user=request.user,
-        tab=tab,
-        category=f.get("category") or None,
-        channel=f.get("channel") or None,
-        text=(f.get("q") or "").strip() or None,
-        date_from=f.get("date_from"),
-        date_to=f.get("date_to"),
-    )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.tab_counts(request.user)
-    figs = figures.loop_figures(
-        user=request.user, date_from=f.get("date_from"), date_to=f.get("date_to")
-    )
-    strip = [  # 受理量 办结量 办结率 按期办结率 超期件 返工率 满意率
-        (pgettext("figure", "Accepted"), figs["accepted"]),
-        (pgettext("figure", "Closed"), figs["closed"]),
-        (pgettext("figure", "Closed rate"), _rate(figs["closed_rate"])),
-        (pgettext("figure", "Closed on time"), _rate(figs["on_time_rate"])),
-        (pgettext("figure", "Overdue"), figs["overdue"]),
-        (pgettext("figure", "Rework rate"), _rate(figs["rework_rate"])),
-        (pgettext("figure", "Satisfaction"), _rate(figs["satisfaction_rate"])),
-    ]
-    return render(
-        request,
-        "web/events/queue.html",
-        {
-            "form": form,
-            "tab": tab,
-            "tabs": [(name, TAB_LABELS[name], counts.get(name, 0)) for name in selectors.TABS],
-            "page": page,
-            "figures": strip,
-            "categories": Category.objects.filter(active=True).select_related("parent"),
-            "channels": BuiltinChannel.choices,
-        },
-    )
 
 
 # -- department handler --------------------------------------------------------------------

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wangge.errors import DomainError
-from wangge.events.models import BuiltinChannel, Category, Department, Satisfaction
+from wangge.events.models import BuiltinChannel, Category, Department, Priority, Satisfaction
 from wangge.events.photos import CleanPhoto, clean_photo
-from wangge.events.selectors import TABS
+from wangge.events.selectors import SORTS, TABS
 
 
 class PhotoField(forms.FileField):
@@ -38,6 +38,22 @@ class PhotoField(forms.FileField):
 # -- workflow actions --------------------------------------------------------------------
 class CommentForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+class AcceptForm(CommentForm):
+    """Acceptance, correcting the report on the way; a blank field is left as it is."""
+
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(active=True),
+        to_field_name="code",
+        required=False,
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", ""), *Priority.choices]
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
 
 
 class ReasonForm(forms.Form):
@@ -136,3 +152,4 @@ class EventFilterForm(forms.Form):
     q = forms.CharField(label=_("Text"), required=False, max_length=100)
     date_from = forms.DateField(label=_("Reported from"), required=False)
     date_to = forms.DateField(label=_("Reported until"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[("", ""), *((s, s) for s in SORTS)])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import event_views, views
+from wangge.web import event_views, queue_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -9,7 +9,9 @@ urlpatterns = [
     path("areas/roster/", views.roster, name="roster"),
     path("areas/<str:code>/", views.area_page, name="area"),
     # The event loop
-    path("events/", event_views.event_queue, name="events"),
+    path("events/", queue_views.event_queue, name="events"),
+    path("events/counts/", queue_views.queue_counts, name="queue_counts"),
+    path("events/bulk/", queue_views.queue_bulk, name="queue_bulk"),
     path("events/<str:code>/", event_views.event_page, name="event"),
     path("events/<str:code>/act/<str:action>/", event_views.event_act, name="event_act"),
     path(
@@ -17,6 +19,7 @@ urlpatterns = [
         event_views.event_keep_apart,
         name="event_keep_apart",
     ),
+    path("events/<str:code>/area.geojson", event_views.event_area, name="event_area"),
     path("events/<str:code>/photos/<int:pk>/", event_views.event_photo, name="event_photo"),
     path("orders/", event_views.my_orders, name="orders"),
     path("m/", event_views.mobile_home, name="mobile"),

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from wangge.regions import selectors
 from wangge.regions.scope import can_see
@@ -10,7 +10,10 @@ from wangge.regions.scope import can_see
 
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
-    roots = list(selectors.top_areas(user=request.user))
+    user = request.user
+    if not user.posts.exists() and user.departments.exists():  # type: ignore[union-attr]
+        return redirect("web:orders")  # a department handler has no map of areas: their orders
+    roots = list(selectors.top_areas(user=user))
     return render(request, "web/map.html", {"roots": roots})
 
 

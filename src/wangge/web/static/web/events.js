@@ -4,9 +4,15 @@
 
   // A form marked data-once is sent once: later clicks do nothing while the page is leaving.
   // Disabling waits a tick so the pressed button's name and value still go with the form.
+  // A form marked data-confirm asks first (escalate, merge, reject, cancel): no is no send.
   document.addEventListener("submit", (e) => {
     const form = e.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once")) return;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (form.dataset.confirm && !form.dataset.sent && !window.confirm(form.dataset.confirm)) {
+      e.preventDefault();
+      return;
+    }
+    if (!form.hasAttribute("data-once")) return;
     if (form.dataset.sent) {
       e.preventDefault();
       return;

@@ -67,9 +67,7 @@ class HistoryValidator:
         if self.keep <= 0 or user is None or user.pk is None:
             return
         PasswordHistory.objects.create(user=user, password=user.password)
-        stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[
-            self.keep :
-        ]
+        stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[self.keep :]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
     def get_help_text(self) -> str:

@@ -65,8 +65,7 @@ def expired(session: Any, now: float) -> bool:
     if login_at is None or seen_at is None:
         return False
     return (
-        now - login_at > settings.SESSION_COOKIE_AGE
-        or now - seen_at > settings.WANGGE_IDLE_SECONDS
+        now - login_at > settings.SESSION_COOKIE_AGE or now - seen_at > settings.WANGGE_IDLE_SECONDS
     )
 
 

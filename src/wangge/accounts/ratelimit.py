@@ -13,13 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from wangge.accounts.clients import client_address
 
 
 def parse_rate(text: str) -> tuple[int, int]:
-    """"30/300" -> (30, 300); a count of 0 turns the limit off."""
+    """ "30/300" -> (30, 300); a count of 0 turns the limit off."""
     count, _sep, seconds = text.partition("/")
     return int(count), max(1, int(seconds or "60"))
 
@@ -43,7 +44,7 @@ def hit(scope: str, ident: str, rate: str, now: float | None = None) -> int:
     return max(1, math.ceil(start + window - now))
 
 
-def too_many(retry_after: int) -> HttpResponse:
+def too_many(retry_after: int) -> HttpResponseBase:
     response = HttpResponse(
         _("Too many requests. Try again in %(n)s seconds.") % {"n": retry_after},
         status=429,
@@ -53,17 +54,25 @@ def too_many(retry_after: int) -> HttpResponse:
     return response
 
 
-def rate_limited(
-    setting: str, *, methods: tuple[str, ...] = ("POST",)
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Limit a view's `methods` per client address by the rate in settings.<setting>
-    (read per request, so tests and operators may change it)."""
+def check(request: HttpRequest, setting: str) -> int:
+    """Count this request against the rate in settings.<setting> (read per request, so
+    tests and operators may change it); 0 when allowed, else seconds to wait."""
+    return hit(setting, client_address(request), getattr(settings, setting))
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def rate_limited(
+    setting: str,
+    *,
+    methods: tuple[str, ...] = ("POST",),
+    when: Callable[[HttpRequest], bool] | None = None,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Limit a view's `methods` (and requests passing `when`) per client address."""
+
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method in methods:
-                wait = hit(setting, client_address(request), getattr(settings, setting))
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method in methods and (when is None or when(request)):
+                wait = check(request, setting)
                 if wait:
                     return too_many(wait)
             return view(request, *args, **kwargs)

@@ -28,7 +28,11 @@ class CharacterClassesValidator:
     """At least N of: lower case, upper case, digits, other characters."""
 
     def __init__(self, classes: int | None = None) -> None:
-        self.classes = classes if classes is not None else settings.WANGGE_PASSWORD_CLASSES
+        self._classes = classes
+
+    @property
+    def classes(self) -> int:  # read late: Django keeps validators for the process
+        return self._classes if self._classes is not None else settings.WANGGE_PASSWORD_CLASSES
 
     def validate(self, password: str, user: Any = None) -> None:
         if _classes(password) < self.classes:
@@ -45,7 +49,11 @@ class HistoryValidator:
     """Not one of the user's last N passwords (the current one included)."""
 
     def __init__(self, keep: int | None = None) -> None:
-        self.keep = keep if keep is not None else settings.WANGGE_PASSWORD_HISTORY
+        self._keep = keep
+
+    @property
+    def keep(self) -> int:
+        return self._keep if self._keep is not None else settings.WANGGE_PASSWORD_HISTORY
 
     def _recent(self, user: Any) -> list[str]:
         if self.keep <= 0 or user is None or user.pk is None:

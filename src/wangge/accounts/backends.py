@@ -9,9 +9,7 @@ class LockoutBackend(AxesStandaloneBackend):
     """django-axes' gate before the password check. A call without a request comes from
     code, not from a client (the test client's `login`, a shell): nothing to count there."""
 
-    def authenticate(
-        self, request: HttpRequest | None, *args: Any, **kwargs: Any
-    ) -> None:
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
         if request is None:
             return None
         try:

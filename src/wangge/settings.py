@@ -172,7 +172,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WANGGE_LOGIN_LOCKOUT_M
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "wangge.accounts.clients.client_address"
 AXES_LOCKOUT_CALLABLE = "wangge.accounts.views.locked_out"
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # see wangge.accounts.lockout: only the user's own typos go
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login kept (who, from where, when)
 # Rate limits, "count/seconds" per client address (429 with Retry-After beyond it).

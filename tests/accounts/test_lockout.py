@@ -106,3 +106,27 @@ def test_the_login_form_is_rate_limited_per_address(client, settings):
     assert not logged_in(client)
     assert client.get("/login/", REMOTE_ADDR="10.2.2.2").status_code == 200  # reading is free
     assert attempt(client, "op", GOOD, ip="10.3.3.3").status_code == 302
+
+
+def test_logging_into_ones_own_account_does_not_reset_the_address(client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    make_user("mine")
+    make_user("victim")
+    for name in ("x1", "x2"):
+        attempt(client, name, "guess", ip="10.5.5.5")
+    assert attempt(client, "mine", GOOD, ip="10.5.5.5").status_code == 302
+    client.logout()
+    attempt(client, "x3", "guess", ip="10.5.5.5")  # the third failure from the address
+    assert attempt(client, "victim", GOOD, ip="10.5.5.5").status_code == 429
+
+
+def test_a_good_login_forgives_the_users_own_typos(client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    make_user("op")
+    for i in range(2):
+        attempt(client, "op", f"typo-{i}")
+    assert attempt(client, "op", GOOD).status_code == 302
+    client.logout()
+    for i in range(2):
+        attempt(client, "op", f"typo-again-{i}")
+    assert attempt(client, "op", GOOD).status_code == 302  # 2 + 2 typos: not locked

@@ -15,9 +15,12 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from wangge.accounts.clients import client_address
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,21 @@ def _on_locked_out(sender: Any, request: Any, username: str, ip_address: str, **
     _emit(LoginEvent("lock", None, username or "", ip_address or ""))
 
 
+def _forgive_own_typos(sender: Any, request: Any, user: Any, **_: Any) -> None:
+    """A successful login forgets that user's failures from that address only: not the
+    address's failures for other usernames (axes' AXES_RESET_ON_SUCCESS would, letting one
+    valid account reset an address that sprays passwords), nor other addresses' failures
+    for this username (someone else guessing it)."""
+    if request is None:
+        return
+    AccessAttempt.objects.filter(
+        username=user.get_username(), ip_address=client_address(request)
+    ).delete()
+
+
 def connect() -> None:
     user_locked_out.connect(_on_locked_out, dispatch_uid="wangge-lockout-audit")
+    user_logged_in.connect(_forgive_own_typos, dispatch_uid="wangge-lockout-forgive")
 
 
 def locked() -> QuerySet[AccessAttempt]:

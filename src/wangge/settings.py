@@ -218,6 +218,8 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
+            # One entry per address and window; past this a third are dropped at random.
+            "OPTIONS": {"MAX_ENTRIES": 10000},
         }
     )
 }

@@ -108,3 +108,28 @@ def test_required_second_factor_for_operators_only(client, settings):
     make_user("boss", is_staff=True)
     login(client, "boss")
     assert client.get("/admin/")["Location"].startswith("/account/otp/enrol/")
+
+
+def test_the_inbox_poll_does_not_keep_an_idle_session_alive(client, settings):
+    settings.WANGGE_IDLE_SECONDS = 30 * 60
+    make_user("op")
+    login(client, "op")
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_WANGGE_BACKGROUND": "1"}
+    _age(client, policy.SEEN_AT, 20 * 60)
+    assert client.get("/inbox/count/", **poll).status_code == 200
+    _age(client, policy.SEEN_AT, 31 * 60)  # the poll above did not count as activity
+    response = client.get("/inbox/count/", HTTP_HX_CURRENT_URL="http://testserver/events/", **poll)
+    # The whole tab goes to the login page, not a login page inside the counter.
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/login/?next=%2Fevents%2F"
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_fragment_request_with_a_step_pending_gets_no_page(client):
+    from wangge.accounts.passwords import password_set_generated
+
+    user = make_user("newcomer")
+    password_set_generated(user=user, password="Given-By-Admin-1")
+    client.post("/login/", {"username": "newcomer", "password": "Given-By-Admin-1"})
+    response = client.get("/inbox/count/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response.content == b""

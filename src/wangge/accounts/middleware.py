@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -18,6 +19,11 @@ STEP_URLS = {
     "otp-enrol": "accounts:otp-enrol",
     "password": "accounts:password",
 }
+
+
+# Sent by the page's own background refreshes (the inbox counter's poll): not activity, so
+# an open tab does not keep an idle session alive.
+BACKGROUND = "X-Wangge-Background"
 
 
 class LoginPolicyMiddleware:
@@ -39,16 +45,28 @@ class LoginPolicyMiddleware:
     def _check(self, request: HttpRequest) -> HttpResponse | None:
         session = request.session
         now = time.time()
+        htmx = "HX-Request" in request.headers
         if policy.LOGIN_AT not in session:  # a session from before this policy
             policy.start(session, request.user, now)
         elif policy.expired(session, now):
             logout(request)
+            if htmx:  # a fragment (the inbox counter): take the whole page to the login
+                url = urlsplit(request.headers.get("HX-Current-URL", ""))
+                page = url.path + (f"?{url.query}" if url.query else "")
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = f"{reverse('login')}?{urlencode({'next': page})}"
+                return response
             return None
-        elif now - session.get(policy.SEEN_AT, 0) > policy.TOUCH_SECONDS:
+        elif (
+            now - session.get(policy.SEEN_AT, 0) > policy.TOUCH_SECONDS
+            and BACKGROUND not in request.headers
+        ):
             session[policy.SEEN_AT] = now
         step = policy.pending(session)
         if not step or self._open(request, step):
             return None
+        if htmx:  # never a whole step page inside a fragment
+            return HttpResponse(status=204)
         if request.path.startswith("/api/"):
             message = _("Finish logging in first (second factor or new password).")
             return JsonResponse(

@@ -64,3 +64,15 @@ def _seed_data(request):
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     reseed()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Rate counters live in Django's cache: each test gets an empty in-memory one (the
+    default, files in the data folder, would be shared between tests and workers)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
+from wangge.accounts.views import docs_for_users
 from wangge.errors import DomainError, Problem
 
 api = NinjaAPI(
@@ -16,6 +17,7 @@ api = NinjaAPI(
     description="网格化社会治理平台 API. Errors: {errors: [{item, field, code, message}]}.",
     auth=django_auth,
     urls_namespace="api",
+    docs_decorator=docs_for_users,  # the document and its page only for logged-in users
 )
 
 

@@ -392,6 +392,14 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     if user_model.objects.filter(username=args.username).exists():
         print(_("User %(name)s already exists.") % {"name": args.username}, file=sys.stderr)
         return 1
+    if args.password:
+        print(
+            _(
+                "Warning: a password on the command line is kept in the shell's history and "
+                "shown to other users by ps; prefer WANGGE_ADMIN_PASSWORD or the prompt."
+            ),
+            file=sys.stderr,
+        )
     password = args.password or os.environ.get("WANGGE_ADMIN_PASSWORD")
     if not password:
         password = getpass.getpass(_("Password: "))
@@ -557,7 +565,10 @@ def build_parser() -> argparse.ArgumentParser:
     admin = sub.add_parser("createadmin", help="create a superuser for the back office")
     admin.add_argument("--username", default="admin")
     admin.add_argument("--email", default="")
-    admin.add_argument("--password", help="or WANGGE_ADMIN_PASSWORD; asked when absent")
+    admin.add_argument(
+        "--password",
+        help="unsafe (shell history, ps): prefer WANGGE_ADMIN_PASSWORD or the prompt",
+    )
     admin.set_defaults(func=cmd_createadmin)
 
     worker = sub.add_parser("worker", help="migrate, then run background tasks (sweep, webhooks)")

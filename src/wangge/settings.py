@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -9,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("WANGGE_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Private: it holds the database (with live session keys), the keys and the uploads.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _private_file(path: Path) -> Path:
+    """Create `path` empty and owner-only (600) if it does not exist yet; SQLite makes its
+    -wal and -shm files with the database file's mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    return path
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -52,7 +62,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "huey.contrib.djhuey",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "wangge.regions",
+    "wangge.accounts",
     "wangge.events",
     "wangge.intake",
     "wangge.open311",
@@ -71,8 +85,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "wangge.accounts.middleware.LoginPolicyMiddleware",
+    "wangge.accounts.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "wangge.urls"
@@ -97,7 +115,8 @@ TEMPLATES = [
 # SQLite (WAL) in the data folder unless WANGGE_DATABASE_URL names another database.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("WANGGE_DATABASE_URL", f"sqlite:///{DATA_DIR / 'wangge.sqlite3'}"),
+        os.environ.get("WANGGE_DATABASE_URL")
+        or f"sqlite:///{_private_file(DATA_DIR / 'wangge.sqlite3')}",
         conn_max_age=60,
     )
 }
@@ -119,16 +138,92 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Login and security (README, "Login and security") ---------------------------------
+AUTHENTICATION_BACKENDS = [
+    "wangge.accounts.backends.LockoutBackend",  # refuses locked-out users and addresses
+    "django.contrib.auth.backends.ModelBackend",
+]
+WANGGE_PASSWORD_MIN_LENGTH = int(os.environ.get("WANGGE_PASSWORD_MIN_LENGTH", "10"))
+# Of lower case, upper case, digits and other characters, how many a password must mix.
+WANGGE_PASSWORD_CLASSES = int(os.environ.get("WANGGE_PASSWORD_CLASSES", "3"))
+# A new password may not be one of the user's last N.
+WANGGE_PASSWORD_HISTORY = int(os.environ.get("WANGGE_PASSWORD_HISTORY", "5"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": WANGGE_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "wangge.accounts.passwords.CharacterClassesValidator"},
+    {"NAME": "wangge.accounts.passwords.HistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:map"
 LOGOUT_REDIRECT_URL = "login"
+# Absolute: a session ends this long after the login, whatever its use.
 SESSION_COOKIE_AGE = int(os.environ.get("WANGGE_SESSION_SECONDS", 8 * 3600))
+# Idle: a session unused this long ends.
+WANGGE_IDLE_SECONDS = int(os.environ.get("WANGGE_IDLE_SECONDS", 30 * 60))
+# Lockout (django-axes, kept in the database): this many failed logins for one username, or
+# from one address, lock that username or address for the cool-off; unlock in the back office.
+AXES_FAILURE_LIMIT = int(os.environ.get("WANGGE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("WANGGE_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "wangge.accounts.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "wangge.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = False  # see wangge.accounts.lockout: only the user's own typos go
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login kept (who, from where, when)
+# Rate limits, "count/seconds" per client address (429 with Retry-After beyond it).
+WANGGE_RATE_LOGIN = os.environ.get("WANGGE_RATE_LOGIN", "30/300")
+WANGGE_RATE_PORTAL_LOOKUP = os.environ.get("WANGGE_RATE_PORTAL_LOOKUP", "60/300")
+WANGGE_RATE_PORTAL_FOLLOW = os.environ.get("WANGGE_RATE_PORTAL_FOLLOW", "120/300")
+WANGGE_RATE_OPEN311_POST = os.environ.get("WANGGE_RATE_OPEN311_POST", "60/3600")
+# Behind a reverse proxy: the header carrying the client's address (e.g. X-Real-IP), which
+# the proxy must set itself; empty: the connection's own address.
+WANGGE_CLIENT_HEADER = os.environ.get(
+    "WANGGE_CLIENT_HEADER", os.environ.get("WANGGE_PORTAL_CLIENT_HEADER", "")
+)
+# TOTP second factor: always asked of users who enrolled; with WANGGE_OTP_REQUIRED,
+# operators, auditors and administrators must enrol before anything else.
+WANGGE_OTP_REQUIRED = _env_bool("WANGGE_OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = os.environ.get("WANGGE_OTP_ISSUER", "Wangge")
+# Behind TLS. The proxy must set X-Forwarded-Proto itself (and strip a client's own).
+WANGGE_HTTPS = _env_bool("WANGGE_HTTPS", False)
+if _env_bool("WANGGE_BEHIND_PROXY", WANGGE_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = WANGGE_HTTPS
+SECURE_SSL_REDIRECT = WANGGE_HTTPS and _env_bool("WANGGE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("WANGGE_HSTS_SECONDS", "31536000")) if WANGGE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("WANGGE_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("WANGGE_HSTS_PRELOAD", False)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy; "report-only" sends it as Content-Security-Policy-Report-Only,
+# "off" not at all. WANGGE_CSP adds sources, e.g. the tile server: "img-src https://t.example".
+WANGGE_CSP_MODE = os.environ.get("WANGGE_CSP_MODE", "report-only")
+WANGGE_CSP_EXTRA = os.environ.get("WANGGE_CSP", "")
+WANGGE_PERMISSIONS_POLICY = os.environ.get(
+    "WANGGE_PERMISSIONS_POLICY",
+    "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), interest-cohort=()",
+)
+# Rate counters live in this cache: Redis when WANGGE_REDIS_URL is set (shared by all hosts),
+# else files in the data folder (shared by the processes of one host).
+WANGGE_REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": WANGGE_REDIS_URL}
+        if WANGGE_REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            # One entry per address and window; past this a third are dropped at random.
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    )
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -183,7 +278,6 @@ MEDIA_URL = "media/"
 # WANGGE_REDIS_URL (redis://host:6379/0), a Redis queue that workers on several hosts share
 # (needs the `redis` package). WANGGE_TASKS_IMMEDIATE runs every task at once in the process
 # that queues it (no worker; the test suite runs so), with an in-memory schedule for retries.
-WANGGE_REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
 HUEY = {
     "name": "wangge",
     "immediate": _env_bool("WANGGE_TASKS_IMMEDIATE", False),
@@ -192,7 +286,10 @@ HUEY = {
     **(
         {"huey_class": "huey.RedisHuey", "connection": {"url": WANGGE_REDIS_URL}}
         if WANGGE_REDIS_URL
-        else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "tasks.sqlite3")}
+        else {
+            "huey_class": "huey.SqliteHuey",
+            "filename": str(_private_file(DATA_DIR / "tasks.sqlite3")),
+        }
     ),
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
@@ -225,9 +322,6 @@ WANGGE_DUPLICATE_LIMIT = int(os.environ.get("WANGGE_DUPLICATE_LIMIT", "5"))
 WANGGE_PORTAL_WINDOW_SECONDS = int(os.environ.get("WANGGE_PORTAL_WINDOW_SECONDS", "3600"))
 WANGGE_PORTAL_PER_CLIENT = int(os.environ.get("WANGGE_PORTAL_PER_CLIENT", "10"))
 WANGGE_PORTAL_PER_PHONE = int(os.environ.get("WANGGE_PORTAL_PER_PHONE", "5"))
-# Behind a reverse proxy: the header carrying the client's address (e.g. X-Real-IP), which
-# the proxy must set itself; empty: the connection's own address.
-WANGGE_PORTAL_CLIENT_HEADER = os.environ.get("WANGGE_PORTAL_CLIENT_HEADER", "")
 # Top-level category codes residents may pick from (none picked: the resident channel's
 # default category, else WANGGE_PORTAL_FALLBACK_CATEGORY; the operator re-sorts it).
 WANGGE_PORTAL_CATEGORIES = [

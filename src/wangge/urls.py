@@ -2,19 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from wangge.accounts import views as account_views
 from wangge.api import api
 
 urlpatterns = [
+    path("admin/login/", account_views.admin_login),  # the site's login, not the admin's own
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", account_views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("wangge.accounts.urls")),
     path("open311/", include("wangge.open311.urls")),
     path("r/", include("wangge.portal.urls")),  # the resident portal (随手拍), no account
     path("intake/", include("wangge.intake.urls")),

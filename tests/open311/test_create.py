@@ -215,3 +215,17 @@ def test_malformed_bodies_are_400_never_500(o, client):
     many = client.post(f"{BASE}requests.json", {f"attribute[a{i}]": "1" for i in range(1200)})
     assert many.status_code == 400
     assert Event.objects.count() == before
+
+
+def test_posts_are_rate_limited_per_address_in_the_specs_format(o, client, settings):
+    settings.WANGGE_RATE_OPEN311_POST = "2/3600"
+    before = Event.objects.count()
+    for _ in range(2):
+        assert client.post(f"{BASE}requests.json", valid_form(o)).status_code == 200
+    response = client.post(f"{BASE}requests.json", valid_form(o))
+    assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 3600
+    assert len(error_descriptions(response, "json")) == 1
+    assert Event.objects.count() == before + 2
+    assert client.get(f"{BASE}requests.json").status_code == 200  # reading is not limited
+    other = client.post(f"{BASE}requests.json", valid_form(o), REMOTE_ADDR="10.4.4.4")
+    assert other.status_code == 200

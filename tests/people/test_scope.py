@@ -93,6 +93,25 @@ def test_reveal_needs_a_role_that_needs_it_and_a_reason(people):
     assert entries[0]["ip"] == "127.0.0.1"
 
 
+def test_plaintext_needs_a_real_reason_and_is_never_cached(people):
+    url = f"/api/people/residents/{people.resident_a.pk}/reveal"
+    worker = _client(people.worker_a)
+    for junk in (".", "..", "-_-", "。，"):
+        refused = worker.post(url, {"reason": junk}, content_type="application/json")
+        assert refused.status_code == 400, junk
+        assert refused.json()["errors"][0]["field"] == "reason"
+    ok = worker.post(url, {"reason": "核对"}, content_type="application/json")
+    assert ok.status_code == 200 and "no-store" in ok["Cache-Control"]
+
+    admin = _client(people.admin)
+    export = "/api/people/residents/export.xlsx"
+    refused = admin.post(export, {"reason": "."}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "reason"
+    plain = admin.post(export, {"reason": "年度核查"}, content_type="application/json")
+    assert plain.status_code == 200 and "no-store" in plain["Cache-Control"]
+    assert "no-store" in admin.get(export)["Cache-Control"]
+
+
 def test_sensitive_tags_only_with_a_grant(people):
     kind = TagKind.objects.get(code="community_correction")
     services.tag_add(None, people.resident_a, kind, data={"until": "2030-01-01"})

@@ -350,3 +350,22 @@ def test_the_outline_for_the_pin_map(world, client):
     assert response.status_code == 200 and response["Content-Type"] == "application/geo+json"
     levels = sorted(f["properties"]["level"] for f in response.json()["features"])
     assert levels == [1, 2, 2, 2, 2]
+
+
+def test_code_lookups_and_follow_links_are_rate_limited_per_address(world, client, settings):
+    settings.WANGGE_RATE_PORTAL_LOOKUP = "3/300"
+    settings.WANGGE_RATE_PORTAL_FOLLOW = "2/300"
+    event, token = reported(send(client))
+    assert client.get("/r/status/").status_code == 200  # the empty form: not counted
+    assert client.get("/r/status/", {"code": "XC-19990101-00001"}).status_code == 404
+    assert client.get("/r/status/", {"code": "XC-19990101-00002"}).status_code == 404
+    assert client.get(f"/r/status/{event.code}/").status_code == 200
+    response = client.get("/r/status/", {"code": event.code})
+    assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 300
+    assert client.get(f"/r/status/{event.code}/").status_code == 429
+    assert client.get(f"/r/status/{event.code}/", REMOTE_ADDR="10.8.8.8").status_code == 200
+
+    follow_url = f"/r/follow/{event.code}/{token}/"
+    assert client.get(follow_url).status_code == 200
+    assert client.get(follow_url.replace(token, "guess")).status_code == 404
+    assert client.get(follow_url).status_code == 429

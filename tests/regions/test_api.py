@@ -126,7 +126,10 @@ def test_anonymous_requests_are_refused_with_the_error_shape(client, tree):
     assert response.json()["errors"][0]["code"] == "unauthenticated"
 
 
-def test_openapi_document_is_served(client):
+def test_openapi_document_is_served_to_users_only(client):
+    assert client.get("/api/openapi.json").status_code == 404
+    assert client.get("/api/docs").status_code == 404
+    client.force_login(make_user("reader"))
     spec = client.get("/api/openapi.json").json()
     assert "/api/locate" in spec["paths"] and "/api/areas/{code}/geojson" in spec["paths"]
     assert client.get("/api/docs").status_code == 200

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from wangge.accounts import ratelimit
 from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.intake.orders import UNSTORABLE
@@ -103,6 +104,12 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 @endpoint("GET", "POST")
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
+        if wait := ratelimit.check(request, "WANGGE_RATE_OPEN311_POST"):
+            response = errors(
+                fmt, 429, [_("Too many requests. Try again in %(n)s seconds.") % {"n": wait}]
+            )
+            response["Retry-After"] = str(wait)
+            return response
         if request.content_type not in FORM_TYPES:
             raise DomainError.one(
                 _("Send the request form-encoded (application/x-www-form-urlencoded)."),

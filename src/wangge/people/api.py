@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -401,6 +402,7 @@ def resident_export_plain(request: HttpRequest, body: PlainExportIn) -> HttpResp
 def _xlsx(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    add_never_cache_headers(response)  # personal data: no copy in any cache
     return response
 
 
@@ -484,8 +486,11 @@ class RevealOut(Schema):
 
 
 @router.post("/people/residents/{rid}/reveal", response=RevealOut, summary="Full ID and phone")
-def resident_reveal(request: HttpRequest, rid: int, body: RevealIn) -> dict[str, str]:
+def resident_reveal(
+    request: HttpRequest, rid: int, body: RevealIn, response: HttpResponse
+) -> dict[str, str]:
     r = selectors.resident_get(request.user, rid)
+    add_never_cache_headers(response)  # the plaintext: no copy in any cache
     return services.reveal(request.user, r, reason=body.reason, ip=_ip(request))
 
 

@@ -23,3 +23,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_auditor_group, sender=self)
+        from wangge.accounts import lockout
+        from wangge.people import audit
+
+        lockout.listen(audit.record_login_event)  # locks and unlocks go to the audit log

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from wangge.accounts.lockout import LoginEvent
 from wangge.people.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -119,6 +120,20 @@ def record_many(actor: Any, entries: Iterable[Entry], *, ip: str = "") -> list[A
         AuditEntry.objects.bulk_create(rows, batch_size=1000)
         AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
     return rows
+
+
+def record_login_event(event: LoginEvent) -> None:
+    """A login lock (after repeated failures) or unlock (by an administrator)."""
+    target = event.username or event.ip
+    record(
+        event.actor,
+        event.action,
+        "login",
+        target,
+        label=target,
+        ip=event.actor_ip,
+        detail={"username": event.username, "ip": event.ip},
+    )
 
 
 @dataclass

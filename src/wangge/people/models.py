@@ -595,6 +595,8 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("imported")
     GRANT = "grant", _("granted")
     REKEY = "rekey", _("re-encrypted")
+    LOCK = "lock", _("locked out")
+    UNLOCK = "unlock", _("unlocked")
 
 
 class AuditEntry(models.Model):

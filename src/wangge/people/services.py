@@ -420,10 +420,20 @@ def resident_move_out(
     return resident
 
 
+MIN_REASON_CHARS = 2  # letters, digits or Chinese characters; punctuation does not count
+
+
+def check_reason(reason: str) -> str:
+    """A stated reason for seeing plaintext: words, not "." or "--"."""
+    reason = reason.strip()
+    if sum(c.isalnum() for c in reason) < MIN_REASON_CHARS:
+        raise DomainError.one(_("Give the reason for viewing this."), field="reason")
+    return reason
+
+
 def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
     """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
-    if not reason.strip() or len(reason.strip()) < 2:
-        raise DomainError.one(_("Give the reason for viewing this."), field="reason")
+    reason = check_reason(reason)
     if not access.can_reveal(actor, resident.area):
         raise DomainError.one(
             _("You may not view full ID numbers or phones."), code="forbidden", status=403
@@ -799,6 +809,8 @@ def residents_export(
     from wangge.people import workbooks
 
     plain_wanted = bool(reveal_reason.strip())
+    if plain_wanted:
+        reveal_reason = check_reason(reveal_reason)
     if plain_wanted and not access.can_export_plain(actor):
         raise DomainError.one(
             _("You may not export full ID numbers or phones."), code="forbidden", status=403

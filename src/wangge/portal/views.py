@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wangge.accounts.clients import client_address
+from wangge.accounts.ratelimit import rate_limited
 from wangge.errors import DomainError
 from wangge.events.models import Satisfaction, Status
 from wangge.portal import selectors, services
@@ -21,15 +23,6 @@ from wangge.regions.spatial_index import tree_version
 
 OUTLINE_LEVELS = 2  # the district and its streets: enough to place a pin without tiles
 FIELDS = ("text", "category", "lon", "lat", "address", "name", "phone")
-
-
-def client_address(request: HttpRequest) -> str:
-    header = settings.WANGGE_PORTAL_CLIENT_HEADER
-    if header:
-        value = request.headers.get(header, "").split(",")[0].strip()
-        if value:
-            return value
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _body_limit() -> int:
@@ -94,6 +87,7 @@ def report(request: HttpRequest) -> HttpResponse:
     return redirect(f"{url}?new=1", permanent=False)
 
 
+@rate_limited("WANGGE_RATE_PORTAL_LOOKUP", methods=("GET",), when=lambda r: "code" in r.GET)
 @require_GET
 def lookup(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "").strip()
@@ -121,6 +115,7 @@ def _case_context(event: Any) -> dict[str, Any]:
 
 
 @never_cache
+@rate_limited("WANGGE_RATE_PORTAL_LOOKUP", methods=("GET",))
 @require_GET
 def status(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.resident_event(code)
@@ -159,6 +154,7 @@ def _follow_page(
 
 
 @never_cache
+@rate_limited("WANGGE_RATE_PORTAL_FOLLOW", methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def follow(request: HttpRequest, code: str, token: str) -> HttpResponse:
     event = services.follow_event(code, token)

@@ -1,0 +1,70 @@
+"""Back office: unlock locked logins (audited), and accounts whose password an
+administrator sets must choose their own at the next login."""
+
+from typing import Any
+
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from wangge.accounts.clients import client_address
+from wangge.accounts.lockout import login_unlock
+from wangge.accounts.passwords import password_change_require
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    """Failed-login counters; "unlock" forgets them (and is audited). No plain delete, so
+    every unlock goes through the service."""
+
+    actions = ["unlock"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Unlock the selected usernames and addresses"))
+    def unlock(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        count = login_unlock(actor=request.user, attempts=queryset, ip=client_address(request))
+        self.message_user(
+            request,
+            ngettext("%(n)s failure record removed.", "%(n)s failure records removed.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class WanggeUserAdmin(UserAdmin):
+    actions = ["require_password_change"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # the administrator chose this password
+            password_change_require(user=obj)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None and user.pk != request.user.pk:
+                password_change_require(user=user)
+        return response
+
+    @admin.action(description=_("Require a new password at the next login"))
+    def require_password_change(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for user in queryset:
+            password_change_require(user=user)

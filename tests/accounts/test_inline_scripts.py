@@ -1,0 +1,30 @@
+"""The Content-Security-Policy can only be enforced once no template runs inline script.
+This list may only shrink: a new template with an inline <script> or on…= handler fails."""
+
+import re
+from pathlib import Path
+
+import wangge
+
+KNOWN = {
+    "fieldwork/templates/fieldwork/campaigns/coverage.html",
+    "people/templates/people/household.html",
+    "portal/templates/portal/status.html",
+}
+INLINE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>\s*\S"
+    r"|\son[a-z]+=[\"']",
+    re.IGNORECASE,
+)
+
+
+def test_no_new_template_has_inline_script():
+    root = Path(wangge.__file__).parent
+    found = {
+        str(p.relative_to(root))
+        for p in root.glob("*/templates/**/*.html")
+        if INLINE.search(p.read_text(encoding="utf-8"))
+    }
+    assert found == KNOWN, "inline script (move it to a static file): " + ", ".join(
+        sorted(found ^ KNOWN)
+    )

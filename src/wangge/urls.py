@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -17,9 +18,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("open311/", include("wangge.open311.urls")),
     path("r/", include("wangge.portal.urls")),  # the resident portal (随手拍), no account
-    path("intake/", include("wangge.intake.urls")),
     path("people/", include("wangge.people.urls")),
     path("field/", include("wangge.fieldwork.urls")),  # grid workers' fieldwork
     path("suggest/", include("wangge.suggest.urls")),
     path("", include("wangge.web.urls")),
 ]
+
+if settings.WANGGE_BENCH_FLOOR:  # benchmarks/intake.py only; never in production
+    urlpatterns.insert(0, path("dev/", include("wangge.dev.urls")))

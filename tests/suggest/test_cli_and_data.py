@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import shared_data
 from wangge import cli
-from wangge.events import demo
+from wangge.dev import events as demo
 from wangge.events.models import BuiltinChannel, Event, OrderRole, Status
 from wangge.suggest import tipdm
 from wangge.suggest.models import SuggestionModel

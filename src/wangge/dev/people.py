@@ -50,7 +50,7 @@ from wangge.people.models import (
     TagGrant,
     TagKind,
 )
-from wangge.regions.demo import GRID_LEVEL, MICROGRID_HOUSEHOLDS, _person_name
+from wangge.dev.districts import GRID_LEVEL, MICROGRID_HOUSEHOLDS, _person_name
 from wangge.regions.models import Area, Role
 
 BATCH = 2000

@@ -50,7 +50,7 @@ DEPARTMENTS = [
 ]
 TIPDM_DIR = "cn_messages_tipdm2020c"
 TIPDM_EVENTS = 200
-SAMPLE_EVENTS = 200  # the built-in sample's ninety days (about two a day)
+SAMPLE_EVENTS = 160  # the built-in sample's ninety days
 SAMPLE_CHANNELS = {
     BuiltinChannel.GRID_APP: 55,
     BuiltinChannel.HOTLINE: 20,

@@ -28,10 +28,24 @@ from wangge.regions.models import Area, Role
 from wangge.regions.spatial_index import get_index
 
 DAYS = 90
-SWEEP_EVERY = dt.timedelta(hours=6)
+SWEEP_EVERY = dt.timedelta(days=1)  # the sweep runs every minute in production; daily is enough here
 # Report hours of a working day: mornings and early afternoons are busiest.
 HOURS = np.arange(7, 22)
 HOUR_WEIGHTS = np.array([2, 5, 8, 9, 8, 5, 6, 8, 8, 7, 5, 3, 3, 2, 1], dtype=float)
+RECENT_SHARE = 0.3
+LATE_SHARE = 0.04
+WAITING = 28
+# Where the latest reports stop: reported, accepted, dispatched, handling, handled, verified,
+# closed and waiting for the call back.
+STOPS = [
+    frozenset({"report"}),
+    frozenset({"accept"}),
+    frozenset({"dispatch", "dispatch_joint"}),
+    frozenset({"sign", "self_handle"}),
+    frozenset({"feedback"}),
+    frozenset({"verify"}),
+    frozenset({"close"}),
+]
 SATISFACTION = ["satisfied"] * 7 + ["basically"] * 2 + ["unsatisfied"]
 
 
@@ -74,7 +88,9 @@ def since(now: dt.datetime) -> dt.datetime:
 def report_times(rng: np.random.Generator, n: int, now: dt.datetime) -> list[dt.datetime]:
     """n report times over the last DAYS days, at daytime hours, oldest first."""
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    days = rng.integers(0, DAYS, size=n)
+    # A busier recent fortnight, so that every stage has events waiting in it today.
+    recent = rng.random(n) < RECENT_SHARE
+    days = np.where(recent, rng.integers(0, 14, size=n), rng.integers(0, DAYS, size=n))
     hours = rng.choice(HOURS, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     minutes = rng.integers(0, 3600, size=n)
     times = [
@@ -90,6 +106,8 @@ def script(rng: np.random.Generator, at: dt.datetime, *, may_settle: bool) -> li
     steps: list[tuple[dt.datetime, str]] = [(at, "report")]
 
     def then(action: str, low: float, high: float) -> None:
+        if rng.random() < LATE_SHARE:  # left lying a day to a fortnight: at every stage
+            low, high = 20, 300
         steps.append((steps[-1][0] + dt.timedelta(hours=float(rng.uniform(low, high))), action))
 
     then("accept", 0.2, 3)
@@ -105,8 +123,8 @@ def script(rng: np.random.Generator, at: dt.datetime, *, may_settle: bool) -> li
     else:
         then("dispatch_joint" if rng.random() < 0.12 else "dispatch", 0.2, 2)
         then("sign", 0.5, 8)
-    stalled = rng.random() < 0.12  # a department that lets it lie well past its deadline
-    then("feedback", *((120, 500) if stalled else (3, 48)))
+    stalled = rng.random() < 0.15  # a department that lets it lie well past its deadline
+    then("feedback", *((100, 1500) if stalled else (3, 48)))
     then("verify", 1, 24)
     then("close", 0.2, 4)
     then("callback", 2, 48)
@@ -139,8 +157,10 @@ def replay(
     *,
     seed: int,
     now: dt.datetime | None = None,
+    waiting: int = WAITING,
 ) -> HistoryResult:
-    """Play every report at its time and its script up to `now`, sweeping deadlines on the way."""
+    """Play every report at its time and its script up to `now`, sweeping deadlines on the way.
+    The `waiting` latest reports stop at each stage in turn: today's queues, some overdue."""
     now = now or timezone.now()
     rng = np.random.default_rng(seed)
     actors = _Actors()
@@ -150,6 +170,8 @@ def replay(
         _Run(r, script(rng, at, may_settle=categories[r.category].grid_may_settle))
         for r, at in zip(reports, times, strict=True)
     ]
+    for k, run in enumerate(sorted(runs, key=lambda r: r.steps[0][0], reverse=True)[:waiting]):
+        _stop_at(run, STOPS[k % len(STOPS)], supervise=k % 4 == 1)
     queue = [(run.steps[0][0], i, 0) for i, run in enumerate(runs)]
     heapq.heapify(queue)
     next_sweep = min(times, default=now) + SWEEP_EVERY
@@ -178,6 +200,17 @@ def replay(
             status = Event.objects.values_list("status", flat=True).get(pk=run.event.pk)
             result.by_status[status] = result.by_status.get(status, 0) + 1
     return result
+
+
+def _stop_at(run: _Run, last: frozenset[str], *, supervise: bool) -> None:
+    """Cut the script after its first step in `last` (a rejected one stays as it is); with
+    `supervise`, the centre then puts the open event under supervision."""
+    for k, (at, action) in enumerate(run.steps):
+        if action in last:
+            del run.steps[k + 1 :]
+            if supervise and action != "close":
+                run.steps.append((at + dt.timedelta(minutes=30), "supervise"))
+            return
 
 
 @contextlib.contextmanager

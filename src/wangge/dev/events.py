@@ -58,11 +58,12 @@ SAMPLE_CHANNELS = {
     BuiltinChannel.CITY_MANAGEMENT: 10,
     BuiltinChannel.VIDEO: 5,
 }
-# The message board's first-level classes → our category, and the department the command
-# centre sends such letters to (not always the routing rule's: that is what is learned).
+# The message board's first-level classes → our category where the text names no better one
+# (`stories.letter_category`), and the department the command centre sends such letters to
+# (not always the routing rule's: that is what is learned).
 TIPDM_CLASSES = {
-    "城乡建设": ("0301", "zj"),
-    "环境保护": ("1502", "sthj"),
+    "城乡建设": ("1204", "zj"),
+    "环境保护": ("1501", "sthj"),
     "交通运输": ("0504", "jt"),
     "教育文体": ("1204", "jy"),
     "劳动和社会保障": ("1303", "rs"),
@@ -98,6 +99,8 @@ CHANNELS = {
     "市场监督": BuiltinChannel.CITY_MANAGEMENT,
     "综合执法": BuiltinChannel.LAW_ENFORCEMENT,
 }
+
+
 @dataclass
 class EventsDemoResult:
     departments: int = 0

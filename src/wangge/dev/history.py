@@ -11,6 +11,7 @@ recent events wait at every stage, the stalled ones are overdue, and older ones 
 import contextlib
 import datetime as dt
 import heapq
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,13 +29,15 @@ from wangge.regions.models import Area, Role
 from wangge.regions.spatial_index import get_index
 
 DAYS = 90
-SWEEP_EVERY = dt.timedelta(days=1)  # the sweep runs every minute in production; daily is enough here
+SWEEP_EVERY = dt.timedelta(
+    days=1
+)  # the sweep runs every minute in production; daily is enough here
 # Report hours of a working day: mornings and early afternoons are busiest.
 HOURS = np.arange(7, 22)
 HOUR_WEIGHTS = np.array([2, 5, 8, 9, 8, 5, 6, 8, 8, 7, 5, 3, 3, 2, 1], dtype=float)
 RECENT_SHARE = 0.3
 LATE_SHARE = 0.04
-WAITING = 28
+WAITING_SHARE, WAITING_MAX = 0.15, 40
 # Where the latest reports stop: reported, accepted, dispatched, handling, handled, verified,
 # closed and waiting for the call back.
 STOPS = [
@@ -47,6 +50,9 @@ STOPS = [
     frozenset({"close"}),
 ]
 SATISFACTION = ["satisfied"] * 7 + ["basically"] * 2 + ["unsatisfied"]
+
+
+Step = tuple[dt.datetime, str]  # when, which move
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class HistoryResult:
 @dataclass
 class _Run:
     report: Report
-    steps: list[tuple[dt.datetime, str]]
+    steps: list[Step]
     event: Event | None = None
     reporter: Any = None
     departments: list[Department] = field(default_factory=list)
@@ -101,9 +107,9 @@ def report_times(rng: np.random.Generator, n: int, now: dt.datetime) -> list[dt.
     return sorted(t if t <= now else t - dt.timedelta(days=1) for t in times)
 
 
-def script(rng: np.random.Generator, at: dt.datetime, *, may_settle: bool) -> list:
+def script(rng: np.random.Generator, at: dt.datetime, *, may_settle: bool) -> list[Step]:
     """The steps of one event from its report time `at` (hours drawn per step)."""
-    steps: list[tuple[dt.datetime, str]] = [(at, "report")]
+    steps: list[Step] = [(at, "report")]
 
     def then(action: str, low: float, high: float) -> None:
         if rng.random() < LATE_SHARE:  # left lying a day to a fortnight: at every stage
@@ -157,10 +163,13 @@ def replay(
     *,
     seed: int,
     now: dt.datetime | None = None,
-    waiting: int = WAITING,
+    waiting: int | None = None,
 ) -> HistoryResult:
     """Play every report at its time and its script up to `now`, sweeping deadlines on the way.
-    The `waiting` latest reports stop at each stage in turn: today's queues, some overdue."""
+    The `waiting` latest reports (default: a share) stop at each stage in turn: today's
+    queues, some of them overdue."""
+    if waiting is None:
+        waiting = min(WAITING_MAX, round(len(reports) * WAITING_SHARE))
     now = now or timezone.now()
     rng = np.random.default_rng(seed)
     actors = _Actors()
@@ -195,10 +204,10 @@ def replay(
         if k + 1 < len(run.steps):
             heapq.heappush(queue, (run.steps[k + 1][0], i, k + 1))
     _sweep(now)
-    for run in runs:
-        if run.event is not None:
-            status = Event.objects.values_list("status", flat=True).get(pk=run.event.pk)
-            result.by_status[status] = result.by_status.get(status, 0) + 1
+    played = [run.event.pk for run in runs if run.event is not None]
+    result.by_status = dict(
+        Counter(Event.objects.filter(pk__in=played).values_list("status", flat=True))
+    )
     return result
 
 
@@ -269,7 +278,7 @@ def _act(
         "supervise": lambda: workflow.event_supervise(
             event=event, actor=operator, until=at + dt.timedelta(days=3), comment="群众反映强烈"
         ),
-        "self_handle": lambda: _self_handle(run, operator),
+        "self_handle": lambda: _self_handle(run),
         "dispatch": lambda: _dispatch(run, operator, departments, joint=False),
         "dispatch_joint": lambda: _dispatch(run, operator, departments, joint=True),
         "sign": lambda: _each_department(run, workflow.event_sign),
@@ -288,14 +297,16 @@ def _satisfaction(pk: int) -> str:
     return SATISFACTION[pk % len(SATISFACTION)]
 
 
-def _self_handle(run: _Run, operator: Any) -> Event:
+def _self_handle(run: _Run) -> Event:
     assert run.event is not None
     if run.reporter is None:
         raise DomainError.one("no grid worker", field="actor")
     return workflow.event_self_handle(event=run.event, actor=run.reporter)
 
 
-def _dispatch(run: _Run, operator: Any, departments: dict[str, Department], *, joint: bool) -> Event:
+def _dispatch(
+    run: _Run, operator: Any, departments: dict[str, Department], *, joint: bool
+) -> Event:
     event = run.event
     assert event is not None
     lead = departments.get(run.report.lead or "") or routing.suggest_lead(event)

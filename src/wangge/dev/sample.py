@@ -69,7 +69,12 @@ def features(seed: int = 330103) -> dict[str, list[dict[str, Any]]]:
             community, community_code = next(names), f"{code}-{c}"
             files["communities"].append(
                 _feature(
-                    {"街道": street, "街道编码": code, "社区": community, "社区编码": community_code},
+                    {
+                        "街道": street,
+                        "街道编码": code,
+                        "社区": community,
+                        "社区编码": community_code,
+                    },
                     community_shape,
                 )
             )
@@ -79,7 +84,9 @@ def features(seed: int = 330103) -> dict[str, list[dict[str, Any]]]:
                     "所属组织": f"{street}{community}第{ORDINALS[g - 1]}网格",
                     "网格编号": f"{community_code}-{g}",
                 }
-                files["grids"].extend(_grid_features(props, grid_shape, halves=(s, c, g) == (0, 1, 1)))
+                files["grids"].extend(
+                    _grid_features(props, grid_shape, halves=(s, c, g) == (0, 1, 1))
+                )
     return files
 
 

@@ -12,6 +12,7 @@ model is trained on what was closed, so the event page shows suggestions at once
 """
 
 import csv
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,9 +157,9 @@ def build_events(
 
 
 def _replay(reports: list[history.Report], rng: np.random.Generator, seed: int) -> Any:
-    times = history.report_times(rng, len(reports), timezone.now())
-    order = rng.permutation(len(reports))  # letters and reports mixed over the months
-    return history.replay([reports[i] for i in order], times, seed=seed)
+    mixed = [reports[i] for i in rng.permutation(len(reports))]  # letters among reports
+    times = history.report_times(rng, mixed, timezone.now())
+    return history.replay(mixed, times, seed=seed)
 
 
 def real_reports(source: Path, rng: np.random.Generator) -> tuple[list[history.Report], int]:
@@ -184,9 +185,17 @@ def real_reports(source: Path, rng: np.random.Generator) -> tuple[list[history.R
                 channel=CHANNELS.get(row["来源平台"], BuiltinChannel.GRID_APP),
                 lon=lon,
                 lat=lat,
+                time_of_day=_time_of_day(row.get("上报时间_iso", "")),
             )
         )
     return reports, skipped
+
+
+def _time_of_day(value: str) -> dt.time | None:
+    try:
+        return dt.datetime.fromisoformat(value).time()
+    except ValueError:
+        return None
 
 
 def sample_reports(rng: np.random.Generator, count: int) -> list[history.Report]:

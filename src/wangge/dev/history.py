@@ -69,6 +69,7 @@ class Report:
     area: Area | None = None
     lead: str | None = None  # the department the centre sends it to (else routing's choice)
     anonymous: bool = False  # from outside the platform (a letter): no staff reporter
+    time_of_day: dt.time | None = None  # when the source says it was reported (the day moves)
 
 
 @dataclass
@@ -91,20 +92,29 @@ def since(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=DAYS + 1)
 
 
-def report_times(rng: np.random.Generator, n: int, now: dt.datetime) -> list[dt.datetime]:
-    """n report times over the last DAYS days, at daytime hours, oldest first."""
+def report_times(
+    rng: np.random.Generator, reports: list[Report], now: dt.datetime
+) -> list[dt.datetime]:
+    """A report time for each report over the last DAYS days: its own time of day where it
+    has one, else a daytime hour (busiest in the morning and early afternoon)."""
+    n = len(reports)
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     # A busier recent fortnight, so that every stage has events waiting in it today.
     recent = rng.random(n) < RECENT_SHARE
     days = np.where(recent, rng.integers(0, 14, size=n), rng.integers(0, DAYS, size=n))
     hours = rng.choice(HOURS, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-    minutes = rng.integers(0, 3600, size=n)
-    times = [
-        today - dt.timedelta(days=int(d)) + dt.timedelta(hours=int(h), seconds=int(m))
-        for d, h, m in zip(days, hours, minutes, strict=True)
-    ]
-    # Today's reports only up to now.
-    return sorted(t if t <= now else t - dt.timedelta(days=1) for t in times)
+    seconds = rng.integers(0, 3600, size=n)
+    times = []
+    for report, d, h, sec in zip(reports, days, hours, seconds, strict=True):
+        of_day = report.time_of_day
+        since_midnight = (
+            dt.timedelta(hours=of_day.hour, minutes=of_day.minute, seconds=of_day.second)
+            if of_day
+            else dt.timedelta(hours=int(h), seconds=int(sec))
+        )
+        at = today - dt.timedelta(days=int(d)) + since_midnight
+        times.append(at if at <= now else at - dt.timedelta(days=1))  # today's: before now
+    return times
 
 
 def script(rng: np.random.Generator, at: dt.datetime, *, may_settle: bool) -> list[Step]:

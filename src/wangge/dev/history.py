@@ -186,7 +186,7 @@ def replay(
     categories = {c.code: c for c in Category.objects.all()}
     departments = {d.code: d for d in Department.objects.prefetch_related("handlers")}
     runs = [
-        _Run(r, script(rng, at, may_settle=categories[r.category].grid_may_settle))
+        _Run(r, script(rng, at, may_settle=_may_settle(r, categories[r.category])))
         for r, at in zip(reports, times, strict=True)
     ]
     for k, run in enumerate(sorted(runs, key=lambda r: r.steps[0][0], reverse=True)[:waiting]):
@@ -219,6 +219,11 @@ def replay(
         Counter(Event.objects.filter(pk__in=played).values_list("status", flat=True))
     )
     return result
+
+
+def _may_settle(report: Report, category: Category) -> bool:
+    """Grid staff may settle it themselves (not a letter: no grid worker brought it in)."""
+    return category.grid_may_settle and not report.anonymous
 
 
 def _stop_at(run: _Run, last: frozenset[str], *, supervise: bool) -> None:
@@ -288,7 +293,7 @@ def _act(
         "supervise": lambda: workflow.event_supervise(
             event=event, actor=operator, until=at + dt.timedelta(days=3), comment="群众反映强烈"
         ),
-        "self_handle": lambda: _self_handle(run),
+        "self_handle": lambda: _self_handle(run, operator, departments),
         "dispatch": lambda: _dispatch(run, operator, departments, joint=False),
         "dispatch_joint": lambda: _dispatch(run, operator, departments, joint=True),
         "sign": lambda: _each_department(run, workflow.event_sign),
@@ -307,10 +312,12 @@ def _satisfaction(pk: int) -> str:
     return SATISFACTION[pk % len(SATISFACTION)]
 
 
-def _self_handle(run: _Run) -> Event:
-    assert run.event is not None
+def _self_handle(run: _Run, operator: Any, departments: dict[str, Department]) -> Event:
+    """The grid worker settles it; where the grid has no worker, a department does."""
     if run.reporter is None:
-        raise DomainError.one("no grid worker", field="actor")
+        run.event = _dispatch(run, operator, departments, joint=False)
+        return _each_department(run, workflow.event_sign)
+    assert run.event is not None
     return workflow.event_self_handle(event=run.event, actor=run.reporter)
 
 

@@ -46,7 +46,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BASELINE = HERE / "baseline" / "intake.json"
 PUSH_PATH = "/api/intake/orders"
-FLOOR_PATH = "/intake/bench-floor/"
+FLOOR_PATH = "/dev/bench-floor/"
 
 
 # -- the world and the server ---------------------------------------------------------------
@@ -56,7 +56,7 @@ def build_world() -> str:
     from django.db import connection
 
     from tests.factories import make_tree
-    from wangge.intake.bench_floor import TABLE_SQL
+    from wangge.dev.bench_floor import TABLE_SQL
     from wangge.intake.models import Channel
     from wangge.intake.services import channel_issue_key
 

@@ -58,13 +58,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.events import demo as events_demo
-    from wangge.fieldwork import demo as fieldwork_demo
-    from wangge.people import demo as people_demo
-    from wangge.regions import demo
+    from wangge.dev import build
 
     _migrate()
-    if not demo.database_is_empty():
+    if not build.is_empty():
         if args.if_empty:
             print(_("The database already holds areas; demo not rebuilt."))
             return 0
@@ -76,18 +73,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        fieldwork_demo.reset()
-        people_demo.reset()
-        events_demo.reset()
-        demo.reset()
+        build.reset()
 
-    source = demo.SAMPLE_DIR if args.sample else None
-    result = demo.build(source=source)
-    events_demo.build_departments(events_demo.demo_password_hash(result.password))
-    events_file = result.source / events_demo.EVENTS_FILE
-    events = events_demo.build_events(events_file) if events_file.exists() else None
-    population = people_demo.build(everywhere=args.full_population)
-    fieldwork = fieldwork_demo.build()
+    demo = build.build(sample=args.sample, full_population=args.full_population)
+    result, events, population, fieldwork = demo.district, demo.events, demo.people, demo.fieldwork
     print(_("Demo district built from %(source)s") % {"source": result.source})
     for filename, report in result.reports:
         print(
@@ -98,11 +87,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _("  micro-grids: %(n)s; demo users: %(users)s")
         % {"n": result.microgrids, "users": result.users}
     )
-    if events is not None:
-        print(
-            _("  events: %(n)s (%(skipped)s outside the district skipped)")
-            % {"n": events.events, "skipped": events.skipped}
-        )
+    print(
+        _("  events: %(n)s (%(skipped)s outside the district skipped)")
+        % {"n": events.events, "skipped": events.skipped}
+    )
     print(_("Every demo user's password: %(password)s") % {"password": result.password})
     for username, name, what in result.sample_accounts:
         print(f"  {username}  {name}  {what}")

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "wangge.people",
     "wangge.fieldwork",
     "wangge.web",
+    "wangge.dev",  # demo builders and the benchmark floor; nothing in the domain imports it
 ]
 
 MIDDLEWARE = [

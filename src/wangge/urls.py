@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -14,7 +15,6 @@ urlpatterns = [
     path("account/", include("wangge.accounts.urls")),
     path("open311/", include("wangge.open311.urls")),
     path("r/", include("wangge.portal.urls")),  # the resident portal (随手拍), no account
-    path("intake/", include("wangge.intake.urls")),
     path("people/", include("wangge.people.urls")),
     path("field/", include("wangge.fieldwork.urls")),  # grid workers' fieldwork
     path("suggest/", include("wangge.suggest.urls")),
@@ -26,3 +26,6 @@ handler400 = "wangge.web.errors.bad_request"
 handler403 = "wangge.web.errors.permission_denied"
 handler404 = "wangge.web.errors.page_not_found"
 handler500 = "wangge.web.errors.server_error"
+
+if settings.WANGGE_BENCH_FLOOR:  # benchmarks/intake.py only; never in production
+    urlpatterns.insert(0, path("dev/", include("wangge.dev.urls")))

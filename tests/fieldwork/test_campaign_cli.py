@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from tests.fieldwork import test_campaign_helpers as helpers
 from tests.fieldwork.test_campaign_helpers import FORM, World
 from wangge import cli
-from wangge.fieldwork import campaign_coverage, campaign_demo
+from wangge.dev import campaign as campaign_demo
+from wangge.fieldwork import campaign_coverage
 from wangge.fieldwork.models import Campaign, CampaignSubmission, CampaignTarget
 
 world = helpers.world

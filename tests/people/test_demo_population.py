@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from tests.factories import make_tree, make_user, post
-from wangge.people import demo, pii
+from wangge.dev import people as demo
+from wangge.people import pii
 from wangge.people.identity import parse_id_number
 from wangge.people.models import Household, PartyBranch, Resident, ResidentTag
 from wangge.regions.models import Area

@@ -4,7 +4,8 @@ import pytest
 import shapely
 
 from tests.conftest import shared_data
-from wangge.regions import demo, geometry
+from wangge.dev import districts as demo
+from wangge.regions import geometry
 from wangge.regions.models import Area, Post, Role
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from shapely.geometry import shape
 
 from tests.conftest import shared_data
 from tests.factories import ORIGIN
+from wangge.dev import districts as demo
 from wangge.errors import DomainError
-from wangge.regions import demo, geometry
+from wangge.regions import geometry
 from wangge.regions.exporter import export_file
 from wangge.regions.importer import ImportOptions, import_file, import_geojson
 from wangge.regions.models import Area, AreaTreeVersion

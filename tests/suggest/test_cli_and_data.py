@@ -2,12 +2,15 @@
 demo's letters built from them."""
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from tests.conftest import shared_data
 from wangge import cli
-from wangge.events import demo
+from wangge.dev import events as demo
 from wangge.events.models import BuiltinChannel, Event, OrderRole, Status
 from wangge.suggest import tipdm
 from wangge.suggest.models import SuggestionModel
@@ -71,18 +74,20 @@ def test_wangge_train_evaluates_on_the_tipdm_folder(capsys):
 
 def test_demo_letters_come_from_the_messages_and_run_through_the_workflow(trained):
     folder = shared_data(TIPDM)
-    operator = trained.world.operator
     demo.build_departments("!")
-    assert demo.build_message_events(folder, operator, count=30) == 30
+    # The demo's ninety days of history start after the world's posts (made today) do.
+    with time_machine.travel(timezone.now() + timedelta(days=95), tick=True):
+        assert demo.build_message_events(folder, count=30) == 30
     letters = Event.objects.filter(channel=BuiltinChannel.MAYOR_LETTER)
     titles = {m.title[:200] for m in tipdm.labelled(folder)}
     assert letters.count() == 30 and all(e.title in titles for e in letters)
     assert len({e.area_id for e in letters}) > 10 and all(e.area.level == 5 for e in letters)
+    assert len({e.reported_at.date() for e in letters}) > 15  # spread over the months
     statuses = Counter(letters.values_list("status", flat=True))
-    assert statuses[Status.CLOSED] == 21 and statuses[Status.REPORTED] == 3
+    assert statuses[Status.CLOSED] >= 15 and len(statuses) >= 3, statuses
     for event in letters.filter(status=Status.CLOSED):
         lead = event.orders.get(role=OrderRole.LEAD).department.code
         assert lead in {d for _c, d in demo.TIPDM_CLASSES.values()}
     # The same demo each time: loading again adds nothing (client keys).
-    assert demo.build_message_events(folder, operator, count=30) == 30
+    assert demo.build_message_events(folder, count=30) == 30
     assert letters.count() == 30

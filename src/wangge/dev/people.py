@@ -28,6 +28,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext
 
+from wangge.dev.districts import GRID_LEVEL, MICROGRID_HOUSEHOLDS, _person_name
 from wangge.people import audit, crypto, pii
 from wangge.people.identity import check_digit, mask_id, mask_phone
 from wangge.people.models import (
@@ -50,7 +51,6 @@ from wangge.people.models import (
     TagGrant,
     TagKind,
 )
-from wangge.regions.demo import GRID_LEVEL, MICROGRID_HOUSEHOLDS, _person_name
 from wangge.regions.models import Area, Role
 
 BATCH = 2000

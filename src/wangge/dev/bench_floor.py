@@ -1,5 +1,5 @@
 """The floor of benchmarks/intake.py: a bare Django view that parses the JSON body and
-inserts one row. Mounted only with WANGGE_BENCH_FLOOR=1 (see urls.py); the benchmark creates
+inserts one row. Mounted only with WANGGE_BENCH_FLOOR=1 (see wangge/urls.py); the benchmark creates
 its table."""
 
 import json

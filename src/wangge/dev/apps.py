@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DevConfig(AppConfig):
+    name = "wangge.dev"
+    label = "dev"
+    verbose_name = "Development"

@@ -18,6 +18,7 @@ from wangge.events.models import (
     Satisfaction,
 )
 from wangge.regions import coords
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 router = Router(tags=["events"])
@@ -341,9 +342,9 @@ def _act(request: HttpRequest, code: str, fn: Any, body: Schema, **extra: Any) -
     )
     return _detail(
         request,
-        Event.objects.select_related("category", "area", "responsible_area", "parent").get(
-            pk=event.pk
-        ),
+        without_geometry(
+            Event.objects.select_related("category", "area", "responsible_area", "parent")
+        ).get(pk=event.pk),
     )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Status, WorkOrder
+from wangge.regions.lean import without_geometry
 from wangge.regions.scope import path_q
 
 # Command-centre queues (tabs): name → filter.
@@ -79,7 +80,7 @@ def event_list(
         qs = qs.filter(
             Q(title__icontains=text) | Q(description__icontains=text) | Q(code__icontains=text)
         )
-    return qs.order_by("-reported_at")
+    return without_geometry(qs.order_by("-reported_at"))
 
 
 def _start(day: date, next_day: bool = False) -> datetime:
@@ -96,12 +97,10 @@ def tab_counts(user: Any) -> dict[str, int]:
 
 
 def event_get(*, user: Any, code: str) -> Event | None:
-    return (
-        visible_events(user)
-        .select_related("category", "area", "responsible_area", "parent", "reporter")
-        .filter(code=code)
-        .first()
+    qs = visible_events(user).select_related(
+        "category", "area", "responsible_area", "parent", "reporter"
     )
+    return without_geometry(qs).filter(code=code).first()
 
 
 def my_orders(*, user: Any, status: str | None = None) -> QuerySet[WorkOrder]:

@@ -26,17 +26,17 @@ def geometry_queries(sql: list[str]) -> list[str]:
 
 
 @contextmanager
-def no_geometry() -> Iterator[CaptureQueriesContext]:
+def no_geometry(what: str = "") -> Iterator[CaptureQueriesContext]:
     """Fails the block when any query it sends names a geometry column."""
     with CaptureQueriesContext(connection) as ctx:
         yield ctx
     bad = geometry_queries([q["sql"] for q in ctx.captured_queries])
-    assert not bad, "a list query loads area geometry:\n" + "\n\n".join(q[:600] for q in bad)
+    assert not bad, f"{what} loads area geometry:\n" + "\n\n".join(q[:600] for q in bad)
 
 
 def get_lean(client: Any, url: str, status: int = 200) -> tuple[Any, int]:
     """GET `url`, asserting no geometry is loaded and the status; (response, query count)."""
-    with no_geometry() as ctx:
+    with no_geometry(f"GET {url}") as ctx:
         response = client.get(url)
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)

@@ -20,6 +20,7 @@ from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols, tod
 from wangge.fieldwork.models import Inspection, Patrol
 from wangge.fieldwork.views_mobile import valid_position
 from wangge.fieldwork.views_patrols import category_of
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
 
@@ -75,7 +76,7 @@ def patrol_list(
     worker: str = "",
     open: bool | None = None,
 ) -> list[dict[str, Any]]:
-    qs = patrols.patrols_visible(request.user).select_related("worker", "area")
+    qs = without_geometry(patrols.patrols_visible(request.user).select_related("worker", "area"))
     if since:
         qs = qs.filter(started_at__date__gte=since)
     if until:
@@ -201,8 +202,10 @@ class InspectionOut(Schema):
 def inspection_list(
     request: HttpRequest, since: dt.date | None = None, until: dt.date | None = None
 ) -> list[dict[str, Any]]:
-    qs = patrol_tasks.inspections_visible(request.user).select_related(
-        "hazard", "facility", "area", "inspector"
+    qs = without_geometry(
+        patrol_tasks.inspections_visible(request.user).select_related(
+            "hazard", "facility", "area", "inspector"
+        )
     )
     if since:
         qs = qs.filter(done_on__gte=since)
@@ -267,7 +270,9 @@ def inspection_create(
     url, created = offline.once(request.user, client_key, "inspection_api", write)
     pk: int = made.get("inspection") or _inspection_in(url) or 0
     inspection = (
-        Inspection.objects.select_related("hazard", "facility", "area", "inspector")
+        without_geometry(
+            Inspection.objects.select_related("hazard", "facility", "area", "inspector")
+        )
         .filter(pk=pk, inspector_id=request.user.pk)  # the key is the caller's (offline.once)
         .first()
     )

@@ -32,6 +32,7 @@ from wangge.people.models import (
     ResidentTag,
     TagKind,
 )
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 router = Router(tags=["people"])
@@ -546,6 +547,7 @@ def tag_end(request: HttpRequest, tid: int, body: TagEndIn) -> dict[str, Any]:
             resident__in=selectors.residents(request.user),
         )
         .select_related("kind", "resident__area")
+        .defer("resident__area__geometry")
         .first()
     )
     if tag is None:
@@ -559,7 +561,9 @@ def building_list(
     request: HttpRequest, q: str = "", area: str = "", page: int = 1, page_size: int = 100
 ) -> list[dict[str, Any]]:
     rows, _more = selectors.page(
-        selectors.buildings(request.user, q=q, area_code=area).select_related("area"),
+        without_geometry(
+            selectors.buildings(request.user, q=q, area_code=area).select_related("area")
+        ),
         page,
         page_size,
     )
@@ -569,7 +573,7 @@ def building_list(
 @router.get("/people/buildings/{bid}", response=BuildingDetailOut, summary="A building's houses")
 def building_get(request: HttpRequest, bid: int) -> dict[str, Any]:
     b = selectors.building_get(request.user, bid)
-    houses = selectors.building_houses(b).select_related("area")
+    houses = without_geometry(selectors.building_houses(b).select_related("area"))
     return {**BuildingOut.of(b), "houses": [HouseOut.of(h) for h in houses]}
 
 
@@ -621,7 +625,9 @@ def household_get(request: HttpRequest, hid: int) -> dict[str, Any]:
 def organization_list(
     request: HttpRequest, q: str = "", kind: str = "", page: int = 1, page_size: int = 200
 ) -> list[dict[str, Any]]:
-    qs = selectors.organizations(request.user, q=q, kind=kind).select_related("area")
+    qs = without_geometry(
+        selectors.organizations(request.user, q=q, kind=kind).select_related("area")
+    )
     return [OrganizationOut.of(o) for o in selectors.page(qs, page, page_size)[0]]
 
 
@@ -650,7 +656,7 @@ def branch_list(request: HttpRequest) -> list[dict[str, Any]]:
             "secretary": b.secretary,
             "member_count": b.member_count,  # type: ignore[attr-defined]
         }
-        for b in selectors.party_branches(request.user).select_related("area")
+        for b in without_geometry(selectors.party_branches(request.user).select_related("area"))
     ]
 
 
@@ -744,13 +750,16 @@ def report_in_below(request: HttpRequest, year: int | None = None, minimum: int 
 @router.get("/people/hazards", response=list[HazardOut], summary="Hazard points (map)")
 def hazard_list(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
     return [
-        HazardOut.of(h) for h in selectors.hazards(request.user, kind=kind).select_related("area")
+        HazardOut.of(h)
+        for h in without_geometry(selectors.hazards(request.user, kind=kind).select_related("area"))
     ]
 
 
 @router.get("/people/facilities", response=list[FacilityOut], summary="Facilities (map)")
 def facility_list(request: HttpRequest, kind: str = "", due: bool = False) -> list[dict[str, Any]]:
-    qs = selectors.facilities(request.user, kind=kind, due=due).select_related("area")
+    qs = without_geometry(
+        selectors.facilities(request.user, kind=kind, due=due).select_related("area")
+    )
     return [FacilityOut.of(f) for f in qs]
 
 

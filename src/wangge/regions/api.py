@@ -33,7 +33,8 @@ class AreaOut(Schema):
             "name": area.name,
             "level": area.level,
             "level_name": area.level_name,
-            "parent_code": area.parent.code if area.parent_id and area.parent else None,
+            # From the path, not `area.parent`: a list would load each parent row.
+            "parent_code": (area.ancestor_codes or [None])[-1] if area.parent_id else None,
             "centroid": (area.centroid_lon, area.centroid_lat) if has_geometry else None,
             "bbox": (area.min_lon, area.min_lat, area.max_lon, area.max_lat)
             if has_geometry

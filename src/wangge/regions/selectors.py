@@ -31,7 +31,7 @@ def area_list(
 
 def area_get(*, user: Any, code: str) -> Area | None:
     """A live area by code, or None when it does not exist or is outside the user's scope."""
-    area = Area.objects.live().filter(code=code).select_related("parent").first()
+    area = without_geometry(Area.objects.live().filter(code=code).select_related("parent")).first()
     if area is None or not can_see(user, area):
         return None
     return area

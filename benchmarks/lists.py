@@ -158,12 +158,14 @@ def measure(operator: Any, repeat: int) -> dict[str, tuple[float, int, int]]:
             size = len(get().content)
         out[url] = (ms, len(ctx.captured_queries), size)
 
-    def old_read() -> None:
-        # The first page as event_list read it before: both areas joined, geometry and all.
-        qs = selectors.event_list(user=operator).defer(None)
-        list(qs.select_related("category", "area", "responsible_area")[:50])
+    for size in (50, 500):
 
-    out["old read: first page with geometry"] = (median_ms(old_read, repeat), 1, 0)
+        def old_read(size: int = size) -> None:
+            # A page as event_list read it before: both areas joined, geometry and all.
+            qs = selectors.event_list(user=operator).defer(None)
+            list(qs.select_related("category", "area", "responsible_area")[:size])
+
+        out[f"old read: {size} events with geometry"] = (median_ms(old_read, repeat), 1, 0)
     return out
 
 

@@ -108,7 +108,9 @@ def detail_boundaries(vertices: int) -> float:
             for k in range(vertices):
                 t = 2 * math.pi * k / vertices
                 r = 0.92 + 0.06 * math.sin(37 * t)
-                ring.append([round(cx + rx * r * math.cos(t), 7), round(cy + ry * r * math.sin(t), 7)])
+                ring.append(
+                    [round(cx + rx * r * math.cos(t), 7), round(cy + ry * r * math.sin(t), 7)]
+                )
             ring.append(ring[0])
             text = json.dumps({"type": "MultiPolygon", "coordinates": [[ring]]})
             sizes.append(len(text))

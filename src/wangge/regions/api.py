@@ -35,7 +35,7 @@ class AreaOut(Schema):
             "level": area.level,
             "level_name": area.level_name,
             # From the path, not `area.parent`: a list would load each parent row.
-            "parent_code": (area.ancestor_codes or [None])[-1] if area.parent_id else None,
+            "parent_code": area.ancestor_codes[-1] if area.parent_id else None,
             "centroid": (area.centroid_lon, area.centroid_lat) if has_geometry else None,
             "bbox": (area.min_lon, area.min_lat, area.max_lon, area.max_lat)
             if has_geometry

@@ -137,3 +137,10 @@ def test_portal_text_with_nul_or_only_invisible_characters(client):
         response = client.post("/r/", {"text": text, "lon": "120.12", "lat": "30.22"})
         assert response.status_code == 422
     assert Event.objects.count() == before
+
+
+def test_nul_in_a_posted_form_never_reaches_the_database(world):
+    client = Client()
+    client.force_login(world.worker)
+    response = client.post("/people/", "q=a%00b", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400

@@ -1,5 +1,7 @@
-"""Requests refused before any view: a NUL byte in the path or the query string would reach
-PostgreSQL (which refuses it in text) through whatever filter or lookup reads it."""
+"""Requests refused before any view: a NUL byte in the path, the query string or a form-encoded
+body would reach PostgreSQL (which refuses it in text) through whatever filter or lookup reads
+it. (Multipart forms go through Django's form fields, which refuse NUL themselves; JSON bodies
+through the API's parser.)"""
 
 from collections.abc import Callable
 
@@ -19,6 +21,8 @@ class NulGuardMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in query or "%00" in query:
             return _refuse(request, 400, _("The query holds a NUL character."), "invalid_text")
+        if request.content_type == "application/x-www-form-urlencoded" and b"%00" in request.body:
+            return _refuse(request, 400, _("The form holds a NUL character."), "invalid_text")
         return self.get_response(request)
 
 

@@ -13,4 +13,5 @@ ZH: dict[str, str] = {
     "The body is not valid JSON.": "请求体不是有效的 JSON。",
     "CSRF check failed: reload the page and try again.": "CSRF 校验失败：请刷新页面后重试。",
     "The query holds a NUL character.": "查询参数含有空字符（NUL）。",
+    "The form holds a NUL character.": "表单内容含有空字符（NUL）。",
 }

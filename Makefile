@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck check bench bench-intake bench-people bench-fieldwork clean
+.PHONY: install run demo test lint typecheck check bench bench-intake bench-lists bench-people bench-fieldwork clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 # The push API over HTTP against a one-row-insert floor (PostgreSQL on 127.0.0.1:5432).
 bench-intake: $(STAMP)
 	$(BIN)/python benchmarks/intake.py
+
+# The event lists with simple and with detailed boundaries (PostgreSQL).
+bench-lists: $(STAMP)
+	$(BIN)/python benchmarks/lists.py
 
 # 200,000 residents imported from CSV and xlsx, search and listing (PostgreSQL).
 bench-people: $(STAMP)

@@ -5,11 +5,27 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import django_auth
 
 from wangge.accounts.views import docs_for_users
 from wangge.errors import DomainError, Problem
+from wangge.inputs import find_problem
+
+
+class CheckedParser(Parser):
+    """JSON bodies as ninja reads them, refused (422, naming the field) when any text in them
+    holds what no field may (NUL, a lone surrogate, control characters): see inputs.py."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        found = find_problem(data)
+        if found is not None:
+            path, reason = found
+            raise DomainError([Problem(reason, field=path, code="invalid_text")], status=422)
+        return data
+
 
 api = NinjaAPI(
     title="Wangge API",
@@ -18,6 +34,7 @@ api = NinjaAPI(
     auth=django_auth,
     urls_namespace="api",
     docs_decorator=docs_for_users,  # the document and its page only for logged-in users
+    parser=CheckedParser(),
 )
 
 
@@ -43,6 +60,21 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             )
         )
     return error_response(request, problems, 422)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals in the one shape: a body that is not JSON (422), a failed CSRF
+    check (403), and any other it raises."""
+    if isinstance(exc.__cause__, DomainError):  # the parser's refusal, re-raised by ninja
+        return error_response(request, exc.__cause__.problems, exc.__cause__.status)
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        problem = Problem(_("The body is not valid JSON."), code="unparseable")
+        return error_response(request, [problem], 422)
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        problem = Problem(_("CSRF check failed: reload the page and try again."), code="csrf")
+        return error_response(request, [problem], 403)
+    return error_response(request, [Problem(str(exc), code="http")], exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

@@ -17,7 +17,9 @@ from wangge.events.models import (
     Notification,
     Satisfaction,
 )
+from wangge.inputs import Day, Input, Int, Title
 from wangge.regions import coords
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 router = Router(tags=["events"])
@@ -185,7 +187,7 @@ def _event(request: HttpRequest, code: str) -> Event:
 
 
 # -- queries ---------------------------------------------------------------------------------
-class EventFilters(Schema):
+class EventFilters(Input):
     tab: Literal[tuple(selectors.TABS)] | None = None  # type: ignore[valid-type]
     status: str | None = None
     category: str | None = None
@@ -216,7 +218,7 @@ def event_counts(request: HttpRequest) -> dict[str, int]:
 
 @router.get("/events/figures", summary="受理量, 办结率, 按期办结率, 超期件, 返工率, 满意率")
 def event_figures(
-    request: HttpRequest, date_from: date | None = None, date_to: date | None = None
+    request: HttpRequest, date_from: Day | None = None, date_to: Day | None = None
 ) -> dict[str, Any]:
     return figures.loop_figures(user=request.user, date_from=date_from, date_to=date_to)
 
@@ -227,8 +229,10 @@ def event_detail(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 # -- report ----------------------------------------------------------------------------------
-class ReportIn(Schema):
-    title: str = Field(..., min_length=1, max_length=200)
+class ReportIn(Input):
+    fits = Event  # lengths of the columns written
+
+    title: Title = Field(..., max_length=200)
     category: str
     description: str = ""
     priority: Literal["normal", "urgent", "critical"] = "normal"
@@ -277,12 +281,12 @@ def event_report(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]
 
 
 # -- transitions -----------------------------------------------------------------------------
-class Base(Schema):
+class Base(Input):
     comment: str = ""
     expected_version: int | None = None
 
 
-class ReasonIn(Schema):
+class ReasonIn(Input):
     reason: str = Field(..., min_length=1)
     expected_version: int | None = None
 
@@ -296,7 +300,7 @@ class DispatchIn(Base):
     assists: list[str] = []
 
 
-class ExtensionIn(Schema):
+class ExtensionIn(Input):
     until: datetime
     reason: str = Field(..., min_length=1)
     expected_version: int | None = None
@@ -307,7 +311,7 @@ class DecideIn(Base):
     approve: bool
 
 
-class FeedbackIn(Schema):
+class FeedbackIn(Input):
     note: str = Field(..., min_length=1)
     expected_version: int | None = None
 
@@ -341,9 +345,9 @@ def _act(request: HttpRequest, code: str, fn: Any, body: Schema, **extra: Any) -
     )
     return _detail(
         request,
-        Event.objects.select_related("category", "area", "responsible_area", "parent").get(
-            pk=event.pk
-        ),
+        without_geometry(
+            Event.objects.select_related("category", "area", "responsible_area", "parent")
+        ).get(pk=event.pk),
     )
 
 
@@ -548,7 +552,7 @@ def inbox(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
 
 
 @router.post("/notifications/{nid}/read", response={204: None}, summary="Mark read")
-def inbox_read(request: HttpRequest, nid: int) -> Status[None]:
+def inbox_read(request: HttpRequest, nid: Int) -> Status[None]:
     from django.utils import timezone
 
     Notification.objects.filter(user_id=_user_id(request), pk=nid, read_at__isnull=True).update(

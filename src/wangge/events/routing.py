@@ -2,13 +2,14 @@
 category's default department serving the area, else none (the command centre decides)."""
 
 from wangge.events.models import Department, Event, RoutingRule
+from wangge.regions.lean import without_geometry
 
 
 def suggest_lead(event: Event) -> Department | None:
     category = event.category
     categories = [c for c in (category.pk, category.parent_id) if c]
     paths = event.area.chain_paths()
-    rules = (
+    rules = without_geometry(
         RoutingRule.objects.filter(category_id__in=categories, area__path__in=paths)
         .filter(department__active=True)
         .select_related("department", "area")

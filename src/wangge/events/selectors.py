@@ -8,6 +8,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Priority, Status, WorkOrder
+from wangge.regions.lean import without_geometry
 from wangge.regions.scope import path_q
 
 # Command-centre queues (tabs): name → filter.
@@ -83,7 +84,7 @@ def event_list(
             | Q(source_ref=text)
             | Q(reporter_phone=text)
         )
-    return qs.order_by("-reported_at")
+    return without_geometry(qs.order_by("-reported_at"))
 
 
 def _start(day: date, next_day: bool = False) -> datetime:
@@ -164,12 +165,10 @@ def newest_report_id(user: Any) -> int:
 
 
 def event_get(*, user: Any, code: str) -> Event | None:
-    return (
-        visible_events(user)
-        .select_related("category", "area", "responsible_area", "parent", "reporter")
-        .filter(code=code)
-        .first()
+    qs = visible_events(user).select_related(
+        "category", "area", "responsible_area", "parent", "reporter"
     )
+    return without_geometry(qs).filter(code=code).first()
 
 
 def my_orders(*, user: Any, status: str | None = None) -> QuerySet[WorkOrder]:

@@ -39,6 +39,7 @@ from wangge.events.models import (
     OrderStatus,
     WorkOrder,
 )
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def _claim(model: Any, pk: int, level: str, now: datetime, **also: Any) -> Event
     if not rows.update(alert=level, **also):
         return None
     related = ("category", "responsible_area") if model is Event else ("event", "department")
-    row: Event | WorkOrder = model.objects.select_related(*related).get(pk=pk)
+    row: Event | WorkOrder = without_geometry(model.objects.select_related(*related)).get(pk=pk)
     return row
 
 
@@ -169,7 +170,9 @@ def _order_red(pk: int, now: datetime, report: SweepReport) -> None:
         if not isinstance(order, WorkOrder):
             return
         report.orders_red += 1
-        event = Event.objects.select_related("responsible_area").get(pk=order.event_id)
+        event = without_geometry(Event.objects.select_related("responsible_area")).get(
+            pk=order.event_id
+        )
         centre, _above = _centres(event.responsible_area)
         text = _("Overdue at %(d)s: %(t)s") % {"d": order.department.name, "t": event.title}
         report.notifications += _send(
@@ -202,7 +205,7 @@ def _centres(area: Area) -> tuple[list[Any], list[Any]]:
     parts = [c for c in area.path.split("/") if c]
     paths = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
     today = timezone.localdate()
-    posts = (
+    posts = without_geometry(
         Post.objects.filter(
             role__in=access.CENTRE_ROLES, area__path__in=paths, user__is_active=True
         )

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from wangge.fieldwork import attend
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask
+from wangge.inputs import Input, Int
 from wangge.people.selectors import page
 
 router = Router(tags=["fieldwork"])
@@ -38,7 +39,7 @@ class RuleOut(Schema):
         }
 
 
-class RuleIn(Schema):
+class RuleIn(Input):
     code: str = Field(max_length=40)
     name: str = Field(max_length=100)
     categories: list[str] = Field(description="event category codes; a class covers its subclasses")
@@ -59,14 +60,14 @@ def rule_create(request: HttpRequest, body: RuleIn) -> Status:
 
 
 @router.put("/attend/rules/{rid}", response=RuleOut, summary="Change a must-attend rule (admin)")
-def rule_update(request: HttpRequest, rid: int, body: RuleIn) -> dict[str, Any]:
+def rule_update(request: HttpRequest, rid: Int, body: RuleIn) -> dict[str, Any]:
     attend.require_admin(request.user)
     rule = get_object_or_404(AttendRule, pk=rid)
     return RuleOut.of(attend.rule_save(request.user, rule=rule, **body.dict()))
 
 
 @router.delete("/attend/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
-def rule_delete(request: HttpRequest, rid: int) -> Status:
+def rule_delete(request: HttpRequest, rid: Int) -> Status:
     attend.require_admin(request.user)
     attend.rule_delete(request.user, get_object_or_404(AttendRule, pk=rid))
     return Status(204, None)
@@ -143,7 +144,7 @@ class TaskPage(Schema):
     has_next: bool
 
 
-class TaskFilter(Schema):
+class TaskFilter(Input):
     status: str = ""
     mine: bool = False
     overdue: bool = False
@@ -166,11 +167,11 @@ def _detail(t: AttendTask) -> dict[str, Any]:
 
 
 @router.get("/attend/tasks/{tid}", response=TaskDetailOut, summary="An attendance task")
-def task_get(request: HttpRequest, tid: int) -> dict[str, Any]:
+def task_get(request: HttpRequest, tid: Int) -> dict[str, Any]:
     return _detail(attend.task_get(request.user, tid))
 
 
-class RecordIn(Schema):
+class RecordIn(Input):
     note: str
     lon: float | None = None
     lat: float | None = None
@@ -181,7 +182,7 @@ class RecordIn(Schema):
 @router.post(
     "/attend/tasks/{tid}/records", response={201: TaskDetailOut}, summary="Record the attendance"
 )
-def record_create(request: HttpRequest, tid: int, body: RecordIn) -> Status:
+def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status:
     task = attend.task_get(request.user, tid)
     attend.attend_record(actor=request.user, task=task, **body.dict())
     return Status(201, _detail(attend.task_get(request.user, tid)))

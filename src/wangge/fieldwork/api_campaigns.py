@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
+from wangge.inputs import Input, Int, Page, PageSize
 from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions.models import Area
@@ -30,7 +31,7 @@ class CountsOut(Schema):
     rate: float
 
 
-class CampaignIn(Schema):
+class CampaignIn(Input):
     title: str = Field(max_length=campaigns.MAX_TITLE)
     description: str = ""
     starts_on: dt.date
@@ -172,7 +173,7 @@ class TargetPage(Schema):
     has_next: bool
 
 
-class AnswerIn(Schema):
+class AnswerIn(Input):
     answers: dict[str, Any] = Field(
         description="field name → value; photo/signature: a file id from …/files, or a "
         "signature as a PNG data URL"
@@ -181,7 +182,7 @@ class AnswerIn(Schema):
     lat: float | None = None
 
 
-class UnreachableIn(Schema):
+class UnreachableIn(Input):
     reason: str
     lon: float | None = None
     lat: float | None = None
@@ -265,24 +266,24 @@ def campaign_create(request: HttpRequest, body: CampaignIn) -> Status:
 
 
 @router.get("/campaigns/{pk}", response=CampaignOut)
-def campaign_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def campaign_detail(request: HttpRequest, pk: Int) -> dict[str, Any]:
     return CampaignOut.of(campaigns.campaign_get(request.user, pk), request.user)
 
 
 @router.post("/campaigns/{pk}/open", response=OpenOut, summary="Open: materialise targets")
-def campaign_open(request: HttpRequest, pk: int) -> dict[str, Any]:
+def campaign_open(request: HttpRequest, pk: Int) -> dict[str, Any]:
     n = campaigns.campaign_open(request.user, campaigns.campaign_get(request.user, pk))
     return {"targets": n}
 
 
 @router.post("/campaigns/{pk}/refresh", response=RefreshOut, summary="Follow the population")
-def campaign_refresh(request: HttpRequest, pk: int) -> dict[str, Any]:
+def campaign_refresh(request: HttpRequest, pk: Int) -> dict[str, Any]:
     r = campaigns.campaign_refresh(request.user, campaigns.campaign_get(request.user, pk))
     return {"added": r.added, "left": r.left, "returned": r.returned, "moved": r.moved}
 
 
 @router.post("/campaigns/{pk}/close", response=CampaignOut)
-def campaign_close(request: HttpRequest, pk: int) -> dict[str, Any]:
+def campaign_close(request: HttpRequest, pk: Int) -> dict[str, Any]:
     campaign = campaigns.campaign_close(request.user, campaigns.campaign_get(request.user, pk))
     return CampaignOut.of(campaign, request.user)
 
@@ -293,7 +294,7 @@ def campaign_close(request: HttpRequest, pk: int) -> dict[str, Any]:
     summary="Done / unreachable / total for the areas one level below `area` (or at `level`)",
 )
 def campaign_coverage_view(
-    request: HttpRequest, pk: int, area: str = "", level: int | None = None
+    request: HttpRequest, pk: Int, area: str = "", level: Int | None = None
 ) -> dict[str, Any]:
     campaign = campaigns.campaign_get(request.user, pk)
     parent = _area(request.user, area)
@@ -320,12 +321,12 @@ def campaign_coverage_view(
 @router.get("/campaigns/{pk}/targets", response=TargetPage, summary="My targets, missing first")
 def target_list(
     request: HttpRequest,
-    pk: int,
+    pk: Int,
     status: str = "",
     area: str = "",
     q: str = "",
-    page: int = 1,
-    page_size: int = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> dict[str, Any]:
     campaign = campaigns.campaign_get(request.user, pk)
     qs = campaigns.targets(request.user, campaign, status=status, area_code=area, q=q)
@@ -341,7 +342,7 @@ def target_list(
 
 @router.get("/campaigns/{pk}/missing", response=TargetPage, summary="Targets nobody reached yet")
 def missing_list(
-    request: HttpRequest, pk: int, area: str = "", page: int = 1, page_size: int = 100
+    request: HttpRequest, pk: Int, area: str = "", page: Page = 1, page_size: PageSize = 100
 ) -> dict[str, Any]:
     campaign = campaigns.campaign_get(request.user, pk)
     qs = campaigns.missing(request.user, campaign, area_code=area).select_related(
@@ -358,7 +359,7 @@ def missing_list(
 
 
 @router.get("/campaigns/{pk}/export.xlsx", summary="Every answer as xlsx (masked, audited)")
-def campaign_export_view(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_export_view(request: HttpRequest, pk: Int) -> HttpResponse:
     campaign = campaigns.campaign_get(request.user, pk)
     content = campaign_export.export(request.user, campaign, ip=client_ip(request))
     response = HttpResponse(content, content_type=XLSX)
@@ -368,12 +369,12 @@ def campaign_export_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- targets ---------------------------------------------------------------------------------
 @router.get("/campaigns/targets/{pk}", response=TargetDetailOut)
-def target_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def target_detail(request: HttpRequest, pk: Int) -> dict[str, Any]:
     return _detail(campaigns.target_get(request.user, pk))
 
 
 @router.post("/campaigns/targets/{pk}/answer", response=TargetDetailOut, summary="Fill the form")
-def target_answer(request: HttpRequest, pk: int, body: AnswerIn) -> dict[str, Any]:
+def target_answer(request: HttpRequest, pk: Int, body: AnswerIn) -> dict[str, Any]:
     target = campaigns.target_get(request.user, pk)
     campaigns.target_answer(request.user, target, body.answers, lon=body.lon, lat=body.lat)
     return _detail(campaigns.target_get(request.user, pk))
@@ -382,7 +383,7 @@ def target_answer(request: HttpRequest, pk: int, body: AnswerIn) -> dict[str, An
 @router.post(
     "/campaigns/targets/{pk}/unreachable", response=TargetDetailOut, summary="Not reachable"
 )
-def target_unreachable(request: HttpRequest, pk: int, body: UnreachableIn) -> dict[str, Any]:
+def target_unreachable(request: HttpRequest, pk: Int, body: UnreachableIn) -> dict[str, Any]:
     target = campaigns.target_get(request.user, pk)
     campaigns.target_unreachable(request.user, target, body.reason, lon=body.lon, lat=body.lat)
     return _detail(campaigns.target_get(request.user, pk))
@@ -394,7 +395,7 @@ def target_unreachable(request: HttpRequest, pk: int, body: UnreachableIn) -> di
     summary="Upload a photo or signature for a field; answer with its id",
 )
 def target_file(
-    request: HttpRequest, pk: int, field: Form[str], file: File[UploadedFile]
+    request: HttpRequest, pk: Int, field: Form[str], file: File[UploadedFile]
 ) -> Status:
     target = campaigns.target_get(request.user, pk)
     stored = campaigns.target_file_add(request.user, target, field, file)

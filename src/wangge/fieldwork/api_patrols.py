@@ -20,6 +20,8 @@ from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols, tod
 from wangge.fieldwork.models import Inspection, Patrol
 from wangge.fieldwork.views_mobile import valid_position
 from wangge.fieldwork.views_patrols import category_of
+from wangge.inputs import Day, Input, Int
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
 
@@ -62,7 +64,7 @@ class PatrolOut(Schema):
         }
 
 
-class StartIn(Schema):
+class StartIn(Input):
     area: str = ""
     note: str = ""
 
@@ -70,12 +72,12 @@ class StartIn(Schema):
 @router.get("/patrols", response=list[PatrolOut], summary="Patrols in my areas")
 def patrol_list(
     request: HttpRequest,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     worker: str = "",
     open: bool | None = None,
 ) -> list[dict[str, Any]]:
-    qs = patrols.patrols_visible(request.user).select_related("worker", "area")
+    qs = without_geometry(patrols.patrols_visible(request.user).select_related("worker", "area"))
     if since:
         qs = qs.filter(started_at__date__gte=since)
     if until:
@@ -94,23 +96,23 @@ def patrol_start(request: HttpRequest, body: StartIn) -> Status:
 
 
 @router.get("/patrols/{int:pid}", response=PatrolOut, summary="A patrol")
-def patrol_get(request: HttpRequest, pid: int) -> dict[str, Any]:
+def patrol_get(request: HttpRequest, pid: Int) -> dict[str, Any]:
     return PatrolOut.of(patrols.patrol_get(request.user, pid))
 
 
 @router.get("/patrols/{int:pid}/track", response=dict[str, Any], summary="The track (GeoJSON)")
-def patrol_track(request: HttpRequest, pid: int) -> dict[str, Any]:
+def patrol_track(request: HttpRequest, pid: Int) -> dict[str, Any]:
     return patrols.track_geojson(patrols.patrol_get(request.user, pid))
 
 
-class PointIn(Schema):
+class PointIn(Input):
     at: dt.datetime
     lon: float
     lat: float
     accuracy_m: float | None = None
 
 
-class PointsIn(Schema):
+class PointsIn(Input):
     points: list[PointIn]
     crs: str = "wgs84"
     skip_invalid: bool = False
@@ -132,7 +134,7 @@ class PointsOut(Schema):
 
 
 @router.post("/patrols/{int:pid}/points", response=PointsOut, summary="Send track points")
-def patrol_points(request: HttpRequest, pid: int, body: PointsIn) -> dict[str, Any]:
+def patrol_points(request: HttpRequest, pid: Int, body: PointsIn) -> dict[str, Any]:
     p = patrols.patrol_get(request.user, pid)
     added = patrols.patrol_add_points(
         actor=request.user,
@@ -150,12 +152,12 @@ def patrol_points(request: HttpRequest, pid: int, body: PointsIn) -> dict[str, A
     }
 
 
-class EndIn(Schema):
+class EndIn(Input):
     note: str = ""
 
 
 @router.post("/patrols/{int:pid}/end", response=PatrolOut, summary="End a patrol")
-def patrol_end(request: HttpRequest, pid: int, body: EndIn) -> dict[str, Any]:
+def patrol_end(request: HttpRequest, pid: Int, body: EndIn) -> dict[str, Any]:
     p = patrols.patrol_get(request.user, pid)
     return PatrolOut.of(patrols.patrol_end(actor=request.user, patrol=p, note=body.note))
 
@@ -199,10 +201,12 @@ class InspectionOut(Schema):
 
 @router.get("/patrols/inspections", response=list[InspectionOut], summary="Inspections in my areas")
 def inspection_list(
-    request: HttpRequest, since: dt.date | None = None, until: dt.date | None = None
+    request: HttpRequest, since: Day | None = None, until: Day | None = None
 ) -> list[dict[str, Any]]:
-    qs = patrol_tasks.inspections_visible(request.user).select_related(
-        "hazard", "facility", "area", "inspector"
+    qs = without_geometry(
+        patrol_tasks.inspections_visible(request.user).select_related(
+            "hazard", "facility", "area", "inspector"
+        )
     )
     if since:
         qs = qs.filter(done_on__gte=since)
@@ -267,7 +271,9 @@ def inspection_create(
     url, created = offline.once(request.user, client_key, "inspection_api", write)
     pk: int = made.get("inspection") or _inspection_in(url) or 0
     inspection = (
-        Inspection.objects.select_related("hazard", "facility", "area", "inspector")
+        without_geometry(
+            Inspection.objects.select_related("hazard", "facility", "area", "inspector")
+        )
         .filter(pk=pk, inspector_id=request.user.pk)  # the key is the caller's (offline.once)
         .first()
     )
@@ -279,7 +285,7 @@ def inspection_create(
     )
 
 
-class FindingIn(Schema):
+class FindingIn(Input):
     category: str
     title: str = Field(max_length=patrols.MAX_TITLE)
     description: str = ""
@@ -291,7 +297,7 @@ class FindingIn(Schema):
 @router.post(
     "/patrols/{int:pid}/findings", response={201: dict[str, Any]}, summary="Report a finding"
 )
-def finding_create(request: HttpRequest, pid: int, body: FindingIn) -> Status:
+def finding_create(request: HttpRequest, pid: Int, body: FindingIn) -> Status:
     p = patrols.patrol_get(request.user, pid)
     category = category_of(body.category)
     if category is None:

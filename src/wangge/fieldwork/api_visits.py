@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRecord, VisitRule, VisitTask
+from wangge.inputs import Input, Int
 from wangge.people.selectors import page
 
 router = Router(tags=["fieldwork"])
@@ -52,7 +53,7 @@ class RuleOut(Schema):
         }
 
 
-class RuleIn(Schema):
+class RuleIn(Input):
     code: str = Field(max_length=40)
     name: str = Field(max_length=100)
     frequency: str = Field(description="yearly | quarterly | monthly | weekly | days")
@@ -79,19 +80,19 @@ def rule_create(request: HttpRequest, body: RuleIn) -> Status:
 
 
 @router.get("/visits/rules/{rid}", response=RuleOut, summary="A visit rule")
-def rule_get(request: HttpRequest, rid: int) -> dict[str, Any]:
+def rule_get(request: HttpRequest, rid: Int) -> dict[str, Any]:
     return RuleOut.of(get_object_or_404(VisitRule, pk=rid))
 
 
 @router.put("/visits/rules/{rid}", response=RuleOut, summary="Change a visit rule (admin)")
-def rule_update(request: HttpRequest, rid: int, body: RuleIn) -> dict[str, Any]:
+def rule_update(request: HttpRequest, rid: Int, body: RuleIn) -> dict[str, Any]:
     visits.require_admin(request.user)
     rule = get_object_or_404(VisitRule, pk=rid)
     return RuleOut.of(visits.rule_save(request.user, rule=rule, **body.dict()))
 
 
 @router.delete("/visits/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
-def rule_delete(request: HttpRequest, rid: int) -> Status:
+def rule_delete(request: HttpRequest, rid: Int) -> Status:
     visits.require_admin(request.user)
     visits.rule_delete(request.user, get_object_or_404(VisitRule, pk=rid))
     return Status(204, None)
@@ -151,7 +152,7 @@ class TaskPage(Schema):
     has_next: bool
 
 
-class TaskFilter(Schema):
+class TaskFilter(Input):
     status: str = ""
     mine: bool = False
     overdue: bool = False
@@ -179,7 +180,7 @@ def task_list(request: HttpRequest, filters: Query[TaskFilter]) -> dict[str, Any
 
 
 @router.get("/visits/tasks/{tid}", response=TaskDetailOut, summary="A visit task")
-def task_get(request: HttpRequest, tid: int) -> dict[str, Any]:
+def task_get(request: HttpRequest, tid: Int) -> dict[str, Any]:
     t = visits.task_get(request.user, tid)
     return {**TaskOut.of(t, timezone.localdate()), "checklist": t.rule.checklist}
 
@@ -219,13 +220,13 @@ class RecordOut(Schema):
         }
 
 
-class FindingSchema(Schema):
+class FindingSchema(Input):
     title: str = Field(max_length=200)
     category: str = Field(description="event category code")
     description: str = ""
 
 
-class RecordIn(Schema):
+class RecordIn(Input):
     answers: dict[str, Any] = {}
     notes: str = ""
     lon: float | None = None
@@ -238,7 +239,7 @@ class RecordIn(Schema):
 
 
 @router.post("/visits/tasks/{tid}/records", response={201: RecordOut}, summary="Record the visit")
-def record_create(request: HttpRequest, tid: int, body: RecordIn) -> Status:
+def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status:
     task = visits.task_get(request.user, tid)
     record = visits.visit_record(
         actor=request.user,
@@ -256,7 +257,7 @@ def record_create(request: HttpRequest, tid: int, body: RecordIn) -> Status:
 
 @router.get("/visits/records", response=list[RecordOut], summary="Visit records in scope")
 def record_list(
-    request: HttpRequest, household: int | None = None, task: int | None = None
+    request: HttpRequest, household: Int | None = None, task: Int | None = None
 ) -> list[dict[str, Any]]:
     qs = visits.records(request.user).select_related("visitor").prefetch_related("findings")
     if household is not None:
@@ -267,12 +268,12 @@ def record_list(
 
 
 @router.get("/visits/records/{rid}", response=RecordOut, summary="A visit record")
-def record_get(request: HttpRequest, rid: int) -> dict[str, Any]:
+def record_get(request: HttpRequest, rid: Int) -> dict[str, Any]:
     return RecordOut.of(visits.record_get(request.user, rid))
 
 
 @router.post("/visits/records/{rid}/photos", response={201: dict[str, int]}, summary="Add a photo")
-def record_photo(request: HttpRequest, rid: int, photo: File[UploadedFile]) -> Status:
+def record_photo(request: HttpRequest, rid: Int, photo: File[UploadedFile]) -> Status:
     record = visits.record_get(request.user, rid)
     item = visits.visit_add_photo(actor=request.user, record=record, file=photo.file or b"")
     return Status(201, {"id": item.pk})
@@ -292,7 +293,7 @@ class FindingOut(Schema):
     response={201: FindingOut},
     summary="Report a finding of the visit as an event",
 )
-def record_finding(request: HttpRequest, rid: int, body: FindingIn) -> Status:
+def record_finding(request: HttpRequest, rid: Int, body: FindingIn) -> Status:
     record = visits.record_get(request.user, rid)
     category = visits.finding_category(
         visits.FindingIn(title=body.title, category=body.category, description=body.description)
@@ -309,7 +310,7 @@ def record_finding(request: HttpRequest, rid: int, body: FindingIn) -> Status:
 
 
 # -- figures, generation, alerts -------------------------------------------------------------
-class FiguresFilter(Schema):
+class FiguresFilter(Input):
     area: str = Field("", description="area code (default: the caller's first area)")
     start: dt.date | None = Field(None, description="default: first day of this month")
     end: dt.date | None = Field(None, description="default: last day of this month")
@@ -375,7 +376,7 @@ def figures(request: HttpRequest, f: Query[FiguresFilter]) -> dict[str, Any]:
     }
 
 
-class GenerateIn(Schema):
+class GenerateIn(Input):
     on: dt.date | None = None
 
 
@@ -411,5 +412,5 @@ def alert_list(request: HttpRequest, unread: bool = False) -> list[dict[str, Any
 
 
 @router.post("/alerts/{aid}/read", response=AlertOut, summary="Mark an alert read")
-def alert_read(request: HttpRequest, aid: int) -> dict[str, Any]:
+def alert_read(request: HttpRequest, aid: Int) -> dict[str, Any]:
     return AlertOut.of(visits.alert_read(request.user, aid))

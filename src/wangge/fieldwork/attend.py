@@ -33,6 +33,7 @@ from wangge.fieldwork.visits import (
 )
 from wangge.people import access as people_access
 from wangge.people.selectors import get_in
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Role
 
 PERM = "fieldwork.change_attendrule"
@@ -252,13 +253,15 @@ def tasks(user: Any) -> QuerySet[AttendTask]:
 
 
 def task_get(user: Any, pk: Any) -> AttendTask:
-    return get_in(tasks(user).select_related("event", "rule", "area", "assignee"), pk)
+    return get_in(
+        without_geometry(tasks(user).select_related("event", "rule", "area", "assignee")), pk
+    )
 
 
 def task_search(
     user: Any, *, status: str = "", mine: bool = False, overdue: bool = False
 ) -> QuerySet[AttendTask]:
-    qs = tasks(user).select_related("event", "rule", "area", "assignee")
+    qs = without_geometry(tasks(user).select_related("event", "rule", "area", "assignee"))
     if status:
         qs = qs.filter(status=status)
     if mine:

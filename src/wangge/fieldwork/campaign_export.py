@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from wangge.fieldwork import campaigns, forms
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.people import audit
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 CHUNK = 2000
@@ -34,8 +35,10 @@ def _area_names(campaign: Campaign) -> dict[str, str]:
 def export(actor: Any, campaign: Campaign, *, ip: str = "") -> bytes:
     """The campaign's answers under the actor's scope (None: the system, all of it)."""
     if actor is None:
-        rows = CampaignTarget.objects.filter(campaign=campaign).select_related(
-            "area", "household", "resident", "done_by"
+        rows = without_geometry(
+            CampaignTarget.objects.filter(campaign=campaign).select_related(
+                "area", "household", "resident", "done_by"
+            )
         )
     else:
         campaign = campaigns.campaign_get(actor, campaign.pk)

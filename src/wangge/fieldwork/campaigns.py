@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from wangge.fieldwork.today import TodoItem
 from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
 from wangge.people.selectors import get_in
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Role
 from wangge.regions.scope import can_see, visible_paths
 
@@ -95,7 +96,8 @@ def campaigns(user: Any, *, include_drafts: bool = False) -> list[Campaign]:
     """Campaigns whose scope meets the user's: managers see drafts too."""
     if not access.active(user):
         return []
-    qs = Campaign.objects.prefetch_related("areas").order_by("-starts_on", "-id")
+    lean_areas = Prefetch("areas", queryset=without_geometry(Area.objects.all()))
+    qs = Campaign.objects.prefetch_related(lean_areas).order_by("-starts_on", "-id")
     drafts = include_drafts and can_manage(user)
     if not drafts:
         qs = qs.exclude(status=Campaign.Status.DRAFT)
@@ -157,8 +159,10 @@ def targets(
         default=Value(2),
         output_field=IntegerField(),
     )
-    return qs.select_related("area", "household", "resident", "done_by").order_by(
-        missing_first, "area__path", "address", "id"
+    return without_geometry(
+        qs.select_related("area", "household", "resident", "done_by").order_by(
+            missing_first, "area__path", "address", "id"
+        )
     )
 
 
@@ -176,7 +180,8 @@ def target_get(user: Any, pk: Any) -> CampaignTarget:
     return get_in(
         CampaignTarget.objects.filter(access.scope_q(user, "area"))
         .exclude(campaign__status=Campaign.Status.DRAFT)
-        .select_related("campaign", "area", "household", "resident", "done_by"),
+        .select_related("campaign", "area", "household", "resident", "done_by")
+        .defer("area__geometry"),
         pk,
     )
 

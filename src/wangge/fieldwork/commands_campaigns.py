@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wangge.people.commands import user_named
+from wangge.regions.lean import without_geometry
 
 
 def _campaign(pk: int) -> Any:
@@ -160,9 +161,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     if args.missing:
         from wangge.fieldwork.models import CampaignTarget
 
-        qs = CampaignTarget.objects.filter(
-            campaign=campaign, left_at__isnull=True, status=CampaignTarget.Status.PENDING
-        ).select_related("area", "household", "resident")
+        qs = without_geometry(
+            CampaignTarget.objects.filter(
+                campaign=campaign, left_at__isnull=True, status=CampaignTarget.Status.PENDING
+            ).select_related("area", "household", "resident")
+        )
         if parent is not None:
             qs = qs.filter(area__path__startswith=parent.path)
         for t in qs.order_by("area__path", "address", "id").iterator():

@@ -25,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 
 from wangge.errors import DomainError, Problem
 from wangge.events import photos
+from wangge.inputs import date_problem, text_problem
 
 TEXT, NUMBER, CHOICE, MULTI, DATE, YES_NO, PHOTO, SIGNATURE = (
     "text",
@@ -258,6 +259,8 @@ def _clean_value(field: dict[str, Any], value: Any, file_ids: Collection[int]) -
         text = str(value).strip()
         if len(text) > MAX_TEXT:
             raise ValueError(_("at most %(n)d characters.") % {"n": MAX_TEXT})
+        if problem := text_problem(text):
+            raise ValueError(problem)
         return text
     if kind == NUMBER:
         return _number(field, value)
@@ -283,12 +286,13 @@ def _clean_value(field: dict[str, Any], value: Any, file_ids: Collection[int]) -
                 chosen.append(text)
         return [c for c in field["choices"] if c in chosen]  # in the form's order
     if kind == DATE:
-        if isinstance(value, dt.date):
-            return value.isoformat()
         try:
-            return dt.date.fromisoformat(str(value).strip()).isoformat()
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
         except ValueError:
             raise ValueError(_("not a date (YYYY-MM-DD).")) from None
+        if problem := date_problem(day):
+            raise ValueError(problem)
+        return day.isoformat()
     if kind == YES_NO:
         if isinstance(value, bool):
             return value

@@ -28,6 +28,7 @@ from wangge.fieldwork.patrols import PATROL_ROLES, Target, live_posts
 from wangge.fieldwork.today import TodoItem
 from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
 
 WORKER_ROLES = (Role.FULL_TIME, Role.PART_TIME)  # the ones who walk the rounds
@@ -63,11 +64,11 @@ def facilities_open(where: Q) -> QuerySet[Facility]:
 def due_tasks(where: Q, today: dt.date) -> list[Task]:
     """Every point under `where` due on or before `today`."""
     tasks: list[Task] = []
-    for h in hazards_open(where).select_related("area"):
+    for h in without_geometry(hazards_open(where).select_related("area")):
         d = due_on(h.last_checked_on, h.check_cycle_days, today)
         if d is not None and d <= today:
             tasks.append(Task("hazard", h, d))
-    for f in facilities_open(where).select_related("area"):
+    for f in without_geometry(facilities_open(where).select_related("area")):
         d = due_on(f.last_inspected_on, f.inspection_cycle_days, today)
         if d is not None and d <= today:
             tasks.append(Task("facility", f, d))
@@ -105,7 +106,11 @@ def responsible(areas: Iterable[Area], today: dt.date) -> dict[int, set[int]]:
 def tasks_for(user: Any, today: dt.date) -> list[Task]:
     """The inspections due today or earlier that fall to this user."""
     posts = list(
-        live_posts(user, today).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
+        without_geometry(
+            live_posts(user, today)
+            .filter(area__level__gte=workflow.GRID_LEVEL)
+            .select_related("area")
+        )
     )
     if not posts:
         return []

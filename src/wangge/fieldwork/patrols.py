@@ -32,6 +32,7 @@ from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
 from wangge.regions import coords
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
 from wangge.regions.spatial_index import get_index
 
@@ -69,7 +70,9 @@ def patrol_areas(user: Any) -> list[Area]:
     """The grids and micro-grids a user walks rounds in (their live grid posts)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    posts = live_posts(user).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
+    posts = without_geometry(
+        live_posts(user).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
+    )
     return sorted({p.area for p in posts}, key=lambda a: a.path)
 
 
@@ -326,9 +329,11 @@ def track_geojson(patrol: Patrol) -> dict[str, Any]:
 def target_get(user: Any, kind: str, pk: Any) -> Target:
     """A hazard point ("hazard") or facility ("facility") in the user's scope; 404 otherwise."""
     if kind == "hazard":
-        return get_in(HazardPoint.objects.filter(scope_q(user, "area")).select_related("area"), pk)
+        hazards = HazardPoint.objects.filter(scope_q(user, "area")).select_related("area")
+        return get_in(without_geometry(hazards), pk)
     if kind == "facility":
-        return get_in(Facility.objects.filter(scope_q(user, "area")).select_related("area"), pk)
+        facilities = Facility.objects.filter(scope_q(user, "area")).select_related("area")
+        return get_in(without_geometry(facilities), pk)
     raise _not_found()
 
 

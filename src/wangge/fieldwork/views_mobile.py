@@ -16,6 +16,7 @@ from wangge.pages import scoped_page
 from wangge.people import selectors as people_selectors
 from wangge.people import services as people_services
 from wangge.people.models import PartyMember
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 REPORT_IN_MINIMUM = 2  # in-service members report to their grid at least twice a year
@@ -120,7 +121,7 @@ def party_report_in(request: HttpRequest, mid: int) -> HttpResponse:
         {
             "member": member,
             "grids": grids,
-            "history": member.report_ins.select_related("area")[:10],
+            "history": without_geometry(member.report_ins.select_related("area"))[:10],
             "error": error,
             "form": request.POST if request.method == "POST" else {},
             "today": timezone.localdate(),

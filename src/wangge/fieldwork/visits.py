@@ -48,6 +48,7 @@ from wangge.fieldwork.today import TodoItem
 from wangge.people import access as people_access
 from wangge.people.models import Household, ResidenceType, Resident, ResidentTag, TagKind
 from wangge.people.selectors import get_in
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
 from wangge.regions.scope import can_see, visible_paths
 
@@ -661,7 +662,9 @@ def tasks(user: Any) -> QuerySet[VisitTask]:
 
 
 def task_get(user: Any, pk: Any) -> VisitTask:
-    return get_in(tasks(user).select_related("household", "rule", "area", "assignee"), pk)
+    return get_in(
+        without_geometry(tasks(user).select_related("household", "rule", "area", "assignee")), pk
+    )
 
 
 def task_search(
@@ -674,7 +677,7 @@ def task_search(
     on: dt.date | None = None,
     household: int | None = None,
 ) -> QuerySet[VisitTask]:
-    qs = tasks(user).select_related("household", "rule", "area", "assignee")
+    qs = without_geometry(tasks(user).select_related("household", "rule", "area", "assignee"))
     today = timezone.localdate()
     if status:
         qs = qs.filter(status=status)

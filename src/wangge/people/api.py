@@ -19,6 +19,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.errors import DomainError
+from wangge.inputs import Input, Int, Page, PageSize, Title
 from wangge.people import access, audit, importer, selectors, services, tabular, workbooks
 from wangge.people.models import (
     AuditEntry,
@@ -33,6 +34,7 @@ from wangge.people.models import (
     ResidentTag,
     TagKind,
 )
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 router = Router(tags=["people"])
@@ -324,7 +326,7 @@ class HouseholdRecordOut(Schema):
 
 
 # -- residents -------------------------------------------------------------------------------
-class ResidentFilter(Schema):
+class ResidentFilter(Input):
     q: str = Field("", description="name fragment, or a whole ID number or phone")
     id_number: str = Field("", description="whole (exact), masked as shown, or last 4")
     phone: str = Field("", description="whole (exact) or last 4 digits")
@@ -353,8 +355,8 @@ def _search(request: HttpRequest, f: ResidentFilter) -> Any:
 def resident_list(
     request: HttpRequest,
     filters: Query[ResidentFilter],
-    page: int = 1,
-    page_size: int = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> dict[str, Any]:
     qs = selectors.for_listing(_search(request, filters), request.user)
     rows, has_next = selectors.page(qs, page, page_size)
@@ -407,14 +409,16 @@ def _xlsx(content: bytes, name: str) -> HttpResponse:
 
 
 @router.get("/people/residents/{rid}", response=ResidentDetailOut, summary="One resident")
-def resident_get(request: HttpRequest, rid: int) -> dict[str, Any]:
+def resident_get(request: HttpRequest, rid: Int) -> dict[str, Any]:
     r = selectors.resident_detail(request.user, rid)
     audit.record(request.user, "view", "resident", r.pk, label=str(r), ip=_ip(request))
     return _detail(request, r)
 
 
-class ResidentIn(Schema):
-    name: str
+class ResidentIn(Input):
+    fits = Resident
+
+    name: Title
     id_number: str
     id_type: str = "id_card"
     household_id: int
@@ -437,8 +441,10 @@ def resident_create(request: HttpRequest, body: ResidentIn) -> Status:
     return Status(201, _detail(request, selectors.resident_detail(request.user, r.pk)))
 
 
-class ResidentPatch(Schema):
-    name: str | None = None
+class ResidentPatch(Input):
+    fits = Resident  # a null or a too-long value is a 422, not a database error
+
+    name: Title | None = None
     phone: str | None = None
     ethnicity: str | None = None
     relation: str | None = None
@@ -450,13 +456,13 @@ class ResidentPatch(Schema):
 
 
 @router.patch("/people/residents/{rid}", response=ResidentDetailOut, summary="Change")
-def resident_update(request: HttpRequest, rid: int, body: ResidentPatch) -> dict[str, Any]:
+def resident_update(request: HttpRequest, rid: Int, body: ResidentPatch) -> dict[str, Any]:
     r = selectors.resident_get(request.user, rid)
     services.resident_update(request.user, r, ip=_ip(request), **body.dict(exclude_unset=True))
     return _detail(request, selectors.resident_detail(request.user, rid))
 
 
-class MoveIn(Schema):
+class MoveIn(Input):
     household_id: int | None = Field(None, description="None: moved away")
     on: dt.date | None = None
     relation: str = ""
@@ -464,7 +470,7 @@ class MoveIn(Schema):
 
 
 @router.post("/people/residents/{rid}/move", response=ResidentDetailOut, summary="Move")
-def resident_move(request: HttpRequest, rid: int, body: MoveIn) -> dict[str, Any]:
+def resident_move(request: HttpRequest, rid: Int, body: MoveIn) -> dict[str, Any]:
     r = selectors.resident_get(request.user, rid)
     if body.household_id is None:
         services.resident_move_out(request.user, r, on=body.on, status=body.status, ip=_ip(request))
@@ -476,7 +482,7 @@ def resident_move(request: HttpRequest, rid: int, body: MoveIn) -> dict[str, Any
     return _detail(request, selectors.resident_detail(request.user, rid))
 
 
-class RevealIn(Schema):
+class RevealIn(Input):
     reason: str
 
 
@@ -487,7 +493,7 @@ class RevealOut(Schema):
 
 @router.post("/people/residents/{rid}/reveal", response=RevealOut, summary="Full ID and phone")
 def resident_reveal(
-    request: HttpRequest, rid: int, body: RevealIn, response: HttpResponse
+    request: HttpRequest, rid: Int, body: RevealIn, response: HttpResponse
 ) -> dict[str, str]:
     r = selectors.resident_get(request.user, rid)
     add_never_cache_headers(response)  # the plaintext: no copy in any cache
@@ -507,7 +513,7 @@ def tag_kinds(request: HttpRequest) -> list[TagKind]:
     return list(TagKind.objects.filter(pk__in=access.visible_kind_ids(request.user)))
 
 
-class TagIn(Schema):
+class TagIn(Input):
     kind: str
     data: dict[str, Any] = {}
     valid_from: dt.date | None = None
@@ -523,7 +529,7 @@ def _kind(request: HttpRequest, code: str) -> TagKind:
 
 
 @router.post("/people/residents/{rid}/tags", response={201: TagOut}, summary="Add a group tag")
-def tag_add(request: HttpRequest, rid: int, body: TagIn) -> Status:
+def tag_add(request: HttpRequest, rid: Int, body: TagIn) -> Status:
     r = selectors.resident_get(request.user, rid)
     tag = services.tag_add(
         request.user,
@@ -538,12 +544,12 @@ def tag_add(request: HttpRequest, rid: int, body: TagIn) -> Status:
     return Status(201, TagOut.of(tag))
 
 
-class TagEndIn(Schema):
+class TagEndIn(Input):
     on: dt.date | None = None
 
 
 @router.post("/people/tags/{tid}/end", response=TagOut, summary="End a group tag")
-def tag_end(request: HttpRequest, tid: int, body: TagEndIn) -> dict[str, Any]:
+def tag_end(request: HttpRequest, tid: Int, body: TagEndIn) -> dict[str, Any]:
     tag = (
         ResidentTag.objects.filter(
             pk=tid,
@@ -551,6 +557,7 @@ def tag_end(request: HttpRequest, tid: int, body: TagEndIn) -> dict[str, Any]:
             resident__in=selectors.residents(request.user),
         )
         .select_related("kind", "resident__area")
+        .defer("resident__area__geometry")
         .first()
     )
     if tag is None:
@@ -561,10 +568,12 @@ def tag_end(request: HttpRequest, tid: int, body: TagEndIn) -> dict[str, Any]:
 # -- places ----------------------------------------------------------------------------------
 @router.get("/people/buildings", response=list[BuildingOut], summary="Buildings in scope")
 def building_list(
-    request: HttpRequest, q: str = "", area: str = "", page: int = 1, page_size: int = 100
+    request: HttpRequest, q: str = "", area: str = "", page: Page = 1, page_size: PageSize = 100
 ) -> list[dict[str, Any]]:
     rows, _more = selectors.page(
-        selectors.buildings(request.user, q=q, area_code=area).select_related("area"),
+        without_geometry(
+            selectors.buildings(request.user, q=q, area_code=area).select_related("area")
+        ),
         page,
         page_size,
     )
@@ -572,14 +581,14 @@ def building_list(
 
 
 @router.get("/people/buildings/{bid}", response=BuildingDetailOut, summary="A building's houses")
-def building_get(request: HttpRequest, bid: int) -> dict[str, Any]:
+def building_get(request: HttpRequest, bid: Int) -> dict[str, Any]:
     b = selectors.building_get(request.user, bid)
-    houses = selectors.building_houses(b).select_related("area")
+    houses = without_geometry(selectors.building_houses(b).select_related("area"))
     return {**BuildingOut.of(b), "houses": [HouseOut.of(h) for h in houses]}
 
 
 @router.get("/people/houses/{hid}", response=HouseDetailOut, summary="A house's households")
-def house_get(request: HttpRequest, hid: int) -> dict[str, Any]:
+def house_get(request: HttpRequest, hid: Int) -> dict[str, Any]:
     h = selectors.house_get(request.user, hid)
     households = selectors.house_households(h)
     return {
@@ -591,7 +600,7 @@ def house_get(request: HttpRequest, hid: int) -> dict[str, Any]:
 @router.get(
     "/people/households/{hid}", response=HouseholdRecordOut, summary="一户一档: the household"
 )
-def household_get(request: HttpRequest, hid: int) -> dict[str, Any]:
+def household_get(request: HttpRequest, hid: Int) -> dict[str, Any]:
     rec = selectors.household_record(request.user, hid)
     household = rec["household"]
     audit.record(
@@ -624,14 +633,16 @@ def household_get(request: HttpRequest, hid: int) -> dict[str, Any]:
 # -- organisations, party, things -------------------------------------------------------------
 @router.get("/people/organizations", response=list[OrganizationOut], summary="Organisations")
 def organization_list(
-    request: HttpRequest, q: str = "", kind: str = "", page: int = 1, page_size: int = 200
+    request: HttpRequest, q: str = "", kind: str = "", page: Page = 1, page_size: PageSize = 200
 ) -> list[dict[str, Any]]:
-    qs = selectors.organizations(request.user, q=q, kind=kind).select_related("area")
+    qs = without_geometry(
+        selectors.organizations(request.user, q=q, kind=kind).select_related("area")
+    )
     return [OrganizationOut.of(o) for o in selectors.page(qs, page, page_size)[0]]
 
 
 @router.get("/people/organizations/{oid}", response=OrganizationOut, summary="An organisation")
-def organization_get(request: HttpRequest, oid: int) -> dict[str, Any]:
+def organization_get(request: HttpRequest, oid: Int) -> dict[str, Any]:
     return OrganizationOut.of(selectors.get_scoped(Organization, request.user, oid))
 
 
@@ -655,7 +666,7 @@ def branch_list(request: HttpRequest) -> list[dict[str, Any]]:
             "secretary": b.secretary,
             "member_count": b.member_count,  # type: ignore[attr-defined]
         }
-        for b in selectors.party_branches(request.user).select_related("area")
+        for b in without_geometry(selectors.party_branches(request.user).select_related("area"))
     ]
 
 
@@ -673,7 +684,7 @@ class MemberOut(Schema):
 
 @router.get("/people/party/members", response=list[MemberOut], summary="Members and report-ins")
 def member_list(
-    request: HttpRequest, branch: int | None = None, year: int | None = None
+    request: HttpRequest, branch: Int | None = None, year: Int | None = None
 ) -> list[dict[str, Any]]:
     year = year or dt.date.today().year
     check = {c["member"].pk: c for c in selectors.report_in_check(request.user, year)}
@@ -693,14 +704,14 @@ def member_list(
     ]
 
 
-class ReportInIn(Schema):
+class ReportInIn(Input):
     on: dt.date | None = None
     activity: str = ""
     area: str = Field("", description="grid code; default: the member's grid")
 
 
 @router.post("/people/party/members/{mid}/report-ins", response={201: dict[str, Any]})
-def report_in(request: HttpRequest, mid: int, body: ReportInIn) -> Status:
+def report_in(request: HttpRequest, mid: Int, body: ReportInIn) -> Status:
     member = selectors.get_scoped(PartyMember, request.user, mid, "branch__area")
     area = None
     if body.area:
@@ -729,7 +740,7 @@ class BelowOut(Schema):
     response=list[BelowOut],
     summary="In-service members below the yearly minimum of report-ins",
 )
-def report_in_below(request: HttpRequest, year: int | None = None, minimum: int = 2) -> list[Any]:
+def report_in_below(request: HttpRequest, year: Int | None = None, minimum: Int = 2) -> list[Any]:
     year = year or dt.date.today().year
     return [
         {
@@ -749,13 +760,16 @@ def report_in_below(request: HttpRequest, year: int | None = None, minimum: int 
 @router.get("/people/hazards", response=list[HazardOut], summary="Hazard points (map)")
 def hazard_list(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
     return [
-        HazardOut.of(h) for h in selectors.hazards(request.user, kind=kind).select_related("area")
+        HazardOut.of(h)
+        for h in without_geometry(selectors.hazards(request.user, kind=kind).select_related("area"))
     ]
 
 
 @router.get("/people/facilities", response=list[FacilityOut], summary="Facilities (map)")
 def facility_list(request: HttpRequest, kind: str = "", due: bool = False) -> list[dict[str, Any]]:
-    qs = selectors.facilities(request.user, kind=kind, due=due).select_related("area")
+    qs = without_geometry(
+        selectors.facilities(request.user, kind=kind, due=due).select_related("area")
+    )
     return [FacilityOut.of(f) for f in qs]
 
 
@@ -854,8 +868,8 @@ def audit_list(
     object_type: str = "",
     object_id: str = "",
     action: str = "",
-    before_seq: int | None = None,
-    limit: int = 100,
+    before_seq: Int | None = None,
+    limit: PageSize = 100,
 ) -> list[dict[str, Any]]:
     _auditor(request)
     qs = AuditEntry.objects.all()

@@ -28,6 +28,7 @@ from wangge.people.models import (
     ResidentTag,
     TagKind,
 )
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 M = TypeVar("M", bound=Model)
@@ -80,16 +81,12 @@ def resident_get(user: Any, pk: Any) -> Resident:
 
 def resident_detail(user: Any, pk: Any) -> Resident:
     get_scoped(Resident, user, pk)  # 404 first
+    residences = without_geometry(Residence.objects.select_related("household", "area"))
     return (
-        Resident.objects.select_related("household__house__building", "area")
+        without_geometry(Resident.objects.select_related("household__house__building", "area"))
         .prefetch_related(
             current_tags_prefetch(user),
-            Prefetch(
-                "residences",
-                queryset=Residence.objects.select_related("household", "area").order_by(
-                    "started_on", "id"
-                ),
-            ),
+            Prefetch("residences", queryset=residences.order_by("started_on", "id")),
         )
         .get(pk=pk)
     )
@@ -181,8 +178,7 @@ def for_listing(qs: QuerySet[Resident], user: Any) -> QuerySet[Resident]:
     """A constant number of queries per page: household and area joined (without the area's
     geometry, which would make every row kilobytes wide), tags prefetched."""
     return (
-        qs.select_related("household", "area")
-        .defer("area__geometry")
+        without_geometry(qs.select_related("household", "area"))
         .prefetch_related(current_tags_prefetch(user))
         .order_by("id")
     )
@@ -218,7 +214,7 @@ def buildings(user: Any, *, q: str = "", area_code: str = "") -> QuerySet[Buildi
 
 
 def building_get(user: Any, pk: Any) -> Building:
-    return get_scoped(Building, user, pk)
+    return get_in(without_geometry(scoped(Building, user, "area").select_related("area")), pk)
 
 
 def building_houses(building: Building) -> QuerySet[House]:
@@ -232,7 +228,7 @@ def house_get(user: Any, pk: Any) -> House:
 
 
 def house_households(house: House) -> QuerySet[Household]:
-    return (
+    return without_geometry(
         house.households.filter(dissolved_on__isnull=True)
         .annotate(member_count=Count("members"))
         .select_related("area")
@@ -246,7 +242,7 @@ def household_get(user: Any, pk: Any) -> Household:
 
 def household_members(household: Household, user: Any) -> list[Resident]:
     return list(
-        household.members.select_related("area")
+        without_geometry(household.members.select_related("area"))
         .prefetch_related(current_tags_prefetch(user))
         .order_by("id")
     )
@@ -257,7 +253,9 @@ def household_record(user: Any, pk: Any) -> dict[str, Any]:
     members, and what is around it in the same micro-grid (facilities, hazards,
     organisations in the building) — the "四必清"."""
     get_scoped(Household, user, pk)  # 404 first
-    household = Household.objects.select_related("house__building", "area").get(pk=pk)
+    household = without_geometry(Household.objects.select_related("house__building", "area")).get(
+        pk=pk
+    )
     members = household_members(household, user)
     former = list(
         Residence.objects.filter(household=household, ended_on__isnull=False)
@@ -298,7 +296,9 @@ def party_branches(user: Any) -> QuerySet[PartyBranch]:
 
 
 def party_members(user: Any, branch: int | None = None) -> QuerySet[PartyMember]:
-    qs = scoped(PartyMember, user, "branch__area").select_related("branch", "report_area")
+    qs = without_geometry(
+        scoped(PartyMember, user, "branch__area").select_related("branch", "report_area")
+    )
     if branch is not None:
         qs = qs.filter(branch_id=branch)
     return qs.order_by("branch", "name")

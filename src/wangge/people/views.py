@@ -21,6 +21,7 @@ from wangge.pages import scoped_page
 from wangge.people import access, page_queries, selectors, services
 from wangge.people.audit import client_ip
 from wangge.people.models import TagKind
+from wangge.regions.lean import without_geometry
 
 PAGE_SIZE = 50
 
@@ -85,7 +86,7 @@ def buildings(request: HttpRequest) -> HttpResponse:
 @scoped_page
 def building(request: HttpRequest, pk: int) -> HttpResponse:
     obj = selectors.building_get(request.user, pk)
-    houses = selectors.building_houses(obj).select_related("area")
+    houses = without_geometry(selectors.building_houses(obj).select_related("area"))
     return render(request, "people/building.html", {"building": obj, "houses": houses})
 
 
@@ -205,7 +206,9 @@ def places(request: HttpRequest) -> HttpResponse:
         "people/places.html",
         {
             "organizations": selectors.organizations(request.user)[:200],
-            "branches": selectors.party_branches(request.user).select_related("area")[:200],
+            "branches": without_geometry(
+                selectors.party_branches(request.user).select_related("area")
+            )[:200],
             "report_ins": selectors.report_in_check(request.user, year)[:200],
             "hazards": selectors.hazards(request.user)[:200],
             "year": year,

@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from wangge.events.models import BuiltinChannel, Event, Satisfaction, Status, TimelineEntry
+from wangge.regions.lean import without_geometry
 
 PUBLIC_STEPS: dict[str, str | Promise] = {
     "report": _("Report received"),
@@ -97,7 +98,7 @@ def public_steps(event: Event) -> list[Step]:
 
 
 def _with_relations(queryset: Any) -> Any:
-    return queryset.select_related("category__parent", "area", "parent")
+    return without_geometry(queryset.select_related("category__parent", "area", "parent"))
 
 
 def public_case(event: Event) -> PublicCase:

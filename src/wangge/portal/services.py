@@ -19,6 +19,7 @@ from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Attachment, BuiltinChannel, Category, Event, Satisfaction, Status
 from wangge.events.photos import CleanPhoto, attach_photo, clean_photo
+from wangge.inputs import check_text, has_visible, text_problem
 from wangge.intake.models import Channel
 from wangge.portal.models import Attempt, Follow
 
@@ -215,9 +216,13 @@ class _Checked:
 
 def _check(data: ReportInput) -> _Checked:
     """Every problem of the report at once, each naming its field; DomainError (422)."""
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(reason, field=name, code="invalid_text")
+        for name, value in (("text", data.text), ("address", data.address), ("name", data.name))
+        if (reason := text_problem(value))
+    ]
     text = data.text.strip()
-    if not text:
+    if not has_visible(text) and not any(p.field == "text" for p in problems):
         problems.append(
             Problem(_("Describe the problem in a few words."), field="text", code="required")
         )
@@ -354,7 +359,7 @@ def portal_rate(*, code: str, token: str, satisfaction: str, comment: str = "") 
         raise DomainError.one(
             _("Choose how satisfied you are."), field="satisfaction", code="required", status=422
         )
-    comment = comment.strip()
+    comment = check_text(comment, field="comment")
     if len(comment) > COMMENT_MAX:
         raise DomainError(
             [_too_long(_("The comment"), COMMENT_MAX, "comment")],

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from wangge.errors import DomainError
+from wangge.inputs import Input, Int
 from wangge.regions import coords, selectors
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import AreaRef, get_index
@@ -33,7 +34,8 @@ class AreaOut(Schema):
             "name": area.name,
             "level": area.level,
             "level_name": area.level_name,
-            "parent_code": area.parent.code if area.parent_id and area.parent else None,
+            # From the path, not `area.parent`: a list would load each parent row.
+            "parent_code": area.ancestor_codes[-1] if area.parent_id else None,
             "centroid": (area.centroid_lon, area.centroid_lat) if has_geometry else None,
             "bbox": (area.min_lon, area.min_lat, area.max_lon, area.max_lat)
             if has_geometry
@@ -99,12 +101,12 @@ def _get(request: HttpRequest, code: str) -> Area:
 @router.get("/areas", response=AreaPage, summary="Search areas in the user's scope")
 def area_search(
     request: HttpRequest,
-    level: int | None = None,
+    level: Int | None = None,
     parent: str | None = None,
     name: str | None = None,
     code_prefix: str | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
 ) -> dict[str, Any]:
     qs = selectors.area_list(
         user=request.user, level=level, parent_code=parent, name=name, code_prefix=code_prefix
@@ -216,7 +218,7 @@ def _ref(ref: AreaRef | None) -> dict[str, Any] | None:
     }
 
 
-class LocateQuery(Schema):
+class LocateQuery(Input):
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
 from wangge.regions.scope import can_see, path_q
 
@@ -16,7 +17,7 @@ def area_list(
     name: str | None = None,
     code_prefix: str | None = None,
 ) -> QuerySet[Area]:
-    qs = Area.objects.live().filter(path_q(user)).defer("geometry").select_related("parent")
+    qs = without_geometry(Area.objects.live().filter(path_q(user)).select_related("parent"))
     if level is not None:
         qs = qs.filter(level=level)
     if parent_code:
@@ -30,7 +31,7 @@ def area_list(
 
 def area_get(*, user: Any, code: str) -> Area | None:
     """A live area by code, or None when it does not exist or is outside the user's scope."""
-    area = Area.objects.live().filter(code=code).select_related("parent").first()
+    area = without_geometry(Area.objects.live().filter(code=code).select_related("parent")).first()
     if area is None or not can_see(user, area):
         return None
     return area
@@ -91,8 +92,8 @@ def incomplete_grids(*, user: Any, level: int = 4) -> list[dict[str, Any]]:
     grids = (
         Area.objects.live()
         .filter(path_q(user), level=level)
-        .defer("geometry")
         .select_related("parent")
+        .defer("geometry", "parent__geometry")
         .prefetch_related(Prefetch("posts", queryset=active, to_attr="active_posts"))
         .order_by("path")
     )

@@ -14,6 +14,7 @@ from wangge.errors import DomainError
 from wangge.events.models import BuiltinChannel, Category, Department, Priority, Satisfaction
 from wangge.events.photos import CleanPhoto, clean_photo
 from wangge.events.selectors import SORTS, TABS
+from wangge.inputs import DayField, MomentField, TextField, TitleField
 
 
 class PhotoField(forms.FileField):
@@ -37,13 +38,13 @@ class PhotoField(forms.FileField):
 
 # -- workflow actions --------------------------------------------------------------------
 class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+    comment = TextField(label=_("Comment"), required=False, max_length=2000)
 
 
 class AcceptForm(CommentForm):
     """Acceptance, correcting the report on the way; a blank field is left as it is."""
 
-    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    title = TitleField(label=_("Title"), required=False, max_length=200)
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(active=True),
@@ -53,15 +54,15 @@ class AcceptForm(CommentForm):
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=[("", ""), *Priority.choices]
     )
-    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+    address = TextField(label=_("Address"), required=False, max_length=300)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000)
+    reason = TextField(label=_("Reason"), max_length=2000)
 
 
 class MergeForm(CommentForm):
-    into = forms.CharField(label=_("Tracking code of the original event"), max_length=30)
+    into = TextField(label=_("Tracking code of the original event"), max_length=30)
 
 
 def active_departments() -> Any:
@@ -81,8 +82,8 @@ class DispatchForm(CommentForm):
 
 
 class ExtensionForm(forms.Form):
-    until = forms.DateTimeField(label=_("New deadline"))
-    reason = forms.CharField(label=_("Reason"), max_length=2000)
+    until = MomentField(label=_("New deadline"))
+    reason = TextField(label=_("Reason"), max_length=2000)
 
 
 YES_NO = [("1", _("yes")), ("0", _("no"))]
@@ -98,7 +99,7 @@ class DecideExtensionForm(CommentForm):
 
 
 class FeedbackForm(forms.Form):
-    note = forms.CharField(label=_("What was done"), max_length=4000)
+    note = TextField(label=_("What was done"), max_length=4000)
     photo = PhotoField(label=_("Photo after handling"))
 
 
@@ -111,7 +112,7 @@ class CallbackForm(CommentForm):
 
 
 class SuperviseForm(CommentForm):
-    until = forms.DateTimeField(label=_("Supervise until"))
+    until = MomentField(label=_("Supervise until"))
 
 
 # -- reporting ---------------------------------------------------------------------------
@@ -120,16 +121,16 @@ def report_categories() -> Any:
 
 
 class ReportForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = TitleField(label=_("Title"), max_length=200)
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=report_categories(), to_field_name="code"
     )
-    description = forms.CharField(label=_("Description"), required=False, max_length=4000)
+    description = TextField(label=_("Description"), required=False, max_length=4000)
     photo = PhotoField()
     lon = forms.FloatField(required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90)
     area = forms.ChoiceField(label=_("Micro-grid"), required=False)
-    client_key = forms.CharField(required=False, max_length=100)
+    client_key = TextField(required=False, max_length=100)
 
     def __init__(self, *args: Any, area_codes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,11 +146,11 @@ class ReportForm(forms.Form):
 # -- lists -------------------------------------------------------------------------------
 class EventFilterForm(forms.Form):
     tab = forms.ChoiceField(required=False, choices=[(t, t) for t in TABS])
-    category = forms.CharField(label=_("Category"), required=False, max_length=20)
+    category = TextField(label=_("Category"), required=False, max_length=20)
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", ""), *BuiltinChannel.choices]
     )
-    q = forms.CharField(label=_("Text"), required=False, max_length=100)
-    date_from = forms.DateField(label=_("Reported from"), required=False)
-    date_to = forms.DateField(label=_("Reported until"), required=False)
+    q = TextField(label=_("Text"), required=False, max_length=100)
+    date_from = DayField(label=_("Reported from"), required=False)
+    date_to = DayField(label=_("Reported until"), required=False)
     sort = forms.ChoiceField(required=False, choices=[("", ""), *((s, s) for s in SORTS)])

@@ -1,0 +1,64 @@
+"""Lists, queues and figures of events never load area geometry, and their query counts do
+not grow with the number of events (issue 12: detailed boundaries must never slow a list)."""
+
+import pytest
+
+from tests.events.factories import make_world, report
+from tests.sqlguard import get_lean
+from wangge.events import workflow
+
+pytestmark = pytest.mark.django_db
+
+# Every list the operator, a department handler and a grid worker open (tabs included).
+OPERATOR_URLS = [
+    "/api/events",
+    "/api/events?status=accepted&limit=500",
+    "/api/events?q=垃圾&area=330103001",
+    "/api/events/counts",
+    "/api/events/figures",
+    "/api/notifications",
+    "/events/",
+    "/events/?tab=accepted",
+    "/events/?tab=handling",
+    "/events/?tab=overdue",
+    "/events/?tab=all&q=垃圾",
+    "/inbox/",
+]
+HANDLER_URLS = ["/orders/", "/api/notifications"]
+WORKER_URLS = ["/m/", "/api/events", "/inbox/"]
+
+
+def _grow(world, n: int) -> None:
+    for i in range(n):
+        event = report(world, title=f"路边暴露垃圾 {i}")
+        event = workflow.event_accept(event=event, actor=world.operator)
+        if i % 2:
+            workflow.event_dispatch(event=event, actor=world.operator, lead=world.city)
+
+
+def _counts(client, user, urls: list[str]) -> dict[str, int]:
+    client.force_login(user)
+    return {url: get_lean(client, url)[1] for url in urls}
+
+
+def test_lists_load_no_geometry_and_constant_queries(client):
+    world = make_world()
+    _grow(world, 3)
+    who = [
+        (world.operator, OPERATOR_URLS),
+        (world.city_handler, HANDLER_URLS),
+        (world.worker, WORKER_URLS),
+    ]
+    small = [_counts(client, user, urls) for user, urls in who]
+    _grow(world, 27)
+    large = [_counts(client, user, urls) for user, urls in who]
+    assert large == small
+
+
+def test_the_event_page_loads_no_geometry(client):
+    """One event's page and detail draw no boundary either (the map loads it on its own)."""
+    world = make_world()
+    event = report(world)
+    client.force_login(world.operator)
+    get_lean(client, f"/events/{event.code}/")
+    get_lean(client, f"/api/events/{event.code}")

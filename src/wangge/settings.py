@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "wangge.suggest",
     "wangge.people",
     "wangge.fieldwork",
+    "wangge.notices",
     "wangge.web",
 ]
 
@@ -261,3 +262,9 @@ WANGGE_SUGGEST_MAX_SAMPLES = int(os.environ.get("WANGGE_SUGGEST_MAX_SAMPLES", "2
 WANGGE_SUGGEST_KEEP_VERSIONS = int(os.environ.get("WANGGE_SUGGEST_KEEP_VERSIONS", "3"))
 # The worker retrains nightly at this hour (UTC; 18 = 02:00 in China).
 WANGGE_SUGGEST_TRAIN_HOUR_UTC = int(os.environ.get("WANGGE_SUGGEST_TRAIN_HOUR_UTC", "18"))
+# --- Notices (通知) --------------------------------------------------------------------
+# The unconfirmed are reminded this many working hours after a notice is sent in office
+# hours, or this many hours after one sent outside them; their supervisors are told after
+# the same time again (see wangge.notices.escalation).
+WANGGE_NOTICE_REMIND_WORK_HOURS = float(os.environ.get("WANGGE_NOTICE_REMIND_WORK_HOURS", "2"))
+WANGGE_NOTICE_REMIND_OFF_HOURS = float(os.environ.get("WANGGE_NOTICE_REMIND_OFF_HOURS", "12"))

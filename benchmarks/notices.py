@@ -113,6 +113,15 @@ def measure(repeats: int = 7) -> list[Metric]:
         board_times.append(t)
         t, _p = _timed(lambda: list(selectors.not_yet(small, None, top)[:200]))
         page_times.append(t)
+    if connection.vendor == "postgresql":
+        sql, params = (
+            selectors.not_yet(small, None, top)
+            .values_list("user__username", "area__code", "role", "read_at")
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            print("\n".join(row[0] for row in cur.fetchall()))
     return [
         Metric("recipients fanned out", float(notice.recipient_count), "rows"),
         Metric(

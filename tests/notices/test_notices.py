@@ -160,6 +160,8 @@ def test_scope_nobody_outside_reads_it(w):
     assert client(w.worker).get(f"/api/notices/{notice.pk}/board").status_code == 404
     board = client(w.leader).get(f"/api/notices/{notice.pk}/board").json()
     assert board["total"] == 2 and [r["area"] for r in board["rows"]] == [w.grid.code]
+    assert [n["id"] for n in client(w.leader).get("/api/notices/sent").json()] == [notice.pk]
+    assert client(w.outsider).get("/api/notices/sent").json() == []
     other = client(w.leader).get(f"/api/notices/{notice.pk}/board?area={w.street.code}")
     assert other.status_code == 404  # above his part
 
@@ -218,6 +220,10 @@ def test_escalation_on_the_working_calendar(w, sent, remind, escalate):
     assert escalation.run(now=remind) == {"reminded": 1, "escalated": 0}
     reminders = Notification.objects.filter(kind=Notification.Kind.REMINDER)
     assert [n.user.username for n in reminders] == ["worker"]
+    page = client(w.worker).get("/inbox/").content.decode()
+    assert f'href="/notices/{notice.pk}/"' in page  # the web inbox links the notice
+    api = client(w.worker).get("/api/notifications").json()
+    assert api[0]["event"] == "" and api[0]["link"] == f"/notices/{notice.pk}/"
     assert escalation.run(now=remind) == {"reminded": 0, "escalated": 0}
     assert escalation.run(now=escalate) == {"reminded": 0, "escalated": 1}
     told = Notification.objects.get(kind=Notification.Kind.UNCONFIRMED)
@@ -257,6 +263,8 @@ def test_lists_take_constant_queries(w):
         (f"/notices/{notice.pk}/board/", w.street_op),
         ("/api/notices/inbox", w.worker),
         ("/notices/", w.worker),
+        ("/api/notices/sent", w.leader),
+        ("/notices/sent/", w.street_op),
     ]
     before = [count(u, user) for u, user in urls]
     for i in range(6):

@@ -175,7 +175,9 @@ def notice_inbox(request: HttpRequest, page_no: int = 1) -> list[dict[str, Any]]
     return [ReceiptOut.of(r) for r in rows]
 
 
-@router.get("/notices/sent", response=list[NoticeOut], summary="Notices I sent")
+@router.get(
+    "/notices/sent", response=list[NoticeOut], summary="Notices I sent or follow (levels between)"
+)
 def notice_sent(request: HttpRequest, page_no: int = 1) -> list[dict[str, Any]]:
     rows, _more = page(selectors.sent_by(request.user).prefetch_related("areas"), page_no, 100)
     return [NoticeOut.of(n) for n in rows]

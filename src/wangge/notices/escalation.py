@@ -39,7 +39,7 @@ def _name(row: dict[str, Any]) -> str:
 
 
 def _pending(notice: Notice) -> list[dict[str, Any]]:
-    return list(
+    rows: Any = (
         Receipt.objects.filter(notice=notice, done_at__isnull=True)
         .order_by("path", "user_id")
         .values(
@@ -52,6 +52,7 @@ def _pending(notice: Notice) -> list[dict[str, Any]]:
             "user__last_name",
         )
     )
+    return [dict(r) for r in rows]
 
 
 def _notify(users: list[int], kind: str, text: str, link: str) -> None:

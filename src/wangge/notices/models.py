@@ -123,7 +123,11 @@ class Receipt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="receipts"
     )
     # The post it came through (named people: their first post, or none): where it counts.
-    area = models.ForeignKey(Area, null=True, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: areas are ended, never deleted, and a 200,000-row fan-out
+    # would check each row against the area table once more.
+    area = models.ForeignKey(
+        Area, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     path = models.CharField(max_length=500, blank=True)
     role = models.CharField(max_length=20, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -147,12 +151,8 @@ class Receipt(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "notice"], name="receipt_user_idx"),
-            # Pattern ops: PostgreSQL uses the index for LIKE 'prefix%' under any collation.
-            models.Index(
-                fields=["notice", "path"],
-                name="receipt_notice_path_idx",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
-            ),
+            # The not-yet list; pattern ops: PostgreSQL uses it for LIKE 'prefix%' under any
+            # collation. (The board reads a notice's receipts through the unique constraint.)
             models.Index(
                 fields=["notice", "path"],
                 name="receipt_not_yet_idx",

@@ -161,10 +161,22 @@ def not_yet(notice: Notice, paths: list[str] | None, under: Area | None) -> Quer
     )
 
 
+def _chain(path: str) -> list[str]:
+    parts = [c for c in path.split("/") if c]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def sent_by(user: Any) -> QuerySet[Notice]:
+    """Staff notices whose board the user follows: sent by them, or addressed to areas at,
+    above or under their operator / secretary / grid leader posts (a level between)."""
     qs = Notice.objects.filter(audience=Notice.Audience.STAFF)
     if not access.is_admin(user):
-        qs = qs.filter(sender_id=user.pk)
+        q = Q(sender_id=user.pk)
+        for path, role in access.live_posts(user):
+            if role in SENDER_ROLES:
+                q |= Q(areas__path__startswith=path) | Q(areas__path__in=_chain(path))
+        ids = qs.filter(q).values("pk")
+        qs = Notice.objects.filter(pk__in=ids)
     return qs.order_by("-send_at", "-pk")
 
 

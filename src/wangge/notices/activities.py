@@ -72,7 +72,7 @@ def activity_record(
         problems.append(
             Problem(_("no such party member"), field="party_members", item=str(missing))
         )
-    if problems:
+    if problems or kind is None:
         raise DomainError(problems, status=422)
     if not (
         access.is_admin(actor)

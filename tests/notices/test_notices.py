@@ -180,6 +180,10 @@ def test_recall_and_edit(w):
     assert item["changed"] is True and item["title"] == "改期：后天入户登记"
     assert notice.versions.get().title == "明天入户登记"
     assert client(w.worker).post(f"/api/notices/{notice.pk}/recall").status_code == 404
+    # the grid leader follows the board but may not recall or edit it (a refusal, not a 500)
+    assert client(w.leader).post(f"/notices/{notice.pk}/recall/").status_code == 403
+    blank = client(w.street_op).post(f"/notices/{notice.pk}/edit/", {"title": " "})
+    assert blank.status_code == 422
     assert client(w.street_op).post(f"/api/notices/{notice.pk}/recall").status_code == 200
     refused = c.post(f"/api/notices/{notice.pk}/confirm", {}, content_type="application/json")
     assert refused.status_code == 409
@@ -275,3 +279,18 @@ def test_lists_take_constant_queries(w):
     urls_big = [(u.replace(str(notice.pk), str(notice_big.pk)), user) for u, user in urls]
     after = [count(u, user) for u, user in urls_big]
     assert before == after
+
+
+def test_send_page(w):
+    c = client(w.street_op)
+    assert c.get("/notices/send/").status_code == 200
+    bad = c.post("/notices/send/", {"title": "", "areas": "999999", "roles": ["full_time"]})
+    assert bad.status_code == 422 and not Notice.objects.exists()
+    ok = c.post(
+        "/notices/send/",
+        {"title": "防汛值班", "areas": w.street.code, "roles": ["full_time"], "kind": "confirm"},
+    )
+    notice = Notice.objects.get()
+    assert ok.status_code == 302 and ok["Location"] == f"/notices/{notice.pk}/board/"
+    assert recipients(notice) == {"worker"}
+    assert "防汛值班" in c.get("/notices/sent/").content.decode()

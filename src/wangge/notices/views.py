@@ -3,9 +3,8 @@
 import uuid
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,6 +13,7 @@ from wangge.errors import DomainError
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import ActivityKind, Notice
+from wangge.pages import scoped_page
 from wangge.regions.models import Role
 
 NOT_YET_PAGE = 200
@@ -37,14 +37,14 @@ def _notice(pk: int) -> Notice:
     return get_object_or_404(Notice, pk=pk)
 
 
-@login_required
+@scoped_page
 def inbox(request: HttpRequest) -> HttpResponse:
     services.mark_delivered(request.user)
     page = Paginator(selectors.inbox(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "notices/inbox.html", {"page": page})
 
 
-@login_required
+@scoped_page
 def read(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.receipt_for(request.user, pk)  # 404 off the list
     receipt = services.receipt_read(notice=_notice(pk), user=request.user)
@@ -72,7 +72,7 @@ def _receipt_post(request: HttpRequest, pk: int, write: Any) -> HttpResponse:
     return _stored(request, reverse("notices:read", args=[pk]))
 
 
-@login_required
+@scoped_page
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return _receipt_post(
@@ -82,7 +82,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_page
 @require_POST
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _receipt_post(
@@ -104,7 +104,7 @@ def _send_context(**extra: Any) -> dict[str, Any]:
     }
 
 
-@login_required
+@scoped_page
 def send(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
@@ -122,13 +122,13 @@ def send(request: HttpRequest) -> HttpResponse:
     return render(request, "notices/send.html", _send_context(data={}))
 
 
-@login_required
+@scoped_page
 def sent(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.sent_by(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "notices/sent.html", {"page": page})
 
 
-@login_required
+@scoped_page
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     notice, paths = selectors.notice_for_board(request.user, pk)
     under = selectors.board_area(paths, request.GET.get("area"))
@@ -149,18 +149,15 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_page
 @require_POST
 def recall(request: HttpRequest, pk: int) -> HttpResponse:
     notice, _paths = selectors.notice_for_board(request.user, pk)
-    try:
-        services.notice_recall(notice=notice, actor=request.user)
-    except DomainError as exc:
-        raise Http404 if exc.status == 404 else exc from None
+    services.notice_recall(notice=notice, actor=request.user)
     return redirect("notices:board", pk)
 
 
-@login_required
+@scoped_page
 @require_POST
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     notice, _paths = selectors.notice_for_board(request.user, pk)
@@ -174,7 +171,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notices:board", pk)
 
 
-@login_required
+@scoped_page
 def activity_list(request: HttpRequest) -> HttpResponse:
     errors = None
     if request.method == "POST":

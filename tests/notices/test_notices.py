@@ -62,7 +62,7 @@ def test_the_list_is_frozen_when_sent(w):
     post(newcomer, w.micro, "full_time")
     assert recipients(notice) == {"worker", "leader"}
     paths = selectors.board_paths(w.street_op, notice)
-    not_yet = {r.user.username for r in selectors.not_yet(notice, paths, None)}
+    not_yet = {r.username for r in selectors.not_yet(notice, paths, None)}
     assert not_yet == {"worker", "leader"}
     # the newcomer cannot read it
     assert client(newcomer).get(f"/notices/{notice.pk}/").status_code == 404
@@ -101,7 +101,7 @@ def test_receipts_read_confirm_and_board(w):
     assert [(row.area.code, row.total, row.done) for row in down.rows] == [(w.grid.code, 2, 1)]
     page = client(w.street_op).get(f"/notices/{notice.pk}/board/?area={w.grid.code}")
     assert page.status_code == 200
-    assert "网格长" in page.content.decode()  # the leader is on the not-yet list
+    assert "王网格长" in page.content.decode()  # the leader is on the not-yet list
 
 
 def test_offline_confirmation_sent_twice_counts_once(w):

@@ -259,9 +259,9 @@ def notice_not_yet(
     return {
         "items": [
             {
-                "user": r.user.username,
-                "name": r.user.get_full_name(),
-                "area": r.area.code if r.area else None,
+                "user": r.username,
+                "name": r.name,
+                "area": selectors.area_code(r.path) or None,
                 "role": r.role,
                 "read_at": r.read_at,
                 "reminded_at": r.reminded_at,

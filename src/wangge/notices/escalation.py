@@ -33,11 +33,6 @@ WEBHOOK_NAMES = 1000
 _BATCH = 2000
 
 
-def _name(row: dict[str, Any]) -> str:
-    full = f"{row['user__last_name']}{row['user__first_name']}".strip()
-    return full or row["user__username"]
-
-
 def _pending(notice: Notice) -> list[dict[str, Any]]:
     rows: Any = (
         Receipt.objects.filter(notice=notice, done_at__isnull=True)
@@ -47,9 +42,8 @@ def _pending(notice: Notice) -> list[dict[str, Any]]:
             "user_id",
             "area_id",
             "role",
-            "user__username",
-            "user__first_name",
-            "user__last_name",
+            "username",
+            "name",
         )
     )
     return [dict(r) for r in rows]
@@ -74,7 +68,7 @@ def remind(notice: Notice, now: datetime) -> int:
         "notice": notice.pk,
         "title": notice.title,
         "count": len(pending),
-        "users": [r["user__username"] for r in pending[:WEBHOOK_NAMES]],
+        "users": [r["username"] for r in pending[:WEBHOOK_NAMES]],
     }
     transaction.on_commit(lambda: notifications.after_commit(payload))
     return len(pending)
@@ -100,7 +94,7 @@ def escalate(notice: Notice, now: datetime) -> int:
             found[key] = supervisors(area, row["role"])
         for boss in found[key]:
             if boss != row["user_id"]:
-                told[boss].append(_name(row))
+                told[boss].append(row["name"])
     link = reverse("notices:board", args=[notice.pk])
     for boss, names in told.items():
         text = _("Not confirmed (%(n)s): %(names)s — %(t)s") % {

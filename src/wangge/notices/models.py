@@ -118,18 +118,30 @@ class NoticeVersion(models.Model):
 class Receipt(models.Model):
     """One recipient of a staff notice, written when it is sent and never added to after."""
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="receipts")
+    # No single-column indexes on the keys: the unique (notice, user) and (user, notice)
+    # indexes below serve those lookups, and each index more slows a large fan-out.
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="receipts", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="receipts"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="receipts", db_index=False
     )
     # The post it came through (named people: their first post, or none): where it counts.
     # No database constraint: areas are ended, never deleted, and a 200,000-row fan-out
     # would check each row against the area table once more.
     area = models.ForeignKey(
-        Area, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Area,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     path = models.CharField(max_length=500, blank=True)
     role = models.CharField(max_length=20, blank=True)
+    # Who, as they were called when it was sent: the not-yet list reads no other table.
+    username = models.CharField(max_length=150, blank=True)
+    name = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)

@@ -152,13 +152,19 @@ def board(notice: Notice, paths: list[str] | None, under: Area | None) -> Board:
 
 
 def not_yet(notice: Notice, paths: list[str] | None, under: Area | None) -> QuerySet[Receipt]:
-    """The receipts not done yet (not read / confirmed / answered as the kind asks)."""
+    """The receipts not done yet (not read / confirmed / answered as the kind asks): one
+    table, names and areas as they were at sending (`Receipt.name`, `area_code`)."""
     return (
         Receipt.objects.filter(notice=notice, done_at__isnull=True)
         .filter(_path_q(paths, under))
-        .select_related("user", "area")
         .order_by("path", "user_id")
     )
+
+
+def area_code(path: str) -> str:
+    """The code of the area a path ends in ("" for none)."""
+    parts = [c for c in path.split("/") if c]
+    return parts[-1] if parts else ""
 
 
 def _chain(path: str) -> list[str]:

@@ -124,6 +124,14 @@ def notice_send(
     return notice
 
 
+# A recipient's name as the lists show it: family name + given name, else the username.
+_NAME_SQL = "COALESCE(NULLIF(u.last_name || u.first_name, ''), u.username)"
+
+
+def display_name(user: Any) -> str:
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
 def _like(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -139,10 +147,12 @@ def _fan_out(notice: Notice, now: datetime) -> int:
         where_paths = " OR ".join(["a2.path LIKE %s ESCAPE '\\'"] * len(roots))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {receipts} (notice_id, user_id, area_id, path, role, delivered_at,"
-                " answer, seen_version, client_key)"
-                " SELECT %s, p.user_id, p.area_id, a.path, p.role, NULL, '', 0, ''"
+                f"INSERT INTO {receipts} (notice_id, user_id, area_id, path, role, username,"
+                " name, delivered_at, answer, seen_version, client_key)"
+                " SELECT %s, p.user_id, p.area_id, a.path, p.role, u.username,"
+                f" {_NAME_SQL}, NULL, '', 0, ''"
                 f" FROM {posts} p JOIN {areas} a ON a.id = p.area_id"
+                f" JOIN {users} u ON u.id = p.user_id"
                 " WHERE p.id IN ("
                 f"  SELECT MIN(p2.id) FROM {posts} p2 JOIN {areas} a2 ON a2.id = p2.area_id"
                 f"  JOIN {users} u ON u.id = p2.user_id"
@@ -168,6 +178,7 @@ def _fan_out(notice: Notice, now: datetime) -> int:
             .values_list("user_id", "area_id", "area__path", "role")
         ):
             first_post.setdefault(user_id, (area_id, path, role))
+        people = User.objects.in_bulk([u for u in named if u not in have])
         Receipt.objects.bulk_create(
             Receipt(
                 notice=notice,
@@ -175,9 +186,10 @@ def _fan_out(notice: Notice, now: datetime) -> int:
                 area_id=first_post.get(u, (None, "", ""))[0],
                 path=first_post.get(u, (None, "", ""))[1],
                 role=first_post.get(u, (None, "", ""))[2],
+                username=person.get_username(),
+                name=display_name(person),
             )
-            for u in named
-            if u not in have
+            for u, person in people.items()
         )
     return Receipt.objects.filter(notice=notice).count()
 

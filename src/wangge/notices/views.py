@@ -136,6 +136,8 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     missing = Paginator(selectors.not_yet(notice, paths, under), NOT_YET_PAGE).get_page(
         request.GET.get("page")
     )
+    for receipt in missing:
+        receipt.area_code = selectors.area_code(receipt.path)  # type: ignore[attr-defined]
     return render(
         request,
         "notices/board.html",

@@ -138,7 +138,7 @@ def measure(repeats: int = 7) -> list[Metric]:
             target=("<", NOT_YET_TARGET_S),
             note=f"median of {repeats}, {missing} rows",
         ),
-        Metric("not-yet list, first page (200, with users)", statistics.median(page_times), "s"),
+        Metric("not-yet list, first page (200 rows)", statistics.median(page_times), "s"),
         Metric("board of the district (per street)", statistics.median(board_times), "s"),
     ]
 

@@ -294,3 +294,12 @@ def test_send_page(w):
     assert ok.status_code == 302 and ok["Location"] == f"/notices/{notice.pk}/board/"
     assert recipients(notice) == {"worker"}
     assert "防汛值班" in c.get("/notices/sent/").content.decode()
+
+
+def test_the_worker_task_sends_and_chases(w):
+    from wangge.notices.tasks import notices_every_minute
+
+    notice = send(w, send_at=timezone.now() + timedelta(days=400))
+    assert notices_every_minute.call_local() == {"sent": 0, "reminded": 0, "escalated": 0}
+    Notice.objects.filter(pk=notice.pk).update(send_at=timezone.now() - timedelta(minutes=1))
+    assert notices_every_minute.call_local()["sent"] == 1

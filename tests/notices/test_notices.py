@@ -303,3 +303,11 @@ def test_the_worker_task_sends_and_chases(w):
     assert notices_every_minute.call_local() == {"sent": 0, "reminded": 0, "escalated": 0}
     Notice.objects.filter(pk=notice.pk).update(send_at=timezone.now() - timedelta(minutes=1))
     assert notices_every_minute.call_local()["sent"] == 1
+
+
+def test_back_office_lists_notices(w):
+    send(w)
+    c = client(w.admin)
+    for url in ("/admin/notices/notice/", "/admin/notices/activitykind/"):
+        assert c.get(url).status_code == 200
+    assert c.get("/admin/notices/notice/add/").status_code == 403

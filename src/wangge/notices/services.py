@@ -286,8 +286,9 @@ def notice_edit(
 # -- receipts ------------------------------------------------------------------------------
 def _receipt(notice: Notice, user: Any) -> Receipt:
     """The caller's receipt, locked; 404 for anyone not on the frozen list."""
+    # Lock the receipt only: every recipient confirms the same notice at once.
     receipt = (
-        Receipt.objects.select_for_update()
+        Receipt.objects.select_for_update(of=("self",))
         .select_related("notice")
         .filter(notice_id=notice.pk, user_id=user.pk, notice__status__in=_VISIBLE)
         .first()

@@ -92,6 +92,8 @@ ZH: dict[str, str] = {
     "Notice board": "公告栏",
     "Community or micro-grid code": "社区或微网格编码",
     "Print": "打印",
+    "Your position is outside the jurisdiction.": "您的位置不在辖区内。",
+    "Use my position": "按我的位置查找",
     "Notice": "通知",
     "Scan to read it on the notice board": "扫码在公告栏查看",
     "Urgent": "紧急",

@@ -1,6 +1,8 @@
 """The resident notice board (no account): per community or micro-grid, found by code, and
 a printable A4 notice whose QR code leads back to it."""
 
+import math
+
 import segno
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +12,7 @@ from django.utils.safestring import mark_safe
 from wangge.notices import selectors
 from wangge.notices.models import Notice
 from wangge.regions.models import Area
+from wangge.regions.spatial_index import get_index
 
 
 def _area(code: str) -> Area:
@@ -26,8 +29,25 @@ def _notice(area: Area, pk: int) -> Notice:
     return notice
 
 
+def _located(lon: str, lat: str) -> str | None:
+    """The code of the deepest area at a WGS-84 point (the phone's position), if any."""
+    try:
+        x, y = float(lon), float(lat)
+    except ValueError:
+        return None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None
+    found = get_index().locate(x, y)
+    return found.chain[0].code if found.chain else None
+
+
 def find(request: HttpRequest) -> HttpResponse:
+    """Find a board by code, or by the phone's position (lon, lat)."""
     code = request.GET.get("code", "").strip()
+    if not code and "lon" in request.GET:
+        code = _located(request.GET.get("lon", ""), request.GET.get("lat", "")) or ""
+        if not code:
+            return render(request, "notices/public_find.html", {"outside": True})
     if code and Area.objects.filter(code=code, valid_to__isnull=True).exists():
         return redirect("notices:public_board", code)
     return render(request, "notices/public_find.html", {"code": code, "missing": bool(code)})

@@ -60,6 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from wangge.events import demo as events_demo
     from wangge.fieldwork import demo as fieldwork_demo
+    from wangge.notices import demo as notices_demo
     from wangge.people import demo as people_demo
     from wangge.regions import demo
 
@@ -76,6 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        notices_demo.reset()
         fieldwork_demo.reset()
         people_demo.reset()
         events_demo.reset()

@@ -83,3 +83,18 @@ def test_activities_and_figures(w):
     c.force_login(w.outsider)
     far = c.get(f"/api/activities/figures?area={w.community.code}&start=2026-03-01&end=2026-03-31")
     assert far.status_code == 404
+
+
+def test_demo_reset_clears_notices_and_activities_first(w):
+    from wangge.notices import demo as notices_demo
+    from wangge.regions import demo
+    from wangge.regions.models import Area
+
+    activities.install_kinds()
+    activities.activity_record(
+        actor=w.admin, kind_code="clinic", title="义诊", held_on=date(2026, 3, 5), area=w.grid
+    )
+    services.notice_send(sender=w.street_op, title="通知", areas=[w.street], roles=["full_time"])
+    notices_demo.reset()
+    demo.reset()
+    assert not Area.objects.exists() and not Notice.objects.exists()

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "wangge.suggest",
     "wangge.people",
     "wangge.fieldwork",
+    "wangge.notices",
     "wangge.web",
     "wangge.dev",  # demo builders and the benchmark floor; nothing in the domain imports it
 ]
@@ -361,3 +362,9 @@ WANGGE_SUGGEST_KEEP_VERSIONS = int(os.environ.get("WANGGE_SUGGEST_KEEP_VERSIONS"
 WANGGE_SUGGEST_WARM_UP = _env_bool("WANGGE_SUGGEST_WARM_UP", True)
 # The worker retrains nightly at this hour (UTC; 18 = 02:00 in China).
 WANGGE_SUGGEST_TRAIN_HOUR_UTC = int(os.environ.get("WANGGE_SUGGEST_TRAIN_HOUR_UTC", "18"))
+# --- Notices (通知) --------------------------------------------------------------------
+# The unconfirmed are reminded this many working hours after a notice is sent in office
+# hours, or this many hours after one sent outside them; their supervisors are told after
+# the same time again (see wangge.notices.escalation).
+WANGGE_NOTICE_REMIND_WORK_HOURS = float(os.environ.get("WANGGE_NOTICE_REMIND_WORK_HOURS", "2"))
+WANGGE_NOTICE_REMIND_OFF_HOURS = float(os.environ.get("WANGGE_NOTICE_REMIND_OFF_HOURS", "12"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", include("wangge.people.urls")),
     path("field/", include("wangge.fieldwork.urls")),  # grid workers' fieldwork
     path("suggest/", include("wangge.suggest.urls")),
+    path("notices/", include("wangge.notices.urls")),
     path("", include("wangge.web.urls")),
 ]
 

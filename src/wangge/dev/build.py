@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from wangge.dev import districts, events, fieldwork, history, people
+from wangge.dev import districts, events, fieldwork, history, notices, people
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ def is_empty() -> bool:
 
 
 def reset() -> None:
+    notices.reset()  # notices and activities point at areas and users
     fieldwork.reset()
     people.reset()
     events.reset()

@@ -528,6 +528,7 @@ class NotificationOut(Schema):
     id: int
     kind: str
     event: str
+    link: str
     text: str
     created_at: datetime
     read: bool
@@ -542,7 +543,8 @@ def inbox(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
         {
             "id": n.pk,
             "kind": n.kind,
-            "event": n.event.code,
+            "event": n.event.code if n.event else "",
+            "link": n.link,
             "text": n.text,
             "created_at": n.created_at,
             "read": n.read_at is not None,

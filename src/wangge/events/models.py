@@ -424,12 +424,18 @@ class Notification(models.Model):
         EXTENSION = "extension", _("extension requested")
         MERGED = "merged", _("merged as a duplicate")
         FOLLOWED = "followed", _("the event your report joined is closed")
+        REMINDER = "reminder", _("notice to confirm")
+        UNCONFIRMED = "unconfirmed", _("notice not confirmed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    # An event's notification names the event; another app's (a notice) gives its page.
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    link = models.CharField(max_length=300, blank=True)
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,197 @@
+"""Scoped reads of notices: the recipient's inbox, the receipt board of the sender and of
+every level between, the resident notice board.
+
+Nobody off a notice's frozen list, nor above or between its sender and its recipients, sees
+it: those selectors raise 404 (the notice's existence is not told either).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from wangge.events import access
+from wangge.notices.models import Notice, Receipt
+from wangge.notices.services import SENDER_ROLES
+from wangge.regions.models import Area
+
+VISIBLE = (Notice.Status.SENT, Notice.Status.RECALLED)
+
+
+# -- the recipient -------------------------------------------------------------------------
+def inbox(user: Any) -> QuerySet[Receipt]:
+    """The caller's receipts of sent (or recalled) notices, newest first."""
+    return (
+        Receipt.objects.filter(user_id=user.pk, notice__status__in=VISIBLE)
+        .select_related("notice")
+        .order_by("-notice__sent_at", "-notice_id")
+    )
+
+
+def receipt_for(user: Any, notice_id: int) -> Receipt:
+    receipt = inbox(user).filter(notice_id=notice_id).first()
+    if receipt is None:
+        raise Http404
+    return receipt
+
+
+# -- the board ------------------------------------------------------------------------------
+def board_paths(user: Any, notice: Notice) -> list[str] | None:
+    """Path prefixes of the notice's receipts the user may follow: None for all (the sender,
+    an administrator); [] for none."""
+    if access.is_admin(user) or notice.sender_id == user.pk:
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return []
+    roots = [a.path for a in notice.areas.all()]
+    limits: set[str] = set()
+    for path, role in access.live_posts(user):
+        if role not in SENDER_ROLES:
+            continue
+        for root in roots:
+            if path.startswith(root):
+                limits.add(path)  # a level between: their own part
+            elif root.startswith(path):
+                limits.add(root)  # above the target: all of that part
+    kept: list[str] = []
+    for path in sorted(limits):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def notice_for_board(user: Any, notice_id: int) -> tuple[Notice, list[str] | None]:
+    notice = Notice.objects.select_related("sender").filter(pk=notice_id).first()
+    if notice is None or notice.audience != Notice.Audience.STAFF:
+        raise Http404
+    paths = board_paths(user, notice)
+    if paths == []:
+        raise Http404
+    return notice, paths
+
+
+def _path_q(paths: list[str] | None, under: Area | None) -> Q:
+    q = Q()
+    if paths is not None:
+        for p in paths:
+            q |= Q(path__startswith=p)
+        if not paths:
+            q = Q(pk__in=[])
+    if under is not None:
+        q &= Q(path__startswith=under.path)
+    return q
+
+
+def board_area(paths: list[str] | None, code: str | None) -> Area | None:
+    """The drill-down area named by `code`, which must be inside the caller's part."""
+    if not code:
+        return None
+    area = Area.objects.filter(code=code, valid_to__isnull=True).first()
+    if area is None or (paths is not None and not any(area.path.startswith(p) for p in paths)):
+        raise Http404
+    return area
+
+
+@dataclass
+class AreaRow:
+    area: Area | None  # None: the named people without a post
+    total: int = 0
+    read: int = 0
+    done: int = 0
+
+    @property
+    def not_yet(self) -> int:
+        return self.total - self.done
+
+    @property
+    def share(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+@dataclass
+class Board:
+    under: Area | None
+    rows: list[AreaRow] = field(default_factory=list)
+    total: AreaRow = field(default_factory=lambda: AreaRow(None))
+
+
+def board(notice: Notice, paths: list[str] | None, under: Area | None) -> Board:
+    """Completion per area one level down from `under` (or per top area of the caller's
+    part): three queries whatever the number of receipts."""
+    counted = (
+        Receipt.objects.filter(notice=notice)
+        .filter(_path_q(paths, under))
+        .values("path")
+        .annotate(total=Count("pk"), read=Count("read_at"), done=Count("done_at"))
+        .order_by()
+    )
+    if under is not None:
+        groups = list(Area.objects.filter(parent=under, valid_to__isnull=True).order_by("path"))
+        own = [under]
+    else:
+        tops = paths if paths is not None else [a.path for a in notice.areas.all()]
+        groups = list(Area.objects.filter(path__in=tops).order_by("path"))
+        own = []
+    result = Board(under)
+    rows = {a.path: AreaRow(a) for a in [*own, *groups]}
+    loose = AreaRow(None)
+    for item in counted:
+        row = next(
+            (r for p, r in rows.items() if item["path"].startswith(p) and r.area not in own), None
+        )
+        if row is None:
+            row = rows[under.path] if under is not None and item["path"] == under.path else loose
+        for name in ("total", "read", "done"):
+            setattr(row, name, getattr(row, name) + item[name])
+            setattr(result.total, name, getattr(result.total, name) + item[name])
+    result.rows = [r for r in rows.values() if r.total]
+    if loose.total:
+        result.rows.append(loose)
+    return result
+
+
+def not_yet(notice: Notice, paths: list[str] | None, under: Area | None) -> QuerySet[Receipt]:
+    """The receipts not done yet (not read / confirmed / answered as the kind asks): one
+    table, names and areas as they were at sending (`Receipt.name`, `area_code`)."""
+    return (
+        Receipt.objects.filter(notice=notice, done_at__isnull=True)
+        .filter(_path_q(paths, under))
+        .order_by("path", "user_id")
+    )
+
+
+def area_code(path: str) -> str:
+    """The code of the area a path ends in ("" for none)."""
+    parts = [c for c in path.split("/") if c]
+    return parts[-1] if parts else ""
+
+
+def _chain(path: str) -> list[str]:
+    parts = [c for c in path.split("/") if c]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def sent_by(user: Any) -> QuerySet[Notice]:
+    """Staff notices whose board the user follows: sent by them, or addressed to areas at,
+    above or under their operator / secretary / grid leader posts (a level between)."""
+    qs = Notice.objects.filter(audience=Notice.Audience.STAFF)
+    if not access.is_admin(user):
+        q = Q(sender_id=user.pk)
+        for path, role in access.live_posts(user):
+            if role in SENDER_ROLES:
+                q |= Q(areas__path__startswith=path) | Q(areas__path__in=_chain(path))
+        ids = qs.filter(q).values("pk")
+        qs = Notice.objects.filter(pk__in=ids)
+    return qs.order_by("-send_at", "-pk")
+
+
+# -- residents -------------------------------------------------------------------------------
+def resident_notices(area: Area) -> QuerySet[Notice]:
+    """Live resident notices for an area's board: addressed to it, above it or under it."""
+    return (
+        Notice.objects.filter(audience=Notice.Audience.RESIDENTS, status=Notice.Status.SENT)
+        .filter(Q(areas__path__in=area.chain_paths()) | Q(areas__path__startswith=area.path))
+        .distinct()
+        .order_by("-sent_at", "-pk")
+    )

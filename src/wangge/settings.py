@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "wangge.suggest",
     "wangge.people",
     "wangge.fieldwork",
+    "wangge.stats",
     "wangge.web",
 ]
 
@@ -196,6 +197,12 @@ HUEY = {
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }
+
+# --- Figures (stats): facts and rollups kept by the worker -------------------------------
+# Timeline entries younger than this are left for the next fill (a transaction still open
+# could commit an entry with a smaller id); `wangge stats status` warns past LATE.
+WANGGE_STATS_LAG_SECONDS = float(os.environ.get("WANGGE_STATS_LAG_SECONDS", "5"))
+WANGGE_STATS_LATE_SECONDS = float(os.environ.get("WANGGE_STATS_LATE_SECONDS", "600"))
 
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).

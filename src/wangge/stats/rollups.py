@@ -1,0 +1,100 @@
+"""Rollups refilled from the facts: day rows per level, then month rows from the days.
+
+A refill deletes the buckets of the given days (and their months) and regroups them, in the
+caller's transaction: the buckets are never seen half-filled.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db import connection
+
+from wangge.regions import levels
+from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact, Rollup
+
+_KEYS = ("category_class_id", "channel", "department_id")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _columns() -> str:
+    return ", ".join(["period", "level", "area_id", "day", *_KEYS, *MEASURES])
+
+
+def _in(values: list[date]) -> tuple[str, list[str]]:
+    adapt = connection.ops.adapt_datefield_value
+    return ", ".join(["%s"] * len(values)), [adapt(v) for v in values]
+
+
+def refill(days: Iterable[date] | None = None) -> None:
+    """Regroup the day rollups of `days` (None: every day) and the month rollups of their
+    months."""
+    fact, rollup = EventFact._meta.db_table, Rollup._meta.db_table
+    day_list = None if days is None else sorted(set(days))
+    if day_list == []:
+        return
+    depth = min(levels.depth(), MAX_LEVELS)
+    sums = ", ".join(f"SUM(CASE WHEN {m} THEN 1 ELSE 0 END)" for m in MEASURES)
+    with connection.cursor() as cursor:
+        if day_list is None:
+            cursor.execute(f"DELETE FROM {rollup}")
+            where, params = "", []
+        else:
+            marks, params = _in(day_list)
+            cursor.execute(
+                f"DELETE FROM {rollup} WHERE period = 'd' AND day IN ({marks})", params
+            )
+            where = f" AND day IN ({marks})"
+        for n in range(1, depth + 1):
+            cursor.execute(
+                f"INSERT INTO {rollup} ({_columns()})"
+                f" SELECT 'd', {n}, area_{n}, day, category_class_id, channel,"
+                f" COALESCE(department_id, 0), {sums} FROM {fact}"
+                f" WHERE area_{n} IS NOT NULL{where}"
+                f" GROUP BY area_{n}, day, category_class_id, channel, COALESCE(department_id, 0)",
+                params,
+            )
+        if day_list is None:
+            cursor.execute(f"SELECT MIN(day), MAX(day) FROM {rollup} WHERE period = 'd'")
+            first, last = cursor.fetchone()
+            if first is None:
+                return
+            months = _months_between(_as_date(first), _as_date(last))
+        else:
+            months = sorted({month_start(d) for d in day_list})
+        month_sums = ", ".join(f"SUM({m})" for m in MEASURES)
+        adapt = connection.ops.adapt_datefield_value
+        for month in months:
+            bounds = [adapt(month), adapt(next_month(month))]
+            if day_list is not None:
+                cursor.execute(
+                    f"DELETE FROM {rollup} WHERE period = 'm' AND day = %s", [adapt(month)]
+                )
+            cursor.execute(
+                f"INSERT INTO {rollup} ({_columns()})"
+                f" SELECT 'm', level, area_id, %s, {', '.join(_KEYS)}, {month_sums}"
+                f" FROM {rollup} WHERE period = 'd' AND day >= %s AND day < %s"
+                f" GROUP BY level, area_id, {', '.join(_KEYS)}",
+                [adapt(month), *bounds],
+            )
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+ROLLUP_COLUMNS = ("period", "level", "area_id", "day", *_KEYS, *MEASURES)

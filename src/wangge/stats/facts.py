@@ -204,7 +204,10 @@ def fact_of(
         satisfaction=e["satisfaction"],
         lon=e["lon"],
         lat=e["lat"],
-        **{f"area_{n}": (chain[n - 1] if n <= len(chain) else None) for n in range(1, MAX_LEVELS + 1)},
+        **{
+            f"area_{n}": (chain[n - 1] if n <= len(chain) else None)
+            for n in range(1, MAX_LEVELS + 1)
+        },
         **flags,
     )
 

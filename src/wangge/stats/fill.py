@@ -45,9 +45,7 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
     with transaction.atomic():
         # Lock the state first: a fill running meanwhile waits, then starts from here.
         state = _state(asof, lock=True)
-        position = (
-            TimelineEntry.objects.filter(at__lte=asof).aggregate(m=Max("pk"))["m"] or 0
-        )
+        position = TimelineEntry.objects.filter(at__lte=asof).aggregate(m=Max("pk"))["m"] or 0
         stale = EventFact.objects.all()
         if since is not None:
             stale = stale.filter(day__gte=since)
@@ -154,3 +152,7 @@ def status(now: datetime | None = None) -> dict[str, Any]:
         "waiting": waiting,
         "late": behind > settings.WANGGE_STATS_LATE_SECONDS,
     }
+
+
+def late_minutes() -> int:
+    return int(settings.WANGGE_STATS_LATE_SECONDS // 60)

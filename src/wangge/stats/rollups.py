@@ -47,9 +47,7 @@ def refill(days: Iterable[date] | None = None) -> None:
             where, params = "", []
         else:
             marks, params = _in(day_list)
-            cursor.execute(
-                f"DELETE FROM {rollup} WHERE period = 'd' AND day IN ({marks})", params
-            )
+            cursor.execute(f"DELETE FROM {rollup} WHERE period = 'd' AND day IN ({marks})", params)
             where = f" AND day IN ({marks})"
         for n in range(1, depth + 1):
             cursor.execute(

@@ -50,7 +50,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     )
 
 
-APP_ROUTERS = ["regions", "events", "intake", "portal", "suggest", "people", "fieldwork"]
+APP_ROUTERS = ["regions", "events", "intake", "portal", "suggest", "people", "fieldwork", "stats"]
 
 
 def register_routers() -> None:

@@ -21,5 +21,6 @@ urlpatterns = [
     path("people/", include("wangge.people.urls")),
     path("field/", include("wangge.fieldwork.urls")),  # grid workers' fieldwork
     path("suggest/", include("wangge.suggest.urls")),
+    path("dashboard/", include("wangge.stats.urls")),  # figures: dashboard, big screen
     path("", include("wangge.web.urls")),
 ]

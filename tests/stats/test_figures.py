@@ -79,9 +79,13 @@ def test_small_world_figures(w):
 
 def test_empty_period_gives_zero_over_zero(w):
     fill_now()
-    f = selectors.resolve(w.operator, area="330103", period="custom",
-                          date_from=timezone.localdate() - timedelta(days=40),
-                          date_to=timezone.localdate() - timedelta(days=35))
+    f = selectors.resolve(
+        w.operator,
+        area="330103",
+        period="custom",
+        date_from=timezone.localdate() - timedelta(days=40),
+        date_to=timezone.localdate() - timedelta(days=35),
+    )
     figs = {x["key"]: x for x in selectors.figures(selectors.totals(f))}
     assert figs["closed_rate"]["text"] == "0 / 0 = —" and figs["closed_rate"]["value"] is None
     assert figs["accepted"]["value"] == 0

@@ -90,11 +90,10 @@ def _act(w: World, events: list[Any], kind: str, i: int, now: Any) -> None:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            w = make_world()
-            yield w
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        w = make_world()
+        yield w
+        transaction.set_rollback(True)
 
 
 @settings(

@@ -65,7 +65,8 @@ def area_chains(area_ids: Iterable[int]) -> dict[int, list[int]]:
         todo = {p for p in found.values() if p is not None and p not in parents}
     chains: dict[int, list[int]] = {}
     for pk in parents:
-        chain, node = [], pk
+        chain: list[int] = []
+        node: int | None = pk
         while node is not None:
             chain.append(node)
             node = parents.get(node)

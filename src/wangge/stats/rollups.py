@@ -6,6 +6,7 @@ caller's transaction: the buckets are never seen half-filled.
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django.db import connection
 
@@ -27,7 +28,7 @@ def _columns() -> str:
     return ", ".join(["period", "level", "area_id", "day", *_KEYS, *MEASURES])
 
 
-def _in(values: list[date]) -> tuple[str, list[str]]:
+def _in(values: list[date]) -> tuple[str, list[Any]]:
     adapt = connection.ops.adapt_datefield_value
     return ", ".join(["%s"] * len(values)), [adapt(v) for v in values]
 
@@ -44,7 +45,7 @@ def refill(days: Iterable[date] | None = None) -> None:
     with connection.cursor() as cursor:
         if day_list is None:
             cursor.execute(f"DELETE FROM {rollup}")
-            where, params = "", []
+            where, params = "", cast(list[Any], [])
         else:
             marks, params = _in(day_list)
             cursor.execute(f"DELETE FROM {rollup} WHERE period = 'd' AND day IN ({marks})", params)

@@ -229,6 +229,8 @@ def breakdown(f: Filters, dimension: str) -> list[dict[str, Any]]:
         .order_by()
     )
     keys = [row[column] for row in rows]
+    names: dict[Any, str]
+    codes: dict[Any, str]
     if dimension == "category":
         names = dict(Category.objects.filter(pk__in=keys).values_list("pk", "name"))
         codes = dict(Category.objects.filter(pk__in=keys).values_list("pk", "code"))
@@ -275,9 +277,9 @@ COMMAND: tuple[tuple[str, Any, str, str | None], ...] = (
     ("self_rate", gettext_lazy("Settled by the grid"), "self_handled", "accepted"),
     ("accurate_rate", gettext_lazy("Dispatched accurately"), "dispatched_accurately", "dispatched"),
 )
-# Which events list a figure's cases (the event list's tab), when not all of them.
+# Which events list a figure's cases: the event list's tab (or "status:…"), when not all.
 FIGURE_TABS = {
-    "closed": "closed",
+    "closed": "status:closed",
     "overdue": "overdue",
     "open_red": "overdue",
     "open_reported": "reported",

@@ -370,6 +370,9 @@ def event_queue(request: HttpRequest) -> HttpResponse:
         text=(f.get("q") or "").strip() or None,
         date_from=f.get("date_from"),
         date_to=f.get("date_to"),
+        area=f.get("area") or None,
+        department=f.get("department") or None,
+        status=f.get("status") or None,
     )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.tab_counts(request.user)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wangge.errors import DomainError
-from wangge.events.models import BuiltinChannel, Category, Department, Satisfaction
+from wangge.events.models import BuiltinChannel, Category, Department, Satisfaction, Status
 from wangge.events.photos import CleanPhoto, clean_photo
 from wangge.events.selectors import TABS
 
@@ -136,3 +136,7 @@ class EventFilterForm(forms.Form):
     q = forms.CharField(label=_("Text"), required=False, max_length=100)
     date_from = forms.DateField(label=_("Reported from"), required=False)
     date_to = forms.DateField(label=_("Reported until"), required=False)
+    # Set by the dashboard's links (the cases behind a figure), not shown as fields.
+    area = forms.CharField(required=False, max_length=40)
+    department = forms.CharField(required=False, max_length=40)
+    status = forms.ChoiceField(required=False, choices=[("", ""), *Status.choices])

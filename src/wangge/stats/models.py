@@ -89,27 +89,37 @@ class Period(models.TextChoices):
     MONTH = "m", "month"
 
 
+class Dimension(models.TextChoices):
+    ALL = "", "all"
+    CATEGORY = "c", "category class"
+    CHANNEL = "h", "channel"
+    DEPARTMENT = "d", "lead department"
+
+
 class Rollup(models.Model):
-    """Counts of facts per (period, level, area, day) by category class, channel and lead
-    department (0: none). A month's row is dated the 1st."""
+    """Counts of facts per (period, level, area, day): one row for all of them, and one per
+    category class, channel and lead department ("0": none) present — each dimension apart,
+    so a row count grows with their sum, not their product. A month's row is dated the 1st.
+    Levels deeper than WANGGE_STATS_ROLLUP_LEVELS are read from the facts (few events each)."""
 
     period = models.CharField(max_length=1, choices=Period.choices)
     level = models.PositiveSmallIntegerField()
     area_id = models.IntegerField()
     day = models.DateField()
-    category_class_id = models.IntegerField()
-    channel = models.CharField(max_length=20)
-    department_id = models.IntegerField(default=0)
+    dimension = models.CharField(max_length=1, choices=Dimension.choices, blank=True)
+    key = models.CharField(max_length=20, blank=True)  # the class's or department's id, channel
     locals().update({m: models.IntegerField(default=0) for m in MEASURES})
 
     class Meta:
         indexes = [
-            models.Index(fields=["period", "area_id", "day"], name="stats_rollup_area_day_idx"),
-            models.Index(fields=["period", "level", "day"], name="stats_rollup_level_day_idx"),
+            models.Index(
+                fields=["area_id", "dimension", "period", "day"], name="stats_rollup_area_idx"
+            ),
+            models.Index(fields=["period", "day"], name="stats_rollup_day_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.period} L{self.level} {self.area_id} {self.day}"
+        return f"{self.period} L{self.level} {self.area_id} {self.day} {self.dimension}{self.key}"
 
 
 class FillState(models.Model):

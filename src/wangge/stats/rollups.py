@@ -8,12 +8,19 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import connection
 
 from wangge.regions import levels
-from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact, Rollup
+from wangge.stats.models import MAX_LEVELS, MEASURES, Dimension, EventFact, Rollup
 
-_KEYS = ("category_class_id", "channel", "department_id")
+# Each dimension's key, as text, from a fact row.
+KEY_SQL = {
+    Dimension.ALL: "''",
+    Dimension.CATEGORY: "CAST(category_class_id AS VARCHAR(20))",
+    Dimension.CHANNEL: "channel",
+    Dimension.DEPARTMENT: "CAST(COALESCE(department_id, 0) AS VARCHAR(20))",
+}
 
 
 def month_start(day: date) -> date:
@@ -25,7 +32,12 @@ def next_month(day: date) -> date:
 
 
 def _columns() -> str:
-    return ", ".join(["period", "level", "area_id", "day", *_KEYS, *MEASURES])
+    return ", ".join(["period", "level", "area_id", "day", "dimension", "key", *MEASURES])
+
+
+def rolled_levels() -> int:
+    """Levels 1 … this have rollups; deeper ones are read from the facts."""
+    return min(levels.depth(), MAX_LEVELS, int(settings.WANGGE_STATS_ROLLUP_LEVELS))
 
 
 def _in(values: list[date]) -> tuple[str, list[Any]]:
@@ -40,7 +52,7 @@ def refill(days: Iterable[date] | None = None) -> None:
     day_list = None if days is None else sorted(set(days))
     if day_list == []:
         return
-    depth = min(levels.depth(), MAX_LEVELS)
+    depth = rolled_levels()
     sums = ", ".join(f"SUM(CASE WHEN {m} THEN 1 ELSE 0 END)" for m in MEASURES)
     with connection.cursor() as cursor:
         if day_list is None:
@@ -51,14 +63,13 @@ def refill(days: Iterable[date] | None = None) -> None:
             cursor.execute(f"DELETE FROM {rollup} WHERE period = 'd' AND day IN ({marks})", params)
             where = f" AND day IN ({marks})"
         for n in range(1, depth + 1):
-            cursor.execute(
-                f"INSERT INTO {rollup} ({_columns()})"
-                f" SELECT 'd', {n}, area_{n}, day, category_class_id, channel,"
-                f" COALESCE(department_id, 0), {sums} FROM {fact}"
-                f" WHERE area_{n} IS NOT NULL{where}"
-                f" GROUP BY area_{n}, day, category_class_id, channel, COALESCE(department_id, 0)",
-                params,
-            )
+            for dimension, key in KEY_SQL.items():
+                cursor.execute(
+                    f"INSERT INTO {rollup} ({_columns()})"
+                    f" SELECT 'd', {n}, area_{n}, day, '{dimension}', {key}, {sums} FROM {fact}"
+                    f" WHERE area_{n} IS NOT NULL{where} GROUP BY area_{n}, day, {key}",
+                    params,
+                )
         if day_list is None:
             cursor.execute(f"SELECT MIN(day), MAX(day) FROM {rollup} WHERE period = 'd'")
             first, last = cursor.fetchone()
@@ -77,9 +88,9 @@ def refill(days: Iterable[date] | None = None) -> None:
                 )
             cursor.execute(
                 f"INSERT INTO {rollup} ({_columns()})"
-                f" SELECT 'm', level, area_id, %s, {', '.join(_KEYS)}, {month_sums}"
+                f" SELECT 'm', level, area_id, %s, dimension, key, {month_sums}"
                 f" FROM {rollup} WHERE period = 'd' AND day >= %s AND day < %s"
-                f" GROUP BY level, area_id, {', '.join(_KEYS)}",
+                f" GROUP BY level, area_id, dimension, key",
                 [adapt(month), *bounds],
             )
 
@@ -96,4 +107,4 @@ def _months_between(first: date, last: date) -> list[date]:
     return months
 
 
-ROLLUP_COLUMNS = ("period", "level", "area_id", "day", *_KEYS, *MEASURES)
+ROLLUP_COLUMNS = ("period", "level", "area_id", "day", "dimension", "key", *MEASURES)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,8 +20,8 @@ from wangge.events.models import Category, Department
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see, visible_paths
-from wangge.stats.models import MAX_LEVELS, MEASURES, Period, Rollup
-from wangge.stats.rollups import month_start, next_month
+from wangge.stats.models import MAX_LEVELS, MEASURES, Dimension, EventFact, Period, Rollup
+from wangge.stats.rollups import month_start, next_month, rolled_levels
 
 PERIODS = ("today", "7d", "month", "quarter", "year", "custom")
 
@@ -159,21 +159,70 @@ def _period_q(f: Filters) -> Q:
     )
 
 
-def _rows(f: Filters, *, level: int, area_ids: list[int], by_day: bool = False) -> Any:
-    qs = Rollup.objects.filter(level=level, area_id__in=area_ids)
-    qs = qs.filter(
-        Q(period=Period.DAY, day__gte=f.date_from, day__lte=f.date_to) if by_day else _period_q(f)
-    )
+_GROUP_ROLLUP = {"area": "area_id", "day": "day", "key": "key"}
+_FACT_KEY = {
+    Dimension.CATEGORY: "category_class_id",
+    Dimension.CHANNEL: "channel",
+    Dimension.DEPARTMENT: "department_id",
+}
+
+
+def _filter_keys(f: Filters) -> dict[str, str]:
+    keys = {}
     if f.category:
-        qs = qs.filter(category_class_id=f.category.pk)
+        keys[Dimension.CATEGORY] = str(f.category.pk)
     if f.channel:
-        qs = qs.filter(channel=f.channel)
+        keys[Dimension.CHANNEL] = f.channel
     if f.department:
-        qs = qs.filter(department_id=f.department.pk)
-    return qs.order_by()
+        keys[Dimension.DEPARTMENT] = str(f.department.pk)
+    return keys
 
 
-_SUMS = {m: Sum(m) for m in MEASURES}
+def _aggregate(
+    f: Filters,
+    *,
+    level: int,
+    area_ids: list[int],
+    group: str | None = None,
+    by: str | None = None,
+    by_day: bool = False,
+) -> list[tuple[Any, dict[str, int]]]:
+    """(group value, counts) rows: `group` is "area", "day" or "key" (of dimension `by`).
+
+    From the rollups when they hold the combination asked for (one dimension at most, a
+    rolled-up level); else from the facts of the area and days (a micro-grid's, or a
+    combination of filters)."""
+    keys = _filter_keys(f)
+    dims = set(keys) | ({by} if by else set())
+    days = Q(day__gte=f.date_from, day__lte=f.date_to)
+    if level <= rolled_levels() and len(dims) <= 1:
+        dimension = dims.pop() if dims else Dimension.ALL
+        qs = Rollup.objects.filter(level=level, area_id__in=area_ids, dimension=dimension)
+        if dimension in keys:
+            qs = qs.filter(key=keys[dimension])
+        qs = qs.filter(Q(period=Period.DAY) & days if by_day else _period_q(f)).order_by()
+        column = _GROUP_ROLLUP.get(group or "")
+        sums = {m: Sum(m) for m in MEASURES}
+    else:
+        qs = EventFact.objects.filter(days, **{f"area_{level}__in": area_ids}).order_by()
+        for dimension, key in keys.items():
+            column_name = _FACT_KEY[dimension]
+            qs = qs.filter(**{column_name: None if key == "0" else key})
+        column = {"area": f"area_{level}", "day": "day", "key": _FACT_KEY.get(by or "")}.get(
+            group or ""
+        )
+        sums = {m: Count("pk", filter=Q(**{m: True})) for m in MEASURES}
+    if column is None:
+        return [(None, _clean(qs.aggregate(**sums)))]
+    rows = qs.values(column).annotate(**sums)
+    return [(_key(row[column], group), _clean(row)) for row in rows]
+
+
+def _key(value: Any, group: str | None) -> Any:
+    """Group values alike from both sources: keys as text, no department as "0"."""
+    if group != "key":
+        return value
+    return "0" if value is None else str(value)
 
 
 def _clean(row: dict[str, Any]) -> dict[str, int]:
@@ -181,7 +230,7 @@ def _clean(row: dict[str, Any]) -> dict[str, int]:
 
 
 def totals(f: Filters) -> dict[str, int]:
-    return _clean(_rows(f, level=f.area.level, area_ids=[f.area.pk]).aggregate(**_SUMS))
+    return _aggregate(f, level=f.area.level, area_ids=[f.area.pk])[0][1]
 
 
 def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
@@ -189,23 +238,17 @@ def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
     kids = list(Area.objects.live().filter(parent=f.area).order_by("code"))
     if not kids:
         return []
-    grouped = {
-        row["area_id"]: _clean(row)
-        for row in _rows(f, level=f.area.level + 1, area_ids=[a.pk for a in kids])
-        .values("area_id")
-        .annotate(**_SUMS)
-    }
+    grouped = dict(
+        _aggregate(f, level=f.area.level + 1, area_ids=[a.pk for a in kids], group="area")
+    )
     return [(a, grouped.get(a.pk, _clean({}))) for a in kids]
 
 
 def trend(f: Filters) -> list[tuple[date, dict[str, int]]]:
     """Every day of the period with its totals."""
-    grouped = {
-        row["day"]: _clean(row)
-        for row in _rows(f, level=f.area.level, area_ids=[f.area.pk], by_day=True)
-        .values("day")
-        .annotate(**_SUMS)
-    }
+    grouped = dict(
+        _aggregate(f, level=f.area.level, area_ids=[f.area.pk], group="day", by_day=True)
+    )
     return [
         (day, grouped.get(day, _clean({})))
         for day in (f.date_from + timedelta(days=i) for i in range(f.days))
@@ -213,42 +256,32 @@ def trend(f: Filters) -> list[tuple[date, dict[str, int]]]:
 
 
 DIMENSIONS = {
-    "category": "category_class_id",
-    "channel": "channel",
-    "department": "department_id",
+    "category": Dimension.CATEGORY,
+    "channel": Dimension.CHANNEL,
+    "department": Dimension.DEPARTMENT,
 }
 
 
 def breakdown(f: Filters, dimension: str) -> list[dict[str, Any]]:
     """Totals by category class, channel or lead department, largest first, with names."""
-    column = DIMENSIONS[dimension]
-    rows = list(
-        _rows(f, level=f.area.level, area_ids=[f.area.pk])
-        .values(column)
-        .annotate(**_SUMS)
-        .order_by()
+    rows = _aggregate(
+        f, level=f.area.level, area_ids=[f.area.pk], group="key", by=DIMENSIONS[dimension]
     )
-    keys = [row[column] for row in rows]
-    names: dict[Any, str]
-    codes: dict[Any, str]
-    if dimension == "category":
-        names = dict(Category.objects.filter(pk__in=keys).values_list("pk", "name"))
-        codes = dict(Category.objects.filter(pk__in=keys).values_list("pk", "code"))
-    elif dimension == "department":
-        names = dict(Department.objects.filter(pk__in=keys).values_list("pk", "name"))
-        codes = dict(Department.objects.filter(pk__in=keys).values_list("pk", "code"))
-        names[0], codes[0] = str(_("not dispatched")), ""
+    keys = [k for k, _c in rows]
+    names: dict[str, str]
+    codes: dict[str, str]
+    if dimension in ("category", "department"):
+        model: Any = Category if dimension == "category" else Department
+        ids = [int(k) for k in keys if k.isdigit()]
+        found = list(model.objects.filter(pk__in=ids).values_list("pk", "code", "name"))
+        names = {str(pk): name for pk, _code, name in found}
+        codes = {str(pk): code for pk, code, _name in found}
+        if dimension == "department":
+            names["0"], codes["0"] = str(_("not dispatched")), ""
     else:
         names = dict(Channel.objects.filter(code__in=keys).values_list("code", "name"))
         codes = {k: k for k in keys}
-    result = [
-        {
-            "key": codes.get(row[column], str(row[column])),
-            "name": names.get(row[column], str(row[column])),
-            **_clean(row),
-        }
-        for row in rows
-    ]
+    result = [{"key": codes.get(k, k), "name": names.get(k, k), **counts} for k, counts in rows]
     return sorted(result, key=lambda r: (-r["reported"], r["key"]))
 
 

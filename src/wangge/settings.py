@@ -203,9 +203,9 @@ HUEY = {
 # could commit an entry with a smaller id); `wangge stats status` warns past LATE.
 WANGGE_STATS_LAG_SECONDS = float(os.environ.get("WANGGE_STATS_LAG_SECONDS", "5"))
 WANGGE_STATS_LATE_SECONDS = float(os.environ.get("WANGGE_STATS_LATE_SECONDS", "600"))
-# Levels 1 … N have day and month rollups; deeper areas (micro-grids: a few events each) are
-# counted from the facts.
-WANGGE_STATS_ROLLUP_LEVELS = int(os.environ.get("WANGGE_STATS_ROLLUP_LEVELS", "4"))
+# Levels 1 … N have day and month rollups; deeper areas (grids, micro-grids: a few events a
+# day each, where a rollup row would hold about one event) are counted from the facts.
+WANGGE_STATS_ROLLUP_LEVELS = int(os.environ.get("WANGGE_STATS_ROLLUP_LEVELS", "3"))
 
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).

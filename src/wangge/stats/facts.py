@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -213,6 +214,21 @@ def fact_of(
     )
 
 
-FACT_COLUMNS = tuple(
-    f.attname for f in EventFact._meta.concrete_fields
-)  # for comparisons (tests, benchmarks)
+FACT_COLUMNS = tuple(f.attname for f in EventFact._meta.concrete_fields)
+
+
+def write(rows: list[EventFact]) -> None:
+    """Insert facts: COPY on PostgreSQL (bulk_create spends most of a rebuild preparing
+    each of the ~60 values of each row), bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        EventFact.objects.bulk_create(rows, batch_size=500)
+        return
+    columns = ", ".join(connection.ops.quote_name(c) for c in FACT_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(f"COPY {EventFact._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = row.__dict__
+                copy.write_row([values[c] for c in FACT_COLUMNS])

@@ -58,10 +58,10 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
         for fact in facts.compute_all(asof, since):
             batch.append(fact)
             if len(batch) >= facts.CHUNK:
-                EventFact.objects.bulk_create(batch)
+                facts.write(batch)
                 report.events += len(batch)
                 batch = []
-        EventFact.objects.bulk_create(batch)
+        facts.write(batch)
         report.events += len(batch)
         report.facts_s = time.perf_counter() - started
         started = time.perf_counter()
@@ -137,7 +137,7 @@ def refresh(event_ids: set[int], asof: datetime) -> set[date]:
     days = set(old.values_list("day", flat=True))
     old.delete()
     new = list(facts.compute(event_ids, asof))
-    EventFact.objects.bulk_create(new)
+    facts.write(new)
     days.update(f.day for f in new)
     rollups.refill(days)
     return days

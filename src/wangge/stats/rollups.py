@@ -67,7 +67,8 @@ def refill(days: Iterable[date] | None = None) -> None:
                 cursor.execute(
                     f"INSERT INTO {rollup} ({_columns()})"
                     f" SELECT 'd', {n}, area_{n}, day, '{dimension}', {key}, {sums} FROM {fact}"
-                    f" WHERE area_{n} IS NOT NULL{where} GROUP BY area_{n}, day, {key}",
+                    f" WHERE area_{n} IS NOT NULL{where} GROUP BY area_{n}, day"
+                    + ("" if dimension == Dimension.ALL else f", {key}"),
                     params,
                 )
         if day_list is None:

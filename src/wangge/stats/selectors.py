@@ -19,7 +19,7 @@ from wangge.errors import DomainError
 from wangge.events.models import Category, Department
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see, visible_paths
+from wangge.regions.scope import visible_paths
 from wangge.stats.models import MAX_LEVELS, MEASURES, Dimension, EventFact, Period, Rollup
 from wangge.stats.rollups import month_start, next_month, rolled_levels
 
@@ -79,13 +79,15 @@ def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
     raise DomainError.one(_("Unknown period %(p)s.") % {"p": period}, field="period")
 
 
-def home_area(user: Any) -> Area | None:
-    """The area a user's dashboard opens on: their widest post's (the top for superusers)."""
-    paths = visible_paths(user)
+def home_area(user: Any, paths: list[str] | bool | None = False) -> Area | None:
+    """The area a user's dashboard opens on: their widest post's (the top for superusers).
+    `paths`: the user's visible paths when already read."""
+    if paths is False:
+        paths = visible_paths(user)
     live = Area.objects.live()
     if paths is None:
         return live.filter(parent__isnull=True).order_by("code").first()
-    if not paths:
+    if not paths or not isinstance(paths, list):
         return None
     return live.filter(path=paths[0]).first()
 
@@ -102,8 +104,9 @@ def resolve(
     department: str = "",
 ) -> Filters:
     """Parse and check the filters: the area must be under the user's posts."""
-    found = Area.objects.live().filter(code=area).first() if area else home_area(user)
-    if found is None or not can_see(user, found):
+    paths = visible_paths(user)
+    found = Area.objects.live().filter(code=area).first() if area else home_area(user, paths)
+    if found is None or not (paths is None or any(found.path.startswith(p) for p in paths)):
         raise DomainError.one(
             _("You have no post over area %(a)s.") % {"a": area or "-"},
             field="area",
@@ -160,7 +163,7 @@ def _period_q(f: Filters) -> Q:
 
 
 _GROUP_ROLLUP = {"area": "area_id", "day": "day", "key": "key"}
-_FACT_KEY = {
+_FACT_KEY: dict[str, str] = {
     Dimension.CATEGORY: "category_class_id",
     Dimension.CHANNEL: "channel",
     Dimension.DEPARTMENT: "department_id",
@@ -168,7 +171,7 @@ _FACT_KEY = {
 
 
 def _filter_keys(f: Filters) -> dict[str, str]:
-    keys = {}
+    keys: dict[str, str] = {}
     if f.category:
         keys[Dimension.CATEGORY] = str(f.category.pk)
     if f.channel:
@@ -195,6 +198,7 @@ def _aggregate(
     keys = _filter_keys(f)
     dims = set(keys) | ({by} if by else set())
     days = Q(day__gte=f.date_from, day__lte=f.date_to)
+    qs: Any
     if level <= rolled_levels() and len(dims) <= 1:
         dimension = dims.pop() if dims else Dimension.ALL
         qs = Rollup.objects.filter(level=level, area_id__in=area_ids, dimension=dimension)
@@ -202,7 +206,7 @@ def _aggregate(
             qs = qs.filter(key=keys[dimension])
         qs = qs.filter(Q(period=Period.DAY) & days if by_day else _period_q(f)).order_by()
         column = _GROUP_ROLLUP.get(group or "")
-        sums = {m: Sum(m) for m in MEASURES}
+        sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
     else:
         qs = EventFact.objects.filter(days, **{f"area_{level}__in": area_ids}).order_by()
         for dimension, key in keys.items():

@@ -55,22 +55,32 @@ def refill(days: Iterable[date] | None = None) -> None:
     depth = rolled_levels()
     sums = ", ".join(f"SUM(CASE WHEN {m} THEN 1 ELSE 0 END)" for m in MEASURES)
     with connection.cursor() as cursor:
+        marks, params = "", cast(list[Any], [])
         if day_list is None:
             cursor.execute(f"DELETE FROM {rollup}")
-            where, params = "", cast(list[Any], [])
         else:
             marks, params = _in(day_list)
             cursor.execute(f"DELETE FROM {rollup} WHERE period = 'd' AND day IN ({marks})", params)
-            where = f" AND day IN ({marks})"
-        for n in range(1, depth + 1):
-            for dimension, key in KEY_SQL.items():
-                cursor.execute(
-                    f"INSERT INTO {rollup} ({_columns()})"
-                    f" SELECT 'd', {n}, area_{n}, day, '{dimension}', {key}, {sums} FROM {fact}"
-                    f" WHERE area_{n} IS NOT NULL{where} GROUP BY area_{n}, day"
-                    + ("" if dimension == Dimension.ALL else f", {key}"),
-                    params,
-                )
+        # One SELECT per level and dimension, over the facts of the days (read once into a
+        # materialized CTE: an incremental step's few days, not the whole table each time).
+        source = fact if day_list is None else "f"
+        selects = [
+            f"SELECT 'd', {n}, area_{n}, day, '{dimension}', {key}, {sums} FROM {source}"
+            f" WHERE area_{n} IS NOT NULL GROUP BY area_{n}, day"
+            + ("" if dimension == Dimension.ALL else f", {key}")
+            for n in range(1, depth + 1)
+            for dimension, key in KEY_SQL.items()
+        ]
+        if day_list is None:
+            for select in selects:
+                cursor.execute(f"INSERT INTO {rollup} ({_columns()}) {select}")
+        elif selects:
+            cursor.execute(
+                f"INSERT INTO {rollup} ({_columns()})"
+                f" WITH f AS MATERIALIZED (SELECT * FROM {fact} WHERE day IN ({marks}))"
+                f" {' UNION ALL '.join(selects)}",
+                params,
+            )
         if day_list is None:
             cursor.execute(f"SELECT MIN(day), MAX(day) FROM {rollup} WHERE period = 'd'")
             first, last = cursor.fetchone()

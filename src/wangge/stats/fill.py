@@ -53,7 +53,7 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
         if since is not None:
             stale = stale.filter(day__gte=since)
         stale.delete()
-        batch: list[EventFact] = []
+        batch: list[facts.Fact] = []
         started = time.perf_counter()
         for fact in facts.compute_all(asof, since):
             batch.append(fact)
@@ -138,7 +138,7 @@ def refresh(event_ids: set[int], asof: datetime) -> set[date]:
     old.delete()
     new = list(facts.compute(event_ids, asof))
     facts.write(new)
-    days.update(f.day for f in new)
+    days.update(f["day"] for f in new)
     rollups.refill(days)
     return days
 

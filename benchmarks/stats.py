@@ -51,8 +51,20 @@ def profiled(fn: Any, name: str) -> Any:
         import cProfile
         import pstats
 
+        from django.db import connection
+
+        def slow(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                took = time.perf_counter() - start
+                if took > 0.2:
+                    print(f"  {took:.2f} s: {sql[:300]}")
+
         profile = cProfile.Profile()
-        value = profile.runcall(fn, *args, **kwargs)
+        with connection.execute_wrapper(slow):
+            value = profile.runcall(fn, *args, **kwargs)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
         return value
 
@@ -146,7 +158,9 @@ def build_events(n: int, rng: random.Random, now: datetime, say: Any) -> int:
                     entries.append(
                         {
                             "event_id": pk,
-                            "at": at + timedelta(hours=k),
+                            # Never in the future: the fill holds back entries younger
+                            # than its lag, so a future one would stall it until then.
+                            "at": min(at + timedelta(hours=k), now - timedelta(minutes=5)),
                             "action": action,
                             "to_status": row["status"],
                             "data": Jsonb(data),

@@ -29,7 +29,9 @@ def test_dashboard_drill_down_and_through_to_the_events(
     page.locator("#children a.drill").first.click()  # community
     expect(page.locator(".breadcrumb strong")).to_have_text(w.areas["330103001001"].name)
     expect(page.locator(".breadcrumb a")).to_have_count(2)
-    assert page.evaluate("() => !!echarts.getInstanceByDom(document.getElementById('chart-trend'))")
+    page.wait_for_function(
+        "() => window.echarts && !!echarts.getInstanceByDom(document.getElementById('chart-trend'))"
+    )
     page.locator("#fig-closed").click()
     expect(page).to_have_url(re.compile(r"/events/\?"))
     expect(page.get_by_role("cell", name="三号楼前路灯不亮")).to_be_visible()

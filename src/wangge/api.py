@@ -84,7 +84,17 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     )
 
 
-APP_ROUTERS = ["regions", "events", "intake", "portal", "suggest", "people", "fieldwork", "notices"]
+APP_ROUTERS = [
+    "regions",
+    "events",
+    "intake",
+    "portal",
+    "suggest",
+    "people",
+    "fieldwork",
+    "notices",
+    "stats",
+]
 
 
 def register_routers() -> None:

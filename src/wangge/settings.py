@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "wangge.people",
     "wangge.fieldwork",
     "wangge.notices",
+    "wangge.stats",
     "wangge.web",
     "wangge.dev",  # demo builders and the benchmark floor; nothing in the domain imports it
 ]
@@ -297,6 +298,15 @@ HUEY = {
     # `wangge worker`: threads in one process; locks left by a killed worker are freed on start.
     "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
 }
+
+# --- Figures (stats): facts and rollups kept by the worker -------------------------------
+# Timeline entries younger than this are left for the next fill (a transaction still open
+# could commit an entry with a smaller id); `wangge stats status` warns past LATE.
+WANGGE_STATS_LAG_SECONDS = float(os.environ.get("WANGGE_STATS_LAG_SECONDS", "5"))
+WANGGE_STATS_LATE_SECONDS = float(os.environ.get("WANGGE_STATS_LATE_SECONDS", "600"))
+# Levels 1 … N have day and month rollups; deeper areas (grids, micro-grids: a few events a
+# day each, where a rollup row would hold about one event) are counted from the facts.
+WANGGE_STATS_ROLLUP_LEVELS = int(os.environ.get("WANGGE_STATS_ROLLUP_LEVELS", "3"))
 
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).

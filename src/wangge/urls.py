@@ -19,6 +19,7 @@ urlpatterns = [
     path("field/", include("wangge.fieldwork.urls")),  # grid workers' fieldwork
     path("suggest/", include("wangge.suggest.urls")),
     path("notices/", include("wangge.notices.urls")),
+    path("dashboard/", include("wangge.stats.urls")),  # figures: dashboard, big screen
     path("", include("wangge.web.urls")),
 ]
 

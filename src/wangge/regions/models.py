@@ -190,6 +190,9 @@ class Role(models.TextChoices):
     LIAISON = "liaison", _("micro-grid liaison")
     SECRETARY = "secretary", _("community secretary")
     OPERATOR = "operator", _("command-centre operator")
+    # Sees everything under its area (dashboards, events), acts on nothing: in no role
+    # list of events.access, so every transition refuses it.
+    LEADER = "leader", _("leader")
 
 
 class Post(models.Model):

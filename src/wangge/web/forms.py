@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wangge.errors import DomainError
-from wangge.events.models import BuiltinChannel, Category, Department, Priority, Satisfaction
+from wangge.events.models import (
+    BuiltinChannel,
+    Category,
+    Department,
+    Priority,
+    Satisfaction,
+    Status,
+)
 from wangge.events.photos import CleanPhoto, clean_photo
 from wangge.events.selectors import SORTS, TABS
 from wangge.inputs import DayField, MomentField, TextField, TitleField
@@ -154,3 +161,7 @@ class EventFilterForm(forms.Form):
     date_from = DayField(label=_("Reported from"), required=False)
     date_to = DayField(label=_("Reported until"), required=False)
     sort = forms.ChoiceField(required=False, choices=[("", ""), *((s, s) for s in SORTS)])
+    # Set by the dashboard's links (the cases behind a figure), not shown as fields.
+    area = forms.CharField(required=False, max_length=40)
+    department = forms.CharField(required=False, max_length=40)
+    status = forms.ChoiceField(required=False, choices=[("", ""), *Status.choices])

@@ -81,6 +81,9 @@ def _filtered(request: HttpRequest) -> tuple[web_forms.EventFilterForm, str, Que
         text=text,
         date_from=f.get("date_from"),
         date_to=f.get("date_to"),
+        area=f.get("area") or None,
+        department=f.get("department") or None,
+        status=f.get("status") or None,
     )
     events = selectors.sort_events(events, f.get("sort") or None).prefetch_related(
         Prefetch(

@@ -1,0 +1,391 @@
+"""Benchmark of the figures on PostgreSQL: facts and rollups against GROUP BY on events.
+
+Creates a throw-away PostgreSQL database, migrates it, builds the locate benchmark's county
+(`--micro` micro-grids) and N events over the last year (default 200,000) with their
+timeline entries and lead work orders — all with COPY. Then times, side by side:
+
+* a full rebuild of facts and rollups (`fill.rebuild`);
+* each /api/stats/… call and the /dashboard/ page through Django's test client (p95), as a
+  centre operator at the district, for this year;
+* the same headline figures straight from the event table (`events.figures`, GROUP BY) — the
+  ratio is how much the rollups save;
+* the fill while transitions run at up to `--rate` per second in other threads: each fill's
+  time and the lag (how old the oldest change not yet in the figures was when it finished);
+* that the incrementally filled tables equal a rebuild at the same moment.
+
+    .venv/bin/python benchmarks/stats.py [--events N] [--micro M] [--load-seconds S]
+
+The issue's full size is `--events 10000000 --micro 100000` (hours on a small machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from common import Metric, report
+from fieldwork import build_areas, timed
+from psycopg.types.json import Jsonb
+from workflow import DEFAULT_SERVER, bench_database, setup_django
+
+CHUNK = 50_000
+DEPARTMENTS = 20
+
+
+def profiled(fn: Any, name: str) -> Any:
+    """`fn`, under cProfile when STATS_PROFILE names it (its top 25 printed)."""
+    if os.environ.get("STATS_PROFILE") != name:
+        return fn
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import cProfile
+        import pstats
+
+        from django.db import connection
+
+        def slow(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                took = time.perf_counter() - start
+                if took > 0.2:
+                    print(f"  {took:.2f} s: {sql[:300]}")
+
+        profile = cProfile.Profile()
+        with connection.execute_wrapper(slow):
+            value = profile.runcall(fn, *args, **kwargs)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+        return value
+
+    return wrapper
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def build_events(n: int, rng: random.Random, now: datetime, say: Any) -> int:
+    """N events over the last 365 days: mostly closed, the last days' still open; their
+    report/accept/dispatch/close entries and lead orders. Returns the open reported ones."""
+    from django.db import transaction
+
+    from wangge.events.models import (
+        BuiltinChannel,
+        Category,
+        Department,
+        Event,
+        TimelineEntry,
+        WorkOrder,
+    )
+    from wangge.people.bulkcopy import insert_rows
+    from wangge.regions.models import Area
+
+    micro = list(Area.objects.filter(level=5).values_list("pk", "parent_id", "min_lon", "min_lat"))
+    categories = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    channels = [c.value for c in BuiltinChannel]
+    departments = [
+        Department.objects.create(code=f"d{i:02d}", name=f"部门{i:02d}").pk
+        for i in range(DEPARTMENTS)
+    ]
+    reported_open = 0
+    day = timedelta(days=1)
+    for start in range(0, n, CHUNK):
+        events, plans = [], []
+        for i in range(start, min(n, start + CHUNK)):
+            area, parent, lon, lat = rng.choice(micro)
+            at = now - timedelta(seconds=rng.uniform(3600, 365 * 86400))
+            age = (now - at).days
+            row: dict[str, Any] = {
+                "code": f"B{i:09d}",
+                "title": "bench",
+                "category_id": rng.choice(categories),
+                "channel": rng.choice(channels),
+                "lon": lon,
+                "lat": lat,
+                "area_id": area,
+                "responsible_area_id": parent if rng.random() < 0.1 else area,
+                "reported_at": at,
+            }
+            roll = rng.random()
+            if age > 3 and roll < 0.95:
+                row.update(
+                    status="closed",
+                    accepted_at=at + timedelta(hours=1),
+                    handled_at=at + 2 * day,
+                    closed_at=at + 3 * day,
+                    handle_deadline=at + 5 * day,
+                    overdue_ever=rng.random() < 0.05,
+                    rework_count=int(rng.random() < 0.03),
+                    satisfaction=rng.choice(
+                        ["satisfied", "satisfied", "basically", "unsatisfied", ""]
+                    ),
+                )
+                plan = ("report", "accept", "dispatch", "close")
+            elif age > 3 and roll < 0.97:
+                row.update(status="rejected", closed_at=at + day)
+                plan = ("report",)
+            else:
+                status = rng.choice(["reported", "accepted", "handling"])
+                deadline = now + timedelta(hours=rng.uniform(-48, 120))
+                row.update(status=status, deadline=deadline, yellow_at=deadline - day)
+                if status != "reported":
+                    row["accepted_at"] = at + timedelta(hours=1)
+                reported_open += status == "reported"
+                plan = {"reported": ("report",), "accepted": ("report", "accept")}.get(
+                    status, ("report", "accept", "dispatch")
+                )
+            events.append(row)
+            plans.append(plan)
+        with transaction.atomic():
+            ids = insert_rows(Event, events)
+            entries, orders = [], []
+            for pk, row, plan in zip(ids, events, plans, strict=True):
+                at = row["reported_at"]
+                for k, action in enumerate(plan):
+                    data = {"deadline": (at + day).isoformat()} if action == "report" else {}
+                    entries.append(
+                        {
+                            "event_id": pk,
+                            # Never in the future: the fill holds back entries younger
+                            # than its lag, so a future one would stall it until then.
+                            "at": min(at + timedelta(hours=k), now - timedelta(minutes=5)),
+                            "action": action,
+                            "to_status": row["status"],
+                            "data": Jsonb(data),
+                        }
+                    )
+                if "dispatch" in plan:
+                    orders.append(
+                        {
+                            "event_id": pk,
+                            "department_id": rng.choice(departments),
+                            "dispatched_at": at + timedelta(hours=2),
+                            "status": "fed_back",
+                        }
+                    )
+            insert_rows(TimelineEntry, entries)
+            insert_rows(WorkOrder, orders)
+        say(f"  {min(n, start + CHUNK):,} events")
+    return reported_open
+
+
+def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
+    data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-stats-"))
+    setup_django(url, data_dir)
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from wangge.events import figures
+    from wangge.events import workflow as wf
+    from wangge.events.models import Event, Status
+    from wangge.regions.models import Area, Post, Role
+    from wangge.stats import fill
+    from wangge.stats.models import EventFact, Rollup
+
+    say("migrating …")
+    call_command("migrate", interactive=False, verbosity=0)
+    rng = random.Random(15)
+    say(f"building the county ({args.micro:,} micro-grids) …")
+    build_areas(args.micro, say)
+    district = Area.objects.get(level=1)
+    operator = get_user_model().objects.create(username="bench-operator", password="!")
+    Post.objects.create(user=operator, area=district, role=Role.OPERATOR)
+    now = timezone.now()
+    say(f"building {args.events:,} events …")
+    (_open, build_s) = timed(build_events, args.events, rng, now, say)
+    say(f"  built in {build_s:.1f} s")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    metrics: list[Metric] = []
+
+    say("full rebuild …")
+    rebuilt, rebuild_s = timed(profiled(fill.rebuild, "rebuild"))
+    facts, rollups = EventFact.objects.count(), Rollup.objects.count()
+    say(
+        f"  {rebuild_s:.1f} s ({rebuilt.facts_s:.1f} s facts, {rebuilt.rollups_s:.1f} s rollups):"
+        f" {facts:,} facts, {rollups:,} rollup rows"
+    )
+    metrics.append(Metric("full rebuild", rebuild_s, "s", ("<=", 300)))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(operator)
+    street = Area.objects.filter(level=2).order_by("code").first()
+    assert street is not None
+    calls = {
+        "overview": "/api/stats/overview?period=year",
+        "children": "/api/stats/children?period=year",
+        "trend": "/api/stats/trend?period=year",
+        "breakdown/channel": "/api/stats/breakdown/channel?period=year",
+        "breakdown/category": "/api/stats/breakdown/category?period=year",
+        "breakdown/department": "/api/stats/breakdown/department?period=year",
+        "overview of a street": f"/api/stats/overview?period=year&area={street.code}",
+    }
+    overview_p95 = 0.0
+    for name, path in calls.items():
+        client.get(path)  # warm: the first request loads translations, URL maps …
+        times = []
+        for _ in range(args.repeat):
+            response, seconds = timed(client.get, path)
+            assert response.status_code == 200, (path, response.content[:300])
+            times.append(seconds * 1000)
+        if name == "overview":
+            overview_p95 = p95(times)
+        metrics.append(Metric(f"api {name} p95", p95(times), "ms", ("<=", 50)))
+    times = []
+    client.get("/dashboard/?period=year")
+    for _ in range(args.repeat):
+        response, seconds = timed(client.get, "/dashboard/?period=year")
+        assert response.status_code == 200
+        times.append(seconds * 1000)
+    metrics.append(Metric("dashboard page p95", p95(times), "ms", ("<=", 200)))
+
+    year_start = timezone.localdate().replace(month=1, day=1)
+    times = []
+    for _ in range(max(3, args.repeat // 4)):
+        _f, seconds = timed(
+            lambda: (
+                figures.loop_figures(user=operator, date_from=year_start, date_to=now.date()),
+                figures.channel_figures(user=operator, date_from=year_start, date_to=now.date()),
+            )
+        )
+        times.append(seconds * 1000)
+    group_by = p95(times)
+    metrics.append(Metric("same figures by GROUP BY on events p95", group_by, "ms"))
+    metrics.append(
+        Metric(
+            "rollups speed-up over GROUP BY",
+            group_by / max(overview_p95, 1e-6),
+            "×",
+            None,
+            "goal ≥ 20",
+        )
+    )
+
+    say(f"fill under load for {args.load_seconds} s at up to {args.rate}/s …")
+    pool = list(
+        Event.objects.filter(status=Status.REPORTED).order_by("pk").values_list("pk", flat=True)
+    )
+    done = [0]
+    stop = threading.Event()
+
+    def load(share: list[int]) -> None:
+        from django.db import connections
+
+        interval = 1.0 / (args.rate / args.threads)
+        nxt = time.monotonic()
+        for pk in share:
+            if stop.is_set():
+                break
+            try:
+                wf.event_accept(event=Event.objects.get(pk=pk), actor=operator)
+                done[0] += 1
+            except Exception as exc:  # report and go on
+                say(f"  transition failed: {exc}")
+            nxt += interval
+            time.sleep(max(0.0, nxt - time.monotonic()))
+        connections.close_all()
+
+    threads = [
+        threading.Thread(target=load, args=(pool[i :: args.threads],), daemon=True)
+        for i in range(args.threads)
+    ]
+    fill.fill()  # position at now
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    lags, steps = [], []
+    last_asof = timezone.now()
+    while time.monotonic() - started < args.load_seconds:
+        time.sleep(args.fill_every)
+        _filled, seconds = timed(profiled(fill.fill, "fill"))
+        steps.append(seconds)
+        lags.append((timezone.now() - last_asof).total_seconds())
+        last_asof = timezone.now() - fill.lag()
+    stop.set()
+    for t in threads:
+        t.join()
+    rate = done[0] / (time.monotonic() - started)
+    say(f"  {done[0]:,} transitions ({rate:.1f}/s), {len(steps)} fills")
+    metrics.append(Metric("transitions/s during the fill", rate, "/s", None, "asked ≤ 50"))
+    metrics.append(Metric("fill step max", max(steps) if steps else 0, "s"))
+    metrics.append(Metric("fill step median", statistics.median(steps) if steps else 0, "s"))
+    metrics.append(
+        Metric(
+            f"lag max (fill every {args.fill_every:g} s)", max(lags) if lags else 0, "s", ("<=", 60)
+        )
+    )
+
+    say("incremental == rebuild …")
+    end = timezone.now()
+    fill.fill(now=end)
+    cols = ", ".join(f.column for f in Rollup._meta.concrete_fields if not f.primary_key)
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE f0 AS SELECT * FROM stats_eventfact")
+        cur.execute(f"CREATE TEMP TABLE r0 AS SELECT {cols} FROM stats_rollup")
+    fill.rebuild(now=end)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM (SELECT * FROM f0 EXCEPT ALL"
+            " SELECT * FROM stats_eventfact) a) + (SELECT count(*) FROM (SELECT * FROM"
+            " stats_eventfact EXCEPT ALL SELECT * FROM f0) b)"
+        )
+        fact_diff = cur.fetchone()[0]
+        cur.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT * FROM r0 EXCEPT ALL SELECT {cols}"
+            f" FROM stats_rollup) a) + (SELECT count(*) FROM (SELECT {cols} FROM stats_rollup"
+            " EXCEPT ALL SELECT * FROM r0) b)"
+        )
+        rollup_diff = cur.fetchone()[0]
+    metrics.append(Metric("facts differing, incremental vs rebuild", fact_diff, "rows", ("==", 0)))
+    metrics.append(
+        Metric("rollups differing, incremental vs rebuild", rollup_diff, "rows", ("==", 0))
+    )
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--micro", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=20, help="calls per endpoint")
+    parser.add_argument("--rate", type=float, default=50.0, help="transitions per second")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--load-seconds", type=float, default=60.0)
+    parser.add_argument("--fill-every", type=float, default=10.0)
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("WANGGE_BENCH_SERVER", DEFAULT_SERVER),
+        help="URL of any database on the PostgreSQL server (to create/drop the bench one)",
+    )
+    parser.add_argument("--save-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    with bench_database(args.server) as url:
+        metrics = run(args, url, say)
+    report("stats", metrics, args.save_baseline, events=args.events, micro=args.micro)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

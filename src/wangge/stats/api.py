@@ -1,0 +1,64 @@
+"""Figures over HTTP: the same filters and numbers as the dashboard (all from rollups)."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from wangge.stats import dashboard, selectors
+
+router = Router(tags=["stats"])
+
+
+class StatsFilters(Schema):
+    area: str = ""  # an area code; default: the area of the user's widest post
+    period: Literal["today", "7d", "month", "quarter", "year", "custom"] = "month"
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    category: str = ""  # a category class (大类) code
+    channel: str = ""
+    department: str = ""  # the lead department's code
+
+
+def _filters(request: HttpRequest, q: StatsFilters) -> selectors.Filters:
+    return selectors.resolve(request.user, **q.dict())
+
+
+@router.get("/stats/overview")
+def stats_overview(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+    """总体态势 and 指挥调度 of an area: counts, rates written as "a / b = r%", the previous
+    period's values, closed events by the level that settled them, and each figure's event
+    list URL."""
+    return dashboard.overview(_filters(request, q))
+
+
+@router.get("/stats/children")
+def stats_children(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+    """The same figures for each child area (drill-down, choropleth)."""
+    return {"items": dashboard.children(_filters(request, q))}
+
+
+@router.get("/stats/trend")
+def stats_trend(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+    """Reported, accepted and closed per day of the period."""
+    return {"items": dashboard.trend(_filters(request, q))}
+
+
+@router.get("/stats/breakdown/{dimension}")
+def stats_breakdown(
+    request: HttpRequest,
+    dimension: Literal["category", "channel", "department"],
+    q: Query[StatsFilters],
+) -> dict[str, Any]:
+    """Counts by category class, channel (多网合一) or lead department, largest first."""
+    return {"items": selectors.breakdown(_filters(request, q), dimension)}
+
+
+@router.get("/stats/status")
+def stats_status(request: HttpRequest) -> dict[str, Any]:
+    """How far the figures are filled, and whether they lag past the limit."""
+    from wangge.stats import fill
+
+    state = fill.status()
+    return {k: v for k, v in state.items() if k != "position"}

@@ -1,0 +1,85 @@
+"""Subcommands of `wangge` for the figures (no Django imports at module level).
+
+wangge stats rebuild [--from DATE]   recompute facts and rollups (of events reported since)
+wangge stats fill                    one fill now (what the worker runs every minute)
+wangge stats status                  how far the fill is; exit 1 when it lags past the limit
+"""
+
+import argparse
+import sys
+from datetime import date
+
+
+def _prepare() -> None:
+    from wangge.cli import _migrate
+
+    _migrate()
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.stats import fill
+
+    _prepare()
+    report = fill.rebuild(since=args.since)
+    print(_("Rebuilt the facts of %(n)s events.") % {"n": report.events})
+    return 0
+
+
+def cmd_fill(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.stats import fill
+
+    _prepare()
+    report = fill.fill()
+    print(
+        _("Filled: %(e)s timeline entries, %(n)s events, %(d)s days regrouped.")
+        % {"e": report.entries, "n": report.events, "d": report.days}
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from wangge.stats import fill
+
+    _prepare()
+    state = fill.status()
+    if not state["filled"]:
+        print(_("The figures were never filled: run `wangge stats rebuild`."), file=sys.stderr)
+        return 1
+    print(
+        _("Figures as of %(t)s (%(s)d s behind), %(w)s timeline entries waiting.")
+        % {
+            "t": timezone.localtime(state["asof"]).strftime("%Y-%m-%d %H:%M:%S"),
+            "s": state["lag_seconds"],
+            "w": state["waiting"],
+        }
+    )
+    if state["late"]:
+        print(
+            _("WARNING: the figures lag more than %(m)d minutes: is `wangge worker` running?")
+            % {"m": fill.late_minutes()},
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    stats = sub.add_parser("stats", help="figures: facts and rollups").add_subparsers(
+        dest="stats_command", required=True
+    )
+    rebuild = stats.add_parser("rebuild", help="recompute facts and rollups from the timeline")
+    rebuild.add_argument(
+        "--from", dest="since", type=date.fromisoformat, default=None, help="YYYY-MM-DD"
+    )
+    rebuild.set_defaults(func=cmd_rebuild)
+    stats.add_parser("fill", help="fill what changed since the last fill").set_defaults(
+        func=cmd_fill
+    )
+    stats.add_parser("status", help="how far behind the figures are").set_defaults(func=cmd_status)

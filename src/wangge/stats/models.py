@@ -1,0 +1,137 @@
+"""Facts (one row per event) and rollups (counts per level, area and day or month).
+
+Both are derived data: `facts.rebuild()` recomputes them from events and their timelines,
+and the worker keeps them current (`fill.fill()`). Nothing in the event loop writes here.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+# The area tree's levels kept as fact columns (area_1 = top … area_6); a deeper configured
+# tree keeps its first six levels.
+MAX_LEVELS = 6
+
+# Flags of a fact summed by the rollups (GB/T 30428.4's indicators need these).
+MEASURES = (
+    "reported",  # 受理 (every event but merged duplicates, which count once through their parent)
+    "accepted",  # 立案
+    "accepted_on_time",  # 按时受理 (响应)
+    "dispatched",
+    "dispatched_accurately",  # 派遣准确 (no department returned it)
+    "handled",
+    "handled_on_time",
+    "closed",  # 办结
+    "closed_on_time",  # 按期办结 (never overdue)
+    "reworked",  # 返工
+    "extended",  # 延期
+    "overdue_ever",  # 超期过
+    "escalated",  # 上报过
+    "self_handled",  # 网格自处置
+    "called_back",  # 回访
+    "satisfied",  # 满意 + 基本满意
+    "reopened",  # 重办
+    "open",  # 未办结
+    "open_reported",  # 待受理
+    "open_accepted",  # 待派遣
+    "open_handling",  # 处置中 (dispatched, handling)
+    "open_checking",  # 待核查/待结案 (handled, verified)
+    "open_red",  # 超期 (红灯)
+    "open_yellow",  # 临期 (黄灯)
+    "open_supervised",  # 督办
+    "settled_1",  # closed at level 1 … 6 (五级诉求: where it was settled)
+    "settled_2",
+    "settled_3",
+    "settled_4",
+    "settled_5",
+    "settled_6",
+)
+
+
+def _area_columns() -> dict[str, models.Field]:
+    return {
+        f"area_{n}": models.IntegerField(null=True, blank=True, db_index=True)
+        for n in range(1, MAX_LEVELS + 1)
+    }
+
+
+class EventFact(models.Model):
+    """One event as the figures see it (DHIS2's analytics row)."""
+
+    event_id = models.IntegerField(primary_key=True)  # no FK: facts never hold events back
+    category_id = models.IntegerField()
+    category_class_id = models.IntegerField()  # the 大类 (the category itself when top-level)
+    channel = models.CharField(max_length=20)
+    department_id = models.IntegerField(null=True, blank=True)  # the lead department
+    priority = models.CharField(max_length=10)
+    status = models.CharField(max_length=12)
+    day = models.DateField()  # local report day
+    reported_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    settled_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction = models.CharField(max_length=12, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    locals().update(_area_columns())
+    locals().update({m: models.BooleanField(default=False) for m in MEASURES})
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="stats_fact_day_idx")]
+
+    def __str__(self) -> str:
+        return f"fact of event {self.event_id}"
+
+
+class Period(models.TextChoices):
+    DAY = "d", "day"
+    MONTH = "m", "month"
+
+
+class Dimension(models.TextChoices):
+    ALL = "", "all"
+    CATEGORY = "c", "category class"
+    CHANNEL = "h", "channel"
+    DEPARTMENT = "d", "lead department"
+
+
+class Rollup(models.Model):
+    """Counts of facts per (period, level, area, day): one row for all of them, and one per
+    category class, channel and lead department ("0": none) present — each dimension apart,
+    so a row count grows with their sum, not their product. A month's row is dated the 1st.
+    Levels deeper than WANGGE_STATS_ROLLUP_LEVELS are read from the facts (few events each)."""
+
+    period = models.CharField(max_length=1, choices=Period.choices)
+    level = models.PositiveSmallIntegerField()
+    area_id = models.IntegerField()
+    day = models.DateField()
+    dimension = models.CharField(max_length=1, choices=Dimension.choices, blank=True)
+    key = models.CharField(max_length=20, blank=True)  # the class's or department's id, channel
+    locals().update({m: models.IntegerField(default=0) for m in MEASURES})
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["area_id", "dimension", "period", "day"], name="stats_rollup_area_idx"
+            ),
+            models.Index(fields=["period", "day"], name="stats_rollup_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} L{self.level} {self.area_id} {self.day} {self.dimension}{self.key}"
+
+
+class FillState(models.Model):
+    """How far the worker has filled (Zulip's FillState): the last timeline entry read and
+    the time the facts were computed as of. Each step moves it in the same transaction as
+    the facts and rollups it wrote, so a crash leaves it before the interrupted step, which
+    the next run redoes."""
+
+    name = models.CharField(max_length=40, unique=True)
+    position = models.BigIntegerField(default=0)
+    asof = models.DateTimeField()
+    last_modified = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.position} as of {self.asof:%Y-%m-%d %H:%M:%S}"

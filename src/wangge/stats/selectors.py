@@ -1,0 +1,382 @@
+"""Scoped reads of the rollups: the figures of an area (or of its children) for a period,
+filtered by category class, channel and lead department. Never the event table.
+
+A period's whole months are read from the month rows, its other days from the day rows: a
+year is at most 12 month rows plus 60 day rows per key, whatever the number of events.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wangge.errors import DomainError
+from wangge.events.models import Category, Department
+from wangge.intake.models import Channel
+from wangge.regions.models import Area
+from wangge.regions.scope import visible_paths
+from wangge.stats.models import MAX_LEVELS, MEASURES, Dimension, EventFact, Period, Rollup
+from wangge.stats.rollups import month_start, next_month, rolled_levels
+
+PERIODS = ("today", "7d", "month", "quarter", "year", "custom")
+
+
+@dataclass(frozen=True)
+class Filters:
+    area: Area
+    date_from: date
+    date_to: date  # inclusive
+    category: Category | None = None  # a class (大类)
+    channel: str = ""
+    department: Department | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> "Filters":
+        """The period of the same length just before."""
+        return replace(
+            self,
+            date_from=self.date_from - timedelta(days=self.days),
+            date_to=self.date_from - timedelta(days=1),
+        )
+
+    def event_query(self, area: Area | None = None) -> dict[str, str]:
+        """The same filters as the event list takes them."""
+        query = {
+            "tab": "all",
+            "area": (area or self.area).code,
+            "date_from": self.date_from.isoformat(),
+            "date_to": self.date_to.isoformat(),
+        }
+        if self.category:
+            query["category"] = self.category.code
+        if self.channel:
+            query["channel"] = self.channel
+        if self.department:
+            query["department"] = self.department.code
+        return query
+
+
+def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    if period == "today":
+        return today, today
+    if period == "7d":
+        return today - timedelta(days=6), today
+    if period == "month":
+        return month_start(today), today
+    if period == "quarter":
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+    if period == "year":
+        return today.replace(month=1, day=1), today
+    raise DomainError.one(_("Unknown period %(p)s.") % {"p": period}, field="period")
+
+
+def home_area(user: Any, paths: list[str] | bool | None = False) -> Area | None:
+    """The area a user's dashboard opens on: their widest post's (the top for superusers).
+    `paths`: the user's visible paths when already read."""
+    if paths is False:
+        paths = visible_paths(user)
+    live = Area.objects.live()
+    if paths is None:
+        return live.filter(parent__isnull=True).order_by("code").first()
+    if not paths or not isinstance(paths, list):
+        return None
+    return live.filter(path=paths[0]).first()
+
+
+def resolve(
+    user: Any,
+    *,
+    area: str = "",
+    period: str = "month",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    category: str = "",
+    channel: str = "",
+    department: str = "",
+) -> Filters:
+    """Parse and check the filters: the area must be under the user's posts."""
+    paths = visible_paths(user)
+    found = Area.objects.live().filter(code=area).first() if area else home_area(user, paths)
+    if found is None or not (paths is None or any(found.path.startswith(p) for p in paths)):
+        raise DomainError.one(
+            _("You have no post over area %(a)s.") % {"a": area or "-"},
+            field="area",
+            code="forbidden",
+            status=403,
+        )
+    if period == "custom" or date_from or date_to:
+        if not (date_from and date_to):
+            raise DomainError.one(
+                _("A custom period needs both date_from and date_to."), field="date_from"
+            )
+        if date_to < date_from:
+            raise DomainError.one(_("date_to is before date_from."), field="date_to")
+        if (date_to - date_from).days > 3660:
+            raise DomainError.one(_("A period may span ten years at most."), field="date_from")
+    else:
+        date_from, date_to = period_bounds(period)
+    cat = None
+    if category:
+        cat = Category.objects.filter(code=category, parent__isnull=True).first()
+        if cat is None:
+            raise DomainError.one(
+                _("%(c)s is not a category class (大类).") % {"c": category}, field="category"
+            )
+    if channel and not Channel.objects.filter(code=channel).exists():
+        raise DomainError.one(_("Unknown channel %(c)s.") % {"c": channel}, field="channel")
+    dep = None
+    if department:
+        dep = Department.objects.filter(code=department).first()
+        if dep is None:
+            raise DomainError.one(
+                _("Unknown department %(d)s.") % {"d": department}, field="department"
+            )
+    return Filters(found, date_from, date_to, cat, channel, dep)
+
+
+def _period_q(f: Filters) -> Q:
+    """Month rows for the whole months inside the period, day rows for the rest."""
+    months: list[date] = []
+    month = month_start(f.date_from)
+    if month < f.date_from:
+        month = next_month(month)
+    while next_month(month) - timedelta(days=1) <= f.date_to:
+        months.append(month)
+        month = next_month(month)
+    if not months:
+        return Q(period=Period.DAY, day__gte=f.date_from, day__lte=f.date_to)
+    first, end = months[0], next_month(months[-1])
+    return (
+        Q(period=Period.MONTH, day__in=months)
+        | Q(period=Period.DAY, day__gte=f.date_from, day__lt=first)
+        | Q(period=Period.DAY, day__gte=end, day__lte=f.date_to)
+    )
+
+
+_GROUP_ROLLUP = {"area": "area_id", "day": "day", "key": "key"}
+_FACT_KEY: dict[str, str] = {
+    Dimension.CATEGORY: "category_class_id",
+    Dimension.CHANNEL: "channel",
+    Dimension.DEPARTMENT: "department_id",
+}
+
+
+def _filter_keys(f: Filters) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    if f.category:
+        keys[Dimension.CATEGORY] = str(f.category.pk)
+    if f.channel:
+        keys[Dimension.CHANNEL] = f.channel
+    if f.department:
+        keys[Dimension.DEPARTMENT] = str(f.department.pk)
+    return keys
+
+
+def _aggregate(
+    f: Filters,
+    *,
+    level: int,
+    area_ids: list[int],
+    group: str | None = None,
+    by: str | None = None,
+    by_day: bool = False,
+) -> list[tuple[Any, dict[str, int]]]:
+    """(group value, counts) rows: `group` is "area", "day" or "key" (of dimension `by`).
+
+    From the rollups when they hold the combination asked for (one dimension at most, a
+    rolled-up level); else from the facts of the area and days (a micro-grid's, or a
+    combination of filters)."""
+    keys = _filter_keys(f)
+    dims = set(keys) | ({by} if by else set())
+    days = Q(day__gte=f.date_from, day__lte=f.date_to)
+    qs: Any
+    if level <= rolled_levels() and len(dims) <= 1:
+        dimension = dims.pop() if dims else Dimension.ALL
+        qs = Rollup.objects.filter(level=level, area_id__in=area_ids, dimension=dimension)
+        if dimension in keys:
+            qs = qs.filter(key=keys[dimension])
+        qs = qs.filter(Q(period=Period.DAY) & days if by_day else _period_q(f)).order_by()
+        column = _GROUP_ROLLUP.get(group or "")
+        sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+    else:
+        qs = EventFact.objects.filter(days, **{f"area_{level}__in": area_ids}).order_by()
+        for dimension, key in keys.items():
+            column_name = _FACT_KEY[dimension]
+            qs = qs.filter(**{column_name: None if key == "0" else key})
+        column = {"area": f"area_{level}", "day": "day", "key": _FACT_KEY.get(by or "")}.get(
+            group or ""
+        )
+        sums = {m: Count("pk", filter=Q(**{m: True})) for m in MEASURES}
+    if column is None:
+        return [(None, _clean(qs.aggregate(**sums)))]
+    rows = qs.values(column).annotate(**sums)
+    return [(_key(row[column], group), _clean(row)) for row in rows]
+
+
+def _key(value: Any, group: str | None) -> Any:
+    """Group values alike from both sources: keys as text, no department as "0"."""
+    if group != "key":
+        return value
+    return "0" if value is None else str(value)
+
+
+def _clean(row: dict[str, Any]) -> dict[str, int]:
+    return {m: int(row.get(m) or 0) for m in MEASURES}
+
+
+def totals(f: Filters) -> dict[str, int]:
+    return _aggregate(f, level=f.area.level, area_ids=[f.area.pk])[0][1]
+
+
+def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
+    """Each live child area with its totals (zero when it had nothing)."""
+    kids = list(Area.objects.live().filter(parent=f.area).order_by("code"))
+    if not kids:
+        return []
+    grouped = dict(
+        _aggregate(f, level=f.area.level + 1, area_ids=[a.pk for a in kids], group="area")
+    )
+    return [(a, grouped.get(a.pk, _clean({}))) for a in kids]
+
+
+def trend(f: Filters) -> list[tuple[date, dict[str, int]]]:
+    """Every day of the period with its totals."""
+    grouped = dict(
+        _aggregate(f, level=f.area.level, area_ids=[f.area.pk], group="day", by_day=True)
+    )
+    return [
+        (day, grouped.get(day, _clean({})))
+        for day in (f.date_from + timedelta(days=i) for i in range(f.days))
+    ]
+
+
+DIMENSIONS = {
+    "category": Dimension.CATEGORY,
+    "channel": Dimension.CHANNEL,
+    "department": Dimension.DEPARTMENT,
+}
+
+
+def breakdown(f: Filters, dimension: str) -> list[dict[str, Any]]:
+    """Totals by category class, channel or lead department, largest first, with names."""
+    rows = _aggregate(
+        f, level=f.area.level, area_ids=[f.area.pk], group="key", by=DIMENSIONS[dimension]
+    )
+    keys = [k for k, _c in rows]
+    names: dict[str, str]
+    codes: dict[str, str]
+    if dimension in ("category", "department"):
+        model: Any = Category if dimension == "category" else Department
+        ids = [int(k) for k in keys if k.isdigit()]
+        found = list(model.objects.filter(pk__in=ids).values_list("pk", "code", "name"))
+        names = {str(pk): name for pk, _code, name in found}
+        codes = {str(pk): code for pk, code, _name in found}
+        if dimension == "department":
+            names["0"], codes["0"] = str(_("not dispatched")), ""
+    else:
+        names = dict(Channel.objects.filter(code__in=keys).values_list("code", "name"))
+        codes = {k: k for k in keys}
+    result = [{"key": codes.get(k, k), "name": names.get(k, k), **counts} for k, counts in rows]
+    return sorted(result, key=lambda r: (-r["reported"], r["key"]))
+
+
+# -- figures -----------------------------------------------------------------------------
+# (key, label, numerator, denominator): a count when the denominator is None.
+FIGURES: tuple[tuple[str, Any, str, str | None], ...] = (
+    ("reported", gettext_lazy("Reported"), "reported", None),  # 上报量
+    ("accepted", gettext_lazy("Accepted"), "accepted", None),  # 受理量
+    ("closed", gettext_lazy("Closed"), "closed", None),  # 办结量
+    ("closed_rate", gettext_lazy("Closed rate"), "closed", "accepted"),  # 办结率
+    ("on_time_rate", gettext_lazy("Closed on time"), "closed_on_time", "closed"),  # 按期办结率
+    ("overdue", gettext_lazy("Overdue"), "open_red", None),  # 超期件
+    ("rework_rate", gettext_lazy("Rework rate"), "reworked", "closed"),  # 返工率
+    ("satisfaction_rate", gettext_lazy("Satisfaction"), "satisfied", "called_back"),  # 满意率
+    ("response_rate", gettext_lazy("Response rate"), "accepted_on_time", "accepted"),  # 响应率
+)
+COMMAND: tuple[tuple[str, Any, str, str | None], ...] = (
+    ("open_reported", gettext_lazy("Waiting to be accepted"), "open_reported", None),
+    ("open_accepted", gettext_lazy("Waiting to be dispatched"), "open_accepted", None),
+    ("open_handling", gettext_lazy("Being handled"), "open_handling", None),
+    ("open_checking", gettext_lazy("Waiting to be checked"), "open_checking", None),
+    ("open_yellow", gettext_lazy("Yellow alert"), "open_yellow", None),
+    ("open_red", gettext_lazy("Red alert"), "open_red", None),
+    ("open_supervised", gettext_lazy("Supervised"), "open_supervised", None),
+    ("escalated", gettext_lazy("Escalated"), "escalated", None),
+    ("self_rate", gettext_lazy("Settled by the grid"), "self_handled", "accepted"),
+    ("accurate_rate", gettext_lazy("Dispatched accurately"), "dispatched_accurately", "dispatched"),
+)
+# Which events list a figure's cases: the event list's tab (or "status:…"), when not all.
+FIGURE_TABS = {
+    "closed": "status:closed",
+    "overdue": "overdue",
+    "open_red": "overdue",
+    "open_reported": "reported",
+    "open_accepted": "accepted",
+    "open_handling": "handling",
+    "open_checking": "handled",
+    "open_supervised": "supervised",
+}
+
+
+def rate_text(part: int, whole: int) -> str:
+    """ "20,997 / 21,140 = 99.3%" (half up, one decimal); "0 / 0 = —" with no denominator."""
+    return f"{part:,} / {whole:,} = {percent(part, whole)}"
+
+
+def percent(part: int, whole: int) -> str:
+    if not whole:
+        return "—"
+    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{value}%"
+
+
+def rate(part: int, whole: int) -> float | None:
+    if not whole:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
+def figures(
+    counts: dict[str, int], spec: tuple[tuple[str, Any, str, str | None], ...] = FIGURES
+) -> list[dict[str, Any]]:
+    """The figures of a set of counts: value, and for rates numerator, denominator, text."""
+    result = []
+    for key, label, num, den in spec:
+        item: dict[str, Any] = {"key": key, "label": str(label)}
+        if den is None:
+            item.update(value=counts[num], text=f"{counts[num]:,}")
+        else:
+            item.update(
+                value=rate(counts[num], counts[den]),
+                numerator=counts[num],
+                denominator=counts[den],
+                text=rate_text(counts[num], counts[den]),
+            )
+        result.append(item)
+    return result
+
+
+def settled_levels(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """Closed events by the level that settled them (五级: micro-grid … district)."""
+    from wangge.regions.levels import depth, level_name
+
+    return [
+        {"level": n, "name": level_name(n), "closed": counts[f"settled_{n}"]}
+        for n in range(min(depth(), MAX_LEVELS), 0, -1)
+    ]
+
+
+def breadcrumb(area: Area, user: Any) -> list[Area]:
+    """The area's chain from the highest one the user sees."""
+    chain = list(Area.objects.filter(path__in=area.chain_paths()).live().order_by("level"))
+    paths = visible_paths(user)
+    return [a for a in chain if paths is None or any(a.path.startswith(p) for p in paths)]

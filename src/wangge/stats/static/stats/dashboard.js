@@ -1,0 +1,38 @@
+/* Charts of the dashboard and the big screen, from the #dashboard-data JSON. Re-drawn after
+   an htmx swap of the dashboard. */
+(function () {
+  function draw() {
+    var node = document.getElementById("dashboard-data");
+    if (!node || !window.echarts) return;
+    var d = JSON.parse(node.textContent);
+    var dark = document.body.querySelector("#screen") ? "dark" : null;
+    function chart(id, option) {
+      var el = document.getElementById(id);
+      if (!el) return;
+      var old = echarts.getInstanceByDom(el);
+      if (old) old.dispose();
+      echarts.init(el, dark).setOption(option);
+    }
+    chart("chart-trend", {
+      tooltip: { trigger: "axis" }, legend: {},
+      xAxis: { type: "category", data: d.days }, yAxis: { type: "value" },
+      series: [
+        { name: d.labels.reported, type: "line", data: d.reported },
+        { name: d.labels.closed, type: "line", data: d.closed },
+      ],
+    });
+    chart("chart-channels", { tooltip: {}, series: [{ type: "pie", radius: "60%", data: d.channels }] });
+    chart("chart-categories", {
+      tooltip: {}, grid: { left: 120 },
+      xAxis: { type: "value" }, yAxis: { type: "category", data: d.categories.map(function (r) { return r[0]; }) },
+      series: [{ type: "bar", data: d.categories.map(function (r) { return r[1]; }) }],
+    });
+    chart("chart-children", {
+      tooltip: {}, xAxis: { type: "category", data: d.children.map(function (r) { return r[0]; }) },
+      yAxis: { type: "value" },
+      series: [{ name: d.labels.reported, type: "bar", data: d.children.map(function (r) { return r[1]; }) }],
+    });
+  }
+  document.addEventListener("DOMContentLoaded", draw);
+  document.body.addEventListener("htmx:afterSwap", draw);
+})();

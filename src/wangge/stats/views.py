@@ -1,0 +1,110 @@
+"""The dashboard (/dashboard/) and the big screen (/dashboard/screen/): thin views over
+`dashboard`, reading only rollups."""
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from wangge.errors import DomainError
+from wangge.events.models import Category, Department
+from wangge.intake.models import Channel
+from wangge.pages import scoped_page
+from wangge.stats import dashboard, selectors
+
+FILTER_KEYS = ("period", "date_from", "date_to", "category", "channel", "department")
+
+
+def _date(value: str, field: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError.one(_("Not a date (YYYY-MM-DD)."), field=field) from None
+
+
+def _filters(request: HttpRequest) -> selectors.Filters:
+    g = request.GET
+    period = g.get("period", "month") or "month"
+    if period not in selectors.PERIODS:
+        raise DomainError.one(_("Unknown period %(p)s.") % {"p": period}, field="period")
+    date_from, date_to = (
+        _date(g.get("date_from", ""), "date_from"),
+        _date(g.get("date_to", ""), "date_to"),
+    )
+    return selectors.resolve(
+        request.user,
+        area=g.get("area", "").strip(),
+        period="custom" if period == "custom" else period,
+        date_from=date_from if period == "custom" else None,
+        date_to=date_to if period == "custom" else None,
+        category=g.get("category", "").strip(),
+        channel=g.get("channel", "").strip(),
+        department=g.get("department", "").strip(),
+    )
+
+
+def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
+    kept = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
+    children = dashboard.children(f)
+    trend = dashboard.trend(f)
+    channels = selectors.breakdown(f, "channel")
+    categories = selectors.breakdown(f, "category")[:10]
+    return {
+        "f": f,
+        "overview": dashboard.overview(f),
+        "children": children,
+        "channels": channels,
+        "categories": categories,
+        "departments": dashboard.departments(f),
+        "breadcrumb": selectors.breadcrumb(f.area, request.user),
+        "kept": urlencode(kept),
+        "period": request.GET.get("period", "month") or "month",
+        "periods": [
+            ("today", _("Today")),
+            ("7d", _("7 days")),
+            ("month", _("This month")),
+            ("quarter", _("This quarter")),
+            ("year", _("This year")),
+            ("custom", _("Custom")),
+        ],
+        # For the ECharts charts (json_script).
+        "chart": {
+            "days": [str(r["day"]) for r in trend],
+            "reported": [r["reported"] for r in trend],
+            "closed": [r["closed"] for r in trend],
+            "channels": [{"name": r["name"], "value": r["reported"]} for r in channels],
+            "categories": [[r["name"], r["reported"]] for r in categories],
+            "children": [
+                [c["name"], c["counts"]["reported"], c["figures"]["closed_rate"]["value"]]
+                for c in children
+            ],
+            "labels": {"reported": _("Reported"), "closed": _("Closed")},
+        },
+    }
+
+
+@scoped_page
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    f = _filters(request)
+    context = _context(request, f)
+    context.update(
+        {
+            "category_choices": Category.objects.filter(parent__isnull=True, active=True),
+            "channel_choices": Channel.objects.filter(active=True).order_by("code"),
+            "department_choices": Department.objects.filter(active=True),
+        }
+    )
+    template = (
+        "stats/_dashboard.html" if request.headers.get("HX-Request") else "stats/dashboard.html"
+    )
+    return render(request, template, context)
+
+
+@scoped_page
+def screen_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "stats/screen.html", _context(request, _filters(request)))

@@ -1,0 +1,42 @@
+"""`wangge stats rebuild|fill|status`, and the worker's periodic task."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.events.factories import make_world, report
+from wangge import cli
+from wangge.stats import fill, tasks
+from wangge.stats.models import EventFact, FillState
+
+pytestmark = pytest.mark.django_db
+
+
+def run(capsys, *argv):
+    capsys.readouterr()
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_status_rebuild_fill_and_the_late_warning(settings, capsys):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    code, _out, err = run(capsys, "stats", "status")
+    assert code == 1 and "stats rebuild" in err  # never filled
+    report(w)
+    code, out, _err = run(capsys, "stats", "rebuild", "--from", "2020-01-01")
+    assert code == 0 and EventFact.objects.count() == 1 and "1" in out
+    report(w)
+    tasks.fill_every_minute.call_local()  # what the worker runs each minute
+    assert EventFact.objects.count() == 2
+    code, out, _err = run(capsys, "stats", "status")
+    assert code == 0 and "0" in out
+    # Ten minutes and more behind: a warning and exit 1.
+    FillState.objects.update(asof=timezone.now() - timedelta(minutes=11))
+    code, _out, err = run(capsys, "stats", "status")
+    assert code == 1 and "10" in err
+    assert fill.status()["late"] is True
+    code, _out, _err = run(capsys, "stats", "fill")
+    assert code == 0 and fill.status()["late"] is False

@@ -1,7 +1,9 @@
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from huey.contrib.djhuey import HUEY
 
 from tests.factories import reseed
@@ -14,6 +16,70 @@ os.environ.setdefault("WANGGE_TASKS_IMMEDIATE", "1")
 HUEY.immediate = True
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+# Named wall clocks for `pytest --clock NAME` (Shanghai time); any ISO datetime with an offset
+# works too. Each catches a class of bug the hour of a run would otherwise decide.
+CLOCKS = {
+    "office": "2026-10-15T10:46:23.5+08:00",  # a Thursday inside office hours, odd seconds
+    "evening": "2026-10-15T19:30+08:00",  # the same day after office hours
+    "lunch": "2026-10-15T12:40+08:00",  # between the morning and afternoon spans
+    "holiday": "2026-10-01T10:46+08:00",  # National Day
+    "workday-sunday": "2026-09-20T10:46+08:00",  # a 调休 Sunday worked for National Day
+    "month-end": "2026-11-30T23:50+08:00",  # minutes before a new month
+    "year-end": "2026-12-31T23:50+08:00",  # minutes before a new year the package does not know
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="WHEN",
+        help=f"run with the wall clock set to WHEN: an ISO datetime with offset "
+        f"(2026-10-01T10:46+08:00) or one of {', '.join(CLOCKS)}; it ticks from there, "
+        "and every test starts at WHEN (subprocesses and browsers keep the real clock)",
+    )
+
+
+def clock_start(config) -> datetime | None:
+    """The --clock destination, or None for the real clock."""
+    value = config.getoption("--clock", default=None)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(CLOCKS.get(value, value))
+    except ValueError:
+        raise pytest.UsageError(
+            f"--clock {value!r}: expected an ISO datetime or one of {', '.join(CLOCKS)}"
+        ) from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"--clock {value!r}: give the offset (e.g. +08:00)")
+    return moment
+
+
+def pytest_configure(config):
+    # Session- and module-scoped set-up (shared worlds) runs at the clock too; each test
+    # travels back to its start (the _clock fixture) so no test depends on its neighbours.
+    moment = clock_start(config)
+    if moment is not None:
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    moment = clock_start(config)
+    return f"clock: {moment.isoformat()}" if moment else None
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    moment = clock_start(request.config)
+    if moment is None:
+        yield
+        return
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 def shared_data(*parts: str) -> Path:

@@ -3,7 +3,9 @@
 from itertools import count
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from shapely.geometry import MultiPolygon, box
 
 from wangge.regions import services
@@ -22,8 +24,50 @@ def square(x0: float, y0: float, size: float) -> MultiPolygon:
 def make_tree(split: int = 2) -> dict[str, Area]:
     """A five-level tree over a 0.08° square: each area split into split×split children.
 
-    Returns areas by code; the district is "330103".
+    Returns areas by code; the district is "330103". The first tree of a shape in a process
+    is built through the service, area by area; later ones copy its rows level by level
+    (341 areas: ~0.1 s instead of 1.5-4 s), with one version bump like a bulk import.
     """
+    key = (split, str(settings.WANGGE_LEVELS))
+    rows = _tree_rows.get(key)
+    if rows is None:
+        areas = _grow_tree(split)
+        _tree_rows[key] = [_row(area) for area in areas.values()]
+        return areas
+    return _copy_tree(rows)
+
+
+# Rows of the trees built so far, parents first: the Area's own values and its parent's code.
+_tree_rows: dict[tuple[int, str], list[tuple[str | None, dict[str, Any]]]] = {}
+# Set afresh on every copy (pk, time stamps) or rebuilt from the parent (the foreign key).
+_FRESH = {"id", "parent", "created_at", "updated_at", "valid_from"}
+
+
+def _row(area: Area) -> tuple[str | None, dict[str, Any]]:
+    values = {
+        f.attname: getattr(area, f.attname)
+        for f in Area._meta.concrete_fields
+        if f.name not in _FRESH
+    }
+    return (area.parent.code if area.parent else None), values
+
+
+def _copy_tree(rows: list[tuple[str | None, dict[str, Any]]]) -> dict[str, Area]:
+    areas: dict[str, Area] = {}
+    today = timezone.localdate()
+    for level in sorted({values["level"] for _parent, values in rows}):
+        batch = [
+            Area(**values, parent=areas[parent] if parent else None, valid_from=today)
+            for parent, values in rows
+            if values["level"] == level
+        ]
+        for area in Area.objects.bulk_create(batch):
+            areas[area.code] = area
+    services.tree_changed()
+    return {values["code"]: areas[values["code"]] for _parent, values in rows}
+
+
+def _grow_tree(split: int) -> dict[str, Area]:
     areas: dict[str, Area] = {}
 
     def grow(parent: Area | None, x0: float, y0: float, size: float, level: int) -> None:

@@ -67,6 +67,15 @@ def pytest_configure(config):
         config.add_cleanup(traveller.stop)
 
 
+def pytest_collection_modifyitems(config, items):
+    if clock_start(config) is None:
+        return
+    skip = pytest.mark.skip(reason="--clock: the browser keeps the real clock")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
 def pytest_report_header(config):
     moment = clock_start(config)
     return f"clock: {moment.isoformat()}" if moment else None

@@ -1,14 +1,18 @@
 """Small hand-made area trees for tests: squares in a local grid of degrees."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import count
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from shapely.geometry import MultiPolygon, box
 
-from wangge.regions import services
+from wangge.regions import services, spatial_index
 from wangge.regions.models import Area, Post
 
 ORIGIN = (120.10, 30.20)  # somewhere in Hangzhou
@@ -123,3 +127,30 @@ def reseed() -> None:
         visits.install_defaults()
     if not AttendRule.objects.exists():
         attend.install_defaults()
+
+
+@contextmanager
+def shared_world(django_db_blocker: Any) -> Iterator[None]:
+    """Data built once for a module (or package) and taken back at its end: a transaction
+    rolled back, in which each test's own (pytest-django's `db`) is a savepoint, so every
+    test starts from the world as built. Not for modules with transactional tests.
+
+        @pytest.fixture(scope="module")
+        def world(django_db_setup, django_db_blocker):
+            with shared_world(django_db_blocker):
+                yield make_world()
+    """
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        reseed()  # a transactional test before may have flushed the seed data
+        spatial_index.invalidate()  # another module's index may carry stale area ids
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            spatial_index.invalidate()

@@ -81,13 +81,31 @@ def pytest_report_header(config):
     return f"clock: {moment.isoformat()}" if moment else None
 
 
+# Under --clock, the latest moment a shared (module-, package- or session-scoped) fixture
+# finished its set-up: tests start no earlier, never before the world they use was built.
+_clock_floor: list[datetime] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    moment = clock_start(request.config)
+    if moment is None or fixturedef.scope == "function":
+        return (yield)
+    # A shared world is built from the clock's moment too, whenever its module comes.
+    with time_machine.travel(moment, tick=True):
+        try:
+            return (yield)
+        finally:
+            _clock_floor[:] = [max([datetime.now(moment.tzinfo), *_clock_floor])]
+
+
 @pytest.fixture(autouse=True)
 def _clock(request):
     moment = clock_start(request.config)
     if moment is None:
         yield
         return
-    with time_machine.travel(moment, tick=True):
+    with time_machine.travel(max([moment, *_clock_floor]), tick=True):
         yield
 
 

@@ -109,6 +109,24 @@ def _clock(request):
         yield
 
 
+@pytest.fixture
+def clock():
+    """Set the wall clock inside a test whose fixed dates must lie in the past (or future):
+    `clock("2026-11-12T10:00+08:00")`; it ticks on from there until the test ends."""
+    travellers = []
+
+    def travel(when: str) -> datetime:
+        moment = datetime.fromisoformat(when)
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        travellers.append(traveller)
+        return moment
+
+    yield travel
+    for traveller in reversed(travellers):
+        traveller.stop()
+
+
 def shared_data(*parts: str) -> Path:
     """A file of ../shared/data; skips where it is absent, fails under CI."""
     path = SHARED_DATA.joinpath(*parts)

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck check bench bench-intake bench-lists bench-people bench-fieldwork clean
+.PHONY: install run demo test test-clocks lint typecheck check bench bench-intake bench-lists bench-people bench-fieldwork clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,20 @@ run: $(STAMP)
 	$(BIN)/wangge worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/wangge serve
 
-# The whole suite, on SQLite by default or on WANGGE_DATABASE_URL when set.
+# The whole suite, on SQLite by default or on WANGGE_DATABASE_URL when set. CLOCK=holiday (a
+# name of tests/conftest.py's CLOCKS or an ISO datetime with offset) sets the wall clock;
+# TESTS=tests/events runs a part.
 test: $(STAMP)
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile $(if $(CLOCK),--clock '$(CLOCK)') $(TESTS)
+
+# The tests that read the clock, at each wall clock that once broke one (or CLOCKS=...).
+CLOCKED_TESTS ?= tests/events tests/fieldwork
+CLOCKS ?= office evening lunch holiday workday-sunday month-end year-end
+test-clocks: $(STAMP)
+	set -e; for clock in $(CLOCKS); do \
+	  echo "== clock $$clock"; \
+	  $(BIN)/pytest -n auto --dist loadfile -q --clock $$clock $(CLOCKED_TESTS); \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

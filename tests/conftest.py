@@ -1,7 +1,9 @@
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from huey.contrib.djhuey import HUEY
 
@@ -19,6 +21,115 @@ HUEY.immediate = True
 settings.WANGGE_SUGGEST_WARM_UP = False
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+# Named wall clocks for `pytest --clock NAME` (Shanghai time); any ISO datetime with an offset
+# works too. Each catches a class of bug the hour of a run would otherwise decide.
+CLOCKS = {
+    "office": "2026-10-15T10:46:23.5+08:00",  # a Thursday inside office hours, odd seconds
+    "evening": "2026-10-15T19:30+08:00",  # the same day after office hours
+    "lunch": "2026-10-15T12:40+08:00",  # between the morning and afternoon spans
+    "holiday": "2026-10-01T10:46+08:00",  # National Day
+    "workday-sunday": "2026-09-20T10:46+08:00",  # a 调休 Sunday worked for National Day
+    "month-end": "2026-11-30T23:50+08:00",  # minutes before a new month
+    "year-end": "2026-12-31T23:50+08:00",  # minutes before a new year the package does not know
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="WHEN",
+        help=f"run with the wall clock set to WHEN: an ISO datetime with offset "
+        f"(2026-10-01T10:46+08:00) or one of {', '.join(CLOCKS)}; it ticks from there, "
+        "and every test starts at WHEN (subprocesses and browsers keep the real clock)",
+    )
+
+
+def clock_start(config) -> datetime | None:
+    """The --clock destination, or None for the real clock."""
+    value = config.getoption("--clock", default=None)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(CLOCKS.get(value, value))
+    except ValueError:
+        raise pytest.UsageError(
+            f"--clock {value!r}: expected an ISO datetime or one of {', '.join(CLOCKS)}"
+        ) from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"--clock {value!r}: give the offset (e.g. +08:00)")
+    return moment
+
+
+def pytest_configure(config):
+    # Session- and module-scoped set-up (shared worlds) runs at the clock too; each test
+    # travels back to its start (the _clock fixture) so no test depends on its neighbours.
+    moment = clock_start(config)
+    if moment is not None:
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_collection_modifyitems(config, items):
+    if clock_start(config) is None:
+        return
+    skip = pytest.mark.skip(reason="--clock: the browser keeps the real clock")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    moment = clock_start(config)
+    return f"clock: {moment.isoformat()}" if moment else None
+
+
+# Under --clock, the latest moment a shared (module-, package- or session-scoped) fixture
+# finished its set-up: tests start no earlier, never before the world they use was built.
+_clock_floor: list[datetime] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    moment = clock_start(request.config)
+    if moment is None or fixturedef.scope == "function":
+        return (yield)
+    # A shared world is built from the clock's moment too, whenever its module comes.
+    with time_machine.travel(moment, tick=True):
+        try:
+            return (yield)
+        finally:
+            _clock_floor[:] = [max([datetime.now(moment.tzinfo), *_clock_floor])]
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    moment = clock_start(request.config)
+    if moment is None:
+        yield
+        return
+    with time_machine.travel(max([moment, *_clock_floor]), tick=True):
+        yield
+
+
+@pytest.fixture
+def clock():
+    """Set the wall clock inside a test whose fixed dates must lie in the past (or future):
+    `clock("2026-11-12T10:00+08:00")`; it ticks on from there until the test ends."""
+    travellers = []
+
+    def travel(when: str) -> datetime:
+        moment = datetime.fromisoformat(when)
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        travellers.append(traveller)
+        return moment
+
+    yield travel
+    for traveller in reversed(travellers):
+        traveller.stop()
 
 
 def shared_data(*parts: str) -> Path:

@@ -550,6 +550,11 @@ def _get(url: str) -> tuple[int, dict, bytes]:
         return response.status, dict(response.headers), response.read()
 
 
+# Migrating a fresh database and collecting static files take ~5 s on an idle machine and
+# several times that on a loaded one: wait generously, polling, and say what the server said.
+SERVE_START_SECONDS = 180
+
+
 def test_serve(tmp_path):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -560,24 +565,34 @@ def test_serve(tmp_path):
         DJANGO_SETTINGS_MODULE="wangge.settings",
         PYTHONUNBUFFERED="1",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wangge.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Output to files, not pipes: nobody reads a pipe while we wait, and a full one stalls.
+    out_path, err_path = tmp_path / "serve.out", tmp_path / "serve.err"
+
+    def output() -> str:
+        return f"stdout:\n{out_path.read_text()}\nstderr:\n{err_path.read_text()}"
+
+    with out_path.open("w") as out_file, err_path.open("w") as err_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wangge.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=out_file,
+            stderr=err_file,
+            text=True,
+        )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + SERVE_START_SECONDS
         while True:
-            assert proc.poll() is None, proc.communicate()
+            if proc.poll() is not None:
+                pytest.fail(f"wangge serve exited with {proc.returncode}\n{output()}")
             try:
                 status, _headers, body = _get(f"{base}/login/")
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    pytest.fail("wangge serve did not answer within 30 s")
+                    pytest.fail(
+                        f"wangge serve did not answer in {SERVE_START_SECONDS} s\n{output()}"
+                    )
                 time.sleep(0.3)
         assert status == 200
         assert 'lang="zh-hans"' in body.decode("utf-8")
@@ -595,9 +610,9 @@ def test_serve(tmp_path):
     finally:
         proc.terminate()
         try:
-            out, err = proc.communicate(timeout=20)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-            out, err = proc.communicate()
-    assert f"Wangge: http://127.0.0.1:{port}/" in out.splitlines(), (out, err)
-    assert proc.returncode == 0, err
+            proc.wait()
+    assert f"Wangge: http://127.0.0.1:{port}/" in out_path.read_text().splitlines(), output()
+    assert proc.returncode == 0, output()

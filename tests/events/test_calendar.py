@@ -293,6 +293,16 @@ def test_deadline_after(unit, due):
     assert calendar.deadline_after(at(2025, 9, 30, 16, 0), amount, unit) == due
 
 
+@pytest.mark.parametrize("unit", ["work_hours", "work_days", "hours"])
+def test_deadlines_fall_on_whole_minutes_rounded_up(unit):
+    # A start inside office hours keeps its seconds through the arithmetic; the deadline
+    # must not (an extension's until is entered in minutes and compared with it).
+    start = at(2025, 9, 30, 16, 0) + timedelta(seconds=23, microseconds=500)
+    due = calendar.deadline_after(start, 4, unit)
+    exact = calendar.deadline_after(at(2025, 9, 30, 16, 0), 4, unit)
+    assert (due.second, due.microsecond) == (0, 0) and due == exact + timedelta(minutes=1)
+
+
 def test_deadline_after_refuses_unknown_units():
     with pytest.raises(ValueError, match="unit"):
         calendar.deadline_after(at(2025, 9, 30, 16, 0), 4, "days")

@@ -169,7 +169,8 @@ def test_attendance_over_http():
     }
 
 
-def test_alerts_api():
+def test_alerts_api(clock):
+    clock("2026-12-07T10:00+08:00")  # weeks after the visits generated on 10-15 fell due
     w = make_world()
     tag(member(household(w.micro_a1)), "living_alone")
     visits.generate(on=dt.date(2026, 10, 15))

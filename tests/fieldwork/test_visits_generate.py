@@ -138,9 +138,10 @@ def test_dissolved_household_loses_its_open_task_but_done_ones_stay():
     assert list(VisitTask.objects.values_list("household_id", flat=True)) == [done.pk]
 
 
-def test_visit_before_a_schedule_change_counts():
+def test_visit_before_a_schedule_change_counts(clock):
     """Visited in the year's task; a new monthly schedule starts — this month is covered by
     the visit already made in it, the task is created done."""
+    clock("2026-11-12T10:00+08:00")  # the visit of 11-05 lies in the past
     w = make_world()
     hh = household(w.micro_a1)
     r = member(hh)

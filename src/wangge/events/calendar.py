@@ -285,16 +285,25 @@ def add_natural_hours(start: datetime, hours: float) -> datetime:
     return timezone.localtime(start.astimezone(UTC) + timedelta(hours=hours))
 
 
+def whole_minute(moment: datetime) -> datetime:
+    """moment rounded up to a whole minute: deadlines are shown, entered (an extension's
+    until) and compared in minutes, and rounding up never shortens the time given."""
+    if moment.second or moment.microsecond:
+        return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moment
+
+
 def deadline_after(start: datetime, amount: int, unit: str) -> datetime:
-    """A stage's deadline: amount of unit ("work_hours", "work_days" or "hours") after start."""
+    """A stage's deadline: amount of unit ("work_hours", "work_days" or "hours") after start,
+    on a whole minute."""
     if amount < 0:
         raise ValueError("amount must not be negative")
     if unit == DeadlineUnit.WORK_HOURS:
-        return add_working_hours(start, amount)
+        return whole_minute(add_working_hours(start, amount))
     if unit == DeadlineUnit.WORK_DAYS:
-        return add_working_days(start, amount)
+        return whole_minute(add_working_days(start, amount))
     if unit == DeadlineUnit.HOURS:
-        return add_natural_hours(start, amount)
+        return whole_minute(add_natural_hours(start, amount))
     raise ValueError(f"unknown deadline unit {unit!r} (expected one of {DeadlineUnit.values})")
 
 

@@ -104,4 +104,4 @@ def stage_deadline(
         yellow = calendar.add_working_hours(
             start, calendar.working_hours_between(start, due) * share
         )
-    return due, yellow
+    return due, calendar.whole_minute(yellow)

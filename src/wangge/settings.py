@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "wangge.people",
     "wangge.fieldwork",
     "wangge.stats",
+    "wangge.stats.assessment",
     "wangge.web",
 ]
 

@@ -50,7 +50,17 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     )
 
 
-APP_ROUTERS = ["regions", "events", "intake", "portal", "suggest", "people", "fieldwork", "stats"]
+APP_ROUTERS = [
+    "regions",
+    "events",
+    "intake",
+    "portal",
+    "suggest",
+    "people",
+    "fieldwork",
+    "stats",
+    "stats.assessment",
+]
 
 
 def register_routers() -> None:

@@ -32,30 +32,38 @@ from wangge.stats.assessment.models import (
 from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact
 
 
+def invalid(message: str, field: str) -> DomainError:
+    return DomainError.one(message, field=field, status=422)
+
+
+def require(user: Any, perm: str) -> None:
+    """Computing, publishing and manual items are the assessors' (Django permissions)."""
+    if not user.has_perm(perm):
+        raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
+
+
 def check_flags(flags: Any, field: str) -> list[str]:
     """A list of fact flags, each one of the measures ("!flag": must be false)."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
-        raise DomainError.one(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
+        raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
     for f in flags:
         if f.lstrip("!") not in MEASURES:
-            raise DomainError.one(
-                _("%(f)s: unknown fact flag %(x)s.") % {"f": field, "x": f}, field=field
-            )
+            raise invalid(_("%(f)s: unknown fact flag %(x)s.") % {"f": field, "x": f}, field=field)
     return flags
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    """"2026-11" (a month), "2026-Q4" (a quarter) or "2026" (a year) → first and last day."""
+    """ "2026-11" (a month), "2026-Q4" (a quarter) or "2026" (a year) → first and last day."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4]))?", period or "")
     if not m:
-        raise DomainError.one(
+        raise invalid(
             _("Period %(p)s: expected YYYY-MM, YYYY-Qn or YYYY.") % {"p": period}, field="period"
         )
     year = int(m[1])
     if m[2]:
         month = int(m[2])
         if not 1 <= month <= 12:
-            raise DomainError.one(_("Period %(p)s: no such month.") % {"p": period}, field="period")
+            raise invalid(_("Period %(p)s: no such month.") % {"p": period}, field="period")
         first, last = month, month
     elif m[3]:
         first = (int(m[3]) - 1) * 3 + 1
@@ -69,7 +77,7 @@ def scheme_for(code: str, day: date) -> Scheme:
     """The version of a scheme that applies on a day."""
     scheme = Scheme.objects.filter(code=code, valid_from__lte=day).order_by("-valid_from").first()
     if scheme is None:
-        raise DomainError.one(
+        raise invalid(
             _("No version of scheme %(c)s applies on %(d)s.") % {"c": code, "d": day},
             field="scheme",
         )
@@ -125,7 +133,7 @@ def _targets(snap: dict[str, Any]) -> tuple[str, list[tuple[int, str, str]]]:
         return "department_id", list(deps)
     level = snap["level"]
     if not level or not 1 <= level <= MAX_LEVELS:
-        raise DomainError.one(
+        raise invalid(
             _("An area scheme needs a level from 1 to %(n)d.") % {"n": MAX_LEVELS}, field="level"
         )
     areas = Area.objects.live().filter(level=level).order_by("code")
@@ -196,7 +204,9 @@ def _score_target(
 
 
 def reasons(
-    indicators: list[dict[str, Any]], adjustments: list[dict[str, Any]], manual: list[dict[str, Any]]
+    indicators: list[dict[str, Any]],
+    adjustments: list[dict[str, Any]],
+    manual: list[dict[str, Any]],
 ) -> list[str]:
     """Every lost (or won) point in words: "按期处置率: 7 件中 6 件, 丢 2.50 分"."""
     out = []
@@ -220,7 +230,10 @@ def reasons(
                 % {"n": a["name"], "c": a["count"], "p": a["points"]}
             )
     for m in manual:
-        out.append(_("%(r)s (%(u)s): %(p)s points") % {"r": m["reason"], "u": m["assessor"], "p": m["points"]})
+        out.append(
+            _("%(r)s (%(u)s): %(p)s points")
+            % {"r": m["reason"], "u": m["assessor"], "p": m["points"]}
+        )
     return out
 
 
@@ -330,15 +343,15 @@ def add_manual(
             status=409,
         )
     if not (reason or "").strip():
-        raise DomainError.one(_("A manual item needs a reason."), field="reason")
+        raise invalid(_("A manual item needs a reason."), field="reason")
     try:
         value = Decimal(str(points))
     except InvalidOperation:
-        raise DomainError.one(_("Points must be a number."), field="points") from None
+        raise invalid(_("Points must be a number."), field="points") from None
     if not value.is_finite() or abs(value) > 100:
-        raise DomainError.one(_("Points must lie between -100 and 100."), field="points")
+        raise invalid(_("Points must lie between -100 and 100."), field="points")
     if not run.results.filter(target_id=target_id).exists():
-        raise DomainError.one(
+        raise invalid(
             _("Target %(t)s is not assessed in this run.") % {"t": target_id}, field="target_id"
         )
     with transaction.atomic():

@@ -1,6 +1,9 @@
 """Back office: the indicator library and schemes are data edited here."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from wangge.stats.assessment.models import (
     Adjustment,
@@ -47,7 +50,7 @@ class ResultAdmin(admin.ModelAdmin):
     list_display = ["run", "rank", "target_name", "score", "grade"]
     list_filter = ["run"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # results come from runs only
 
 
@@ -55,11 +58,11 @@ class ResultAdmin(admin.ModelAdmin):
 class ManualItemAdmin(admin.ModelAdmin):
     list_display = ["run", "target_id", "points", "reason", "assessor", "created_at"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # audited: entered once (through the service), never edited
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

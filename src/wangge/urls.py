@@ -22,5 +22,6 @@ urlpatterns = [
     path("field/", include("wangge.fieldwork.urls")),  # grid workers' fieldwork
     path("suggest/", include("wangge.suggest.urls")),
     path("dashboard/", include("wangge.stats.urls")),  # figures: dashboard, big screen
+    path("assessment/", include("wangge.stats.assessment.urls")),  # 考核
     path("", include("wangge.web.urls")),
 ]

@@ -57,3 +57,24 @@ def test_ranking_queries_do_not_grow_with_the_targets(w, client):
             assert client.get(f"/api/assessment/runs/{run.pk}/ranking").status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1]
+
+
+def test_xlsx_holds_the_scores_as_numbers_in_scope(w, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    a = w.areas["330103001"]
+    fact(a, date(2026, 11, 5), accepted=True, closed=True)
+    fact(a, date(2026, 11, 6), accepted=True)  # 结案率 50 % → 0 of 60
+    run = services.run_period("street", "2026-11", now=NOW)
+    client.force_login(w.street_operator)
+    resp = client.get(f"/assessment/{run.pk}/xlsx/")
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert ws.freeze_panes == "A2"
+    assert len(rows) == 2  # the header and the operator's street only
+    rank, code, _name, score, grade, close_value, close_points = rows[1][:7]
+    assert (code, score, grade, close_value, close_points) == (a.code, 40.0, "E", 50.0, 0.0)
+    assert isinstance(rank, int)

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from wangge.pages import scoped_page
-from wangge.stats.assessment import selectors
+from wangge.stats.assessment import bulletin, selectors
 from wangge.stats.assessment.models import Run
 
 
@@ -25,3 +25,16 @@ def ranking_page(request: HttpRequest, rid: int) -> HttpResponse:
 def result_page(request: HttpRequest, rid: int, target_id: int) -> HttpResponse:
     body = selectors.result_detail(request.user, selectors.run_get(rid), target_id)
     return render(request, "assessment/result.html", {"r": body})
+
+
+@scoped_page
+def xlsx_page(request: HttpRequest, rid: int) -> HttpResponse:
+    run = selectors.run_get(rid)
+    response = HttpResponse(
+        bulletin.run_xlsx(request.user, run),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="assessment-{run.pk}-{run.period}.xlsx"'
+    )
+    return response

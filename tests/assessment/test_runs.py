@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.assessment.helpers import fact, street_scheme
 from tests.events.factories import make_world
@@ -51,7 +51,8 @@ def _result(run, area):
 
 
 def test_scores_grades_and_ranks_by_hand(w):
-    run = services.run_period("street", "2026-11", now=NOW)
+    with translation.override("zh-hans"):
+        run = services.run_period("street", "2026-11", now=NOW)
     a = _result(run, w.areas["330103001"])
     b = _result(run, w.areas["330103002"])
     assert (a.score, a.grade) == (Decimal("60.00"), "D")
@@ -69,8 +70,8 @@ def test_scores_grades_and_ranks_by_hand(w):
     assert satisfaction["points"] == "40.00"
     assert a.detail["adjustments"][0]["points"] == "-10.00"
     assert a.detail["reasons"] == [
-        "结案率: 3 of 4 cases, 30.00 points lost",
-        "超期案件: 3 cases, -10.00 points",
+        "结案率：4 件中 3 件，扣 30.00 分",
+        "超期案件：3 件，-10.00 分",
     ]
 
 

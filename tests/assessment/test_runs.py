@@ -141,6 +141,27 @@ def test_bad_periods_are_named():
         assert e.value.status == 422 and e.value.problems[0].field == "period"
     assert services.period_bounds("2026-Q4") == (date(2026, 10, 1), date(2026, 12, 31))
     assert services.period_bounds("2026") == (date(2026, 1, 1), date(2026, 12, 31))
+    assert [services.previous_period(p) for p in ("2026-01", "2026-11", "2026-Q1", "2026-Q3")] == [
+        "2025-12",
+        "2026-10",
+        "2025-Q4",
+        "2026-Q2",
+    ]
+    assert services.previous_period("2026") == "2025"
+
+
+def test_ranking_shows_the_movement_against_the_last_period(w, client):
+    a = w.areas["330103001"]
+    SchemeItem.objects.filter(scheme=w.scheme).update(weight=50)
+    w.scheme.valid_from = date(2026, 10, 1)
+    w.scheme.save()
+    fact(a, date(2026, 12, 2), accepted=True, closed=True)
+    services.run_period("street", "2026-11", now=NOW)  # a is last
+    december = services.run_period("street", "2026-12", now=NOW)  # a ties first
+    client.force_login(w.admin)
+    items = client.get(f"/api/assessment/runs/{december.pk}/ranking").json()["items"]
+    row = next(r for r in items if r["code"] == a.code)
+    assert (row["previous_rank"], row["rank"], row["movement"]) == (len(items), 1, len(items) - 1)
 
 
 def test_api_ranking_drilldown_scope_and_manual(w, client):

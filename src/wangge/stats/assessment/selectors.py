@@ -32,7 +32,18 @@ def run_dict(run: Run) -> dict[str, Any]:
     }
 
 
-def result_row(r: Result) -> dict[str, Any]:
+def previous_ranks(run: Run) -> dict[int, int]:
+    """Rank by target in the same scheme's run of the period before (same kind of period)."""
+    prev = Run.objects.filter(
+        scheme__code=run.scheme.code, period=services.previous_period(run.period)
+    ).first()
+    if prev is None:
+        return {}
+    return dict(prev.results.values_list("target_id", "rank"))
+
+
+def result_row(r: Result, previous: dict[int, int] | None = None) -> dict[str, Any]:
+    before = (previous or {}).get(r.target_id)
     return {
         "target_id": r.target_id,
         "code": r.target_code,
@@ -40,6 +51,8 @@ def result_row(r: Result) -> dict[str, Any]:
         "score": str(r.score),
         "grade": r.grade,
         "rank": r.rank,
+        "previous_rank": before,
+        "movement": None if before is None else before - r.rank,  # up is positive
         "reasons": r.detail.get("reasons", []),
     }
 
@@ -48,11 +61,12 @@ def ranking(user: Any, run: Run, n: int = 3) -> dict[str, Any]:
     """The ranking the user may see, with the red (top n) and black (bottom n) lists."""
     results = list(services.visible_results(user, run).order_by("rank", "target_code"))
     lists = services.lists(results, n)
+    prev = previous_ranks(run)
     return {
         "run": run_dict(run),
-        "items": [result_row(r) for r in results],
-        "red": [result_row(r) for r in lists["red"]],
-        "black": [result_row(r) for r in lists["black"]],
+        "items": [result_row(r, prev) for r in results],
+        "red": [result_row(r, prev) for r in lists["red"]],
+        "black": [result_row(r, prev) for r in lists["black"]],
     }
 
 

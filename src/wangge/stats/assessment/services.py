@@ -73,6 +73,17 @@ def period_bounds(period: str) -> tuple[date, date]:
     return date(year, first, 1), date(year, last, monthrange(year, last)[1])
 
 
+def previous_period(period: str) -> str:
+    """The period of the same kind just before: 2026-01 → 2025-12, 2026-Q1 → 2025-Q4."""
+    first, _last = period_bounds(period)
+    if "-Q" in period:
+        q = (first.month - 1) // 3
+        return f"{first.year - 1}-Q4" if q == 0 else f"{first.year}-Q{q}"
+    if "-" in period:
+        return f"{first.year - 1}-12" if first.month == 1 else f"{first.year}-{first.month - 1:02d}"
+    return str(first.year - 1)
+
+
 def scheme_for(code: str, day: date) -> Scheme:
     """The version of a scheme that applies on a day."""
     scheme = Scheme.objects.filter(code=code, valid_from__lte=day).order_by("-valid_from").first()

@@ -212,3 +212,32 @@ def test_unused_user_has_no_results(w, client):
     assert not services.visible_results(nobody, run).exists()
     post(nobody, w.areas["330103002"], role="operator")
     assert [r.target_id for r in services.visible_results(nobody, run)] == [w.areas["330103002"].id]
+
+
+def test_the_shipped_indicators_count_known_flags_and_are_edited_in_the_back_office(w, client):
+    from wangge.stats.assessment.models import Indicator
+
+    shipped = Indicator.objects.all()
+    assert {i.name for i in shipped} >= {"按时立案率", "准确派遣率", "回退率", "自处置率", "满意率"}
+    for i in shipped:
+        services.check_flags(i.numerator, i.code)
+        services.check_flags(i.denominator, i.code)
+    w.admin.is_staff = True
+    w.admin.save()
+    client.force_login(w.admin)
+    assert client.get("/admin/assessment/indicator/").status_code == 200
+    resp = client.post(
+        f"/admin/assessment/indicator/{shipped[0].pk}/change/",
+        {
+            "code": shipped[0].code,
+            "name": shipped[0].name,
+            "ratio": "on",
+            "numerator": '["no_such_flag"]',
+            "denominator": '["accepted"]',
+            "higher_is_better": "on",
+            "unit": "%",
+            "targets": '["area"]',
+        },
+    )
+    assert resp.status_code == 200 and "no_such_flag" in resp.content.decode()  # refused
+    assert Indicator.objects.get(pk=shipped[0].pk).numerator != ["no_such_flag"]

@@ -94,6 +94,7 @@ APP_ROUTERS = [
     "fieldwork",
     "notices",
     "stats",
+    "stats.assessment",
 ]
 
 

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 # Apps that add their own subcommands (each has `commands.register(sub)`).
-APP_COMMANDS = ["intake", "open311", "portal", "suggest", "people", "fieldwork", "stats"]
+APP_COMMANDS = [
+    "intake",
+    "open311",
+    "portal",
+    "suggest",
+    "people",
+    "fieldwork",
+    "stats",
+    "stats.assessment",
+]
 
 
 def _setup() -> None:

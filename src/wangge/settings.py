@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "wangge.fieldwork",
     "wangge.notices",
     "wangge.stats",
+    "wangge.stats.assessment",
     "wangge.web",
     "wangge.dev",  # demo builders and the benchmark floor; nothing in the domain imports it
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("suggest/", include("wangge.suggest.urls")),
     path("notices/", include("wangge.notices.urls")),
     path("dashboard/", include("wangge.stats.urls")),  # figures: dashboard, big screen
+    path("assessment/", include("wangge.stats.assessment.urls")),  # 考核
     path("", include("wangge.web.urls")),
 ]
 

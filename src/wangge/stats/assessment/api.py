@@ -1,0 +1,66 @@
+"""Assessment over HTTP: runs, rankings with red and black lists, drill-down, manual items."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from wangge.stats.assessment import selectors, services
+from wangge.stats.assessment.models import Run
+
+router = Router(tags=["assessment"])
+
+
+class RunIn(Schema):
+    scheme: str
+    period: str  # 2026-11, 2026-Q4 or 2026
+    publish: bool = False
+
+
+class ManualIn(Schema):
+    target_id: int
+    points: str
+    reason: str
+
+
+@router.get("/assessment/runs")
+def runs_list(request: HttpRequest, period: str = "") -> dict[str, Any]:
+    runs = Run.objects.select_related("scheme").order_by("-date_from", "scheme__code")
+    if period:
+        runs = runs.filter(period=period)
+    return {"items": [selectors.run_dict(r) for r in runs[:200]]}
+
+
+@router.post("/assessment/runs")
+def runs_compute(request: HttpRequest, body: RunIn) -> dict[str, Any]:
+    """Compute (or recompute) a scheme's run for a period; frozen once published."""
+    services.require(request.user, "assessment.change_run")
+    run = services.run_period(body.scheme, body.period, publish=body.publish)
+    return selectors.run_dict(run)
+
+
+@router.get("/assessment/runs/{rid}/ranking")
+def runs_ranking(request: HttpRequest, rid: int, n: int = 3) -> dict[str, Any]:
+    """The ranking (what the user may see), red list (top n) and black list (bottom n)."""
+    return selectors.ranking(request.user, selectors.run_get(rid), max(0, min(n, 100)))
+
+
+@router.get("/assessment/runs/{rid}/results/{target_id}")
+def runs_result(request: HttpRequest, rid: int, target_id: int) -> dict[str, Any]:
+    """A target's score → each indicator's points → numerator and denominator → the cases."""
+    return selectors.result_detail(request.user, selectors.run_get(rid), target_id)
+
+
+@router.post("/assessment/runs/{rid}/manual")
+def runs_manual(request: HttpRequest, rid: int, body: ManualIn) -> dict[str, Any]:
+    """A manual item (上级督查) with a reason, by the assessor logged in."""
+    services.require(request.user, "assessment.add_manualitem")
+    run = selectors.run_get(rid)
+    item = services.add_manual(
+        run,
+        target_id=body.target_id,
+        points=body.points,
+        reason=body.reason,
+        assessor=request.user,
+    )
+    return {"id": item.pk, **selectors.result_detail(request.user, run, body.target_id)}

@@ -1,0 +1,407 @@
+"""Runs of schemes over the stats facts: compute, recompute, publish, manual items, rankings.
+
+The facts of a period are those reported in it (EventFact.day). A run's results keep the ids
+of the events behind every number, so each lost point can be shown with its cases.
+"""
+
+import re
+from calendar import monthrange
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.errors import DomainError
+from wangge.events.models import Department
+from wangge.regions.models import Area
+from wangge.regions.scope import visible_paths
+from wangge.stats.assessment import scoring
+from wangge.stats.assessment.models import (
+    Indicator,
+    ManualItem,
+    Result,
+    Run,
+    RunStatus,
+    Scheme,
+    TargetType,
+)
+from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact
+
+
+def invalid(message: str, field: str) -> DomainError:
+    return DomainError.one(message, field=field, status=422)
+
+
+def require(user: Any, perm: str) -> None:
+    """Computing, publishing and manual items are the assessors' (Django permissions)."""
+    if not user.has_perm(perm):
+        raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
+
+
+def check_flags(flags: Any, field: str) -> list[str]:
+    """A list of fact flags, each one of the measures ("!flag": must be false)."""
+    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
+    for f in flags:
+        if f.lstrip("!") not in MEASURES:
+            raise invalid(_("%(f)s: unknown fact flag %(x)s.") % {"f": field, "x": f}, field=field)
+    return flags
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """ "2026-11" (a month), "2026-Q4" (a quarter) or "2026" (a year) → first and last day."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4]))?", period or "")
+    if not m:
+        raise invalid(
+            _("Period %(p)s: expected YYYY-MM, YYYY-Qn or YYYY.") % {"p": period}, field="period"
+        )
+    year = int(m[1])
+    if m[2]:
+        month = int(m[2])
+        if not 1 <= month <= 12:
+            raise invalid(_("Period %(p)s: no such month.") % {"p": period}, field="period")
+        first, last = month, month
+    elif m[3]:
+        first = (int(m[3]) - 1) * 3 + 1
+        last = first + 2
+    else:
+        first, last = 1, 12
+    return date(year, first, 1), date(year, last, monthrange(year, last)[1])
+
+
+def previous_period(period: str) -> str:
+    """The period of the same kind just before: 2026-01 → 2025-12, 2026-Q1 → 2025-Q4."""
+    first, _last = period_bounds(period)
+    if "-Q" in period:
+        q = (first.month - 1) // 3
+        return f"{first.year - 1}-Q4" if q == 0 else f"{first.year}-Q{q}"
+    if "-" in period:
+        return f"{first.year - 1}-12" if first.month == 1 else f"{first.year}-{first.month - 1:02d}"
+    return str(first.year - 1)
+
+
+def scheme_for(code: str, day: date) -> Scheme:
+    """The version of a scheme that applies on a day."""
+    scheme = Scheme.objects.filter(code=code, valid_from__lte=day).order_by("-valid_from").first()
+    if scheme is None:
+        raise invalid(
+            _("No version of scheme %(c)s applies on %(d)s.") % {"c": code, "d": day},
+            field="scheme",
+        )
+    return scheme
+
+
+def snapshot(scheme: Scheme) -> dict[str, Any]:
+    """The scheme as plain data: what a run computes with and keeps."""
+    items = []
+    for it in scheme.items.select_related("indicator"):
+        ind: Indicator = it.indicator
+        items.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "ratio": ind.ratio,
+                "numerator": check_flags(ind.numerator, f"{ind.code}.numerator"),
+                "denominator": check_flags(ind.denominator, f"{ind.code}.denominator"),
+                "higher_is_better": ind.higher_is_better,
+                "unit": ind.unit,
+                "weight": str(it.weight),
+                "floor": str(it.floor),
+                "target": str(it.target),
+                "bands": it.bands,
+            }
+        )
+    adjustments = [
+        {
+            "name": a.name,
+            "flags": check_flags(a.flags, a.name),
+            "points": str(a.points),
+            "cap": str(a.cap),
+        }
+        for a in scheme.adjustments.all()
+    ]
+    return {
+        "id": scheme.pk,
+        "code": scheme.code,
+        "name": scheme.name,
+        "target_type": scheme.target_type,
+        "level": scheme.level,
+        "valid_from": scheme.valid_from.isoformat(),
+        "grades": scheme.grades or scoring.DEFAULT_GRADES,
+        "items": items,
+        "adjustments": adjustments,
+    }
+
+
+def _targets(snap: dict[str, Any]) -> tuple[str, list[tuple[int, str, str]]]:
+    """The fact column naming a target, and the targets (id, code, name)."""
+    if snap["target_type"] == TargetType.DEPARTMENT:
+        deps = Department.objects.order_by("code").values_list("id", "code", "name")
+        return "department_id", list(deps)
+    level = snap["level"]
+    if not level or not 1 <= level <= MAX_LEVELS:
+        raise invalid(
+            _("An area scheme needs a level from 1 to %(n)d.") % {"n": MAX_LEVELS}, field="level"
+        )
+    areas = Area.objects.live().filter(level=level).order_by("code")
+    return f"area_{level}", list(areas.values_list("id", "code", "name"))
+
+
+def _flags_used(snap: dict[str, Any]) -> list[str]:
+    used = {f.lstrip("!") for it in snap["items"] for f in it["numerator"] + it["denominator"]}
+    used |= {f.lstrip("!") for a in snap["adjustments"] for f in a["flags"]}
+    return sorted(used)
+
+
+def _score_target(
+    snap: dict[str, Any], rows: list[dict[str, Any]], manual: list[ManualItem]
+) -> dict[str, Any]:
+    indicators = []
+    total = Decimal(0)
+    for it in snap["items"]:
+        num = [r["event_id"] for r in rows if scoring.matches(it["numerator"], r)]
+        den = [r["event_id"] for r in rows if scoring.matches(it["denominator"], r)]
+        v = scoring.value(len(num), len(den), it["ratio"])
+        points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
+        total += points
+        indicators.append(
+            {
+                "code": it["code"],
+                "name": it["name"],
+                "unit": it["unit"],
+                "numerator": len(num),
+                "denominator": len(den) if it["ratio"] else None,
+                "value": None if v is None else str(v),
+                "weight": it["weight"],
+                "points": str(points),
+                "numerator_events": num,
+                "denominator_events": den if it["ratio"] else [],
+            }
+        )
+    adjustments = []
+    for a in snap["adjustments"]:
+        ids = [r["event_id"] for r in rows if scoring.matches(a["flags"], r)]
+        points = scoring.adjustment_points(len(ids), Decimal(a["points"]), Decimal(a["cap"]))
+        total += points
+        adjustments.append(
+            {"name": a["name"], "count": len(ids), "points": str(points), "events": ids}
+        )
+    manual_rows = []
+    for m in manual:
+        total += m.points
+        manual_rows.append(
+            {
+                "points": str(m.points),
+                "reason": m.reason,
+                "assessor": m.assessor.get_username(),
+                "at": m.created_at.isoformat(),
+            }
+        )
+    score = scoring.q(max(Decimal(0), total))
+    return {
+        "score": score,
+        "grade": scoring.grade(score, snap["grades"]),
+        "detail": {
+            "indicators": indicators,
+            "adjustments": adjustments,
+            "manual": manual_rows,
+            "reasons": reasons(indicators, adjustments, manual_rows),
+        },
+    }
+
+
+def reasons(
+    indicators: list[dict[str, Any]],
+    adjustments: list[dict[str, Any]],
+    manual: list[dict[str, Any]],
+) -> list[str]:
+    """Every lost (or won) point in words: "按期处置率: 7 件中 6 件, 丢 2.50 分"."""
+    out = []
+    for i in indicators:
+        lost = Decimal(i["weight"]) - Decimal(i["points"])
+        if lost > 0:
+            if i["denominator"] is not None:
+                out.append(
+                    _("%(n)s: %(a)s of %(b)s cases, %(p)s points lost")
+                    % {"n": i["name"], "a": i["numerator"], "b": i["denominator"], "p": lost}
+                )
+            else:
+                out.append(
+                    _("%(n)s: %(a)s, %(p)s points lost")
+                    % {"n": i["name"], "a": i["numerator"], "p": lost}
+                )
+    for a in adjustments:
+        if Decimal(a["points"]) != 0:
+            out.append(
+                _("%(n)s: %(c)s cases, %(p)s points")
+                % {"n": a["name"], "c": a["count"], "p": a["points"]}
+            )
+    for m in manual:
+        out.append(
+            _("%(r)s (%(u)s): %(p)s points")
+            % {"r": m["reason"], "u": m["assessor"], "p": m["points"]}
+        )
+    return out
+
+
+@transaction.atomic
+def compute(run: Run, now: Any = None) -> Run:
+    """(Re)compute a draft run from the facts with the scheme as it is now."""
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if run.status == RunStatus.PUBLISHED:
+        raise DomainError.one(
+            _("Run %(s)s %(p)s is published: its results are frozen.")
+            % {"s": run.scheme.code, "p": run.period},
+            field="period",
+            code="conflict",
+            status=409,
+        )
+    snap = snapshot(run.scheme)
+    column, targets = _targets(snap)
+    flags = _flags_used(snap)
+    by_target: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    facts = EventFact.objects.filter(
+        day__gte=run.date_from, day__lte=run.date_to, **{f"{column}__isnull": False}
+    ).order_by("event_id")
+    for row in facts.values(column, "event_id", *flags).iterator(chunk_size=5000):
+        by_target[row[column]].append(row)
+    manual: dict[int, list[ManualItem]] = defaultdict(list)
+    for m in run.manual_items.select_related("assessor"):
+        manual[m.target_id].append(m)
+    scored = [
+        (tid, code, name, _score_target(snap, by_target.get(tid, []), manual.get(tid, [])))
+        for tid, code, name in targets
+    ]
+    ranks = scoring.ranks([s["score"] for *_, s in scored])
+    run.results.all().delete()
+    Result.objects.bulk_create(
+        [
+            Result(
+                run=run,
+                target_id=tid,
+                target_code=code,
+                target_name=name,
+                score=s["score"],
+                grade=s["grade"],
+                rank=rank,
+                detail=s["detail"],
+            )
+            for (tid, code, name, s), rank in zip(scored, ranks, strict=True)
+        ],
+        batch_size=1000,
+    )
+    run.snapshot = snap
+    run.computed_at = now or timezone.now()
+    run.save(update_fields=["snapshot", "computed_at"])
+    return run
+
+
+def run_period(code: str, period: str, *, publish: bool = False, now: Any = None) -> Run:
+    """Compute (or recompute) a scheme's run for a period; publish it when asked."""
+    date_from, date_to = period_bounds(period)
+    scheme = scheme_for(code, date_from)
+    with transaction.atomic():
+        run, _created = Run.objects.get_or_create(
+            scheme__code=code,
+            period=period,
+            defaults={"scheme": scheme, "date_from": date_from, "date_to": date_to},
+        )
+        if run.status == RunStatus.DRAFT and run.scheme_id != scheme.pk:
+            run.scheme = scheme  # a version added since the draft was computed
+            run.save(update_fields=["scheme"])
+    if run.status == RunStatus.DRAFT:
+        run = compute(run, now=now)
+    if publish:
+        run = publish_run(run, now=now)
+    return run
+
+
+def run_all(period: str, *, publish: bool = False, now: Any = None) -> list[Run]:
+    """Every scheme with a version that applies to the period."""
+    date_from, _to = period_bounds(period)
+    codes = (
+        Scheme.objects.filter(valid_from__lte=date_from)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .distinct()
+    )
+    return [run_period(c, period, publish=publish, now=now) for c in codes]
+
+
+@transaction.atomic
+def publish_run(run: Run, now: Any = None) -> Run:
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.PUBLISHED:
+        run.status = RunStatus.PUBLISHED
+        run.published_at = now or timezone.now()
+        run.save(update_fields=["status", "published_at"])
+    return run
+
+
+def add_manual(
+    run: Run, *, target_id: int, points: Any, reason: str, assessor: Any, now: Any = None
+) -> ManualItem:
+    """A manual item (上级督查) on a draft run; the run is recomputed with it."""
+    if run.status == RunStatus.PUBLISHED:
+        raise DomainError.one(
+            _("Run %(p)s is published: its results are frozen.") % {"p": run.period},
+            field="run",
+            code="conflict",
+            status=409,
+        )
+    if not (reason or "").strip():
+        raise invalid(_("A manual item needs a reason."), field="reason")
+    try:
+        value = Decimal(str(points))
+    except InvalidOperation:
+        raise invalid(_("Points must be a number."), field="points") from None
+    if not value.is_finite() or abs(value) > 100:
+        raise invalid(_("Points must lie between -100 and 100."), field="points")
+    if not run.results.filter(target_id=target_id).exists():
+        raise invalid(
+            _("Target %(t)s is not assessed in this run.") % {"t": target_id}, field="target_id"
+        )
+    with transaction.atomic():
+        item = ManualItem.objects.create(
+            run=run,
+            target_id=target_id,
+            points=value,
+            reason=reason.strip(),
+            assessor=assessor,
+            created_at=now or timezone.now(),
+        )
+        compute(run, now=now)
+    return item
+
+
+def visible_results(user: Any, run: Run) -> Any:
+    """The results a user may see: areas under their posts; departments for whole-tree views."""
+    paths = visible_paths(user)
+    results = run.results.all()
+    if paths is None:
+        return results
+    if run.snapshot.get("target_type") == TargetType.DEPARTMENT or not paths:
+        return results.none()
+    ids = Area.objects.filter(
+        id__in=results.values("target_id"),
+    ).filter(_path_any(paths))
+    return results.filter(target_id__in=ids.values("id"))
+
+
+def _path_any(paths: list[str]) -> Any:
+    from django.db.models import Q
+
+    q = Q()
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return q
+
+
+def lists(results: list[Result], n: int) -> dict[str, list[Result]]:
+    """Red list (the top n) and black list (the bottom n) of a ranking."""
+    ordered = sorted(results, key=lambda r: (r.rank, r.target_code))
+    return {"red": ordered[:n], "black": list(reversed(ordered[-n:])) if n else []}

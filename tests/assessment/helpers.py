@@ -1,0 +1,60 @@
+"""Small hand-computed worlds: facts written directly (the stats tests cover how they are
+derived from events), areas and departments from the events' test world."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from wangge.regions.models import Area
+from wangge.stats.assessment.models import Adjustment, Indicator, Scheme, SchemeItem
+from wangge.stats.models import EventFact
+
+_next_id = [1000]
+
+
+def fact(area: Area, day: date, department: Any = None, **flags: bool) -> EventFact:
+    """A fact of an event reported on `day` in `area` (its ancestors filled in)."""
+    _next_id[0] += 1
+    columns: dict[str, Any] = {}
+    node: Area | None = area
+    while node is not None:
+        columns[f"area_{node.level}"] = node.id
+        node = node.parent
+    at = timezone.make_aware(datetime(day.year, day.month, day.day, 9))
+    return EventFact.objects.create(
+        event_id=_next_id[0],
+        category_id=1,
+        category_class_id=1,
+        channel="app",
+        department_id=department.id if department else None,
+        priority="normal",
+        status="closed" if flags.get("closed") else "accepted",
+        day=day,
+        reported_at=at,
+        reported=True,
+        **columns,
+        **flags,
+    )
+
+
+def street_scheme(valid_from: date = date(2026, 11, 1)) -> Scheme:
+    """Streets (level 2): 结案率 60 linear 50→100 %, 满意率 40 in bands (≥90 % all, ≥80 %
+    half), −5 per overdue case capped at −10."""
+    s = Scheme.objects.create(
+        code="street", name="街道考核", target_type="area", level=2, valid_from=valid_from
+    )
+    SchemeItem.objects.create(
+        scheme=s, indicator=Indicator.objects.get(code="close"), weight=60, floor=50, target=100
+    )
+    SchemeItem.objects.create(
+        scheme=s,
+        indicator=Indicator.objects.get(code="satisfaction"),
+        weight=40,
+        bands=[[90, 1], [80, "0.5"]],
+    )
+    Adjustment.objects.create(
+        scheme=s, name="超期案件", flags=["overdue_ever"], points=Decimal(-5), cap=Decimal(-10)
+    )
+    return s

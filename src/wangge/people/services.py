@@ -420,14 +420,19 @@ def resident_move_out(
     return resident
 
 
-def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
-    """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
+def require_reveal(actor: Any, area: Area, reason: str) -> None:
+    """A reveal needs a stated reason and the right to see plaintext numbers in `area`."""
     if not reason.strip() or len(reason.strip()) < 2:
         raise DomainError.one(_("Give the reason for viewing this."), field="reason")
-    if not access.can_reveal(actor, resident.area):
+    if not access.can_reveal(actor, area):
         raise DomainError.one(
             _("You may not view full ID numbers or phones."), code="forbidden", status=403
         )
+
+
+def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
+    """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
+    require_reveal(actor, resident.area, reason)
     audit.record(
         actor,
         "reveal",

@@ -40,6 +40,7 @@ from wangge.events.models import (
     Status,
 )
 from wangge.events.photos import CleanPhoto, attach_photo
+from wangge.people import access as people_access
 from wangge.regions import selectors as area_selectors
 from wangge.suggest.services import suggest_for
 from wangge.web import forms as web_forms
@@ -259,6 +260,7 @@ def _render_event(
         "map_lon": "" if event.lon is None else repr(event.lon),
         "map_lat": "" if event.lat is None else repr(event.lat),
         "is_open": event.is_open,
+        "can_reveal": people_access.can_reveal(request.user, event.area),
     }
     if "accept" in actions or "dispatch" in actions:
         context["suggestions"] = suggest_for(event)

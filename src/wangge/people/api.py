@@ -361,6 +361,7 @@ def resident_list(
             _("Search by ID number or phone with POST /api/people/residents/search."),
             field="id_number" if filters.id_number else "phone" if filters.phone else "q",
             code="use_post",
+            status=422,
         )
     return _resident_page(request, filters, page, page_size)
 

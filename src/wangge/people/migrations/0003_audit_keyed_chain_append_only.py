@@ -9,7 +9,7 @@ GENESIS = "0" * 64
 TRIGGER = """
 CREATE OR REPLACE FUNCTION wangge_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'the audit log is append-only (% refused)', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'the audit log is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER people_auditentry_append_only BEFORE UPDATE OR DELETE ON people_auditentry

@@ -7,7 +7,7 @@ from gunicorn.glogging import Logger
 from wangge.logscrub import install
 
 
-class ScrubbedLogger(Logger):  # type: ignore[misc]
+class ScrubbedLogger(Logger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         install(self.access_log, self.error_log)

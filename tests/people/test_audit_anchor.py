@@ -28,9 +28,12 @@ def test_database_refuses_update_and_delete(people):
         "UPDATE people_auditentry SET reason = 'x' WHERE seq = %s",
         "DELETE FROM people_auditentry WHERE seq = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [seq])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [seq])
     assert AuditEntry.objects.filter(seq=seq).exists()
 
 

@@ -39,9 +39,7 @@ def test_the_phone_is_sealed_and_found_by_its_index(people, event):
     row = Event.objects.get(pk=event.pk)
     assert (row.reporter_phone_masked, row.reporter_phone) == ("139****5432", PHONE)
     assert PHONE not in row.reporter_phone_enc and len(row.reporter_phone_index) == 64
-    assert [e.pk for e in events_by_reporter_phone(people.worker_a, "139-9876-5432")] == [
-        event.pk
-    ]
+    assert [e.pk for e in events_by_reporter_phone(people.worker_a, "139-9876-5432")] == [event.pk]
     assert not events_by_reporter_phone(people.worker_b, PHONE).exists()  # out of scope
     assert "139****5432" in _dump()
 

@@ -149,6 +149,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_checkpoint(settings, tmp_path):
+    """Each test anchors its audit chain in a file of its own (never the shared data folder's,
+    which would hold another database's head)."""
+    settings.WANGGE_AUDIT_CHECKPOINT_FILE = tmp_path / "audit.checkpoint"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
     """The working calendar, deadline table, webhook endpoints, channels and categories are
     cached per process; each test starts from the database."""

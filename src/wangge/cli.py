@@ -55,6 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             self.cfg.set("workers", args.workers)
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("logger_class", "wangge.gunicorn_log.ScrubbedLogger")
 
         def load(self) -> Any:
             return application

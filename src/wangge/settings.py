@@ -260,7 +260,11 @@ WANGGE_INDEX_CHECK_SECONDS = float(os.environ.get("WANGGE_INDEX_CHECK_SECONDS", 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Numbers and follow tokens never reach a log (`wangge.logscrub`).
+    "filters": {"scrub": {"()": "wangge.logscrub.ScrubFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
+    # runserver's request lines too (Django gives them a handler of their own otherwise).
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "WARNING")},
 }
 
@@ -350,6 +354,12 @@ WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8
 # ("kid:base64key[,kid:base64key…]", current first) wins; otherwise this file, outside the
 # database, generated on first use (see wangge.people.crypto).
 WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))
+# The audit chain's HMAC key (WANGGE_AUDIT_KEY, base64, or this file, made on first use) and
+# the signed checkpoint of the chain's head written outside the database (`wangge.people.audit`).
+WANGGE_AUDIT_KEY_FILE = Path(os.environ.get("WANGGE_AUDIT_KEY_FILE", DATA_DIR / "audit.key"))
+WANGGE_AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("WANGGE_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit.checkpoint")
+)
 # --- Open311 GeoReport v2 (/open311/v2/) -------------------------------------------------
 # Accepted jurisdiction_id values, comma separated; empty: the code of the top area(s).
 WANGGE_OPEN311_JURISDICTION = os.environ.get("WANGGE_OPEN311_JURISDICTION", "")

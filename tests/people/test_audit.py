@@ -12,8 +12,14 @@ from wangge.people.models import AuditEntry
 
 
 def _tamper(sql: str, params: list) -> None:
+    """Write around the append-only trigger, as a database superuser could."""
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if pg:
+            cursor.execute("SET session_replication_role = replica")
         cursor.execute(sql, params)
+        if pg:
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_chain_verifies_and_detects_a_modified_entry(people, capsys):

@@ -61,7 +61,8 @@ def test_lists_and_searches_stay_in_scope(people, b_records):
     a = _client(people.worker_a)
     names = {x["name"] for x in a.get("/api/people/residents").json()["items"]}
     assert names == {"张三"}
-    assert a.get("/api/people/residents", {"q": ID_B}).json()["items"] == []
+    found = a.post("/api/people/residents/search", {"q": ID_B}, content_type="application/json")
+    assert found.json()["items"] == []
     assert a.get("/api/people/residents", {"tag": "veteran"}).json()["items"] == []
     assert [b["code"] for b in a.get("/api/people/buildings").json()] == ["B-HA"]
     export = a.get("/api/people/residents/export.xlsx")

@@ -228,4 +228,6 @@ ZH = {
     "Row": "行",
     "Residents": "实有人口",
     "Exported by %(name)s at %(time)s": "导出人：%(name)s，导出时间：%(time)s",
+    "Search by ID number or phone with POST /api/people/residents/search.": "按身份证号或电话查询请使用 POST /api/people/residents/search。",
+    "Checkpoint of entry #%(seq)s written to %(path)s.": "第 %(seq)s 条的检查点已写入 %(path)s。",
 }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.errors import DomainError
-from wangge.events import duplicates, figures, routing, selectors, workflow
+from wangge.events import duplicates, figures, privacy, routing, selectors, workflow
 from wangge.events.models import (
     BuiltinChannel,
     Category,
@@ -226,6 +226,21 @@ def event_figures(
 @router.get("/events/{code}", response=EventDetailOut, summary="One event with its timeline")
 def event_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     return _detail(request, _event(request, code))
+
+
+class ReporterPhoneIn(Schema):
+    reason: str = Field(..., max_length=500)
+
+
+@router.post(
+    "/events/{code}/reporter-phone",
+    response=dict[str, str],
+    summary="The reporter's phone in full (reason, audited)",
+)
+def event_reporter_phone(request: HttpRequest, code: str, body: ReporterPhoneIn) -> dict[str, str]:
+    event = _event(request, code)
+    ip = str(request.META.get("REMOTE_ADDR", ""))[:64]
+    return {"phone": privacy.reveal_reporter_phone(request.user, event, reason=body.reason, ip=ip)}
 
 
 # -- report ----------------------------------------------------------------------------------

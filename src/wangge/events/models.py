@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wangge.people import pii
 from wangge.regions.models import Area
 
 
@@ -183,7 +184,14 @@ class Event(models.Model):
         db_index=False,
     )
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("reporter's phone"), max_length=30, blank=True)
+    # Sealed like residents' phones (`wangge.people.pii`): ciphertext, blind index, mask. Set
+    # and read through the `reporter_phone` property; staff pages show the mask, the plaintext
+    # only comes from an audited reveal.
+    reporter_phone_enc = models.TextField(blank=True, editable=False)
+    reporter_phone_index = models.CharField(max_length=64, blank=True, editable=False)
+    reporter_phone_masked = models.CharField(
+        _("reporter's phone"), max_length=20, blank=True, editable=False
+    )
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -246,6 +254,11 @@ class Event(models.Model):
             models.Index(
                 fields=["parent"], name="event_parent_idx", condition=Q(parent__isnull=False)
             ),
+            models.Index(
+                fields=["reporter_phone_index"],
+                name="event_reporter_phone_idx",
+                condition=~Q(reporter_phone_index=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="event_unique_code"),
@@ -263,6 +276,15 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def reporter_phone(self) -> str:
+        """The plaintext, for services (a reveal audits it first); never for a page."""
+        return pii.open_sealed(self, "reporter_phone", pii.PHONE_CONTEXT)
+
+    @reporter_phone.setter
+    def reporter_phone(self, value: str) -> None:
+        pii.set_sealed(self, "reporter_phone", pii.seal_free_phone(value))
 
     @property
     def is_open(self) -> bool:

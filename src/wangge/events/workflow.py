@@ -555,7 +555,6 @@ def event_report(
         channel=channel,
         reporter=actor if getattr(actor, "is_authenticated", False) else None,
         reporter_name=reporter_name.strip(),
-        reporter_phone=reporter_phone.strip(),
         lon=lon,
         lat=lat,
         address=address.strip(),
@@ -563,6 +562,7 @@ def event_report(
         responsible_area=area,
         reported_at=now,
     )
+    event.reporter_phone = reporter_phone  # sealed (encrypted, indexed, masked) by the model
     data = _set_stage_deadline(event, Stage.ACCEPT, now)
     entry = TimelineEntry(
         event=event,

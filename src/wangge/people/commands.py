@@ -5,6 +5,7 @@ wangge people export OUT.xlsx [--area CODE] [--tag CODE] [--q TEXT] [--user NAME
 wangge people template OUT.xlsx
 wangge people rotate-key [--keep-old]
 wangge audit verify
+wangge audit checkpoint
 """
 
 import argparse
@@ -142,6 +143,24 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from wangge.people import audit
+
+    try:
+        data = audit.checkpoint()
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(
+        _("Checkpoint of entry #%(seq)s written to %(path)s.")
+        % {"seq": data["seq"], "path": settings.WANGGE_AUDIT_CHECKPOINT_FILE}
+    )
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     people = sub.add_parser("people", help="residents, places and organisations").add_subparsers(
         dest="people_command", required=True
@@ -172,3 +191,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     ver = aud.add_parser("verify", help="walk the hash chain; report the first broken entry")
     ver.set_defaults(func=cmd_audit_verify)
+    chk = aud.add_parser("checkpoint", help="write the chain's head, signed, outside the database")
+    chk.set_defaults(func=cmd_audit_checkpoint)

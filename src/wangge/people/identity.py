@@ -97,3 +97,25 @@ def mask_phone(phone: str) -> str:
         return main[:3] + "****" + main[-4:]
     area = 3 if main[1] in "12" else 4
     return main[:area] + "*" * (len(main) - area - 4) + main[-4:]
+
+
+# An ID number (18 with a check character, or the old 15), a mobile (optionally +86), or a
+# landline with its area code, standing alone (not inside a longer code or number).
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<![\w-])(?P<id>\d{17}[\dXx]|\d{15})(?![\w-])"
+    r"|(?<![\w-])(?:\+?86[- ]?)?(?P<mobile>1[3-9]\d{9})(?![\w-])"
+    r"|(?<![\w-])(?P<landline>0\d{2,3}-?\d{7,8})(?![\w-])"
+)
+
+
+def mask_numbers(text: str) -> str:
+    """Free text (a description, a timeline note) with its ID numbers and phones masked."""
+
+    def one(m: re.Match[str]) -> str:
+        if m["id"]:
+            return mask_id(m["id"])
+        if m["mobile"]:
+            return mask_phone(m["mobile"])
+        return mask_phone(m["landline"].replace("-", ""))
+
+    return _NUMBER_IN_TEXT.sub(one, text) if text else text

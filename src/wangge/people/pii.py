@@ -7,7 +7,7 @@ index, so values never match across fields.
 from typing import Any
 
 from wangge.people import crypto
-from wangge.people.identity import mask_id, mask_phone
+from wangge.people.identity import InvalidValue, mask_id, mask_phone, parse_phone
 
 ID_CONTEXT = "resident.id_number"
 PHONE_CONTEXT = "phone"
@@ -18,6 +18,7 @@ SEALED_FIELDS = [
     ("people.Resident", "phone", PHONE_CONTEXT),
     ("people.Organization", "contact_phone", PHONE_CONTEXT),
     ("people.PartyMember", "phone", PHONE_CONTEXT),
+    ("events.Event", "reporter_phone", PHONE_CONTEXT),
 ]
 
 
@@ -44,6 +45,25 @@ def seal_phone(phone: str) -> tuple[str, str, str]:
         ring.blind_index(phone, PHONE_CONTEXT),
         mask_phone(phone),
     )
+
+
+def normal_phone(raw: str) -> str | None:
+    """The phone as `parse_phone` writes it, or None when the text is not a phone."""
+    try:
+        return parse_phone(raw)
+    except InvalidValue:
+        return None
+
+
+def seal_free_phone(raw: str) -> tuple[str, str, str]:
+    """A phone as a member of the public typed it (reporters): normalised when it is one, else
+    kept as typed, with a mask that shows no more than two digits of what it cannot read."""
+    text = raw.strip()
+    normal = normal_phone(text)
+    if normal is not None or not text:
+        return seal_phone(normal or "")
+    enc, index, _mask = seal_phone(text)
+    return enc, index, "****" + text[-2:]
 
 
 def id_indexes(id_type: str, number: str) -> list[str]:

@@ -431,13 +431,38 @@ def check_reason(reason: str) -> str:
     return reason
 
 
-def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
-    """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
-    reason = check_reason(reason)
-    if not access.can_reveal(actor, resident.area):
+def is_number_search(q: str, id_number: str, phone: str) -> bool:
+    """A search naming an ID number or phone (whole, or a run of 7+ digits in the text)."""
+    return bool(id_number or phone or re.search(r"\d{7,}", q))
+
+
+def audit_number_search(
+    actor: Any, rows: list[Any], q: str, id_number: str, phone: str, *, ip: str = ""
+) -> None:
+    """A lookup by personal number is itself an access to personal data: audit it (API and web)."""
+    if is_number_search(q, id_number, phone):
+        audit.record(
+            actor,
+            "view",
+            "resident",
+            ",".join(str(r.pk) for r in rows)[:64],
+            ip=ip,
+            detail={"search": "exact number", "results": len(rows)},
+        )
+
+
+def require_reveal(actor: Any, area: Area, reason: str) -> None:
+    """A reveal needs a stated reason and the right to see plaintext numbers in `area`."""
+    check_reason(reason)
+    if not access.can_reveal(actor, area):
         raise DomainError.one(
             _("You may not view full ID numbers or phones."), code="forbidden", status=403
         )
+
+
+def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
+    """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
+    require_reveal(actor, resident.area, reason)
     audit.record(
         actor,
         "reveal",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
-from wangge.people import access, page_queries, selectors, services
+from wangge.people import access, audit, page_queries, selectors, services
 from wangge.people.audit import client_ip
 from wangge.people.models import TagKind
 from wangge.regions.lean import without_geometry
@@ -52,6 +52,14 @@ def search(request: HttpRequest) -> HttpResponse:
             )
             rows, has_next = selectors.page(
                 selectors.for_listing(qs, request.user), number, PAGE_SIZE
+            )
+            services.audit_number_search(
+                request.user,
+                rows,
+                criteria["q"],
+                criteria["id_number"],
+                criteria["phone"],
+                ip=client_ip(request),
             )
         except DomainError as exc:
             errors = [p.message for p in exc.problems]
@@ -105,6 +113,10 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     record["tag_fields"] = list({f["name"]: f for k in kinds for f in k.fields}.values())
     record["can_reveal"] = access.can_reveal(request.user, record["household"].area)
     record["today"] = dt.date.today().isoformat()
+    household = record["household"]
+    audit.record(
+        request.user, "view", "household", household.pk, label=household.code, ip=client_ip(request)
+    )
     return render(request, "people/household.html", record)
 
 

@@ -41,6 +41,7 @@ from wangge.events.models import (
 )
 from wangge.events.photos import CleanPhoto, attach_photo
 from wangge.intake.services import channel_label
+from wangge.people import access as people_access
 from wangge.regions import selectors as area_selectors
 from wangge.regions.models import Area
 from wangge.suggest.services import suggest_for
@@ -264,6 +265,7 @@ def _render_event(
         "map_lat": "" if event.lat is None else repr(event.lat),
         "is_open": event.is_open,
         "channel_label": channel_label(event.channel),
+        "can_reveal": people_access.can_reveal(request.user, event.area),
     }
     if "escalate" in actions:
         context["escalation_keeps"] = workflow.open_orders_on_escalation(event)

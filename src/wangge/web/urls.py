@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import event_views, queue_views, views
+from wangge.web import event_views, privacy_views, queue_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("events/counts/", queue_views.queue_counts, name="queue_counts"),
     path("events/bulk/", queue_views.queue_bulk, name="queue_bulk"),
     path("events/<str:code>/", event_views.event_page, name="event"),
+    path(
+        "events/<str:code>/reporter-phone/",
+        privacy_views.event_reporter_phone,
+        name="event_reporter_phone",
+    ),
     path("events/<str:code>/act/<str:action>/", event_views.event_act, name="event_act"),
     path(
         "events/<str:code>/duplicates/<str:other>/keep-apart/",

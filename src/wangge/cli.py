@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 # Apps that add their own subcommands (each has `commands.register(sub)`).
-APP_COMMANDS = ["intake", "open311", "portal", "suggest", "people", "fieldwork"]
+APP_COMMANDS = ["intake", "open311", "portal", "suggest", "people", "fieldwork", "staff"]
 
 
 def _setup() -> None:

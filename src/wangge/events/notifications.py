@@ -131,8 +131,8 @@ def notify_followers(event: Event) -> None:
         "title": event.title,
     }
     # Reporters who may not see the event are told only that their own report is closed.
-    users = access.User.objects.in_bulk({reporter_id for _id, reporter_id in found})
-    seeing = {pk for pk, user in users.items() if _sees(user, event)}
+    reporters = access.User.objects.in_bulk({reporter_id for _id, reporter_id in found})
+    seeing = {pk for pk, user in reporters.items() if _sees(user, event)}
     rows.insert_many(
         [
             Notification(
@@ -140,9 +140,7 @@ def notify_followers(event: Event) -> None:
                 kind=Notification.Kind.FOLLOWED,
                 event_id=duplicate_id,
                 text=(
-                    text
-                    if reporter_id in seeing
-                    else _("The report that yours joined is closed.")
+                    text if reporter_id in seeing else _("The report that yours joined is closed.")
                 )[:300],
             )
             for duplicate_id, reporter_id in found

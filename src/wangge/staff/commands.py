@@ -63,12 +63,13 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     user = user_named(args.username)
     tasks = user_deactivate(actor=user_named(args.user), user=user, reason=args.reason)
     print(_("%(user)s deactivated.") % {"user": user.get_username()})
+    event, visit, order = _("event"), _("visit task"), _("work order")
     for e in tasks.events:
-        print(f"  {_('event')} {e.code} {e.responsible_area.code}")
+        print(f"  {event} {e.code} {e.responsible_area.code}")
     for t in tasks.visit_tasks:
-        print(f"  {_('visit task')} {t.household.code} {t.period}")
+        print(f"  {visit} {t.household.code} {t.period}")
     for o in tasks.orders:
-        print(f"  {_('work order')} {o.event.code} {o.department.code}")
+        print(f"  {order} {o.event.code} {o.department.code}")
     return 0
 
 

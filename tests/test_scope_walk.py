@@ -23,11 +23,12 @@ from wangge.events.models import Notification
 CASES: list[tuple[str, str]] = [
     (r"^/events/<code>/", "event"),
     (r"^/api/events/\{code\}", "event"),
-    (r"^/areas/<code>/$", "area"),
+    (r"^/areas/<code>/(posts/)?$", "area"),
     (r"^/api/areas/\{code\}", "area"),
     (r"^/inbox/<pk>/read/$", "note"),
     (r"^/api/notifications/\{nid\}/read$", "note"),
     (r"^/(events|events/counts|orders|inbox|inbox/count|m|areas/search|areas/roster)/$", "list"),
+    (r"^/staff/import/$", "list"),
     (r"^/(people|people/buildings|people/places|people/places/features|people/audit)/$", "list"),
     (r"^/field/(|party|centre|visits|visits/figures|visits/alerts|visits/attend)/?$", "list"),
     (r"^/field/(campaigns|campaigns/centre|patrols|patrols/figures)/$", "list"),

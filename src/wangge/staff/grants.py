@@ -85,3 +85,25 @@ def handler_revoke(*, actor: Any, user: Any, department: Department, ip: str = "
         detail={"department": department.code},
     )
     return True
+
+
+MANAGER_ROLES = ("operator", "secretary")
+
+
+def may_manage(user: Any, area: Area) -> bool:
+    """Superusers, and operators and secretaries whose post covers the area, give and end
+    posts there and import rosters."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        area.path.startswith(path)
+        for path in Post.objects.filter(
+            user=user, role__in=MANAGER_ROLES, ended_on__isnull=True
+        ).values_list("area__path", flat=True)
+    )
+
+
+def manages_anywhere(user: Any) -> bool:
+    return Post.objects.filter(user=user, role__in=MANAGER_ROLES, ended_on__isnull=True).exists()

@@ -204,3 +204,14 @@ def test_deactivate_ends_posts_sessions_and_lists_open_tasks(world, client):
     post(other, world.micro, role="liaison")
     post(worker, world.micro, role="liaison")
     assert event not in user_deactivate(actor=world.admin, user=worker).events
+
+
+def test_cli_deactivate_lists_open_events(world, capsys):
+    leaver = make_user("leaver2")
+    post(leaver, world.micro, role="liaison")
+    event = report(world)
+    code, out, err = run(capsys, "staff", "deactivate", "leaver2", "--reason", "调离")
+    assert code == 0, err
+    assert event.code in out
+    leaver.refresh_from_db()
+    assert not leaver.is_active

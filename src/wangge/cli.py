@@ -19,6 +19,7 @@ APP_COMMANDS = [
     "suggest",
     "people",
     "fieldwork",
+    "staff",
     "stats",
     "stats.assessment",
 ]

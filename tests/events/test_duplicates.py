@@ -621,3 +621,37 @@ def test_a_user_with_no_posts_sees_no_candidates(w):
     put(w, moved(HOME, 5))
     assert duplicates.candidates(first, user=make_user("nobody")) == []
     assert Area.objects.exists()
+
+
+# A point in micro-grid 330103002001001001: the other street, other_worker's grid.
+ELSEWHERE = (120.102, 30.242)
+
+
+def test_a_merge_into_another_grids_event_shows_nothing_of_it(w, client):
+    parent = put(w, HOME, title="东街井盖缺失")
+    dup = put(w, ELSEWHERE, actor=w.other_worker)
+    wf.event_merge(event=dup, actor=w.operator, into=parent)
+    reader = as_user(client, w.other_worker)
+    body = reader.get(f"/api/events/{dup.code}").json()
+    assert body["status"] == "merged"
+    assert body["follows"] is None and body["parent"] is None
+    page = reader.get(f"/events/{dup.code}/").content.decode()
+    # The timeline keeps the code it was merged into; the title and status stay hidden.
+    assert parent.title not in page and 'id="follows"' not in page
+    op = w.operator
+    parent = wf.event_self_handle(event=wf.event_accept(event=parent, actor=op), actor=op)
+    parent = wf.event_verify(
+        event=wf.event_feedback(event=parent, actor=op, note="已修复"), actor=op, passed=True
+    )
+    wf.event_close(event=parent, actor=op)
+    notes = list(Notification.objects.filter(user=w.other_worker).order_by("pk"))
+    assert [n.kind for n in notes] == [Notification.Kind.MERGED, Notification.Kind.FOLLOWED]
+    for text in [n.text for n in notes] + [
+        reader.get("/inbox/").content.decode(),
+        reader.get("/api/notifications").content.decode(),
+    ]:
+        assert parent.title not in text and parent.code not in text
+    # The operator, who sees both, still follows the parent from the duplicate.
+    assert as_user(client, op).get(f"/api/events/{dup.code}").json()["follows"]["code"] == (
+        parent.code
+    )

@@ -92,11 +92,12 @@ def test_tree_nests_children_to_the_asked_depth(client, street_worker):
 
 
 def test_locate_answers_the_chain_in_any_crs(client, street_worker):
-    lon, lat = ORIGIN[0] + 0.0012, ORIGIN[1] + 0.0013
+    lon, lat = ORIGIN[0] + 0.0012, ORIGIN[1] + 0.0413
     body = client.get("/api/locate", {"lon": lon, "lat": lat}).json()
     assert body["outside"] is False
-    assert [a["level"] for a in body["chain"]] == [5, 4, 3, 2, 1]
-    assert body["chain"][0]["code"] == "330103001001001001"
+    # The district above the worker's street is outside their scope.
+    assert [a["level"] for a in body["chain"]] == [5, 4, 3, 2]
+    assert body["chain"][0]["code"] == "330103002001001001"
     for crs, convert in (("gcj02", coords.wgs84_to_gcj02), ("bd09", coords.wgs84_to_bd09)):
         x, y = convert(lon, lat)
         assert (
@@ -105,7 +106,17 @@ def test_locate_answers_the_chain_in_any_crs(client, street_worker):
         )
 
 
+def test_locate_answers_only_within_the_callers_scope(client, street_worker):
+    """Another street's point: nothing of its chain, nor a nearest area, is told."""
+    body = client.get("/api/locate", {"lon": ORIGIN[0] + 0.0012, "lat": ORIGIN[1] + 0.0013})
+    assert body.status_code == 200
+    assert body.json() == {**body.json(), "outside": True, "chain": [], "nearest": None}
+    client.logout()
+    assert client.get("/api/locate", {"lon": ORIGIN[0], "lat": ORIGIN[1]}).status_code == 401
+
+
 def test_locate_outside_and_bad_input(client, street_worker):
+    client.force_login(make_user(is_superuser=True))
     body = client.get("/api/locate", {"lon": 121.0, "lat": 31.0}).json()
     assert body["outside"] is True and body["nearest"]["code"].startswith("330103")
     assert body["distance_m"] > 50_000

@@ -157,13 +157,19 @@ def _detail(request: HttpRequest, e: Event) -> dict[str, Any]:
         "suggested_lead": suggestion.code if suggestion else None,
         "satisfaction": e.satisfaction,
         "rework_count": e.rework_count,
-        "parent": e.parent.code if e.parent else None,
-        "follows": _follows(e),
+        "parent": _visible_code(e.parent, request.user),
+        "follows": _follows(e, request.user),
     }
 
 
-def _follows(e: Event) -> dict[str, Any] | None:
-    root = duplicates.followed(e)
+def _visible_code(e: Event | None, user: Any) -> str | None:
+    if e is None or not selectors.visible_events(user).filter(pk=e.pk).exists():
+        return None
+    return e.code
+
+
+def _follows(e: Event, user: Any) -> dict[str, Any] | None:
+    root = duplicates.followed(e, user=user)
     if root is None:
         return None
     return {

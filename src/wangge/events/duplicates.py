@@ -193,11 +193,14 @@ def _user(actor: Any) -> Any:
 
 
 # -- following the parent ------------------------------------------------------------------
-def followed(event: Event) -> Event | None:
-    """The event a merged duplicate is followed in: the root of its parent chain."""
+def followed(event: Event, *, user: Any) -> Event | None:
+    """The event a merged duplicate is followed in (the root of its parent chain), when
+    `user` may see it: an event merged into another grid's does not show that one."""
     parent = event.parent
     seen = {event.pk}
     while parent is not None and parent.parent_id is not None and parent.pk not in seen:
         seen.add(parent.pk)
         parent = parent.parent
+    if parent is None or not selectors.visible_events(user).filter(pk=parent.pk).exists():
+        return None
     return parent

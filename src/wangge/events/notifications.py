@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from wangge.events import access, rows
+from wangge.events import access, rows, selectors
 from wangge.events.models import Department, Event, Notification
 
 
@@ -87,16 +87,25 @@ def notify_holders(event: Event, kind: str, template: str) -> None:
     _send(users, kind, event, template)
 
 
+def _sees(user: Any, event: Event) -> bool:
+    return selectors.visible_events(user).filter(pk=event.pk).exists()
+
+
 def notify_merged(event: Event) -> None:
     """Tell a merged duplicate's reporter (when a user) which event it is followed in now."""
     reporter = event.reporter
     if reporter is None or not reporter.is_active or event.parent is None:
         return
-    text = _("Your report %(t)s duplicates %(code)s %(title)s; follow it there.") % {
-        "t": event.title,
-        "code": event.parent.code,
-        "title": event.parent.title,
-    }
+    if _sees(reporter, event.parent):
+        text = _("Your report %(t)s duplicates %(code)s %(title)s; follow it there.") % {
+            "t": event.title,
+            "code": event.parent.code,
+            "title": event.parent.title,
+        }
+    else:  # another grid's event: its code and title are not the reporter's to read
+        text = _("Your report %(t)s duplicates another report and is handled there.") % {
+            "t": event.title
+        }
     Notification.objects.create(
         user=reporter, kind=Notification.Kind.MERGED, event=event, text=text[:300]
     )
@@ -121,13 +130,18 @@ def notify_followers(event: Event) -> None:
         "code": event.code,
         "title": event.title,
     }
+    # Reporters who may not see the event are told only that their own report is closed.
+    reporters = access.User.objects.in_bulk({reporter_id for _id, reporter_id in found})
+    seeing = {pk for pk, user in reporters.items() if _sees(user, event)}
     rows.insert_many(
         [
             Notification(
                 user_id=reporter_id,
                 kind=Notification.Kind.FOLLOWED,
                 event_id=duplicate_id,
-                text=text[:300],
+                text=(
+                    text if reporter_id in seeing else _("The report that yours joined is closed.")
+                )[:300],
             )
             for duplicate_id, reporter_id in found
         ],

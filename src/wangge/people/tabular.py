@@ -64,6 +64,16 @@ KINDS: dict[str, list[Column]] = {
         Column("工作单位", "workplace", aliases=("工作单位或学校",)),
         Column("备注", "note"),
     ],
+    # A county's staff roster (wangge.staff.roster); never detected as a people sheet.
+    "staff": [
+        Column("姓名", "name", True),
+        Column("手机号", "phone", True, ("手机号码", "联系电话", "电话")),
+        Column("身份证号", "id_number", aliases=("公民身份号码", "身份证号码", "证件号码")),
+        Column("网格编码", "area_code", True, ("区域编码", "微网格编码")),
+        Column("岗位", "role", True, ("角色",)),
+        Column("部门", "department", aliases=("职能部门", "部门编码")),
+        Column("账号", "username", aliases=("用户名",)),
+    ],
 }
 # Written in this order, so later kinds can refer to earlier ones from the same file.
 ORDER = ["building", "house", "household", "resident"]

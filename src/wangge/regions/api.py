@@ -11,6 +11,7 @@ from wangge.errors import DomainError
 from wangge.inputs import Input, Int
 from wangge.regions import coords, selectors
 from wangge.regions.models import Area
+from wangge.regions.scope import visible_paths
 from wangge.regions.spatial_index import AreaRef, get_index
 
 router = Router(tags=["areas"])
@@ -228,11 +229,24 @@ class LocateQuery(Input):
 def locate(request: HttpRequest, query: Query[LocateQuery]) -> dict[str, Any]:
     lon, lat = coords.to_wgs84(query.lon, query.lat, query.crs)
     found = get_index().locate(lon, lat)
+    # Only areas in the caller's scope: another grid's chain is not theirs to learn.
+    seen = _in_scope(request.user, [*found.chain, *([found.nearest] if found.nearest else [])])
+    chain = [r for r in found.chain if r.id in seen]
+    nearest = found.nearest if found.nearest and found.nearest.id in seen else None
     return {
         "lon": lon,
         "lat": lat,
-        "outside": found.outside,
-        "chain": [_ref(r) for r in found.chain],
-        "nearest": _ref(found.nearest),
-        "distance_m": found.distance_m,
+        "outside": found.outside or not chain,
+        "chain": [_ref(r) for r in chain],
+        "nearest": _ref(nearest),
+        "distance_m": found.distance_m if nearest else None,
     }
+
+
+def _in_scope(user: Any, refs: list[AreaRef]) -> set[int]:
+    """The ids among `refs` of areas inside the user's scope (one query)."""
+    paths = visible_paths(user)
+    if paths is None:
+        return {r.id for r in refs}
+    found = Area.objects.filter(pk__in=[r.id for r in refs]).values_list("pk", "path")
+    return {pk for pk, path in found if any(path.startswith(p) for p in paths)}

@@ -287,7 +287,7 @@ def _render_event(
     context["show_duplicates"] = "merge" in actions and event.status == Status.REPORTED
     if context["show_duplicates"]:
         context["duplicates"] = duplicates.candidates(event, user=request.user)
-    context["follows"] = duplicates.followed(event)
+    context["follows"] = duplicates.followed(event, user=request.user)
     return render(request, "web/events/event.html", context, status=status)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import event_views, privacy_views, queue_views, views
+from wangge.web import event_views, privacy_views, queue_views, staff_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("areas/search/", views.area_search, name="area_search"),
     path("areas/roster/", views.roster, name="roster"),
     path("areas/<str:code>/", views.area_page, name="area"),
+    path("areas/<str:code>/posts/", staff_views.area_posts, name="area_posts"),
+    path("staff/import/", staff_views.roster_upload, name="staff_import"),
     # The event loop
     path("events/", queue_views.event_queue, name="events"),
     path("events/counts/", queue_views.queue_counts, name="queue_counts"),

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from wangge.regions import selectors
 from wangge.regions.scope import can_see
+from wangge.staff import grants
 
 
 @login_required
@@ -43,6 +44,7 @@ def area_page(request: HttpRequest, code: str) -> HttpResponse:
             "chain": [(a, can_see(request.user, a)) for a in selectors.area_chain(area)[:-1]],
             "children": selectors.area_children(user=request.user, area=area),
             "staff": selectors.area_staff(area),
+            "may_manage": grants.may_manage(request.user, area),
         },
     )
 

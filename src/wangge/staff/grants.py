@@ -1,0 +1,109 @@
+"""Every grant goes through here and is audited: a post given or ended, a department handler
+added or removed. The audit entry is written in the caller's transaction."""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.events.models import Department
+from wangge.people import audit
+from wangge.regions import services as region_services
+from wangge.regions.models import Area, Post
+
+
+def _label(user: Any) -> str:
+    return str(user.get_username())
+
+
+@transaction.atomic
+def post_grant(*, actor: Any, user: Any, area: Area, role: str, ip: str = "") -> Post:
+    """Give `user` the post (a no-op, unaudited, when they already hold it)."""
+    before = Post.objects.filter(user=user, area=area, role=role, ended_on__isnull=True).first()
+    post = region_services.post_assign(user=user, area=area, role=role)
+    if before is None:
+        audit.record(
+            actor,
+            "grant",
+            "post",
+            post.pk,
+            label=_label(user),
+            ip=ip,
+            detail={"area": area.code, "role": role},
+        )
+    return post
+
+
+@transaction.atomic
+def post_revoke(*, actor: Any, post: Post, ended_on: date | None = None, ip: str = "") -> Post:
+    if post.ended_on is not None and post.ended_on <= timezone.localdate():
+        return post
+    region_services.post_end(post=post, ended_on=ended_on)
+    audit.record(
+        actor,
+        "revoke",
+        "post",
+        post.pk,
+        label=_label(post.user),
+        ip=ip,
+        detail={"area": post.area.code, "role": post.role, "ended_on": str(post.ended_on)},
+    )
+    return post
+
+
+@transaction.atomic
+def handler_grant(*, actor: Any, user: Any, department: Department, ip: str = "") -> bool:
+    """Make `user` a handler of `department`; False when they already were."""
+    if department.handlers.filter(pk=user.pk).exists():
+        return False
+    department.handlers.add(user)
+    audit.record(
+        actor,
+        "grant",
+        "department_handler",
+        department.pk,
+        label=_label(user),
+        ip=ip,
+        detail={"department": department.code},
+    )
+    return True
+
+
+@transaction.atomic
+def handler_revoke(*, actor: Any, user: Any, department: Department, ip: str = "") -> bool:
+    if not department.handlers.filter(pk=user.pk).exists():
+        return False
+    department.handlers.remove(user)
+    audit.record(
+        actor,
+        "revoke",
+        "department_handler",
+        department.pk,
+        label=_label(user),
+        ip=ip,
+        detail={"department": department.code},
+    )
+    return True
+
+
+MANAGER_ROLES = ("operator", "secretary")
+
+
+def may_manage(user: Any, area: Area) -> bool:
+    """Superusers, and operators and secretaries whose post covers the area, give and end
+    posts there and import rosters."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        area.path.startswith(path)
+        for path in Post.objects.filter(
+            user=user, role__in=MANAGER_ROLES, ended_on__isnull=True
+        ).values_list("area__path", flat=True)
+    )
+
+
+def manages_anywhere(user: Any) -> bool:
+    return Post.objects.filter(user=user, role__in=MANAGER_ROLES, ended_on__isnull=True).exists()

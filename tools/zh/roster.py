@@ -1,0 +1,37 @@
+ZH = {
+    "This area is outside your areas.": "该区域不在您的管辖范围内。",
+    "Unknown role.": "未知岗位。",
+    "No active department has this code or name.": "没有此编码或名称的在用职能部门。",
+    "Another row gives this account another name.": "另一行为此账号填写了不同的姓名。",
+    "The headers do not match the staff roster.": "表头与人员花名册模板不符。",
+    "No live area has this code.": "没有此编码的现行区域。",
+    "%(c)d created, %(u)d updated, %(n)d unchanged": "新建 %(c)d，更新 %(u)d，未变 %(n)d",
+    "Initial passwords of %(n)d new accounts written to %(file)s": "%(n)d 个新账号的初始密码已写入 %(file)s",
+    "%(user)s deactivated.": "已停用 %(user)s。",
+    "work order": "派遣单",
+    "Your report %(t)s duplicates another report and is handled there.": "您反映的“%(t)s”与另一条反映重复，已并入一并办理。",
+    "The report that yours joined is closed.": "您的反映所并入的事件已办结。",
+}
+ZH.update(
+    {
+        "Post ended.": "岗位已结束。",
+        "Post given.": "岗位已授予。",
+        "No active account has this name.": "没有此名称的在用账号。",
+        "Choose an xlsx or CSV file of at most 10 MB.": "请选择不超过 10 MB 的 xlsx 或 CSV 文件。",
+        "Posts": "岗位",
+        "Account": "账号",
+        "Since": "起始日期",
+        "End this post today?": "确定今天结束此岗位吗？",
+        "End post": "结束岗位",
+        "Give a post": "授予岗位",
+        "Give the post": "授予",
+        "Give or end posts": "授予或结束岗位",
+        "Staff roster import": "人员花名册导入",
+        "Columns: 姓名, 手机号, 身份证号, 网格编码, 岗位, 部门 (and optionally 账号). Any bad row and nothing is written.": "列：姓名、手机号、身份证号、网格编码、岗位、部门（可选：账号）。任何一行有误则全部不写入。",
+        "Check only": "仅检查",
+        "Problem": "问题",
+        "%(c)s created, %(u)s updated, %(n)s unchanged": "新建 %(c)s，更新 %(u)s，未变 %(n)s",
+        "Initial passwords (shown once; each must be changed at first login):": "初始密码（仅显示一次；首次登录时须修改）：",
+        "Checked only: nothing was written.": "仅检查：未写入任何数据。",
+    }
+)

@@ -40,6 +40,11 @@ CASES: list[tuple[str, str]] = [
     (r"^/api/fieldwork/(visits/rules|visits/tasks|visits/records|visits/figures)$", "list"),
     (r"^/api/fieldwork/(alerts|attend/rules|attend/tasks|patrols|today|campaigns)$", "list"),
     (r"^/api/fieldwork/patrols/(inspections|inspections/due|figures)$", "list"),
+    (r"^/(dashboard|dashboard/screen|assessment)/$", "list"),
+    (r"^/notices/(|sent|send|activities)/?$", "list"),
+    (r"^/api/stats/(overview|children|trend|status|breakdown/\{dimension\})$", "list"),
+    (r"^/api/(activities|activities/figures|activities/kinds)$", "list"),
+    (r"^/api/(notices|notices/inbox|notices/sent|assessment/runs)$", "list"),
 ]
 EXEMPT: list[tuple[str, str]] = [
     (r"^/$", "the home page redirects to the user's start page"),
@@ -72,6 +77,19 @@ EXEMPT: list[tuple[str, str]] = [
     (
         r"^/api/fieldwork/(visits/generate|attend/sync)$",
         "POST only, planning within the caller's scope (tests/fieldwork)",
+    ),
+    (
+        r"^/(notices/board|api/notices/public)",
+        "residents' public notice boards: only notices addressed to residents (tests/notices)",
+    ),
+    (r"^/(notices|api/notices)/.*(<pk>|\{pk\})", "notices: outsiders get 404 (tests/notices)"),
+    (
+        r"^/(assessment|api/assessment)/.*(<rid>|\{rid\})",
+        "assessment results: targets under the user's posts only (tests/assessment)",
+    ),
+    (
+        r"^/api/people/residents/search$",
+        "POST search within the caller's scope (tests/people/test_scope.py)",
     ),
 ]
 
@@ -133,6 +151,7 @@ def _url(path: str, case: str, values: dict[str, str]) -> str:
         "nid": values["note"],
         "pk": values["note"] if case == "note" else "1",
         "action": "accept",
+        "dimension": "channel",
     }
     url = re.sub(r"<(\w+)>|\{(\w+)\}", lambda m: fill[m.group(1) or m.group(2)], path)
     return url + QUERIES.get(path, "")

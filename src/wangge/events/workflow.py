@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.events import access, deadlines, notifications, rows
+from wangge.events import access, channels, deadlines, notifications, rows
 from wangge.events.models import (
     OPEN_STATUSES,
     BuiltinChannel,
@@ -41,7 +41,6 @@ from wangge.events.models import (
     TimelineEntry,
     WorkOrder,
 )
-from wangge.intake.services import channel_skips_acceptance
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
@@ -96,7 +95,7 @@ def _responsible(user: Any, event: Event) -> bool:
 def _acceptor(user: Any, event: Event) -> bool:
     """The centre; or the platform, for a channel whose reports are accepted on arrival."""
     if user is SYSTEM:
-        return bool(channel_skips_acceptance(event.channel))
+        return bool(channels.skips_acceptance(event.channel))
     return _centre(user, event)
 
 
@@ -524,7 +523,7 @@ def event_report(
         raise DomainError.one(_("This category is not in use."), field="category")
     if priority not in Priority.values:
         raise DomainError.one(_("Unknown priority %(p)s.") % {"p": priority}, field="priority")
-    skips_acceptance = channel_skips_acceptance(channel)
+    skips_acceptance = channels.skips_acceptance(channel)
     if skips_acceptance is None:
         raise DomainError.one(_("Unknown channel %(c)s.") % {"c": channel}, field="channel")
     if area is None:

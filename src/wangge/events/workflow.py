@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.events import access, channels, deadlines, notifications, rows
+from wangge.events import access, channels, deadlines, hooks, notifications, rows
 from wangge.events.models import (
     OPEN_STATUSES,
     BuiltinChannel,
@@ -316,20 +316,20 @@ def _transition(
         event.status = to_status
         event.version += 1
         after = _snapshot(event)
-        rows.update_then_insert(
-            event,
-            [f for f in after if after[f] != before[f]] + ["updated_at"],
-            TimelineEntry(
-                event=event,
-                actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                comment=comment,
-                data=data,
-                public=public,
-            ),
+        entry = TimelineEntry(
+            event=event,
+            actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            comment=comment,
+            data=data,
+            public=public,
         )
+        rows.update_then_insert(
+            event, [f for f in after if after[f] != before[f]] + ["updated_at"], entry
+        )
+        hooks.after_commit(hooks.TIMELINE_ENTRY, entry)
         payload = {"event": event.code, "action": action, "from": from_status, "to": to_status}
         transaction.on_commit(lambda: notifications.after_commit(payload))
     return event
@@ -598,6 +598,8 @@ def event_report(
             else:
                 event.code = code or _next_code(now)
                 rows.insert_with(event, [entry, *notes])
+            for written in (entry, *notes):
+                hooks.after_commit(hooks.TIMELINE_ENTRY, written)
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
             transaction.on_commit(lambda: notifications.after_commit(payload))
             if skips_acceptance:  # the source system has accepted it already (e.g. 12345)
@@ -1185,6 +1187,7 @@ def event_note(
         public=public,
     )
     entry.save()
+    hooks.after_commit(hooks.TIMELINE_ENTRY, entry)
     return entry
 
 

@@ -27,7 +27,14 @@ def register(name: str, hook: Callable[..., None]) -> None:
         hooks.append(hook)
 
 
-def after_commit(name: str, *args: Any) -> None:
-    """Queue the callables registered under `name`, with `args`, for the commit."""
+def run(name: str, *args: Any) -> None:
+    """Call the callables registered under `name` now (from the workflow's own after-commit
+    callback, which also queues the outbound webhooks: one callback per change)."""
     for hook in _hooks.get(name, ()):
-        transaction.on_commit(partial(hook, *args))
+        hook(*args)
+
+
+def after_commit(name: str, *args: Any) -> None:
+    """Run the callables registered under `name`, with `args`, once the transaction commits."""
+    if _hooks.get(name):
+        transaction.on_commit(partial(run, name, *args))

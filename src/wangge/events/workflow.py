@@ -329,9 +329,8 @@ def _transition(
         rows.update_then_insert(
             event, [f for f in after if after[f] != before[f]] + ["updated_at"], entry
         )
-        hooks.after_commit(hooks.TIMELINE_ENTRY, entry)
         payload = {"event": event.code, "action": action, "from": from_status, "to": to_status}
-        transaction.on_commit(lambda: notifications.after_commit(payload))
+        transaction.on_commit(lambda: _after_commit(payload, [entry]))
     return event
 
 
@@ -598,10 +597,8 @@ def event_report(
             else:
                 event.code = code or _next_code(now)
                 rows.insert_with(event, [entry, *notes])
-            for written in (entry, *notes):
-                hooks.after_commit(hooks.TIMELINE_ENTRY, written)
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
-            transaction.on_commit(lambda: notifications.after_commit(payload))
+            transaction.on_commit(lambda: _after_commit(payload, [entry, *notes]))
             if skips_acceptance:  # the source system has accepted it already (e.g. 12345)
                 event = event_accept(
                     event=event,
@@ -614,6 +611,14 @@ def event_report(
             return existing  # the same report raced in from a retry
         raise
     return event
+
+
+def _after_commit(payload: dict[str, Any], entries: Sequence[TimelineEntry]) -> None:
+    """A change's side effects, once committed: the outbound webhooks, then the hooks other
+    apps registered for each timeline entry written (events.hooks)."""
+    notifications.after_commit(payload)
+    for entry in entries:
+        hooks.run(hooks.TIMELINE_ENTRY, entry)
 
 
 def _may_report_in(user: Any, area: Area) -> bool:

@@ -41,6 +41,11 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
@@ -130,7 +135,6 @@ def cmd_areas_import(args: argparse.Namespace) -> int:
     from wangge.regions.importer import ImportOptions, import_file
     from wangge.regions.levels import level_name
 
-    _migrate()
     options = ImportOptions(
         code_field=args.code_field,
         name_field=args.name_field,
@@ -178,7 +182,6 @@ def cmd_areas_undo(args: argparse.Namespace) -> int:
     from wangge.errors import DomainError
     from wangge.regions.batches import undo
 
-    _migrate()
     try:
         result = undo(args.batch)
     except DomainError as exc:
@@ -200,7 +203,6 @@ def cmd_areas_batches(args: argparse.Namespace) -> int:
 
     from wangge.regions.models import ImportBatch
 
-    _migrate()
     for batch in ImportBatch.objects.all()[: args.limit]:
         state = _("undone") if batch.undone_at else ""
         print(
@@ -217,7 +219,6 @@ def cmd_areas_export(args: argparse.Namespace) -> int:
 
     from wangge.regions.models import Area
 
-    _migrate()
     root = None
     if args.root:
         root = Area.objects.live().filter(code=args.root).first()
@@ -242,7 +243,6 @@ def cmd_layers_import(args: argparse.Namespace) -> int:
     from wangge.regions.importer import ImportOptions
     from wangge.regions.layers import layer_import
 
-    _migrate()
     if not Path(args.file).is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
         return 2
@@ -279,7 +279,6 @@ def cmd_layers_remap(args: argparse.Namespace) -> int:
     from wangge.regions.layers import layer_map_overlaps
     from wangge.regions.models import Layer
 
-    _migrate()
     for layer in Layer.objects.all():
         count, _unmatched = layer_map_overlaps(layer=layer)
         print(_("%(layer)s: %(n)s overlaps with micro-grids") % {"layer": layer.code, "n": count})
@@ -292,7 +291,6 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
     from wangge.errors import DomainError
     from wangge.events.calendar import calendar_import_file
 
-    _migrate()
     if not Path(args.file).is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
         return 2
@@ -315,7 +313,6 @@ def cmd_calendar_status(args: argparse.Namespace) -> int:
 
     from wangge.events.calendar import year_source, years_needing_schedule
 
-    _migrate()
     this_year = timezone.localdate().year
     for year in (this_year - 1, this_year, this_year + 1):
         print(f"{year}\t{year_source(year)}")
@@ -338,7 +335,6 @@ def cmd_locate(args: argparse.Namespace) -> int:
     from wangge.regions.bulk_locate import decode_csv, locate_csv
     from wangge.regions.spatial_index import get_index
 
-    _migrate()
     if args.csv:
         try:
             with contextlib.ExitStack() as files:
@@ -386,7 +382,6 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
-    _migrate()
     user_model = get_user_model()
     if user_model.objects.filter(username=args.username).exists():
         print(_("User %(name)s already exists.") % {"name": args.username}, file=sys.stderr)
@@ -439,7 +434,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     from wangge.events.sweep import sweep
 
-    _migrate()
     report = sweep()
     print(
         _("Overdue: %(er)s events, %(or)s orders; deadline near: %(ey)s events, %(oy)s orders")
@@ -470,6 +464,9 @@ def cmd_manage(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wangge", description="Wangge grid governance platform")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(func=cmd_migrate)
 
     serve = sub.add_parser("serve", help="migrate, then serve the web UI and API")
     serve.add_argument("--host", default="127.0.0.1")

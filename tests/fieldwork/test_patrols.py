@@ -168,7 +168,7 @@ def test_due_dates_of_cycles():
 
 
 def _todo_names(user, day=None):
-    return [t.title for t in patrols.todo(user, day or timezone.localdate())]
+    return [t.title for t in patrol_tasks.todo(user, day or timezone.localdate())]
 
 
 def test_inspection_tasks_fall_to_the_grid_worker_and_inspection_clears_them():

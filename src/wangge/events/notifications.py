@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from wangge.events import access, rows, selectors
+from wangge.events import access, rows, selectors, webhooks
 from wangge.events.models import Department, Event, Notification
 
 
@@ -151,6 +151,4 @@ def notify_followers(event: Event) -> None:
 
 def after_commit(payload: dict[str, Any]) -> None:
     """Queue the outbound hooks for a committed change."""
-    from wangge.events import tasks
-
-    tasks.enqueue_webhooks(payload)
+    webhooks.enqueue_webhooks(payload)

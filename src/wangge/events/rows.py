@@ -19,7 +19,6 @@ from typing import Any
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
-from django.db.models.signals import post_save
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -259,7 +258,8 @@ def _insert_statement(obj: Model) -> Statement:
 
 
 def insert(obj: Model) -> None:
-    """INSERT a new instance (auto primary key) and set its pk; sends post_save."""
+    """INSERT a new instance (auto primary key) and set its pk (no signals are sent: the
+    workflow names its after-commit hooks itself, see events.hooks)."""
     _run_insert(obj, *_insert_statement(obj))
 
 
@@ -272,16 +272,6 @@ def _run_insert(obj: Model, sql: str, params: Sequence[Any]) -> None:
 def _inserted(obj: Model) -> None:
     obj._state.adding = False
     obj._state.db = DEFAULT_DB_ALIAS
-    # As Model.save would: receivers (e.g. side effects of timeline entries) see the row.
-    if post_save.has_listeners(type(obj)):
-        post_save.send(
-            type(obj),
-            instance=obj,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=DEFAULT_DB_ALIAS,
-        )
 
 
 def combines_statements() -> bool:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.events import access, deadlines, notifications, rows
+from wangge.events import access, channels, deadlines, hooks, notifications, rows
 from wangge.events.models import (
     OPEN_STATUSES,
     BuiltinChannel,
@@ -41,7 +41,6 @@ from wangge.events.models import (
     TimelineEntry,
     WorkOrder,
 )
-from wangge.intake.services import channel_skips_acceptance
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
@@ -96,7 +95,7 @@ def _responsible(user: Any, event: Event) -> bool:
 def _acceptor(user: Any, event: Event) -> bool:
     """The centre; or the platform, for a channel whose reports are accepted on arrival."""
     if user is SYSTEM:
-        return bool(channel_skips_acceptance(event.channel))
+        return bool(channels.skips_acceptance(event.channel))
     return _centre(user, event)
 
 
@@ -317,22 +316,21 @@ def _transition(
         event.status = to_status
         event.version += 1
         after = _snapshot(event)
+        entry = TimelineEntry(
+            event=event,
+            actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            comment=comment,
+            data=data,
+            public=public,
+        )
         rows.update_then_insert(
-            event,
-            [f for f in after if after[f] != before[f]] + ["updated_at"],
-            TimelineEntry(
-                event=event,
-                actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                comment=comment,
-                data=data,
-                public=public,
-            ),
+            event, [f for f in after if after[f] != before[f]] + ["updated_at"], entry
         )
         payload = {"event": event.code, "action": action, "from": from_status, "to": to_status}
-        transaction.on_commit(lambda: notifications.after_commit(payload))
+        transaction.on_commit(lambda: _after_commit(payload, [entry]))
     return event
 
 
@@ -524,7 +522,7 @@ def event_report(
         raise DomainError.one(_("This category is not in use."), field="category")
     if priority not in Priority.values:
         raise DomainError.one(_("Unknown priority %(p)s.") % {"p": priority}, field="priority")
-    skips_acceptance = channel_skips_acceptance(channel)
+    skips_acceptance = channels.skips_acceptance(channel)
     if skips_acceptance is None:
         raise DomainError.one(_("Unknown channel %(c)s.") % {"c": channel}, field="channel")
     if area is None:
@@ -600,7 +598,7 @@ def event_report(
                 event.code = code or _next_code(now)
                 rows.insert_with(event, [entry, *notes])
             payload = {"event": event.code, "action": "report", "from": "", "to": S.REPORTED}
-            transaction.on_commit(lambda: notifications.after_commit(payload))
+            transaction.on_commit(lambda: _after_commit(payload, [entry, *notes]))
             if skips_acceptance:  # the source system has accepted it already (e.g. 12345)
                 event = event_accept(
                     event=event,
@@ -613,6 +611,14 @@ def event_report(
             return existing  # the same report raced in from a retry
         raise
     return event
+
+
+def _after_commit(payload: dict[str, Any], entries: Sequence[TimelineEntry]) -> None:
+    """A change's side effects, once committed: the outbound webhooks, then the hooks other
+    apps registered for each timeline entry written (events.hooks)."""
+    notifications.after_commit(payload)
+    for entry in entries:
+        hooks.run(hooks.TIMELINE_ENTRY, entry)
 
 
 def _may_report_in(user: Any, area: Area) -> bool:
@@ -1186,6 +1192,7 @@ def event_note(
         public=public,
     )
     entry.save()
+    hooks.after_commit(hooks.TIMELINE_ENTRY, entry)
     return entry
 
 

@@ -22,7 +22,7 @@ from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event, Status
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask, FieldAlert
-from wangge.fieldwork.today import TodoItem
+from wangge.fieldwork.todo_item import TodoItem
 from wangge.fieldwork.visits import (
     check_client_key,
     check_in,

@@ -25,7 +25,7 @@ from wangge.events.access import GRID_ROLES, live_posts
 from wangge.fieldwork import campaign_targets, forms
 from wangge.fieldwork.campaign_targets import RefreshResult
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
-from wangge.fieldwork.today import TodoItem
+from wangge.fieldwork.todo_item import TodoItem
 from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
 from wangge.people.selectors import get_in

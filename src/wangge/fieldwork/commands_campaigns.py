@@ -34,11 +34,9 @@ def _fail(exc: Any) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from wangge.cli import _migrate
     from wangge.fieldwork import campaign_coverage
     from wangge.fieldwork.models import Campaign
 
-    _migrate()
     for c in Campaign.objects.order_by("-starts_on", "-id"):
         n = campaign_coverage.coverage(c).total
         print(
@@ -55,11 +53,9 @@ def cmd_define(args: argparse.Namespace) -> int:
 
     from django.utils.translation import gettext as _
 
-    from wangge.cli import _migrate
     from wangge.errors import DomainError
     from wangge.fieldwork import campaigns
 
-    _migrate()
     path = Path(args.file)
     if not path.is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)

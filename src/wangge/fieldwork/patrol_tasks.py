@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from wangge.events import workflow
 from wangge.fieldwork.models import Inspection
 from wangge.fieldwork.patrols import PATROL_ROLES, Target, live_posts
-from wangge.fieldwork.today import TodoItem
+from wangge.fieldwork.todo_item import TodoItem
 from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
 from wangge.regions.lean import without_geometry

@@ -27,7 +27,6 @@ from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.fieldwork.models import Finding, Inspection, Patrol, PatrolPoint
-from wangge.fieldwork.today import TodoItem
 from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
@@ -513,10 +512,3 @@ def inspection_with_finding(
                 photo=photo,
             )
     return inspection, event
-
-
-# -- today's tasks -------------------------------------------------------------------------
-def todo(user: Any, today: dt.date) -> list[TodoItem]:
-    from wangge.fieldwork import patrol_tasks
-
-    return patrol_tasks.todo(user, today)

@@ -14,20 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from wangge.fieldwork.todo_item import TodoItem
 from wangge.regions import coords
-
-
-@dataclass(frozen=True)
-class TodoItem:
-    kind: str  # "visit" | "attend" | "inspection" | "campaign"
-    pk: int
-    title: str
-    address: str
-    lon: float | None
-    lat: float | None
-    due: dt.datetime | dt.date | None
-    overdue: bool
-    url: str  # the mobile page that does the work
 
 
 @dataclass(frozen=True)
@@ -72,12 +60,12 @@ def order(
 
 
 def collect(user: Any, today: dt.date) -> list[TodoItem]:
-    from wangge.fieldwork import attend, campaigns, patrols, visits
+    from wangge.fieldwork import attend, campaigns, patrol_tasks, visits
 
     return [
         *visits.todo(user, today),
         *attend.todo(user, today),
-        *patrols.todo(user, today),
+        *patrol_tasks.todo(user, today),
         *campaigns.todo(user, today),
     ]
 

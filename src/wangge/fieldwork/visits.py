@@ -44,7 +44,7 @@ from wangge.fieldwork.models import (
     VisitRule,
     VisitTask,
 )
-from wangge.fieldwork.today import TodoItem
+from wangge.fieldwork.todo_item import TodoItem
 from wangge.people import access as people_access
 from wangge.people.models import Household, ResidenceType, Resident, ResidentTag, TagKind
 from wangge.people.selectors import get_in

@@ -9,11 +9,12 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from wangge.events.models import TimelineEntry
+        from wangge.events import channels, hooks
         from wangge.intake import feed, services
         from wangge.intake.models import Channel
 
-        post_save.connect(feed.on_timeline_entry, sender=TimelineEntry, dispatch_uid="intake")
+        channels.provide(services.channel_skips_acceptance)
+        hooks.register(hooks.TIMELINE_ENTRY, feed.on_timeline_entry)
         # This process's copy of the channels (intake.services).
         for signal in (post_save, post_delete):
             signal.connect(services.forget_channels, sender=Channel, dispatch_uid="intake-Channel")

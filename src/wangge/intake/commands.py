@@ -14,12 +14,6 @@ from pathlib import Path
 from typing import Any
 
 
-def _prepare() -> None:
-    from wangge.cli import _migrate
-
-    _migrate()
-
-
 def _fail(exc: Any) -> int:
     for problem in exc.problems:
         print(f"  {problem}", file=sys.stderr)
@@ -42,7 +36,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     from wangge.intake.models import Channel
 
-    _prepare()
     for c in Channel.objects.select_related("default_category"):
         flags = [
             _("active") if c.active else _("switched off"),
@@ -62,7 +55,6 @@ def cmd_create(args: argparse.Namespace) -> int:
     from wangge.events.models import Category
     from wangge.intake.services import channel_create
 
-    _prepare()
     fields: dict[str, Any] = {
         "skips_acceptance": args.skips_acceptance,
         "webhook_url": args.webhook_url,
@@ -85,7 +77,6 @@ def cmd_key(args: argparse.Namespace) -> int:
 
     from wangge.intake.services import channel_issue_key
 
-    _prepare()
     channel = _find(args.code)
     if channel is None:
         return 1
@@ -100,7 +91,6 @@ def cmd_secret(args: argparse.Namespace) -> int:
 
     from wangge.intake.services import channel_issue_secret
 
-    _prepare()
     channel = _find(args.code)
     if channel is None:
         return 1
@@ -116,7 +106,6 @@ def cmd_camera(args: argparse.Namespace) -> int:
     from wangge.errors import DomainError
     from wangge.intake.video import camera_save
 
-    _prepare()
     channel = _find(args.code)
     if channel is None:
         return 1
@@ -134,7 +123,6 @@ def cmd_hotline_import(args: argparse.Namespace) -> int:
     from wangge.errors import DomainError
     from wangge.intake.importer import import_orders, summarise
 
-    _prepare()
     path = Path(args.file)
     if not path.is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)

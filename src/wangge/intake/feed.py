@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from wangge.events.models import TimelineEntry
@@ -66,24 +65,21 @@ def _channel_with_hook(code: str) -> int | None:
     return channel.pk
 
 
-def on_timeline_entry(sender: Any, instance: TimelineEntry, created: bool, **kw: Any) -> None:
-    """post_save of a timeline entry: queue its webhook to the event's channel after the
-    commit (never for a rolled-back change; a failure to send never undoes it)."""
-    if not created or not instance.public:
+def on_timeline_entry(entry: TimelineEntry) -> None:
+    """After the commit of a timeline entry (the events hook `TIMELINE_ENTRY`, registered in
+    apps.py): queue its webhook to the event's channel (never for a rolled-back change; a
+    failure to send never undoes it)."""
+    if not entry.public:
         return
-    channel_id = _channel_with_hook(instance.event.channel)
+    channel_id = _channel_with_hook(entry.event.channel)
     if channel_id is None:
         return
     delivery = str(uuid.uuid4())
     body = json.dumps(
-        {"id": delivery, "sent_at": timezone.now().isoformat(), **change_of(instance)},
+        {"id": delivery, "sent_at": timezone.now().isoformat(), **change_of(entry)},
         ensure_ascii=False,
         sort_keys=True,
     )
+    from wangge.intake.tasks import deliver_channel_webhook
 
-    def queue() -> None:
-        from wangge.intake.tasks import deliver_channel_webhook
-
-        deliver_channel_webhook(channel_id, body, instance.action, delivery)
-
-    transaction.on_commit(queue)
+    deliver_channel_webhook(channel_id, body, entry.action, delivery)

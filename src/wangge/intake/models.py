@@ -11,11 +11,11 @@ from wangge.intake.dates import DateFormat, zone
 class ChannelQuerySet(models.QuerySet["Channel"]):
     def update(self, **kwargs: Any) -> int:
         """As QuerySet.update, and forget this process's copy of the channels (as a save
-        does, through its signal: see intake.services)."""
-        from wangge.intake import services
+        does, through its signal: see intake.channel_copy)."""
+        from wangge.intake.channel_copy import forget_channels
 
         count = super().update(**kwargs)
-        services.forget_channels(sender=Channel, using=self.db)
+        forget_channels(sender=Channel, using=self.db)
         return count
 
 
@@ -128,7 +128,7 @@ class Camera(models.Model):
         from django.core.exceptions import ValidationError
 
         from wangge.errors import DomainError
-        from wangge.intake.services import place
+        from wangge.intake.places import place
 
         try:
             self.lon, self.lat, self.area = place(self.lon, self.lat)

@@ -1,98 +1,25 @@
 """Channels: creating them, issuing and checking their credentials, and what every source
 shares: mapping its categories to ours, placing its points."""
 
-import copy
 import hashlib
-import math
 import secrets
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
 from wangge.events import deadlines
+from wangge.intake.channel_copy import _channels, forget_channels  # noqa: F401
 from wangge.intake.models import Channel
+from wangge.intake.places import _problem, place  # noqa: F401
 
 if TYPE_CHECKING:
     from wangge.events.models import Category
-    from wangge.regions.models import Area
 
 
 def _hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
-
-
-# -- the per-process copy of the channels ----------------------------------------------------
-# Every report asks for its channel (by API key, then by code); asking the database each time
-# cost more than the rest of the lookups together (categories come from the catalogue copy
-# of events.deadlines). The table is small and changes rarely, so a process keeps a copy for
-# WANGGE_CHANNEL_CHECK_SECONDS. A change made in this process is seen at once (the save and
-# delete signals forget the copy: see apps.py); other processes see it within
-# WANGGE_CHANNEL_CHECK_SECONDS. A key or code missing from the copy has it read afresh
-# before the answer is "unknown", so a channel or key made elsewhere works at once.
-Tables = dict[str, dict[Any, Any]]
-
-
-class _Copy:
-    def __init__(self, load: Callable[[], Tables]) -> None:
-        self._load = load
-        self._held: tuple[float, Tables] | None = None  # (read at, tables): swapped whole
-        self._generation = 0  # bumped by forget(): a copy read across it is not kept
-
-    def _read(self) -> Tables:
-        generation, read_at = self._generation, time.monotonic()
-        tables = self._load()
-        if generation == self._generation:
-            self._held = (read_at, tables)
-        return tables
-
-    def get(self, table: str, key: Any, copied: bool = True) -> Any:
-        """The instance under `key` in `table`, or None; a copy of it, so that no caller
-        changes what other threads are handed (`copied=False`: the shared one, to read)."""
-        held, fresh = self._held, False
-        if held is None or time.monotonic() - held[0] >= settings.WANGGE_CHANNEL_CHECK_SECONDS:
-            tables, fresh = self._read(), True
-        else:
-            tables = held[1]
-        found = tables[table].get(key)
-        if found is None and not fresh:
-            found = self._read()[table].get(key)
-        if not copied or found is None:
-            return found
-        handed = copy.copy(found)
-        for name, value in vars(found).items():  # JSON fields too (category_map …)
-            if isinstance(value, dict | list):
-                setattr(handed, name, copy.deepcopy(value))
-        return handed
-
-    def forget(self) -> None:
-        self._generation += 1
-        self._held = None
-
-
-def _load_channels() -> Tables:
-    channels = list(Channel.objects.all())
-    return {  # (reversed: of two channels with one key, the first by code, as before)
-        "key": {c.api_key_hash: c for c in reversed(channels) if c.api_key_hash},
-        "code": {c.code: c for c in channels},
-    }
-
-
-_channels = _Copy(_load_channels)
-
-
-def forget_channels(sender: Any = None, using: str | None = None, **kwargs: Any) -> None:
-    """Drop this process's copy of the channels (connected to their save and delete
-    signals, and called by the tests). From a signal, again after the commit: a
-    thread that read the old rows meanwhile may have kept them."""
-    _channels.forget()
-    if sender is not None:
-        transaction.on_commit(forget_channels, using=using)
 
 
 def channel_by_code(code: str, copied: bool = True) -> Channel | None:
@@ -175,49 +102,8 @@ def category_for(channel: Channel, raw: str, field: str = "category", item: str 
     return category
 
 
-def place(
-    lon: Any, lat: Any, crs: str = "wgs84", field: str = "lon", item: str = ""
-) -> tuple[float, float, "Area"]:
-    """A point (in `crs`: wgs84, gcj02 or bd09) as WGS-84, checked for range and
-    jurisdiction, with the deepest area it lies in."""
-    from wangge.regions import coords
-    from wangge.regions.models import Area
-    from wangge.regions.spatial_index import get_index
-
-    if crs not in get_args(coords.CRS):
-        raise _problem(_("Unknown coordinate system %(c)s.") % {"c": crs}, "crs", "invalid", item)
-    try:
-        x, y = float(lon), float(lat)
-    except (TypeError, ValueError, OverflowError):
-        raise _problem(_("Coordinates must be numbers."), field, "invalid", item) from None
-    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
-        raise _problem(
-            _("Coordinates out of range (longitude -180…180, latitude -90…90)."),
-            field,
-            "out_of_range",
-            item,
-        )
-    x, y = coords.to_wgs84(x, y, crs)
-    found = get_index().locate(x, y)
-    if found.outside:
-        raise _problem(_("The location is outside the jurisdiction."), field, "outside", item)
-    ref = found.chain[0]
-    # The area as the index knows it, not read again: what an event needs of it is its id
-    # (and an order its code). The other fields load on first use, as deferred fields do.
-    area: Area = Area.from_db(
-        DEFAULT_DB_ALIAS, ["id", "code", "name", "level"], [ref.id, ref.code, ref.name, ref.level]
-    )
-    return x, y, area
-
-
 # What an event needs of its area (not the geometry, the bulk of the row).
 AREA_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "valid_to")
-
-
-def _problem(message: str, field: str, code: str, item: str) -> DomainError:
-    error = DomainError.one(message, field=field, code=code, status=422)
-    error.problems[0].item = item
-    return error
 
 
 def channel_skips_acceptance(code: str) -> bool | None:

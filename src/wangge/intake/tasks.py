@@ -1,12 +1,12 @@
 """Outbound webhooks to a channel's own system (huey tasks; found by djhuey's autodiscovery).
 
-Delivery, signing and retries are the platform's (`events.tasks`): only the address and
+Delivery, signing and retries are the platform's (`events.webhooks`): only the address and
 the secret are the channel's.
 """
 
 from huey.contrib.djhuey import db_task
 
-from wangge.events.tasks import (
+from wangge.events.webhooks import (
     WEBHOOK_RETRIES,
     WEBHOOK_RETRY_BACKOFF,
     WEBHOOK_RETRY_DELAY,

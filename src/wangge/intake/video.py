@@ -1,7 +1,7 @@
 """Video analytics alerts: a signed webhook per channel, folded per camera and alert type.
 
 The source signs each request with the channel's secret, the same HMAC-SHA256 the platform
-signs its own webhooks with (`events.tasks.signature`), over "<timestamp>.<body>" so a
+signs its own webhooks with (`events.webhooks.signature`), over "<timestamp>.<body>" so a
 captured request cannot be replayed after the tolerance. An alert of a registered camera
 becomes an event at the camera's location with its snapshot; further alerts of that camera
 and alert type within the folding window count on the open event instead of opening more.
@@ -26,7 +26,7 @@ from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Event, TimelineEntry
 from wangge.events.photos import attach_photo, clean_photo
-from wangge.events.tasks import signature
+from wangge.events.webhooks import signature
 from wangge.intake import services
 from wangge.intake.dates import EARLIEST, LATEST, platform_iso
 from wangge.intake.models import AlertFold, Camera, Channel

@@ -16,9 +16,9 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from wangge.events.access import posts_over
 from wangge.people.models import TagGrant, TagKind
 from wangge.regions.models import Area, Post, Role
+from wangge.regions.posts import posts_over
 
 REVEAL_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.SECRETARY)
 AUDITOR_GROUP = "auditor"

@@ -29,10 +29,8 @@ def user_named(name: str) -> Any:
 def cmd_import(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.cli import _migrate
     from wangge.people import importer, tabular, workbooks
 
-    _migrate()
     path = Path(args.file)
     if not path.is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
@@ -105,10 +103,8 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 
     from django.utils.translation import gettext as _
 
-    from wangge.cli import _migrate
     from wangge.people import crypto, rotation
 
-    _migrate()
     from_file = not os.environ.get("WANGGE_PII_KEY")
     if from_file:
         kid = crypto.add_key_to_file()

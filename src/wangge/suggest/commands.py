@@ -8,14 +8,11 @@ from pathlib import Path
 def cmd_train(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.cli import _migrate
-
     if args.evaluate_tipdm:
         return _evaluate(Path(args.evaluate_tipdm), args.limit)
     from wangge.errors import DomainError
     from wangge.suggest.services import train
 
-    _migrate()
     try:
         model = train(limit=args.limit)
     except DomainError as exc:

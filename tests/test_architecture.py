@@ -16,7 +16,7 @@ ORDER = [
     {"people"},
     {"events"},
     {"intake", "open311", "portal", "suggest", "fieldwork", "notices"},
-    {"stats"},
+    {"stats", "staff"},  # staff onboarding reads fieldwork's open tasks
     {"web"},
     {"cli", "dev"},
 ]

@@ -14,11 +14,9 @@ from pathlib import Path
 def cmd_import(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.cli import _migrate
     from wangge.people.commands import user_named
     from wangge.staff import roster
 
-    _migrate()
     path = Path(args.file)
     if not path.is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
@@ -55,11 +53,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_deactivate(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.cli import _migrate
     from wangge.people.commands import user_named
     from wangge.staff.deactivate import user_deactivate
 
-    _migrate()
     user = user_named(args.username)
     tasks = user_deactivate(actor=user_named(args.user), user=user, reason=args.reason)
     print(_("%(user)s deactivated.") % {"user": user.get_username()})

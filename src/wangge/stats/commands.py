@@ -10,18 +10,11 @@ import sys
 from datetime import date
 
 
-def _prepare() -> None:
-    from wangge.cli import _migrate
-
-    _migrate()
-
-
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.stats import fill
 
-    _prepare()
     report = fill.rebuild(since=args.since)
     print(_("Rebuilt the facts of %(n)s events.") % {"n": report.events})
     return 0
@@ -32,7 +25,6 @@ def cmd_fill(args: argparse.Namespace) -> int:
 
     from wangge.stats import fill
 
-    _prepare()
     report = fill.fill()
     print(
         _("Filled: %(e)s timeline entries, %(n)s events, %(d)s days regrouped.")
@@ -47,7 +39,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from wangge.stats import fill
 
-    _prepare()
     state = fill.status()
     if not state["filled"]:
         print(_("The figures were never filled: run `wangge stats rebuild`."), file=sys.stderr)

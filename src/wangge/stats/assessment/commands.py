@@ -8,11 +8,9 @@ import sys
 def cmd_run(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.cli import _migrate
     from wangge.errors import DomainError
     from wangge.stats.assessment import services
 
-    _migrate()
     try:
         if args.scheme:
             runs = [services.run_period(args.scheme, args.period, publish=args.publish)]

@@ -1,7 +1,8 @@
 """Requests refused before any view: a NUL byte in the path, the query string or a form-encoded
 body would reach PostgreSQL (which refuses it in text) through whatever filter or lookup reads
 it. (Multipart forms go through Django's form fields, which refuse NUL themselves; JSON bodies
-through the API's parser.)"""
+through the API's parser.) Open311 is left to its own views, which answer in the spec's error
+format (400 with the field's name)."""
 
 from collections.abc import Callable
 
@@ -16,6 +17,8 @@ class NulGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/open311/"):
+            return self.get_response(request)
         if "\x00" in request.path_info:
             return _refuse(request, 404, _("Not found."), "not_found")
         query = request.META.get("QUERY_STRING", "")

@@ -269,6 +269,11 @@ def _render_event(
     }
     if "escalate" in actions:
         context["escalation_keeps"] = workflow.open_orders_on_escalation(event)
+        context["escalate_to"] = (  # the level above, by name (never its boundary)
+            Area.objects.filter(pk=event.responsible_area.parent_id)
+            .values_list("name", flat=True)
+            .first()
+        )
     if "accept" in actions:
         context["categories"] = list(web_forms.report_categories())
         context["priorities"] = Priority.choices

@@ -127,6 +127,12 @@ def reseed() -> None:
         visits.install_defaults()
     if not AttendRule.objects.exists():
         attend.install_defaults()
+    from wangge.stats.assessment.models import Indicator
+
+    if not Indicator.objects.exists():
+        importlib.import_module(
+            "wangge.stats.assessment.migrations.0002_default_indicators"
+        ).forward(apps, None)
 
 
 @contextmanager

@@ -20,7 +20,12 @@ PRODUCTION = {
 
 
 def _run(tmp_path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("WANGGE_")}
+    # Not the test process's own settings, nor what a browser test set for its live server.
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("WANGGE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**base, "WANGGE_DATA_DIR": str(tmp_path / "data"), **env},

@@ -86,8 +86,8 @@ def test_activities_and_figures(w):
 
 
 def test_demo_reset_clears_notices_and_activities_first(w):
+    from wangge.dev import districts as demo
     from wangge.dev import notices as notices_demo
-    from wangge.regions import demo
     from wangge.regions.models import Area
 
     activities.install_kinds()

@@ -56,13 +56,14 @@ def test_our_log_handlers_scrub(people):
     """The handler settings.LOGGING installs (records of every logger propagate to it)."""
     (handler,) = [h for h in logging.getLogger().handlers if h.filters]
     stream = io.StringIO()
-    old = handler.setStream(stream)
+    # Swapped by hand: setStream would flush the old stream, which pytest may have closed.
+    old, handler.stream = handler.stream, stream
     try:
         logging.getLogger("django.request").warning(
             "Not Found: /r/follow/XC-1/tok123abc/ %s", PHONE_A
         )
     finally:
-        handler.setStream(old)
+        handler.stream = old
     err = stream.getvalue()
     assert "t0ken9" not in err and PHONE_A not in err and "138****5678" in err
 

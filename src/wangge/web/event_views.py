@@ -270,7 +270,7 @@ def _render_event(
     if "escalate" in actions:
         context["escalation_keeps"] = workflow.open_orders_on_escalation(event)
         context["escalate_to"] = (  # the level above, by name (never its boundary)
-            Area.objects.filter(pk=event.responsible_area.parent_id)
+            Area.objects.filter(pk=event.responsible_area.parent_id or 0)
             .values_list("name", flat=True)
             .first()
         )

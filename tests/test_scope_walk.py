@@ -41,8 +41,9 @@ CASES: list[tuple[str, str]] = [
     (r"^/api/fieldwork/(alerts|attend/rules|attend/tasks|patrols|today|campaigns)$", "list"),
     (r"^/api/fieldwork/patrols/(inspections|inspections/due|figures)$", "list"),
     (r"^/(dashboard|dashboard/screen|assessment)/$", "list"),
+    (r"^/dashboard/export\.xlsx$", "list"),
     (r"^/notices/(|sent|send|activities)/?$", "list"),
-    (r"^/api/stats/(overview|children|trend|status|breakdown/\{dimension\})$", "list"),
+    (r"^/api/stats/(overview|children|trend|status|indicators|breakdown/\{dimension\})$", "list"),
     (r"^/api/(activities|activities/figures|activities/kinds)$", "list"),
     (r"^/api/(notices|notices/inbox|notices/sent|assessment/runs)$", "list"),
 ]

@@ -6,7 +6,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from wangge.stats import dashboard, selectors
+from wangge.intake.api import KEY_PARAMETER, _body, _channel, _json_object
+from wangge.stats import dashboard, feeds, selectors
 
 router = Router(tags=["stats"])
 
@@ -62,3 +63,25 @@ def stats_status(request: HttpRequest) -> dict[str, Any]:
 
     state = fill.status()
     return {k: v for k, v in state.items() if k != "position"}
+
+
+@router.post(
+    "/stats/indicators",
+    auth=None,
+    summary="Push daily values of an indicator per area (channel API key); the same"
+    " indicator, area and day again replaces the value",
+    openapi_extra=KEY_PARAMETER,
+)
+def push_indicator(request: HttpRequest) -> dict[str, Any]:
+    """Body: `{"indicator": CODE, "values": [{"area": CODE, "day": "YYYY-MM-DD", "value": 12.5},
+    …]}` (1,000 values at most). All or nothing: a bad value is 422 naming it and why."""
+    channel = _channel(request)
+    return feeds.push(channel, _json_object(_body(request)))
+
+
+@router.get("/stats/indicators")
+def stats_indicators(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+    """审批服务, 经济发展, 智慧文旅: the fed indicators of the area and period, added up as
+    each declares (category, channel and department do not apply)."""
+    f = _filters(request, q)
+    return {"modules": feeds.figures(f.area, f.date_from, f.date_to)}

@@ -6,6 +6,7 @@ and the worker keeps them current (`fill.fill()`). Nothing in the event loop wri
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # The area tree's levels kept as fact columns (area_1 = top … area_6); a deeper configured
 # tree keeps its first six levels.
@@ -135,3 +136,67 @@ class FillState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.position} as of {self.asof:%Y-%m-%d %H:%M:%S}"
+
+
+class Module(models.TextChoices):
+    """The dashboard modules whose figures come from other systems."""
+
+    APPROVAL = "approval", _("Approval services")  # 审批服务
+    ECONOMY = "economy", _("Economic development")  # 经济发展
+    TOURISM = "tourism", _("Smart tourism")  # 智慧文旅
+
+
+class AddUp(models.TextChoices):
+    SUM = "sum", _("sum")
+    AVERAGE = "average", _("average")
+    LAST = "last", _("last value")
+
+
+class FedIndicator(models.Model):
+    """An indicator another system feeds (办件量, 游客人次 …), defined in the back office."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    module = models.CharField(_("module"), max_length=12, choices=Module.choices)
+    over_time = models.CharField(
+        _("over the days"), max_length=8, choices=AddUp.choices, default=AddUp.SUM
+    )
+    # The last value has no meaning across areas: they are summed or averaged.
+    over_areas = models.CharField(
+        _("over the areas"),
+        max_length=8,
+        choices=AddUp.choices[:2],
+        default=AddUp.SUM,
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["module", "code"]
+        verbose_name = _("fed indicator")
+        verbose_name_plural = _("fed indicators")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class FedValue(models.Model):
+    """One day's value of a fed indicator in one area; a re-push replaces it."""
+
+    indicator = models.ForeignKey(FedIndicator, on_delete=models.CASCADE, related_name="values")
+    area = models.ForeignKey("regions.Area", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    value = models.DecimalField(max_digits=18, decimal_places=4)
+    channel = models.CharField(max_length=20)  # who pushed it last
+    pushed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "area", "day"], name="stats_fedvalue_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["indicator", "day"], name="stats_fedvalue_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.area_id} {self.day} = {self.value}"

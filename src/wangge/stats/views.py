@@ -13,7 +13,7 @@ from wangge.errors import DomainError
 from wangge.events.models import Category, Department
 from wangge.intake.models import Channel
 from wangge.pages import scoped_page
-from wangge.stats import dashboard, selectors
+from wangge.stats import dashboard, export, feeds, selectors
 
 FILTER_KEYS = ("period", "date_from", "date_to", "category", "channel", "department")
 
@@ -61,6 +61,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
         "channels": channels,
         "categories": categories,
         "departments": dashboard.departments(f),
+        "fed": feeds.figures(f.area, f.date_from, f.date_to),
         "breadcrumb": selectors.breadcrumb(f.area, request.user),
         "kept": urlencode(kept),
         "period": request.GET.get("period", "month") or "month",
@@ -108,3 +109,16 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 @scoped_page
 def screen_page(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/screen.html", _context(request, _filters(request)))
+
+
+@scoped_page
+def export_view(request: HttpRequest) -> HttpResponse:
+    """The current view (same area and filters) as an xlsx workbook."""
+    f = _filters(request)
+    data = export.workbook(f, _context(request, f))
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"dashboard-{f.area.code}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

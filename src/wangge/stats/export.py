@@ -1,0 +1,80 @@
+"""The dashboard's current view as an xlsx workbook: the same figures and filters as the
+page, numbers as numbers (rates as fractions formatted as percentages)."""
+
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from wangge.stats import selectors
+
+
+def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
+    """`context`: what the page shows for `f` (views._context), so both agree."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    overview = context["overview"]
+
+    sheet = book.create_sheet(_("Overall situation"))
+    sheet.append([_("Area"), f.area.name, f.area.code])
+    sheet.append([_("Period"), f.date_from.isoformat(), f.date_to.isoformat()])
+    for label, value in (
+        (_("Category"), f.category.name if f.category else ""),
+        (_("Channel"), f.channel),
+        (_("Department"), f.department.name if f.department else ""),
+    ):
+        sheet.append([label, value])
+    sheet.append([])
+    sheet.append([_("Figure"), _("Value"), _("Numerator"), _("Denominator"), _("previous")])
+    for item in [*overview["figures"], *overview["command"]]:
+        sheet.append(
+            [
+                item["label"],
+                item["value"],
+                item.get("numerator"),
+                item.get("denominator"),
+                item.get("previous"),
+            ]
+        )
+
+    sheet = book.create_sheet(_("By area"))
+    keys = ("reported", "accepted", "closed", "open_red")
+    sheet.append(
+        [_("Area"), _("Code"), _("Reported"), _("Accepted"), _("Closed"), _("Overdue")]
+        + [_("Closed rate")]
+    )
+    for c in context["children"]:
+        sheet.append(
+            [c["name"], c["code"], *(c["counts"][k] for k in keys)]
+            + [c["figures"]["closed_rate"]["value"]]
+        )
+
+    sheet = book.create_sheet(_("Trend"))
+    sheet.append([_("Day"), _("Reported"), _("Closed")])
+    chart = context["chart"]
+    for day, reported, closed in zip(
+        chart["days"], chart["reported"], chart["closed"], strict=True
+    ):
+        sheet.append([day, reported, closed])
+
+    for title, rows in ((_("Channel"), context["channels"]), (_("Category"), context["categories"])):
+        sheet = book.create_sheet(title)
+        sheet.append([title, _("Reported"), _("Accepted"), _("Closed")])
+        for r in rows:
+            sheet.append([r["name"], r["reported"], r["accepted"], r["closed"]])
+
+    sheet = book.create_sheet(_("Departments"))
+    sheet.append([_("Department"), _("Dispatched"), _("Open")])
+    for d in context["departments"]:
+        sheet.append([d["name"], d["dispatched"], d["open"]])
+
+    sheet = book.create_sheet(_("Fed indicators"))
+    sheet.append([_("Module"), _("Indicator"), _("Value"), _("Unit")])
+    for module in context["fed"]:
+        for i in module["items"]:
+            sheet.append([module["label"], i["name"], i["value"], i["unit"]])
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,227 @@
+"""Indicator feeds: pushes by channel key (idempotent, all or nothing), figures added up as
+declared over days and areas, scope, the dashboard's modules and its xlsx export."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tests.events.factories import make_world, report
+from tests.stats.helpers import close_path, fill_now
+from wangge.intake import services
+from wangge.intake.models import Channel
+from wangge.stats.models import FedIndicator, FedValue
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/stats/indicators"
+GRID_A = "330103001001001"  # the worker's grid
+GRID_B = "330103001002001"  # same street, another community
+GRID_C = "330103002001001"  # the other street
+
+
+@pytest.fixture
+def w(settings, clock):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    clock("2026-11-20T10:00+08:00")
+    return make_world()
+
+
+@pytest.fixture
+def key(w):
+    return services.channel_issue_key(Channel.objects.get(code="hotline"))
+
+
+def _indicator(code="banjian", **extra):
+    fields = {"name": "办件量", "unit": "件", "module": "approval", **extra}
+    return FedIndicator.objects.create(code=code, **fields)
+
+
+def _push(client, key, indicator, values):
+    return client.post(
+        URL,
+        {"indicator": indicator, "values": values},
+        content_type="application/json",
+        HTTP_X_API_KEY=key,
+    )
+
+
+def _day(n=0):
+    return (timezone.localdate() - timedelta(days=n)).isoformat()
+
+
+def _modules(client, query):
+    body = client.get(f"{URL}?{query}")
+    assert body.status_code == 200, body.content
+    return {i["code"]: i for m in body.json()["modules"] for i in m["items"]}
+
+
+def test_push_is_idempotent_per_indicator_area_and_day(w, key, client):
+    _indicator()
+    values = [{"area": GRID_A, "day": _day(), "value": 3}, {"area": GRID_A, "day": _day(1), "value": "2.5"}]
+    first = _push(client, key, "banjian", values)
+    assert first.status_code == 200, first.content
+    assert first.json() == {"indicator": "banjian", "stored": 2}
+    again = _push(client, key, "banjian", [{"area": GRID_A, "day": _day(), "value": 7}])
+    assert again.status_code == 200
+    assert FedValue.objects.count() == 2
+    assert FedValue.objects.get(day=timezone.localdate()).value == Decimal("7")
+    assert FedValue.objects.get(day=timezone.localdate() - timedelta(days=1)).channel == "hotline"
+
+
+def test_bad_values_are_refused_naming_field_and_reason_and_nothing_is_written(
+    w, key, client
+):
+    _indicator()
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    values = [
+        {"area": GRID_A, "day": _day(), "value": 1},  # good, yet not written
+        {"area": GRID_A, "day": _day(1), "value": "many"},
+        {"area": GRID_A, "day": tomorrow, "value": 1},
+        {"area": "999", "day": "2026-13-01", "value": True},
+        {"area": GRID_A, "day": _day(), "value": 2},
+        {"area": GRID_A, "day": _day(2), "value": 1e300},
+    ]
+    response = _push(client, key, "banjian", values)
+    assert response.status_code == 422
+    errors = {(e["field"], e["message"]) for e in response.json()["errors"]}
+    assert errors == {
+        ("values[1].value", "Not a number."),
+        ("values[2].day", "The day is in the future."),
+        ("values[3].area", "Unknown area 999."),
+        ("values[3].day", "Not a date (YYYY-MM-DD)."),
+        ("values[3].value", "Not a number."),
+        ("values[4].day", "This area and day came twice."),
+        ("values[5].value", "The value is too large."),
+    }
+    assert not FedValue.objects.exists()
+    unknown = _push(client, key, "nope", values[:1])
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "indicator"
+    empty = _push(client, key, "banjian", [])
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "values"
+    assert _push(client, None, "banjian", values[:1]).status_code == 401
+    assert _push(client, "wrong", "banjian", values[:1]).status_code == 403
+    bad_json = client.post(URL, "{", content_type="application/json", HTTP_X_API_KEY=key)
+    assert bad_json.status_code == 400 and bad_json.json()["errors"][0]["field"] == "body"
+
+
+def test_figures_add_up_over_days_and_child_areas_as_declared(w, key, client):
+    _indicator("banjian")  # sum, sum
+    _indicator("youke", name="游客人次", module="tourism", over_time="average", over_areas="average")
+    _indicator("qiye", name="企业数", module="economy", unit="家", over_time="last")
+    for code in ("banjian", "youke", "qiye"):
+        response = _push(
+            client,
+            key,
+            code,
+            [
+                {"area": GRID_A, "day": _day(1), "value": 10},
+                {"area": GRID_A, "day": _day(), "value": 20},
+                {"area": GRID_B, "day": _day(), "value": 5},
+                {"area": GRID_C, "day": _day(), "value": 100},
+            ],
+        )
+        assert response.status_code == 200, response.content
+    client.force_login(w.operator)
+    street = _modules(client, "area=330103001&period=7d")
+    assert street["banjian"]["value"] == 35  # 10 + 20 + 5
+    assert street["youke"]["value"] == 10  # grid A: (10+20)/2 = 15, grid B: 5 → (15+5)/2
+    assert street["qiye"]["value"] == 25  # the last day of each grid: 20 + 5
+    district = _modules(client, "area=330103&period=7d")
+    assert district["banjian"]["value"] == 135 and district["banjian"]["text"] == "135"
+    today = _modules(client, "area=330103001&period=today")
+    assert today["banjian"]["value"] == 25
+    empty = _modules(client, "area=330103003&period=7d")
+    assert empty["banjian"]["value"] is None and empty["banjian"]["text"] == "—"
+    FedIndicator.objects.filter(code="qiye").update(active=False)
+    assert "qiye" not in _modules(client, "area=330103&period=7d")
+
+
+def test_scope_a_grid_worker_sees_only_values_under_their_posts(w, key, client):
+    _indicator()
+    _push(
+        client,
+        key,
+        "banjian",
+        [{"area": GRID_A, "day": _day(), "value": 4}, {"area": GRID_C, "day": _day(), "value": 9}],
+    )
+    client.force_login(w.worker)
+    assert _modules(client, "period=today")["banjian"]["value"] == 4
+    assert client.get(f"{URL}?area=330103002&period=today").status_code == 403
+    assert client.get(f"{URL}?area=330103&period=today").status_code == 403
+    page = client.get("/dashboard/?period=today").content.decode()
+    assert "办件量" in page or "banjian" not in page  # the module lists the indicator
+    assert "9" not in page.split('id="fed-approval"')[1].split("</section>")[0]
+
+
+def test_dashboard_shows_the_modules_or_how_to_feed_them(w, key, client):
+    client.force_login(w.operator)
+    page = client.get("/dashboard/?period=today").content.decode()
+    assert page.count("POST /api/stats/indicators") == 3  # the empty state of each module
+    _indicator()
+    _push(client, key, "banjian", [{"area": GRID_A, "day": _day(), "value": 1234}])
+    page = client.get("/dashboard/?period=today").content.decode()
+    approval = page.split('id="fed-approval"')[1].split("</section>")[0]
+    assert "办件量" in approval and "1,234" in approval and "件" in approval
+    assert page.count("POST /api/stats/indicators") == 2
+    assert "/dashboard/export.xlsx?area=330103" in page
+
+
+def _sheet(book, title):
+    return [list(row) for row in book[title].iter_rows(values_only=True)]
+
+
+def test_export_has_the_figures_shown_as_numbers(w, key, client):
+    close_path(w, report(w))
+    report(w)
+    fill_now()
+    _indicator()
+    _push(client, key, "banjian", [{"area": GRID_A, "day": _day(), "value": "12.5"}])
+    client.force_login(w.operator)
+    response = client.get("/dashboard/export.xlsx?area=330103&period=today&channel=app")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(response.content))
+    api = client.get("/api/stats/overview?area=330103&period=today&channel=app").json()
+    overall = {row[0]: row for row in _sheet(book, "Overall situation") if row and row[0]}
+    for fig in api["figures"]:
+        assert overall[fig["label"]][1] == fig["value"]
+    assert overall["Reported"][1] == 2 and isinstance(overall["Reported"][1], int)
+    assert overall["Closed rate"][1:4] == [1.0, 1, 1]
+    assert overall["Channel"][1] == "app"
+    areas = {row[1]: row for row in _sheet(book, "By area")[1:]}
+    assert areas["330103001"][2] == 2 and areas["330103002"][2] == 0
+    assert _sheet(book, "Fed indicators")[1] == ["Approval services", "办件量", 12.5, "件"]
+    # Scope: another area is refused, as on the page.
+    client.force_login(w.worker)
+    assert client.get("/dashboard/export.xlsx?area=330103").status_code == 403
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_values_areas_or_indicators(w, key, client):
+    _indicator()
+    _push(client, key, "banjian", [{"area": GRID_A, "day": _day(), "value": 1}])
+    client.force_login(w.operator)
+    urls = [f"{URL}?area=330103&period=month", "/dashboard/export.xlsx?area=330103&period=month"]
+    few = [_count(client, u) for u in urls]
+    _indicator("youke", module="tourism", over_time="last")
+    grids = [GRID_A, GRID_B, GRID_C, "330103003001001", "330103004001001"]
+    start = date.fromisoformat(_day()).replace(day=1)
+    days = [(start + timedelta(days=n)).isoformat() for n in range(timezone.localdate().day)]
+    for code in ("banjian", "youke"):
+        values = [{"area": g, "day": d, "value": n} for n, (g, d) in enumerate(
+            (g, d) for g in grids for d in days
+        )]
+        assert _push(client, key, code, values).status_code == 200
+    assert [_count(client, u) for u in urls] == few

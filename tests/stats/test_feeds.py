@@ -91,13 +91,13 @@ def test_bad_values_are_refused_naming_field_and_reason_and_nothing_is_written(
     assert response.status_code == 422
     errors = {(e["field"], e["message"]) for e in response.json()["errors"]}
     assert errors == {
-        ("values[1].value", "Not a number."),
-        ("values[2].day", "The day is in the future."),
-        ("values[3].area", "Unknown area 999."),
-        ("values[3].day", "Not a date (YYYY-MM-DD)."),
-        ("values[3].value", "Not a number."),
-        ("values[4].day", "This area and day came twice."),
-        ("values[5].value", "The value is too large."),
+        ("values[1].value", "不是数字。"),
+        ("values[2].day", "日期在未来。"),
+        ("values[3].area", "未知区域 999。"),
+        ("values[3].day", "不是日期（YYYY-MM-DD）。"),
+        ("values[3].value", "不是数字。"),
+        ("values[4].day", "同一区域同一日期重复出现。"),
+        ("values[5].value", "数值过大。"),
     }
     assert not FedValue.objects.exists()
     unknown = _push(client, key, "nope", values[:1])
@@ -183,20 +183,20 @@ def test_export_has_the_figures_shown_as_numbers(w, key, client):
     _indicator()
     _push(client, key, "banjian", [{"area": GRID_A, "day": _day(), "value": "12.5"}])
     client.force_login(w.operator)
-    response = client.get("/dashboard/export.xlsx?area=330103&period=today&channel=app")
+    response = client.get("/dashboard/export.xlsx?area=330103&period=today&channel=grid_app")
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
-    api = client.get("/api/stats/overview?area=330103&period=today&channel=app").json()
-    overall = {row[0]: row for row in _sheet(book, "Overall situation") if row and row[0]}
+    api = client.get("/api/stats/overview?area=330103&period=today&channel=grid_app").json()
+    overall = {row[0]: row for row in _sheet(book, "总体态势") if row and row[0]}
     for fig in api["figures"]:
         assert overall[fig["label"]][1] == fig["value"]
-    assert overall["Reported"][1] == 2 and isinstance(overall["Reported"][1], int)
-    assert overall["Closed rate"][1:4] == [1.0, 1, 1]
-    assert overall["Channel"][1] == "app"
-    areas = {row[1]: row for row in _sheet(book, "By area")[1:]}
+    assert overall["已上报"][1] == 2 and isinstance(overall["已上报"][1], int)
+    assert overall["办结率"][1:4] == [1.0, 1, 1]
+    assert overall["来源渠道"][1] == "grid_app"
+    areas = {row[1]: row for row in _sheet(book, "按区域")[1:]}
     assert areas["330103001"][2] == 2 and areas["330103002"][2] == 0
-    assert _sheet(book, "Fed indicators")[1] == ["Approval services", "办件量", 12.5, "件"]
+    assert _sheet(book, "接入指标")[1] == ["审批服务", "办件量", 12.5, "件"]
     # Scope: another area is refused, as on the page.
     client.force_login(w.worker)
     assert client.get("/dashboard/export.xlsx?area=330103").status_code == 403

@@ -70,7 +70,7 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
         sheet.append([d["name"], d["dispatched"], d["open"]])
 
     sheet = book.create_sheet(_("Fed indicators"))
-    sheet.append([_("Module"), _("Indicator"), _("Value"), _("Unit")])
+    sheet.append([_("Module"), _("Indicator"), _("Value"), _("Unit of measure")])
     for module in context["fed"]:
         for i in module["items"]:
             sheet.append([module["label"], i["name"], i["value"], i["unit"]])

@@ -41,14 +41,19 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     sheet = book.create_sheet(_("By area"))
     keys = ("reported", "accepted", "closed", "open_red")
     sheet.append(
-        [_("Area"), _("Code"), _("Reported"), _("Accepted"), _("Closed"), _("Overdue")]
-        + [_("Closed rate")]
+        [
+            _("Area"),
+            _("Code"),
+            _("Reported"),
+            _("Accepted"),
+            _("Closed"),
+            _("Overdue"),
+            _("Closed rate"),
+        ]
     )
     for c in context["children"]:
-        sheet.append(
-            [c["name"], c["code"], *(c["counts"][k] for k in keys)]
-            + [c["figures"]["closed_rate"]["value"]]
-        )
+        rate = c["figures"]["closed_rate"]["value"]
+        sheet.append([c["name"], c["code"], *(c["counts"][k] for k in keys), rate])
 
     sheet = book.create_sheet(_("Trend"))
     sheet.append([_("Day"), _("Reported"), _("Closed")])
@@ -58,7 +63,10 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     ):
         sheet.append([day, reported, closed])
 
-    for title, rows in ((_("Channel"), context["channels"]), (_("Category"), context["categories"])):
+    for title, rows in (
+        (_("Channel"), context["channels"]),
+        (_("Category"), context["categories"]),
+    ):
         sheet = book.create_sheet(title)
         sheet.append([title, _("Reported"), _("Accepted"), _("Closed")])
         for r in rows:

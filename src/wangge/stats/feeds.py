@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Max, OuterRef, Subquery, Sum
+from django.db.models import Avg, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,7 +142,6 @@ def figures(area: Area, date_from: date, date_to: date) -> list[dict[str, Any]]:
         .annotate(
             total=Sum("value"),
             mean=Avg("value"),
-            last_day=Max("day"),
             last=Subquery(last.order_by("-day").values("value")[:1]),
         )
         .order_by()
@@ -151,8 +150,14 @@ def figures(area: Area, date_from: date, date_to: date) -> list[dict[str, Any]]:
     spec = {i.pk: i for i in indicators}
     for row in per_area:
         rule = spec[row["indicator_id"]].over_time
-        key = {AddUp.SUM: "total", AddUp.AVERAGE: "mean"}.get(rule, "last")
-        by_indicator[row["indicator_id"]].append(Decimal(row[key]))
+        value = (
+            row["total"]
+            if rule == AddUp.SUM
+            else row["mean"]
+            if rule == AddUp.AVERAGE
+            else row["last"]
+        )
+        by_indicator[row["indicator_id"]].append(Decimal(value))
     modules = []
     for module, label in Module.choices:
         items = []

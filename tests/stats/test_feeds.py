@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.events.factories import make_world, report
+from tests.factories import make_user
 from tests.stats.helpers import close_path, fill_now
 from wangge.intake import services
 from wangge.intake.models import Channel
@@ -196,6 +197,8 @@ def test_export_has_the_figures_shown_as_numbers(w, key, client):
         assert overall[fig["label"]][1] == fig["value"]
     assert overall["已上报"][1] == 2 and isinstance(overall["已上报"][1], int)
     assert overall["办结率"][1:4] == [1.0, 1, 1]
+    rate_cell = next(r for r in book["总体态势"].iter_rows() if r[0].value == "办结率")[1]
+    assert rate_cell.number_format == "0.0%"
     assert overall["来源渠道"][1] == "grid_app"
     areas = {row[1]: row for row in _sheet(book, "按区域")[1:]}
     assert areas["330103001"][2] == 2 and areas["330103002"][2] == 0
@@ -229,3 +232,22 @@ def test_query_counts_do_not_grow_with_values_areas_or_indicators(w, key, client
         ]
         assert _push(client, key, code, values).status_code == 200
     assert [_count(client, u) for u in urls] == few
+
+
+def test_indicators_are_defined_in_the_back_office(w, key, client):
+    client.force_login(make_user("boss", is_staff=True, is_superuser=True))
+    fields = {"code": "youke", "name": "游客人次", "unit": "人次", "module": "tourism"}
+    response = client.post(
+        "/admin/stats/fedindicator/add/",
+        {**fields, "over_time": "sum", "over_areas": "sum", "active": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    refused = client.post(
+        "/admin/stats/fedindicator/add/",
+        {**fields, "code": "other", "over_time": "sum", "over_areas": "last"},
+    )
+    assert refused.status_code == 200 and not FedIndicator.objects.filter(code="other").exists()
+    assert _push(client, key, "youke", [{"area": GRID_A, "day": _day(), "value": 8}]).json() == {
+        "indicator": "youke",
+        "stored": 1,
+    }

@@ -9,6 +9,15 @@ from django.utils.translation import gettext as _
 from wangge.stats import selectors
 
 
+def _percent(sheet: Any, value: float | None) -> Any:
+    """A rate as a number shown as a percentage (None: no denominator, an empty cell)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "0.0%"
+    return cell
+
+
 def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     """`context`: what the page shows for `f` (views._context), so both agree."""
     from openpyxl import Workbook
@@ -28,13 +37,15 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     sheet.append([])
     sheet.append([_("Figure"), _("Value"), _("Numerator"), _("Denominator"), _("previous")])
     for item in [*overview["figures"], *overview["command"]]:
+        is_rate = "denominator" in item
+        value, previous = item["value"], item.get("previous")
         sheet.append(
             [
                 item["label"],
-                item["value"],
+                _percent(sheet, value) if is_rate else value,
                 item.get("numerator"),
                 item.get("denominator"),
-                item.get("previous"),
+                _percent(sheet, previous) if is_rate else previous,
             ]
         )
 
@@ -52,7 +63,7 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
         ]
     )
     for c in context["children"]:
-        rate = c["figures"]["closed_rate"]["value"]
+        rate = _percent(sheet, c["figures"]["closed_rate"]["value"])
         sheet.append([c["name"], c["code"], *(c["counts"][k] for k in keys), rate])
 
     sheet = book.create_sheet(_("Trend"))

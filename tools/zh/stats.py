@@ -59,6 +59,8 @@ ZH = {
     "over the areas": "按区域汇总方式",
     "fed indicator": "接入指标",
     "fed indicators": "接入指标",
+    "fed indicator value": "接入指标数值",
+    "fed indicator values": "接入指标数值",
     "Not a number.": "不是数字。",
     "Not a finite number.": "不是有限数值。",
     "The value is too large.": "数值过大。",

@@ -197,6 +197,8 @@ class FedValue(models.Model):
             )
         ]
         indexes = [models.Index(fields=["indicator", "day"], name="stats_fedvalue_day_idx")]
+        verbose_name = _("fed indicator value")
+        verbose_name_plural = _("fed indicator values")  # named when an area import is undone
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.area_id} {self.day} = {self.value}"

@@ -114,4 +114,7 @@ ZH: dict[str, str] = {
     "Send at (empty: now)": "定时发送（留空：立即）",
     "Send": "发送",
     "Sent at": "发送时间",
+    "at most %(n)s photos": "最多 %(n)s 张照片",
+    "notice attachment": "通知附件",
+    "notice attachments": "通知附件",
 }

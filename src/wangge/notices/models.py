@@ -92,6 +92,25 @@ class Notice(models.Model):
         return self.status == self.Status.SENT
 
 
+class NoticeAttachment(models.Model):
+    """A photo sent with a notice, checked and re-encoded like events' photos."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="notices/%Y/%m/")
+    thumbnail = models.FileField(upload_to="notices/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice attachment")
+        verbose_name_plural = _("notice attachments")
+        ordering = ["notice", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.file.name}"
+
+
 class NoticeVersion(models.Model):
     """The text of a notice as it was before an edit (the current text is the notice's)."""
 

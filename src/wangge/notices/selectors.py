@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from wangge.events import access
-from wangge.notices.models import Notice, Receipt
+from wangge.notices.models import Notice, NoticeAttachment, Receipt
 from wangge.notices.services import SENDER_ROLES
 from wangge.regions.models import Area
 
@@ -34,6 +34,29 @@ def receipt_for(user: Any, notice_id: int) -> Receipt:
     if receipt is None:
         raise Http404
     return receipt
+
+
+def attachment_for(user: Any, notice_id: int, pk: int) -> NoticeAttachment:
+    """A notice's photo if the user may see the notice: its sender, an administrator, anyone on
+    its list, or anyone at all for a sent notice to residents."""
+    found = (
+        NoticeAttachment.objects.select_related("notice").filter(pk=pk, notice_id=notice_id).first()
+    )
+    if found is None:
+        raise Http404
+    notice = found.notice
+    public = notice.audience == Notice.Audience.RESIDENTS and notice.status == Notice.Status.SENT
+    authenticated = getattr(user, "is_authenticated", False)
+    if public or (
+        authenticated
+        and (
+            access.is_admin(user)
+            or notice.sender_id == user.pk
+            or inbox(user).filter(notice_id=notice_id).exists()
+        )
+    ):
+        return found
+    raise Http404
 
 
 # -- the board ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ named people, read once when it is sent (`_release`) into Receipt rows: that lis
 changes afterwards, so "who has not confirmed" stays exact when people change posts.
 """
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
 from wangge.events import access
+from wangge.events.photos import CleanPhoto, save_photo
 from wangge.notices import timing
-from wangge.notices.models import Notice, NoticeVersion, Receipt
+from wangge.notices.models import Notice, NoticeAttachment, NoticeVersion, Receipt
 from wangge.regions.models import Area, Post, Role
 
 User = get_user_model()
@@ -25,6 +27,9 @@ User = get_user_model()
 SENDER_ROLES = (Role.OPERATOR, Role.SECRETARY, Role.GRID_LEADER)
 _TITLE_MAX = Notice._meta.get_field("title").max_length or 200
 _KEY_MAX = Receipt._meta.get_field("client_key").max_length or 80
+# Photos per notice; each is capped by events.photos (MAX_PHOTO_BYTES, MAX_PIXELS) and stored
+# re-encoded at most 2560 px on its long side, so a notice carries a few MB at most.
+MAX_ATTACHMENTS = 9
 
 
 def may_send(user: Any, area: Area) -> bool:
@@ -63,10 +68,13 @@ def notice_send(
     deadline: datetime | None = None,
     send_at: datetime | None = None,
     remind_work_hours: float | None = None,
+    attachments: list[CleanPhoto] | None = None,
     now: datetime | None = None,
 ) -> Notice:
     """Send a notice now, or schedule it (`send_at` later than now): the worker sends it.
+    `attachments`: photos already checked by `events.photos.clean_photo`.
     `now`: the clock (tests, the worker); by default the current time."""
+    attachments = attachments or []
     roles = list(dict.fromkeys(roles or []))
     user_ids = list(dict.fromkeys(user_ids or []))
     problems: list[Problem] = []
@@ -92,6 +100,14 @@ def notice_send(
             problems.append(Problem(_("no such active user"), field="user_ids", item=str(missing)))
     if remind_work_hours is not None and not 0 < remind_work_hours <= 200:
         problems.append(Problem(_("must be between 0 and 200 hours"), field="remind_work_hours"))
+    if len(attachments) > MAX_ATTACHMENTS:
+        problems.append(
+            Problem(
+                _("at most %(n)s photos") % {"n": MAX_ATTACHMENTS},
+                field="attachments",
+                code="too_many",
+            )
+        )
     if problems:
         raise DomainError(problems, status=422)
     for area in areas:
@@ -119,6 +135,12 @@ def notice_send(
         remind_work_hours=remind_work_hours,
     )
     notice.areas.set(areas)
+    for photo in attachments:
+        attachment = NoticeAttachment(notice=notice, width=photo.width, height=photo.height)
+        save_photo(
+            attachment.file, attachment.thumbnail, f"n{notice.pk}-{uuid.uuid4().hex[:12]}", photo
+        )
+        attachment.save()
     if notice.send_at <= now:
         _release(notice, now)
     return notice

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/board/", views.board, name="board"),
     path("<int:pk>/recall/", views.recall, name="recall"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/photos/<int:photo>/", views.attachment, name="attachment"),
     path("activities/", views.activity_list, name="activities"),
     # Public, no account: the resident notice board of an area, and its printable notices.
     path("board/", views_public.find, name="public_find"),

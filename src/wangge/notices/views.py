@@ -4,7 +4,14 @@ import uuid
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -108,7 +115,11 @@ def _send_context(**extra: Any) -> dict[str, Any]:
 def send(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
-            notice = services.notice_send(sender=request.user, **forms.send_arguments(request.POST))
+            notice = services.notice_send(
+                sender=request.user,
+                attachments=forms.photos(request.FILES, "attachments"),
+                **forms.send_arguments(request.POST),
+            )
         except DomainError as exc:
             return render(
                 request,
@@ -120,6 +131,19 @@ def send(request: HttpRequest) -> HttpResponse:
             return redirect("notices:board", notice.pk)
         return redirect("notices:sent")
     return render(request, "notices/send.html", _send_context(data={}))
+
+
+def attachment(request: HttpRequest, pk: int, photo: int) -> FileResponse:
+    """A photo of a notice, for its recipients and its sender (`?size=thumb`: the thumbnail);
+    a notice to residents shows its photos to anyone once it is sent. 404 otherwise."""
+    found = selectors.attachment_for(request.user, pk, photo)
+    stored = (
+        found.thumbnail if request.GET.get("size") == "thumb" and found.thumbnail else found.file
+    )
+    try:
+        return FileResponse(stored.open("rb"), content_type="image/jpeg")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
 
 
 @scoped_page

@@ -12,7 +12,7 @@ from tests.notices.world import World, build
 from wangge.errors import DomainError
 from wangge.events.photos import clean_photo
 from wangge.notices import services
-from wangge.notices.models import Notice, NoticeAttachment
+from wangge.notices.models import Notice, NoticeAttachment, Receipt
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,65 @@ def test_a_photo_over_the_size_cap_is_refused(w):
     assert response.status_code == 422
     assert "attachments" in response.content.decode()
     assert not Notice.objects.exists()
+
+
+def photo_notice(w: World) -> Notice:
+    return services.notice_send(
+        sender=w.street_op,
+        title="拍照回复消防通道",
+        areas=[w.street],
+        roles=["full_time"],
+        kind="photo",
+    )
+
+
+def test_a_photo_answer_is_checked_stored_and_shown_to_the_sender(w):
+    notice = photo_notice(w)
+    url = f"/notices/{notice.pk}/answer/"
+    refused = client(w.worker).post(url, {"text": "只有文字", "client_key": "k0"})
+    assert refused.status_code == 422 and "photo" in refused.content.decode()
+    bad = client(w.worker).post(url, {"photo": upload(b"GIF89a rubbish"), "client_key": "k1"})
+    assert bad.status_code == 422
+    assert Receipt.objects.get(notice=notice, user=w.worker).done_at is None
+    sent = client(w.worker).post(
+        url, {"photo": upload(jpeg()), "text": "已清理", "client_key": "k2"}
+    )
+    assert sent.status_code == 302
+    receipt = Receipt.objects.get(notice=notice, user=w.worker)
+    assert receipt.done_at is not None and receipt.answer == "已清理"
+    assert b"Zhang San" not in receipt.answer_photo.read()
+    photo_url = f"/notices/{notice.pk}/answers/{w.worker.pk}/photo/"
+    inbox = client(w.worker).get("/api/notices/inbox").json()
+    assert inbox[0]["answer_photo"] == photo_url
+    assert client(w.worker).get(photo_url).status_code == 200
+    assert client(w.street_op).get(photo_url + "?size=thumb").status_code == 200
+    assert client(w.leader).get(photo_url).status_code == 404  # another recipient
+    # Confirming is not answering.
+    confirmed = client(w.worker).post(f"/notices/{notice.pk}/confirm/", {"client_key": "c"})
+    assert confirmed.status_code == 422
+
+
+def test_a_new_photo_replaces_the_old_and_a_resent_one_changes_nothing(
+    w, django_capture_on_commit_callbacks
+):
+    notice = photo_notice(w)
+    first, changed = services.receipt_answer(
+        notice=notice, user=w.worker, photo=clean_photo(jpeg()), client_key="a"
+    )
+    assert changed
+    again, changed = services.receipt_answer(
+        notice=notice, user=w.worker, photo=clean_photo(jpeg()), client_key="a"
+    )
+    assert not changed and again.answer_photo.name == first.answer_photo.name
+    old = first.answer_photo.name
+    storage = first.answer_photo.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        later, changed = services.receipt_answer(
+            notice=notice,
+            user=w.worker,
+            photo=clean_photo(jpeg(colour=(0, 0, 200))),
+            client_key="b",
+        )
+    assert changed and later.answer_photo.name != old
+    assert later.answered_at == first.answered_at  # the first time is kept
+    assert not storage.exists(old) and storage.exists(later.answer_photo.name)

@@ -117,4 +117,8 @@ ZH: dict[str, str] = {
     "at most %(n)s photos": "最多 %(n)s 张照片",
     "notice attachment": "通知附件",
     "notice attachments": "通知附件",
+    "to answer with a photo": "拍照回复",
+    "Your photo": "您的照片",
+    "Note (optional)": "备注（可选）",
+    "Send the photo": "发送照片",
 }

@@ -81,6 +81,12 @@ def photos(files: Any, field: str) -> list[CleanPhoto]:
     return [clean_photo(u, field=field) for u in uploads]
 
 
+def photo(files: Any, field: str) -> CleanPhoto | None:
+    """One uploaded image, checked like events' photos; None when nothing was uploaded."""
+    upload = files.get(field) if files is not None else None
+    return clean_photo(upload, field=field) if upload is not None else None
+
+
 def day(value: str, field: str) -> Any:
     from django.utils.dateparse import parse_date
 

@@ -15,6 +15,7 @@ class Notice(models.Model):
         READ = "read", _("to read")
         CONFIRM = "confirm", _("to confirm")
         ANSWER = "answer", _("to answer")
+        PHOTO = "photo", _("to answer with a photo")
 
     class Audience(models.TextChoices):
         STAFF = "staff", _("grid staff")
@@ -166,6 +167,9 @@ class Receipt(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
+    # A photo answer (kind "photo"), checked like events' photos; a new one replaces it.
+    answer_photo = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
+    answer_thumbnail = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
     # When the notice's kind is satisfied (read / confirmed / answered): "not yet" is null.
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     seen_version = models.PositiveIntegerField(default=0)

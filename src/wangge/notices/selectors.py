@@ -59,6 +59,22 @@ def attachment_for(user: Any, notice_id: int, pk: int) -> NoticeAttachment:
     raise Http404
 
 
+def answer_photo_for(user: Any, notice_id: int, user_id: int) -> Receipt:
+    """A receipt with a photo answer, for its recipient, the notice's sender or an
+    administrator; 404 otherwise."""
+    receipt = (
+        Receipt.objects.select_related("notice")
+        .filter(notice_id=notice_id, user_id=user_id)
+        .exclude(answer_photo="")
+        .first()
+    )
+    if receipt is None or not (
+        receipt.user_id == user.pk or receipt.notice.sender_id == user.pk or access.is_admin(user)
+    ):
+        raise Http404
+    return receipt
+
+
 # -- the board ------------------------------------------------------------------------------
 def board_paths(user: Any, notice: Notice) -> list[str] | None:
     """Path prefixes of the notice's receipts the user may follow: None for all (the sender,

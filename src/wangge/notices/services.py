@@ -170,9 +170,10 @@ def _fan_out(notice: Notice, now: datetime) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {receipts} (notice_id, user_id, area_id, path, role, username,"
-                " name, delivered_at, answer, seen_version, client_key)"
+                " name, delivered_at, answer, answer_photo, answer_thumbnail, seen_version,"
+                " client_key)"
                 " SELECT %s, p.user_id, p.area_id, a.path, p.role, u.username,"
-                f" {_NAME_SQL}, NULL, '', 0, ''"
+                f" {_NAME_SQL}, NULL, '', '', '', 0, ''"
                 f" FROM {posts} p JOIN {areas} a ON a.id = p.area_id"
                 f" JOIN {users} u ON u.id = p.user_id"
                 " WHERE p.id IN ("
@@ -321,6 +322,7 @@ def _receipt(notice: Notice, user: Any) -> Receipt:
 
 
 _VISIBLE = (Notice.Status.SENT, Notice.Status.RECALLED)
+_ANSWERED = (Notice.Kind.ANSWER, Notice.Kind.PHOTO)
 
 
 def _refuse_recalled(receipt: Receipt) -> None:
@@ -372,7 +374,7 @@ def receipt_confirm(*, notice: Notice, user: Any, client_key: str = "") -> tuple
     if receipt.confirmed_at is not None:
         return receipt, False
     _refuse_recalled(receipt)
-    if receipt.notice.kind == Notice.Kind.ANSWER:
+    if receipt.notice.kind in _ANSWERED:
         raise DomainError.one(
             _("This notice asks for an answer."), field="answer", code="answer_needed", status=422
         )
@@ -390,32 +392,55 @@ def receipt_confirm(*, notice: Notice, user: Any, client_key: str = "") -> tuple
 
 @transaction.atomic
 def receipt_answer(
-    *, notice: Notice, user: Any, text: str, client_key: str = ""
+    *,
+    notice: Notice,
+    user: Any,
+    text: str = "",
+    photo: CleanPhoto | None = None,
+    client_key: str = "",
 ) -> tuple[Receipt, bool]:
-    """Answer a notice (an answer again replaces the text; the first time is kept). The same
-    client key again (a resent offline answer) changes nothing."""
+    """Answer a notice: text for kind "answer", a photo (checked by `events.photos.
+    clean_photo`; `text` its caption) for kind "photo". An answer again replaces the text or
+    photo; the first time is kept. The same client key again (a resent offline answer)
+    changes nothing."""
     key = _key(client_key)
-    if not text.strip():
-        raise DomainError.one(_("is required"), field="text", code="required", status=422)
     receipt = _receipt(notice, user)
     if key and receipt.client_key == key and receipt.answered_at is not None:
         return receipt, False
     _refuse_recalled(receipt)
-    if receipt.notice.kind != Notice.Kind.ANSWER:
+    kind = receipt.notice.kind
+    if kind not in _ANSWERED:
         raise DomainError.one(
             _("This notice asks for no answer."), field="text", code="no_answer", status=422
         )
+    if kind == Notice.Kind.ANSWER and not text.strip():
+        raise DomainError.one(_("is required"), field="text", code="required", status=422)
+    if kind == Notice.Kind.PHOTO and photo is None:
+        raise DomainError.one(_("is required"), field="photo", code="required", status=422)
     now = timezone.now()
     fields = ["answer", "client_key"]
     _seen(receipt, now, fields)
     receipt.answer = text.strip()
     receipt.client_key = key
+    if photo is not None and kind == Notice.Kind.PHOTO:
+        replaced = [f.name for f in (receipt.answer_photo, receipt.answer_thumbnail) if f.name]
+        stem = f"n{receipt.notice_id}-u{receipt.user_id}-{uuid.uuid4().hex[:12]}"
+        save_photo(receipt.answer_photo, receipt.answer_thumbnail, stem, photo)
+        fields += ["answer_photo", "answer_thumbnail"]
+        storage = receipt.answer_photo.storage
+        # The photo it replaces goes once the new one is committed (kept if this rolls back).
+        transaction.on_commit(lambda: _delete(storage, replaced))
     if receipt.answered_at is None:
         receipt.answered_at = now
         receipt.done_at = now
         fields += ["answered_at", "done_at"]
     receipt.save(update_fields=list(dict.fromkeys(fields)))
     return receipt, True
+
+
+def _delete(storage: Any, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
 
 
 def mark_delivered(user: Any) -> None:

@@ -96,7 +96,11 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda n: services.receipt_answer(
-            notice=n, user=request.user, text=request.POST.get("text", ""), client_key=_key(request)
+            notice=n,
+            user=request.user,
+            text=request.POST.get("text", ""),
+            photo=forms.photo(request.FILES, "photo"),
+            client_key=_key(request),
         ),
     )
 
@@ -137,13 +141,26 @@ def attachment(request: HttpRequest, pk: int, photo: int) -> FileResponse:
     """A photo of a notice, for its recipients and its sender (`?size=thumb`: the thumbnail);
     a notice to residents shows its photos to anyone once it is sent. 404 otherwise."""
     found = selectors.attachment_for(request.user, pk, photo)
-    stored = (
-        found.thumbnail if request.GET.get("size") == "thumb" and found.thumbnail else found.file
-    )
+    return _image(found.thumbnail if _thumb(request) else found.file)
+
+
+def _thumb(request: HttpRequest) -> bool:
+    return request.GET.get("size") == "thumb"
+
+
+def _image(stored: Any) -> FileResponse:
+    """A stored JPEG (the photos here are all re-encoded by events.photos); 404 if missing."""
     try:
         return FileResponse(stored.open("rb"), content_type="image/jpeg")
     except (FileNotFoundError, ValueError):
         raise Http404 from None
+
+
+@scoped_page
+def answer_photo(request: HttpRequest, pk: int, user: int) -> FileResponse:
+    """A recipient's photo answer, for that recipient, the sender and administrators."""
+    receipt = selectors.answer_photo_for(request.user, pk, user)
+    return _image(receipt.answer_thumbnail if _thumb(request) else receipt.answer_photo)
 
 
 @scoped_page

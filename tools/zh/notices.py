@@ -121,4 +121,9 @@ ZH: dict[str, str] = {
     "Your photo": "您的照片",
     "Note (optional)": "备注（可选）",
     "Send the photo": "发送照片",
+    "No campaign %(id)s.": "没有编号为 %(id)s 的专项排查。",
+    "The campaign is already open; send a notice before it opens.": "专项排查已开始；请在开始前发送通知。",
+    "No active user %(name)s.": "没有在用的用户 %(name)s。",
+    "From %(start)s to %(end)s.": "时间：%(start)s 至 %(end)s。",
+    "Notice %(id)s to the residents of %(n)s areas (%(status)s).": "通知 %(id)s 已发给 %(n)s 个区域的居民（%(status)s）。",
 }

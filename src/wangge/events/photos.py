@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -123,13 +124,19 @@ def clean_photo(source: bytes | IO[bytes], field: str = "photo") -> CleanPhoto:
     )
 
 
+def save_photo(file: FieldFile, thumbnail: FieldFile, stem: str, photo: CleanPhoto) -> None:
+    """Write a cleaned photo and its thumbnail into two file fields of an unsaved row (through
+    Django's default storage); the caller saves the row."""
+    file.save(f"{stem}.jpg", ContentFile(photo.jpeg), save=False)
+    thumbnail.save(f"{stem}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
+
+
 def attach_photo(
     event: Event, photo: CleanPhoto, kind: str = Attachment.Kind.BEFORE, by_id: int | None = None
 ) -> Attachment:
     """Store a cleaned photo (through Django's default storage) as the event's attachment."""
     stem = f"{event.code}-{uuid.uuid4().hex[:12]}"
     attachment = Attachment(event=event, kind=kind, uploaded_by_id=by_id)
-    attachment.file.save(f"{stem}.jpg", ContentFile(photo.jpeg), save=False)
-    attachment.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
+    save_photo(attachment.file, attachment.thumbnail, stem, photo)
     attachment.save()
     return attachment

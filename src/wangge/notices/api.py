@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from wangge.errors import DomainError
@@ -72,6 +73,7 @@ class ReceiptOut(Schema):
     confirmed_at: datetime | None
     answered_at: datetime | None
     answer: str
+    answer_photo: str = Field("", description="the photo answer's address (kind photo), or empty")
     done: bool
 
     @staticmethod
@@ -92,6 +94,11 @@ class ReceiptOut(Schema):
             "confirmed_at": r.confirmed_at,
             "answered_at": r.answered_at,
             "answer": r.answer,
+            "answer_photo": (
+                reverse("notices:answer_photo", args=[r.notice_id, r.user_id])
+                if r.answer_photo
+                else ""
+            ),
             "done": r.done_at is not None,
         }
 

@@ -9,6 +9,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
+from wangge.events.photos import CleanPhoto, clean_photo
+from wangge.notices.services import MAX_ATTACHMENTS
 from wangge.regions.models import Area
 
 
@@ -63,6 +65,26 @@ def send_arguments(data: Any) -> dict[str, Any]:
         "deadline": moment(data.get("deadline", ""), "deadline"),
         "send_at": moment(data.get("send_at", ""), "send_at"),
     }
+
+
+def photos(files: Any, field: str) -> list[CleanPhoto]:
+    """The uploaded images of a multipart field, each checked like events' photos (422 naming
+    the field); too many are refused before any is decoded."""
+    uploads = files.getlist(field) if files is not None else []
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise DomainError.one(
+            _("at most %(n)s photos") % {"n": MAX_ATTACHMENTS},
+            field=field,
+            code="too_many",
+            status=422,
+        )
+    return [clean_photo(u, field=field) for u in uploads]
+
+
+def photo(files: Any, field: str) -> CleanPhoto | None:
+    """One uploaded image, checked like events' photos; None when nothing was uploaded."""
+    upload = files.get(field) if files is not None else None
+    return clean_photo(upload, field=field) if upload is not None else None
 
 
 def day(value: str, field: str) -> Any:

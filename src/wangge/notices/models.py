@@ -15,6 +15,7 @@ class Notice(models.Model):
         READ = "read", _("to read")
         CONFIRM = "confirm", _("to confirm")
         ANSWER = "answer", _("to answer")
+        PHOTO = "photo", _("to answer with a photo")
 
     class Audience(models.TextChoices):
         STAFF = "staff", _("grid staff")
@@ -92,6 +93,25 @@ class Notice(models.Model):
         return self.status == self.Status.SENT
 
 
+class NoticeAttachment(models.Model):
+    """A photo sent with a notice, checked and re-encoded like events' photos."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="notices/%Y/%m/")
+    thumbnail = models.FileField(upload_to="notices/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice attachment")
+        verbose_name_plural = _("notice attachments")
+        ordering = ["notice", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.file.name}"
+
+
 class NoticeVersion(models.Model):
     """The text of a notice as it was before an edit (the current text is the notice's)."""
 
@@ -147,6 +167,9 @@ class Receipt(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
+    # A photo answer (kind "photo"), checked like events' photos; a new one replaces it.
+    answer_photo = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
+    answer_thumbnail = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
     # When the notice's kind is satisfied (read / confirmed / answered): "not yet" is null.
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     seen_version = models.PositiveIntegerField(default=0)

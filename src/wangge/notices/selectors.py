@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from wangge.events import access
-from wangge.notices.models import Notice, Receipt
+from wangge.notices.models import Notice, NoticeAttachment, Receipt
 from wangge.notices.services import SENDER_ROLES
 from wangge.regions.models import Area
 
@@ -32,6 +32,45 @@ def inbox(user: Any) -> QuerySet[Receipt]:
 def receipt_for(user: Any, notice_id: int) -> Receipt:
     receipt = inbox(user).filter(notice_id=notice_id).first()
     if receipt is None:
+        raise Http404
+    return receipt
+
+
+def attachment_for(user: Any, notice_id: int, pk: int) -> NoticeAttachment:
+    """A notice's photo if the user may see the notice: its sender, an administrator, anyone on
+    its list, or anyone at all for a sent notice to residents."""
+    found = (
+        NoticeAttachment.objects.select_related("notice").filter(pk=pk, notice_id=notice_id).first()
+    )
+    if found is None:
+        raise Http404
+    notice = found.notice
+    public = notice.audience == Notice.Audience.RESIDENTS and notice.status == Notice.Status.SENT
+    authenticated = getattr(user, "is_authenticated", False)
+    if public or (
+        authenticated
+        and (
+            access.is_admin(user)
+            or notice.sender_id == user.pk
+            or inbox(user).filter(notice_id=notice_id).exists()
+        )
+    ):
+        return found
+    raise Http404
+
+
+def answer_photo_for(user: Any, notice_id: int, user_id: int) -> Receipt:
+    """A receipt with a photo answer, for its recipient, the notice's sender or an
+    administrator; 404 otherwise."""
+    receipt = (
+        Receipt.objects.select_related("notice")
+        .filter(notice_id=notice_id, user_id=user_id)
+        .exclude(answer_photo="")
+        .first()
+    )
+    if receipt is None or not (
+        receipt.user_id == user.pk or receipt.notice.sender_id == user.pk or access.is_admin(user)
+    ):
         raise Http404
     return receipt
 

@@ -5,6 +5,7 @@ named people, read once when it is sent (`_release`) into Receipt rows: that lis
 changes afterwards, so "who has not confirmed" stays exact when people change posts.
 """
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
 from wangge.events import access
+from wangge.events.photos import CleanPhoto, save_photo
 from wangge.notices import timing
-from wangge.notices.models import Notice, NoticeVersion, Receipt
+from wangge.notices.models import Notice, NoticeAttachment, NoticeVersion, Receipt
 from wangge.regions.models import Area, Post, Role
 
 User = get_user_model()
@@ -25,6 +27,9 @@ User = get_user_model()
 SENDER_ROLES = (Role.OPERATOR, Role.SECRETARY, Role.GRID_LEADER)
 _TITLE_MAX = Notice._meta.get_field("title").max_length or 200
 _KEY_MAX = Receipt._meta.get_field("client_key").max_length or 80
+# Photos per notice; each is capped by events.photos (MAX_PHOTO_BYTES, MAX_PIXELS) and stored
+# re-encoded at most 2560 px on its long side, so a notice carries a few MB at most.
+MAX_ATTACHMENTS = 9
 
 
 def may_send(user: Any, area: Area) -> bool:
@@ -63,10 +68,13 @@ def notice_send(
     deadline: datetime | None = None,
     send_at: datetime | None = None,
     remind_work_hours: float | None = None,
+    attachments: list[CleanPhoto] | None = None,
     now: datetime | None = None,
 ) -> Notice:
     """Send a notice now, or schedule it (`send_at` later than now): the worker sends it.
+    `attachments`: photos already checked by `events.photos.clean_photo`.
     `now`: the clock (tests, the worker); by default the current time."""
+    attachments = attachments or []
     roles = list(dict.fromkeys(roles or []))
     user_ids = list(dict.fromkeys(user_ids or []))
     problems: list[Problem] = []
@@ -92,6 +100,14 @@ def notice_send(
             problems.append(Problem(_("no such active user"), field="user_ids", item=str(missing)))
     if remind_work_hours is not None and not 0 < remind_work_hours <= 200:
         problems.append(Problem(_("must be between 0 and 200 hours"), field="remind_work_hours"))
+    if len(attachments) > MAX_ATTACHMENTS:
+        problems.append(
+            Problem(
+                _("at most %(n)s photos") % {"n": MAX_ATTACHMENTS},
+                field="attachments",
+                code="too_many",
+            )
+        )
     if problems:
         raise DomainError(problems, status=422)
     for area in areas:
@@ -119,6 +135,12 @@ def notice_send(
         remind_work_hours=remind_work_hours,
     )
     notice.areas.set(areas)
+    for photo in attachments:
+        attachment = NoticeAttachment(notice=notice, width=photo.width, height=photo.height)
+        save_photo(
+            attachment.file, attachment.thumbnail, f"n{notice.pk}-{uuid.uuid4().hex[:12]}", photo
+        )
+        attachment.save()
     if notice.send_at <= now:
         _release(notice, now)
     return notice
@@ -148,9 +170,10 @@ def _fan_out(notice: Notice, now: datetime) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {receipts} (notice_id, user_id, area_id, path, role, username,"
-                " name, delivered_at, answer, seen_version, client_key)"
+                " name, delivered_at, answer, answer_photo, answer_thumbnail, seen_version,"
+                " client_key)"
                 " SELECT %s, p.user_id, p.area_id, a.path, p.role, u.username,"
-                f" {_NAME_SQL}, NULL, '', 0, ''"
+                f" {_NAME_SQL}, NULL, '', '', '', 0, ''"
                 f" FROM {posts} p JOIN {areas} a ON a.id = p.area_id"
                 f" JOIN {users} u ON u.id = p.user_id"
                 " WHERE p.id IN ("
@@ -299,6 +322,7 @@ def _receipt(notice: Notice, user: Any) -> Receipt:
 
 
 _VISIBLE = (Notice.Status.SENT, Notice.Status.RECALLED)
+_ANSWERED = (Notice.Kind.ANSWER, Notice.Kind.PHOTO)
 
 
 def _refuse_recalled(receipt: Receipt) -> None:
@@ -350,7 +374,7 @@ def receipt_confirm(*, notice: Notice, user: Any, client_key: str = "") -> tuple
     if receipt.confirmed_at is not None:
         return receipt, False
     _refuse_recalled(receipt)
-    if receipt.notice.kind == Notice.Kind.ANSWER:
+    if receipt.notice.kind in _ANSWERED:
         raise DomainError.one(
             _("This notice asks for an answer."), field="answer", code="answer_needed", status=422
         )
@@ -368,32 +392,55 @@ def receipt_confirm(*, notice: Notice, user: Any, client_key: str = "") -> tuple
 
 @transaction.atomic
 def receipt_answer(
-    *, notice: Notice, user: Any, text: str, client_key: str = ""
+    *,
+    notice: Notice,
+    user: Any,
+    text: str = "",
+    photo: CleanPhoto | None = None,
+    client_key: str = "",
 ) -> tuple[Receipt, bool]:
-    """Answer a notice (an answer again replaces the text; the first time is kept). The same
-    client key again (a resent offline answer) changes nothing."""
+    """Answer a notice: text for kind "answer", a photo (checked by `events.photos.
+    clean_photo`; `text` its caption) for kind "photo". An answer again replaces the text or
+    photo; the first time is kept. The same client key again (a resent offline answer)
+    changes nothing."""
     key = _key(client_key)
-    if not text.strip():
-        raise DomainError.one(_("is required"), field="text", code="required", status=422)
     receipt = _receipt(notice, user)
     if key and receipt.client_key == key and receipt.answered_at is not None:
         return receipt, False
     _refuse_recalled(receipt)
-    if receipt.notice.kind != Notice.Kind.ANSWER:
+    kind = receipt.notice.kind
+    if kind not in _ANSWERED:
         raise DomainError.one(
             _("This notice asks for no answer."), field="text", code="no_answer", status=422
         )
+    if kind == Notice.Kind.ANSWER and not text.strip():
+        raise DomainError.one(_("is required"), field="text", code="required", status=422)
+    if kind == Notice.Kind.PHOTO and photo is None:
+        raise DomainError.one(_("is required"), field="photo", code="required", status=422)
     now = timezone.now()
     fields = ["answer", "client_key"]
     _seen(receipt, now, fields)
     receipt.answer = text.strip()
     receipt.client_key = key
+    if photo is not None and kind == Notice.Kind.PHOTO:
+        replaced = [f.name for f in (receipt.answer_photo, receipt.answer_thumbnail) if f.name]
+        stem = f"n{receipt.notice_id}-u{receipt.user_id}-{uuid.uuid4().hex[:12]}"
+        save_photo(receipt.answer_photo, receipt.answer_thumbnail, stem, photo)
+        fields += ["answer_photo", "answer_thumbnail"]
+        storage = receipt.answer_photo.storage
+        # The photo it replaces goes once the new one is committed (kept if this rolls back).
+        transaction.on_commit(lambda: _delete(storage, replaced))
     if receipt.answered_at is None:
         receipt.answered_at = now
         receipt.done_at = now
         fields += ["answered_at", "done_at"]
     receipt.save(update_fields=list(dict.fromkeys(fields)))
     return receipt, True
+
+
+def _delete(storage: Any, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
 
 
 def mark_delivered(user: Any) -> None:

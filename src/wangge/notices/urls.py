@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/board/", views.board, name="board"),
     path("<int:pk>/recall/", views.recall, name="recall"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/photos/<int:photo>/", views.attachment, name="attachment"),
+    path("<int:pk>/answers/<int:user>/photo/", views.answer_photo, name="answer_photo"),
     path("activities/", views.activity_list, name="activities"),
     # Public, no account: the resident notice board of an area, and its printable notices.
     path("board/", views_public.find, name="public_find"),

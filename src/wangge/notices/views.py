@@ -4,7 +4,14 @@ import uuid
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -89,7 +96,11 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda n: services.receipt_answer(
-            notice=n, user=request.user, text=request.POST.get("text", ""), client_key=_key(request)
+            notice=n,
+            user=request.user,
+            text=request.POST.get("text", ""),
+            photo=forms.photo(request.FILES, "photo"),
+            client_key=_key(request),
         ),
     )
 
@@ -108,7 +119,11 @@ def _send_context(**extra: Any) -> dict[str, Any]:
 def send(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
-            notice = services.notice_send(sender=request.user, **forms.send_arguments(request.POST))
+            notice = services.notice_send(
+                sender=request.user,
+                attachments=forms.photos(request.FILES, "attachments"),
+                **forms.send_arguments(request.POST),
+            )
         except DomainError as exc:
             return render(
                 request,
@@ -120,6 +135,32 @@ def send(request: HttpRequest) -> HttpResponse:
             return redirect("notices:board", notice.pk)
         return redirect("notices:sent")
     return render(request, "notices/send.html", _send_context(data={}))
+
+
+def attachment(request: HttpRequest, pk: int, photo: int) -> FileResponse:
+    """A photo of a notice, for its recipients and its sender (`?size=thumb`: the thumbnail);
+    a notice to residents shows its photos to anyone once it is sent. 404 otherwise."""
+    found = selectors.attachment_for(request.user, pk, photo)
+    return _image(found.thumbnail if _thumb(request) else found.file)
+
+
+def _thumb(request: HttpRequest) -> bool:
+    return request.GET.get("size") == "thumb"
+
+
+def _image(stored: Any) -> FileResponse:
+    """A stored JPEG (the photos here are all re-encoded by events.photos); 404 if missing."""
+    try:
+        return FileResponse(stored.open("rb"), content_type="image/jpeg")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+
+
+@scoped_page
+def answer_photo(request: HttpRequest, pk: int, user: int) -> FileResponse:
+    """A recipient's photo answer, for that recipient, the sender and administrators."""
+    receipt = selectors.answer_photo_for(request.user, pk, user)
+    return _image(receipt.answer_thumbnail if _thumb(request) else receipt.answer_photo)
 
 
 @scoped_page

@@ -875,6 +875,10 @@ def _visit_write(
         if locked is None:  # dropped by a generation run meanwhile
             raise task_gone()
         if locked.status == VisitTask.Status.DONE and not correction:
+            # The same draft sent twice at once: the one that waited for the lock finds the
+            # winner's record, a retry and not a second visit.
+            if client_key and (existing := _earlier_record(client_key, actor)):
+                return existing
             raise already_visited(locked, household)
         record = VisitRecord.objects.create(
             task=locked,

@@ -206,9 +206,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("WANGGE_HSTS_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = _env_bool("WANGGE_HSTS_PRELOAD", False)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy; "report-only" sends it as Content-Security-Policy-Report-Only,
-# "off" not at all. WANGGE_CSP adds sources, e.g. the tile server: "img-src https://t.example".
-WANGGE_CSP_MODE = os.environ.get("WANGGE_CSP_MODE", "report-only")
+# Content-Security-Policy, enforced (no template runs inline script); "report-only" sends it
+# as Content-Security-Policy-Report-Only, "off" not at all. WANGGE_CSP adds sources, e.g.
+# the tile server: "img-src https://t.example".
+WANGGE_CSP_MODE = os.environ.get("WANGGE_CSP_MODE", "enforce")
 WANGGE_CSP_EXTRA = os.environ.get("WANGGE_CSP", "")
 WANGGE_PERMISSIONS_POLICY = os.environ.get(
     "WANGGE_PERMISSIONS_POLICY",

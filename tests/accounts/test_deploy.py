@@ -90,11 +90,14 @@ def test_the_data_folder_and_databases_are_private(tmp_path):
 @pytest.mark.django_db
 def test_security_headers_on_every_page(client, settings):
     page = client.get("/login/")
-    csp = page["Content-Security-Policy-Report-Only"]
+    assert "Content-Security-Policy-Report-Only" not in page  # enforced by default
+    csp = page["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
     assert "geolocation=(self)" in page["Permissions-Policy"]
     assert page["X-Frame-Options"] == "DENY"
+    settings.WANGGE_CSP_MODE = "report-only"
+    assert "Content-Security-Policy" not in client.get("/login/")
     settings.WANGGE_CSP_MODE = "enforce"
     settings.WANGGE_CSP_EXTRA = "img-src https://tiles.example.org"
     csp = client.get("/login/")["Content-Security-Policy"]

@@ -86,3 +86,23 @@ def test_signature_drawn_on_the_canvas_is_stored_as_png(
     page.goto(f"/field/campaigns/targets/{target.pk}/")
     expect(page.locator(".signature-kept img")).to_be_visible()
     assert js_errors == []
+
+
+def test_coverage_map_draws_the_areas(live_server, page: Page, js_errors: list[str]) -> None:
+    """The coverage map runs from a static script under the enforced CSP."""
+    world = make_world()
+    p = world.people
+    campaign = campaigns.campaign_define(
+        p.admin,
+        title="流动人员信息排查",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + dt.timedelta(days=10),
+        area_codes=["330103"],
+        fields=FORM,
+    )
+    campaigns.campaign_open(p.admin, campaign)
+    login(page, live_server.url, p.admin.username)
+    page.goto(f"/field/campaigns/{campaign.pk}/coverage/?area={p.micro_a.code[:12]}")
+    expect(page.locator("#coverage-map")).to_have_attribute("data-loaded", "4")
+    expect(page.locator("#coverage-map path.cover-area")).to_have_count(4)
+    assert js_errors == []

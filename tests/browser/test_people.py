@@ -49,3 +49,19 @@ def test_search_household_reveal(live_server, page: Page, js_errors: list[str]) 
     assert response is not None and response.status == 404
     assert ID_B not in page.content()
     assert js_errors == []
+
+
+def test_tag_form_posts_to_the_chosen_resident(
+    live_server, page: Page, js_errors: list[str]
+) -> None:
+    """The form's action is set from the chosen resident by a static script (CSP enforced)."""
+    people = make_people()
+    login(page, live_server.url, people.worker_a.username)
+    page.goto(f"/people/households/{people.household_a.pk}/")
+    form = page.locator("#tag-form")
+    form.locator("select[name=resident]").select_option(str(people.resident_a.pk))
+    form.locator("select[name=kind]").select_option("veteran")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert list(people.resident_a.tags.values_list("kind__code", flat=True)) == ["veteran"]
+    assert js_errors == []

@@ -198,3 +198,28 @@ def test_todo_lists_my_open_visits_with_place_and_url():
     assert [i.pk for i in today.todo(w.worker_b, timezone.localdate()) if i.kind == "visit"] != [
         ta.pk
     ]
+
+
+def test_a_done_task_refuses_a_second_visit_unless_a_correction():
+    w, ta, _tb = world_with_tasks()
+    ca = client(w.worker_a)
+    url = f"/api/fieldwork/visits/tasks/{ta.pk}/records"
+    first = ca.post(url, {"answers": full_answers(), "client_key": "d1"}, "application/json")
+    assert first.status_code == 201, first.content
+    second = ca.post(url, {"answers": full_answers(), "client_key": "d2"}, "application/json")
+    assert second.status_code == 409
+    (error,) = second.json()["errors"]
+    assert error["code"] == "already_done" and error["field"] == "correction"
+    assert str(ta.pk) in error["message"] and ta.household.code in error["message"]
+    assert ta.records.count() == 1
+    # The first draft's retry is still the first record, not a conflict.
+    retry = ca.post(url, {"answers": full_answers(), "client_key": "d1"}, "application/json")
+    assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"]
+    fix = ca.post(
+        url,
+        {"answers": full_answers(), "client_key": "d3", "correction": True},
+        "application/json",
+    )
+    assert fix.status_code == 201 and ta.records.count() == 2
+    ta.refresh_from_db()
+    assert ta.status == "done"

@@ -70,6 +70,14 @@ def test_visit_form_flow():
     assert record.answers["groups"] == ["独居老人"] and record.answers["facilities"] is True
     again = c.post(f"/field/visits/task/{ta.pk}/", form())  # the draft sent twice
     assert again.status_code == 302 and VisitRecord.objects.count() == 1
+    # A done task: a new draft is refused (409, on the page) unless ticked as a correction.
+    done = c.get(f"/field/visits/task/{ta.pk}/").content.decode()
+    assert 'name="correction"' in done
+    second = c.post(f"/field/visits/task/{ta.pk}/", form(client_key="page-2"))
+    assert second.status_code == 409 and str(ta.pk) in second.content.decode()
+    assert VisitRecord.objects.count() == 1
+    fix = c.post(f"/field/visits/task/{ta.pk}/", form(client_key="page-3", correction="1"))
+    assert fix.status_code == 302 and VisitRecord.objects.count() == 2
     shown = c.get(ok["Location"]).content.decode()
     assert "窗户破损" in shown and Event.objects.get().code in shown
     p = record.photos.get()

@@ -41,6 +41,28 @@ def test_one_visit_draft_sent_twice_at_once_is_one_record():
     assert results[0][1] == results[1][1] and VisitRecord.objects.count() == 1
 
 
+def test_two_drafts_of_one_task_at_once_are_one_visit_and_a_409():
+    w = make_world()
+    member(household(w.micro_a1))
+    visits.generate()
+    task = VisitTask.objects.get()
+
+    results = race(
+        2,
+        lambda i: VisitTask.objects.select_related("household", "rule").get(pk=task.pk),
+        lambda i, t: (
+            visits.visit_record(
+                actor=w.liaison_a1, task=t, answers=full_answers(), client_key=f"draft-{i}"
+            ).pk
+        ),
+        hold=lambda: VisitTask.objects.select_for_update().get(pk=task.pk),
+    )
+    kinds = sorted(kind for kind, _ in results)
+    assert kinds == ["ok", "refused"] and VisitRecord.objects.count() == 1
+    refused = next(err for kind, err in results if kind == "refused")
+    assert refused.status == 409 and refused.problems[0].code == "already_done"
+
+
 def test_one_attendance_draft_sent_twice_at_once_is_one_record():
     w = make_world()
     report(w)

@@ -40,8 +40,13 @@ def test_record_done_near_and_far():
     assert 50 < record.distance_m < 60 and not record.far
     task.refresh_from_db()
     assert task.status == "done" and task.done_at is not None
-    far = visits.visit_record(  # about 1.1 km north: kept, flagged
-        actor=w.liaison_a1, task=task, answers=full_answers(), lon=hh.lon, lat=hh.lat + 0.01
+    far = visits.visit_record(  # about 1.1 km north: kept, flagged (a correction: task done)
+        actor=w.liaison_a1,
+        task=task,
+        answers=full_answers(),
+        lon=hh.lon,
+        lat=hh.lat + 0.01,
+        correction=True,
     )
     assert far.far and far.distance_m > 1000
 

@@ -133,4 +133,6 @@ ZH = {
     "The client key is longer than %(n)d characters.": "客户端标识不能超过 %(n)d 个字符。",
     "This task has changed meanwhile; reload the page.": "该任务已发生变化，请刷新页面。",
     "The request was refused.": "请求被拒绝。",
+    "Visit task %(task)d (household %(household)s, %(period)s) is already done; send the visit as a correction to add another.": "走访任务 %(task)d（户 %(household)s，%(period)s）已完成；如需再记一次走访，请作为更正提交。",
+    "A correction: this task is already done, add another visit": "更正：该任务已完成，再记一次走访",
 }

@@ -236,6 +236,9 @@ class RecordIn(Input):
     client_key: str | None = Field(
         None, max_length=100, description="retries with the same key are one visit"
     )
+    correction: bool = Field(
+        False, description="another visit of a task already done (else 409 already_done)"
+    )
 
 
 @router.post("/visits/tasks/{tid}/records", response={201: RecordOut}, summary="Record the visit")
@@ -251,6 +254,7 @@ def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status:
         visited_at=body.visited_at,
         finding=visits.FindingIn(**body.finding.dict()) if body.finding else None,
         client_key=body.client_key,
+        correction=body.correction,
     )
     return Status(201, RecordOut.of(record))
 

@@ -117,6 +117,7 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
                 photo_files=[f for f in request.FILES.getlist("photo")],
                 finding=finding,
                 client_key=request.POST.get("client_key") or None,
+                correction=request.POST.get("correction") == "1",
             )
         except DomainError as exc:
             error = exc

@@ -756,9 +756,12 @@ def visit_record(
     photo_files: Sequence[bytes | IO[bytes]] = (),
     finding: FindingIn | None = None,
     client_key: str | None = None,
+    correction: bool = False,
 ) -> VisitRecord:
     """Record a visit of the task's household; the task is done. A retry with the same
-    client key returns the first record (offline drafts may be sent twice)."""
+    client key returns the first record (offline drafts may be sent twice). A task already
+    done takes another visit only as an explicit correction: a second draft with a new key is
+    refused (409) rather than silently counted twice."""
     check_client_key(client_key)
     if client_key and (existing := _earlier_record(client_key, actor)):
         return existing
@@ -802,6 +805,7 @@ def visit_record(
             finding=finding,
             category=category,
             client_key=client_key,
+            correction=correction,
         )
     except IntegrityError:
         # The same draft sent twice at once: the loser returns the winner's record.
@@ -829,6 +833,19 @@ def _earlier_record(client_key: str, actor: Any) -> VisitRecord | None:
     return existing
 
 
+def already_visited(task: VisitTask, household: Household) -> DomainError:
+    return DomainError.one(
+        _(
+            "Visit task %(task)d (household %(household)s, %(period)s) is already done; "
+            "send the visit as a correction to add another."
+        )
+        % {"task": task.pk, "household": household.code, "period": task.period},
+        field="correction",
+        code="already_done",
+        status=409,
+    )
+
+
 def task_gone() -> DomainError:
     return DomainError.one(
         _("This task has changed meanwhile; reload the page."), code="conflict", status=409
@@ -851,11 +868,18 @@ def _visit_write(
     finding: FindingIn | None,
     category: Category | None,
     client_key: str | None,
+    correction: bool,
 ) -> VisitRecord:
     with transaction.atomic():
         locked = VisitTask.objects.select_for_update().filter(pk=task.pk).first()
         if locked is None:  # dropped by a generation run meanwhile
             raise task_gone()
+        if locked.status == VisitTask.Status.DONE and not correction:
+            # The same draft sent twice at once: the one that waited for the lock finds the
+            # winner's record, a retry and not a second visit.
+            if client_key and (existing := _earlier_record(client_key, actor)):
+                return existing
+            raise already_visited(locked, household)
         record = VisitRecord.objects.create(
             task=locked,
             household=household,

@@ -9,11 +9,13 @@ def _auditor_group(sender: Any, **kwargs: Any) -> None:
     """The "auditor" group reads the audit log (permissions exist only after migrate)."""
     from django.contrib.auth.models import Group, Permission
 
+    from wangge.people.access import AUDITOR_GROUP
+
     perm = Permission.objects.filter(
         content_type__app_label="people", codename="read_audit"
     ).first()
     if perm is not None:
-        group, _created = Group.objects.get_or_create(name="auditor")
+        group, _created = Group.objects.get_or_create(name=AUDITOR_GROUP)
         group.permissions.add(perm)
 
 

@@ -143,6 +143,18 @@ def shared_data(*parts: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the platform's language: `wangge` run in-process activates
+    WANGGE_LANGUAGE for the thread, which would otherwise carry over to the next test."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.5 s a user; tests make many users and test no hashing."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,8 +3,10 @@ baseline column."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -118,3 +120,30 @@ def report(name: str, metrics: list[Metric], save_baseline: bool, **facts: Any) 
         "metrics": metrics_doc(metrics),
     }
     save_run(name, doc, now, save_baseline)
+
+
+def timed(fn: Any) -> tuple[float, Any]:
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def open_django(stack: contextlib.ExitStack, tmp: str, *, sqlite: bool, server: str | None) -> None:
+    """Django set up on a temporary SQLite database, or on a benchmark database of its own on
+    the PostgreSQL server (dropped when `stack` closes), migrated."""
+    if sqlite:
+        os.environ.pop("WANGGE_DATABASE_URL", None)
+        os.environ["WANGGE_DATA_DIR"] = tmp
+        os.environ["DJANGO_SETTINGS_MODULE"] = "wangge.settings"
+        import django
+
+        django.setup()
+    else:
+        from workflow import DEFAULT_SERVER, bench_database, setup_django
+
+        url = stack.enter_context(bench_database(server or DEFAULT_SERVER))
+        setup_django(url, Path(tmp))
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)

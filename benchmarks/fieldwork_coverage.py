@@ -19,23 +19,15 @@ import datetime as dt
 import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from common import Metric, metrics_doc, print_table, save_run
+from common import Metric, metrics_doc, open_django, print_table, save_run, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 GRID_LEVEL = 4
 COVERAGE_TARGET_S = 1.0
-
-
-def _timed(fn: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
 
 
 def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) -> list[Metric]:
@@ -62,7 +54,7 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
         fields=[{"name": "n", "label": "在住人数", "type": "number", "required": True}],
     )
     try:
-        open_s, targets = _timed(lambda: campaigns.campaign_open(None, campaign))
+        open_s, targets = timed(lambda: campaigns.campaign_open(None, campaign))
         # Mark a share done and 3 % not reachable, set-based, spread over every grid.
         with transaction.atomic():
             cut_done = int(done_share * 100)
@@ -89,9 +81,9 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
                 cov = campaign_coverage.coverage(campaign)
                 return len(campaign_coverage.at_level(GRID_LEVEL, None, cov))
 
-            elapsed, grids = _timed(by_grid)
+            elapsed, grids = timed(by_grid)
             times.append(elapsed)
-        missing_s, _rows = _timed(
+        missing_s, _rows = timed(
             lambda: list(
                 rows.filter(status="pending", left_at__isnull=True)
                 .select_related("area", "household")
@@ -99,7 +91,7 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
             )
         )
         with transaction.atomic():
-            refresh_s, result = _timed(lambda: campaigns.campaign_refresh(None, campaign))
+            refresh_s, result = timed(lambda: campaigns.campaign_refresh(None, campaign))
         best, median = min(times), statistics.median(times)
         return [
             Metric("campaign targets", float(targets), "rows"),
@@ -183,24 +175,8 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        if args.sqlite:
-            import os
-
-            os.environ.pop("WANGGE_DATABASE_URL", None)
-            os.environ["WANGGE_DATA_DIR"] = tmp
-            os.environ["DJANGO_SETTINGS_MODULE"] = "wangge.settings"
-            import django
-
-            django.setup()
-        else:
-            from workflow import DEFAULT_SERVER, bench_database, setup_django
-
-            url = stack.enter_context(bench_database(args.server or DEFAULT_SERVER))
-            setup_django(url, Path(tmp))
-        from django.core.management import call_command
-
-        call_command("migrate", interactive=False, verbosity=0)
-        build_s, _ = _timed(lambda: build_district(args.households))
+        open_django(stack, tmp, sqlite=args.sqlite, server=args.server)
+        build_s, _ = timed(lambda: build_district(args.households))
         print(f"district built: {args.households} households in {build_s:.1f} s")
         metrics = measure()
         import json

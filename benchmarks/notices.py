@@ -21,22 +21,14 @@ import contextlib
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
-from common import Metric, report
+from common import Metric, open_django, report, timed
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FAN_OUT_TARGET_S = 30.0
 NOT_YET_TARGET_S = 0.1
-
-
-def _timed(fn: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
 
 
 def build(recipients: int) -> None:
@@ -83,7 +75,7 @@ def measure(repeats: int = 7) -> list[Metric]:
     boss = get_user_model().objects.get(username="district_op")
     top = Area.objects.live().filter(parent__isnull=True).order_by("code").first()
     assert top is not None
-    fan_s, notice = _timed(
+    fan_s, notice = timed(
         lambda: services.notice_send(
             sender=boss, title="全员通知", areas=[top], roles=["full_time", "part_time"]
         )
@@ -103,7 +95,7 @@ def measure(repeats: int = 7) -> list[Metric]:
     not_yet_times, board_times, page_times = [], [], []
     missing = 0
     for _ in range(repeats):
-        t, rows = _timed(
+        t, rows = timed(
             lambda: list(
                 selectors.not_yet(small, None, top).values_list(
                     "username", "name", "path", "role", "read_at"
@@ -112,9 +104,9 @@ def measure(repeats: int = 7) -> list[Metric]:
         )
         not_yet_times.append(t)
         missing = len(rows)
-        t, _b = _timed(lambda: selectors.board(small, None, top))
+        t, _b = timed(lambda: selectors.board(small, None, top))
         board_times.append(t)
-        t, _p = _timed(lambda: list(selectors.not_yet(small, None, top)[:200]))
+        t, _p = timed(lambda: list(selectors.not_yet(small, None, top)[:200]))
         page_times.append(t)
     if connection.vendor == "postgresql":
         sql, params = (
@@ -152,24 +144,8 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        if args.sqlite:
-            import os
-
-            os.environ.pop("WANGGE_DATABASE_URL", None)
-            os.environ["WANGGE_DATA_DIR"] = tmp
-            os.environ["DJANGO_SETTINGS_MODULE"] = "wangge.settings"
-            import django
-
-            django.setup()
-        else:
-            from workflow import DEFAULT_SERVER, bench_database, setup_django
-
-            url = stack.enter_context(bench_database(args.server or DEFAULT_SERVER))
-            setup_django(url, Path(tmp))
-        from django.core.management import call_command
-
-        call_command("migrate", interactive=False, verbosity=0)
-        build_s, _ = _timed(lambda: build(args.recipients))
+        open_django(stack, tmp, sqlite=args.sqlite, server=args.server)
+        build_s, _ = timed(lambda: build(args.recipients))
         print(f"built: {args.recipients} users with posts in {build_s:.1f} s")
         metrics = measure()
         report(

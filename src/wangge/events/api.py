@@ -18,6 +18,7 @@ from wangge.events.models import (
     Satisfaction,
 )
 from wangge.inputs import Day, Input, Int, Title
+from wangge.people import audit
 from wangge.regions import coords
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
@@ -245,7 +246,7 @@ class ReporterPhoneIn(Schema):
 )
 def event_reporter_phone(request: HttpRequest, code: str, body: ReporterPhoneIn) -> dict[str, str]:
     event = _event(request, code)
-    ip = str(request.META.get("REMOTE_ADDR", ""))[:64]
+    ip = audit.client_ip(request)
     return {"phone": privacy.reveal_reporter_phone(request.user, event, reason=body.reason, ip=ip)}
 
 

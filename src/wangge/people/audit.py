@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import LoginEvent
 from wangge.people import crypto
 from wangge.people.models import AuditEntry, AuditHead
@@ -62,9 +63,8 @@ def content_hash(entry: AuditEntry, key: bytes | None = None) -> str:
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    if request is None:
-        return ""
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    """The client's address as lockout and rate limits see it (behind the proxy too)."""
+    return "" if request is None else client_address(request)
 
 
 def _head() -> AuditHead:

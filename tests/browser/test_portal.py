@@ -67,7 +67,13 @@ def test_report_with_a_photo_and_a_pin_then_follow_it(
     assert (event.lon, event.lat) == pytest.approx((lon, lat), abs=1e-6)
     assert event.category.code == "01" and event.attachments.count() == 1
     expect(page.locator("#own-report img")).to_have_count(1)
-    assert page.locator("#own-report img").evaluate("img => img.naturalWidth") > 0
+    # The thumbnail is lazy: bring it into view and wait until it has decoded (it loads
+    # after the page does, so reading its width at once raced it).
+    thumb = page.locator("#own-report img")
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
 
     # Anyone can look the code up: progress, but none of the reporter's own words.
     page.goto("/r/status/")

@@ -162,3 +162,22 @@ def test_the_checks_see_wrong_way_edges_and_cycles(tmp_path):
     assert sorted(sorted(c) for c in cycles(graph)) == [
         ["wangge.events.a", "wangge.intake.b", "wangge.intake.c"]
     ]
+
+
+def test_test_modules_import_helpers_not_other_test_modules():
+    """Shared steps live in helper modules (factories, helpers, worlds), so that a test module
+    can be renamed or deleted without breaking another."""
+    tests_root = Path(__file__).resolve().parent
+    offenders = []
+    for path in tests_root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("tests"):
+                continue
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            offenders += [
+                f"{path.relative_to(tests_root)} imports {name}"
+                for name in names
+                if name.rpartition(".")[2].startswith("test_")
+            ]
+    assert not offenders, "\n".join(offenders)

@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.utils import translation
 
+from tests.cli import run
 from tests.factories import ORIGIN, make_tree, square
 from wangge import cli
 from wangge.regions import coords, levels, services, spatial_index
@@ -25,13 +26,6 @@ from wangge.regions.models import Area, AreaTreeVersion, Post
 STRONG_PASSWORD = "Wangge-Str0ng-Passw0rd!"
 # make_tree's micro-grids: 0.005° squares on a 16 × 16 lattice from ORIGIN.
 STEP = 0.08 / 16
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()  # drop anything printed before
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def tree_version() -> int:

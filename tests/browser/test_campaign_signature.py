@@ -10,8 +10,8 @@ from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_map import login
-from tests.fieldwork.test_campaign_helpers import FORM, make_world
+from tests.browser.helpers import login
+from tests.fieldwork.campaign_world import FORM, make_world
 from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import CampaignFile, CampaignTarget
 

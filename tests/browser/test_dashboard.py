@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_map import login
+from tests.browser.helpers import login
 from tests.events.factories import make_world, report
 from tests.stats.helpers import close_path, fill_now
 

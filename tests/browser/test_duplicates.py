@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_event_loop import expect_status, login
+from tests.browser.helpers import expect_status, login_as
 from tests.events.factories import make_world
 from wangge.events import workflow as wf
 from wangge.events.models import Category, Event, Status
@@ -35,7 +35,7 @@ def test_the_operator_keeps_one_apart_and_merges_into_the_other(
     report = put("东门外垃圾没人清理", 20, actor=world.worker)
     url = f"/events/{report.code}/"
 
-    login(context, page, world.operator.username, url)
+    login_as(context, page, world.operator.username, url)
     panel = page.locator("#duplicates")
     expect(panel.locator("tbody tr")).to_have_count(2)
     first = panel.locator("tbody tr").first
@@ -56,7 +56,7 @@ def test_the_operator_keeps_one_apart_and_merges_into_the_other(
 
     # The parent moves on; the reporter sees it on the duplicate and has a notice.
     wf.event_accept(event=original, actor=world.operator)
-    login(context, page, world.worker.username, url)
+    login_as(context, page, world.worker.username, url)
     expect_status(page, Status.MERGED)
     expect(page.locator("#follows [data-status]")).to_have_attribute("data-status", "accepted")
     page.goto("/inbox/")

@@ -5,28 +5,13 @@ the command centre closes — each through the forms of the event page."""
 import re
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
+from tests.browser.helpers import expect_status, login_as
 from tests.events.factories import make_world
 from wangge.events.models import Category, Event, RoutingRule
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
-
-PASSWORD = "pw-Wangge-2026"  # what tests.factories.make_user gives everyone
-
-
-def login(context: BrowserContext, page: Page, username: str, next_url: str) -> None:
-    """Log in as `username` (ending whoever was logged in) and land on `next_url`."""
-    context.clear_cookies()
-    page.goto(f"/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
-
-
-def expect_status(page: Page, status: str) -> None:
-    expect(page.locator("#event-status [data-status]")).to_have_attribute("data-status", status)
 
 
 def do(page: Page, action: str, button: str = "button[type=submit]") -> None:
@@ -48,7 +33,7 @@ def test_an_event_goes_round_the_loop(live_server, context, page: Page, js_error
     # The grid worker reports from the phone page; headless chromium has no location, so
     # the micro-grid is picked from the list.
     page.set_viewport_size({"width": 390, "height": 844})
-    login(context, page, world.worker.username, "/m/report/")
+    login_as(context, page, world.worker.username, "/m/report/")
     expect(page.locator("#report-form")).to_have_attribute("data-geo", "unavailable")
     page.fill("input[name=title]", "路边暴露垃圾")
     page.select_option("select[name=category]", "0102")
@@ -64,7 +49,7 @@ def test_an_event_goes_round_the_loop(live_server, context, page: Page, js_error
 
     # The command centre accepts it and dispatches it to the suggested department.
     page.set_viewport_size({"width": 1280, "height": 800})
-    login(context, page, world.operator.username, url)
+    login_as(context, page, world.operator.username, url)
     expect_status(page, "reported")
     do(page, "accept")
     expect_status(page, "accepted")
@@ -73,7 +58,7 @@ def test_an_event_goes_round_the_loop(live_server, context, page: Page, js_error
     expect_status(page, "dispatched")
 
     # The department signs for it and reports it handled.
-    login(context, page, world.city_handler.username, "/orders/")
+    login_as(context, page, world.city_handler.username, "/orders/")
     page.get_by_role("link", name=event.code).click()
     page.wait_for_url(re.compile(re.escape(url) + "$"))
     do(page, "sign")
@@ -83,10 +68,10 @@ def test_an_event_goes_round_the_loop(live_server, context, page: Page, js_error
     expect_status(page, "handled")
 
     # The grid worker checks it on the spot; the command centre closes it.
-    login(context, page, world.worker.username, url)
+    login_as(context, page, world.worker.username, url)
     do(page, "verify", "button[name=passed][value='1']")
     expect_status(page, "verified")
-    login(context, page, world.operator.username, url)
+    login_as(context, page, world.operator.username, url)
     do(page, "close")
     expect_status(page, "closed")
     expect(page.locator("ol.timeline > li")).to_have_count(7)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.test_map import login
+from tests.browser.helpers import login
 from tests.fieldwork.patrol_world import make_patrol_world
 from wangge.fieldwork.models import Inspection, OfflineSubmission
 

@@ -4,7 +4,7 @@ orders, the click asks for confirmation, no is no, yes escalates and keeps the o
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.test_event_loop import expect_status, login
+from tests.browser.helpers import expect_status, login_as
 from tests.events.factories import make_world, report
 from wangge.events import workflow as wf
 from wangge.events.models import Event, OrderStatus
@@ -19,7 +19,7 @@ def test_escalation_asks_first_and_keeps_the_work_orders(
     e = wf.event_accept(event=report(world), actor=world.operator)
     e = wf.event_dispatch(event=e, actor=world.operator, lead=world.city, assists=[world.market])
     url = f"/events/{e.code}/"
-    login(context, page, world.worker.username, url)
+    login_as(context, page, world.worker.username, url)
 
     form = page.locator("form.action-escalate")
     expect(form.locator("h3")).to_have_text("上报上级")

@@ -5,12 +5,12 @@ from collections.abc import Iterable
 import pytest
 from playwright.sync_api import ElementHandle, Locator, Page, expect
 
+from tests.browser.helpers import login
 from tests.factories import make_tree, make_user, post
 from wangge.regions.models import Area
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-PASSWORD = "pw-Wangge-2026"  # what tests.factories.make_user gives everyone
 
 # Codes of the polygons the map has drawn as drillable features (not the current outline).
 DRAWN_CODES = """() => {
@@ -35,15 +35,6 @@ FETCH_STATUS = """async (url) => (await fetch(url, { credentials: "same-origin" 
 
 def children_of(areas: dict[str, Area], parent: Area) -> list[str]:
     return sorted(a.code for a in areas.values() if a.parent_id == parent.pk)
-
-
-def login(page: Page, base_url: str, username: str) -> None:
-    """Log in through the form and land on the map page."""
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base_url}/")
 
 
 def crumbs(page: Page) -> Locator:

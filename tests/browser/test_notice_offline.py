@@ -4,7 +4,7 @@ network is back, counted once however often the queue sends it."""
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.test_map import login
+from tests.browser.helpers import login
 from tests.notices.world import build
 from wangge.notices import services
 from wangge.notices.models import Receipt

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_map import login
+from tests.browser.helpers import login
 from tests.people.factories import ID_A, ID_B, PHONE_A, make_people
 from wangge.people.models import AuditEntry
 

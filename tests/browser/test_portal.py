@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.events.factories import make_world
-from tests.events.test_photos import jpeg
+from tests.images import jpeg
 from wangge.events import workflow as wf
 from wangge.events.models import Event, Satisfaction
 from wangge.portal import views

@@ -6,26 +6,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.fieldwork.attend_world import report
 from tests.fieldwork.visits_factories import make_world
 from wangge.errors import DomainError
 from wangge.events import workflow
-from wangge.events.models import Category
 from wangge.fieldwork import attend
 from wangge.fieldwork.models import AttendRule, AttendTask, FieldAlert
 
 pytestmark = pytest.mark.django_db
-
-
-def report(w, code="0601", area=None, actor=None):
-    area = area or w.micro_a1
-    return workflow.event_report(
-        actor=actor or w.worker_a,
-        title="邻居因噪音争吵",
-        category=Category.objects.get(code=code),
-        lon=area.centroid_lon,
-        lat=area.centroid_lat,
-        area=area,
-    )
 
 
 def test_default_rules_map_to_the_catalogue():

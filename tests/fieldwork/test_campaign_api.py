@@ -9,8 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from tests.fieldwork import test_campaign_helpers as helpers
-from tests.fieldwork.test_campaign_helpers import (
+from tests.fieldwork import campaign_world as helpers
+from tests.fieldwork.campaign_world import (
     FORM,
     World,
     data_url,

@@ -5,8 +5,8 @@ import json
 
 from openpyxl import load_workbook
 
-from tests.fieldwork import test_campaign_helpers as helpers
-from tests.fieldwork.test_campaign_helpers import FORM, World
+from tests.fieldwork import campaign_world as helpers
+from tests.fieldwork.campaign_world import FORM, World
 from wangge import cli
 from wangge.dev import campaign as campaign_demo
 from wangge.fieldwork import campaign_coverage

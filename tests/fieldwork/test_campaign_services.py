@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from tests.fieldwork import test_campaign_helpers as helpers
-from tests.fieldwork.test_campaign_helpers import (
+from tests.fieldwork import campaign_world as helpers
+from tests.fieldwork.campaign_world import (
     FORM,
     World,
     data_url,
@@ -369,3 +369,8 @@ def test_todo_lists_open_targets_of_my_grid(world: World) -> None:
     assert len(campaigns.todo(p.worker_a, today)) == 1
     assert campaigns.todo(p.worker_a, campaign.ends_on + dt.timedelta(days=1)) == []
     assert campaigns.todo(p.admin, today) == []  # no grid post
+
+
+def test_world_has_two_grids(world: World) -> None:
+    assert world.people.household_a.area_id == world.household_a2.area_id
+    assert world.people.household_b.area_id != world.people.household_a.area_id

@@ -3,7 +3,7 @@ not grow with the number of targets (issue 12)."""
 
 import pytest
 
-from tests.fieldwork import test_campaign_helpers as helpers
+from tests.fieldwork import campaign_world as helpers
 from tests.people.factories import household_at
 from tests.sqlguard import get_lean
 from wangge.fieldwork import campaigns

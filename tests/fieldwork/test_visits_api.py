@@ -4,32 +4,22 @@ figures."""
 import datetime as dt
 
 import pytest
-from django.test import Client
 
-from tests.fieldwork.test_attend import report
-from tests.fieldwork.test_visits_generate import full_answers
-from tests.fieldwork.visits_factories import household, make_world, member, tag
+from tests.fieldwork.attend_world import report
+from tests.fieldwork.visits_factories import (
+    client,
+    full_answers,
+    household,
+    make_world,
+    member,
+    tag,
+    world_with_tasks,
+)
 from wangge.fieldwork import attend, visits
 from wangge.fieldwork.models import AttendTask, VisitTask
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)
-
-
-def client(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-def world_with_tasks():
-    w = make_world()
-    a = household(w.micro_a1)
-    tag(member(a), "living_alone")
-    b = household(w.micro_b1)
-    member(b)
-    visits.generate()  # today's periods
-    return w, VisitTask.objects.get(household=a), VisitTask.objects.get(household=b)
 
 
 def test_tasks_are_scoped_404_outside():

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from tests.factories import make_user, post
-from tests.fieldwork.visits_factories import household, make_world, member, tag
+from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRule, VisitTask
 from wangge.people import services as people
@@ -194,15 +194,3 @@ def test_overdue_sweep_alerts_each_assignee_once():
     alert = FieldAlert.objects.get()
     assert alert.user == w.worker_a and "2" in alert.text
     assert visits.sweep(today=dt.date(2026, 11, 3)) == {"alerted_users": 0, "overdue_tasks": 0}
-
-
-def full_answers(**over):
-    answers = {
-        "family": "无变化",
-        "groups": ["无变化"],
-        "facilities": True,
-        "hazards": False,
-        "disputes": False,
-    }
-    answers.update(over)
-    return answers

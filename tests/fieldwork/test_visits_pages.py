@@ -6,9 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.fieldwork.test_attend import report
-from tests.fieldwork.test_visits_api import client, world_with_tasks
-from tests.fieldwork.visits_factories import make_world
+from tests.fieldwork.attend_world import report
+from tests.fieldwork.visits_factories import client, make_world, world_with_tasks
 from wangge.events.models import Event
 from wangge.fieldwork import attend
 from wangge.fieldwork.models import AttendTask, VisitRecord

@@ -8,10 +8,9 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from tests.events.test_concurrency import race
-from tests.fieldwork.test_attend import report
-from tests.fieldwork.test_visits_generate import full_answers
-from tests.fieldwork.visits_factories import household, make_world, member, tag
+from tests.events.races import race
+from tests.fieldwork.attend_world import report
+from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
 from wangge.fieldwork import attend, visits
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitRecord, VisitTask
 

@@ -6,8 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.fieldwork.test_visits_generate import full_answers
-from tests.fieldwork.visits_factories import household, make_world, member
+from tests.fieldwork.visits_factories import full_answers, household, make_world, member
 from wangge.errors import DomainError
 from wangge.events.models import Event
 from wangge.fieldwork import visits

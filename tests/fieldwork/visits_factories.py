@@ -6,8 +6,12 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
+from django.test import Client
+
 from tests.factories import make_tree, make_user, post
 from tests.people.factories import household_at
+from wangge.fieldwork import visits
+from wangge.fieldwork.models import VisitTask
 from wangge.people import services as people
 from wangge.people.identity import check_digit
 from wangge.people.models import Household, Resident, ResidentTag, TagKind
@@ -86,3 +90,31 @@ def tag(resident: Resident, kind: str, since: dt.date | None = None, **data: Any
         data=data or defaults.get(kind, {}),
         valid_from=since or dt.date(2020, 1, 1),
     )
+
+
+def client(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def world_with_tasks():
+    w = make_world()
+    a = household(w.micro_a1)
+    tag(member(a), "living_alone")
+    b = household(w.micro_b1)
+    member(b)
+    visits.generate()  # today's periods
+    return w, VisitTask.objects.get(household=a), VisitTask.objects.get(household=b)
+
+
+def full_answers(**over):
+    answers = {
+        "family": "无变化",
+        "groups": ["无变化"],
+        "facilities": True,
+        "hazards": False,
+        "disputes": False,
+    }
+    answers.update(over)
+    return answers

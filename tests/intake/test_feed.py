@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from huey.contrib.djhuey import HUEY
 
-from tests.events.test_webhooks import Receiver
+from tests.events.receiver import Receiver
 from tests.intake.conftest import Intake, order, push
 from wangge.events import tasks
 from wangge.events import workflow as wf

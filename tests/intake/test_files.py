@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.conftest import shared_data
 from tests.intake.conftest import Intake, order, push
-from tests.intake.test_import import HEADINGS, ROWS, as_csv, as_xlsx
+from tests.intake.files import HEADINGS, ROWS, as_csv, as_xlsx
 from wangge import cli
 from wangge.errors import DomainError
 from wangge.events.models import Category, Event, TimelineEntry

@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests.intake.conftest import Intake, order, push
-from tests.intake.test_import import HEADINGS
+from tests.intake.files import HEADINGS
 from wangge.events.models import Event, TimelineEntry
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from tests.events.test_photos import jpeg
+from tests.images import jpeg
 from tests.notices.world import World, build
 from wangge.errors import DomainError
 from wangge.events.photos import clean_photo

@@ -6,27 +6,17 @@ from django.db import connection, connections
 from django.test import RequestFactory
 
 from tests.people.factories import make_people
+from tests.people.helpers import tamper
 from wangge.cli import main
 from wangge.people import audit
 from wangge.people.models import AuditEntry
-
-
-def _tamper(sql: str, params: list) -> None:
-    """Write around the append-only trigger, as a database superuser could."""
-    pg = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if pg:
-            cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params)
-        if pg:
-            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_chain_verifies_and_detects_a_modified_entry(people, capsys):
     assert AuditEntry.objects.count() >= 8  # the places and residents created
     assert audit.verify().ok
     target = AuditEntry.objects.order_by("seq")[3]
-    _tamper("UPDATE people_auditentry SET actor_name = %s WHERE seq = %s", ["mallory", target.seq])
+    tamper("UPDATE people_auditentry SET actor_name = %s WHERE seq = %s", ["mallory", target.seq])
     result = audit.verify()
     assert not result.ok
     assert result.broken_seq == target.seq
@@ -38,13 +28,13 @@ def test_chain_verifies_and_detects_a_modified_entry(people, capsys):
 def test_chain_detects_removed_and_recomputed_entries(people):
     entries = list(AuditEntry.objects.order_by("seq"))
     victim = entries[2]
-    _tamper("DELETE FROM people_auditentry WHERE seq = %s", [victim.seq])
+    tamper("DELETE FROM people_auditentry WHERE seq = %s", [victim.seq])
     assert audit.verify().broken_seq == victim.seq
     # Re-hashing a changed entry does not help: the next one no longer follows it.
     people2 = entries[4]
     people2.reason = "forged"
     new_hash = audit.content_hash(people2)
-    _tamper(
+    tamper(
         "UPDATE people_auditentry SET reason = %s, hash = %s WHERE seq = %s",
         ["forged", new_hash, people2.seq],
     )
@@ -53,7 +43,7 @@ def test_chain_detects_removed_and_recomputed_entries(people):
 
 def test_truncated_tail_is_detected(people):
     last = AuditEntry.objects.order_by("-seq").first()
-    _tamper("DELETE FROM people_auditentry WHERE seq = %s", [last.seq])
+    tamper("DELETE FROM people_auditentry WHERE seq = %s", [last.seq])
     result = audit.verify()
     assert not result.ok and result.broken_seq == last.seq
 

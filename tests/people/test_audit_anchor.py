@@ -8,7 +8,7 @@ import os
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from tests.people.test_audit import _tamper
+from tests.people.helpers import tamper
 from wangge.cli import main
 from wangge.people import audit
 from wangge.people.models import AuditEntry, AuditHead
@@ -55,7 +55,7 @@ def test_rewrite_with_every_hash_recomputed_is_detected(people):
         if e.pk == start.pk:
             e.reason = "forged"
         e.hash = prev = _unkeyed(e)
-        _tamper(
+        tamper(
             "UPDATE people_auditentry SET reason = %s, prev_hash = %s, hash = %s WHERE id = %s",
             [e.reason, e.prev_hash, e.hash, e.pk],
         )
@@ -75,7 +75,7 @@ def test_truncation_with_the_head_moved_back_is_caught_by_the_checkpoint(
     entries = list(AuditEntry.objects.order_by("seq"))
     assert audit.verify().ok
     for e in entries[-2:]:
-        _tamper("DELETE FROM people_auditentry WHERE id = %s", [e.pk])
+        tamper("DELETE FROM people_auditentry WHERE id = %s", [e.pk])
     AuditHead.objects.filter(pk=1).update(seq=entries[-3].seq, hash=entries[-3].hash)
     result = audit.verify()
     assert not result.ok and "checkpoint" in result.reason

@@ -5,7 +5,7 @@ event's free text masked for the others."""
 import pytest
 from django.test import Client
 
-from tests.people.test_privacy import _dump
+from tests.people.helpers import dump
 from wangge.events.models import BuiltinChannel, Category, Event
 from wangge.events.privacy import events_by_reporter_phone
 from wangge.events.workflow import event_report
@@ -41,7 +41,7 @@ def test_the_phone_is_sealed_and_found_by_its_index(people, event):
     assert PHONE not in row.reporter_phone_enc and len(row.reporter_phone_index) == 64
     assert [e.pk for e in events_by_reporter_phone(people.worker_a, "139-9876-5432")] == [event.pk]
     assert not events_by_reporter_phone(people.worker_b, PHONE).exists()  # out of scope
-    assert "139****5432" in _dump()
+    assert "139****5432" in dump()
 
 
 def test_a_worker_without_reveal_sees_masks_only(people, event):

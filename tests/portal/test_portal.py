@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.events.factories import make_world, report
-from tests.events.test_photos import FAKES, LAT, LON, bomb, jpeg, upload
+from tests.images import FAKES, LAT, LON, bomb, jpeg, upload
 from wangge.events import workflow as wf
 from wangge.events.models import Attachment, Category, Event, Satisfaction, Status
 from wangge.portal import services, views

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import run
 from tests.factories import ORIGIN, make_tree, square
-from tests.regions.test_import import collection, feature, rect, version
-from tests.test_cli import run
+from tests.regions.geojson import collection, feature, rect, version
 from wangge.regions import services, spatial_index
 from wangge.regions.models import Area, ImportBatch
 

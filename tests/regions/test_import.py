@@ -11,41 +11,19 @@ from shapely.geometry import shape
 
 from tests.conftest import shared_data
 from tests.factories import ORIGIN
+from tests.regions.geojson import collection, feature, rect, version
 from wangge.dev import districts as demo
 from wangge.errors import DomainError
 from wangge.regions import geometry
 from wangge.regions.exporter import export_file
 from wangge.regions.importer import ImportOptions, import_file, import_geojson
-from wangge.regions.models import Area, AreaTreeVersion
+from wangge.regions.models import Area
 
 pytestmark = pytest.mark.django_db
 
 
-def rect(x: float, y: float, w: float, h: float) -> dict[str, Any]:
-    lon, lat = ORIGIN[0] + x, ORIGIN[1] + y
-    ring = [[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h], [lon, lat]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def feature(code: str, name: str, geom: dict[str, Any] | None, **props: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "properties": {"code": code, "name": name, **props},
-        "geometry": geom,
-    }
-
-
-def collection(*features: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": list(features)}
-
-
 def district_with_streets(*streets: dict[str, Any]) -> dict[str, Any]:
     return collection(feature("330103", "区", rect(0, 0, 0.02, 0.01)), *streets)
-
-
-def version() -> int:
-    row = AreaTreeVersion.objects.first()
-    return row.version if row else 0
 
 
 def codes(report_items: list[Any]) -> set[str]:

@@ -10,7 +10,7 @@ from shapely.geometry import shape
 
 from tests.conftest import shared_data
 from tests.factories import ORIGIN, make_tree, make_user, post, square
-from tests.regions.test_import import collection, feature, rect, version
+from tests.regions.geojson import collection, feature, rect, version
 from wangge.errors import DomainError
 from wangge.events.models import Department
 from wangge.regions import batches, geometry, services, spatial_index

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.events.factories import make_world
 from tests.factories import make_user, post
-from tests.staff.test_roster import ROWS, _csv
+from tests.staff.rosters import ROWS, roster_csv
 from wangge.people.models import AuditEntry
 from wangge.regions.models import Post
 
@@ -46,14 +46,16 @@ def test_grid_page_refused_outside_the_managers_areas_and_to_workers(world, clie
 
 def test_roster_upload_page(world, client):
     client.force_login(world.operator)
-    upload = SimpleUploadedFile("roster.csv", _csv(ROWS))
+    upload = SimpleUploadedFile("roster.csv", roster_csv(ROWS))
     page = client.post("/staff/import/", {"file": upload, "dry_run": "1"})
     assert page.status_code == 200 and 'id="passwords"' not in page.content.decode()
     assert not Post.objects.filter(user__username="13800000001").exists()
-    page = client.post("/staff/import/", {"file": SimpleUploadedFile("roster.csv", _csv(ROWS))})
+    page = client.post(
+        "/staff/import/", {"file": SimpleUploadedFile("roster.csv", roster_csv(ROWS))}
+    )
     assert page.status_code == 200 and 'id="passwords"' in page.content.decode()
     assert Post.objects.filter(user__username="13800000001").count() == 2
-    bad = SimpleUploadedFile("bad.csv", _csv([["赵六", "1", "", "x", "专职网格员", ""]]))
+    bad = SimpleUploadedFile("bad.csv", roster_csv([["赵六", "1", "", "x", "专职网格员", ""]]))
     page = client.post("/staff/import/", {"file": bad})
     assert page.status_code == 422 and "手机号" in page.content.decode()
     client.force_login(world.worker)

@@ -1,39 +1,21 @@
 """Staff onboarding: the roster import, audited grants, and deactivation."""
 
-import csv
 import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from openpyxl import Workbook
 
+from tests.cli import run
 from tests.events.factories import make_world, report
 from tests.factories import make_user, post
-from tests.test_cli import run
+from tests.staff.rosters import GRID, HEADERS, ID, OTHER, ROWS, roster_csv
 from wangge.accounts.models import LoginProfile
 from wangge.events.models import Department
 from wangge.people.models import AuditEntry
 from wangge.regions.models import Post
 from wangge.staff import grants, roster
 from wangge.staff.deactivate import user_deactivate
-
-HEADERS = ["姓名", "手机号", "身份证号", "网格编码", "岗位", "部门"]
-GRID = "330103001001001"
-OTHER = "330103002001001"
-ID = "11010519491231002X"
-
-
-def _csv(rows: list[list[str]], headers: list[str] = HEADERS) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows([headers, *rows])
-    return out.getvalue().encode("utf-8-sig")
-
-
-ROWS = [
-    ["张三", "13800000001", ID, GRID, "专职网格员", "cg"],
-    ["张三", "13800000001", "", OTHER, "兼职网格员", ""],
-    ["李四", "139 0000 0002", "", "330103001", "operator", "市场监管"],
-]
 
 
 @pytest.fixture
@@ -53,7 +35,7 @@ def _state() -> tuple:
 
 
 def test_import_creates_accounts_posts_and_handlers_once(world):
-    data = _csv(ROWS)
+    data = roster_csv(ROWS)
     audit_before = AuditEntry.objects.count()
     result = roster.import_roster(world.operator, data, "roster.csv")
     assert result.committed and not result.problems
@@ -120,27 +102,27 @@ def test_xlsx_roster_with_an_account_column(world):
 )
 def test_a_bad_row_is_named_and_nothing_is_written(world, row, column):
     before, audit_count = _state(), AuditEntry.objects.count()
-    result = roster.import_roster(world.operator, _csv([ROWS[0], row]), "roster.csv")
+    result = roster.import_roster(world.operator, roster_csv([ROWS[0], row]), "roster.csv")
     assert not result.committed
     assert [(p.row, p.column) for p in result.problems] == [(3, column)]
     assert _state() == before and AuditEntry.objects.count() == audit_count
 
 
 def test_an_area_outside_the_importers_scope_is_a_row_error(world):
-    result = roster.import_roster(world.street_operator, _csv([ROWS[1]]), "roster.csv")
+    result = roster.import_roster(world.street_operator, roster_csv([ROWS[1]]), "roster.csv")
     assert [(p.row, p.column) for p in result.problems] == [(2, "网格编码")]
     assert not get_user_model().objects.filter(username="13800000001").exists()
 
 
 def test_unreadable_file_and_wrong_headers(world):
     assert roster.import_roster(world.operator, b"\x00\x01", "x.xlsx").problems
-    result = roster.import_roster(world.operator, _csv([["a"]], ["名字"]), "x.csv")
+    result = roster.import_roster(world.operator, roster_csv([["a"]], ["名字"]), "x.csv")
     assert not result.committed and result.problems[0].row == 1
 
 
 def test_dry_run_counts_and_writes_nothing(world):
     before, audit_count = _state(), AuditEntry.objects.count()
-    result = roster.import_roster(world.operator, _csv(ROWS), "roster.csv", dry_run=True)
+    result = roster.import_roster(world.operator, roster_csv(ROWS), "roster.csv", dry_run=True)
     assert not result.committed and not result.passwords and not result.problems
     assert result.counts["user"].created == 2
     assert _state() == before and AuditEntry.objects.count() == audit_count
@@ -148,7 +130,7 @@ def test_dry_run_counts_and_writes_nothing(world):
 
 def test_cli_import_and_dry_run(world, tmp_path, capsys):
     path = tmp_path / "roster.csv"
-    path.write_bytes(_csv(ROWS))
+    path.write_bytes(roster_csv(ROWS))
     code, out, err = run(capsys, "staff", "import", str(path), "--dry-run")
     assert code == 0, err
     assert not get_user_model().objects.filter(username="13800000001").exists()
@@ -161,7 +143,7 @@ def test_cli_import_and_dry_run(world, tmp_path, capsys):
     password = secrets_file.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[1]
     assert password not in out + err  # never on the terminal
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(_csv([["赵六", "1", "", GRID, "专职网格员", ""]]))
+    bad.write_bytes(roster_csv([["赵六", "1", "", GRID, "专职网格员", ""]]))
     code, _out, err = run(capsys, "staff", "import", str(bad))
     assert code == 1 and "手机号" in err
 

@@ -114,8 +114,3 @@ def jpeg_photo() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG")
     return out.getvalue()
-
-
-def test_world_has_two_grids(world: World) -> None:
-    assert world.people.household_a.area_id == world.household_a2.area_id
-    assert world.people.household_b.area_id != world.people.household_a.area_id

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import make_user, post
-from tests.fieldwork import test_campaign_helpers as helpers
-from tests.fieldwork.test_campaign_helpers import World, define, opened
+from tests.fieldwork import campaign_world as helpers
+from tests.fieldwork.campaign_world import World, define, opened
 from tests.people.factories import household_at
 from wangge.errors import DomainError
 from wangge.fieldwork import campaigns, tasks

@@ -8,10 +8,16 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from tests.factories import make_user, post
-from tests.fieldwork.test_attend import report
-from tests.fieldwork.test_visits_api import client, world_with_tasks
-from tests.fieldwork.test_visits_generate import full_answers
-from tests.fieldwork.visits_factories import household, make_world, member, tag
+from tests.fieldwork.attend_world import report
+from tests.fieldwork.visits_factories import (
+    client,
+    full_answers,
+    household,
+    make_world,
+    member,
+    tag,
+    world_with_tasks,
+)
 from wangge.errors import DomainError
 from wangge.fieldwork import attend, visits
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask

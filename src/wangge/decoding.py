@@ -75,10 +75,6 @@ def _decode(data: bytes, encoding: str) -> Decoded:
         return Decoded(text, encoding, _lines_failing(data, encoding))
 
 
-def has_replacement(text: str) -> bool:
-    return _REPLACEMENT in text
-
-
 def unstorable(text: str) -> str | None:
     """Why `text` cannot be stored as it is (None: it can): NUL characters, which PostgreSQL
     refuses in text, and lone surrogates, which no encoding can write."""

@@ -35,12 +35,6 @@ def is_grid_staff_for(user: Any, area: Area) -> bool:
     return posts_over(user, area, GRID_ROLES)
 
 
-def handles_department(user: Any, department_id: int) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.departments.filter(pk=department_id, active=True).exists()
-
-
 def holder_ids_nearest(area: Area, roles: tuple[str, ...]) -> list[int]:
     """Ids of the active users holding `roles` at the area, or else at its nearest ancestor
     that has any (who to notify: the level responsible, not every level above it)."""

@@ -98,9 +98,6 @@ class KeyRing:
         except InvalidTag as exc:
             raise KeyError_(f"ciphertext under key {kid!r} does not authenticate") from exc
 
-    def kid_of(self, token: str) -> str:
-        return token.partition(":")[0]
-
     def blind_index(self, value: str, context: str) -> str:
         """The index under the current key (what is stored)."""
         return _hmac(self._index[0], value, context)

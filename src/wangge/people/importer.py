@@ -24,7 +24,6 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.errors import Problem
 from wangge.people import audit, bulkcopy, crypto, pii, tabular
 from wangge.people.identity import (
     InvalidValue,
@@ -127,17 +126,6 @@ class RowProblem:
     row: int
     column: str
     message: str
-
-    def as_problem(self) -> Problem:
-        return Problem(
-            self.message,
-            field=self.column,
-            item=_("%(sheet)s row %(row)d")
-            % {
-                "sheet": self.sheet,
-                "row": self.row,
-            },
-        )
 
 
 @dataclass

@@ -323,9 +323,6 @@ class ResidentTag(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.valid_from}–{self.valid_to or ''}"
 
-    def is_valid_on(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
-
 
 class TagGrant(models.Model):
     """The right to see (and set) tags of one sensitive kind, within the user's scope."""

@@ -26,7 +26,6 @@ from wangge.people.models import (
     PartyBranch,
     PartyMember,
     PartyReportIn,
-    Relation,
     Residence,
     ResidenceType,
     Resident,
@@ -591,74 +590,7 @@ def tag_grant(
     return grant
 
 
-@transaction.atomic
-def tag_revoke(actor: Any, grant: TagGrant, *, ip: str = "") -> TagGrant:
-    if actor is not None and not actor.is_superuser:
-        raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
-    grant.revoked_at = timezone.now()
-    grant.save(update_fields=["revoked_at"])
-    audit.record(
-        actor,
-        "grant",
-        "user",
-        grant.user_id,
-        ip=ip,
-        detail={"kind": grant.kind.code, "revoked": True},
-    )
-    return grant
-
-
 # ---- organisations, party, things -----------------------------------------------------------
-
-
-@transaction.atomic
-def organization_save(
-    actor: Any,
-    *,
-    name: str,
-    kind: str,
-    lon: float | None = None,
-    lat: float | None = None,
-    area: Area | None = None,
-    licence_number: str = "",
-    address: str = "",
-    contact_name: str = "",
-    contact_phone: str = "",
-    building: Building | None = None,
-    employees: int | None = None,
-    note: str = "",
-    pk: int | None = None,
-    ip: str = "",
-) -> Organization:
-    org = Organization.objects.get(pk=pk) if pk else None
-    if org is None and licence_number:
-        org = Organization.objects.filter(licence_number=licence_number).first()
-    if org is not None:
-        check_scope(actor, org.area)
-    fallback = area or (building.area if building else None) or (org.area if org else None)
-    place = _place(actor, lon, lat, fallback, "lon")
-    values = dict(
-        name=name,
-        kind=kind,
-        lon=lon,
-        lat=lat,
-        area=place,
-        licence_number=licence_number.strip().upper(),
-        address=address,
-        contact_name=contact_name,
-        building=building,
-        employees=employees,
-        note=note,
-    )
-    created = org is None
-    org = org or Organization()
-    changed = _changed(org, values)
-    if _reseal_phone(org, "contact_phone", clean_phone(contact_phone, "contact_phone")):
-        changed.append("contact_phone")
-    if created or changed:
-        org.save()
-    _audit_write(actor, org, created, changed, ip)
-    return org
 
 
 @transaction.atomic
@@ -814,10 +746,6 @@ def facility_save(
         ),
     )
     return facility
-
-
-def household_head(household: Household) -> Resident | None:
-    return household.members.filter(relation=Relation.HEAD).first()
 
 
 def residents_export(

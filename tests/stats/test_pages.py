@@ -21,6 +21,7 @@ ENDPOINTS = [
     "/api/stats/breakdown/channel",
     "/api/stats/breakdown/category",
     "/api/stats/breakdown/department",
+    "/api/stats/modules",
     "/dashboard/",
     "/dashboard/screen/",
 ]

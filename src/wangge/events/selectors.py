@@ -4,10 +4,29 @@ their departments hold work orders for."""
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
-from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Priority, Status, WorkOrder
+from wangge.events.models import (
+    OPEN_STATUSES,
+    Event,
+    OrderRole,
+    OrderStatus,
+    Priority,
+    Status,
+    WorkOrder,
+)
 from wangge.people import pii
 from wangge.regions.lean import without_geometry
 from wangge.regions.scope import path_q
@@ -52,6 +71,7 @@ def event_list(
     department: str | None = None,
     overdue: bool | None = None,
     supervised: bool | None = None,
+    joint: bool | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     text: str | None = None,
@@ -73,6 +93,10 @@ def event_list(
         qs = qs.filter(alert="red") if overdue else qs.exclude(alert="red")
     if supervised is not None:
         qs = qs.filter(supervised=supervised)
+    if joint:  # jointly dispatched (吹哨报到): an assisting order besides the lead
+        qs = qs.filter(
+            Exists(WorkOrder.objects.filter(event=OuterRef("pk"), role=OrderRole.ASSIST))
+        )
     if date_from:
         qs = qs.filter(reported_at__gte=_start(date_from))
     if date_to:

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from wangge.intake.api import KEY_PARAMETER, _body, _channel, _json_object
-from wangge.stats import dashboard, feeds, selectors
+from wangge.stats import dashboard, feeds, modules, selectors
 
 router = Router(tags=["stats"])
 
@@ -54,6 +54,16 @@ def stats_breakdown(
 ) -> dict[str, Any]:
     """Counts by category class, channel (多网合一) or lead department, largest first."""
     return {"items": selectors.breakdown(_filters(request, q), dimension)}
+
+
+@router.get("/stats/modules")
+def stats_modules(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+    """网格联动 (1+1+N staffing, visits, patrols, inspections, must-attend on time, self-settled
+    share), 党建引领 (branches, members, report-ins this year, members below two), 专项行动
+    (campaigns in progress: coverage, missing) and 综合执法 (law-enforcement events, joint
+    dispatches and their on-time rates); each figure with the URL of the list behind it."""
+    f = _filters(request, q)
+    return modules.all_modules(f, selectors.totals(f))
 
 
 @router.get("/stats/status")

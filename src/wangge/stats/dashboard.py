@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +20,18 @@ def asof() -> datetime | None:
     return (
         FillState.objects.filter(name=STATE, position__gte=0).values_list("asof", flat=True).first()
     )
+
+
+def lateness(filled: datetime | None) -> dict[str, Any]:
+    """Whether the figures lag more than WANGGE_STATS_LATE_SECONDS behind now (or were never
+    filled): the pages say so above the figures."""
+    limit = settings.WANGGE_STATS_LATE_SECONDS
+    behind = None if filled is None else (timezone.now() - filled).total_seconds()
+    return {
+        "late": behind is None or behind > limit,
+        "lag_minutes": None if behind is None else int(behind // 60),
+        "late_limit_minutes": int(limit // 60),
+    }
 
 
 def events_url(f: selectors.Filters, key: str = "", area: Any = None) -> str:
@@ -48,6 +61,7 @@ def overview(f: selectors.Filters) -> dict[str, Any]:
         item["previous_text"] = previous[item["key"]]["text"]
     filled = asof()
     return {
+        **lateness(filled),
         "area": {"code": f.area.code, "name": f.area.name, "level": f.area.level},
         "date_from": f.date_from,
         "date_to": f.date_to,

@@ -123,9 +123,22 @@ def _chunk(events_qs: Any, asof: datetime) -> Iterator[Fact]:
         .order_by("event_id", "pk")
         .values_list("event_id", "department_id")
     )  # the latest lead order of each event wins (ordered by id)
+    joint = set(
+        WorkOrder.objects.filter(event_id__in=ids, role=OrderRole.ASSIST)
+        .order_by()
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
     chains = area_chains({e["area_id"] for e in events})
     for event in events:
-        yield fact_of(event, timelines.get(event["id"], []), leads.get(event["id"]), chains, asof)
+        yield fact_of(
+            event,
+            timelines.get(event["id"], []),
+            leads.get(event["id"]),
+            chains,
+            asof,
+            joint=event["id"] in joint,
+        )
 
 
 def fact_of(
@@ -134,6 +147,7 @@ def fact_of(
     lead: int | None,
     chains: dict[int, list[int]],
     asof: datetime,
+    joint: bool = False,
 ) -> Fact:
     status = e["status"]
     actions = [a for a, _at, _d in timeline]
@@ -153,6 +167,9 @@ def fact_of(
     closed = status == Status.CLOSED
     overdue_ever = bool(e["overdue_ever"]) or red
     handled_at = e["handled_at"]
+    handled_on_time = handled_at is not None and (
+        e["handle_deadline"] is None or handled_at <= e["handle_deadline"]
+    )
     settled = e["responsible_area__level"] if closed else None
     flags = {
         "reported": True,
@@ -162,8 +179,7 @@ def fact_of(
         "dispatched": dispatched_at is not None,
         "dispatched_accurately": dispatched_at is not None and "return" not in actions,
         "handled": handled_at is not None,
-        "handled_on_time": handled_at is not None
-        and (e["handle_deadline"] is None or handled_at <= e["handle_deadline"]),
+        "handled_on_time": handled_on_time,
         "closed": closed,
         "closed_on_time": closed and not overdue_ever,
         "reworked": bool(e["rework_count"])
@@ -185,6 +201,8 @@ def fact_of(
         "open_red": red,
         "open_yellow": yellow,
         "open_supervised": is_open and bool(e["supervised"]),
+        "joint": joint,
+        "joint_handled_on_time": joint and handled_on_time,
         **{f"settled_{n}": settled == n for n in range(1, MAX_LEVELS + 1)},
     }
     if status == Status.MERGED:  # counted once, through the event it joined

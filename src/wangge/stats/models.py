@@ -39,6 +39,8 @@ MEASURES = (
     "open_red",  # 超期 (红灯)
     "open_yellow",  # 临期 (黄灯)
     "open_supervised",  # 督办
+    "joint",  # 吹哨报到: dispatched to a lead and at least one assisting department
+    "joint_handled_on_time",  # … and handled within the handling deadline
     "settled_1",  # closed at level 1 … 6 (五级诉求: where it was settled)
     "settled_2",
     "settled_3",

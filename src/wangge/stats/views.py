@@ -13,7 +13,7 @@ from wangge.errors import DomainError
 from wangge.events.models import Category, Department
 from wangge.intake.models import Channel
 from wangge.pages import scoped_page
-from wangge.stats import dashboard, export, feeds, selectors
+from wangge.stats import dashboard, export, feeds, modules, selectors
 
 FILTER_KEYS = ("period", "date_from", "date_to", "category", "channel", "department")
 
@@ -54,9 +54,11 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
     trend = dashboard.trend(f)
     channels = selectors.breakdown(f, "channel")
     categories = selectors.breakdown(f, "category")[:10]
+    overview = dashboard.overview(f)
     return {
         "f": f,
-        "overview": dashboard.overview(f),
+        "overview": overview,
+        "modules": modules.all_modules(f, overview["counts"]),
         "children": children,
         "channels": channels,
         "categories": categories,

@@ -165,3 +165,4 @@ class EventFilterForm(forms.Form):
     area = forms.CharField(required=False, max_length=40)
     department = forms.CharField(required=False, max_length=40)
     status = forms.ChoiceField(required=False, choices=[("", ""), *Status.choices])
+    joint = forms.BooleanField(required=False)  # jointly dispatched (吹哨报到)

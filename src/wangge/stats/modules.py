@@ -1,0 +1,251 @@
+"""The dashboard's fieldwork and party modules — 网格联动, 党建引领, 专项行动 — and 综合执法.
+
+综合执法 is read from the rollups (the law-enforcement channel, and the joint-dispatch flags
+of the facts). The others count fieldwork and party rows of the area's subtree for the
+period: a fixed number of aggregate queries (no per-area or per-row query), over tables a
+few orders of magnitude smaller than the events (tasks, rounds, members, targets).
+"""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.events.models import BuiltinChannel
+from wangge.fieldwork.models import (
+    AttendTask,
+    Campaign,
+    CampaignTarget,
+    Inspection,
+    Patrol,
+    VisitTask,
+)
+from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
+from wangge.regions.models import Area, Post, Role
+from wangge.stats import selectors
+
+GRID_LEVEL = 4  # "1+1+N" is counted on grids (网格), as the roster page does
+
+
+def _count(value: int, url: str = "") -> dict[str, Any]:
+    return {"value": value, "text": f"{value:,}", "url": url}
+
+
+def _rate(part: int, whole: int, url: str = "") -> dict[str, Any]:
+    return {
+        "value": selectors.rate(part, whole),
+        "numerator": part,
+        "denominator": whole,
+        "text": selectors.rate_text(part, whole),
+        "url": url,
+    }
+
+
+def _item(key: str, label: str, figure: dict[str, Any]) -> dict[str, Any]:
+    return {"key": key, "label": label, **figure}
+
+
+def _under(area: Area, field: str = "area") -> Q:
+    return Q(**{f"{field}__path__startswith": area.path})
+
+
+def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
+    """网格联动: 1+1+N staffing, visits (三必访), patrols and inspections, must-attend on time,
+    the share of events the grids settled themselves."""
+    area = f.area
+    posts = Post.objects.filter(area=OuterRef("pk"), ended_on__isnull=True)
+    staffing = (
+        Area.objects.live()
+        .filter(path__startswith=area.path, level=GRID_LEVEL)
+        .annotate(
+            has_leader=Exists(posts.filter(role=Role.GRID_LEADER)),
+            has_full_time=Exists(posts.filter(role=Role.FULL_TIME)),
+        )
+        .aggregate(
+            grids=Count("pk"),
+            complete=Count("pk", filter=Q(has_leader=True, has_full_time=True)),
+        )
+    )
+    part_time = Post.objects.filter(
+        _under(area), ended_on__isnull=True, role=Role.PART_TIME
+    ).count()
+    today = timezone.localdate()
+    visits = (
+        VisitTask.objects.filter(_under(area), period_start__lte=f.date_to, due_on__gte=f.date_from)
+        .order_by()
+        .aggregate(
+            due=Count("pk"),
+            done=Count("pk", filter=Q(status=VisitTask.Status.DONE)),
+            overdue=Count("pk", filter=Q(status=VisitTask.Status.OPEN, due_on__lt=today)),
+        )
+    )
+    start = timezone.make_aware(datetime.combine(f.date_from, datetime.min.time()))
+    end = start + timedelta(days=f.days)
+    attend = (
+        AttendTask.objects.filter(_under(area), created_at__gte=start, created_at__lt=end)
+        .exclude(status=AttendTask.Status.CANCELLED)
+        .order_by()
+        .aggregate(
+            due=Count("pk"),
+            on_time=Count(
+                "pk", filter=Q(status=AttendTask.Status.DONE, done_at__lte=F("deadline"))
+            ),
+        )
+    )
+    patrols = Patrol.objects.filter(_under(area), started_at__gte=start, started_at__lt=end).count()
+    inspections = Inspection.objects.filter(
+        _under(area), done_on__gte=f.date_from, done_on__lte=f.date_to
+    ).count()
+    period = urlencode({"area": area.code, "start": f.date_from, "end": f.date_to})
+    visits_url = f"{reverse('fieldwork:visit_figures')}?{period}"
+    patrol_query = urlencode({"area": area.code, "since": f.date_from, "until": f.date_to})
+    patrols_url = f"{reverse('fieldwork:patrol_figures')}?{patrol_query}"
+    roster_url = reverse("web:roster")
+    grids = staffing["grids"]
+    return [
+        _item("grids", _("Grids"), _count(grids, roster_url)),
+        _item(
+            "staffed",
+            _("Grids staffed 1+1+N"),
+            _rate(staffing["complete"], grids, roster_url),
+        ),
+        _item(
+            "staffing_gaps",
+            _("Grids short of staff"),
+            _count(grids - staffing["complete"], roster_url),
+        ),
+        _item("part_time", _("Part-time grid workers"), _count(part_time)),
+        _item("visits_due", _("Visits due"), _count(visits["due"], visits_url)),
+        _item("visits_done", _("Visit coverage"), _rate(visits["done"], visits["due"], visits_url)),
+        _item("visits_overdue", _("Visits overdue"), _count(visits["overdue"], visits_url)),
+        _item("patrols", _("Patrols"), _count(patrols, patrols_url)),
+        _item("inspections", _("Inspections"), _count(inspections, patrols_url)),
+        _item(
+            "attend_on_time",
+            _("Must-attend on time"),
+            _rate(attend["on_time"], attend["due"]),
+        ),
+        _item(
+            "grid_self_rate",
+            _("Settled by the grid"),
+            _rate(counts["self_handled"], counts["accepted"], _events_url(f)),
+        ),
+    ]
+
+
+def party(f: selectors.Filters) -> list[dict[str, Any]]:
+    """党建引领: branches on the grids, members, report-ins this year and the in-service
+    members below two (到网格报到 at least twice a year)."""
+    area = f.area
+    year_start = f.date_to.replace(month=1, day=1)
+    branches = PartyBranch.objects.filter(_under(area)).count()
+    members = (
+        PartyMember.objects.filter(_under(area, "branch__area"), left_on__isnull=True)
+        .order_by()
+        .count()
+    )
+    this_year = Q(report_ins__reported_on__gte=year_start, report_ins__reported_on__lte=f.date_to)
+    reporting = (
+        PartyMember.objects.filter(
+            _under(area, "report_area"),
+            left_on__isnull=True,
+            kind=PartyMember.Kind.IN_SERVICE,
+        )
+        .order_by()
+        .annotate(n=Count("report_ins", filter=this_year))
+        .aggregate(total=Count("pk"), below=Count("pk", filter=Q(n__lt=2)))
+    )
+    report_ins = PartyReportIn.objects.filter(
+        _under(area), reported_on__gte=year_start, reported_on__lte=f.date_to
+    ).count()
+    return [
+        _item("branches", _("Party branches"), _count(branches)),
+        _item("members", _("Party members"), _count(members)),
+        _item("reporting", _("In-service members reporting to grids"), _count(reporting["total"])),
+        _item("report_ins", _("Report-ins this year"), _count(report_ins)),
+        _item(
+            "below_two",
+            _("Members below two report-ins this year"),
+            _count(reporting["below"]),
+        ),
+    ]
+
+
+def campaigns(f: selectors.Filters) -> list[dict[str, Any]]:
+    """专项行动: campaigns in progress with targets here, their coverage and what is missing."""
+    rows = (
+        CampaignTarget.objects.filter(
+            _under(f.area), left_at__isnull=True, campaign__status=Campaign.Status.OPEN
+        )
+        .order_by()
+        .values("campaign_id", "campaign__title", "campaign__ends_on")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(status=CampaignTarget.Status.DONE)),
+            unreachable=Count("pk", filter=Q(status=CampaignTarget.Status.UNREACHABLE)),
+        )
+    )
+    result = []
+    for row in sorted(rows, key=lambda r: (r["campaign__ends_on"], r["campaign_id"])):
+        url = (
+            reverse("fieldwork:campaign_coverage", args=[row["campaign_id"]])
+            + "?"
+            + urlencode({"area": f.area.code})
+        )
+        result.append(
+            {
+                "id": row["campaign_id"],
+                "title": row["campaign__title"],
+                "ends_on": row["campaign__ends_on"],
+                "coverage": _rate(row["done"], row["total"], url),
+                "missing": row["total"] - row["done"] - row["unreachable"],
+                "unreachable": row["unreachable"],
+                "url": url,
+            }
+        )
+    return result
+
+
+def _events_url(f: selectors.Filters, **extra: str) -> str:
+    return f"{reverse('web:events')}?{urlencode({**f.event_query(), **extra})}"
+
+
+def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
+    """综合执法: events from the law-enforcement channel, and joint dispatches (吹哨报到,
+    any channel) with their on-time rate."""
+    channel = BuiltinChannel.LAW_ENFORCEMENT.value
+    law = selectors.totals(replace(f, channel=channel))
+    law_url = _events_url(f, channel=channel)
+    return [
+        _item("law_reported", _("Law-enforcement events"), _count(law["reported"], law_url)),
+        _item(
+            "law_closed_rate",
+            _("Law-enforcement closed"),
+            _rate(law["closed"], law["accepted"], _events_url(f, channel=channel, status="closed")),
+        ),
+        _item(
+            "law_on_time",
+            _("Law-enforcement handled on time"),
+            _rate(law["handled_on_time"], law["handled"], law_url),
+        ),
+        _item("joint", _("Joint dispatches"), _count(counts["joint"], _events_url(f, joint="1"))),
+        _item(
+            "joint_on_time",
+            _("Joint dispatches handled on time"),
+            _rate(counts["joint_handled_on_time"], counts["joint"], _events_url(f, joint="1")),
+        ),
+    ]
+
+
+def all_modules(f: selectors.Filters, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "grid": grid(f, counts),
+        "party": party(f),
+        "campaigns": campaigns(f),
+        "enforcement": enforcement(f, counts),
+    }

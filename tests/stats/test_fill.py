@@ -14,6 +14,7 @@ from tests.events.factories import World, make_world, report
 from tests.stats.helpers import tables
 from wangge.errors import DomainError
 from wangge.events import workflow as wf
+from wangge.events.models import Category
 from wangge.events.sweep import sweep
 from wangge.stats import fill
 from wangge.stats.models import EventFact, FillState, Rollup
@@ -39,6 +40,7 @@ SIDE = {
     "self_handle": ("worker", {}),
     "cancel": ("admin", {"reason": "撤销"}),
     "reject": ("operator", {"reason": "不予立案"}),
+    "joint": ("operator", {"lead": "city", "assists": ["market"]}),  # 吹哨报到
 }
 FUNCS = {
     "accept": wf.event_accept,
@@ -56,6 +58,7 @@ FUNCS = {
     "self_handle": wf.event_self_handle,
     "cancel": wf.event_cancel,
     "reject": wf.event_reject,
+    "joint": wf.event_dispatch,
 }
 STEP = st.one_of(
     st.tuples(st.just("advance"), st.integers(0, 3)),
@@ -83,6 +86,8 @@ def _act(w: World, events: list[Any], kind: str, i: int, now: Any) -> None:
     kwargs = dict(kwargs)
     if "lead" in kwargs:
         kwargs["lead"] = getattr(w, kwargs["lead"])
+    if "assists" in kwargs:
+        kwargs["assists"] = [getattr(w, a) for a in kwargs["assists"]]
     if "until" in kwargs:
         kwargs["until"] = now + timedelta(days=3)
     FUNCS[name](event=e, actor=getattr(w, actor), **kwargs)
@@ -120,7 +125,19 @@ def test_fill_equals_rebuild(world, settings_, steps):
                     offset += timedelta(hours=arg)
                     sweep(timezone.now() + offset)
                 elif kind == "report":
-                    events.append(report(w, "0102" if arg % 2 else "0101"))
+                    # Two streets' micro-grids: buckets of different areas at every level.
+                    code = "0102" if arg % 2 else "0101"
+                    if arg < 2:
+                        events.append(report(w, code))
+                    else:
+                        events.append(
+                            wf.event_report(
+                                actor=w.other_worker,
+                                title="井盖缺失",
+                                category=Category.objects.get(code=code),
+                                area=w.areas["330103002001001"].children.first(),
+                            )
+                        )
                 else:
                     with transaction.atomic():
                         _act(w, events, kind, arg, now)

@@ -24,6 +24,7 @@ from wangge.fieldwork.models import (
     VisitTask,
 )
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
+from wangge.regions import spatial_index
 from wangge.stats.models import FillState
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ OTHER_GRID = "330103002001001"
 @pytest.fixture
 def w(settings):
     settings.WANGGE_STATS_LAG_SECONDS = 0
+    spatial_index.invalidate()  # households are placed by the tree of this test
     return make_world()
 
 

@@ -4,8 +4,8 @@ The worker reads the timeline (append-only) past its recorded position, as intak
 feed does: entries younger than WANGGE_STATS_LAG_SECONDS are left for the next run, since a
 transaction still open could commit an entry with a smaller id. Besides those events it
 re-reads the open events whose deadline or yellow time fell between its last moment and now
-(their alerts change without a timeline entry). It recomputes their facts, regroups the
-days they belong to (before and after), and moves its position — all in one transaction.
+(their alerts change without a timeline entry). It recomputes their facts, adds the differences to the rollup buckets they were and are in (an
+upsert per bucket), and moves its position — all in one transaction.
 """
 
 import time
@@ -130,17 +130,17 @@ def _step(state: FillState, asof: datetime) -> FillReport:
 
 
 def refresh(event_ids: set[int], asof: datetime) -> set[date]:
-    """Recompute these events' facts and regroup the days they were and are in."""
+    """Recompute these events' facts and add the differences to the buckets (level, area,
+    day or month, key) they were and are in — never regrouping a whole day."""
     if not event_ids:
         return set()
-    old = EventFact.objects.filter(event_id__in=event_ids)
-    days = set(old.values_list("day", flat=True))
-    old.delete()
+    old_qs = EventFact.objects.filter(event_id__in=event_ids)
+    old = list(old_qs.order_by().values(*rollups.FACT_READ))
+    old_qs.delete()
     new = list(facts.compute(event_ids, asof))
     facts.write(new)
-    days.update(f["day"] for f in new)
-    rollups.refill(days)
-    return days
+    rollups.apply(rollups.difference(old, new))
+    return {f["day"] for f in old} | {f["day"] for f in new}
 
 
 def status(now: datetime | None = None) -> dict[str, Any]:

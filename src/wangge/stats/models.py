@@ -111,9 +111,17 @@ class Rollup(models.Model):
     day = models.DateField()
     dimension = models.CharField(max_length=1, choices=Dimension.choices, blank=True)
     key = models.CharField(max_length=20, blank=True)  # the class's or department's id, channel
+    facts = models.IntegerField(default=0)  # facts in the bucket: a row goes when none is left
     locals().update({m: models.IntegerField(default=0) for m in MEASURES})
 
     class Meta:
+        constraints = [
+            # One row per bucket: the worker adds each step's differences to it (upsert).
+            models.UniqueConstraint(
+                fields=["period", "level", "area_id", "day", "dimension", "key"],
+                name="stats_rollup_bucket",
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["area_id", "dimension", "period", "day"], name="stats_rollup_area_idx"

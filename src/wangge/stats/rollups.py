@@ -4,7 +4,7 @@ A refill deletes the buckets of the given days (and their months) and regroups t
 caller's transaction: the buckets are never seen half-filled.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from wangge.regions import levels
-from wangge.stats.models import MAX_LEVELS, MEASURES, Dimension, EventFact, Rollup
+from wangge.stats.models import MAX_LEVELS, MEASURES, Dimension, EventFact, Period, Rollup
 
 # Each dimension's key, as text, from a fact row.
 KEY_SQL = {
@@ -32,7 +32,7 @@ def next_month(day: date) -> date:
 
 
 def _columns() -> str:
-    return ", ".join(["period", "level", "area_id", "day", "dimension", "key", *MEASURES])
+    return ", ".join(["period", "level", "area_id", "day", "dimension", "key", "facts", *MEASURES])
 
 
 def rolled_levels() -> int:
@@ -65,7 +65,7 @@ def refill(days: Iterable[date] | None = None) -> None:
         # materialized CTE: an incremental step's few days, not the whole table each time).
         source = fact if day_list is None else "f"
         selects = [
-            f"SELECT 'd', {n}, area_{n}, day, '{dimension}', {key}, {sums} FROM {source}"
+            f"SELECT 'd', {n}, area_{n}, day, '{dimension}', {key}, COUNT(*), {sums} FROM {source}"
             f" WHERE area_{n} IS NOT NULL GROUP BY area_{n}, day"
             + ("" if dimension == Dimension.ALL else f", {key}")
             for n in range(1, depth + 1)
@@ -89,7 +89,7 @@ def refill(days: Iterable[date] | None = None) -> None:
             months = _months_between(_as_date(first), _as_date(last))
         else:
             months = sorted({month_start(d) for d in day_list})
-        month_sums = ", ".join(f"SUM({m})" for m in MEASURES)
+        month_sums = ", ".join(f"SUM({m})" for m in ("facts", *MEASURES))
         adapt = connection.ops.adapt_datefield_value
         for month in months:
             bounds = [adapt(month), adapt(next_month(month))]
@@ -118,4 +118,90 @@ def _months_between(first: date, last: date) -> list[date]:
     return months
 
 
-ROLLUP_COLUMNS = ("period", "level", "area_id", "day", "dimension", "key", *MEASURES)
+ROLLUP_COLUMNS = ("period", "level", "area_id", "day", "dimension", "key", "facts", *MEASURES)
+BUCKET = ("period", "level", "area_id", "day", "dimension", "key")
+FACT_READ = (
+    "day",
+    "category_class_id",
+    "channel",
+    "department_id",
+    *(f"area_{n}" for n in range(1, MAX_LEVELS + 1)),
+    *MEASURES,
+)
+UPSERT_BATCH = 500
+
+
+def _buckets(fact: dict[str, Any], depth: int) -> Iterator[tuple[Any, ...]]:
+    """The day and month buckets a fact is counted in, at each rolled-up level."""
+    day = fact["day"]
+    month = month_start(day)
+    keys = (
+        (Dimension.ALL.value, ""),
+        (Dimension.CATEGORY.value, str(fact["category_class_id"])),
+        (Dimension.CHANNEL.value, fact["channel"]),
+        (Dimension.DEPARTMENT.value, str(fact["department_id"] or 0)),
+    )
+    for n in range(1, depth + 1):
+        area = fact[f"area_{n}"]
+        if area is None:
+            continue
+        for dimension, key in keys:
+            yield (Period.DAY.value, n, area, day, dimension, key)
+            yield (Period.MONTH.value, n, area, month, dimension, key)
+
+
+def difference(
+    old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]
+) -> dict[tuple[Any, ...], list[int]]:
+    """What changing facts `old` into `new` adds to each bucket: [facts, *MEASURES] (buckets
+    left unchanged are left out)."""
+    depth = rolled_levels()
+    width = 1 + len(MEASURES)
+    delta: dict[tuple[Any, ...], list[int]] = {}
+    for sign, facts in ((-1, old), (1, new)):
+        for fact in facts:
+            on = [0] + [i + 1 for i, m in enumerate(MEASURES) if fact[m]]
+            for bucket in _buckets(fact, depth):
+                counts = delta.get(bucket)
+                if counts is None:
+                    counts = delta[bucket] = [0] * width
+                for i in on:
+                    counts[i] += sign
+    return {bucket: counts for bucket, counts in delta.items() if any(counts)}
+
+
+def apply(delta: dict[tuple[Any, ...], list[int]]) -> None:
+    """Add the differences to their buckets (a new bucket is inserted) and drop the buckets no
+    fact is left in: only the buckets the changed facts were or are in are touched."""
+    if not delta:
+        return
+    table = Rollup._meta.db_table
+    quote = connection.ops.quote_name
+    counted = ("facts", *MEASURES)
+    columns = ", ".join(quote(c) for c in (*BUCKET, *counted))
+    conflict = ", ".join(quote(c) for c in BUCKET)
+    sets = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counted)
+    marks = ", ".join(["%s"] * (len(BUCKET) + len(counted)))
+    adapt = connection.ops.adapt_datefield_value
+    rows = [
+        [period, level, area, adapt(day), dimension, key, *counts]
+        for (period, level, area, day, dimension, key), counts in delta.items()
+    ]
+    emptied = [row[: len(BUCKET)] for row in rows if row[len(BUCKET)] < 0]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_BATCH):
+            batch = rows[start : start + UPSERT_BATCH]
+            values = ", ".join([f"({marks})"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values}"
+                f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
+                [v for row in batch for v in row],
+            )
+        bucket_marks = "(" + ", ".join(["%s"] * len(BUCKET)) + ")"
+        for start in range(0, len(emptied), UPSERT_BATCH):
+            batch = emptied[start : start + UPSERT_BATCH]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE facts = 0 AND ({conflict}) IN"
+                f" (VALUES {', '.join([bucket_marks] * len(batch))})",
+                [v for row in batch for v in row],
+            )

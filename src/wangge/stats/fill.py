@@ -4,8 +4,9 @@ The worker reads the timeline (append-only) past its recorded position, as intak
 feed does: entries younger than WANGGE_STATS_LAG_SECONDS are left for the next run, since a
 transaction still open could commit an entry with a smaller id. Besides those events it
 re-reads the open events whose deadline or yellow time fell between its last moment and now
-(their alerts change without a timeline entry). It recomputes their facts, adds the differences to the rollup buckets they were and are in (an
-upsert per bucket), and moves its position — all in one transaction.
+(their alerts change without a timeline entry). It recomputes their facts, adds the
+differences to the rollup buckets they were and are in (an upsert per bucket), and moves its
+position — all in one transaction.
 """
 
 import time

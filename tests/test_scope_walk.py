@@ -44,7 +44,7 @@ CASES: list[tuple[str, str]] = [
     (r"^/dashboard/export\.xlsx$", "list"),
     (r"^/notices/(|sent|send|activities)/?$", "list"),
     (
-        r"^/api/stats/(overview|children|trend|modules|status|indicators|breakdown/\{dimension\})$",
+        r"^/api/stats/(overview|children|trend|modules|heat|open-events|status|indicators|breakdown/\{dimension\})$",
         "list",
     ),
     (r"^/api/(activities|activities/figures|activities/kinds)$", "list"),

@@ -22,6 +22,8 @@ ENDPOINTS = [
     "/api/stats/breakdown/category",
     "/api/stats/breakdown/department",
     "/api/stats/modules",
+    "/api/stats/heat",
+    "/api/stats/open-events",
     "/dashboard/",
     "/dashboard/screen/",
 ]

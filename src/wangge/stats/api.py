@@ -66,6 +66,21 @@ def stats_modules(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any
     return modules.all_modules(f, selectors.totals(f))
 
 
+@router.get("/stats/heat")
+def stats_heat(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+    """The heat map of the events reported in the period: `[lat, lon, weight]` of the
+    densest cells (~200 m, 5,000 at most), weight 1 for the densest."""
+    return {"points": selectors.heat(_filters(request, q))}
+
+
+@router.get("/stats/open-events")
+def stats_open_events(request: HttpRequest, area: str = "") -> dict[str, Any]:
+    """The open events of an area with a place (the newest 5,000): code, lon, lat, status
+    and alert (red, yellow or none), for the map's clustered event layer."""
+    f = selectors.resolve(request.user, area=area)
+    return {"items": selectors.open_points(f.area)}
+
+
 @router.get("/stats/status")
 def stats_status(request: HttpRequest) -> dict[str, Any]:
     """How far the figures are filled, and whether they lag past the limit."""

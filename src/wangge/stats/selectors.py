@@ -380,3 +380,71 @@ def breadcrumb(area: Area, user: Any) -> list[Area]:
     chain = list(Area.objects.filter(path__in=area.chain_paths()).live().order_by("level"))
     paths = visible_paths(user)
     return [a for a in chain if paths is None or any(a.path.startswith(p) for p in paths)]
+
+
+# -- points for the maps (from the facts: never the event table) ---------------------------
+HEAT_CELLS = 5000  # the densest cells of a heat map (~200 m each)
+HEAT_SCALE = 500  # cells per degree
+OPEN_POINTS = 5000  # open events drawn on a map at most (the newest)
+
+
+def _fact_area_q(area: Area) -> Q:
+    if area.level > MAX_LEVELS:  # deeper than the facts keep: nothing (never a wider area)
+        return Q(pk__in=[])
+    return Q(**{f"area_{area.level}": area.pk})
+
+
+def heat(f: Filters) -> list[list[float]]:
+    """[lat, lon, weight] of the densest cells with events reported in the period (the
+    filters apply), weight 0..1 of the densest."""
+    from django.db.models import F, IntegerField
+    from django.db.models.functions import Cast, Floor
+
+    qs = EventFact.objects.filter(
+        _fact_area_q(f.area),
+        day__gte=f.date_from,
+        day__lte=f.date_to,
+        reported=True,
+        lon__isnull=False,
+        lat__isnull=False,
+    )
+    for dimension, key in _filter_keys(f).items():
+        qs = qs.filter(**{_FACT_KEY[dimension]: None if key == "0" else key})
+    cells = list(
+        qs.annotate(
+            x=Cast(Floor(F("lon") * HEAT_SCALE), IntegerField()),
+            y=Cast(Floor(F("lat") * HEAT_SCALE), IntegerField()),
+        )
+        .values("x", "y")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "x", "y")[:HEAT_CELLS]
+        .values_list("x", "y", "n")
+    )
+    top = max((n for _x, _y, n in cells), default=1)
+    return [
+        [round((y + 0.5) / HEAT_SCALE, 5), round((x + 0.5) / HEAT_SCALE, 5), round(n / top, 3)]
+        for x, y, n in cells
+    ]
+
+
+def open_points(area: Area) -> list[dict[str, Any]]:
+    """The open events of an area with a place: stage and alert (the newest OPEN_POINTS)."""
+    from wangge.events.models import Event
+
+    rows = list(
+        EventFact.objects.filter(_fact_area_q(area), open=True, lon__isnull=False)
+        .order_by("-reported_at")
+        .values_list("event_id", "lon", "lat", "status", "open_red", "open_yellow")[:OPEN_POINTS]
+    )
+    codes = dict(Event.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "code"))
+    return [
+        {
+            "code": codes[pk],
+            "lon": lon,
+            "lat": lat,
+            "status": status,
+            "alert": "red" if red else "yellow" if yellow else "",
+        }
+        for pk, lon, lat, status, red, yellow in rows
+        if pk in codes
+    ]

@@ -15,6 +15,8 @@ from wangge.intake.models import Channel
 from wangge.pages import scoped_page
 from wangge.stats import dashboard, export, feeds, modules, selectors
 
+# The figures a choropleth of the child areas can show.
+CHOROPLETH = [(key, label) for key, label, _n, _d in selectors.FIGURES]
 FILTER_KEYS = ("period", "date_from", "date_to", "category", "channel", "department")
 
 
@@ -66,6 +68,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
         "fed": feeds.figures(f.area, f.date_from, f.date_to),
         "breadcrumb": selectors.breadcrumb(f.area, request.user),
         "kept": urlencode(kept),
+        "choropleth_figures": [(k, label) for k, label in CHOROPLETH],
         "period": request.GET.get("period", "month") or "month",
         "periods": [
             ("today", _("Today")),
@@ -87,6 +90,17 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
                 for c in children
             ],
             "labels": {"reported": _("Reported"), "closed": _("Closed")},
+            # The choropleth: each child's figures by code (value and text).
+            "areas": {
+                c["code"]: {
+                    "name": c["name"],
+                    **{
+                        k: [c["figures"][k]["value"], c["figures"][k]["text"]]
+                        for k, _label in CHOROPLETH
+                    },
+                }
+                for c in children
+            },
         },
     }
 

@@ -11,6 +11,44 @@
   let layer = null;
   const state = { chain: [], code: null };
   window.wanggeMap = { map: map, state: state, drill: drill };
+  const overlays = { events: null, heat: null };
+  const eventsBox = document.getElementById("layer-events");
+  const heatBox = document.getElementById("layer-heat");
+
+  // Layers over the current area: its open events (clustered, coloured by stage and alert)
+  // and a heat map of this month's events — both read from the figures' facts.
+  async function showOverlays() {
+    for (const k of Object.keys(overlays)) {
+      if (overlays[k]) { overlays[k].remove(); overlays[k] = null; }
+    }
+    const code = state.code;
+    if (!code) return;
+    const area = encodeURIComponent(code);
+    if (eventsBox && eventsBox.checked && L.markerClusterGroup) {
+      const data = await getJSON("/api/stats/open-events?area=" + area);
+      if (state.code !== code || !eventsBox.checked) return;
+      const group = L.markerClusterGroup({ showCoverageOnHover: false });
+      for (const e of data.items) {
+        const icon = L.divIcon({ className: "event-pin stage-" + e.status + (e.alert ? " alert-" + e.alert : ""), iconSize: [14, 14] });
+        const marker = L.marker([e.lat, e.lon], { icon: icon, title: e.code });
+        const link = document.createElement("a");
+        link.href = el.dataset.eventUrl.replace("CODE", encodeURIComponent(e.code));
+        link.textContent = e.code;
+        marker.bindPopup(link);
+        group.addLayer(marker);
+      }
+      overlays.events = group.addTo(map);
+      el.dataset.eventPoints = String(data.items.length);
+    }
+    if (heatBox && heatBox.checked && L.heatLayer) {
+      const data = await getJSON("/api/stats/heat?period=month&area=" + area);
+      if (state.code !== code || !heatBox.checked) return;
+      overlays.heat = L.heatLayer(data.points, { radius: 18, blur: 14, max: 1 }).addTo(map);
+      el.dataset.heatPoints = String(data.points.length);
+    }
+  }
+  if (eventsBox) eventsBox.addEventListener("change", () => showOverlays().catch(() => {}));
+  if (heatBox) heatBox.addEventListener("change", () => showOverlays().catch(() => {}));
 
   async function getJSON(url) {
     const resp = await fetch(url, { credentials: "same-origin" });
@@ -84,6 +122,7 @@
     renderSide(detail);
     render(collection, code);
     el.dataset.current = code;
+    showOverlays().catch(() => {});
   }
 
   async function showRoots() {

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import login
 from tests.events.factories import make_world, report
+from tests.people.factories import centre
 from tests.stats.helpers import close_path, fill_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -18,12 +19,17 @@ def test_dashboard_drill_down_and_through_to_the_events(
 ):
     settings.WANGGE_STATS_LAG_SECONDS = 0
     w = make_world()
-    close_path(w, report(w, title="三号楼前路灯不亮"))
+    lon, lat = centre(w.micro)
+    close_path(w, report(w, title="三号楼前路灯不亮", lon=lon, lat=lat))
     fill_now()
     login(page, live_server.url, w.operator.username)
     page.goto("/dashboard/?period=today")
     expect(page.locator("#fig-closed_rate .value")).to_have_text("1 / 1 = 100.0%")
     expect(page.locator(".asof")).to_contain_text("数据截至")
+    # The map: child areas coloured by a figure, the heat map of the period's event.
+    expect(page.locator("#dash-map path.choropleth-area").first).to_be_attached()
+    page.wait_for_function("() => document.getElementById('dash-map').dataset.heatPoints === '1'")
+    page.select_option("#choropleth-figure", "closed_rate")
     page.locator("#children a.drill").first.click()  # street
     expect(page.locator(".breadcrumb strong")).to_have_text(w.areas["330103001"].name)
     page.locator("#children a.drill").first.click()  # community
@@ -40,4 +46,31 @@ def test_dashboard_drill_down_and_through_to_the_events(
     page.wait_for_function(
         "() => !!echarts.getInstanceByDom(document.getElementById('chart-channels'))"
     )
+    assert js_errors == []
+
+
+def test_map_layers_show_open_events_clustered_and_a_heat_map(
+    page: Page, live_server, js_errors, settings
+):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    lon, lat = centre(w.micro)
+    opened = report(w, title="井盖缺失", lon=lon, lat=lat)
+    report(w, title="路灯不亮", lon=lon, lat=lat)
+    fill_now()
+    login(page, live_server.url, w.operator.username)
+    page.goto("/")
+    page.wait_for_function("() => document.getElementById('map').dataset.current === '330103'")
+    page.check("#layer-events")
+    page.wait_for_function("() => document.getElementById('map').dataset.eventPoints === '2'")
+    page.check("#layer-heat")
+    page.wait_for_function("() => document.getElementById('map').dataset.heatPoints === '1'")
+    # Two events at one place: one cluster of 2 until zoomed in.
+    expect(page.locator(".marker-cluster").first).to_contain_text("2")
+    page.evaluate(
+        "([lat, lon]) => window.wanggeMap.map.setView([lat, lon], 19, {animate: false})", [lat, lon]
+    )
+    page.locator(".marker-cluster").first.click()  # spiderfies the two
+    page.locator(f".event-pin[title='{opened.code}']").click()
+    expect(page.locator(".leaflet-popup-content a")).to_have_text(opened.code)
     assert js_errors == []

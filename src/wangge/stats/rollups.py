@@ -128,7 +128,6 @@ FACT_READ = (
     *(f"area_{n}" for n in range(1, MAX_LEVELS + 1)),
     *MEASURES,
 )
-UPSERT_BATCH = 500
 
 
 def _buckets(fact: dict[str, Any], depth: int) -> Iterator[tuple[Any, ...]]:
@@ -189,19 +188,33 @@ def apply(delta: dict[tuple[Any, ...], list[int]]) -> None:
     ]
     emptied = [row[: len(BUCKET)] for row in rows if row[len(BUCKET)] < 0]
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), UPSERT_BATCH):
-            batch = rows[start : start + UPSERT_BATCH]
-            values = ", ".join([f"({marks})"] * len(batch))
+        if connection.vendor == "postgresql":
+            # COPY into a scratch table, then one upsert and one delete: a statement with
+            # thousands of parameters costs more to prepare than to run.
+            cursor.execute("DROP TABLE IF EXISTS stats_delta")
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values}"
-                f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
-                [v for row in batch for v in row],
+                f"CREATE TEMP TABLE stats_delta ON COMMIT DROP AS SELECT {columns}"
+                f" FROM {table} WITH NO DATA"
             )
-        bucket_marks = "(" + ", ".join(["%s"] * len(BUCKET)) + ")"
-        for start in range(0, len(emptied), UPSERT_BATCH):
-            batch = emptied[start : start + UPSERT_BATCH]
+            with cursor.cursor.copy(f"COPY stats_delta ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             cursor.execute(
-                f"DELETE FROM {table} WHERE facts = 0 AND ({conflict}) IN"
-                f" (VALUES {', '.join([bucket_marks] * len(batch))})",
-                [v for row in batch for v in row],
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM stats_delta"
+                f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
             )
+            if emptied:
+                same = " AND ".join(f"r.{quote(c)} = d.{quote(c)}" for c in BUCKET)
+                cursor.execute(
+                    f"DELETE FROM {table} r USING stats_delta d"
+                    f" WHERE d.facts < 0 AND r.facts = 0 AND {same}"
+                )
+            cursor.execute("DROP TABLE stats_delta")
+            return
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}",
+            rows,
+        )
+        where = " AND ".join(f"{quote(c)} = %s" for c in BUCKET)
+        cursor.executemany(f"DELETE FROM {table} WHERE facts = 0 AND {where}", emptied)

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const el = document.getElementById("map");
-  const map = L.map(el, { zoomSnap: 0.25 });
+  const map = L.map(el, { zoomSnap: 0.25, maxZoom: 19 });  // the cluster layer needs a maxZoom
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
   }
@@ -47,8 +47,8 @@
       el.dataset.heatPoints = String(data.points.length);
     }
   }
-  if (eventsBox) eventsBox.addEventListener("change", () => showOverlays().catch(() => {}));
-  if (heatBox) heatBox.addEventListener("change", () => showOverlays().catch(() => {}));
+  if (eventsBox) eventsBox.addEventListener("change", () => showOverlays().catch((err) => console.error(err)));
+  if (heatBox) heatBox.addEventListener("change", () => showOverlays().catch((err) => console.error(err)));
 
   async function getJSON(url) {
     const resp = await fetch(url, { credentials: "same-origin" });
@@ -122,7 +122,7 @@
     renderSide(detail);
     render(collection, code);
     el.dataset.current = code;
-    showOverlays().catch(() => {});
+    showOverlays().catch((err) => console.error(err));
   }
 
   async function showRoots() {

@@ -236,6 +236,9 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
         "breakdown/category": "/api/stats/breakdown/category?period=year",
         "breakdown/department": "/api/stats/breakdown/department?period=year",
         "overview of a street": f"/api/stats/overview?period=year&area={street.code}",
+        "modules": "/api/stats/modules?period=year",
+        "heat (a month)": "/api/stats/heat?period=month",
+        "open-events": "/api/stats/open-events",
     }
     overview_p95 = 0.0
     for name, path in calls.items():

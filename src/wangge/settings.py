@@ -313,6 +313,9 @@ WANGGE_STATS_LATE_SECONDS = float(os.environ.get("WANGGE_STATS_LATE_SECONDS", "6
 # Levels 1 … N have day and month rollups; deeper areas (grids, micro-grids: a few events a
 # day each, where a rollup row would hold about one event) are counted from the facts.
 WANGGE_STATS_ROLLUP_LEVELS = int(os.environ.get("WANGGE_STATS_ROLLUP_LEVELS", "3"))
+# A rebuild on PostgreSQL computes the facts in one INSERT … SELECT (0: in Python, as the
+# worker's fill does — the property test compares the two).
+WANGGE_STATS_SQL_REBUILD = os.environ.get("WANGGE_STATS_SQL_REBUILD", "1") == "1"
 
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).

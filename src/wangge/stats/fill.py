@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -56,14 +56,17 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
         stale.delete()
         batch: list[facts.Fact] = []
         started = time.perf_counter()
-        for fact in facts.compute_all(asof, since):
-            batch.append(fact)
-            if len(batch) >= facts.CHUNK:
-                facts.write(batch)
-                report.events += len(batch)
-                batch = []
-        facts.write(batch)
-        report.events += len(batch)
+        if connection.vendor == "postgresql" and settings.WANGGE_STATS_SQL_REBUILD:
+            report.events = facts.insert_all_sql(asof, since)  # set-wise, in the database
+        else:
+            for fact in facts.compute_all(asof, since):
+                batch.append(fact)
+                if len(batch) >= facts.CHUNK:
+                    facts.write(batch)
+                    report.events += len(batch)
+                    batch = []
+            facts.write(batch)
+            report.events += len(batch)
         report.facts_s = time.perf_counter() - started
         started = time.perf_counter()
         if since is None:

@@ -81,7 +81,13 @@ class EventFact(models.Model):
     locals().update({m: models.BooleanField(default=False) for m in MEASURES})
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="stats_fact_day_idx")]
+        indexes = [
+            models.Index(fields=["day"], name="stats_fact_day_idx"),
+            # The map's open events, newest first: a few thousand rows, whatever the total.
+            models.Index(
+                fields=["-reported_at"], condition=models.Q(open=True), name="stats_fact_open_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"fact of event {self.event_id}"

@@ -43,6 +43,8 @@ def test_dashboard_drill_down_and_through_to_the_events(
     expect(page.get_by_role("cell", name="三号楼前路灯不亮")).to_be_visible()
     page.goto("/dashboard/screen/")
     expect(page.locator("#screen #fig-reported .value")).to_have_text("1")
+    expect(page.locator("#screen #grid #fig-visits_due")).to_be_visible()
+    expect(page.locator("#screen #enforcement #fig-joint")).to_be_visible()
     page.wait_for_function(
         "() => !!echarts.getInstanceByDom(document.getElementById('chart-channels'))"
     )

@@ -1,12 +1,14 @@
 """The dashboard's modules 网格联动, 党建引领, 专项行动, 综合执法 against a hand-counted world;
 the lag warning on the pages and in the back office."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from tests.events.factories import make_world, report
 from tests.factories import make_user, post
@@ -135,6 +137,14 @@ def test_modules_count_the_areas_fieldwork_party_campaigns_and_law_enforcement(w
     for section in ('id="grid"', 'id="party"', 'id="campaigns"', 'id="enforcement"'):
         assert section in page
     assert "1 / 3 = 33.3%" in page
+    # The xlsx export has the modules, numbers as numbers.
+    response = client.get("/dashboard/export.xlsx?area=330103001&period=month")
+    book = load_workbook(io.BytesIO(response.content))
+    rows = {r[1]: r for r in book["网格与党建"].iter_rows(values_only=True) if r and r[1]}
+    assert rows["走访覆盖"][2:] == (pytest.approx(1 / 3, abs=1e-4), 1, 3)
+    assert rows["党员"][2] == 2
+    [campaign_row] = list(book["专项行动"].iter_rows(values_only=True))[1:]
+    assert campaign_row[0] == "排查" and campaign_row[3:] == (1, 3, 1)
 
 
 def test_a_grid_worker_sees_only_their_grids_fieldwork(w, client):

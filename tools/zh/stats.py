@@ -116,4 +116,6 @@ ZH = {
     "Layers": "图层",
     "Open events (red: overdue, yellow: due soon)": "在办事件（红：超期，黄：临期）",
     "Heat map of events this month": "本月事件热力图",
+    "Grid and party": "网格与党建",
+    "Targets": "目标数",
 }

@@ -136,6 +136,19 @@ def test_dashboard_page_links_numbers_to_the_scoped_event_list(w, client):
     assert "路边暴露垃圾" in listed
 
 
+def test_settled_levels_link_to_the_events_closed_at_that_level(w, client):
+    close_path(w, report(w))
+    fill_now()
+    client.force_login(w.operator)
+    settled = client.get("/api/stats/overview?area=330103&period=today").json()["settled"]
+    [here] = [s for s in settled if s["closed"] == 1]
+    assert "路边暴露垃圾" in client.get(here["url"]).content.decode()
+    for other in (s for s in settled if s["closed"] == 0):
+        assert "路边暴露垃圾" not in client.get(other["url"]).content.decode()
+    page = client.get("/dashboard/?area=330103&period=today").content.decode()
+    assert here["url"].replace("&", "&amp;") in page
+
+
 def test_query_counts_do_not_grow_with_events(w, client):
     client.force_login(w.operator)
     report(w)

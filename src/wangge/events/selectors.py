@@ -72,6 +72,7 @@ def event_list(
     overdue: bool | None = None,
     supervised: bool | None = None,
     joint: bool | None = None,
+    settled: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     text: str | None = None,
@@ -93,6 +94,8 @@ def event_list(
         qs = qs.filter(alert="red") if overdue else qs.exclude(alert="red")
     if supervised is not None:
         qs = qs.filter(supervised=supervised)
+    if settled:  # closed by the level of the area responsible (五级: where it was settled)
+        qs = qs.filter(status=Status.CLOSED, responsible_area__level=settled)
     if joint:  # jointly dispatched (吹哨报到): an assisting order besides the lead
         qs = qs.filter(
             Exists(WorkOrder.objects.filter(event=OuterRef("pk"), role=OrderRole.ASSIST))

@@ -70,7 +70,10 @@ def overview(f: selectors.Filters) -> dict[str, Any]:
         "asof": timezone.localtime(filled) if filled else None,
         "figures": figures,
         "command": _linked(f, selectors.figures(counts, selectors.COMMAND)),
-        "settled": selectors.settled_levels(counts),
+        "settled": [
+            {**s, "url": events_url(f) + f"&status=closed&settled={s['level']}"}
+            for s in selectors.settled_levels(counts)
+        ],
         "counts": counts,
     }
 

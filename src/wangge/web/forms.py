@@ -166,3 +166,4 @@ class EventFilterForm(forms.Form):
     department = forms.CharField(required=False, max_length=40)
     status = forms.ChoiceField(required=False, choices=[("", ""), *Status.choices])
     joint = forms.BooleanField(required=False)  # jointly dispatched (吹哨报到)
+    settled = forms.IntegerField(required=False, min_value=1, max_value=9)  # closed at level

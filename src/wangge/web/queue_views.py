@@ -85,6 +85,7 @@ def _filtered(request: HttpRequest) -> tuple[web_forms.EventFilterForm, str, Que
         department=f.get("department") or None,
         status=f.get("status") or None,
         joint=f.get("joint") or None,
+        settled=f.get("settled") or None,
     )
     events = selectors.sort_events(events, f.get("sort") or None).prefetch_related(
         Prefetch(

@@ -491,7 +491,7 @@ def _code_before_transaction(now: datetime) -> str:
     return _next_code(now)
 
 
-def event_report(
+def event_report(  # noqa: C901
     *,
     actor: Any,
     title: str,

@@ -221,7 +221,7 @@ def files_of(target: CampaignTarget) -> dict[int, CampaignFile]:
 # ---- definition -----------------------------------------------------------------------------
 
 
-def _clean_definition(
+def _clean_definition(  # noqa: C901
     *,
     title: str,
     starts_on: dt.date | None,

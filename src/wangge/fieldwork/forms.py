@@ -65,7 +65,7 @@ def type_names() -> dict[str, str]:
 # ---- definition -----------------------------------------------------------------------------
 
 
-def clean_fields(
+def clean_fields(  # noqa: C901
     raw: Any, *, at: str = "fields", types: tuple[str, ...] = TYPES, min_fields: int = 1
 ) -> list[dict[str, Any]]:
     """The form definition, normalised; DomainError listing every problem, each naming the
@@ -251,7 +251,7 @@ def clean_answers(
     return answers, pending
 
 
-def _clean_value(field: dict[str, Any], value: Any, file_ids: Collection[int]) -> Any:
+def _clean_value(field: dict[str, Any], value: Any, file_ids: Collection[int]) -> Any:  # noqa: C901
     kind = field["type"]
     if kind == TEXT:
         if not isinstance(value, (str, int, float)):

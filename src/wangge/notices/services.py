@@ -54,7 +54,7 @@ def _check_text(
 
 
 @transaction.atomic
-def notice_send(
+def notice_send(  # noqa: C901
     *,
     sender: Any,
     title: str,

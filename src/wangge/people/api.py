@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -705,7 +706,7 @@ class MemberOut(Schema):
 def member_list(
     request: HttpRequest, branch: Int | None = None, year: Int | None = None
 ) -> list[dict[str, Any]]:
-    year = year or dt.date.today().year
+    year = year or timezone.localdate().year
     check = {c["member"].pk: c for c in selectors.report_in_check(request.user, year)}
     return [
         {
@@ -760,7 +761,7 @@ class BelowOut(Schema):
     summary="In-service members below the yearly minimum of report-ins",
 )
 def report_in_below(request: HttpRequest, year: Int | None = None, minimum: Int = 2) -> list[Any]:
-    year = year or dt.date.today().year
+    year = year or timezone.localdate().year
     return [
         {
             "id": r["member"].pk,

@@ -419,7 +419,7 @@ class _Run:
         self.result.rows += len(sheet.rows)
         self.upsert("household", Household, list(items.items()))
 
-    def residents(self, sheet: tabular.Sheet) -> None:
+    def residents(self, sheet: tabular.Sheet) -> None:  # noqa: C901
         counts = self.count("resident")
         recs = list(sheet.records())
         self.result.rows += len(recs)
@@ -505,7 +505,7 @@ class _Run:
                 counts.rejected += 1
         self._write_residents(clean, counts)
 
-    def _write_residents(self, clean: list[dict[str, Any]], counts: Counts) -> None:
+    def _write_residents(self, clean: list[dict[str, Any]], counts: Counts) -> None:  # noqa: C901
         ring = self.ring
         # Existing residents by blind index, under every key of the ring.
         lookup: dict[str, dict[str, Any]] = {}

@@ -108,7 +108,7 @@ def _looks_like_phone(text: str) -> str | None:
         return None
 
 
-def resident_search(
+def resident_search(  # noqa: C901
     user: Any,
     *,
     q: str = "",

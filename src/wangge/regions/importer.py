@@ -103,7 +103,7 @@ def _text(value: Any) -> str:
 
 
 # -- readers ---------------------------------------------------------------------------------
-def read_geojson(
+def read_geojson(  # noqa: C901
     data: str | bytes | dict[str, Any], options: ImportOptions
 ) -> tuple[list[_Item], list[Problem]]:
     problems: list[Problem] = []

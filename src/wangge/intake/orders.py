@@ -24,7 +24,7 @@ from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import rows, workflow
 from wangge.events.models import Category, Event, Priority, Status, TimelineEntry
-from wangge.intake import dates, services
+from wangge.intake import dates, places, services
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
 
@@ -272,7 +272,7 @@ def _location(row: _Row) -> tuple[float | None, float | None, Area | None]:
         row.fail(_("Give both longitude and latitude."), "lat" if lat in (None, "") else "lon")
         return None, None, None
     try:
-        return services.place(lon, lat, row.text("crs") or "wgs84")
+        return places.place(lon, lat, row.text("crs") or "wgs84")
     except DomainError as exc:
         row.absorb(exc, exc.problems[0].field)
         return None, None, None

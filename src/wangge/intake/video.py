@@ -27,7 +27,7 @@ from wangge.events import workflow
 from wangge.events.models import Event, TimelineEntry
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.events.webhooks import signature
-from wangge.intake import services
+from wangge.intake import places, services
 from wangge.intake.dates import EARLIEST, LATEST, platform_iso
 from wangge.intake.models import AlertFold, Camera, Channel
 from wangge.intake.orders import UNSTORABLE
@@ -219,7 +219,7 @@ def camera_save(
     camera = Camera.objects.filter(channel=channel, camera_id=camera_id).first()
     if camera is None:
         camera = Camera(channel=channel, camera_id=camera_id)
-    camera.lon, camera.lat, camera.area = services.place(lon, lat)
+    camera.lon, camera.lat, camera.area = places.place(lon, lat)
     camera.name, camera.active = name, active
     camera.save()
     return camera

@@ -454,7 +454,7 @@ class ResidentIn(Input):
 
 
 @router.post("/people/residents", response={201: ResidentDetailOut}, summary="Register")
-def resident_create(request: HttpRequest, body: ResidentIn) -> Status:
+def resident_create(request: HttpRequest, body: ResidentIn) -> Status[dict[str, Any]]:
     household = selectors.household_get(request.user, body.household_id)
     data = body.dict(exclude={"household_id"})
     r = services.resident_create(request.user, household=household, ip=_ip(request), **data)
@@ -549,7 +549,7 @@ def _kind(request: HttpRequest, code: str) -> TagKind:
 
 
 @router.post("/people/residents/{rid}/tags", response={201: TagOut}, summary="Add a group tag")
-def tag_add(request: HttpRequest, rid: Int, body: TagIn) -> Status:
+def tag_add(request: HttpRequest, rid: Int, body: TagIn) -> Status[dict[str, Any]]:
     r = selectors.resident_get(request.user, rid)
     tag = services.tag_add(
         request.user,
@@ -731,7 +731,7 @@ class ReportInIn(Input):
 
 
 @router.post("/people/party/members/{mid}/report-ins", response={201: dict[str, Any]})
-def report_in(request: HttpRequest, mid: Int, body: ReportInIn) -> Status:
+def report_in(request: HttpRequest, mid: Int, body: ReportInIn) -> Status[dict[str, Any]]:
     member = selectors.get_scoped(PartyMember, request.user, mid, "branch__area")
     area = None
     if body.area:

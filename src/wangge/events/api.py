@@ -8,7 +8,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.errors import DomainError
-from wangge.events import duplicates, figures, privacy, routing, selectors, workflow
+from wangge.events import (
+    duplicates,
+    figures,
+    notifications,
+    privacy,
+    routing,
+    selectors,
+    workflow,
+)
 from wangge.events.models import (
     BuiltinChannel,
     Category,
@@ -577,11 +585,7 @@ def inbox(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
 
 @router.post("/notifications/{nid}/read", response={204: None}, summary="Mark read")
 def inbox_read(request: HttpRequest, nid: Int) -> Status[None]:
-    from django.utils import timezone
-
-    Notification.objects.filter(user_id=_user_id(request), pk=nid, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    notifications.notifications_mark_read(user=request.user, pk=nid)
     return Status(204, None)
 
 

@@ -394,26 +394,18 @@ def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
         if before.get("digest") == record["digest"]:
             return PushResult(event, Outcome.UNCHANGED)
         changed = sorted(k for k in record if k != "digest" and before.get(k) != record[k])
-        applied = event.status == Status.REPORTED
-        if applied:
-            values = {
-                "title": order.title,
-                "description": order.description,
-                "address": order.address,
-                "category_id": order.category.pk,
-                "category_unconfirmed": bool(order.unmapped_category),
-            }
-            fields = [f for f, v in values.items() if getattr(event, f) != v]
-            for f in fields:
-                setattr(event, f, values[f])
-            event.version += 1
-            event.save(update_fields=[*fields, "version", "updated_at"])
-        TimelineEntry.objects.create(
+        values = {
+            "title": order.title,
+            "description": order.description,
+            "address": order.address,
+            "category_id": order.category.pk,
+            "category_unconfirmed": bool(order.unmapped_category),
+        }
+        event, applied = workflow.event_amend_by_source(
             event=event,
-            action="source_update",
+            values=values,
             comment=order.description if "description" in changed else "",
-            data={**record, "changed": changed, "applied": applied},
-            public=False,
+            data={**record, "changed": changed},
         )
         if applied and order.closed_at_source:  # closed at the source since: so here
             event = _close_at_source(event, order)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
-from wangge.events.models import Event, TimelineEntry
+from wangge.events.models import Event
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.events.webhooks import signature
 from wangge.intake import places, services
@@ -202,12 +202,12 @@ def _fold(fold: AlertFold, at: datetime) -> AlertResult:
     fold.count += 1
     fold.last_at = max(fold.last_at, at)
     fold.save(update_fields=["count", "last_at"])
-    TimelineEntry.objects.create(
+    workflow.event_note(
         event=fold.event,
+        actor=workflow.SYSTEM,
         action="video_alert",
         comment=_("Alert %(n)s of this camera and type.") % {"n": fold.count},
         data={"alert_type": fold.alert_type, "at": platform_iso(at), "count": fold.count},
-        public=False,
     )
     return AlertResult(fold.event, folded=True, count=fold.count)
 

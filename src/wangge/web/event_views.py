@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError, Problem
-from wangge.events import duplicates, selectors, workflow
+from wangge.events import duplicates, notifications, selectors, workflow
 from wangge.events.models import (
     OPEN_STATUSES,
     Attachment,
@@ -551,7 +551,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
-    _notifications(request).filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
+    notifications.notifications_mark_read(user=request.user, pk=pk)
     if _is_htmx(request):
         note = _notifications(request).filter(pk=pk).first()
         if note is None:
@@ -565,7 +565,7 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
-    _notifications(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+    notifications.notifications_mark_read(user=request.user)
     return redirect("web:inbox")
 
 

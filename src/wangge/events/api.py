@@ -190,15 +190,7 @@ def _follows(e: Event, user: Any) -> dict[str, Any] | None:
 
 
 def _event(request: HttpRequest, code: str) -> Event:
-    event = selectors.event_get(user=request.user, code=code)
-    if event is None:
-        raise DomainError.one(
-            _("Event %(code)s not found.") % {"code": code},
-            field="code",
-            code="not_found",
-            status=404,
-        )
-    return event
+    return selectors.event_get(user=request.user, code=code)
 
 
 # -- queries ---------------------------------------------------------------------------------

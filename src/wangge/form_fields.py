@@ -1,5 +1,6 @@
-"""Typed forms (a campaign's form, a visit rule's checklist): checking a definition, and
-checking answers against it.
+"""Typed forms (a campaign's form, a visit rule's checklist, a notice's answer form): checking
+a definition, and checking answers against it. Outside the apps so that fieldwork and notices,
+siblings that do not import each other, share one definition of a form field.
 
 A field is ``{"name": "phone_ok", "label": "电话已核实", "type": "yes_no", "required": true}``;
 `choice` and `multi_choice` carry ``"choices": [...]``; `number` may carry ``"min"``/``"max"``.

@@ -394,3 +394,16 @@ def display(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+def posted(data: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The values of a posted HTML form (a QueryDict) by field name, as `clean_answers` takes
+    them, for forms of value types (a multiple choice is the list of its ticked boxes)."""
+    answers: dict[str, Any] = {}
+    for f in fields:
+        name = f["name"]
+        if f["type"] == MULTI:
+            answers[name] = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+        else:
+            answers[name] = data.get(name, "")
+    return answers

@@ -16,6 +16,7 @@ class Notice(models.Model):
         CONFIRM = "confirm", _("to confirm")
         ANSWER = "answer", _("to answer")
         PHOTO = "photo", _("to answer with a photo")
+        FORM = "form", _("to answer with a form")
 
     class Audience(models.TextChoices):
         STAFF = "staff", _("grid staff")
@@ -48,6 +49,9 @@ class Notice(models.Model):
     # The roots of the target subtrees; staff notices go to `roles` posted under them.
     areas = models.ManyToManyField(Area, related_name="notices", verbose_name=_("areas"))
     roles = models.JSONField(_("roles"), default=list, blank=True)
+    # Kind "form": the fields to fill in, defined like a campaign's form (`wangge.form_fields`,
+    # value types only: text, number, choice, multiple choice, date, yes/no).
+    form = models.JSONField(_("answer form"), default=list, blank=True)
     # Named people beyond the posts (user ids as asked; the receipts are what counts).
     extra_user_ids = models.JSONField(default=list, blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
@@ -167,6 +171,8 @@ class Receipt(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
+    # Kind "form": the answers by field name, checked against the notice's form.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     # A photo answer (kind "photo"), checked like events' photos; a new one replaces it.
     answer_photo = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
     answer_thumbnail = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)

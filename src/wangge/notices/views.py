@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from wangge import form_fields
 from wangge.errors import DomainError
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
@@ -51,15 +52,46 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notices/inbox.html", {"page": page})
 
 
+def _form_rows(
+    notice: Notice, values: dict[str, Any], errors: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A form notice's fields with the values to show (the stored or the refused answers)."""
+    rows = []
+    for f in notice.form:
+        value = values.get(f["name"])
+        text = value.strip().lower() if isinstance(value, str) else None
+        rows.append(
+            {
+                **f,
+                "value": value if isinstance(value, (str, int, float)) else "",
+                "values": value if isinstance(value, list) else [],
+                "yes": value is True or text in form_fields.YES,
+                "no": value is False or text in form_fields.NO,
+                "error": errors.get(f"answers.{f['name']}", ""),
+            }
+        )
+    return rows
+
+
+def _read_context(
+    receipt: Any, errors: list[Any] | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    notice = receipt.notice
+    by_field = {p.field: p.message for p in errors or []}
+    return {
+        "receipt": receipt,
+        "notice": notice,
+        "errors": errors,
+        "client_key": f"n-{uuid.uuid4().hex}",
+        "form_rows": _form_rows(notice, receipt.answers if values is None else values, by_field),
+    }
+
+
 @scoped_page
 def read(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.receipt_for(request.user, pk)  # 404 off the list
     receipt = services.receipt_read(notice=_notice(pk), user=request.user)
-    return render(
-        request,
-        "notices/read.html",
-        {"receipt": receipt, "notice": receipt.notice, "client_key": f"n-{uuid.uuid4().hex}"},
-    )
+    return render(request, "notices/read.html", _read_context(receipt))
 
 
 def _receipt_post(request: HttpRequest, pk: int, write: Any) -> HttpResponse:
@@ -70,10 +102,15 @@ def _receipt_post(request: HttpRequest, pk: int, write: Any) -> HttpResponse:
         if request.headers.get("X-Offline-Form") == "1":
             return JsonResponse({"errors": [p.as_dict() for p in exc.problems]}, status=exc.status)
         receipt = selectors.receipt_for(request.user, pk)
+        posted = (
+            form_fields.posted(request.POST, receipt.notice.form)
+            if receipt.notice.kind == Notice.Kind.FORM
+            else None
+        )
         return render(
             request,
             "notices/read.html",
-            {"receipt": receipt, "notice": receipt.notice, "errors": exc.problems},
+            _read_context(receipt, exc.problems, posted),
             status=exc.status,
         )
     return _stored(request, reverse("notices:read", args=[pk]))
@@ -100,6 +137,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             text=request.POST.get("text", ""),
             photo=forms.photo(request.FILES, "photo"),
+            answers=form_fields.posted(request.POST, n.form)
+            if n.kind == Notice.Kind.FORM
+            else None,
             client_key=_key(request),
         ),
     )
@@ -179,6 +219,14 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for receipt in missing:
         receipt.area_code = selectors.area_code(receipt.path)  # type: ignore[attr-defined]
+    answers = None
+    if notice.kind in (Notice.Kind.ANSWER, Notice.Kind.PHOTO, Notice.Kind.FORM):
+        answers = Paginator(selectors.answered(notice, paths, under), NOT_YET_PAGE).get_page(
+            request.GET.get("answers")
+        )
+        for receipt in answers:
+            receipt.area_code = selectors.area_code(receipt.path)  # type: ignore[attr-defined]
+            receipt.items = selectors.answer_items(notice, receipt)  # type: ignore[attr-defined]
     return render(
         request,
         "notices/board.html",
@@ -186,6 +234,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "notice": notice,
             "board": result,
             "missing": missing,
+            "answers": answers,
             "may_manage": paths is None,
             "versions": notice.versions.all() if paths is None else [],
         },

@@ -85,6 +85,10 @@ EXEMPT: list[tuple[str, str]] = [
     ),
     (r"^/(notices|api/notices)/.*(<pk>|\{pk\})", "notices: outsiders get 404 (tests/notices)"),
     (
+        r"^/api/activities/\{pk\}/photos$",
+        "activity photos: outsiders get 404 (tests/notices/test_activity_members_photos.py)",
+    ),
+    (
         r"^/(assessment|api/assessment)/.*(<rid>|\{rid\})",
         "assessment results: targets under the user's posts only (tests/assessment)",
     ),

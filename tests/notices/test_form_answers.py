@@ -98,7 +98,9 @@ def test_answers_are_checked_stored_and_a_resend_counts_once(w):
     later, changed = services.receipt_answer(
         notice=notice, user=w.worker, answers={"on_duty": "否"}, client_key="f-0987654321"
     )
-    assert changed and later.answers == {"on_duty": False} and later.answered_at == receipt.answered_at
+    assert (
+        changed and later.answers == {"on_duty": False} and later.answered_at == receipt.answered_at
+    )
 
 
 def test_the_phone_page_shows_the_form_and_posts_it_offline_once(w):

@@ -5,9 +5,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from wangge.errors import DomainError
+from wangge.events.photos import clean_photo
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import Activity, ActivityKind, Notice, Receipt
@@ -378,10 +380,22 @@ class ActivityOut(Schema):
     place: str
     participants: int
     people_reached: int
+    party_members: list[dict[str, Any]] = Field(
+        description="id, name, and report_in: the id of their report-in this activity counts as"
+    )
+    photos: list[str]
 
     @staticmethod
     def of(a: Activity) -> dict[str, Any]:
+        report_ins = {r.member_id: r.pk for r in a.report_ins.all()}
         return {
+            "party_members": [
+                {"id": m.pk, "name": m.name, "report_in": report_ins.get(m.pk)}
+                for m in a.party_members.all()
+            ],
+            "photos": [
+                reverse("notices:activity_photo", args=[a.pk, p.pk]) for p in a.photos.all()
+            ],
             "id": a.pk,
             "kind": a.kind.code,
             "title": a.title,
@@ -427,7 +441,20 @@ def activity_record(request: HttpRequest, body: ActivityIn) -> Status:
         party_member_ids=data["party_members"],
         note=data["note"],
     )
-    return Status(201, ActivityOut.of(activity))
+    return Status(201, ActivityOut.of(acts.with_details().get(pk=activity.pk)))
+
+
+@router.post(
+    "/activities/{pk}/photos", response={201: ActivityOut}, summary="Add a photo to an activity"
+)
+def activity_photo_add(request: HttpRequest, pk: int, photo: File[UploadedFile]) -> Status:
+    activity = acts.activities(request.user).filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    acts.activity_photo_add(
+        actor=request.user, activity=activity, photo=clean_photo(photo, field="photo")
+    )
+    return Status(201, ActivityOut.of(acts.with_details().get(pk=pk)))
 
 
 @router.get("/activities", response=list[ActivityOut], summary="Activities in my areas")

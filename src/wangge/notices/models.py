@@ -237,6 +237,14 @@ class Activity(models.Model):
     party_members = models.ManyToManyField(
         "people.PartyMember", blank=True, related_name="activities", verbose_name=_("party members")
     )
+    # The in-service members' report-ins (到网格报到) this activity counts as: found or written
+    # when it is recorded, at the activity's grid on its day.
+    report_ins = models.ManyToManyField(
+        "people.PartyReportIn",
+        blank=True,
+        related_name="activities",
+        verbose_name=_("party member report-ins"),
+    )
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -251,3 +259,22 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.title}"
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an activity, checked and re-encoded like events' photos."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="activities/%Y/%m/")
+    thumbnail = models.FileField(upload_to="activities/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+        ordering = ["activity", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}: {self.file.name}"

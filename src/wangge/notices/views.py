@@ -22,9 +22,12 @@ from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import ActivityKind, Notice
 from wangge.pages import scoped_page
+from wangge.people import selectors as people_selectors
 from wangge.regions.models import Role
 
 NOT_YET_PAGE = 200
+# Party members offered on the activity form (more: the API takes any member in scope).
+MEMBER_CHOICES = 500
 
 
 def _stored(request: HttpRequest, url: str) -> HttpResponse:
@@ -264,6 +267,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @scoped_page
+def activity_photo(request: HttpRequest, pk: int, photo: int) -> FileResponse:
+    """A photo of an activity in the user's scope (`?size=thumb`: the thumbnail)."""
+    found = acts.activity_photo(request.user, pk, photo)
+    return _image(found.thumbnail if _thumb(request) else found.file)
+
+
+@scoped_page
 def activity_list(request: HttpRequest) -> HttpResponse:
     errors = None
     if request.method == "POST":
@@ -281,6 +291,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
                     request.POST.get("people_reached", "0"), "people_reached"
                 ),
                 note=request.POST.get("note", ""),
+                party_member_ids=forms.ids(request.POST.getlist("party_members"), "party_members"),
+                photos=forms.photos(request.FILES, "photos"),
             )
             return redirect("notices:activities")
         except DomainError as exc:
@@ -292,6 +304,10 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "kinds": ActivityKind.objects.filter(active=True),
+            "members": people_selectors.party_members(request.user).filter(left_on__isnull=True)[
+                :MEMBER_CHOICES
+            ],
+            "chosen": request.POST.getlist("party_members"),
             "errors": errors,
             "data": request.POST,
         },

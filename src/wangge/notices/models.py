@@ -172,7 +172,7 @@ class Receipt(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     # Kind "form": the answers by field name, checked against the notice's form.
-    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    answers = models.JSONField(_("form answers"), default=dict, blank=True)
     # A photo answer (kind "photo"), checked like events' photos; a new one replaces it.
     answer_photo = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
     answer_thumbnail = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='receipt',
             name='answers',
-            field=models.JSONField(blank=True, default=dict, verbose_name='answers'),
+            field=models.JSONField(blank=True, default=dict, verbose_name='form answers'),
         ),
         migrations.AlterField(
             model_name='notice',

@@ -280,3 +280,29 @@ def party_figures(area: Area, start: date, end: date) -> PartyFigures:
             area__path__startswith=area.path, reported_on__gte=start, reported_on__lte=end
         ).count(),
     )
+
+
+def by_level(level: int, start: date, end: date) -> dict[str, dict[str, int]]:
+    """Per area of a level (by code): sessions, people reached and grids covered by the
+    activities in and under it over the days — the assessment's activity indicators. One
+    query; activities held above that level count for none of its areas."""
+    found: dict[str, dict[str, Any]] = {}
+    rows = (
+        Activity.objects.filter(held_on__gte=start, held_on__lte=end)
+        .values("path")
+        .annotate(n=Count("pk"), reached=Sum("people_reached"))
+        .order_by()
+    )
+    for item in rows:
+        parts = [c for c in item["path"].split("/") if c]
+        if len(parts) < level:
+            continue
+        row = found.setdefault(parts[level - 1], {"sessions": 0, "people": 0, "grids": set()})
+        row["sessions"] += item["n"]
+        row["people"] += item["reached"] or 0
+        if len(parts) >= GRID_LEVEL:
+            row["grids"].add("/".join(parts[:GRID_LEVEL]))
+    return {
+        code: {"sessions": r["sessions"], "people": r["people"], "grids": len(r["grids"])}
+        for code, r in found.items()
+    }

@@ -4,11 +4,14 @@ checked like events' photos and shown only within scope."""
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.images import jpeg, upload
 from tests.notices.world import World, build
 from wangge.errors import DomainError
+from wangge.events.photos import clean_photo
 from wangge.notices import activities
 from wangge.notices.models import Activity
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
@@ -165,3 +168,26 @@ def test_the_page_and_api_take_members_and_photos_and_show_photos_in_scope(w):
         .status_code
         == 404
     )
+
+
+def test_activity_lists_take_constant_queries(w, django_assert_max_num_queries):
+    m = members(w)
+    c = client(w.leader)
+
+    def count(url: str) -> int:
+        c.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    record(w, party_member_ids=[m["张在职"].pk], photos=[activities_photo()])
+    few = [count("/notices/activities/"), count("/api/activities")]
+    for n in range(4):
+        record(w, title=f"活动{n}", party_member_ids=[p.pk for p in m.values()])
+    with django_assert_max_num_queries(few[0]):
+        c.get("/notices/activities/")
+    assert [count("/notices/activities/"), count("/api/activities")] == few
+
+
+def activities_photo():
+    return clean_photo(upload(jpeg()), field="photos")

@@ -43,7 +43,11 @@ CASES: list[tuple[str, str]] = [
     (r"^/(dashboard|dashboard/screen|assessment)/$", "list"),
     (r"^/dashboard/export\.xlsx$", "list"),
     (r"^/notices/(|sent|send|activities)/?$", "list"),
-    (r"^/api/stats/(overview|children|trend|status|indicators|breakdown/\{dimension\})$", "list"),
+    (
+        r"^/api/stats/(overview|children|trend|status|indicators|activities"
+        r"|breakdown/\{dimension\})$",
+        "list",
+    ),
     (r"^/api/(activities|activities/figures|activities/kinds)$", "list"),
     (r"^/api/(notices|notices/inbox|notices/sent|assessment/runs)$", "list"),
 ]

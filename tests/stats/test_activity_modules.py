@@ -68,6 +68,10 @@ def test_the_modules_count_the_activities_of_the_area_and_period(w, client):
     client.force_login(w.worker)
     mine = _module(client.get("/dashboard/?period=month").content.decode(), "linkage")
     assert mine["活动场次"] == "2" and mine["服务人次"] == "120"
+    # the API gives the same, scoped: another street is refused as on the page
+    api = client.get(f"/api/stats/activities?area={GRID_A}&period=month").json()["modules"]
+    assert {i["code"]: i["value"] for i in api[1]["items"]}["people_reached"] == 120
+    assert client.get("/api/stats/activities?area=330103&period=month").status_code == 403
     # the export carries the same figures as numbers
     client.force_login(w.operator)
     book = load_workbook(io.BytesIO(client.get("/dashboard/export.xlsx?period=month").content))

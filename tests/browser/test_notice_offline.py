@@ -84,3 +84,26 @@ def test_a_form_answer_filled_offline_is_sent_once_typed(
     again = Receipt.objects.get(user=w.worker)
     assert again.answered_at == receipt.answered_at and again.answers == receipt.answers
     assert js_errors == []
+
+
+def test_the_inbox_confirm_button_works_offline(
+    live_server, context: BrowserContext, page: Page, js_errors: list[str]
+) -> None:
+    w = build()
+    notice = services.notice_send(
+        sender=w.street_op, title="今晚防汛值班", areas=[w.street], roles=["full_time"]
+    )
+    login(page, live_server.url, w.worker.username)
+    page.goto("/notices/")
+    status = page.locator("#offline-status")
+    context.set_offline(True)
+    page.click(f"#confirm-{notice.pk} button[type=submit]")
+    expect(status).to_have_attribute("data-state", "queued")
+    assert Receipt.objects.get(user=w.worker).confirmed_at is None
+    context.set_offline(False)
+    expect(status).to_have_attribute("data-state", "sent")
+    assert Receipt.objects.get(user=w.worker).confirmed_at is not None
+    page.reload()
+    expect(page.locator(f"#confirm-{notice.pk}")).to_have_count(0)
+    assert Receipt.objects.filter(notice=notice, done_at__isnull=False).count() == 1
+    assert js_errors == []

@@ -52,7 +52,7 @@ def _notice(pk: int) -> Notice:
 def inbox(request: HttpRequest) -> HttpResponse:
     services.mark_delivered(request.user)
     page = Paginator(selectors.inbox(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "notices/inbox.html", {"page": page})
+    return render(request, "notices/inbox.html", {"page": page, "page_key": uuid.uuid4().hex})
 
 
 def _form_rows(
@@ -116,7 +116,8 @@ def _receipt_post(request: HttpRequest, pk: int, write: Any) -> HttpResponse:
             _read_context(receipt, exc.problems, posted),
             status=exc.status,
         )
-    return _stored(request, reverse("notices:read", args=[pk]))
+    back = "notices:inbox" if request.POST.get("next") == "inbox" else None
+    return _stored(request, reverse(back) if back else reverse("notices:read", args=[pk]))
 
 
 @scoped_page

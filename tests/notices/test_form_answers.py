@@ -1,6 +1,8 @@
 """Notices answered with a small form: the campaign form's fields (`wangge.form_fields`),
 checked like a campaign's answers, shown to the sender and each level between."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -184,3 +186,16 @@ def test_the_api_sends_a_form_notice_and_takes_answers(w):
     )
     assert ok.status_code == 200 and ok.json()["answers"] == {"on_duty": True, "people": 4}
     assert ok.json()["done"] is True
+
+
+def test_the_send_page_takes_the_form_as_json(w):
+    c = client(w.street_op)
+    base = {"title": "到岗", "kind": "form", "areas": w.street.code, "roles": ["full_time"]}
+    bad = c.post("/notices/send/", {**base, "form": "[{'name': oops"})
+    assert bad.status_code == 422 and "JSON" in bad.content.decode()
+    wrong = c.post("/notices/send/", {**base, "form": '[{"name": "x", "label": "X"}]'})
+    assert wrong.status_code == 422 and "X" in wrong.content.decode()
+    assert not Notice.objects.exists()
+    ok = c.post("/notices/send/", {**base, "form": json.dumps(FORM)})
+    assert ok.status_code == 302
+    assert Notice.objects.get().form[3]["choices"] == ["沙袋", "雨衣", "手电"]

@@ -11,7 +11,7 @@ import json
 
 import pytest
 from django.test import Client
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fuzzing import ANY_TEXT, FORM_TEXT, FUZZ, ODD_DATES, VALUES, row_counts
@@ -47,7 +47,7 @@ def _csv(rows: list[list[str]], raw_tail: bytes) -> bytes:
     return out.getvalue().encode("utf-8", "surrogatepass") + raw_tail
 
 
-@FUZZ
+@settings(FUZZ, max_examples=15)
 @given(
     headers=st.one_of(st.just(RESIDENT_HEADERS), st.lists(FORM_TEXT, max_size=8)),
     rows=st.lists(st.lists(CELL, max_size=8), max_size=4),
@@ -68,7 +68,7 @@ def test_the_people_import_imports_or_refuses_cleanly(people, headers, rows, raw
         assert {t: n for t, n in after.items() if n != before[t]} == {}
 
 
-@FUZZ
+@settings(FUZZ, max_examples=15)
 @given(
     cells=st.lists(st.lists(CELL, min_size=7, max_size=7), max_size=3),
     name=st.sampled_from(["p.csv", "p.xlsx", "p.txt", "p"]),
@@ -90,7 +90,7 @@ def test_the_people_import_api_never_answers_5xx(people, cells, name):
 COORD = st.one_of(st.floats(), st.integers(), ANY_TEXT, st.none())
 
 
-@FUZZ
+@settings(FUZZ, max_examples=15)
 @given(
     props=st.dictionaries(st.sampled_from(["code", "name", "parent", "x"]), VALUES, max_size=4),
     ring=st.one_of(st.none(), st.lists(st.lists(COORD, max_size=3), max_size=5)),

@@ -216,3 +216,14 @@ def test_a_control_character_in_a_cell_is_reported_not_a_500(people, client):
     book = load_workbook(io.BytesIO(b"".join(report.streaming_content)))
     cells = {c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row}
     assert "赵\\x01一" in cells
+
+
+def test_a_nul_in_a_cell_rejects_its_row_naming_the_column(people):
+    """PostgreSQL refuses NUL in text: the row is refused before any query reads it (found by
+    tests/test_fuzz_imports.py on PostgreSQL)."""
+    rows = [RESIDENT_HEADERS, ["赵一", GOOD_1, "", "汉族", "H\x00A", "户主", "户籍"]]
+    result = importer.import_file(people.worker_a, _csv(rows), "people.csv", mode="valid")
+    [problem] = result.problems
+    assert (problem.row, problem.column) == (2, "户号")
+    assert "NUL" in problem.message
+    assert result.counts["resident"].rejected == 1

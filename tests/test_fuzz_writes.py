@@ -22,6 +22,7 @@ from wangge.people.models import Residence, Resident, ResidentTag
 
 pytestmark = pytest.mark.django_db
 
+
 def counts() -> tuple[int, ...]:
     return tuple(
         m.objects.count() for m in (Event, TimelineEntry, Resident, Residence, ResidentTag, Patrol)

@@ -324,7 +324,7 @@ def _item_from_fields(
         if isinstance(raw, dict | list):
             problem = _("must be text or a number")
         if problem is None and len(value) > length:
-            problem = _("is longer than %(n)d characters") % {"n": length}
+            problem = _("is longer than %(n)s characters") % {"n": length}
         if problem is not None:
             problems.append(Problem(problem, item=where, field=field_name, code="invalid_text"))
             ok = False

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from wangge.fieldwork import campaigns, forms
+from wangge import form_fields as forms
+from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.people import audit
 from wangge.regions.lean import without_geometry

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge import form_fields as forms
 from wangge.errors import DomainError, Problem
 from wangge.events.access import GRID_ROLES, live_posts
-from wangge.fieldwork import campaign_targets, forms
+from wangge.fieldwork import campaign_targets
 from wangge.fieldwork.campaign_targets import RefreshResult
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.fieldwork.todo_item import TodoItem
@@ -221,7 +222,7 @@ def files_of(target: CampaignTarget) -> dict[int, CampaignFile]:
 # ---- definition -----------------------------------------------------------------------------
 
 
-def _clean_definition(
+def _clean_definition(  # noqa: C901
     *,
     title: str,
     starts_on: dt.date | None,

@@ -66,6 +66,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
         "categories": categories,
         "departments": dashboard.departments(f),
         "fed": feeds.figures(f.area, f.date_from, f.date_to),
+        "grid_modules": dashboard.grid_modules(f),
         "breadcrumb": selectors.breadcrumb(f.area, request.user),
         "kept": urlencode(kept),
         "choropleth_figures": [(k, label) for k, label in CHOROPLETH],

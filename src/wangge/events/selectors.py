@@ -96,12 +96,7 @@ def event_list(
         qs = qs.filter(alert="red") if overdue else qs.exclude(alert="red")
     if supervised is not None:
         qs = qs.filter(supervised=supervised)
-    if settled:  # closed by the level of the area responsible (五级: where it was settled)
-        qs = qs.filter(status=Status.CLOSED, responsible_area__level=settled)
-    if joint:  # jointly dispatched (吹哨报到): an assisting order besides the lead
-        qs = qs.filter(
-            Exists(WorkOrder.objects.filter(event=OuterRef("pk"), role=OrderRole.ASSIST))
-        )
+    qs = qs.filter(_figure_q(joint=joint, settled=settled))
     if date_from:
         qs = qs.filter(reported_at__gte=_start(date_from))
     if date_to:
@@ -115,6 +110,17 @@ def event_list(
             | reporter_phone_q(text)
         )
     return without_geometry(qs.order_by("-reported_at"))
+
+
+def _figure_q(*, joint: bool | None, settled: int | None) -> Q:
+    """The filters only the dashboard's links use: jointly dispatched (吹哨报到: an assisting
+    order besides the lead), closed by an area of level `settled` (五级: where it was settled)."""
+    q = Q()
+    if settled:
+        q &= Q(status=Status.CLOSED, responsible_area__level=settled)
+    if joint:
+        q &= Q(Exists(WorkOrder.objects.filter(event=OuterRef("pk"), role=OrderRole.ASSIST)))
+    return q
 
 
 def reporter_phone_q(text: str) -> Q:

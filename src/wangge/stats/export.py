@@ -18,6 +18,45 @@ def _percent(sheet: Any, value: float | None) -> Any:
     return cell
 
 
+def _module_sheets(book: Any, modules: dict[str, Any]) -> None:
+    """网格联动, 党建引领, 综合执法 (figures, rates as fractions) and 专项行动 (per campaign)."""
+    sheet = book.create_sheet(_("Grid and party"))
+    sheet.append([_("Module"), _("Figure"), _("Value"), _("Numerator"), _("Denominator")])
+    for title, items in (
+        (_("Grid linkage"), modules["grid"]),
+        (_("Party building"), modules["party"]),
+        (_("Comprehensive law enforcement"), modules["enforcement"]),
+    ):
+        for item in items:
+            is_rate = "denominator" in item
+            sheet.append(
+                [
+                    title,
+                    item["label"],
+                    _percent(sheet, item["value"]) if is_rate else item["value"],
+                    item.get("numerator"),
+                    item.get("denominator"),
+                ]
+            )
+
+    sheet = book.create_sheet(_("Special campaigns"))
+    sheet.append(
+        [_("Campaign"), _("Ends on"), _("Coverage"), _("Done"), _("Targets"), _("Missing")]
+    )
+    for c in modules["campaigns"]:
+        cov = c["coverage"]
+        sheet.append(
+            [
+                c["title"],
+                c["ends_on"].isoformat(),
+                _percent(sheet, cov["value"]),
+                cov["numerator"],
+                cov["denominator"],
+                c["missing"],
+            ]
+        )
+
+
 def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     """`context`: what the page shows for `f` (views._context), so both agree."""
     from openpyxl import Workbook
@@ -88,41 +127,7 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     for d in context["departments"]:
         sheet.append([d["name"], d["dispatched"], d["open"]])
 
-    modules = context["modules"]
-    sheet = book.create_sheet(_("Grid and party"))
-    sheet.append([_("Module"), _("Figure"), _("Value"), _("Numerator"), _("Denominator")])
-    for title, items in (
-        (_("Grid linkage"), modules["grid"]),
-        (_("Party building"), modules["party"]),
-        (_("Comprehensive law enforcement"), modules["enforcement"]),
-    ):
-        for item in items:
-            is_rate = "denominator" in item
-            sheet.append(
-                [
-                    title,
-                    item["label"],
-                    _percent(sheet, item["value"]) if is_rate else item["value"],
-                    item.get("numerator"),
-                    item.get("denominator"),
-                ]
-            )
-    sheet = book.create_sheet(_("Special campaigns"))
-    sheet.append(
-        [_("Campaign"), _("Ends on"), _("Coverage"), _("Done"), _("Targets"), _("Missing")]
-    )
-    for c in modules["campaigns"]:
-        cov = c["coverage"]
-        sheet.append(
-            [
-                c["title"],
-                c["ends_on"].isoformat(),
-                _percent(sheet, cov["value"]),
-                cov["numerator"],
-                cov["denominator"],
-                c["missing"],
-            ]
-        )
+    _module_sheets(book, context["modules"])
 
     sheet = book.create_sheet(_("Fed indicators"))
     sheet.append([_("Module"), _("Indicator"), _("Value"), _("Unit of measure")])

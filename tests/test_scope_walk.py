@@ -28,6 +28,7 @@ CASES: list[tuple[str, str]] = [
     (r"^/inbox/<pk>/read/$", "note"),
     (r"^/api/notifications/\{nid\}/read$", "note"),
     (r"^/(events|events/counts|orders|inbox|inbox/count|m|areas/search|areas/roster)/$", "list"),
+    (r"^/(start|me)/$", "list"),
     (r"^/staff/import/$", "list"),
     (r"^/(people|people/buildings|people/places|people/places/features|people/audit)/$", "list"),
     (r"^/field/(|party|centre|visits|visits/figures|visits/alerts|visits/attend)/?$", "list"),

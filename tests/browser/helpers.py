@@ -7,13 +7,14 @@ from playwright.sync_api import BrowserContext, Page, expect
 PASSWORD = "pw-Wangge-2026"  # what tests.factories.make_user gives everyone
 
 
-def login(page: Page, base_url: str, username: str) -> None:
-    """Log in through the form and land on the map page."""
+def login(page: Page, base_url: str, username: str, lands: str = "/") -> None:
+    """Log in through the form and land on the start page: `lands` is the map ("/") for
+    the command centre, "/field/" (today's tasks) for a grid worker."""
     page.goto("/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base_url}/")
+    expect(page).to_have_url(f"{base_url}{lands}")
 
 
 def login_as(context: BrowserContext, page: Page, username: str, next_url: str) -> None:

@@ -84,7 +84,8 @@ def test_a_street_worker_sees_only_the_street(live_server, page: Page, js_errors
     worker = make_user("worker")
     post(worker, street, role="full_time")
 
-    login(page, live_server.url, worker.username)
+    login(page, live_server.url, worker.username, lands="/field/")
+    page.goto("/")
     expect_current(page, areas, street, [street])  # no crumb for the district above
 
     for url in (

@@ -1,8 +1,9 @@
 """Steps the browser tests share: logging in as a person does, reading an event's status."""
 
 import re
+from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 PASSWORD = "pw-Wangge-2026"  # what tests.factories.make_user gives everyone
 
@@ -29,3 +30,33 @@ def login_as(context: BrowserContext, page: Page, username: str, next_url: str) 
 
 def expect_status(page: Page, status: str) -> None:
     expect(page.locator("#event-status [data-status]")).to_have_attribute("data-status", status)
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def phone_context(
+    browser: Browser, base_url: str, lon: float | None = None, lat: float | None = None
+) -> BrowserContext:
+    """A 390×844 touch phone in Chinese, offline but for the live server; with a position
+    (geolocation allowed) when lon/lat are given. The caller closes it."""
+    options: dict[str, Any] = {
+        "base_url": base_url,
+        "viewport": PHONE,
+        "locale": "zh-CN",
+        "is_mobile": True,
+        "has_touch": True,
+    }
+    if lon is not None and lat is not None:
+        options |= {"geolocation": {"longitude": lon, "latitude": lat}, "permissions": ["geolocation"]}
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    context.route(lambda url: not url.startswith(base_url), lambda route: route.abort())
+    return context
+
+
+def box_of(page: Page, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    return box

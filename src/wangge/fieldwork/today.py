@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.regions import coords
@@ -62,10 +63,10 @@ def order(
 
 # The kinds in the order a worker meets them, with their names on the page.
 KINDS = {
-    "visit": _("Visits"),
+    "visit": pgettext_lazy("task kind", "Visits"),
     "attend": _("Must-attend"),
     "inspection": _("Inspections"),
-    "campaign": _("Campaigns"),
+    "campaign": pgettext_lazy("task kind", "Campaigns"),
 }
 OPEN_AT_ONCE = 12  # a group longer than this starts folded (its count is on its heading)
 

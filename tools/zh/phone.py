@@ -43,3 +43,20 @@ ZH = {
     "The location signal is weak: the track goes on when it is back.": "定位信号弱：信号恢复后继续记录轨迹。",
     "Your track so far": "当前轨迹",
 }
+ZH |= {
+    "routing rule": "分拨规则",
+    "routing rules": "分拨规则",
+    "webhook endpoint": "推送接口",
+    "webhook endpoints": "推送接口",
+    "Wangge back office": "网格化治理平台后台",
+}
+ZH |= {
+    "After handling": "处置后",
+    "Did you report this? Rate the result": "您是反映人吗？请评价办理结果",
+    "Last four digits of the phone you gave": "反映时所留手机号的后四位",
+    "The result has been rated. Thank you.": "办理结果已评价，谢谢。",
+    "Give the last four digits of your phone.": "请填写手机号后四位。",
+    "These digits do not match the phone given with this report.": "与反映时所留手机号不符。",
+    "No report has this code.": "没有此查询码的反映。",
+    ("resident", "Tracking code"): "查询码",
+}

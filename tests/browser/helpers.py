@@ -50,7 +50,10 @@ def phone_context(
         "has_touch": True,
     }
     if lon is not None and lat is not None:
-        options |= {"geolocation": {"longitude": lon, "latitude": lat}, "permissions": ["geolocation"]}
+        options |= {
+            "geolocation": {"longitude": lon, "latitude": lat},
+            "permissions": ["geolocation"],
+        }
     context = browser.new_context(**options)
     context.set_default_timeout(15_000)
     context.route(lambda url: not url.startswith(base_url), lambda route: route.abort())

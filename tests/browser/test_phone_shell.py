@@ -105,7 +105,9 @@ def test_a_grid_workers_day_on_the_phone(live_server, browser: Browser, js_error
         expect(settle).to_be_visible()
         pin_before = page.input_value("#lon")
         map_box = box_of(page, "#report-map")
-        page.mouse.click(map_box["x"] + map_box["width"] * 0.7, map_box["y"] + map_box["height"] * 0.3)
+        page.mouse.click(
+            map_box["x"] + map_box["width"] * 0.7, map_box["y"] + map_box["height"] * 0.3
+        )
         expect(page.locator("#report-form")).to_have_attribute("data-geo", "pinned")
         assert page.input_value("#lon") != pin_before
         expect(page.locator("#report-map .leaflet-marker-icon")).to_have_count(1)

@@ -12,8 +12,8 @@ from PIL import Image
 from tests.events.factories import make_world, report
 from tests.images import FAKES, LAT, LON, bomb, jpeg, upload
 from wangge.events import workflow as wf
-from wangge.events.photos import attach_photo, clean_photo
 from wangge.events.models import Attachment, Category, Event, Satisfaction, Status
+from wangge.events.photos import attach_photo, clean_photo
 from wangge.portal import services, views
 from wangge.portal.models import Attempt, Follow
 from wangge.regions import spatial_index

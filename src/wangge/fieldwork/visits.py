@@ -1118,9 +1118,9 @@ def masked_name(name: str) -> str:
 
 def head_names(household_ids: set[int]) -> dict[int, str]:
     """Household id -> the masked name of its head, for the households that have one."""
-    rows = Resident.objects.filter(household_id__in=household_ids, relation=Relation.HEAD).values_list(
-        "household_id", "name"
-    )
+    rows = Resident.objects.filter(
+        household_id__in=household_ids, relation=Relation.HEAD
+    ).values_list("household_id", "name")
     return {hid: masked_name(name) for hid, name in rows if name}
 
 

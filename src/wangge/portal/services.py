@@ -359,9 +359,7 @@ def portal_rate(*, code: str, token: str, satisfaction: str, comment: str = "") 
     return _rate(event, satisfaction, comment)
 
 
-def portal_rate_by_phone(
-    *, code: str, last4: str, satisfaction: str, comment: str = ""
-) -> Event:
+def portal_rate_by_phone(*, code: str, last4: str, satisfaction: str, comment: str = "") -> Event:
     """The same rating with the tracking code and the last four digits of the phone the
     reporter gave (for whoever lost the follow link). The page is rate-limited."""
     event = selectors.resident_event(code)

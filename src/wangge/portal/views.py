@@ -153,9 +153,7 @@ def status(request: HttpRequest, code: str) -> HttpResponse:
             "posted": request.POST if error else {},
         }
     )
-    return render(
-        request, "portal/status.html", context, status=error.status if error else 200
-    )
+    return render(request, "portal/status.html", context, status=error.status if error else 200)
 
 
 @require_GET

@@ -28,7 +28,9 @@ def start(request: HttpRequest) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     """我的: the phone shell's page of the user's own things (posts, round, visits, password)."""
     posts = without_geometry(
-        Post.objects.filter(user_id=request.user.pk, ended_on__isnull=True).select_related("area")
+        Post.objects.filter(
+            user_id=int(request.user.pk or 0), ended_on__isnull=True
+        ).select_related("area")
     )
     return render(request, "web/me.html", {"posts": posts})
 

@@ -86,3 +86,15 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
         for v in result
         if v["impact"] in impacts
     ]
+
+
+# Latin words a Chinese page may show: units, brand names of standards, the user's own data.
+LATIN_ALLOWED = {"km", "GB", "Open311", "GeoReport", "OTP", "TOTP", "ID", "PNG", "JPEG", "xlsx"}
+
+
+def latin_words(page: Page, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Words in Latin letters in the page's visible text, outside the allow-list (and the
+    given words: usernames, codes of the test's own data)."""
+    text = page.evaluate("() => document.body.innerText")
+    words = set(re.findall(r"[A-Za-z][A-Za-z'-]+", text))
+    return sorted(w for w in words if w not in LATIN_ALLOWED and w not in allowed)

@@ -60,3 +60,7 @@ ZH |= {
     "No report has this code.": "没有此查询码的反映。",
     ("resident", "Tracking code"): "查询码",
 }
+ZH |= {
+    "Event sheet": "事件单",
+    "Printed": "打印时间",
+}

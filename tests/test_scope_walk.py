@@ -32,7 +32,7 @@ CASES: list[tuple[str, str]] = [
     (r"^/staff/import/$", "list"),
     (r"^/(people|people/buildings|people/places|people/places/features|people/audit)/$", "list"),
     (r"^/field/(|party|centre|visits|visits/figures|visits/alerts|visits/attend)/?$", "list"),
-    (r"^/field/(campaigns|campaigns/centre|patrols|patrols/figures)/$", "list"),
+    (r"^/field/(campaigns|campaigns/centre|campaigns/new|patrols|patrols/figures)/$", "list"),
     (r"^/field/visits/figures/map\.json$", "list"),
     (r"^/api/(areas|areas/tree|areas/roster/incomplete|locate|events|events/counts)$", "list"),
     (r"^/api/(events/figures|notifications|intake/changes|intake/figures/channels)$", "list"),

@@ -64,3 +64,21 @@ ZH |= {
     "Event sheet": "事件单",
     "Printed": "打印时间",
 }
+ZH |= {
+    "New campaign": "新建专项排查",
+    "Saved as a draft: open it from the list when it is right; opening lists its targets.": "保存为草稿：确认无误后在列表中开启，开启时生成排查对象。",
+    "Starts on": "开始日期",
+    "Ends on": "结束日期",
+    "Who is visited": "排查对象",
+    "The form's fields": "采集表字段",
+    "One field a row; rows left empty are left out. Choices are separated by commas.": "每行一个字段，空行不计；选项之间用逗号分隔。",
+    "Question": "问题",
+    "Type": "类型",
+    "Choices": "选项",
+    "Required": "必填",
+    "Save as a draft": "保存为草稿",
+    "Campaign %(title)s saved as a draft.": "专项排查“%(title)s”已保存为草稿。",
+    "one choice": "单选",
+    "several choices": "多选",
+    "yes / no": "是 / 否",
+}

@@ -88,13 +88,28 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
     ]
 
 
-# Latin words a Chinese page may show: units, brand names of standards, the user's own data.
-LATIN_ALLOWED = {"km", "GB", "Open311", "GeoReport", "OTP", "TOTP", "ID", "PNG", "JPEG", "xlsx"}
+# Latin words a Chinese page may show: units, names of standards and products.
+LATIN_ALLOWED = {
+    "m", "km", "MB", "GB", "Open311", "GeoReport", "OTP", "TOTP", "ID", "PNG", "JPEG", "xlsx",
+    "Excel",
+}  # fmt: skip
+VISIBLE_TEXT = """() => {
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const el = n.parentElement;
+        if (!el || el.closest('[aria-hidden="true"], script, style, noscript')) continue;
+        if (!el.checkVisibility()) continue;
+        out.push(n.textContent);
+    }
+    return out.join(" ");
+}"""
 
 
 def latin_words(page: Page, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Words in Latin letters in the page's visible text, outside the allow-list (and the
-    given words: usernames, codes of the test's own data)."""
-    text = page.evaluate("() => document.body.innerText")
-    words = set(re.findall(r"[A-Za-z][A-Za-z'-]+", text))
+    """Words in Latin letters in the text a person sees on the page (not what is hidden from
+    them, like a honeypot), outside the allow-list and the given words (usernames, the codes
+    of the test's own data)."""
+    text = page.evaluate(VISIBLE_TEXT)
+    words = set(re.findall(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*", text))
     return sorted(w for w in words if w not in LATIN_ALLOWED and w not in allowed)

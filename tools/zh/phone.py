@@ -10,7 +10,6 @@ ZH = {
     "My work": "我的工作",
     "Account": "账号",
     "No post.": "暂无岗位。",
-    "My campaigns": "我的专项采集",
     ("task kind", "Visits"): "走访",
     ("task kind", "Campaigns"): "专项排查",
     "Must-attend": "必到场",

@@ -81,3 +81,13 @@ ZH |= {
     "several choices": "多选",
     "yes / no": "是 / 否",
 }
+ZH |= {
+    "Add a member": "添加家庭成员",
+    "Moved in on": "迁入日期",
+    "Moved out…": "迁出…",
+    "Why": "原因",
+    "On": "日期",
+    "Confirm": "确认",
+    "%(name)s added to the household.": "已将%(name)s加入本户。",
+    "%(name)s moved out.": "%(name)s已迁出。",
+}

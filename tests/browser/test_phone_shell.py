@@ -175,3 +175,37 @@ def test_the_command_centre_is_not_in_the_phone_shell(live_server, browser: Brow
         expect(page.locator("header.topbar nav")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_department_handler_works_an_order_on_the_phone(live_server, browser: Browser):
+    """The handler lands on their work orders (no tab bar: not a field role), opens the
+    order's event, signs for it and feeds back — all by tapping on a 390×844 screen."""
+    from tests.events.factories import make_world, report
+    from wangge.events import workflow as wf
+
+    world = make_world()
+    event = wf.event_accept(event=report(world), actor=world.operator)
+    event = wf.event_dispatch(event=event, actor=world.operator, lead=world.city)
+    context = phone_context(browser, live_server.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        login(page, live_server.url, world.city_handler.username, lands="/orders/")
+        expect(page.locator("nav.tabbar")).to_have_count(0)
+        page.get_by_role("link", name=event.code).click()
+        page.wait_for_url(re.compile(rf"/events/{event.code}/$"))
+        with page.expect_navigation():
+            page.locator("form.action-sign button[type=submit]").click()
+        expect(page.locator("#event-status [data-status]")).to_have_attribute(
+            "data-status", "handling"
+        )
+        page.fill("form.action-feedback textarea[name=note]", "已清运")
+        with page.expect_navigation():
+            page.locator("form.action-feedback button[type=submit]").click()
+        expect(page.locator("#event-status [data-status]")).to_have_attribute(
+            "data-status", "handled"
+        )
+        assert errors == []
+    finally:
+        context.close()

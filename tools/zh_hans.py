@@ -117,7 +117,7 @@ ZH: dict[str | tuple[str, str], str] = {
     "No area matches.": "没有匹配的区域。",
     "Code": "编码",
     "Source code": "原编码",
-    "Area": "面积",
+    "Area": "区域",  # the area of governance (an area of land is "floor area")
     "Valid from": "启用日期",
     "Staff": "人员",
     "Role": "岗位",

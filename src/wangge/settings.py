@@ -165,7 +165,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "wangge.accounts.passwords.HistoryValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "web:map"
+LOGIN_REDIRECT_URL = "web:start"  # today's tasks, work orders or the map (web.views.start)
 LOGOUT_REDIRECT_URL = "login"
 # Absolute: a session ends this long after the login, whatever its use.
 SESSION_COOKIE_AGE = int(os.environ.get("WANGGE_SESSION_SECONDS", 8 * 3600))

@@ -2,9 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts import views as account_views
 from wangge.api import api
+
+# The back office in the platform's words, not "Django 管理".
+admin.site.site_header = _("Wangge back office")
+admin.site.site_title = _("Wangge back office")
+admin.site.index_title = _("Back office")
 
 urlpatterns = [
     path("admin/login/", account_views.admin_login),  # the site's login, not the admin's own

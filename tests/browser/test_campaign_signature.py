@@ -41,7 +41,7 @@ def test_signature_drawn_on_the_canvas_is_stored_as_png(
     campaigns.campaign_open(p.admin, campaign)
     target = CampaignTarget.objects.get(campaign=campaign, household=p.household_a)
     page.set_viewport_size({"width": 390, "height": 844})
-    login(page, live_server.url, p.worker_a.username)
+    login(page, live_server.url, p.worker_a.username, lands="/field/")
     page.goto("/field/campaigns/")
     page.click(f"a:has-text('{campaign.title}')")
     page.click(f"a[href='/field/campaigns/targets/{target.pk}/']")

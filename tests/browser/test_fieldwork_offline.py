@@ -24,7 +24,7 @@ def test_inspection_submitted_offline_is_sent_once_when_back_online(
     live_server, context: BrowserContext, page: Page, js_errors: list[str]
 ) -> None:
     w = make_patrol_world()
-    login(page, live_server.url, w.worker_a.username)
+    login(page, live_server.url, w.worker_a.username, lands="/field/")
     url = f"/field/patrols/inspect/hazard/{w.hazard_a.pk}/"
     page.goto(url)
     status = page.locator("#offline-status")
@@ -71,7 +71,7 @@ def test_inspection_submitted_offline_is_sent_once_when_back_online(
 
 def test_online_submit_goes_straight_through(live_server, page: Page, js_errors: list[str]) -> None:
     w = make_patrol_world()
-    login(page, live_server.url, w.worker_a.username)
+    login(page, live_server.url, w.worker_a.username, lands="/field/")
     page.goto(f"/field/patrols/inspect/hazard/{w.hazard_a.pk}/")
     page.check("input[name=result][value=ok]")
     page.click("#inspection-form button[type=submit]")

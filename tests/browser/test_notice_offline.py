@@ -19,7 +19,7 @@ def test_confirmation_pressed_offline_is_sent_once(
     notice = services.notice_send(
         sender=w.street_op, title="今晚防汛值班", areas=[w.street], roles=["full_time"]
     )
-    login(page, live_server.url, w.worker.username)
+    login(page, live_server.url, w.worker.username, lands="/field/")
     page.goto(f"/notices/{notice.pk}/")
     status = page.locator("#offline-status")
 

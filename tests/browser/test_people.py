@@ -18,7 +18,7 @@ def _pii_key_file(settings, tmp_path, monkeypatch):
 
 def test_search_household_reveal(live_server, page: Page, js_errors: list[str]) -> None:
     people = make_people()
-    login(page, live_server.url, people.worker_a.username)
+    login(page, live_server.url, people.worker_a.username, lands="/field/")
     page.click("text=人口")
     page.fill("input[name=q]", "张")
     page.click("form.filters button[type=submit]")
@@ -56,7 +56,7 @@ def test_tag_form_posts_to_the_chosen_resident(
 ) -> None:
     """The form's action is set from the chosen resident by a static script (CSP enforced)."""
     people = make_people()
-    login(page, live_server.url, people.worker_a.username)
+    login(page, live_server.url, people.worker_a.username, lands="/field/")
     page.goto(f"/people/households/{people.household_a.pk}/")
     form = page.locator("#tag-form")
     form.locator("select[name=resident]").select_option(str(people.resident_a.pk))

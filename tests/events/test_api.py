@@ -309,7 +309,8 @@ def test_detail_offers_the_callers_actions(client, w, events):
     operator = as_user(client, w.operator).get(f"/api/events/{e1.code}").json()
     assert {"accept", "reject", "merge", "escalate", "supervise"} <= set(operator["actions"])
     worker = as_user(client, w.worker).get(f"/api/events/{e1.code}").json()
-    assert worker["actions"] == ["escalate"]
+    # The worker reported e1 (of a category the grid may settle): 上报并自行处置 is offered.
+    assert worker["actions"] == ["settle_on_spot", "escalate"]
     e2 = as_user(client, w.city_handler).get(f"/api/events/{events['e2'].code}").json()
     assert set(e2["actions"]) == {"sign", "return", "request_extension"}
     assert [o["department"] for o in e2["orders"]] == ["cg"]
@@ -451,6 +452,7 @@ TRANSITIONS = [
     "escalate",
     "supervise",
     "cancel",
+    "settle-on-spot",
 ]
 
 

@@ -141,7 +141,11 @@ def test_the_event_page_offers_exactly_the_allowed_actions(world, client):
     assert set(offered(page)) == {"accept", "reject", "merge", "escalate", "supervise"}
     assert f"/events/{e.code}/area.geojson" in page
     assert 'data-status="reported"' in page and f'value="{e.version}"' in page
-    assert offered(get(client, world.worker, f"/events/{e.code}/")) == ["escalate"]
+    # The worker reported it, a category the grid may settle: 上报并自行处置 is offered.
+    assert offered(get(client, world.worker, f"/events/{e.code}/")) == [
+        "settle_on_spot",
+        "escalate",
+    ]
     assert offered(get(client, world.city_handler, "/m/")) == []  # no event of theirs
 
 

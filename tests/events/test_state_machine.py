@@ -101,6 +101,7 @@ FUNCS = {
     "supervise": wf.event_supervise,
     "cancel": wf.event_cancel,
     "close_at_source": wf.event_close_at_source,
+    "settle_on_spot": wf.event_settle_on_spot,
 }
 assert set(FUNCS) == set(wf.MOVES), "a move without a driver here"
 
@@ -129,6 +130,10 @@ HAPPY: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
         ("feedback", "market_handler", {"note": "已约谈"}),
         ("sign", "city_handler", {}),
         ("feedback", "city_handler", {"note": "已清运"}),
+        *_CLOSE,
+    ],
+    "spot": [
+        ("settle_on_spot", "worker", {"note": "已现场清理"}),
         *_CLOSE,
     ],
     "self": [
@@ -250,7 +255,7 @@ class EventMachine(RuleBasedStateMachine):
             order = data.draw(st.sampled_from(orders), label="order")
             approve = data.draw(st.sampled_from([True, False]), label="approve")
             return {"order": order, "approve": approve}
-        if action == "feedback":
+        if action in ("feedback", "settle_on_spot"):
             return {"note": data.draw(TEXT, label="note")}
         if action == "verify":
             passed = data.draw(st.sampled_from([True, False]), label="passed")

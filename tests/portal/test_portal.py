@@ -13,6 +13,7 @@ from tests.events.factories import make_world, report
 from tests.images import FAKES, LAT, LON, bomb, jpeg, upload
 from wangge.events import workflow as wf
 from wangge.events.models import Attachment, Category, Event, Satisfaction, Status
+from wangge.events.photos import attach_photo, clean_photo
 from wangge.portal import services, views
 from wangge.portal.models import Attempt, Follow
 from wangge.regions import spatial_index
@@ -260,10 +261,11 @@ def test_the_status_page_shows_public_parts_only(world, client):
         world.city_handler.username,
         token,
         "/r/follow/",
-        'name="satisfaction"',
     ]
     for secret in private:
         assert secret not in page, secret
+    # Rating from the public page asks for the last four digits of the reporter's phone.
+    assert 'name="last4"' in page and "1234" not in page
 
     # The follow link shows the reporter's own text and offers the rating; staff stay hidden.
     page = client.get(f"/r/follow/{event.code}/{token}/").content.decode()
@@ -369,3 +371,47 @@ def test_code_lookups_and_follow_links_are_rate_limited_per_address(world, clien
     assert client.get(follow_url).status_code == 200
     assert client.get(follow_url.replace(token, "guess")).status_code == 404
     assert client.get(follow_url).status_code == 429
+
+
+def test_rating_with_the_code_and_the_last_four_digits(world, client):
+    event, _token = reported(send(client, phone="13800001234"))
+    url = f"/r/status/{event.code}/"
+    assert 'name="last4"' not in client.get(url).content.decode()  # not closed yet
+    event = _round_the_loop(world, event)
+    assert 'name="last4"' in client.get(url).content.decode()
+    response = client.post(url, {"last4": "9999", "satisfaction": "satisfied"})
+    assert response.status_code == 403 and "last4" in errors(response)
+    response = client.post(url, {"last4": "12a4", "satisfaction": "satisfied"})
+    assert response.status_code == 422 and "last4" in errors(response)
+    response = client.post(url, {"last4": "1234", "satisfaction": "thrilled"})
+    assert response.status_code == 422 and "satisfaction" in errors(response)
+    assert Event.objects.get(pk=event.pk).satisfaction == ""
+    response = client.post(url, {"last4": "1234", "satisfaction": "satisfied", "comment": "很快"})
+    assert response.status_code == 302
+    assert Event.objects.get(pk=event.pk).satisfaction == Satisfaction.SATISFIED
+    page = client.get(url).content.decode()
+    assert 'name="last4"' not in page and 'id="rated"' in page
+    response = client.post(url, {"last4": "1234", "satisfaction": "unsatisfied"})
+    assert response.status_code == 409
+    # A report without a phone is rated through its follow link only.
+    other, _ = reported(send(client, ip="10.0.0.2"))
+    _round_the_loop(world, other)
+    assert 'name="last4"' not in client.get(f"/r/status/{other.code}/").content.decode()
+
+
+def test_the_departments_after_photo_is_on_the_public_page(world, client):
+    event, _token = reported(send(client))
+    event = wf.event_accept(event=event, actor=world.operator)
+    event = wf.event_dispatch(event=event, actor=world.operator, lead=world.city)
+    event = wf.event_sign(event=event, actor=world.city_handler)
+    after = attach_photo(
+        event, clean_photo(upload(jpeg())), Attachment.Kind.AFTER, world.city_handler.pk
+    )
+    page = client.get(f"/r/status/{event.code}/").content.decode()
+    assert 'id="after-photos"' in page and f"/r/status/{event.code}/after/{after.pk}/" in page
+    response = client.get(f"/r/status/{event.code}/after/{after.pk}/?size=thumb")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    # Only after-photos are public: the reporter's own are behind the follow link.
+    before = event.attachments.filter(kind=Attachment.Kind.BEFORE).first()
+    if before is not None:
+        assert client.get(f"/r/status/{event.code}/after/{before.pk}/").status_code == 404

@@ -101,7 +101,7 @@ ZH = {
     "a different number of cells than the heading row": "单元格数与表头不一致",
     "order number repeated": "工单编号重复",
     "location outside the jurisdiction": "位置不在辖区内",
-    "%(n)s rows %(column)s: %(kind)s (e.g. %(item)s %(message)s)": "%(n)s 行 %(column)s: %(kind)s (例: %(item)s %(message)s)",
+    "%(n)s rows %(column)s: %(kind)s (e.g. %(item)s %(message)s)": "%(n)s 行 %(column)s：%(kind)s（例：%(item)s %(message)s）",
     "Bytes that cannot be read as text (the file is read as %(e)s).": "含有无法读取为文本的字节（文件按 %(e)s 读取）。",
     "%(m)s cells, the heading row has %(n)s.": "本行 %(m)s 个单元格，表头有 %(n)s 个。",
     "The file has a heading row but no rows of orders.": "文件只有表头，没有工单行。",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from wangge.errors import DomainError
 from wangge.events import calendar, deadlines
 from wangge.events.models import (
+    BuiltinChannel,
     CalendarDay,
     CalendarYear,
     Category,
@@ -96,10 +97,30 @@ class WorkOrderInline(admin.TabularInline):
         return False
 
 
+class ChannelFilter(admin.SimpleListFilter):
+    """Channels by their names (the built-in ones), not their codes."""
+
+    title = gettext_lazy("channel")
+    parameter_name = "channel"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return BuiltinChannel.choices
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(channel=self.value()) if self.value() else queryset
+
+
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ["code", "title", "status", "category", "area", "reported_at", "alert"]
-    list_filter = ["status", "channel", "alert", "supervised"]
+    list_display = [
+        "code", "title", "status", "category", "area", "channel_name", "reported_at", "alert"
+    ]  # fmt: skip
+    list_filter = ["status", ChannelFilter, "alert", "supervised"]
+
+    @admin.display(description=gettext_lazy("channel"), ordering="channel")
+    def channel_name(self, obj: Event) -> str:
+        return str(dict(BuiltinChannel.choices).get(obj.channel, obj.channel))
+
     search_fields = ["code", "title"]
     inlines = [WorkOrderInline, TimelineInline]
 

@@ -393,6 +393,13 @@ def self_handle(request: HttpRequest, code: str, body: Base) -> dict[str, Any]:
     return _act(request, code, workflow.event_self_handle, body)
 
 
+@router.post(
+    "/events/{code}/settle-on-spot", response=EventDetailOut, summary="上报并自行处置（小事不出格）"
+)
+def settle_on_spot(request: HttpRequest, code: str, body: FeedbackIn) -> dict[str, Any]:
+    return _act(request, code, workflow.event_settle_on_spot, body)
+
+
 @router.post("/events/{code}/dispatch", response=EventDetailOut, summary="派遣 / 吹哨报到")
 def dispatch(request: HttpRequest, code: str, body: DispatchIn) -> dict[str, Any]:
     lead = _department(body.lead, "lead")

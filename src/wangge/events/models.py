@@ -104,6 +104,8 @@ class RoutingRule(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
         constraints = [
             models.UniqueConstraint(fields=["category", "area"], name="routing_rule_unique")
         ]
@@ -502,6 +504,10 @@ class WebhookEndpoint(models.Model):
     url = models.URLField()
     secret = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
 
     def __str__(self) -> str:
         return self.name

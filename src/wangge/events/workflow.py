@@ -92,6 +92,16 @@ def _responsible(user: Any, event: Event) -> bool:
     )
 
 
+def _own_report(user: Any, event: Event) -> bool:
+    """The grid staff who reported it themselves (上报并自行处置 is one step of one person)."""
+    return (
+        event.reporter_id is not None
+        and event.reporter_id == getattr(user, "pk", None)
+        and event.responsible_area.level >= GRID_LEVEL
+        and access.is_grid_staff_for(user, event.responsible_area)
+    )
+
+
 def _acceptor(user: Any, event: Event) -> bool:
     """The centre; or the platform, for a channel whose reports are accepted on arrival."""
     if user is SYSTEM:
@@ -149,7 +159,9 @@ def handled_by(event: Event) -> set[int]:
     if event.version not in memo:
         memo[event.version] = set(
             TimelineEntry.objects.filter(
-                event_id=event.pk, action__in=("self_handle", "feedback"), actor__isnull=False
+                event_id=event.pk,
+                action__in=("self_handle", "feedback", "settle_on_spot"),
+                actor__isnull=False,
             ).values_list("actor_id", flat=True)
         )
     return set(memo[event.version])
@@ -190,6 +202,13 @@ MOVES: dict[str, Move] = {
         _responsible,
         gettext_lazy("self-handle"),
         lambda user, e: e.responsible_area.level < GRID_LEVEL or e.category.grid_may_settle,
+    ),
+    # 上报并自行处置: the grid's own report of a small matter it settled there and then.
+    "settle_on_spot": Move(
+        frozenset({S.REPORTED}),
+        _own_report,
+        gettext_lazy("report and settle on the spot"),
+        lambda user, e: e.category.grid_may_settle and e.responsible_area.level >= GRID_LEVEL,
     ),
     "dispatch": Move(frozenset({S.ACCEPTED}), _centre, gettext_lazy("dispatch")),
     "sign": Move(
@@ -731,6 +750,30 @@ def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any)
         return S.HANDLING, comment, {}
 
     return _transition(event, "self_handle", actor, apply, **kw)
+
+
+def event_settle_on_spot(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
+    """上报并自行处置: the grid worker who just reported a matter of a category the grid may
+    settle itself (小事不出格) settled it on the spot: accepted, taken on by the grid and
+    handled in one step, waiting for its check. The timeline says it was settled there."""
+    _require(note, "note")
+
+    def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
+        if not e.category.grid_may_settle:
+            raise DomainError.one(
+                _("Category %(c)s may not be settled by a grid itself; dispatch it.")
+                % {"c": e.category.name},
+                field="category",
+                code="not_self_handleable",
+            )
+        now = timezone.now()
+        e.accepted_at = e.handled_at = now
+        e.self_handled = True
+        _clear_deadline(e)
+        notifications.notify_verifiers(e)
+        return S.HANDLED, note, {"on_the_spot": True}
+
+    return _transition(event, "settle_on_spot", actor, apply, **kw)
 
 
 # -- dispatching ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Thin: reads through `campaigns` (scoped: a target outside the user's posts is 40
 through its services; a refused answer re-renders the form with each field's reason.
 """
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from wangge import form_fields as forms
@@ -23,6 +25,7 @@ from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
 from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
+from wangge.regions import selectors as region_selectors
 from wangge.regions.models import Area
 from wangge.regions.scope import can_see
 
@@ -320,3 +323,95 @@ def campaign_file(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(handle, content_type=kind)
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# -- defining a campaign on the page (the API's POST /api/fieldwork/campaigns, as a form) ------
+FORM_ROWS = 10  # field rows the page offers; empty rows are left out
+TYPE_NAMES = {
+    forms.TEXT: _lazy("text"),
+    forms.NUMBER: _lazy("number"),
+    forms.CHOICE: _lazy("one choice"),
+    forms.MULTI: _lazy("several choices"),
+    forms.DATE: _lazy("date"),
+    forms.YES_NO: _lazy("yes / no"),
+    forms.PHOTO: _lazy("photo"),
+    forms.SIGNATURE: _lazy("signature"),
+}
+
+
+def _posted_fields(post: Any) -> list[dict[str, Any]]:
+    fields = []
+    for i in range(FORM_ROWS):
+        label = post.get(f"label_{i}", "").strip()
+        if not label:
+            continue
+        field: dict[str, Any] = {
+            "name": f"f{i + 1}",
+            "label": label,
+            "type": post.get(f"type_{i}", forms.TEXT),
+            "required": post.get(f"required_{i}") == "1",
+        }
+        choices = [c.strip() for c in post.get(f"choices_{i}", "").replace("，", ",").split(",")]
+        if field["type"] in (forms.CHOICE, forms.MULTI):
+            field["choices"] = [c for c in choices if c]
+        fields.append(field)
+    return fields
+
+
+def _day(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@scoped_page
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """New campaign (a draft): title, period, areas, who is visited and its form's fields."""
+    if not campaigns.can_manage(request.user):
+        raise Http404
+    error: DomainError | None = None
+    post = request.POST if request.method == "POST" else None
+    if post is not None:
+        try:
+            campaign = campaigns.campaign_define(
+                request.user,
+                title=post.get("title", ""),
+                description=post.get("description", ""),
+                starts_on=_day(post.get("starts_on", "")),
+                ends_on=_day(post.get("ends_on", "")),
+                area_codes=[c for c in post.getlist("areas") if c],
+                target_kind=post.get("target_kind", Campaign.TargetKind.HOUSEHOLD),
+                fields=_posted_fields(post),
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(
+                request, _("Campaign %(title)s saved as a draft.") % {"title": campaign.title}
+            )
+            return redirect("fieldwork:campaign_centre")
+    rows = [
+        {
+            "i": i,
+            "label": post.get(f"label_{i}", "") if post else "",
+            "type": post.get(f"type_{i}", forms.TEXT) if post else forms.TEXT,
+            "choices": post.get(f"choices_{i}", "") if post else "",
+            "required": bool(post and post.get(f"required_{i}") == "1"),
+        }
+        for i in range(FORM_ROWS)
+    ]
+    return render(
+        request,
+        "fieldwork/campaigns/new.html",
+        {
+            "rows": rows,
+            "types": list(TYPE_NAMES.items()),
+            "kinds": Campaign.TargetKind.choices,
+            "areas": region_selectors.top_areas(user=request.user),
+            "posted": post or {},
+            "chosen": post.getlist("areas") if post else [],
+            "error": error,
+        },
+        status=error.status if error else 200,
+    )

@@ -134,8 +134,16 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
             TodoItem(
                 kind="inspection",
                 pk=t.target.pk,
-                title=f"{label}: {t.target}",
-                address=t.target.address or (t.target.area.name if t.target.area else ""),
+                # As people name it: "井盖 · 文晖路12号" (its name or kind, then where).
+                title=" · ".join(
+                    x
+                    for x in (
+                        t.target.name or t.target.get_kind_display(),
+                        t.target.address or (t.target.area.name if t.target.area else ""),
+                    )
+                    if x
+                ),
+                address=label,
                 lon=t.target.lon,
                 lat=t.target.lat,
                 due=t.due_on,

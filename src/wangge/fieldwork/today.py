@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.regions import coords
@@ -57,6 +59,44 @@ def order(
             due_key(p.item.due),
         ),
     )
+
+
+# The kinds in the order a worker meets them, with their names on the page.
+KINDS = {
+    "visit": pgettext_lazy("task kind", "Visits"),
+    "attend": _("Must-attend"),
+    "inspection": _("Inspections"),
+    "campaign": pgettext_lazy("task kind", "Campaigns"),
+}
+OPEN_AT_ONCE = 12  # a group longer than this starts folded (its count is on its heading)
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    label: str
+    items: list[Placed]
+    overdue: int
+    folded: bool
+
+
+def grouped(placed: list[Placed]) -> list[Group]:
+    """The ordered list in groups by kind (each keeps the list's order: nearest or overdue
+    first); the first group with items is open, a long one after it starts folded."""
+    by_kind: dict[str, list[Placed]] = {}
+    for p in placed:
+        by_kind.setdefault(p.item.kind, []).append(p)
+    kinds = [k for k in KINDS if k in by_kind] + [k for k in by_kind if k not in KINDS]
+    return [
+        Group(
+            kind=k,
+            label=str(KINDS.get(k, k)),
+            items=by_kind[k],
+            overdue=sum(p.item.overdue for p in by_kind[k]),
+            folded=i > 0 and len(by_kind[k]) > OPEN_AT_ONCE,
+        )
+        for i, k in enumerate(kinds)
+    ]
 
 
 def collect(user: Any, today: dt.date) -> list[TodoItem]:

@@ -10,6 +10,7 @@ urlpatterns = [
     # The command centre's.
     path("files/<int:pk>/", views.campaign_file, name="campaign_file"),
     path("centre/", views.centre, name="campaign_centre"),
+    path("new/", views.campaign_new, name="campaign_new"),
     path("<int:pk>/coverage/", views.coverage, name="campaign_coverage"),
     path("<int:pk>/coverage.geojson", views.coverage_geojson, name="campaign_coverage_geojson"),
     path("<int:pk>/export.xlsx", views.export, name="campaign_export"),

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -48,11 +49,20 @@ def home(request: HttpRequest) -> HttpResponse:
     lon, lat = _position(request)
     day = timezone.localdate()
     placed = today.order(today.collect(request.user, day), lon, lat)
+    groups = today.grouped(placed)
+    shown = request.GET.get("kind", "")
+    if shown not in {g.kind for g in groups}:
+        shown = ""
+    keep = {k: request.GET[k] for k in ("lon", "lat") if k in request.GET and lon is not None}
     return render(
         request,
         "fieldwork/mobile/today.html",
         {
-            "items": placed,
+            "groups": [g for g in groups if not shown or g.kind == shown],
+            "chips": groups,
+            "shown": shown,
+            "position": urlencode(keep),
+            "total": len(placed),
             "located": lon is not None,
             "current": patrols.open_patrol(request.user),
             "overdue": sum(p.item.overdue for p in placed),

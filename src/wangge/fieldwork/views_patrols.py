@@ -57,6 +57,7 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
             "tasks": tasks,
             "today": timezone.localdate(),
             "client_key": offline.new_client_key("patrol"),
+            "track": patrols.track_geojson(current) if current else None,
         },
     )
 

@@ -46,7 +46,14 @@ from wangge.fieldwork.models import (
 )
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.people import access as people_access
-from wangge.people.models import Household, ResidenceType, Resident, ResidentTag, TagKind
+from wangge.people.models import (
+    Household,
+    Relation,
+    ResidenceType,
+    Resident,
+    ResidentTag,
+    TagKind,
+)
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
@@ -1103,6 +1110,20 @@ def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 # -- today's list ----------------------------------------------------------------------------
+def masked_name(name: str) -> str:
+    """A name as a list on a phone in the street shows it: the surname and 某 (王某)."""
+    name = name.strip()
+    return f"{name[0]}某" if name else ""
+
+
+def head_names(household_ids: set[int]) -> dict[int, str]:
+    """Household id -> the masked name of its head, for the households that have one."""
+    rows = Resident.objects.filter(
+        household_id__in=household_ids, relation=Relation.HEAD
+    ).values_list("household_id", "name")
+    return {hid: masked_name(name) for hid, name in rows if name}
+
+
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
     if not people_access.active(user):
         return []
@@ -1114,17 +1135,25 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
             status=VisitTask.Status.OPEN,
             period_start__lte=today,
         )
-        .select_related("household", "rule")
+        .select_related("household__house", "rule")
         .order_by("due_on", "id")[:500]
     )
-    for t in qs:
+    tasks = list(without_geometry(qs))
+    heads = head_names({t.household_id for t in tasks})
+    for t in tasks:
         h = t.household
+        place = h.address or h.house.address or h.code
+        title = (
+            _("%(place)s · head %(head)s") % {"place": place, "head": heads[h.pk]}
+            if h.pk in heads
+            else place
+        )
         items.append(
             TodoItem(
                 kind="visit",
                 pk=t.pk,
-                title=_("Visit %(code)s (%(rule)s)") % {"code": h.code, "rule": t.rule.name},
-                address=h.address,
+                title=title,
+                address=t.rule.name,
                 lon=h.lon,
                 lat=h.lat,
                 due=t.due_on,

@@ -21,7 +21,7 @@ from wangge.errors import DomainError
 from wangge.pages import scoped_page
 from wangge.people import access, audit, page_queries, selectors, services
 from wangge.people.audit import client_ip
-from wangge.people.models import TagKind
+from wangge.people.models import Relation, ResidenceType, ResidentStatus, TagKind
 from wangge.regions.lean import without_geometry
 
 PAGE_SIZE = 50
@@ -114,6 +114,9 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     record["tag_fields"] = list({f["name"]: f for k in kinds for f in k.fields}.values())
     record["can_reveal"] = access.can_reveal(request.user, record["household"].area)
     record["today"] = timezone.localdate().isoformat()
+    record["relations"] = Relation.choices
+    record["residence_types"] = ResidenceType.choices
+    record["statuses"] = [c for c in ResidentStatus.choices if c[0] != ResidentStatus.LIVING]
     household = record["household"]
     audit.record(
         request.user, "view", "household", household.pk, label=household.code, ip=client_ip(request)
@@ -202,6 +205,56 @@ def tag_end(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         messages.error(request, "; ".join(p.message for p in exc.problems))
     return _back_to_household(tag.resident)
+
+
+@require_POST
+@scoped_page
+def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """一户一档 kept on the page: a new member of this household."""
+    household = selectors.household_get(request.user, pk)
+    post = request.POST
+    try:
+        resident = services.resident_create(
+            request.user,
+            name=post.get("name", "").strip(),
+            id_number=post.get("id_number", "").strip(),
+            household=household,
+            phone=post.get("phone", "").strip(),
+            relation=post.get("relation", ""),
+            residence_type=post.get("residence_type", ResidenceType.REGISTERED),
+            moved_in_on=_date(post.get("moved_in_on", ""), "moved_in_on"),
+            ip=client_ip(request),
+        )
+        messages.success(request, _("%(name)s added to the household.") % {"name": resident.name})
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, "; ".join(p.message for p in exc.problems))
+    return redirect("people:household", household.pk)
+
+
+@require_POST
+@scoped_page
+def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member moved away or died: the residence ends, the record stays (history kept)."""
+    resident = selectors.resident_get(request.user, pk)
+    household_id = resident.household_id
+    try:
+        services.resident_move_out(
+            request.user,
+            resident,
+            on=_date(request.POST.get("on", ""), "on"),
+            status=request.POST.get("status", ResidentStatus.MOVED_OUT),
+            ip=client_ip(request),
+        )
+        messages.success(request, _("%(name)s moved out.") % {"name": resident.name})
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, "; ".join(p.message for p in exc.problems))
+    if household_id:
+        return redirect("people:household", household_id)
+    return redirect("people:search")
 
 
 def _back_to_household(resident: Any) -> HttpResponse:

@@ -35,6 +35,7 @@ PUBLIC_STEPS: dict[str, str | Promise] = {
     "dispatch": _("Sent to the department in charge"),
     "sign": _("The department took it on"),
     "self_handle": _("Being handled by the grid"),
+    "settle_on_spot": _("Settled on the spot by the grid, being checked"),
     "escalate": _("Passed to the level above"),
     "feedback": _("Handling finished, being checked"),
     "verify": _("Checked on site"),

@@ -21,6 +21,7 @@ from wangge.events.models import Attachment, BuiltinChannel, Category, Event, Sa
 from wangge.events.photos import CleanPhoto, attach_photo, clean_photo
 from wangge.inputs import check_text, has_visible, text_problem
 from wangge.intake.models import Channel
+from wangge.portal import selectors
 from wangge.portal.models import Attempt, Follow
 
 TEXT_MAX = 1000
@@ -355,6 +356,35 @@ def portal_rate(*, code: str, token: str, satisfaction: str, comment: str = "") 
         raise DomainError.one(
             _("This link is not valid."), field="token", code="forbidden", status=403
         )
+    return _rate(event, satisfaction, comment)
+
+
+def portal_rate_by_phone(*, code: str, last4: str, satisfaction: str, comment: str = "") -> Event:
+    """The same rating with the tracking code and the last four digits of the phone the
+    reporter gave (for whoever lost the follow link). The page is rate-limited."""
+    event = selectors.resident_event(code)
+    if event is None:
+        raise DomainError.one(_("No report has this code."), field="code", status=404)
+    last4 = (last4 or "").strip()
+    masked = event.reporter_phone_masked or ""
+    if not (len(last4) == 4 and last4.isdigit()):
+        raise DomainError.one(
+            _("Give the last four digits of your phone."),
+            field="last4",
+            code="required",
+            status=422,
+        )
+    if len(masked) < 4 or not hmac.compare_digest(masked[-4:], last4):
+        raise DomainError.one(
+            _("These digits do not match the phone given with this report."),
+            field="last4",
+            code="forbidden",
+            status=403,
+        )
+    return _rate(event, satisfaction, comment)
+
+
+def _rate(event: Event, satisfaction: str, comment: str) -> Event:
     if satisfaction not in Satisfaction.values:
         raise DomainError.one(
             _("Choose how satisfied you are."), field="satisfaction", code="required", status=422
@@ -384,9 +414,23 @@ def portal_rate(*, code: str, token: str, satisfaction: str, comment: str = "") 
     )
 
 
+def after_photo_file(event: Event, pk: int, thumb: bool) -> IO[bytes] | None:
+    """A photo the department took after handling (public: it shows the place, fixed)."""
+    attachment = event.attachments.filter(pk=pk, kind=Attachment.Kind.AFTER).first()
+    if attachment is None:
+        return None
+    stored = attachment.thumbnail if thumb and attachment.thumbnail else attachment.file
+    try:
+        return stored.open("rb")
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def photo_file(event: Event, pk: int, thumb: bool) -> IO[bytes] | None:
     """An open photo (or its thumbnail) of the event, for the follow page."""
-    attachment = event.attachments.filter(pk=pk, kind=Attachment.Kind.BEFORE).first()
+    attachment = event.attachments.filter(
+        pk=pk, kind__in=[Attachment.Kind.BEFORE, Attachment.Kind.AFTER]
+    ).first()
     if attachment is None:
         return None
     stored = attachment.thumbnail if thumb and attachment.thumbnail else attachment.file

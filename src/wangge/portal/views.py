@@ -106,6 +106,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
 def _case_context(event: Any) -> dict[str, Any]:
     case = selectors.public_case(event)
     return {
+        "after_photos": list(
+            case.current.attachments.filter(kind="after").exclude(thumbnail="")[:9]
+        ),
         "case": case,
         "event": event,
         "current": case.current,
@@ -115,13 +118,59 @@ def _case_context(event: Any) -> dict[str, Any]:
 
 
 @never_cache
-@rate_limited("WANGGE_RATE_PORTAL_LOOKUP", methods=("GET",))
-@require_GET
+@rate_limited("WANGGE_RATE_PORTAL_LOOKUP", methods=("GET", "POST"))
+@require_http_methods(["GET", "POST"])
 def status(request: HttpRequest, code: str) -> HttpResponse:
+    """The public progress of a report; its reporter may rate it here with the last four
+    digits of the phone they gave (when the follow link is lost)."""
     event = selectors.resident_event(code)
     if event is None:
         raise Http404
-    return render(request, "portal/status.html", _case_context(event))
+    error: DomainError | None = None
+    if request.method == "POST":
+        try:
+            services.portal_rate_by_phone(
+                code=code,
+                last4=request.POST.get("last4", ""),
+                satisfaction=request.POST.get("satisfaction", ""),
+                comment=request.POST.get("comment", ""),
+            )
+        except DomainError as exc:
+            error = exc
+            event.refresh_from_db()
+        else:
+            return redirect("portal:status", code=code)
+    context = _case_context(event)
+    rated = bool(event.satisfaction)
+    context.update(
+        {
+            "may_rate_by_phone": event.status == Status.CLOSED
+            and not rated
+            and bool(event.reporter_phone_masked),
+            "rated_public": rated,
+            "satisfactions": Satisfaction.choices,
+            "error": error,
+            "posted": request.POST if error else {},
+        }
+    )
+    return render(request, "portal/status.html", context, status=error.status if error else 200)
+
+
+@require_GET
+def after_photo(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """A photo the department took after handling, on the public page."""
+    event = selectors.resident_event(code)
+    current = selectors.public_case(event).current if event else None
+    handle = (
+        services.after_photo_file(current, pk, request.GET.get("size") == "thumb")
+        if current
+        else None
+    )
+    if handle is None:
+        raise Http404
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _follow_page(

@@ -1,11 +1,47 @@
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+
+from wangge.regions.models import Role
+
+# The roles that work in the street with a phone: they get the phone shell (a bottom tab bar
+# instead of the desktop menu on a narrow screen) and land on today's tasks after login.
+FIELD_ROLES = frozenset({Role.GRID_LEADER, Role.FULL_TIME, Role.PART_TIME, Role.LIAISON})
+
+
+class Shell:
+    """What the page frame needs to know of the user, read once per page and only when the
+    template asks (one query: the roles of the user's live posts)."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        if not getattr(self._user, "is_authenticated", False):
+            return frozenset()
+        return frozenset(
+            self._user.posts.filter(ended_on__isnull=True).values_list("role", flat=True)
+        )
+
+    @property
+    def has_posts(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def field(self) -> bool:
+        return bool(self.roles & FIELD_ROLES)
+
+
+def is_field_worker(user: Any) -> bool:
+    return Shell(user).field
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "tile_url": settings.WANGGE_TILE_URL,
         "tile_attribution": settings.WANGGE_TILE_ATTRIBUTION,
+        "shell": Shell(getattr(request, "user", None)),
     }

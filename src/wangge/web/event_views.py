@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -151,6 +152,11 @@ ACTIONS: dict[str, Action] = {
         _feedback_args,
         _feedback_photo,
     ),
+    "settle_on_spot": Action(
+        gettext_lazy("Settled it on the spot myself"),
+        web_forms.SettleForm,
+        workflow.event_settle_on_spot,
+    ),
     "verify": Action(gettext_lazy("Verify"), web_forms.VerifyForm, workflow.event_verify),
     "close": Action(gettext_lazy("Close"), web_forms.CommentForm, workflow.event_close),
     "callback": Action(
@@ -173,6 +179,7 @@ TIMELINE_LABELS: dict[str, str | Promise] = {
     "reject": gettext_lazy("Rejected"),
     "merge": gettext_lazy("Merged as duplicate"),
     "self_handle": gettext_lazy("Taken on by the grid"),
+    "settle_on_spot": gettext_lazy("Reported and settled on the spot by the grid"),
     "dispatch": gettext_lazy("Dispatched"),
     "sign": gettext_lazy("Signed for"),
     "return": gettext_lazy("Returned"),
@@ -519,16 +526,24 @@ def _report(
     lon, lat = data["lon"], data["lat"]
     if lon is None and data["photo"] and data["photo"].gps:
         lon, lat = data["photo"].gps  # the camera's GPS when no other location is given
-    event = workflow.event_report(
-        actor=request.user,
-        title=data["title"],
-        category=data["category"],
-        description=data["description"],
-        lon=None if area else lon,
-        lat=None if area else lat,
-        area=area,
-        client_key=key,
-    )
+    with transaction.atomic():
+        event = workflow.event_report(
+            actor=request.user,
+            title=data["title"],
+            category=data["category"],
+            description=data["description"],
+            address=data["address"],
+            lon=None if area else lon,
+            lat=None if area else lat,
+            area=area,
+            client_key=key,
+        )
+        if data["settle"] and not existed:  # 上报并自行处置: both or neither
+            event = workflow.event_settle_on_spot(
+                event=event,
+                actor=request.user,
+                note=data["settle_note"] or data["description"] or _("Settled on the spot."),
+            )
     return event, not existed
 
 

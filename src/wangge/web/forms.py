@@ -110,6 +110,10 @@ class FeedbackForm(forms.Form):
     photo = PhotoField(label=_("Photo after handling"))
 
 
+class SettleForm(forms.Form):
+    note = TextField(label=_("How it was settled"), max_length=2000)
+
+
 class VerifyForm(CommentForm):
     passed = forms.TypedChoiceField(label=_("Passed"), choices=YES_NO, coerce=_yes)
 
@@ -134,6 +138,9 @@ class ReportForm(forms.Form):
     )
     description = TextField(label=_("Description"), required=False, max_length=4000)
     photo = PhotoField()
+    address = TextField(label=_("Address"), required=False, max_length=300)
+    settle = forms.BooleanField(required=False)  # 上报并自行处置
+    settle_note = TextField(label=_("How it was settled"), required=False, max_length=2000)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90)
     area = forms.ChoiceField(label=_("Micro-grid"), required=False)

@@ -5,6 +5,8 @@ from wangge.web import event_views, privacy_views, queue_views, staff_views, vie
 app_name = "web"
 urlpatterns = [
     path("", views.map_page, name="map"),
+    path("start/", views.start, name="start"),
+    path("me/", views.me, name="me"),
     path("areas/search/", views.area_search, name="area_search"),
     path("areas/roster/", views.roster, name="roster"),
     path("areas/<str:code>/", views.area_page, name="area"),

@@ -5,8 +5,34 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from wangge.regions import selectors
+from wangge.regions.lean import without_geometry
+from wangge.regions.models import Post
 from wangge.regions.scope import can_see
 from wangge.staff import grants
+from wangge.web.context import is_field_worker
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where a login lands: today's tasks for the people who work in the street, the work
+    orders for a department's handler, the map for everyone else."""
+    user = request.user
+    if is_field_worker(user):
+        return redirect("fieldwork:today")
+    if not user.posts.exists() and user.departments.exists():  # type: ignore[union-attr]
+        return redirect("web:orders")
+    return redirect("web:map")
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """我的: the phone shell's page of the user's own things (posts, round, visits, password)."""
+    posts = without_geometry(
+        Post.objects.filter(
+            user_id=int(request.user.pk or 0), ended_on__isnull=True
+        ).select_related("area")
+    )
+    return render(request, "web/me.html", {"posts": posts})
 
 
 @login_required

@@ -19,6 +19,7 @@
       return n ? " " + n + " " + box.dataset.msgWaiting : "";
     };
     let sending = false;
+    let base = box.dataset.msgLocating || ""; // what the location is doing now
 
     async function send() {
       const list = load();
@@ -46,17 +47,47 @@
         /* offline: try again later */
       } finally {
         sending = false;
-        show(box.dataset.msgTracking + waiting());
+        show(base + waiting());
       }
     }
 
+    // The live track: what the server has, then the fixes not sent yet, and where you are.
+    const live = document.getElementById("live-track");
+    const liveData = document.getElementById("live-track-data");
+    let line = null, here = null, liveMap = null, centred = false;
+    if (live && window.L) {
+      liveMap = L.map(live, { attributionControl: false, zoomSnap: 0.25 });
+      const known = liveData ? JSON.parse(liveData.textContent) : null;
+      const sent = known && known.geometry ? known.geometry.coordinates.map(([x, y]) => [y, x]) : [];
+      line = L.polyline(sent, { color: "#0f3d6e", weight: 4, className: "live-line" }).addTo(liveMap);
+      for (const p of load()) line.addLatLng([p.lat, p.lon]);
+      if (line.getLatLngs().length) {
+        liveMap.fitBounds(line.getBounds(), { padding: [12, 12], maxZoom: 18, animate: false });
+        centred = true;
+      } else {
+        liveMap.setView([30.28, 120.17], 12);
+      }
+      live.dataset.points = String(line.getLatLngs().length);
+    }
+    const drawFix = (lat, lon) => {
+      if (!liveMap) return;
+      line.addLatLng([lat, lon]);
+      live.dataset.points = String(line.getLatLngs().length);
+      if (!here) here = L.circleMarker([lat, lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#1570ef", fillOpacity: 1, className: "live-here" }).addTo(liveMap);
+      else here.setLatLng([lat, lon]);
+      if (!centred) { liveMap.setView([lat, lon], 17, { animate: false }); centred = true; }
+      else if (!liveMap.getBounds().contains([lat, lon])) liveMap.panTo([lat, lon]);
+    };
+
     if (navigator.geolocation) {
-      show(box.dataset.msgTracking + waiting());
+      show(base + waiting());
       let last = 0;
+      let fixes = 0;
       navigator.geolocation.watchPosition(
         (pos) => {
           if (pos.timestamp - last < MIN_GAP_MS) return;
           last = pos.timestamp;
+          fixes += 1;
           const list = load();
           list.push({
             at: new Date(pos.timestamp).toISOString(),
@@ -65,13 +96,20 @@
             accuracy_m: pos.coords.accuracy,
           });
           store(list);
-          show(box.dataset.msgTracking + waiting());
+          drawFix(pos.coords.latitude, pos.coords.longitude);
+          base = box.dataset.msgTracking;
+          show(base + waiting());
         },
-        () => show(box.dataset.msgNogeo),
+        // Refused: nothing is recorded. A timeout or a lost signal only pauses the track.
+        (err) => {
+          base = err && err.code === 1 ? box.dataset.msgNogeo : fixes ? box.dataset.msgWeak : box.dataset.msgLocating;
+          show(base + waiting());
+        },
         { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 }
       );
     } else {
-      show(box.dataset.msgNogeo);
+      base = box.dataset.msgNogeo;
+      show(base);
     }
     setInterval(send, SEND_MS);
     window.addEventListener("online", send);

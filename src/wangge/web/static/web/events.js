@@ -1,4 +1,4 @@
-// The event pages: the small map of an event, the report form's location, one submit per form.
+// The event pages: the small map of an event, one submit per form (the report form: report.js).
 (function () {
   "use strict";
 
@@ -75,36 +75,5 @@
         fit();  // the area is out of the user's sight (a department handler): the point alone
         mapEl.dataset.ready = "1";
       });
-  }
-
-  // The report form: the browser's location into lon/lat, else the micro-grid must be chosen.
-  const report = document.getElementById("report-form");
-  if (report) {
-    const status = document.getElementById("geo-status");
-    const area = document.getElementById("area");
-    const lonInput = document.getElementById("lon");
-    const latInput = document.getElementById("lat");
-    const unavailable = () => {
-      lonInput.value = latInput.value = "";
-      status.textContent = status.dataset.unavailable;
-      area.required = true;
-      report.dataset.geo = "unavailable";
-    };
-    if (!navigator.geolocation || !window.isSecureContext) {
-      unavailable();
-    } else {
-      status.textContent = status.dataset.locating;
-      navigator.geolocation.getCurrentPosition(
-        (pos) => {
-          lonInput.value = pos.coords.longitude.toFixed(7);
-          latInput.value = pos.coords.latitude.toFixed(7);
-          status.textContent = status.dataset.found + " (±" + Math.round(pos.coords.accuracy) + " m)";
-          area.required = false;
-          report.dataset.geo = "found";
-        },
-        unavailable,
-        { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 },
-      );
-    }
   }
 })();

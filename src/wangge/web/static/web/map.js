@@ -56,15 +56,21 @@
     return resp.json();
   }
 
+  const LABELLED_AT_MOST = 80; // beyond this many areas the names are shown on hover only
+
   function render(collection, current) {
     if (layer) layer.remove();
+    const labelled = collection.features.length <= LABELLED_AT_MOST;
     layer = L.geoJSON(collection, {
       style: (f) => f.properties.code === current
         ? { color: "#333", weight: 2, dashArray: "6 4", fill: false, interactive: false }
         : { color: colours[(f.properties.level - 1) % colours.length], weight: 1.5, fillOpacity: 0.15, className: "area-feature" },
       onEachFeature: (f, l) => {
         if (f.properties.code === current) return;
-        l.bindTooltip(f.properties.name, { sticky: true });
+        // The areas' names on the map itself (no base map needed), or on hover when many.
+        l.bindTooltip(f.properties.name, labelled
+          ? { permanent: true, direction: "center", className: "area-label" }
+          : { sticky: true });
         l.on("click", () => drill(f.properties.code));
       },
     }).addTo(map);

@@ -85,9 +85,6 @@ def test_other_lists_and_figures_load_no_geometry_and_constant_queries(client):
     assert large == small
 
 
-@pytest.mark.xfail(
-    strict=True, reason="stats selectors read areas with their boundary (gaps-12.md)"
-)
 def test_the_dashboard_figures_load_no_geometry(client):
     world = make_world()
     _grow(world, 3)

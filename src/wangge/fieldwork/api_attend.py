@@ -15,7 +15,7 @@ from wangge.people.selectors import page
 router = Router(tags=["fieldwork"])
 
 
-class RuleOut(Schema):
+class AttendRuleOut(Schema):
     id: int
     code: str
     name: str
@@ -39,7 +39,7 @@ class RuleOut(Schema):
         }
 
 
-class RuleIn(Input):
+class AttendRuleIn(Input):
     code: str = Field(max_length=40)
     name: str = Field(max_length=100)
     categories: list[str] = Field(description="event category codes; a class covers its subclasses")
@@ -49,21 +49,25 @@ class RuleIn(Input):
     order: int = Field(0, ge=0, le=32767)
 
 
-@router.get("/attend/rules", response=list[RuleOut], summary="Must-attend rules")
+@router.get("/attend/rules", response=list[AttendRuleOut], summary="Must-attend rules")
 def rule_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [RuleOut.of(r) for r in AttendRule.objects.prefetch_related("categories")]
+    return [AttendRuleOut.of(r) for r in AttendRule.objects.prefetch_related("categories")]
 
 
-@router.post("/attend/rules", response={201: RuleOut}, summary="Create a must-attend rule (admin)")
-def rule_create(request: HttpRequest, body: RuleIn) -> Status:
-    return Status(201, RuleOut.of(attend.rule_save(request.user, **body.dict())))
+@router.post(
+    "/attend/rules", response={201: AttendRuleOut}, summary="Create a must-attend rule (admin)"
+)
+def rule_create(request: HttpRequest, body: AttendRuleIn) -> Status:
+    return Status(201, AttendRuleOut.of(attend.rule_save(request.user, **body.dict())))
 
 
-@router.put("/attend/rules/{rid}", response=RuleOut, summary="Change a must-attend rule (admin)")
-def rule_update(request: HttpRequest, rid: Int, body: RuleIn) -> dict[str, Any]:
+@router.put(
+    "/attend/rules/{rid}", response=AttendRuleOut, summary="Change a must-attend rule (admin)"
+)
+def rule_update(request: HttpRequest, rid: Int, body: AttendRuleIn) -> dict[str, Any]:
     attend.require_admin(request.user)
     rule = get_object_or_404(AttendRule, pk=rid)
-    return RuleOut.of(attend.rule_save(request.user, rule=rule, **body.dict()))
+    return AttendRuleOut.of(attend.rule_save(request.user, rule=rule, **body.dict()))
 
 
 @router.delete("/attend/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
@@ -73,7 +77,7 @@ def rule_delete(request: HttpRequest, rid: Int) -> Status:
     return Status(204, None)
 
 
-class RecordOut(Schema):
+class AttendRecordOut(Schema):
     id: int
     attendee: str
     attended_at: dt.datetime
@@ -97,7 +101,7 @@ class RecordOut(Schema):
         }
 
 
-class TaskOut(Schema):
+class AttendTaskOut(Schema):
     id: int
     event: str
     event_title: str
@@ -134,17 +138,17 @@ class TaskOut(Schema):
         }
 
 
-class TaskDetailOut(TaskOut):
-    records: list[RecordOut]
+class AttendTaskDetailOut(AttendTaskOut):
+    records: list[AttendRecordOut]
 
 
-class TaskPage(Schema):
-    items: list[TaskOut]
+class AttendTaskPage(Schema):
+    items: list[AttendTaskOut]
     page: int
     has_next: bool
 
 
-class TaskFilter(Input):
+class AttendTaskFilter(Input):
     status: str = ""
     mine: bool = False
     overdue: bool = False
@@ -152,26 +156,26 @@ class TaskFilter(Input):
     size: int = 50
 
 
-@router.get("/attend/tasks", response=TaskPage, summary="Attendance tasks in scope")
-def task_list(request: HttpRequest, f: Query[TaskFilter]) -> dict[str, Any]:
+@router.get("/attend/tasks", response=AttendTaskPage, summary="Attendance tasks in scope")
+def task_list(request: HttpRequest, f: Query[AttendTaskFilter]) -> dict[str, Any]:
     qs = attend.task_search(request.user, status=f.status, mine=f.mine, overdue=f.overdue)
     items, more = page(qs.select_related("event__category"), f.page, f.size)
-    return {"items": [TaskOut.of(t) for t in items], "page": f.page, "has_next": more}
+    return {"items": [AttendTaskOut.of(t) for t in items], "page": f.page, "has_next": more}
 
 
 def _detail(t: AttendTask) -> dict[str, Any]:
     return {
-        **TaskOut.of(t),
-        "records": [RecordOut.of(r) for r in t.records.select_related("attendee")],
+        **AttendTaskOut.of(t),
+        "records": [AttendRecordOut.of(r) for r in t.records.select_related("attendee")],
     }
 
 
-@router.get("/attend/tasks/{tid}", response=TaskDetailOut, summary="An attendance task")
+@router.get("/attend/tasks/{tid}", response=AttendTaskDetailOut, summary="An attendance task")
 def task_get(request: HttpRequest, tid: Int) -> dict[str, Any]:
     return _detail(attend.task_get(request.user, tid))
 
 
-class RecordIn(Input):
+class AttendRecordIn(Input):
     note: str
     lon: float | None = None
     lat: float | None = None
@@ -180,9 +184,11 @@ class RecordIn(Input):
 
 
 @router.post(
-    "/attend/tasks/{tid}/records", response={201: TaskDetailOut}, summary="Record the attendance"
+    "/attend/tasks/{tid}/records",
+    response={201: AttendTaskDetailOut},
+    summary="Record the attendance",
 )
-def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status:
+def record_create(request: HttpRequest, tid: Int, body: AttendRecordIn) -> Status:
     task = attend.task_get(request.user, tid)
     attend.attend_record(actor=request.user, task=task, **body.dict())
     return Status(201, _detail(attend.task_get(request.user, tid)))

@@ -173,7 +173,7 @@ class TargetPage(Schema):
     has_next: bool
 
 
-class AnswerIn(Input):
+class TargetAnswerIn(Input):
     answers: dict[str, Any] = Field(
         description="field name → value; photo/signature: a file id from …/files, or a "
         "signature as a PNG data URL"
@@ -374,7 +374,7 @@ def target_detail(request: HttpRequest, pk: Int) -> dict[str, Any]:
 
 
 @router.post("/campaigns/targets/{pk}/answer", response=TargetDetailOut, summary="Fill the form")
-def target_answer(request: HttpRequest, pk: Int, body: AnswerIn) -> dict[str, Any]:
+def target_answer(request: HttpRequest, pk: Int, body: TargetAnswerIn) -> dict[str, Any]:
     target = campaigns.target_get(request.user, pk)
     campaigns.target_answer(request.user, target, body.answers, lon=body.lon, lat=body.lat)
     return _detail(campaigns.target_get(request.user, pk))

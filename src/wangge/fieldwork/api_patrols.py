@@ -118,7 +118,7 @@ class PointsIn(Input):
     skip_invalid: bool = False
 
 
-class ProblemOut(Schema):
+class PatrolProblemOut(Schema):
     item: str
     field: str
     code: str
@@ -130,7 +130,7 @@ class PointsOut(Schema):
     duplicates: int
     point_count: int
     distance_m: float
-    rejected: list[ProblemOut]
+    rejected: list[PatrolProblemOut]
 
 
 @router.post("/patrols/{int:pid}/points", response=PointsOut, summary="Send track points")
@@ -285,7 +285,7 @@ def inspection_create(
     )
 
 
-class FindingIn(Input):
+class PatrolFindingIn(Input):
     category: str
     title: str = Field(max_length=patrols.MAX_TITLE)
     description: str = ""
@@ -297,7 +297,7 @@ class FindingIn(Input):
 @router.post(
     "/patrols/{int:pid}/findings", response={201: dict[str, Any]}, summary="Report a finding"
 )
-def finding_create(request: HttpRequest, pid: Int, body: FindingIn) -> Status:
+def finding_create(request: HttpRequest, pid: Int, body: PatrolFindingIn) -> Status:
     p = patrols.patrol_get(request.user, pid)
     category = category_of(body.category)
     if category is None:
@@ -315,7 +315,7 @@ def finding_create(request: HttpRequest, pid: Int, body: FindingIn) -> Status:
     return Status(201, {"event": event.code, "patrol": p.pk})
 
 
-class TaskOut(Schema):
+class PatrolTaskOut(Schema):
     kind: str
     id: int
     name: str
@@ -329,7 +329,7 @@ class TaskOut(Schema):
 
 @router.get(
     "/patrols/inspections/due",
-    response=list[TaskOut],
+    response=list[PatrolTaskOut],
     summary="Inspections due (mine; `all=true`: every due point in my areas)",
 )
 def inspections_due(request: HttpRequest, all: bool = False) -> list[dict[str, Any]]:

@@ -236,7 +236,9 @@ class Figures:
 def figures(area: Area, start: date, end: date) -> list[Figures]:
     """Per child of `area` (and the area itself first): sessions, grids covered (distinct
     grid-level areas with an activity in or under them) and people reached. Two queries."""
-    children = list(Area.objects.filter(parent=area, valid_to__isnull=True).order_by("path"))
+    children = list(
+        Area.objects.filter(parent=area, valid_to__isnull=True).defer("geometry").order_by("path")
+    )
     rows = [Figures(area), *(Figures(c) for c in children)]
     found = (
         Activity.objects.filter(path__startswith=area.path, held_on__gte=start, held_on__lte=end)

@@ -118,7 +118,7 @@ class KeyIn(Schema):
     client_key: str = Field("", max_length=80, description="the phone's key: a resend counts once")
 
 
-class AnswerIn(KeyIn):
+class NoticeAnswerIn(KeyIn):
     text: str = Field("", description="the answer (kind answer), or a note")
     answers: dict[str, Any] | None = Field(None, description="kind form: the answers by field name")
 
@@ -217,7 +217,7 @@ def notice_confirm(request: HttpRequest, pk: int, body: KeyIn) -> dict[str, Any]
 
 
 @router.post("/notices/{pk}/answer", response=ReceiptOut, summary="Answer a notice")
-def notice_answer(request: HttpRequest, pk: int, body: AnswerIn) -> dict[str, Any]:
+def notice_answer(request: HttpRequest, pk: int, body: NoticeAnswerIn) -> dict[str, Any]:
     receipt, _changed = services.receipt_answer(
         notice=_notice(pk),
         user=request.user,
@@ -407,7 +407,7 @@ class ActivityOut(Schema):
         }
 
 
-class FiguresOut(Schema):
+class NoticeFiguresOut(Schema):
     area: str
     name: str
     sessions: int
@@ -472,7 +472,7 @@ def activity_list(
     return [ActivityOut.of(a) for a in rows]
 
 
-@router.get("/activities/figures", response=list[FiguresOut], summary="Activity figures")
+@router.get("/activities/figures", response=list[NoticeFiguresOut], summary="Activity figures")
 def activity_figures(
     request: HttpRequest, area: str, start: date, end: date
 ) -> list[dict[str, Any]]:

@@ -84,7 +84,7 @@ def home_area(user: Any, paths: list[str] | bool | None = False) -> Area | None:
     `paths`: the user's visible paths when already read."""
     if paths is False:
         paths = visible_paths(user)
-    live = Area.objects.live()
+    live = Area.objects.live().defer("geometry")
     if paths is None:
         return live.filter(parent__isnull=True).order_by("code").first()
     if not paths or not isinstance(paths, list):
@@ -105,7 +105,11 @@ def resolve(
 ) -> Filters:
     """Parse and check the filters: the area must be under the user's posts."""
     paths = visible_paths(user)
-    found = Area.objects.live().filter(code=area).first() if area else home_area(user, paths)
+    found = (
+        Area.objects.live().defer("geometry").filter(code=area).first()
+        if area
+        else home_area(user, paths)
+    )
     if found is None or not (paths is None or any(found.path.startswith(p) for p in paths)):
         raise DomainError.one(
             _("You have no post over area %(a)s.") % {"a": area or "-"},
@@ -239,7 +243,7 @@ def totals(f: Filters) -> dict[str, int]:
 
 def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
     """Each live child area with its totals (zero when it had nothing)."""
-    kids = list(Area.objects.live().filter(parent=f.area).order_by("code"))
+    kids = list(Area.objects.live().defer("geometry").filter(parent=f.area).order_by("code"))
     if not kids:
         return []
     grouped = dict(
@@ -377,7 +381,9 @@ def settled_levels(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 def breadcrumb(area: Area, user: Any) -> list[Area]:
     """The area's chain from the highest one the user sees."""
-    chain = list(Area.objects.filter(path__in=area.chain_paths()).live().order_by("level"))
+    chain = list(
+        Area.objects.filter(path__in=area.chain_paths()).live().defer("geometry").order_by("level")
+    )
     paths = visible_paths(user)
     return [a for a in chain if paths is None or any(a.path.startswith(p) for p in paths)]
 

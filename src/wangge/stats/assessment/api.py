@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from wangge.stats.assessment import selectors, services
+from wangge.stats.assessment import bulletins, disputes, selectors, services
 from wangge.stats.assessment.models import Run
 
 router = Router(tags=["assessment"])
@@ -64,3 +64,66 @@ def runs_manual(request: HttpRequest, rid: int, body: ManualIn) -> dict[str, Any
         assessor=request.user,
     )
     return {"id": item.pk, **selectors.result_detail(request.user, run, body.target_id)}
+
+
+class DisputeIn(Schema):
+    reason: str
+
+
+class DecisionIn(Schema):
+    upheld: bool
+    decision: str
+
+
+class SubscriptionIn(Schema):
+    kinds: list[str]
+
+
+@router.post("/assessment/runs/{rid}/results/{target_id}/disputes")
+def results_dispute(
+    request: HttpRequest, rid: int, target_id: int, body: DisputeIn
+) -> dict[str, Any]:
+    """Dispute (申诉) a published result with a reason, within the set days."""
+    d = disputes.raise_dispute(
+        selectors.run_get(rid), target_id=target_id, user=request.user, reason=body.reason
+    )
+    return disputes.as_dict(disputes.dispute_get(d.pk))
+
+
+@router.get("/assessment/disputes")
+def disputes_list(request: HttpRequest, status: str = "") -> dict[str, Any]:
+    """Every dispute for an assessor; the ones the user raised otherwise."""
+    qs = disputes.visible(request.user).order_by("-id")
+    if status:
+        qs = qs.filter(status=status)
+    return {"items": [disputes.as_dict(d) for d in qs[:500]]}
+
+
+@router.post("/assessment/disputes/{did}/decide")
+def disputes_decide(request: HttpRequest, did: int, body: DecisionIn) -> dict[str, Any]:
+    """The assessor's decision, recorded once with their name."""
+    services.require(request.user, "assessment.change_dispute")
+    d = disputes.decide(
+        disputes.dispute_get(did), user=request.user, upheld=body.upheld, decision=body.decision
+    )
+    return disputes.as_dict(disputes.dispute_get(d.pk))
+
+
+@router.get("/assessment/bulletins")
+def bulletins_list(request: HttpRequest, kind: str = "") -> dict[str, Any]:
+    """The archive of bulletins of the areas the user may see, newest first."""
+    qs = bulletins.visible(request.user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return {"items": [bulletins.as_dict(b) for b in qs[:500]]}
+
+
+@router.get("/assessment/bulletins/{bid}")
+def bulletins_get(request: HttpRequest, bid: int) -> dict[str, Any]:
+    return bulletins.as_dict(bulletins.get(request.user, bid), full=True)
+
+
+@router.put("/assessment/bulletins/subscription")
+def bulletins_subscribe(request: HttpRequest, body: SubscriptionIn) -> dict[str, Any]:
+    """The kinds of bulletin (daily, weekly, monthly) the user gets in their inbox."""
+    return {"kinds": bulletins.subscribe(request.user, body.kinds)}

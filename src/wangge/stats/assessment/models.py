@@ -183,3 +183,86 @@ class ManualItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.points}: {self.reason}"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    UPHELD = "upheld", _("upheld")
+    REJECTED = "rejected", _("rejected")
+
+
+class Dispute(models.Model):
+    """An appeal (申诉) against a published result, raised with a reason within the set
+    time; the assessor's decision is recorded with their name, never edited after."""
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="disputes")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+    def __str__(self) -> str:
+        return f"{self.result} {self.status}: {self.reason}"
+
+
+class BulletinKind(models.TextChoices):
+    DAILY = "daily", _("daily")
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+
+
+class Bulletin(models.Model):
+    """A bulletin (通报) of an area for a closed day, week or month: its figures are kept as
+    generated (the archive), the xlsx and print view are drawn from them."""
+
+    kind = models.CharField(max_length=8, choices=BulletinKind.choices)
+    period = models.CharField(max_length=10)  # 2026-12-06, 2026-W49, 2026-11
+    area = models.ForeignKey("regions.Area", on_delete=models.PROTECT, related_name="+")
+    date_from = models.DateField()
+    date_to = models.DateField()  # inclusive
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date_to", "kind", "area_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period", "area"], name="bulletin_uniq")
+        ]
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} {self.area_id}"
+
+
+class Subscription(models.Model):
+    """A user who gets a kind of bulletin in their inbox (those of areas they may see)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=BulletinKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="bulletin_subscription_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"

@@ -107,4 +107,17 @@ def result_detail(user: Any, run: Run, target_id: int) -> dict[str, Any]:
             for a in detail["adjustments"]
         ],
         "manual": detail["manual"],
+        "disputes": [
+            {
+                "id": d.pk,
+                "reason": d.reason,
+                "raised_by": d.raised_by.get_username(),
+                "raised_at": d.raised_at.isoformat(),
+                "status": d.status,
+                "status_display": d.get_status_display(),
+                "decided_by": d.decided_by.get_username() if d.decided_by else None,
+                "decision": d.decision,
+            }
+            for d in r.disputes.select_related("raised_by", "decided_by")
+        ],
     }

@@ -7,17 +7,20 @@ of the events behind every number, so each lost point can be shown with its case
 import re
 from calendar import monthrange
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
-from wangge.events.models import Department
-from wangge.regions.models import Area
+from wangge.events.models import Department, Notification
+from wangge.regions.models import Area, Post
 from wangge.regions.scope import visible_paths
 from wangge.stats.assessment import scoring
 from wangge.stats.assessment.models import (
@@ -334,12 +337,98 @@ def run_all(period: str, *, publish: bool = False, now: Any = None) -> list[Run]
 
 @transaction.atomic
 def publish_run(run: Run, now: Any = None) -> Run:
+    """Freeze a run and tell the assessed in their inbox (once: publishing again is a no-op)."""
     run = Run.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.PUBLISHED:
         run.status = RunStatus.PUBLISHED
         run.published_at = now or timezone.now()
         run.save(update_fields=["status", "published_at"])
+        notify_assessed(run)
     return run
+
+
+def assessed_user_ids(run: Run) -> dict[int, list[int]]:
+    """Per target, the active users assessed with it: the posts held at the area itself
+    (its secretary, its grid workers), or the department's handlers."""
+    targets = list(run.results.values_list("target_id", flat=True))
+    out: dict[int, list[int]] = defaultdict(list)
+    if run.snapshot.get("target_type") == TargetType.DEPARTMENT:
+        through = Department.handlers.through
+        for dep_id, user_id in through.objects.filter(
+            department_id__in=targets, user__is_active=True
+        ).values_list("department_id", "user_id"):
+            out[dep_id].append(user_id)
+        return out
+    today = timezone.localdate()
+    posts = (
+        Post.objects.filter(area_id__in=targets, started_on__lte=today, user__is_active=True)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .values_list("area_id", "user_id")
+    )
+    for area_id, user_id in posts:
+        out[area_id].append(user_id)
+    return out
+
+
+def notify_assessed(run: Run) -> int:
+    """An inbox row per assessed user, linking to their result."""
+    results = dict(run.results.values_list("target_id", "score"))
+    grades = dict(run.results.values_list("target_id", "grade"))
+    rows = []
+    for target_id, users in assessed_user_ids(run).items():
+        text = _("%(s)s %(p)s published: %(score)s points, grade %(g)s") % {
+            "s": run.scheme.name,
+            "p": run.period,
+            "score": results[target_id],
+            "g": grades[target_id],
+        }
+        link = reverse("assessment:result", args=[run.pk, target_id])
+        rows += [
+            Notification(
+                user_id=u, kind=Notification.Kind.ASSESSMENT, link=link, text=text[:300]
+            )
+            for u in dict.fromkeys(users)
+        ]
+    Notification.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+# -- the worker's schedule ---------------------------------------------------------------
+
+
+def last_closed(kind: str, day: date) -> str:
+    """The latest period of a kind (month, quarter, year) that ended before `day`."""
+    if kind == "year":
+        return str(day.year - 1)
+    if kind == "quarter":
+        q = (day.month - 1) // 3  # the current quarter's index; the one before closed
+        return f"{day.year - 1}-Q4" if q == 0 else f"{day.year}-Q{q}"
+    if kind == "month":
+        return f"{day.year - 1}-12" if day.month == 1 else f"{day.year}-{day.month - 1:02d}"
+    raise invalid(_("Unknown kind of period %(k)s.") % {"k": kind}, field="WANGGE_ASSESS_PERIODS")
+
+
+def due_periods(now: Any = None) -> list[str]:
+    """The periods whose runs are due: closed, and the wait for late call-backs over."""
+    moment = (now or timezone.now()) - timedelta(hours=settings.WANGGE_ASSESS_WAIT_HOURS)
+    day = timezone.localtime(moment).date()
+    return [last_closed(kind, day) for kind in settings.WANGGE_ASSESS_PERIODS]
+
+
+def run_due(now: Any = None) -> list[Run]:
+    """The worker's step: compute each scheme's run of each due period once (a draft for the
+    assessors to check and publish). A run that exists is left alone, so a tick fires once per
+    period, and a worker that was down over the period's end catches up at its next tick."""
+    made = []
+    for period in due_periods(now):
+        date_from, _to = period_bounds(period)
+        codes = set(
+            Scheme.objects.filter(valid_from__lte=date_from).values_list("code", flat=True)
+        )
+        done = set(Run.objects.filter(period=period).values_list("scheme__code", flat=True))
+        for code in sorted(codes - done):
+            made.append(run_period(code, period, now=now))
+    return made
 
 
 def add_manual(
@@ -392,12 +481,10 @@ def visible_results(user: Any, run: Run) -> Any:
     return results.filter(target_id__in=ids.values("id"))
 
 
-def _path_any(paths: list[str]) -> Any:
-    from django.db.models import Q
-
+def _path_any(paths: list[str], field: str = "path") -> Any:
     q = Q()
     for p in paths:
-        q |= Q(path__startswith=p)
+        q |= Q(**{f"{field}__startswith": p})
     return q
 
 

@@ -118,12 +118,12 @@ def bulletins_list(request: HttpRequest, kind: str = "") -> dict[str, Any]:
     return {"items": [bulletins.as_dict(b) for b in qs[:500]]}
 
 
-@router.get("/assessment/bulletins/{bid}")
-def bulletins_get(request: HttpRequest, bid: int) -> dict[str, Any]:
-    return bulletins.as_dict(bulletins.get(request.user, bid), full=True)
-
-
 @router.put("/assessment/bulletins/subscription")
 def bulletins_subscribe(request: HttpRequest, body: SubscriptionIn) -> dict[str, Any]:
     """The kinds of bulletin (daily, weekly, monthly) the user gets in their inbox."""
     return {"kinds": bulletins.subscribe(request.user, body.kinds)}
+
+
+@router.get("/assessment/bulletins/{bid}")
+def bulletins_get(request: HttpRequest, bid: int) -> dict[str, Any]:
+    return bulletins.as_dict(bulletins.get(request.user, bid), full=True)

@@ -24,7 +24,7 @@ from wangge.events.models import (
     WorkOrder,
 )
 from wangge.regions.models import Area
-from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact
+from wangge.stats.models import FLAGS, MAX_LEVELS, EventFact
 
 CHUNK = 2000  # events per read
 _EVENT_FIELDS = (
@@ -118,14 +118,25 @@ def _chunk(events_qs: Any, asof: datetime) -> Iterator[Fact]:
         .values_list("event_id", "action", "at", "data")
     ):
         timelines.setdefault(event_id, []).append((action, at, data or {}))
-    leads = dict(
+    leads: dict[int, int] = {}
+    signing: dict[int, tuple[Any, Any]] = {}
+    for event_id, department_id, signed_at, sign_deadline in (
         WorkOrder.objects.filter(event_id__in=ids, role=OrderRole.LEAD)
         .order_by("event_id", "pk")
-        .values_list("event_id", "department_id")
-    )  # the latest lead order of each event wins (ordered by id)
+        .values_list("event_id", "department_id", "signed_at", "sign_deadline")
+    ):  # the latest lead order of each event wins (ordered by id)
+        leads[event_id] = department_id
+        signing[event_id] = (signed_at, sign_deadline)
     chains = area_chains({e["area_id"] for e in events})
     for event in events:
-        yield fact_of(event, timelines.get(event["id"], []), leads.get(event["id"]), chains, asof)
+        yield fact_of(
+            event,
+            timelines.get(event["id"], []),
+            leads.get(event["id"]),
+            chains,
+            asof,
+            signing=signing.get(event["id"]),
+        )
 
 
 def fact_of(
@@ -134,6 +145,7 @@ def fact_of(
     lead: int | None,
     chains: dict[int, list[int]],
     asof: datetime,
+    signing: tuple[Any, Any] | None = None,  # the lead order's (signed_at, sign_deadline)
 ) -> Fact:
     status = e["status"]
     actions = [a for a, _at, _d in timeline]
@@ -187,8 +199,11 @@ def fact_of(
         "open_supervised": is_open and bool(e["supervised"]),
         **{f"settled_{n}": settled == n for n in range(1, MAX_LEVELS + 1)},
     }
+    signed_at, sign_due = signing or (None, None)
+    flags["signed"] = signed_at is not None
+    flags["signed_on_time"] = signed_at is not None and (sign_due is None or signed_at <= sign_due)
     if status == Status.MERGED:  # counted once, through the event it joined
-        flags = dict.fromkeys(MEASURES, False)
+        flags = dict.fromkeys(FLAGS, False)
     chain = chains.get(e["area_id"], [])
     return dict(
         event_id=e["id"],

@@ -13,14 +13,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.stats.models import MEASURES
+from wangge.stats.models import FLAGS
 
 
 def validate_flags(flags: Any) -> None:
     """A list of fact flags ("!flag": must be false), for back-office edits."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise ValidationError(_("Expected a list of flags."))
-    unknown = [f for f in flags if f.lstrip("!") not in MEASURES]
+    unknown = [f for f in flags if f.lstrip("!") not in FLAGS]
     if unknown:
         raise ValidationError(_("Unknown fact flags: %(f)s.") % {"f": ", ".join(unknown)})
 

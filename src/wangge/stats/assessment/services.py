@@ -32,7 +32,7 @@ from wangge.stats.assessment.models import (
     Scheme,
     TargetType,
 )
-from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact
+from wangge.stats.models import FLAGS, MAX_LEVELS, EventFact
 
 
 def invalid(message: str, field: str) -> DomainError:
@@ -50,7 +50,7 @@ def check_flags(flags: Any, field: str) -> list[str]:
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
     for f in flags:
-        if f.lstrip("!") not in MEASURES:
+        if f.lstrip("!") not in FLAGS:
             raise invalid(_("%(f)s: unknown fact flag %(x)s.") % {"f": field, "x": f}, field=field)
     return flags
 

@@ -321,6 +321,8 @@ WANGGE_ASSESS_WAIT_HOURS = float(os.environ.get("WANGGE_ASSESS_WAIT_HOURS", "72"
 WANGGE_ASSESS_PERIODS = [
     p.strip() for p in os.environ.get("WANGGE_ASSESS_PERIODS", "month").split(",") if p.strip()
 ]
+# 核查按时率: a verification is on time within this many hours of the handler's feedback.
+WANGGE_ASSESS_VERIFY_HOURS = float(os.environ.get("WANGGE_ASSESS_VERIFY_HOURS", "24"))
 # Days after publishing within which a result can be disputed (申诉).
 WANGGE_ASSESS_DISPUTE_DAYS = int(os.environ.get("WANGGE_ASSESS_DISPUTE_DAYS", "7"))
 # Bulletins are generated for the live areas of levels 1 … N.

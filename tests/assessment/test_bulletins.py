@@ -61,9 +61,7 @@ def test_generated_once_when_the_figures_reach_the_close(w):
     filled_to(at("2026-11-30T23:59:50+08:00"))
     # The fill has not passed midnight yet: the week (closed a day ago) only.
     made = bulletins.generate_due(now=now)
-    assert [(b.kind, b.period, b.area_id) for b in made] == [
-        ("weekly", "2026-W48", w.district.id)
-    ]
+    assert [(b.kind, b.period, b.area_id) for b in made] == [("weekly", "2026-W48", w.district.id)]
     filled_to(at("2026-12-01T00:00:25+08:00"))
     made = bulletins.generate_due(now=now)
     assert sorted((b.kind, b.period, b.area_id) for b in made) == [
@@ -179,6 +177,6 @@ def test_archive_print_view_scope_and_subscribers(w, client):
         content_type="application/json",
     )
     assert resp.json() == {"kinds": ["daily"]}
-    assert list(Subscription.objects.filter(user=w.street_operator).values_list("kind", flat=True)) == [
-        "daily"
-    ]
+    assert list(
+        Subscription.objects.filter(user=w.street_operator).values_list("kind", flat=True)
+    ) == ["daily"]

@@ -45,9 +45,10 @@ def test_runs_wait_for_the_late_call_backs_then_fire_once(w):
 def test_a_worker_down_over_the_period_end_catches_up(w):
     made = services.run_due(now=at("2026-12-19T08:00+08:00"))
     assert [r.period for r in made] == ["2026-11"]
-    assert made[0].results.get(target_id=w.areas["330103001"].id).detail["indicators"][0][
-        "numerator"
-    ] == 1
+    assert (
+        made[0].results.get(target_id=w.areas["330103001"].id).detail["indicators"][0]["numerator"]
+        == 1
+    )
 
 
 def test_the_wait_and_the_kinds_of_period_are_settings(w, settings):

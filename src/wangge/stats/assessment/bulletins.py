@@ -100,7 +100,11 @@ def _categories(f: selectors.Filters, total: int) -> list[dict[str, Any]]:
 
 def _figures(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [
-        {k: v for k, v in x.items() if k in ("key", "label", "value", "numerator", "denominator", "text")}
+        {
+            k: v
+            for k, v in x.items()
+            if k in ("key", "label", "value", "numerator", "denominator", "text")
+        }
         for x in selectors.figures(counts)
     ]
 
@@ -405,7 +409,15 @@ def xlsx(b: Bulletin) -> bytes:
     )
     if b.kind == BulletinKind.MONTHLY:
         rows = [
-            [s["name"], r["rank"], r["name"], r["code"], r["score"], r["grade"], "；".join(r["reasons"])]
+            [
+                s["name"],
+                r["rank"],
+                r["name"],
+                r["code"],
+                r["score"],
+                r["grade"],
+                "；".join(r["reasons"]),
+            ]
             for s in d.get("scores", [])
             for r in s["results"]
         ]

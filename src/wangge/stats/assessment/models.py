@@ -20,7 +20,9 @@ def validate_flags(flags: Any) -> None:
     """A list of fact flags ("!flag": must be false), for back-office edits."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise ValidationError(_("Expected a list of flags."))
-    unknown = [f for f in flags if f.lstrip("!") not in FLAGS]
+    from wangge.stats.assessment.workers import WORKER_FLAGS
+
+    unknown = [f for f in flags if f.lstrip("!") not in FLAGS + WORKER_FLAGS]
     if unknown:
         raise ValidationError(_("Unknown fact flags: %(f)s.") % {"f": ", ".join(unknown)})
 
@@ -28,6 +30,7 @@ def validate_flags(flags: Any) -> None:
 class TargetType(models.TextChoices):
     AREA = "area", _("area")  # street, community, grid …: the scheme's level says which
     DEPARTMENT = "department", _("department")
+    WORKER = "worker", _("grid worker")  # the scheme's level, if any: of their posts' areas
 
 
 class Indicator(models.Model):

@@ -22,7 +22,7 @@ from wangge.errors import DomainError
 from wangge.events.models import Department, Notification
 from wangge.regions.models import Area, Post
 from wangge.regions.scope import visible_paths
-from wangge.stats.assessment import scoring
+from wangge.stats.assessment import scoring, workers
 from wangge.stats.assessment.models import (
     Indicator,
     ManualItem,
@@ -45,12 +45,12 @@ def require(user: Any, perm: str) -> None:
         raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
 
 
-def check_flags(flags: Any, field: str) -> list[str]:
-    """A list of fact flags, each one of the measures ("!flag": must be false)."""
+def check_flags(flags: Any, field: str, allowed: tuple[str, ...] = FLAGS) -> list[str]:
+    """A list of flags, each one of those the target type's rows have ("!flag": false)."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
     for f in flags:
-        if f.lstrip("!") not in FLAGS:
+        if f.lstrip("!") not in allowed:
             raise invalid(_("%(f)s: unknown fact flag %(x)s.") % {"f": field, "x": f}, field=field)
     return flags
 
@@ -100,6 +100,7 @@ def scheme_for(code: str, day: date) -> Scheme:
 
 def snapshot(scheme: Scheme) -> dict[str, Any]:
     """The scheme as plain data: what a run computes with and keeps."""
+    allowed = workers.WORKER_FLAGS if scheme.target_type == TargetType.WORKER else FLAGS
     items = []
     for it in scheme.items.select_related("indicator"):
         ind: Indicator = it.indicator
@@ -108,8 +109,8 @@ def snapshot(scheme: Scheme) -> dict[str, Any]:
                 "code": ind.code,
                 "name": ind.name,
                 "ratio": ind.ratio,
-                "numerator": check_flags(ind.numerator, f"{ind.code}.numerator"),
-                "denominator": check_flags(ind.denominator, f"{ind.code}.denominator"),
+                "numerator": check_flags(ind.numerator, f"{ind.code}.numerator", allowed),
+                "denominator": check_flags(ind.denominator, f"{ind.code}.denominator", allowed),
                 "higher_is_better": ind.higher_is_better,
                 "unit": ind.unit,
                 "weight": str(it.weight),
@@ -121,7 +122,7 @@ def snapshot(scheme: Scheme) -> dict[str, Any]:
     adjustments = [
         {
             "name": a.name,
-            "flags": check_flags(a.flags, a.name),
+            "flags": check_flags(a.flags, a.name, allowed),
             "points": str(a.points),
             "cap": str(a.cap),
         }
@@ -140,8 +141,12 @@ def snapshot(scheme: Scheme) -> dict[str, Any]:
     }
 
 
-def _targets(snap: dict[str, Any]) -> tuple[str, list[tuple[int, str, str]]]:
+def _targets(
+    snap: dict[str, Any], date_from: date, date_to: date
+) -> tuple[str, list[tuple[int, str, str]]]:
     """The fact column naming a target, and the targets (id, code, name)."""
+    if snap["target_type"] == TargetType.WORKER:
+        return "", workers.targets(date_from, date_to, snap["level"])
     if snap["target_type"] == TargetType.DEPARTMENT:
         deps = Department.objects.order_by("code").values_list("id", "code", "name")
         return "department_id", list(deps)
@@ -264,14 +269,17 @@ def compute(run: Run, now: Any = None) -> Run:
             status=409,
         )
     snap = snapshot(run.scheme)
-    column, targets = _targets(snap)
+    column, targets = _targets(snap, run.date_from, run.date_to)
     flags = _flags_used(snap)
     by_target: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    facts = EventFact.objects.filter(
-        day__gte=run.date_from, day__lte=run.date_to, **{f"{column}__isnull": False}
-    ).order_by("event_id")
-    for row in facts.values(column, "event_id", *flags).iterator(chunk_size=5000):
-        by_target[row[column]].append(row)
+    if snap["target_type"] == TargetType.WORKER:
+        by_target.update(workers.rows(run.date_from, run.date_to, [t[0] for t in targets]))
+    else:
+        facts = EventFact.objects.filter(
+            day__gte=run.date_from, day__lte=run.date_to, **{f"{column}__isnull": False}
+        ).order_by("event_id")
+        for row in facts.values(column, "event_id", *flags).iterator(chunk_size=5000):
+            by_target[row[column]].append(row)
     manual: dict[int, list[ManualItem]] = defaultdict(list)
     for m in run.manual_items.select_related("assessor"):
         manual[m.target_id].append(m)
@@ -352,6 +360,13 @@ def assessed_user_ids(run: Run) -> dict[int, list[int]]:
     (its secretary, its grid workers), or the department's handlers."""
     targets = list(run.results.values_list("target_id", flat=True))
     out: dict[int, list[int]] = defaultdict(list)
+    if run.snapshot.get("target_type") == TargetType.WORKER:
+        active = set(
+            Post.objects.filter(user_id__in=targets, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        return {t: [t] for t in targets if t in active}
     if run.snapshot.get("target_type") == TargetType.DEPARTMENT:
         through = Department.handlers.through
         for dep_id, user_id in through.objects.filter(
@@ -384,9 +399,7 @@ def notify_assessed(run: Run) -> int:
         }
         link = reverse("assessment:result", args=[run.pk, target_id])
         rows += [
-            Notification(
-                user_id=u, kind=Notification.Kind.ASSESSMENT, link=link, text=text[:300]
-            )
+            Notification(user_id=u, kind=Notification.Kind.ASSESSMENT, link=link, text=text[:300])
             for u in dict.fromkeys(users)
         ]
     Notification.objects.bulk_create(rows, batch_size=1000)
@@ -422,9 +435,7 @@ def run_due(now: Any = None) -> list[Run]:
     made = []
     for period in due_periods(now):
         date_from, _to = period_bounds(period)
-        codes = set(
-            Scheme.objects.filter(valid_from__lte=date_from).values_list("code", flat=True)
-        )
+        codes = set(Scheme.objects.filter(valid_from__lte=date_from).values_list("code", flat=True))
         done = set(Run.objects.filter(period=period).values_list("scheme__code", flat=True))
         for code in sorted(codes - done):
             made.append(run_period(code, period, now=now))
@@ -475,6 +486,9 @@ def visible_results(user: Any, run: Run) -> Any:
         return results
     if run.snapshot.get("target_type") == TargetType.DEPARTMENT or not paths:
         return results.none()
+    if run.snapshot.get("target_type") == TargetType.WORKER:
+        ids = workers.visible_ids(paths, results.values("target_id"))
+        return results.filter(target_id__in=ids)
     ids = Area.objects.filter(
         id__in=results.values("target_id"),
     ).filter(_path_any(paths))

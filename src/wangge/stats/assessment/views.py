@@ -7,8 +7,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.pages import scoped_page
 from wangge.stats.assessment import bulletin, bulletins, disputes, selectors
-from wangge.stats.assessment.models import BulletinKind
-from wangge.stats.assessment.models import Run
+from wangge.stats.assessment.models import BulletinKind, Run
 
 
 @scoped_page

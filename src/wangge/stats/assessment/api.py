@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from wangge.stats.assessment import bulletins, disputes, selectors, services
-from wangge.stats.assessment.models import Run
+from wangge.stats.assessment import bulletins, disputes, editor, selectors, services
+from wangge.stats.assessment.models import Run, Scheme
 
 router = Router(tags=["assessment"])
 
@@ -127,3 +127,35 @@ def bulletins_subscribe(request: HttpRequest, body: SubscriptionIn) -> dict[str,
 @router.get("/assessment/bulletins/{bid}")
 def bulletins_get(request: HttpRequest, bid: int) -> dict[str, Any]:
     return bulletins.as_dict(bulletins.get(request.user, bid), full=True)
+
+
+class SchemeEditIn(Schema):
+    items: list[dict[str, Any]] = []
+    grades: list[list[Any]] | None = None
+    period: str = ""  # the preview's; default: the last closed month
+
+
+def _edit(body: SchemeEditIn) -> dict[str, Any]:
+    out: dict[str, Any] = {"items": body.items}
+    if body.grades is not None:
+        out["grades"] = body.grades
+    return out
+
+
+@router.get("/assessment/schemes")
+def schemes_list(request: HttpRequest) -> dict[str, Any]:
+    """Every version of every scheme with its items, adjustments and grades."""
+    schemes = Scheme.objects.prefetch_related("items__indicator", "adjustments")
+    return {"items": [editor.as_dict(s) for s in schemes[:200]]}
+
+
+@router.post("/assessment/schemes/{sid}/preview")
+def schemes_preview(request: HttpRequest, sid: int, body: SchemeEditIn) -> dict[str, Any]:
+    """The scores an edit would give over a period (default: last month); nothing saved."""
+    return editor.preview(request.user, editor.scheme_get(sid), _edit(body), body.period)
+
+
+@router.put("/assessment/schemes/{sid}")
+def schemes_save(request: HttpRequest, sid: int, body: SchemeEditIn) -> dict[str, Any]:
+    """Save an edit of the version's weights, floors, targets, bands and grades."""
+    return editor.as_dict(editor.save(request.user, editor.scheme_get(sid), _edit(body)))

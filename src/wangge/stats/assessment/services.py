@@ -256,6 +256,32 @@ def reasons(
     return out
 
 
+def score_all(
+    snap: dict[str, Any],
+    date_from: date,
+    date_to: date,
+    manual: dict[int, list[ManualItem]] | None = None,
+) -> tuple[list[tuple[int, str, str, dict[str, Any]]], list[int]]:
+    """Every target's score under a scheme snapshot over the period, and their ranks."""
+    column, targets = _targets(snap, date_from, date_to)
+    flags = _flags_used(snap)
+    by_target: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if snap["target_type"] == TargetType.WORKER:
+        by_target.update(workers.rows(date_from, date_to, [t[0] for t in targets]))
+    else:
+        facts = EventFact.objects.filter(
+            day__gte=date_from, day__lte=date_to, **{f"{column}__isnull": False}
+        ).order_by("event_id")
+        for row in facts.values(column, "event_id", *flags).iterator(chunk_size=5000):
+            by_target[row[column]].append(row)
+    manual = manual or {}
+    scored = [
+        (tid, code, name, _score_target(snap, by_target.get(tid, []), manual.get(tid, [])))
+        for tid, code, name in targets
+    ]
+    return scored, scoring.ranks([s["score"] for *_, s in scored])
+
+
 @transaction.atomic
 def compute(run: Run, now: Any = None) -> Run:
     """(Re)compute a draft run from the facts with the scheme as it is now."""
@@ -269,25 +295,10 @@ def compute(run: Run, now: Any = None) -> Run:
             status=409,
         )
     snap = snapshot(run.scheme)
-    column, targets = _targets(snap, run.date_from, run.date_to)
-    flags = _flags_used(snap)
-    by_target: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if snap["target_type"] == TargetType.WORKER:
-        by_target.update(workers.rows(run.date_from, run.date_to, [t[0] for t in targets]))
-    else:
-        facts = EventFact.objects.filter(
-            day__gte=run.date_from, day__lte=run.date_to, **{f"{column}__isnull": False}
-        ).order_by("event_id")
-        for row in facts.values(column, "event_id", *flags).iterator(chunk_size=5000):
-            by_target[row[column]].append(row)
     manual: dict[int, list[ManualItem]] = defaultdict(list)
     for m in run.manual_items.select_related("assessor"):
         manual[m.target_id].append(m)
-    scored = [
-        (tid, code, name, _score_target(snap, by_target.get(tid, []), manual.get(tid, [])))
-        for tid, code, name in targets
-    ]
-    ranks = scoring.ranks([s["score"] for *_, s in scored])
+    scored, ranks = score_all(snap, run.date_from, run.date_to, manual)
     run.results.all().delete()
     Result.objects.bulk_create(
         [
@@ -476,6 +487,20 @@ def add_manual(
         )
         compute(run, now=now)
     return item
+
+
+def visible_target_ids(user: Any, target_type: str, ids: list[int]) -> set[int] | None:
+    """The targets among `ids` the user may see (None: all), as `visible_results` does."""
+    paths = visible_paths(user)
+    if paths is None:
+        return None
+    if target_type == TargetType.DEPARTMENT or not paths:
+        return set()
+    if target_type == TargetType.WORKER:
+        return set(workers.visible_ids(paths, ids).values_list("user_id", flat=True))
+    return set(
+        Area.objects.filter(id__in=ids).filter(_path_any(paths)).values_list("id", flat=True)
+    )
 
 
 def visible_results(user: Any, run: Run) -> Any:

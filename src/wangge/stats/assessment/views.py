@@ -1,13 +1,17 @@
 """Assessment pages: runs, a run's ranking with red and black lists, a target's drill-down
 to its cases. Thin over `selectors`."""
 
+import json
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.pages import scoped_page
-from wangge.stats.assessment import bulletin, bulletins, disputes, selectors
-from wangge.stats.assessment.models import BulletinKind, Run
+from wangge.stats.assessment import bulletin, bulletins, disputes, editor, selectors, services
+from wangge.stats.assessment.models import BulletinKind, Run, Scheme
 
 
 @scoped_page
@@ -82,3 +86,76 @@ def bulletin_xlsx(request: HttpRequest, bid: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="bulletin-{b.kind}-{b.period}.xlsx"'
     return response
+
+
+@scoped_page
+def schemes_page(request: HttpRequest) -> HttpResponse:
+    schemes = Scheme.objects.order_by("code", "-valid_from")[:200]
+    return render(request, "assessment/schemes.html", {"schemes": schemes})
+
+
+def _json_field(text: str, field: str) -> Any:
+    text = (text or "").strip()
+    if not text:
+        return []
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise services.invalid(
+            _("%(f)s: expected JSON, e.g. [[90, 1], [80, 0.5]].") % {"f": field}, field=field
+        ) from None
+
+
+def _form_edit(request: HttpRequest, scheme: Scheme) -> dict[str, Any]:
+    items = []
+    for it in scheme.items.select_related("indicator"):
+        code = it.indicator.code
+        items.append(
+            {
+                "code": code,
+                "weight": request.POST.get(f"weight_{code}", it.weight),
+                "floor": request.POST.get(f"floor_{code}", it.floor),
+                "target": request.POST.get(f"target_{code}", it.target),
+                "bands": _json_field(request.POST.get(f"bands_{code}", ""), f"bands_{code}"),
+            }
+        )
+    edit: dict[str, Any] = {"items": items}
+    grades = _json_field(request.POST.get("grades", ""), "grades")
+    if grades:
+        edit["grades"] = grades
+    return edit
+
+
+@scoped_page
+def scheme_page(request: HttpRequest, sid: int) -> HttpResponse:
+    """The editor: the items' weights, floors, targets and bands and the grades, with a
+    preview of the last closed month's scores under the edit (POST action=preview) before
+    it is saved (action=save, permission assessment.change_scheme)."""
+    scheme = editor.scheme_get(sid)
+    edit: dict[str, Any] = {"items": []}
+    if request.method == "POST":
+        edit = _form_edit(request, scheme)
+        if request.POST.get("action") == "save":
+            editor.save(request.user, scheme, edit)
+            return redirect("assessment:scheme", scheme.pk)
+    period = request.POST.get("period") or request.GET.get("period") or ""
+    body = editor.as_dict(scheme)
+    if edit["items"]:  # show the edited values in the form
+        by_code = {i["code"]: i for i in edit["items"]}
+        for it in body["items"]:
+            change = by_code.get(it["code"], {})
+            it.update({k: change[k] for k in ("weight", "floor", "target", "bands") if k in change})
+        if edit.get("grades"):
+            body["grades"] = edit["grades"]
+    for it in body["items"]:
+        it["bands_json"] = json.dumps(it["bands"]) if it["bands"] else ""
+    return render(
+        request,
+        "assessment/scheme.html",
+        {
+            "s": body,
+            "grades_json": json.dumps(body["grades"]),
+            "preview": editor.preview(request.user, scheme, edit, period),
+            "may_save": request.user.has_perm("assessment.change_scheme"),
+        },
+    )

@@ -125,6 +125,19 @@ def test_monthly_bulletin_holds_the_published_scores_and_reasons(w):
     assert by_code[b.code]["rank"] == last and by_code[b.code]["reasons"]
 
 
+def test_a_run_published_after_the_bulletin_fills_in_its_scores(w):
+    bulletin = _bulletin(w, "monthly")
+    assert bulletin.data["scores"] == []
+    street_scheme()
+    run = services.run_period("street", "2026-11", now=at("2026-12-04T00:00:10+08:00"))
+    bulletin.refresh_from_db()
+    assert bulletin.data["scores"] == []  # a draft is not in it
+    services.publish_run(run)
+    bulletin.refresh_from_db()
+    assert bulletin.data["scores"][0]["scheme"] == "street"
+    assert Bulletin.objects.filter(kind="daily").get().data.get("scores") is None
+
+
 def test_xlsx_opens_with_the_numbers_as_numbers(w, client):
     b = _bulletin(w, "monthly")
     client.force_login(w.admin)

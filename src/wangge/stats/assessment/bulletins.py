@@ -237,6 +237,19 @@ def generate_due(now: Any = None) -> list[Bulletin]:
     return made
 
 
+def update_scores(period: str) -> int:
+    """A run published after its month's bulletins were made: their scores follow (the
+    figures stay as generated)."""
+    changed = 0
+    for b in Bulletin.objects.filter(kind=BulletinKind.MONTHLY, period=period).select_related(
+        "area"
+    ):
+        b.data["scores"] = _scores(b.area, period)
+        b.save(update_fields=["data"])
+        changed += 1
+    return changed
+
+
 def notify_subscribers(b: Bulletin) -> int:
     subscribers = Subscription.objects.filter(kind=b.kind, user__is_active=True).select_related(
         "user"

@@ -363,6 +363,9 @@ def publish_run(run: Run, now: Any = None) -> Run:
         run.published_at = now or timezone.now()
         run.save(update_fields=["status", "published_at"])
         notify_assessed(run)
+        from wangge.stats.assessment import bulletins  # bulletins reads the services
+
+        bulletins.update_scores(run.period)
     return run
 
 

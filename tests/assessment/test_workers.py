@@ -12,6 +12,7 @@ from tests.people.factories import household_at
 from wangge.events import workflow as wf
 from wangge.events.models import Event, TimelineEntry
 from wangge.fieldwork.models import AttendRule, AttendTask, Patrol, VisitRule, VisitTask
+from wangge.regions import spatial_index
 from wangge.stats.assessment import services
 from wangge.stats.assessment.models import Indicator, Scheme, SchemeItem
 
@@ -27,6 +28,7 @@ def w(clock, settings):
     settings.WANGGE_ASSESS_VERIFY_HOURS = 24
     clock("2026-11-10T09:00+08:00")
     world = make_world()
+    spatial_index.invalidate()  # another test's index may carry stale area ids
     grid = world.areas["330103001001001"]
     # 有效上报率 1 / 2: one report accepted, one not; a December report does not count.
     world.accepted = wf.event_accept(event=report(world), actor=world.operator)

@@ -4,6 +4,7 @@ The facts of a period are those reported in it (EventFact.day). A run's results 
 of the events behind every number, so each lost point can be shown with its cases.
 """
 
+import json
 import re
 from calendar import monthrange
 from collections import defaultdict
@@ -12,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -256,6 +257,40 @@ def reasons(
     return out
 
 
+_RESULT_COLUMNS = (
+    "run_id",
+    "target_id",
+    "target_code",
+    "target_name",
+    "score",
+    "grade",
+    "rank",
+    "detail",
+)
+
+
+def write_results(rows: list[dict[str, Any]]) -> None:
+    """Insert results: COPY on PostgreSQL (bulk_create quotes each detail's long id lists
+    into an array literal, most of a run's time), bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Result.objects.bulk_create([Result(**row) for row in rows], batch_size=1000)
+        return
+    table = Result._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(c) for c in _RESULT_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[c], ensure_ascii=False) if c == "detail" else row[c]
+                        for c in _RESULT_COLUMNS
+                    ]
+                )
+
+
 def score_all(
     snap: dict[str, Any],
     date_from: date,
@@ -300,21 +335,20 @@ def compute(run: Run, now: Any = None) -> Run:
         manual[m.target_id].append(m)
     scored, ranks = score_all(snap, run.date_from, run.date_to, manual)
     run.results.all().delete()
-    Result.objects.bulk_create(
+    write_results(
         [
-            Result(
-                run=run,
-                target_id=tid,
-                target_code=code,
-                target_name=name,
-                score=s["score"],
-                grade=s["grade"],
-                rank=rank,
-                detail=s["detail"],
-            )
+            {
+                "run_id": run.pk,
+                "target_id": tid,
+                "target_code": code,
+                "target_name": name,
+                "score": s["score"],
+                "grade": s["grade"],
+                "rank": rank,
+                "detail": s["detail"],
+            }
             for (tid, code, name, s), rank in zip(scored, ranks, strict=True)
-        ],
-        batch_size=1000,
+        ]
     )
     run.snapshot = snap
     run.computed_at = now or timezone.now()

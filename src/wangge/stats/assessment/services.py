@@ -166,14 +166,49 @@ def _flags_used(snap: dict[str, Any]) -> list[str]:
     return sorted(used)
 
 
+# A target's rows grouped by their signature (the values of the flags the scheme uses):
+# {signature: [ids]}. Whether a condition holds is worked out once per signature, not per row.
+Groups = dict[tuple[Any, ...], list[Any]]
+
+
+class Matcher:
+    """Which signatures satisfy a condition (a list of flags), remembered."""
+
+    def __init__(self, flags: list[str]) -> None:
+        self.flags = flags
+        self.memo: dict[tuple[tuple[Any, ...], tuple[str, ...]], bool] = {}
+
+    def ids(self, condition: list[str], groups: Groups) -> list[Any]:
+        key_c = tuple(condition)
+        out: list[Any] = []
+        for sig, ids in groups.items():
+            hit = self.memo.get((sig, key_c))
+            if hit is None:
+                hit = scoring.matches(condition, dict(zip(self.flags, sig, strict=True)))
+                self.memo[(sig, key_c)] = hit
+            if hit:
+                out.extend(ids)
+        if len(groups) > 1:
+            out.sort(key=_id_key)  # by id, however the rows were grouped
+        return out
+
+
+def _id_key(x: Any) -> tuple[str, int]:
+    """Event ids (int) and worker rows' references ("visit:12") in id order."""
+    if isinstance(x, int):
+        return "", x
+    kind, _sep, pk = str(x).partition(":")
+    return kind, int(pk) if pk.isdigit() else 0
+
+
 def _score_target(
-    snap: dict[str, Any], rows: list[dict[str, Any]], manual: list[ManualItem]
+    snap: dict[str, Any], groups: Groups, manual: list[ManualItem], matcher: Matcher
 ) -> dict[str, Any]:
     indicators = []
     total = Decimal(0)
     for it in snap["items"]:
-        num = [r["event_id"] for r in rows if scoring.matches(it["numerator"], r)]
-        den = [r["event_id"] for r in rows if scoring.matches(it["denominator"], r)]
+        num = matcher.ids(it["numerator"], groups)
+        den = matcher.ids(it["denominator"], groups)
         v = scoring.value(len(num), len(den), it["ratio"])
         points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
         total += points
@@ -193,7 +228,7 @@ def _score_target(
         )
     adjustments = []
     for a in snap["adjustments"]:
-        ids = [r["event_id"] for r in rows if scoring.matches(a["flags"], r)]
+        ids = matcher.ids(a["flags"], groups)
         points = scoring.adjustment_points(len(ids), Decimal(a["points"]), Decimal(a["cap"]))
         total += points
         adjustments.append(
@@ -300,18 +335,27 @@ def score_all(
     """Every target's score under a scheme snapshot over the period, and their ranks."""
     column, targets = _targets(snap, date_from, date_to)
     flags = _flags_used(snap)
-    by_target: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_target: dict[int, Groups] = defaultdict(lambda: defaultdict(list))
     if snap["target_type"] == TargetType.WORKER:
-        by_target.update(workers.rows(date_from, date_to, [t[0] for t in targets]))
+        for tid, rows in workers.rows(date_from, date_to, snap["level"]).items():
+            for r in rows:
+                by_target[tid][tuple(r[f] for f in flags)].append(r["event_id"])
     else:
         facts = EventFact.objects.filter(
             day__gte=date_from, day__lte=date_to, **{f"{column}__isnull": False}
         ).order_by("event_id")
-        for row in facts.values(column, "event_id", *flags).iterator(chunk_size=5000):
-            by_target[row[column]].append(row)
+        for row in facts.values_list(column, "event_id", *flags).iterator(chunk_size=5000):
+            by_target[row[0]][row[2:]].append(row[1])
     manual = manual or {}
+    matcher = Matcher(flags)
+    empty: Groups = {}
     scored = [
-        (tid, code, name, _score_target(snap, by_target.get(tid, []), manual.get(tid, [])))
+        (
+            tid,
+            code,
+            name,
+            _score_target(snap, by_target.get(tid, empty), manual.get(tid, []), matcher),
+        )
         for tid, code, name in targets
     ]
     return scored, scoring.ranks([s["score"] for *_, s in scored])

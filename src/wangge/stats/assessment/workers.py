@@ -39,14 +39,18 @@ def _start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def targets(date_from: date, date_to: date, level: int | None) -> list[tuple[int, str, str]]:
-    """Users holding a grid worker's post some time in the period (at the level's areas
-    when the scheme names one): (id, username, name)."""
+def _posts(date_from: date, date_to: date, level: int | None) -> Any:
+    """Grid workers' posts held some time in the period (at the level's areas, if named)."""
     posts = Post.objects.filter(role__in=WORKER_ROLES, started_on__lte=date_to).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gt=date_from)
     )
-    if level:
-        posts = posts.filter(area__level=level)
+    return posts.filter(area__level=level) if level else posts
+
+
+def targets(date_from: date, date_to: date, level: int | None) -> list[tuple[int, str, str]]:
+    """Users holding a grid worker's post some time in the period (at the level's areas
+    when the scheme names one): (id, username, name)."""
+    posts = _posts(date_from, date_to, level)
     users = (
         get_user_model()
         .objects.filter(pk__in=posts.values("user_id"))
@@ -63,11 +67,12 @@ def _row(ref: str, **flags: bool) -> dict[str, Any]:
     return row
 
 
-def rows(date_from: date, date_to: date, user_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each worker's rows of the period (local days, inclusive); one query per source."""
+def rows(date_from: date, date_to: date, level: int | None) -> dict[int, list[dict[str, Any]]]:
+    """Each target worker's rows of the period (local days, inclusive); one query per
+    source, the workers as a subquery (not a list of ids)."""
     start, end = _start(date_from), _start(date_to + timedelta(days=1))
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    ids = list(user_ids)
+    ids = _posts(date_from, date_to, level).values("user_id")
     for pk, user_id, accepted_at in (
         Event.objects.filter(reporter_id__in=ids, reported_at__gte=start, reported_at__lt=end)
         .order_by("pk")
@@ -109,7 +114,7 @@ def rows(date_from: date, date_to: date, user_ids: list[int]) -> dict[int, list[
     fed_back: dict[int, list[datetime]] = defaultdict(list)
     for event_id, at in (
         TimelineEntry.objects.filter(
-            action__in=("feedback", "self_handle"), event_id__in={v[1] for v in verifies}
+            action__in=("feedback", "self_handle"), event_id__in=sorted({v[1] for v in verifies})
         )
         .order_by("pk")
         .values_list("event_id", "at")

@@ -26,10 +26,7 @@ from wangge.stats.assessment import services
 from wangge.stats.assessment.models import (
     Bulletin,
     BulletinKind,
-    Result,
-    RunStatus,
     Subscription,
-    TargetType,
 )
 
 TOP_N = 5
@@ -109,37 +106,6 @@ def _figures(counts: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def _scores(area: Area, period: str) -> list[dict[str, Any]]:
-    """The published results of the month's runs for targets under the area (departments'
-    runs in a top-level area's bulletin), with ranks and reasons."""
-    out = []
-    runs = services.Run.objects.filter(period=period, status=RunStatus.PUBLISHED).select_related(
-        "scheme"
-    )
-    for run in runs.order_by("scheme__code"):
-        results = Result.objects.filter(run=run)
-        if run.snapshot.get("target_type") == TargetType.DEPARTMENT:
-            if area.parent_id is not None:
-                continue
-        else:
-            under = Area.objects.filter(path__startswith=area.path).values("id")
-            results = results.filter(target_id__in=under)
-        items = [
-            {
-                "rank": r.rank,
-                "code": r.target_code,
-                "name": r.target_name,
-                "score": float(r.score),
-                "grade": r.grade,
-                "reasons": r.detail.get("reasons", []),
-            }
-            for r in results.order_by("rank", "target_code")
-        ]
-        if items:
-            out.append({"scheme": run.scheme.code, "name": run.scheme.name, "results": items})
-    return out
-
-
 def content(kind: str, area: Area, date_from: date, date_to: date, period: str) -> dict[str, Any]:
     f = selectors.Filters(area=area, date_from=date_from, date_to=date_to)
     counts = selectors.totals(f)
@@ -181,7 +147,7 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
             "close_rate_text": selectors.percent(counts["closed"], counts["accepted"]),
         }
         data["units"] = units
-        data["scores"] = _scores(area, period)
+        data["scores"] = services.published_scores(area, period)
     return data
 
 
@@ -235,19 +201,6 @@ def generate_due(now: Any = None) -> list[Bulletin]:
             if b is not None:
                 made.append(b)
     return made
-
-
-def update_scores(period: str) -> int:
-    """A run published after its month's bulletins were made: their scores follow (the
-    figures stay as generated)."""
-    changed = 0
-    for b in Bulletin.objects.filter(kind=BulletinKind.MONTHLY, period=period).select_related(
-        "area"
-    ):
-        b.data["scores"] = _scores(b.area, period)
-        b.save(update_fields=["data"])
-        changed += 1
-    return changed
 
 
 def notify_subscribers(b: Bulletin) -> int:

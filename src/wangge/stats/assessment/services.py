@@ -25,6 +25,8 @@ from wangge.regions.models import Area, Post
 from wangge.regions.scope import visible_paths
 from wangge.stats.assessment import scoring, workers
 from wangge.stats.assessment.models import (
+    Bulletin,
+    BulletinKind,
     Indicator,
     ManualItem,
     Result,
@@ -441,10 +443,49 @@ def publish_run(run: Run, now: Any = None) -> Run:
         run.published_at = now or timezone.now()
         run.save(update_fields=["status", "published_at"])
         notify_assessed(run)
-        from wangge.stats.assessment import bulletins  # bulletins reads the services
-
-        bulletins.update_scores(run.period)
+        update_bulletin_scores(run.period)
     return run
+
+
+def published_scores(area: Area, period: str) -> list[dict[str, Any]]:
+    """The published results of the month's runs for targets under the area (departments'
+    runs in a top-level area's bulletin), with ranks and reasons."""
+    out = []
+    runs = Run.objects.filter(period=period, status=RunStatus.PUBLISHED).select_related("scheme")
+    for run in runs.order_by("scheme__code"):
+        results = Result.objects.filter(run=run)
+        if run.snapshot.get("target_type") == TargetType.DEPARTMENT:
+            if area.parent_id is not None:
+                continue
+        else:
+            under = Area.objects.filter(path__startswith=area.path).values("id")
+            results = results.filter(target_id__in=under)
+        items = [
+            {
+                "rank": r.rank,
+                "code": r.target_code,
+                "name": r.target_name,
+                "score": float(r.score),
+                "grade": r.grade,
+                "reasons": r.detail.get("reasons", []),
+            }
+            for r in results.order_by("rank", "target_code")
+        ]
+        if items:
+            out.append({"scheme": run.scheme.code, "name": run.scheme.name, "results": items})
+    return out
+
+
+def update_bulletin_scores(period: str) -> int:
+    """A run published after its month's bulletins were made: their scores follow (the
+    figures stay as generated)."""
+    changed = 0
+    monthly = Bulletin.objects.filter(kind=BulletinKind.MONTHLY, period=period)
+    for b in monthly.select_related("area"):
+        b.data["scores"] = published_scores(b.area, period)
+        b.save(update_fields=["data"])
+        changed += 1
+    return changed
 
 
 def assessed_user_ids(run: Run) -> dict[int, list[int]]:

@@ -88,3 +88,16 @@ def test_the_result_page_form_raises_a_dispute(w, client):
     assert Dispute.objects.get().reason == "漏计一件"
     resp = client.post(f"/assessment/{run.pk}/{a.id}/dispute/", {"reason": ""})
     assert resp.status_code == 422
+
+
+def test_the_back_office_shows_disputes_and_bulletins_read_only(w, client):
+    run = services.publish_run(w.run, now=PUBLISHED)
+    a = w.areas["330103001"]
+    d = disputes.raise_dispute(run, target_id=a.id, user=w.street_operator, reason="漏计")
+    w.admin.is_staff = True
+    w.admin.save()
+    client.force_login(w.admin)
+    assert "漏计" in client.get("/admin/assessment/dispute/").content.decode()
+    assert client.get("/admin/assessment/bulletin/").status_code == 200
+    client.post(f"/admin/assessment/dispute/{d.pk}/change/", {"status": "upheld"})
+    assert Dispute.objects.get(pk=d.pk).status == DisputeStatus.OPEN

@@ -59,9 +59,11 @@ def test_the_closed_periods_at_month_and_year_ends():
 def test_generated_once_when_the_figures_reach_the_close(w):
     now = at("2026-12-01T00:00:30+08:00")
     filled_to(at("2026-11-30T23:59:50+08:00"))
-    # The fill has not passed midnight yet: the week (closed a day ago) only.
-    made = bulletins.generate_due(now=now)
-    assert [(b.kind, b.period, b.area_id) for b in made] == [("weekly", "2026-W48", w.district.id)]
+    # The fill has not passed midnight yet: not November 30th's day nor the month (the
+    # days and the week before are made: the last week's missed ones are caught up).
+    made = {(b.kind, b.period) for b in bulletins.generate_due(now=now)}
+    assert ("weekly", "2026-W48") in made and ("daily", "2026-11-29") in made
+    assert not {("daily", "2026-11-30"), ("monthly", "2026-11")} & made
     filled_to(at("2026-12-01T00:00:25+08:00"))
     made = bulletins.generate_due(now=now)
     assert sorted((b.kind, b.period, b.area_id) for b in made) == [
@@ -69,19 +71,27 @@ def test_generated_once_when_the_figures_reach_the_close(w):
         ("monthly", "2026-11", w.district.id),
     ]
     assert bulletins.generate_due(now=at("2026-12-01T00:01:30+08:00")) == []
-    assert Bulletin.objects.count() == 3
+    assert Bulletin.objects.filter(kind="daily").count() == bulletins.CATCH_UP_DAYS
 
 
 def test_a_worker_down_over_the_close_catches_up(w):
     filled_to(at("2026-12-01T09:00+08:00"))
-    made = bulletins.generate_due(now=at("2026-12-01T09:00:10+08:00"))
-    assert len(made) == 3
+    made = {(b.kind, b.period) for b in bulletins.generate_due(now=at("2026-12-01T09:00:10+08:00"))}
+    assert {("daily", "2026-11-30"), ("weekly", "2026-W48"), ("monthly", "2026-11")} <= made
+    # Down for three days: the days missed are made at the next tick, once.
+    filled_to(at("2026-12-04T08:00+08:00"))
+    made = bulletins.generate_due(now=at("2026-12-04T08:00:10+08:00"))
+    assert sorted(b.period for b in made) == ["2026-12-01", "2026-12-02", "2026-12-03"]
+    assert bulletins.generate_due(now=at("2026-12-04T08:01+08:00")) == []
+
+
+PERIODS = {"daily": "2026-11-30", "weekly": "2026-W48", "monthly": "2026-11"}
 
 
 def _bulletin(w, kind: str) -> Bulletin:
     filled_to(at("2026-12-01T00:00:25+08:00"))
     bulletins.generate_due(now=at("2026-12-01T00:00:30+08:00"))
-    return Bulletin.objects.get(kind=kind)
+    return Bulletin.objects.get(kind=kind, period=PERIODS[kind])
 
 
 @pytest.mark.parametrize("kind", ["daily", "weekly", "monthly"])
@@ -100,14 +110,14 @@ def test_daily_weekly_and_monthly_content(w):
     daily = _bulletin(w, "daily").data
     assert daily["counts"]["reported"] == 4 and daily["counts"]["closed"] == 2
     assert [u["code"] for u in daily["hot_units"]][:2] == [b.code, a.code]
-    weekly = Bulletin.objects.get(kind="weekly").data
+    weekly = Bulletin.objects.get(kind="weekly", period="2026-W48").data
     assert weekly["changes"]["reported"] == 6  # 6 this week (23rd and 29th), none before
     assert [u["code"] for u in weekly["units_full"]] == [a.code]
     assert [(u["code"], u["satisfaction_rate"]) for u in weekly["units_below_floor"]] == [
         (b.code, 0.5)
     ]
     assert weekly["top_categories"][0]["share"] == 1.0
-    monthly = Bulletin.objects.get(kind="monthly").data["monthly"]
+    monthly = Bulletin.objects.get(kind="monthly", period="2026-11").data["monthly"]
     assert (monthly["reported"], monthly["accepted"], monthly["closed"]) == (10, 9, 6)
     assert monthly["close_rate_text"] == "66.7%"
 
@@ -135,7 +145,7 @@ def test_a_run_published_after_the_bulletin_fills_in_its_scores(w):
     services.publish_run(run)
     bulletin.refresh_from_db()
     assert bulletin.data["scores"][0]["scheme"] == "street"
-    assert Bulletin.objects.filter(kind="daily").get().data.get("scores") is None
+    assert Bulletin.objects.get(kind="daily", period="2026-11-30").data.get("scores") is None
 
 
 def test_xlsx_opens_with_the_numbers_as_numbers(w, client):
@@ -162,9 +172,10 @@ def test_archive_print_view_scope_and_subscribers(w, client):
     Subscription.objects.create(user=w.admin, kind="monthly")
     Subscription.objects.create(user=w.street_operator, kind="monthly")
     b = _bulletin(w, "monthly")
-    assert Notification.objects.filter(kind="bulletin", user=w.admin).get().link == (
-        f"/assessment/bulletins/{b.pk}/"
+    links = Notification.objects.filter(kind="bulletin", user=w.admin).values_list(
+        "link", flat=True
     )
+    assert f"/assessment/bulletins/{b.pk}/" in links  # October's too (caught up)
     # The street operator cannot see the district: no inbox row, no page.
     assert not Notification.objects.filter(kind="bulletin", user=w.street_operator).exists()
     client.force_login(w.admin)
@@ -172,7 +183,7 @@ def test_archive_print_view_scope_and_subscribers(w, client):
     page = client.get(f"/assessment/bulletins/{b.pk}/").content.decode()
     assert "size:A4" in page and "应结案" in page and w.areas["330103002"].name in page
     body = client.get("/api/assessment/bulletins?kind=monthly").json()
-    assert [x["id"] for x in body["items"]] == [b.pk]
+    assert [x["period"] for x in body["items"]] == ["2026-11", "2026-10"]  # newest first
     assert client.get(f"/api/assessment/bulletins/{b.pk}").json()["data"]["monthly"]["closed"] == 6
     client.force_login(w.street_operator)
     assert client.get(f"/assessment/bulletins/{b.pk}/").status_code == 404

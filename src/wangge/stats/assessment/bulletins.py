@@ -186,17 +186,38 @@ def generate(
     return b
 
 
+CATCH_UP_DAYS = 7  # a worker down longer than this makes the last week's days only
+
+
+def due_periods(today: date) -> list[tuple[str, str, date, date]]:
+    """The closed periods of the last CATCH_UP_DAYS days (oldest first, each once): the
+    latest day, week and month, and those a worker that was down has missed."""
+    seen: dict[tuple[str, str], tuple[str, str, date, date]] = {}
+    for back in range(CATCH_UP_DAYS - 1, -1, -1):
+        for p in closed_periods(today - timedelta(days=back)):
+            seen.setdefault((p[0], p[1]), p)
+    return list(seen.values())
+
+
 def generate_due(now: Any = None) -> list[Bulletin]:
-    """The worker's step: the latest closed day's, week's and month's bulletins of every
-    bulletin area, once the figures are filled past the period's close."""
+    """The worker's step: the closed days', weeks' and months' bulletins of every bulletin
+    area not made yet (one query to know), once the figures are filled past their close."""
     now = now or timezone.now()
     filled = dashboard.asof()
-    made = []
+    if filled is None:
+        return []
     areas = bulletin_areas()
-    for kind, period, first, last in closed_periods(timezone.localtime(now).date()):
-        if filled is None or filled < _end(last):
-            continue  # the figures do not reach the close yet: next tick
+    periods = [p for p in due_periods(timezone.localtime(now).date()) if filled >= _end(p[3])]
+    made_already = set(
+        Bulletin.objects.filter(period__in={p[1] for p in periods}).values_list(
+            "kind", "period", "area_id"
+        )
+    )
+    made = []
+    for kind, period, first, last in periods:
         for area in areas:
+            if (kind, period, area.pk) in made_already:
+                continue
             b = generate(kind, period, first, last, area, now=now)
             if b is not None:
                 made.append(b)

@@ -41,7 +41,10 @@ CASES: list[tuple[str, str]] = [
     (r"^/api/fieldwork/(visits/rules|visits/tasks|visits/records|visits/figures)$", "list"),
     (r"^/api/fieldwork/(alerts|attend/rules|attend/tasks|patrols|today|campaigns)$", "list"),
     (r"^/api/fieldwork/patrols/(inspections|inspections/due|figures)$", "list"),
-    (r"^/(dashboard|dashboard/screen|assessment)/$", "list"),
+    (
+        r"^/(dashboard|dashboard/screen|assessment|assessment/bulletins|assessment/schemes)/$",
+        "list",
+    ),
     (r"^/dashboard/export\.xlsx$", "list"),
     (r"^/notices/(|sent|send|activities)/?$", "list"),
     (
@@ -51,6 +54,7 @@ CASES: list[tuple[str, str]] = [
     ),
     (r"^/api/(activities|activities/figures|activities/kinds)$", "list"),
     (r"^/api/(notices|notices/inbox|notices/sent|assessment/runs)$", "list"),
+    (r"^/api/assessment/(bulletins|disputes|schemes)$", "list"),
 ]
 EXEMPT: list[tuple[str, str]] = [
     (r"^/$", "the home page redirects to the user's start page"),
@@ -96,6 +100,16 @@ EXEMPT: list[tuple[str, str]] = [
     (
         r"^/(assessment|api/assessment)/.*(<rid>|\{rid\})",
         "assessment results: targets under the user's posts only (tests/assessment)",
+    ),
+    (
+        r"^/(assessment|api/assessment)/(bulletins|disputes)/(<bid>|\{bid\}|\{did\}|subscription)",
+        "bulletins of areas outside the posts 404; disputes decided by assessors only; the "
+        "caller's own subscription (tests/assessment/test_bulletins.py, test_disputes.py)",
+    ),
+    (
+        r"^/(assessment|api/assessment)/schemes/(<sid>|\{sid\})",
+        "a scheme's definition is the same for everyone; its preview's scores are scoped and "
+        "saving needs an assessor (tests/assessment/test_editor.py)",
     ),
     (
         r"^/api/people/residents/search$",

@@ -317,6 +317,24 @@ WANGGE_STATS_ROLLUP_LEVELS = int(os.environ.get("WANGGE_STATS_ROLLUP_LEVELS", "3
 # worker's fill does — the property test compares the two).
 WANGGE_STATS_SQL_REBUILD = os.environ.get("WANGGE_STATS_SQL_REBUILD", "1") == "1"
 
+# --- Assessment (考核) and bulletins (通报) ------------------------------------------------
+# The worker computes a period's runs this many hours after it closes (late call-backs).
+WANGGE_ASSESS_WAIT_HOURS = float(os.environ.get("WANGGE_ASSESS_WAIT_HOURS", "72"))
+# The kinds of period run by the worker: month, quarter, year (comma-separated).
+WANGGE_ASSESS_PERIODS = [
+    p.strip() for p in os.environ.get("WANGGE_ASSESS_PERIODS", "month").split(",") if p.strip()
+]
+# 核查按时率: a verification is on time within this many hours of the handler's feedback.
+WANGGE_ASSESS_VERIFY_HOURS = float(os.environ.get("WANGGE_ASSESS_VERIFY_HOURS", "24"))
+# Days after publishing within which a result can be disputed (申诉).
+WANGGE_ASSESS_DISPUTE_DAYS = int(os.environ.get("WANGGE_ASSESS_DISPUTE_DAYS", "7"))
+# Bulletins are generated for the live areas of levels 1 … N.
+WANGGE_BULLETIN_LEVELS = int(os.environ.get("WANGGE_BULLETIN_LEVELS", "1"))
+# The weekly bulletin names the units whose satisfaction is below this (percent).
+WANGGE_BULLETIN_SATISFACTION_FLOOR = float(
+    os.environ.get("WANGGE_BULLETIN_SATISFACTION_FLOOR", "90")
+)
+
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).
 WANGGE_INTAKE_SIGNATURE_TOLERANCE = int(os.environ.get("WANGGE_INTAKE_SIGNATURE_TOLERANCE", "300"))

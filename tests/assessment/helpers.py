@@ -58,3 +58,11 @@ def street_scheme(valid_from: date = date(2026, 11, 1)) -> Scheme:
         scheme=s, name="超期案件", flags=["overdue_ever"], points=Decimal(-5), cap=Decimal(-10)
     )
     return s
+
+
+def filled_to(moment: datetime) -> None:
+    """The stats worker's state: figures filled as of `moment`."""
+    from wangge.stats.fill import STATE
+    from wangge.stats.models import FillState
+
+    FillState.objects.update_or_create(name=STATE, defaults={"position": 0, "asof": moment})

@@ -216,12 +216,16 @@ def test_unused_user_has_no_results(w, client):
 
 def test_the_shipped_indicators_count_known_flags_and_are_edited_in_the_back_office(w, client):
     from wangge.stats.assessment.models import Indicator
+    from wangge.stats.assessment.workers import WORKER_FLAGS
 
     shipped = Indicator.objects.all()
     assert {i.name for i in shipped} >= {"按时立案率", "准确派遣率", "回退率", "自处置率", "满意率"}
+    assert {i.name for i in shipped} >= {"签收及时率", "有效上报率", "走访完成率", "五必到按时率"}
+    assert {i.name for i in shipped} >= {"巡查次数", "核查按时率"}
     for i in shipped:
-        services.check_flags(i.numerator, i.code)
-        services.check_flags(i.denominator, i.code)
+        allowed = WORKER_FLAGS if i.targets == ["worker"] else services.FLAGS
+        services.check_flags(i.numerator, i.code, allowed)
+        services.check_flags(i.denominator, i.code, allowed)
     w.admin.is_staff = True
     w.admin.save()
     client.force_login(w.admin)

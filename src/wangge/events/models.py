@@ -450,6 +450,8 @@ class Notification(models.Model):
         FOLLOWED = "followed", _("the event your report joined is closed")
         REMINDER = "reminder", _("notice to confirm")
         UNCONFIRMED = "unconfirmed", _("notice not confirmed")
+        ASSESSMENT = "assessment", _("assessment published")
+        BULLETIN = "bulletin", _("bulletin")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

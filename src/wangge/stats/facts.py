@@ -24,7 +24,7 @@ from wangge.events.models import (
     WorkOrder,
 )
 from wangge.regions.models import Area
-from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact
+from wangge.stats.models import FLAGS, MAX_LEVELS, MEASURES, ORDER_FLAGS, EventFact
 
 CHUNK = 2000  # events per read
 _EVENT_FIELDS = (
@@ -118,11 +118,15 @@ def _chunk(events_qs: Any, asof: datetime) -> Iterator[Fact]:
         .values_list("event_id", "action", "at", "data")
     ):
         timelines.setdefault(event_id, []).append((action, at, data or {}))
-    leads = dict(
+    leads: dict[int, int] = {}
+    signing: dict[int, tuple[Any, Any]] = {}
+    for event_id, department_id, signed_at, sign_deadline in (
         WorkOrder.objects.filter(event_id__in=ids, role=OrderRole.LEAD)
         .order_by("event_id", "pk")
-        .values_list("event_id", "department_id")
-    )  # the latest lead order of each event wins (ordered by id)
+        .values_list("event_id", "department_id", "signed_at", "sign_deadline")
+    ):  # the latest lead order of each event wins (ordered by id)
+        leads[event_id] = department_id
+        signing[event_id] = (signed_at, sign_deadline)
     joint = set(
         WorkOrder.objects.filter(event_id__in=ids, role=OrderRole.ASSIST)
         .order_by()
@@ -138,6 +142,7 @@ def _chunk(events_qs: Any, asof: datetime) -> Iterator[Fact]:
             chains,
             asof,
             joint=event["id"] in joint,
+            signing=signing.get(event["id"]),
         )
 
 
@@ -148,6 +153,7 @@ def fact_of(
     chains: dict[int, list[int]],
     asof: datetime,
     joint: bool = False,
+    signing: tuple[Any, Any] | None = None,  # the lead order's (signed_at, sign_deadline)
 ) -> Fact:
     status = e["status"]
     actions = [a for a, _at, _d in timeline]
@@ -205,8 +211,11 @@ def fact_of(
         "joint_handled_on_time": joint and handled_on_time,
         **{f"settled_{n}": settled == n for n in range(1, MAX_LEVELS + 1)},
     }
+    signed_at, sign_due = signing or (None, None)
+    flags["signed"] = signed_at is not None
+    flags["signed_on_time"] = signed_at is not None and (sign_due is None or signed_at <= sign_due)
     if status == Status.MERGED:  # counted once, through the event it joined
-        flags = dict.fromkeys(MEASURES, False)
+        flags = dict.fromkeys(FLAGS, False)
     chain = chains.get(e["area_id"], [])
     return dict(
         event_id=e["id"],
@@ -310,6 +319,17 @@ def _flag_sql() -> dict[str, str]:
     return {m: f"COALESCE(x.status <> 'merged' AND ({sql}), FALSE)" for m, sql in flags.items()}
 
 
+def _order_flag_sql() -> dict[str, str]:
+    """The lead order's signing flags (ORDER_FLAGS), as `fact_of` sets them."""
+    flags = {
+        "signed": "x.signed_at IS NOT NULL",
+        "signed_on_time": "x.signed_at IS NOT NULL"
+        " AND (x.sign_deadline IS NULL OR x.signed_at <= x.sign_deadline)",
+    }
+    assert set(flags) == set(ORDER_FLAGS)
+    return {m: f"COALESCE(x.status <> 'merged' AND ({sql}), FALSE)" for m, sql in flags.items()}
+
+
 def insert_all_sql(asof: datetime, since: Any = None) -> int:
     """Insert the facts of every event (reported on or after the local day `since`) with one
     INSERT … SELECT; the area chains go into a scratch table first. Returns the rows written."""
@@ -336,7 +356,7 @@ def insert_all_sql(asof: datetime, since: Any = None) -> int:
             params["since"] = _day_start(since)
         inner = f"""
             SELECT e.id, e.category_id, COALESCE(c.parent_id, e.category_id) AS category_class_id,
-              e.channel, ld.department_id, e.priority, e.status,
+              e.channel, ld.department_id, ld.signed_at, ld.sign_deadline, e.priority, e.status,
               (e.reported_at AT TIME ZONE %(tz)s)::date AS day, e.reported_at,
               COALESCE(e.accepted_at, tl.accept_at) AS acc, tl.dispatch_at, e.handled_at,
               e.closed_at, ra.level AS responsible_level, e.satisfaction, e.lon, e.lat,
@@ -383,6 +403,7 @@ def insert_all_sql(asof: datetime, since: Any = None) -> int:
             "lat": "x.lat",
             **{f"area_{n}": f"x.a{n}" for n in range(1, MAX_LEVELS + 1)},
             **_flag_sql(),
+            **_order_flag_sql(),
         }
         assert set(outer) == set(FACT_COLUMNS)
         columns = ", ".join(connection.ops.quote_name(c) for c in FACT_COLUMNS)
@@ -413,7 +434,9 @@ def insert_all_sql(asof: datetime, since: Any = None) -> int:
               FROM {timeline} t JOIN firsts f ON f.event_id = t.event_id
               WHERE t.action IN ({actions}) GROUP BY t.event_id
             ), ld AS (
-              SELECT event_id, (array_agg(department_id ORDER BY id DESC))[1] AS department_id
+              SELECT event_id, (array_agg(department_id ORDER BY id DESC))[1] AS department_id,
+                (array_agg(signed_at ORDER BY id DESC))[1] AS signed_at,
+                (array_agg(sign_deadline ORDER BY id DESC))[1] AS sign_deadline
               FROM {order} WHERE role = 'lead' GROUP BY event_id
             ), jo AS (
               SELECT DISTINCT event_id FROM {order} WHERE role = 'assist'

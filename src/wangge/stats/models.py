@@ -49,6 +49,15 @@ MEASURES = (
     "settled_6",
 )
 
+# Flags of a fact kept for the assessment only (not rolled up): the lead department's
+# signing of its work order (签收及时率).
+ORDER_FLAGS = (
+    "signed",  # the lead order was signed for (签收)
+    "signed_on_time",  # … by its sign deadline
+)
+# Every flag an indicator can count.
+FLAGS = MEASURES + ORDER_FLAGS
+
 
 def _area_columns() -> dict[str, models.Field]:
     return {
@@ -78,7 +87,7 @@ class EventFact(models.Model):
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     locals().update(_area_columns())
-    locals().update({m: models.BooleanField(default=False) for m in MEASURES})
+    locals().update({m: models.BooleanField(default=False) for m in FLAGS})
 
     class Meta:
         indexes = [

@@ -13,14 +13,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.stats.models import MEASURES
+from wangge.stats.models import FLAGS
 
 
 def validate_flags(flags: Any) -> None:
     """A list of fact flags ("!flag": must be false), for back-office edits."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise ValidationError(_("Expected a list of flags."))
-    unknown = [f for f in flags if f.lstrip("!") not in MEASURES]
+    from wangge.stats.assessment.workers import WORKER_FLAGS
+
+    unknown = [f for f in flags if f.lstrip("!") not in FLAGS + WORKER_FLAGS]
     if unknown:
         raise ValidationError(_("Unknown fact flags: %(f)s.") % {"f": ", ".join(unknown)})
 
@@ -28,6 +30,7 @@ def validate_flags(flags: Any) -> None:
 class TargetType(models.TextChoices):
     AREA = "area", _("area")  # street, community, grid …: the scheme's level says which
     DEPARTMENT = "department", _("department")
+    WORKER = "worker", _("grid worker")  # the scheme's level, if any: of their posts' areas
 
 
 class Source(models.TextChoices):
@@ -203,3 +206,86 @@ class ManualItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.points}: {self.reason}"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    UPHELD = "upheld", _("upheld")
+    REJECTED = "rejected", _("rejected")
+
+
+class Dispute(models.Model):
+    """An appeal (申诉) against a published result, raised with a reason within the set
+    time; the assessor's decision is recorded with their name, never edited after."""
+
+    result = models.ForeignKey(Result, on_delete=models.PROTECT, related_name="disputes")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+    def __str__(self) -> str:
+        return f"{self.result} {self.status}: {self.reason}"
+
+
+class BulletinKind(models.TextChoices):
+    DAILY = "daily", _("daily")
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+
+
+class Bulletin(models.Model):
+    """A bulletin (通报) of an area for a closed day, week or month: its figures are kept as
+    generated (the archive), the xlsx and print view are drawn from them."""
+
+    kind = models.CharField(max_length=8, choices=BulletinKind.choices)
+    period = models.CharField(max_length=10)  # 2026-12-06, 2026-W49, 2026-11
+    area = models.ForeignKey("regions.Area", on_delete=models.PROTECT, related_name="+")
+    date_from = models.DateField()
+    date_to = models.DateField()  # inclusive
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date_to", "kind", "area_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period", "area"], name="bulletin_uniq")
+        ]
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} {self.area_id}"
+
+
+class Subscription(models.Model):
+    """A user who gets a kind of bulletin in their inbox (those of areas they may see)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=BulletinKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="bulletin_subscription_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"

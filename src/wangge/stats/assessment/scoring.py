@@ -58,5 +58,7 @@ def grade(score: Decimal, grades: list[list[Any]]) -> str:
 
 def ranks(scores: list[Decimal]) -> list[int]:
     """Competition ranks (1, 2, 2, 4) of scores in the given order."""
-    ordered = sorted(scores, reverse=True)
-    return [ordered.index(s) + 1 for s in scores]
+    first: dict[Decimal, int] = {}
+    for i, s in enumerate(sorted(scores, reverse=True)):
+        first.setdefault(s, i + 1)
+    return [first[s] for s in scores]

@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
 from wangge.events.models import Event
-from wangge.stats.assessment import services
-from wangge.stats.assessment.models import Result, Run
+from wangge.stats.assessment import services, workers
+from wangge.stats.assessment.models import Result, Run, TargetType
 
 
 def run_get(pk: int) -> Run:
@@ -81,15 +81,21 @@ def result_detail(user: Any, run: Run, target_id: int) -> dict[str, Any]:
             status=404,
         )
     detail = r.detail
-    ids: set[int] = set()
+    ids: set[Any] = set()
     for i in detail["indicators"]:
         ids.update(i["numerator_events"], i["denominator_events"])
     for a in detail["adjustments"]:
         ids.update(a["events"])
-    codes = dict(Event.objects.filter(id__in=ids).values_list("id", "code"))
+    if run.snapshot.get("target_type") == TargetType.WORKER:  # rows are "kind:id" refs
+        found = {c["id"]: c for c in workers.cases(sorted(ids))}
 
-    def cases(event_ids: list[int]) -> list[dict[str, Any]]:
-        return [{"id": e, "code": codes.get(e, "")} for e in event_ids]
+        def cases(refs: list[Any]) -> list[dict[str, Any]]:
+            return [found[x] for x in refs]
+    else:
+        codes = dict(Event.objects.filter(id__in=ids).values_list("id", "code"))
+
+        def cases(refs: list[Any]) -> list[dict[str, Any]]:
+            return [{"id": e, "code": codes.get(e, "")} for e in refs]
 
     return {
         **result_row(r),
@@ -107,4 +113,17 @@ def result_detail(user: Any, run: Run, target_id: int) -> dict[str, Any]:
             for a in detail["adjustments"]
         ],
         "manual": detail["manual"],
+        "disputes": [
+            {
+                "id": d.pk,
+                "reason": d.reason,
+                "raised_by": d.raised_by.get_username(),
+                "raised_at": d.raised_at.isoformat(),
+                "status": d.status,
+                "status_display": d.get_status_display(),
+                "decided_by": d.decided_by.get_username() if d.decided_by else None,
+                "decision": d.decision,
+            }
+            for d in r.disputes.select_related("raised_by", "decided_by")
+        ],
     }

@@ -4,24 +4,30 @@ The facts of a period are those reported in it (EventFact.day). A run's results 
 of the events behind every number, so each lost point can be shown with its cases.
 """
 
+import json
 import re
 from calendar import monthrange
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
-from wangge.events.models import Department
+from wangge.events.models import Department, Notification
 from wangge.notices import activities
-from wangge.regions.models import Area
+from wangge.regions.models import Area, Post
 from wangge.regions.scope import visible_paths
-from wangge.stats.assessment import scoring
+from wangge.stats.assessment import scoring, workers
 from wangge.stats.assessment.models import (
+    Bulletin,
+    BulletinKind,
     Indicator,
     ManualItem,
     Result,
@@ -31,7 +37,7 @@ from wangge.stats.assessment.models import (
     Source,
     TargetType,
 )
-from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact
+from wangge.stats.models import FLAGS, MAX_LEVELS, EventFact
 
 
 def invalid(message: str, field: str) -> DomainError:
@@ -44,12 +50,12 @@ def require(user: Any, perm: str) -> None:
         raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
 
 
-def check_flags(flags: Any, field: str) -> list[str]:
-    """A list of fact flags, each one of the measures ("!flag": must be false)."""
+def check_flags(flags: Any, field: str, allowed: tuple[str, ...] = FLAGS) -> list[str]:
+    """A list of flags, each one of those the target type's rows have ("!flag": false)."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
     for f in flags:
-        if f.lstrip("!") not in MEASURES:
+        if f.lstrip("!") not in allowed:
             raise invalid(_("%(f)s: unknown fact flag %(x)s.") % {"f": field, "x": f}, field=field)
     return flags
 
@@ -99,6 +105,7 @@ def scheme_for(code: str, day: date) -> Scheme:
 
 def snapshot(scheme: Scheme) -> dict[str, Any]:
     """The scheme as plain data: what a run computes with and keeps."""
+    allowed = workers.WORKER_FLAGS if scheme.target_type == TargetType.WORKER else FLAGS
     items = []
     for it in scheme.items.select_related("indicator"):
         ind: Indicator = it.indicator
@@ -108,8 +115,8 @@ def snapshot(scheme: Scheme) -> dict[str, Any]:
                 "name": ind.name,
                 "source": ind.source,
                 "ratio": ind.ratio and ind.source == Source.FACTS,
-                "numerator": check_flags(ind.numerator, f"{ind.code}.numerator"),
-                "denominator": check_flags(ind.denominator, f"{ind.code}.denominator"),
+                "numerator": check_flags(ind.numerator, f"{ind.code}.numerator", allowed),
+                "denominator": check_flags(ind.denominator, f"{ind.code}.denominator", allowed),
                 "higher_is_better": ind.higher_is_better,
                 "unit": ind.unit,
                 "weight": str(it.weight),
@@ -121,7 +128,7 @@ def snapshot(scheme: Scheme) -> dict[str, Any]:
     adjustments = [
         {
             "name": a.name,
-            "flags": check_flags(a.flags, a.name),
+            "flags": check_flags(a.flags, a.name, allowed),
             "points": str(a.points),
             "cap": str(a.cap),
         }
@@ -140,8 +147,12 @@ def snapshot(scheme: Scheme) -> dict[str, Any]:
     }
 
 
-def _targets(snap: dict[str, Any]) -> tuple[str, list[tuple[int, str, str]]]:
+def _targets(
+    snap: dict[str, Any], date_from: date, date_to: date
+) -> tuple[str, list[tuple[int, str, str]]]:
     """The fact column naming a target, and the targets (id, code, name)."""
+    if snap["target_type"] == TargetType.WORKER:
+        return "", workers.targets(date_from, date_to, snap["level"])
     if snap["target_type"] == TargetType.DEPARTMENT:
         deps = Department.objects.order_by("code").values_list("id", "code", "name")
         return "department_id", list(deps)
@@ -168,10 +179,46 @@ ACTIVITY_COUNTS = {
 }
 
 
+# A target's rows grouped by their signature (the values of the flags the scheme uses):
+# {signature: [ids]}. Whether a condition holds is worked out once per signature, not per row.
+Groups = dict[tuple[Any, ...], list[Any]]
+
+
+class Matcher:
+    """Which signatures satisfy a condition (a list of flags), remembered."""
+
+    def __init__(self, flags: list[str]) -> None:
+        self.flags = flags
+        self.memo: dict[tuple[tuple[Any, ...], tuple[str, ...]], bool] = {}
+
+    def ids(self, condition: list[str], groups: Groups) -> list[Any]:
+        key_c = tuple(condition)
+        out: list[Any] = []
+        for sig, ids in groups.items():
+            hit = self.memo.get((sig, key_c))
+            if hit is None:
+                hit = scoring.matches(condition, dict(zip(self.flags, sig, strict=True)))
+                self.memo[(sig, key_c)] = hit
+            if hit:
+                out.extend(ids)
+        if len(groups) > 1:
+            out.sort(key=_id_key)  # by id, however the rows were grouped
+        return out
+
+
+def _id_key(x: Any) -> tuple[str, int]:
+    """Event ids (int) and worker rows' references ("visit:12") in id order."""
+    if isinstance(x, int):
+        return "", x
+    kind, _sep, pk = str(x).partition(":")
+    return kind, int(pk) if pk.isdigit() else 0
+
+
 def _score_target(
     snap: dict[str, Any],
-    rows: list[dict[str, Any]],
+    groups: Groups,
     manual: list[ManualItem],
+    matcher: Matcher,
     held: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """`held`: the target's activity counts (`activities.by_level`), for activity sources."""
@@ -184,8 +231,8 @@ def _score_target(
             num, den = [], []
             v = scoring.value(count, 0, False)
         else:
-            num = [r["event_id"] for r in rows if scoring.matches(it["numerator"], r)]
-            den = [r["event_id"] for r in rows if scoring.matches(it["denominator"], r)]
+            num = matcher.ids(it["numerator"], groups)
+            den = matcher.ids(it["denominator"], groups)
             count = len(num)
             v = scoring.value(count, len(den), it["ratio"])
         points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
@@ -206,7 +253,7 @@ def _score_target(
         )
     adjustments = []
     for a in snap["adjustments"]:
-        ids = [r["event_id"] for r in rows if scoring.matches(a["flags"], r)]
+        ids = matcher.ids(a["flags"], groups)
         points = scoring.adjustment_points(len(ids), Decimal(a["points"]), Decimal(a["cap"]))
         total += points
         adjustments.append(
@@ -270,6 +317,82 @@ def reasons(
     return out
 
 
+_RESULT_COLUMNS = (
+    "run_id",
+    "target_id",
+    "target_code",
+    "target_name",
+    "score",
+    "grade",
+    "rank",
+    "detail",
+)
+
+
+def write_results(rows: list[dict[str, Any]]) -> None:
+    """Insert results: COPY on PostgreSQL (bulk_create quotes each detail's long id lists
+    into an array literal, most of a run's time), bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Result.objects.bulk_create([Result(**row) for row in rows], batch_size=1000)
+        return
+    table = Result._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(c) for c in _RESULT_COLUMNS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[c], ensure_ascii=False) if c == "detail" else row[c]
+                        for c in _RESULT_COLUMNS
+                    ]
+                )
+
+
+def score_all(
+    snap: dict[str, Any],
+    date_from: date,
+    date_to: date,
+    manual: dict[int, list[ManualItem]] | None = None,
+) -> tuple[list[tuple[int, str, str, dict[str, Any]]], list[int]]:
+    """Every target's score under a scheme snapshot over the period, and their ranks."""
+    column, targets = _targets(snap, date_from, date_to)
+    flags = _flags_used(snap)
+    by_target: dict[int, Groups] = defaultdict(lambda: defaultdict(list))
+    if snap["target_type"] == TargetType.WORKER:
+        for tid, rows in workers.rows(date_from, date_to, snap["level"]).items():
+            for r in rows:
+                by_target[tid][tuple(r[f] for f in flags)].append(r["event_id"])
+    else:
+        facts = EventFact.objects.filter(
+            day__gte=date_from, day__lte=date_to, **{f"{column}__isnull": False}
+        ).order_by("event_id")
+        for row in facts.values_list(column, "event_id", *flags).iterator(chunk_size=5000):
+            by_target[row[0]][row[2:]].append(row[1])
+    manual = manual or {}
+    held: dict[str, dict[str, int]] = {}
+    if snap["target_type"] == TargetType.AREA and any(
+        it.get("source", Source.FACTS) in ACTIVITY_COUNTS for it in snap["items"]
+    ):
+        held = activities.by_level(snap["level"], date_from, date_to)
+    matcher = Matcher(flags)
+    empty: Groups = {}
+    scored = [
+        (
+            tid,
+            code,
+            name,
+            _score_target(
+                snap, by_target.get(tid, empty), manual.get(tid, []), matcher, held.get(code)
+            ),
+        )
+        for tid, code, name in targets
+    ]
+    return scored, scoring.ranks([s["score"] for *_, s in scored])
+
+
 @transaction.atomic
 def compute(run: Run, now: Any = None) -> Run:
     """(Re)compute a draft run from the facts with the scheme as it is now."""
@@ -283,48 +406,25 @@ def compute(run: Run, now: Any = None) -> Run:
             status=409,
         )
     snap = snapshot(run.scheme)
-    column, targets = _targets(snap)
-    flags = _flags_used(snap)
-    by_target: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    facts = EventFact.objects.filter(
-        day__gte=run.date_from, day__lte=run.date_to, **{f"{column}__isnull": False}
-    ).order_by("event_id")
-    for row in facts.values(column, "event_id", *flags).iterator(chunk_size=5000):
-        by_target[row[column]].append(row)
     manual: dict[int, list[ManualItem]] = defaultdict(list)
     for m in run.manual_items.select_related("assessor"):
         manual[m.target_id].append(m)
-    held: dict[str, dict[str, int]] = {}
-    if snap["target_type"] == TargetType.AREA and any(
-        it.get("source", Source.FACTS) in ACTIVITY_COUNTS for it in snap["items"]
-    ):
-        held = activities.by_level(snap["level"], run.date_from, run.date_to)
-    scored = [
-        (
-            tid,
-            code,
-            name,
-            _score_target(snap, by_target.get(tid, []), manual.get(tid, []), held.get(code)),
-        )
-        for tid, code, name in targets
-    ]
-    ranks = scoring.ranks([s["score"] for *_, s in scored])
+    scored, ranks = score_all(snap, run.date_from, run.date_to, manual)
     run.results.all().delete()
-    Result.objects.bulk_create(
+    write_results(
         [
-            Result(
-                run=run,
-                target_id=tid,
-                target_code=code,
-                target_name=name,
-                score=s["score"],
-                grade=s["grade"],
-                rank=rank,
-                detail=s["detail"],
-            )
+            {
+                "run_id": run.pk,
+                "target_id": tid,
+                "target_code": code,
+                "target_name": name,
+                "score": s["score"],
+                "grade": s["grade"],
+                "rank": rank,
+                "detail": s["detail"],
+            }
             for (tid, code, name, s), rank in zip(scored, ranks, strict=True)
-        ],
-        batch_size=1000,
+        ]
     )
     run.snapshot = snap
     run.computed_at = now or timezone.now()
@@ -366,12 +466,143 @@ def run_all(period: str, *, publish: bool = False, now: Any = None) -> list[Run]
 
 @transaction.atomic
 def publish_run(run: Run, now: Any = None) -> Run:
+    """Freeze a run and tell the assessed in their inbox (once: publishing again is a no-op)."""
     run = Run.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.PUBLISHED:
         run.status = RunStatus.PUBLISHED
         run.published_at = now or timezone.now()
         run.save(update_fields=["status", "published_at"])
+        notify_assessed(run)
+        update_bulletin_scores(run.period)
     return run
+
+
+def published_scores(area: Area, period: str) -> list[dict[str, Any]]:
+    """The published results of the month's runs for targets under the area (departments'
+    runs in a top-level area's bulletin), with ranks and reasons."""
+    out = []
+    runs = Run.objects.filter(period=period, status=RunStatus.PUBLISHED).select_related("scheme")
+    for run in runs.order_by("scheme__code"):
+        results = Result.objects.filter(run=run)
+        if run.snapshot.get("target_type") == TargetType.DEPARTMENT:
+            if area.parent_id is not None:
+                continue
+        else:
+            under = Area.objects.filter(path__startswith=area.path).values("id")
+            results = results.filter(target_id__in=under)
+        items = [
+            {
+                "rank": r.rank,
+                "code": r.target_code,
+                "name": r.target_name,
+                "score": float(r.score),
+                "grade": r.grade,
+                "reasons": r.detail.get("reasons", []),
+            }
+            for r in results.order_by("rank", "target_code")
+        ]
+        if items:
+            out.append({"scheme": run.scheme.code, "name": run.scheme.name, "results": items})
+    return out
+
+
+def update_bulletin_scores(period: str) -> int:
+    """A run published after its month's bulletins were made: their scores follow (the
+    figures stay as generated)."""
+    changed = 0
+    monthly = Bulletin.objects.filter(kind=BulletinKind.MONTHLY, period=period)
+    for b in monthly.select_related("area"):
+        b.data["scores"] = published_scores(b.area, period)
+        b.save(update_fields=["data"])
+        changed += 1
+    return changed
+
+
+def assessed_user_ids(run: Run) -> dict[int, list[int]]:
+    """Per target, the active users assessed with it: the posts held at the area itself
+    (its secretary, its grid workers), or the department's handlers."""
+    targets = list(run.results.values_list("target_id", flat=True))
+    out: dict[int, list[int]] = defaultdict(list)
+    if run.snapshot.get("target_type") == TargetType.WORKER:
+        active = set(
+            Post.objects.filter(user_id__in=targets, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        return {t: [t] for t in targets if t in active}
+    if run.snapshot.get("target_type") == TargetType.DEPARTMENT:
+        through = Department.handlers.through
+        for dep_id, user_id in through.objects.filter(
+            department_id__in=targets, user__is_active=True
+        ).values_list("department_id", "user_id"):
+            out[dep_id].append(user_id)
+        return out
+    today = timezone.localdate()
+    posts = (
+        Post.objects.filter(area_id__in=targets, started_on__lte=today, user__is_active=True)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .values_list("area_id", "user_id")
+    )
+    for area_id, user_id in posts:
+        out[area_id].append(user_id)
+    return out
+
+
+def notify_assessed(run: Run) -> int:
+    """An inbox row per assessed user, linking to their result."""
+    results = dict(run.results.values_list("target_id", "score"))
+    grades = dict(run.results.values_list("target_id", "grade"))
+    rows = []
+    for target_id, users in assessed_user_ids(run).items():
+        text = _("%(s)s %(p)s published: %(score)s points, grade %(g)s") % {
+            "s": run.scheme.name,
+            "p": run.period,
+            "score": results[target_id],
+            "g": grades[target_id],
+        }
+        link = reverse("assessment:result", args=[run.pk, target_id])
+        rows += [
+            Notification(user_id=u, kind=Notification.Kind.ASSESSMENT, link=link, text=text[:300])
+            for u in dict.fromkeys(users)
+        ]
+    Notification.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+# -- the worker's schedule ---------------------------------------------------------------
+
+
+def last_closed(kind: str, day: date) -> str:
+    """The latest period of a kind (month, quarter, year) that ended before `day`."""
+    if kind == "year":
+        return str(day.year - 1)
+    if kind == "quarter":
+        q = (day.month - 1) // 3  # the current quarter's index; the one before closed
+        return f"{day.year - 1}-Q4" if q == 0 else f"{day.year}-Q{q}"
+    if kind == "month":
+        return f"{day.year - 1}-12" if day.month == 1 else f"{day.year}-{day.month - 1:02d}"
+    raise invalid(_("Unknown kind of period %(k)s.") % {"k": kind}, field="WANGGE_ASSESS_PERIODS")
+
+
+def due_periods(now: Any = None) -> list[str]:
+    """The periods whose runs are due: closed, and the wait for late call-backs over."""
+    moment = (now or timezone.now()) - timedelta(hours=settings.WANGGE_ASSESS_WAIT_HOURS)
+    day = timezone.localtime(moment).date()
+    return [last_closed(kind, day) for kind in settings.WANGGE_ASSESS_PERIODS]
+
+
+def run_due(now: Any = None) -> list[Run]:
+    """The worker's step: compute each scheme's run of each due period once (a draft for the
+    assessors to check and publish). A run that exists is left alone, so a tick fires once per
+    period, and a worker that was down over the period's end catches up at its next tick."""
+    made = []
+    for period in due_periods(now):
+        date_from, _to = period_bounds(period)
+        codes = set(Scheme.objects.filter(valid_from__lte=date_from).values_list("code", flat=True))
+        done = set(Run.objects.filter(period=period).values_list("scheme__code", flat=True))
+        for code in sorted(codes - done):
+            made.append(run_period(code, period, now=now))
+    return made
 
 
 def add_manual(
@@ -410,6 +641,20 @@ def add_manual(
     return item
 
 
+def visible_target_ids(user: Any, target_type: str, ids: list[int]) -> set[int] | None:
+    """The targets among `ids` the user may see (None: all), as `visible_results` does."""
+    paths = visible_paths(user)
+    if paths is None:
+        return None
+    if target_type == TargetType.DEPARTMENT or not paths:
+        return set()
+    if target_type == TargetType.WORKER:
+        return set(workers.visible_ids(paths, ids).values_list("user_id", flat=True))
+    return set(
+        Area.objects.filter(id__in=ids).filter(_path_any(paths)).values_list("id", flat=True)
+    )
+
+
 def visible_results(user: Any, run: Run) -> Any:
     """The results a user may see: areas under their posts; departments for whole-tree views."""
     paths = visible_paths(user)
@@ -418,18 +663,19 @@ def visible_results(user: Any, run: Run) -> Any:
         return results
     if run.snapshot.get("target_type") == TargetType.DEPARTMENT or not paths:
         return results.none()
+    if run.snapshot.get("target_type") == TargetType.WORKER:
+        ids = workers.visible_ids(paths, results.values("target_id"))
+        return results.filter(target_id__in=ids)
     ids = Area.objects.filter(
         id__in=results.values("target_id"),
     ).filter(_path_any(paths))
     return results.filter(target_id__in=ids.values("id"))
 
 
-def _path_any(paths: list[str]) -> Any:
-    from django.db.models import Q
-
+def _path_any(paths: list[str], field: str = "path") -> Any:
     q = Q()
     for p in paths:
-        q |= Q(path__startswith=p)
+        q |= Q(**{f"{field}__startswith": p})
     return q
 
 

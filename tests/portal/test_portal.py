@@ -11,6 +11,7 @@ from PIL import Image
 
 from tests.events.factories import make_world, report
 from tests.images import FAKES, LAT, LON, bomb, jpeg, upload
+from tests.ratelimits import WINDOW_START
 from wangge.events import workflow as wf
 from wangge.events.models import Attachment, Category, Event, Satisfaction, Status
 from wangge.events.photos import attach_photo, clean_photo
@@ -354,7 +355,8 @@ def test_the_outline_for_the_pin_map(world, client):
     assert levels == [1, 2, 2, 2, 2]
 
 
-def test_code_lookups_and_follow_links_are_rate_limited_per_address(world, client, settings):
+def test_code_lookups_and_follow_links_are_rate_limited_per_address(world, client, settings, clock):
+    clock(WINDOW_START)  # limits count in fixed windows: all the requests fall in one
     settings.WANGGE_RATE_PORTAL_LOOKUP = "3/300"
     settings.WANGGE_RATE_PORTAL_FOLLOW = "2/300"
     event, token = reported(send(client))

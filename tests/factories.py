@@ -129,10 +129,10 @@ def reseed() -> None:
         attend.install_defaults()
     from wangge.stats.assessment.models import Indicator
 
-    if not Indicator.objects.exists():
-        importlib.import_module(
-            "wangge.stats.assessment.migrations.0002_default_indicators"
-        ).forward(apps, None)
+    if not Indicator.objects.exists():  # the indicators the data migrations ship
+        for name in ("0002_default_indicators", "0005_sign_on_time", "0007_worker_indicators"):
+            module = importlib.import_module(f"wangge.stats.assessment.migrations.{name}")
+            module.forward(apps, None)
 
 
 @contextmanager

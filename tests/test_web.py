@@ -23,7 +23,7 @@ def test_login_with_password_lands_on_the_map(client):
     make_user("op", is_superuser=True)
     response = client.post("/login/", {"username": "op", "password": "pw-Wangge-2026"})
     assert response.status_code == 302
-    page = client.get(response["Location"]).content.decode()
+    page = client.get(response["Location"], follow=True).content.decode()  # by /start/
     assert 'data-roots="330103"' in page and "leaflet.js" in page
 
 

@@ -58,7 +58,7 @@ def test_a_form_answer_filled_offline_is_sent_once_typed(
             {"name": "kit", "label": "物资", "type": "multi_choice", "choices": ["沙袋", "雨衣"]},
         ],
     )
-    login(page, live_server.url, w.worker.username)
+    login(page, live_server.url, w.worker.username, lands="/field/")
     page.goto(f"/notices/{notice.pk}/")
     status = page.locator("#offline-status")
     form = page.locator(f"#form-{notice.pk}")
@@ -93,7 +93,7 @@ def test_the_inbox_confirm_button_works_offline(
     notice = services.notice_send(
         sender=w.street_op, title="今晚防汛值班", areas=[w.street], roles=["full_time"]
     )
-    login(page, live_server.url, w.worker.username)
+    login(page, live_server.url, w.worker.username, lands="/field/")
     page.goto("/notices/")
     status = page.locator("#offline-status")
     context.set_offline(True)

@@ -145,8 +145,8 @@ def test_problems_are_summarised_by_kind_above_the_rows(intake: Intake):
     rows.append(["GD9", "内容", "", "外星人入侵", "2023-02-01 10:00", "", ""])
     error = _refused(intake, as_csv(rows))
     assert summarise(error.problems) == [
-        "5 行 来电时间: 日期格式无法识别 (例: 第 2 行 日期格式无法识别：02/01/2023 11:45:00 PM。)",
-        "1 行 诉求类型: 分类无法对应 (例: 第 7 行 未知事件分类 外星人入侵。)",
+        "5 行 来电时间：日期格式无法识别（例：第 2 行 日期格式无法识别：02/01/2023 11:45:00 PM。）",
+        "1 行 诉求类型：分类无法对应（例：第 7 行 未知事件分类 外星人入侵。）",
     ]
 
 
@@ -312,7 +312,7 @@ def test_real_grid_events_in_month_day_year(intake: Intake):
     _set(intake, unmapped_to_default=True)
     error = _refused(intake, path.read_bytes())  # the channel says ISO: every date refused
     lines = summarise(error.problems)
-    assert lines[0].startswith("228 行 上报时间: 日期格式无法识别 (例: 第 2 行")
+    assert lines[0].startswith("228 行 上报时间：日期格式无法识别（例：第 2 行")
     assert "9/24/2018 16:00:27" in lines[0]
     _set(intake, date_format="mdy")
     report = import_orders(intake.hotline, path.name, path.read_bytes(), dry_run=True)

@@ -133,7 +133,7 @@ ZH: dict[str, str] = {
     "is not JSON (a list of fields like a campaign's form)": "不是 JSON（应为字段列表，与专项排查表单相同）",
     "Answer form (kind: to answer with a form) — a JSON list of fields, as a campaign's form": "回复表单（类型：填表回复）——字段列表（JSON），写法与专项排查表单相同",
     "Answers received": "收到的回复",
-    "party member report-ins": "党员报到记录",
+    "party member report-ins": "党员到网格报到",
     "activity photo": "活动照片",
     "activity photos": "活动照片",
     "Party members involved (their report-ins at the grid that day are linked)": "参与党员（自动关联其当天到该网格的报到记录）",

@@ -109,7 +109,7 @@ ZH = {
     "Party building": "党建引领",
     "Special campaigns": "专项行动",
     "Comprehensive law enforcement": "综合执法",
-    "Ends on": "截止日期",
+    "Ends on": "结束日期",
     "No campaign in progress here.": "本区域暂无进行中的专项行动。",
     "Colour the areas by": "区域着色指标",
     "Heat map of events": "事件热力图",

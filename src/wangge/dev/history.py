@@ -21,6 +21,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from wangge.accounts.actors import ANONYMOUS
 from wangge.errors import DomainError
 from wangge.events import routing, workflow
 from wangge.events.models import Category, Department, Event
@@ -266,7 +267,7 @@ def _act(
             raise DomainError.one("outside", field="lon")
         run.reporter = None if report.anonymous else actors.worker(area)
         run.event = workflow.event_report(
-            actor=None if report.anonymous else (run.reporter or operator),
+            actor=ANONYMOUS if report.anonymous else (run.reporter or operator),
             title=report.title,
             description=report.description,
             category=categories[report.category],

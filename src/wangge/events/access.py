@@ -6,16 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
+from wangge.accounts.scope import posts_over
 from wangge.events import rows
 from wangge.regions.models import Area, Post, Role
-from wangge.regions.posts import (  # noqa: F401  (the scope pieces callers take from here)
-    live_posts,
-    posts_day,
-    posts_memo,
-    posts_over,
-    posts_select,
-    remember_posts,
-)
 
 User = get_user_model()
 GRID_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.PART_TIME, Role.LIAISON)

@@ -7,10 +7,10 @@ from typing import Any
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from wangge.accounts.scope import path_q
 from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Priority, Status, WorkOrder
 from wangge.people import pii
 from wangge.regions.lean import without_geometry
-from wangge.regions.scope import path_q
 
 # Command-centre queues (tabs): name → filter.
 TABS: dict[str, Q] = {
@@ -27,6 +27,7 @@ TABS: dict[str, Q] = {
 
 
 def scope_q(user: Any) -> Q:
+    """Events in the user's scope (`wangge.accounts.scope`), and those of their departments."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     by_area = path_q(user, "area__path")

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import SYSTEM, require_actor
 from wangge.errors import DomainError
 from wangge.events import access, channels, deadlines, hooks, notifications, rows
 from wangge.events.models import (
@@ -53,21 +55,7 @@ _AREA_FIELDS = ("id", "code", "name", "level", "parent", "path", "valid_to")
 _DEPT_FIELDS = ("id", "code", "name", "active")
 
 
-class SystemActor:
-    """The platform itself: the deadline sweep escalates overdue events; reports from a
-    channel that skips acceptance are accepted on arrival; the resident portal records the
-    rating (回访) a reporter gave through their private follow link. Nothing else."""
-
-    is_authenticated = False
-    is_active = True
-    is_superuser = False
-    pk = None
-
-    def __str__(self) -> str:
-        return "system"
-
-
-SYSTEM = SystemActor()
+# The platform itself (`wangge.accounts.actors.SYSTEM`) makes the moves that name it.
 
 
 @dataclass(frozen=True)
@@ -253,7 +241,7 @@ SYSTEM_MOVES = frozenset({"close_at_source"})
 
 def allowed_actions(user: Any, event: Event) -> list[str]:
     """The actions this user may take on the event now (what the UI offers)."""
-    with access.posts_memo():
+    with account_scope.posts_memo():
         return [
             name
             for name, move in MOVES.items()
@@ -285,7 +273,8 @@ def _transition(
     request without `expected_version`, tells (under the lock) that the same request has
     just been carried out — a double click, a retry — and it is then a no-op."""
     move = MOVES[action]
-    with transaction.atomic(savepoint=savepoint), access.posts_memo(), rows.holding():
+    actor = require_actor(actor)
+    with transaction.atomic(savepoint=savepoint), account_scope.posts_memo(), rows.holding():
         event = _locked(event, actor)
         if expected_version is not None and event.version != expected_version:
             raise _refuse(
@@ -361,7 +350,7 @@ def _version_statement() -> tuple[str, rows.Reader]:
     """The event row locked, reading only what tells whether a copy in hand is current,
     and the acting user's live posts along (their permission checks need them)."""
     reader = rows.reader(Event, "e", ("id", "version", *_UNVERSIONED))
-    posts = rows.json_rows(access.posts_select(), ("path", "role"))
+    posts = rows.json_rows(account_scope.posts_select(), ("path", "role"))
     sql = (
         f"SELECT {', '.join(reader.columns)}, {posts}"
         f" FROM {Event._meta.db_table} e WHERE e.id = %s" + rows.for_update("e")
@@ -379,14 +368,14 @@ def _locked(given: Event, actor: Any) -> Event:
     the lock reads along, with the actor's live posts."""
     if _is_whole(given):
         sql, reader = _version_statement()
-        day = access.posts_day()
+        day = account_scope.posts_day()
         user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
         row = rows.fetchone(sql, [user_id, day, day, given.pk])
         if row is None:
             raise Event.DoesNotExist(f"event {given.pk}")
         current = reader.values(row)
         if user_id is not None:
-            access.remember_posts(actor, rows.from_json_rows(row[len(reader.attnames)]))
+            account_scope.remember_posts(actor, rows.from_json_rows(row[len(reader.attnames)]))
         if current["version"] == given.version:
             event = copy.copy(given)
             event.__dict__.pop("_handler_orders", None)  # its orders may be changed below
@@ -514,6 +503,7 @@ def event_report(
     `source_ref` is the source system's own order number (unique per channel). `notes`:
     timeline entries written after the report's own (the source's order record).
     `category_unconfirmed`: the source's category could not be mapped (see Event)."""
+    actor = require_actor(actor)  # ANONYMOUS for a resident or a channel, never None
     if client_key and (existing := _retried(client_key, actor)):
         return existing
     if not title.strip():
@@ -535,8 +525,7 @@ def event_report(
             )
         area = Area.objects.get(pk=found.chain[0].id)
     if (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
+        getattr(actor, "is_authenticated", False)
         and channel == BuiltinChannel.GRID_APP
         and not _may_report_in(actor, area)
     ):
@@ -622,7 +611,7 @@ def _after_commit(payload: dict[str, Any], entries: Sequence[TimelineEntry]) -> 
 
 
 def _may_report_in(user: Any, area: Area) -> bool:
-    with access.posts_memo():
+    with account_scope.posts_memo():
         return access.is_grid_staff_for(user, area) or access.is_centre_for(user, area)
 
 

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import is_user
+from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import workflow
@@ -31,7 +33,6 @@ from wangge.fieldwork.visits import (
     responsible_users,
     task_gone,
 )
-from wangge.people import access as people_access
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Role
@@ -249,7 +250,7 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
 
 # -- reading ---------------------------------------------------------------------------------
 def tasks(user: Any) -> QuerySet[AttendTask]:
-    return AttendTask.objects.filter(people_access.scope_q(user, "area"))
+    return AttendTask.objects.filter(area_q(user, "area"))
 
 
 def task_get(user: Any, pk: Any) -> AttendTask:
@@ -273,7 +274,7 @@ def task_search(
 
 # -- attending -------------------------------------------------------------------------------
 def may_attend(user: Any, task: AttendTask) -> bool:
-    if not people_access.active(user):
+    if not is_user(user):
         return False
     return (
         task.assignee_id == user.pk
@@ -392,12 +393,12 @@ def _attend_write(
 
 # -- today's list ----------------------------------------------------------------------------
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
-    if not people_access.active(user):
+    if not is_user(user):
         return []
     now = timezone.now()
     qs = (
         AttendTask.objects.filter(
-            people_access.scope_q(user, "area"), assignee=user, status=AttendTask.Status.OPEN
+            area_q(user, "area"), assignee=user, status=AttendTask.Status.OPEN
         )
         .filter(
             Q(event__status__in=[s for s in Status.values if s not in CLOSED_WITHOUT_ATTENDANCE])

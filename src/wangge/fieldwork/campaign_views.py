@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, forms, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
@@ -23,7 +24,6 @@ from wangge.pages import optional_number, scoped_page
 from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see
 
 PAGE_SIZE = 30
 MISSING_SHOWN = 200
@@ -240,7 +240,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
     here = cov.of(area) if area is not None else cov.total
     chain = []
     if area is not None:
-        from wangge.regions.scope import visible_paths
+        from wangge.accounts.scope import visible_paths
 
         paths = visible_paths(request.user)
         chain = [

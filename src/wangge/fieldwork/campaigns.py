@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import SYSTEM, is_user, needs_check
+from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError, Problem
-from wangge.events.access import GRID_ROLES, live_posts
+from wangge.events.access import GRID_ROLES
 from wangge.fieldwork import campaign_targets, forms
 from wangge.fieldwork.campaign_targets import RefreshResult
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
@@ -31,7 +33,6 @@ from wangge.people.models import ResidenceType, TagKind
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Role
-from wangge.regions.scope import can_see, visible_paths
 
 TODO_PER_CAMPAIGN = 20  # a campaign may hold thousands of targets per worker
 MAX_REASON = 300
@@ -54,7 +55,7 @@ def _manager_paths(user: Any) -> list[str] | None:
     """Path prefixes the user manages campaigns under; None: everywhere, []: nowhere. A
     permission holder manages within their scope; an operator only under their operator posts
     (a post lower down or of another role gives no say over a wider campaign)."""
-    if not access.active(user):
+    if not is_user(user):
         return []
     if user.is_superuser:
         return None
@@ -94,7 +95,7 @@ def _overlaps(user_paths: list[str] | None, scope_paths: list[str]) -> bool:
 
 def campaigns(user: Any, *, include_drafts: bool = False) -> list[Campaign]:
     """Campaigns whose scope meets the user's: managers see drafts too."""
-    if not access.active(user):
+    if not is_user(user):
         return []
     lean_areas = Prefetch("areas", queryset=without_geometry(Area.objects.all()))
     qs = Campaign.objects.prefetch_related(lean_areas).order_by("-starts_on", "-id")
@@ -137,7 +138,7 @@ def targets(
     include_left: bool = False,
 ) -> QuerySet[CampaignTarget]:
     """The campaign's targets under the user's posts; missing (not yet done) first."""
-    qs = CampaignTarget.objects.filter(campaign=campaign).filter(access.scope_q(user, "area"))
+    qs = CampaignTarget.objects.filter(campaign=campaign).filter(area_q(user, "area"))
     if not include_left:
         qs = qs.filter(left_at__isnull=True)
     if status:
@@ -175,10 +176,10 @@ def missing(user: Any, campaign: Campaign, *, area_code: str = "") -> QuerySet[C
 
 def target_get(user: Any, pk: Any) -> CampaignTarget:
     """A target under the user's posts (404 otherwise, or when its campaign is a draft)."""
-    if not access.active(user):
+    if not is_user(user):
         raise _not_found()
     return get_in(
-        CampaignTarget.objects.filter(access.scope_q(user, "area"))
+        CampaignTarget.objects.filter(area_q(user, "area"))
         .exclude(campaign__status=Campaign.Status.DRAFT)
         .select_related("campaign", "area", "household", "resident", "done_by")
         .defer("area__geometry"),
@@ -196,7 +197,7 @@ def my_counts(user: Any, campaign: Campaign) -> dict[str, int]:
     """Done / unreachable / pending of the campaign's counted targets in the user's scope."""
     counts = dict(
         CampaignTarget.objects.filter(campaign=campaign, left_at__isnull=True)
-        .filter(access.scope_q(user, "area"))
+        .filter(area_q(user, "area"))
         .order_by()
         .values_list("status")
         .annotate(n=Count("*"))
@@ -249,7 +250,7 @@ def _clean_definition(
     areas: list[Area] = []
     if not area_codes:
         problems.append(Problem(_("Choose at least one area."), field="areas"))
-    user_paths = None if actor is None else _manager_paths(actor)  # None: the system
+    user_paths = None if not needs_check(actor) else _manager_paths(actor)  # None: everywhere
     for code in area_codes:
         area = Area.objects.live().filter(code=code).defer("geometry").first()
         if area is None or not (
@@ -267,7 +268,7 @@ def _clean_definition(
     kinds: list[TagKind] = []
     visible = (
         set(TagKind.objects.values_list("pk", flat=True))
-        if actor is None
+        if not needs_check(actor)
         else access.visible_kind_ids(actor)
     )
     for code in tag_codes:
@@ -329,7 +330,7 @@ def campaign_define(
 ) -> Campaign:
     """A new campaign (draft). Every problem of the definition is reported at once, each
     naming its field."""
-    if actor is not None:
+    if needs_check(actor):
         _check_manager(actor)
     areas, kinds, cleaned = _clean_definition(
         title=title,
@@ -365,7 +366,7 @@ def campaign_define(
 @transaction.atomic
 def campaign_open(actor: Any, campaign: Campaign) -> int:
     """Open a draft: materialise its targets. Returns how many."""
-    if actor is not None:
+    if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.DRAFT:
@@ -382,7 +383,7 @@ def campaign_open(actor: Any, campaign: Campaign) -> int:
 @transaction.atomic
 def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
     """Add targets that entered scope since, mark those that left (their answers kept)."""
-    if actor is not None:
+    if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
@@ -397,7 +398,7 @@ def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
 
 @transaction.atomic
 def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
-    if actor is not None:
+    if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
@@ -413,7 +414,7 @@ def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
 def refresh_open_campaigns() -> dict[int, RefreshResult]:
     """Refresh every open campaign (for a nightly task or the CLI)."""
     return {
-        c.pk: campaign_refresh(None, c)
+        c.pk: campaign_refresh(SYSTEM, c)
         for c in Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("pk")
     }
 
@@ -424,9 +425,9 @@ def refresh_open_campaigns() -> dict[int, RefreshResult]:
 def file_get(user: Any, pk: Any) -> CampaignFile:
     """A campaign photo or signature, only through its target's area (404 outside scope):
     residents' signatures are never served without a login and a post over them."""
-    if not (access.active(user) and str(pk).isascii() and str(pk).isdigit()):
+    if not (is_user(user) and str(pk).isascii() and str(pk).isdigit()):
         raise _not_found()
-    in_scope = CampaignTarget.objects.filter(access.scope_q(user, "area")).values("pk")
+    in_scope = CampaignTarget.objects.filter(area_q(user, "area")).values("pk")
     found = CampaignFile.objects.filter(pk=int(pk), target__in=in_scope).first()
     if found is None:
         raise _not_found()
@@ -485,7 +486,7 @@ def target_answer(
     """Answer the form for one target (again, if need be: the latest answer stands and each
     submission is kept). `answers` maps field names to values; photos and signatures may be
     given as content (see `forms.clean_answers`). Refusals name the field."""
-    target = target_get(actor, target.pk) if actor is not None else target
+    target = target_get(actor, target.pk) if needs_check(actor) else target
     _check_writable(target)
     _check_position(lon, lat)
     fields = target.campaign.fields
@@ -518,7 +519,7 @@ def target_answer(
             lon=lon,
             lat=lat,
         )
-    return target_get(actor, target.pk) if actor is not None else locked
+    return target_get(actor, target.pk) if needs_check(actor) else locked
 
 
 @transaction.atomic
@@ -531,7 +532,7 @@ def target_unreachable(
     lat: float | None = None,
 ) -> CampaignTarget:
     """Mark a target not reachable (nobody home, refused, house empty …) with a reason."""
-    target = target_get(actor, target.pk) if actor is not None else target
+    target = target_get(actor, target.pk) if needs_check(actor) else target
     _check_writable(target)
     _check_position(lon, lat)
     reason = reason.strip()
@@ -597,7 +598,7 @@ def _grid_paths(user: Any) -> list[str]:
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
     """The user's open campaign targets not yet reached, under their grid posts: the first
     `TODO_PER_CAMPAIGN` of each campaign (by area and address), so the list stays short."""
-    if not access.active(user):
+    if not is_user(user):
         return []
     paths = _grid_paths(user)
     if not paths:

@@ -22,11 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.scope import area_q
 from wangge.events import workflow
 from wangge.fieldwork.models import Inspection
 from wangge.fieldwork.patrols import PATROL_ROLES, Target, live_posts
 from wangge.fieldwork.todo_item import TodoItem
-from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
@@ -148,13 +148,13 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
 
 def tasks_in_scope(user: Any, today: dt.date | None = None) -> list[Task]:
     """The command centre's view: every due point the user can see."""
-    return due_tasks(scope_q(user, "area"), today or timezone.localdate())
+    return due_tasks(area_q(user, "area"), today or timezone.localdate())
 
 
 def inspections_visible(user: Any) -> QuerySet[Inspection]:
     if not getattr(user, "is_authenticated", False):
         return Inspection.objects.none()
-    scope = scope_q(user, "area")
+    scope = area_q(user, "area")
     if not scope:  # the whole tree
         return Inspection.objects.all()
     return Inspection.objects.filter(Q(inspector=user) | scope)

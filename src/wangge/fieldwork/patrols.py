@@ -21,13 +21,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import scope as account_scope
+from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.fieldwork.models import Finding, Inspection, Patrol, PatrolPoint
-from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
 from wangge.regions import coords
@@ -59,10 +60,8 @@ def _not_found() -> DomainError:
 
 # -- who -----------------------------------------------------------------------------------
 def live_posts(user: Any, today: dt.date | None = None) -> QuerySet[Post]:
-    today = today or timezone.localdate()
-    return Post.objects.filter(
-        user=user, role__in=PATROL_ROLES, started_on__lte=today, area__valid_to__isnull=True
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+    """The user's patrol posts in force (`wangge.accounts.scope.post_rows`), live areas only."""
+    return account_scope.post_rows(user, PATROL_ROLES, today).filter(area__valid_to__isnull=True)
 
 
 def patrol_areas(user: Any) -> list[Area]:
@@ -76,14 +75,14 @@ def patrol_areas(user: Any) -> list[Area]:
 
 
 def may_inspect(user: Any, area: Area) -> bool:
-    return event_access.is_admin(user) or event_access.posts_over(user, area, PATROL_ROLES)
+    return event_access.is_admin(user) or account_scope.posts_over(user, area, PATROL_ROLES)
 
 
 # -- patrols -------------------------------------------------------------------------------
 def patrols_visible(user: Any) -> QuerySet[Patrol]:
     if not getattr(user, "is_authenticated", False):
         return Patrol.objects.none()
-    scope = scope_q(user, "area")
+    scope = area_q(user, "area")
     if not scope:  # the whole tree (Q() | Q(worker=…) would drop the empty side)
         return Patrol.objects.all()
     return Patrol.objects.filter(Q(worker=user) | scope)
@@ -328,10 +327,10 @@ def track_geojson(patrol: Patrol) -> dict[str, Any]:
 def target_get(user: Any, kind: str, pk: Any) -> Target:
     """A hazard point ("hazard") or facility ("facility") in the user's scope; 404 otherwise."""
     if kind == "hazard":
-        hazards = HazardPoint.objects.filter(scope_q(user, "area")).select_related("area")
+        hazards = HazardPoint.objects.filter(area_q(user, "area")).select_related("area")
         return get_in(without_geometry(hazards), pk)
     if kind == "facility":
-        facilities = Facility.objects.filter(scope_q(user, "area")).select_related("area")
+        facilities = Facility.objects.filter(area_q(user, "area")).select_related("area")
         return get_in(without_geometry(facilities), pk)
     raise _not_found()
 

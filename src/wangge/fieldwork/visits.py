@@ -31,6 +31,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import is_user
+from wangge.accounts.scope import area_q, can_see, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import photos, workflow
@@ -45,12 +47,10 @@ from wangge.fieldwork.models import (
     VisitTask,
 )
 from wangge.fieldwork.todo_item import TodoItem
-from wangge.people import access as people_access
 from wangge.people.models import Household, ResidenceType, Resident, ResidentTag, TagKind
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
-from wangge.regions.scope import can_see, visible_paths
 
 FAR_METRES_DEFAULT = 200.0
 # When the rule's own role has nobody in the household's chain of areas.
@@ -241,7 +241,7 @@ def install_defaults(apps: Any = None) -> int:
 
 
 def is_rule_admin(user: Any, perm: str = "fieldwork.change_visitrule") -> bool:
-    return bool(people_access.active(user) and (user.is_superuser or user.has_perm(perm)))
+    return bool(is_user(user) and (user.is_superuser or user.has_perm(perm)))
 
 
 def check_rule_fields(
@@ -658,7 +658,7 @@ def sweep(today: dt.date | None = None) -> dict[str, int]:
 # -- reading ---------------------------------------------------------------------------------
 def tasks(user: Any) -> QuerySet[VisitTask]:
     """Visit tasks in the user's scope."""
-    return VisitTask.objects.filter(people_access.scope_q(user, "area"))
+    return VisitTask.objects.filter(area_q(user, "area"))
 
 
 def task_get(user: Any, pk: Any) -> VisitTask:
@@ -719,7 +719,7 @@ def household_visits(user: Any, household_pk: Any) -> dict[str, Any]:
 
 
 def records(user: Any) -> QuerySet[VisitRecord]:
-    return VisitRecord.objects.filter(people_access.scope_q(user, "area"))
+    return VisitRecord.objects.filter(area_q(user, "area"))
 
 
 def record_get(user: Any, pk: Any) -> VisitRecord:
@@ -728,7 +728,7 @@ def record_get(user: Any, pk: Any) -> VisitRecord:
 
 # -- recording a visit -----------------------------------------------------------------------
 def may_visit(user: Any, task: VisitTask) -> bool:
-    if not people_access.active(user):
+    if not is_user(user):
         return False
     return (
         task.assignee_id == user.pk
@@ -1104,12 +1104,12 @@ def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
 
 # -- today's list ----------------------------------------------------------------------------
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
-    if not people_access.active(user):
+    if not is_user(user):
         return []
     items = []
     qs = (
         VisitTask.objects.filter(
-            people_access.scope_q(user, "area"),
+            area_q(user, "area"),
             assignee=user,
             status=VisitTask.Status.OPEN,
             period_start__lte=today,
@@ -1136,11 +1136,7 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
 
 
 def alerts(user: Any, unread_only: bool = False) -> QuerySet[FieldAlert]:
-    qs = (
-        FieldAlert.objects.filter(user=user)
-        if people_access.active(user)
-        else FieldAlert.objects.none()
-    )
+    qs = FieldAlert.objects.filter(user=user) if is_user(user) else FieldAlert.objects.none()
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 

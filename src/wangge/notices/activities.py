@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from wangge.accounts import scope
+from wangge.accounts import scope as account_scope
 from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.notices.models import Activity, ActivityKind
 from wangge.people.models import PartyMember
-from wangge.regions import scope
 from wangge.regions.models import Area
 
 DEFAULT_KINDS = [
@@ -76,7 +77,7 @@ def activity_record(
         raise DomainError(problems, status=422)
     if not (
         access.is_admin(actor)
-        or access.posts_over(actor, area, access.GRID_ROLES + access.CENTRE_ROLES)
+        or account_scope.posts_over(actor, area, access.GRID_ROLES + access.CENTRE_ROLES)
     ):
         raise DomainError.one(
             _("You hold no post over %(area)s.") % {"area": area.name},

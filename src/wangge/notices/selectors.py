@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from wangge.accounts import scope as account_scope
 from wangge.events import access
 from wangge.notices.models import Notice, NoticeAttachment, Receipt
 from wangge.notices.services import SENDER_ROLES
@@ -85,7 +86,7 @@ def board_paths(user: Any, notice: Notice) -> list[str] | None:
         return []
     roots = [a.path for a in notice.areas.all()]
     limits: set[str] = set()
-    for path, role in access.live_posts(user):
+    for path, role in account_scope.live_posts(user):
         if role not in SENDER_ROLES:
             continue
         for root in roots:
@@ -217,7 +218,7 @@ def sent_by(user: Any) -> QuerySet[Notice]:
     qs = Notice.objects.filter(audience=Notice.Audience.STAFF)
     if not access.is_admin(user):
         q = Q(sender_id=user.pk)
-        for path, role in access.live_posts(user):
+        for path, role in account_scope.live_posts(user):
             if role in SENDER_ROLES:
                 q |= Q(areas__path__startswith=path) | Q(areas__path__in=_chain(path))
         ids = qs.filter(q).values("pk")

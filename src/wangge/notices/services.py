@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import scope as account_scope
 from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
@@ -33,7 +34,7 @@ MAX_ATTACHMENTS = 9
 
 
 def may_send(user: Any, area: Area) -> bool:
-    return access.is_admin(user) or access.posts_over(user, area, SENDER_ROLES)
+    return access.is_admin(user) or account_scope.posts_over(user, area, SENDER_ROLES)
 
 
 def _may_manage(user: Any, notice: Notice) -> bool:
@@ -118,7 +119,7 @@ def notice_send(
                 code="forbidden",
                 status=403,
             )
-    if not areas and not access.is_admin(sender) and not access.live_posts(sender):
+    if not areas and not access.is_admin(sender) and not account_scope.live_posts(sender):
         raise DomainError.one(_("You may not send notices."), code="forbidden", status=403)
     now = now or timezone.now()
     notice = Notice.objects.create(

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from wangge.accounts.actors import is_system, require_actor
 from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import LoginEvent
 from wangge.people import crypto
@@ -107,9 +108,10 @@ def record(
 
 def record_many(actor: Any, entries: Iterable[Entry], *, ip: str = "") -> list[AuditEntry]:
     """Append entries in order, chained, in one locked step."""
-    actor_id = getattr(actor, "pk", None)
-    actor_name = getattr(actor, "username", "") or (
-        f"system ({getpass.getuser()})" if actor is None else str(actor)
+    actor = require_actor(actor)
+    actor_id = actor.pk
+    actor_name = (
+        f"system ({getpass.getuser()})" if is_system(actor) else actor.username or str(actor)
     )
     key = chain_key()
     with transaction.atomic():

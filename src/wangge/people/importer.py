@@ -24,6 +24,8 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import author, require_actor
+from wangge.accounts.scope import visible_paths
 from wangge.people import audit, bulkcopy, crypto, pii, tabular
 from wangge.people.identity import (
     InvalidValue,
@@ -48,7 +50,6 @@ from wangge.people.models import (
     Sex,
 )
 from wangge.regions.models import Area
-from wangge.regions.scope import visible_paths
 from wangge.regions.spatial_index import get_index
 
 BATCH = 2000
@@ -230,7 +231,7 @@ class _Run:
         self.actor = actor
         self.mode = mode
         self.result = result
-        self.paths = visible_paths(actor) if actor is not None else None
+        self.paths = visible_paths(require_actor(actor))
         self.area_by_id: dict[int, Area] = {}
         self.area_by_code: dict[str, Area] = {}
         self.today = timezone.localdate()
@@ -682,7 +683,7 @@ def import_file(
                 unchanged=result.total("unchanged"),
                 rejected=result.total("rejected"),
                 committed=True,
-                by=actor,
+                by=author(actor),
             )
             entries = [
                 audit.Entry(

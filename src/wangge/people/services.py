@@ -1,7 +1,9 @@
 """Business rules for people, places and organisations. The API, the importer, the CLI and the
 tests all write through here; every write of a resident is audited.
 
-`actor` is the user acting (None for the system, e.g. the demo); scope is checked for users.
+`actor` is who acts (`wangge.accounts.actors`: a user, or `SYSTEM` for the demo, the command
+line without `--user` and scheduled jobs); scope is checked for every actor (the system sees
+the whole tree), and there is no "no actor".
 """
 
 import datetime as dt
@@ -12,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import author, needs_check, require_actor
+from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.people import access, audit, pii
 from wangge.people.identity import InvalidValue, normalise_document, parse_id_number, parse_phone
@@ -35,7 +39,6 @@ from wangge.people.models import (
     TagKind,
 )
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see
 from wangge.regions.spatial_index import get_index
 
 
@@ -50,7 +53,7 @@ def locate(lon: float, lat: float) -> Area:
 
 
 def check_scope(actor: Any, area: Area, field: str = "") -> None:
-    if actor is not None and not can_see(actor, area):
+    if not can_see(require_actor(actor), area):
         raise DomainError.one(
             _("This place is outside your areas."), field=field, code="out_of_scope", status=403
         )
@@ -511,7 +514,7 @@ def clean_tag_data(kind: TagKind, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_kind(actor: Any, kind: TagKind) -> None:
-    if actor is not None and kind.pk not in access.visible_kind_ids(actor):
+    if kind.pk not in access.visible_kind_ids(require_actor(actor)):
         raise DomainError.one(_("Unknown group."), field="kind", code="not_found", status=404)
 
 
@@ -539,7 +542,7 @@ def tag_add(
         valid_from=valid_from,
         valid_to=valid_to,
         note=note,
-        created_by=actor,
+        created_by=author(actor),
     )
     audit.record(
         actor,
@@ -579,11 +582,13 @@ def tag_end(
 def tag_grant(
     actor: Any, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
 ) -> TagGrant:
-    if actor is not None and not actor.is_superuser:
+    if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
     if not kind.sensitive:
         raise DomainError.one(_("Only sensitive groups need a grant."), field="kind")
-    grant = TagGrant.objects.create(user=user, kind=kind, granted_by=actor, expires_on=expires_on)
+    grant = TagGrant.objects.create(
+        user=user, kind=kind, granted_by=author(actor), expires_on=expires_on
+    )
     audit.record(
         actor, "grant", "user", user.pk, label=str(user), ip=ip, detail={"kind": kind.code}
     )
@@ -681,7 +686,7 @@ def report_in_record(
         area=area,
         reported_on=on,
         activity=activity,
-        recorded_by=actor,
+        recorded_by=author(actor),
     )
 
 

@@ -20,13 +20,14 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import require_actor
 from wangge.accounts.passwords import password_set_generated
+from wangge.accounts.scope import visible_paths
 from wangge.events.models import Department
 from wangge.people import audit, tabular
 from wangge.people.identity import InvalidValue, parse_id_number, parse_phone
 from wangge.people.importer import Counts, ImportResult, RowError, RowProblem
 from wangge.regions.models import Area, Role
-from wangge.regions.scope import visible_paths
 from wangge.staff import grants
 
 KIND = "staff"
@@ -73,7 +74,7 @@ def _staff_sheets(sheets: list[tabular.Sheet]) -> list[tabular.Sheet]:
 
 class _Check:
     def __init__(self, actor: Any) -> None:
-        self.paths = visible_paths(actor) if actor is not None else None
+        self.paths = visible_paths(require_actor(actor))
         self.roles = _roles()
         self.areas = {a.code: a for a in Area.objects.live()}
         self.departments: dict[str, Department] = {}

@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from wangge.accounts.scope import can_see
 from wangge.regions import selectors
-from wangge.regions.scope import can_see
 from wangge.staff import grants
 
 

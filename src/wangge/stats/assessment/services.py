@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Department
 from wangge.regions.models import Area
-from wangge.regions.scope import visible_paths
 from wangge.stats.assessment import scoring
 from wangge.stats.assessment.models import (
     Indicator,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from wangge.accounts import scope as account_scope
 from wangge.accounts.actors import SYSTEM, require_actor
+from wangge.accounts.permissions import Action, may
 from wangge.errors import DomainError
 from wangge.events import access, channels, deadlines, hooks, notifications, rows
 from wangge.events.models import (
@@ -612,7 +613,7 @@ def _after_commit(payload: dict[str, Any], entries: Sequence[TimelineEntry]) -> 
 
 def _may_report_in(user: Any, area: Area) -> bool:
     with account_scope.posts_memo():
-        return access.is_grid_staff_for(user, area) or access.is_centre_for(user, area)
+        return may(user, Action.REPORT_EVENT, area)
 
 
 def _retried(client_key: str, actor: Any) -> Event | None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.actors import SYSTEM, is_user, needs_check
+from wangge.accounts.permissions import Action, roles_for
 from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events.access import GRID_ROLES
@@ -32,7 +33,7 @@ from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Role
+from wangge.regions.models import Area
 
 TODO_PER_CAMPAIGN = 20  # a campaign may hold thousands of targets per worker
 MAX_REASON = 300
@@ -61,7 +62,8 @@ def _manager_paths(user: Any) -> list[str] | None:
         return None
     if user.has_perm("fieldwork.add_campaign"):
         return visible_paths(user)
-    return sorted({path for path, role in live_posts(user) if role == Role.OPERATOR})
+    managers = roles_for(Action.MANAGE_CAMPAIGNS)
+    return sorted({path for path, role in live_posts(user) if role in managers})
 
 
 def covers(user: Any, campaign: Campaign) -> bool:

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import scope as account_scope
+from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
-from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
@@ -33,11 +33,11 @@ from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
 from wangge.regions import coords
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area, Post
 from wangge.regions.spatial_index import get_index
 
 # Who walks rounds and inspects: the grid's own people (not centre operators).
-PATROL_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.PART_TIME, Role.LIAISON)
+PATROL_ROLES = roles_for(Action.PATROL)
 MAX_BATCH = 2000  # points in one upload
 MAX_SPEED_MPS = 42.0  # ~150 km/h: a faster hop between two fixes is a GPS jump, not a walk
 MAX_ACCURACY_M = 100.0  # fixes vaguer than this are kept but not counted in the distance
@@ -75,7 +75,7 @@ def patrol_areas(user: Any) -> list[Area]:
 
 
 def may_inspect(user: Any, area: Area) -> bool:
-    return event_access.is_admin(user) or account_scope.posts_over(user, area, PATROL_ROLES)
+    return may(user, Action.PATROL, area)
 
 
 # -- patrols -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import scope as account_scope
+from wangge.accounts.permissions import Action, may, roles_for
 from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
@@ -25,7 +26,7 @@ from wangge.regions.models import Area, Post, Role
 
 User = get_user_model()
 # Who may send notices down to an area: posts of these roles at or above it.
-SENDER_ROLES = (Role.OPERATOR, Role.SECRETARY, Role.GRID_LEADER)
+SENDER_ROLES = roles_for(Action.SEND_NOTICES)
 _TITLE_MAX = Notice._meta.get_field("title").max_length or 200
 _KEY_MAX = Receipt._meta.get_field("client_key").max_length or 80
 # Photos per notice; each is capped by events.photos (MAX_PHOTO_BYTES, MAX_PIXELS) and stored
@@ -34,7 +35,7 @@ MAX_ATTACHMENTS = 9
 
 
 def may_send(user: Any, area: Area) -> bool:
-    return access.is_admin(user) or account_scope.posts_over(user, area, SENDER_ROLES)
+    return may(user, Action.SEND_NOTICES, area)
 
 
 def _may_manage(user: Any, notice: Notice) -> bool:

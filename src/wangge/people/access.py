@@ -19,28 +19,26 @@ from django.utils import timezone
 
 from wangge.accounts.actors import is_system
 from wangge.accounts.actors import is_user as active
-from wangge.accounts.scope import posts_over
+from wangge.accounts.permissions import AUDITOR, REVEAL_PERMISSION, Action, may, roles_for
 from wangge.people.models import TagGrant, TagKind
-from wangge.regions.models import Area, Role
+from wangge.regions.models import Area
 
-REVEAL_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.SECRETARY)
-AUDITOR_GROUP = "auditor"
+REVEAL_ROLES = roles_for(Action.REVEAL)
+AUDITOR_GROUP = AUDITOR
 
 
 def can_reveal(user: Any, area: Area) -> bool:
     if not active(user):
         return False
-    if user.is_superuser or user.has_perm("people.reveal_resident"):
-        return True
-    return posts_over(user, area, REVEAL_ROLES)
+    return user.has_perm(REVEAL_PERMISSION) or may(user, Action.REVEAL, area)
 
 
 def can_export_plain(user: Any) -> bool:
-    return active(user) and (user.is_superuser or user.has_perm("people.reveal_resident"))
+    return active(user) and (may(user, Action.EXPORT_PLAIN) or user.has_perm(REVEAL_PERMISSION))
 
 
 def is_auditor(user: Any) -> bool:
-    return active(user) and (user.is_superuser or user.has_perm("people.read_audit"))
+    return may(user, Action.READ_AUDIT)
 
 
 def visible_kind_ids(user: Any) -> set[int]:

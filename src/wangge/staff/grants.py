@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wangge.accounts.permissions import Action, may, roles_for
 from wangge.events.models import Department
 from wangge.people import audit
 from wangge.regions import services as region_services
@@ -87,23 +88,14 @@ def handler_revoke(*, actor: Any, user: Any, department: Department, ip: str = "
     return True
 
 
-MANAGER_ROLES = ("operator", "secretary")
+MANAGER_ROLES = roles_for(Action.MANAGE_STAFF)
 
 
 def may_manage(user: Any, area: Area) -> bool:
     """Superusers, and operators and secretaries whose post covers the area, give and end
-    posts there and import rosters."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(
-        area.path.startswith(path)
-        for path in Post.objects.filter(
-            user=user, role__in=MANAGER_ROLES, ended_on__isnull=True
-        ).values_list("area__path", flat=True)
-    )
+    posts there and import rosters (`Action.MANAGE_STAFF`)."""
+    return may(user, Action.MANAGE_STAFF, area)
 
 
 def manages_anywhere(user: Any) -> bool:
-    return Post.objects.filter(user=user, role__in=MANAGER_ROLES, ended_on__isnull=True).exists()
+    return may(user, Action.MANAGE_STAFF)

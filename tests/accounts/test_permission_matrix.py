@@ -38,12 +38,12 @@ def test_the_leader_sees_and_acts_on_nothing_and_the_auditor_only_reads_the_log(
 
 
 def test_the_apps_take_their_role_lists_from_the_matrix():
-    assert event_access.GRID_ROLES == roles_for(Action.HANDLE_AT_GRID)
-    assert event_access.CENTRE_ROLES == roles_for(Action.RUN_CENTRE)
-    assert people_access.REVEAL_ROLES == roles_for(Action.REVEAL)
-    assert patrols.PATROL_ROLES == roles_for(Action.PATROL)
-    assert notices.SENDER_ROLES == roles_for(Action.SEND_NOTICES)
-    assert grants.MANAGER_ROLES == roles_for(Action.MANAGE_STAFF)
+    assert roles_for(Action.HANDLE_AT_GRID) == event_access.GRID_ROLES
+    assert roles_for(Action.RUN_CENTRE) == event_access.CENTRE_ROLES
+    assert roles_for(Action.REVEAL) == people_access.REVEAL_ROLES
+    assert roles_for(Action.PATROL) == patrols.PATROL_ROLES
+    assert roles_for(Action.SEND_NOTICES) == notices.SENDER_ROLES
+    assert roles_for(Action.MANAGE_STAFF) == grants.MANAGER_ROLES
     assert people_access.AUDITOR_GROUP == AUDITOR
 
 

@@ -595,6 +595,28 @@ def tag_grant(
     return grant
 
 
+@transaction.atomic
+def tag_grant_revoke(actor: Any, grant: TagGrant, *, ip: str = "") -> TagGrant:
+    """End a sensitive-group grant now (a no-op, unaudited, when it has already ended)."""
+    if needs_check(actor) and not actor.is_superuser:
+        raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
+    grant = TagGrant.objects.select_for_update().select_related("user", "kind").get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        return grant
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    audit.record(
+        actor,
+        "revoke",
+        "user",
+        grant.user_id,
+        label=str(grant.user),
+        ip=ip,
+        detail={"kind": grant.kind.code},
+    )
+    return grant
+
+
 # ---- organisations, party, things -----------------------------------------------------------
 
 

@@ -142,7 +142,7 @@ def candidates(event: Event, *, user: Any, limit: int | None = None) -> list[Can
         found.append(Candidate(other, score, distance, hours, text, same))
     visible = set(
         Event.objects.filter(pk__in=[c.event.pk for c in found])
-        .filter(selectors.scope_q(user))
+        .filter(selectors.visible_q(user))
         .values_list("pk", flat=True)
     )
     found = [c for c in found if c.event.pk in visible]

@@ -26,7 +26,7 @@ TABS: dict[str, Q] = {
 }
 
 
-def scope_q(user: Any) -> Q:
+def visible_q(user: Any) -> Q:
     """Events in the user's scope (`wangge.accounts.scope`), and those of their departments."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
@@ -38,7 +38,7 @@ def scope_q(user: Any) -> Q:
 
 
 def visible_events(user: Any) -> QuerySet[Event]:
-    ids = Event.objects.filter(scope_q(user)).values("pk")
+    ids = Event.objects.filter(visible_q(user)).values("pk")
     return Event.objects.filter(pk__in=ids)
 
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.scope import area_q
 from wangge.events import workflow
 from wangge.fieldwork.models import Inspection
-from wangge.fieldwork.patrols import PATROL_ROLES, Target, live_posts
+from wangge.fieldwork.patrols import PATROL_ROLES, Target, patrol_posts
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.people.models import Facility, HazardPoint
 from wangge.regions.lean import without_geometry
@@ -107,7 +107,7 @@ def tasks_for(user: Any, today: dt.date) -> list[Task]:
     """The inspections due today or earlier that fall to this user."""
     posts = list(
         without_geometry(
-            live_posts(user, today)
+            patrol_posts(user, today)
             .filter(area__level__gte=workflow.GRID_LEVEL)
             .select_related("area")
         )

@@ -59,7 +59,7 @@ def _not_found() -> DomainError:
 
 
 # -- who -----------------------------------------------------------------------------------
-def live_posts(user: Any, today: dt.date | None = None) -> QuerySet[Post]:
+def patrol_posts(user: Any, today: dt.date | None = None) -> QuerySet[Post]:
     """The user's patrol posts in force (`wangge.accounts.scope.post_rows`), live areas only."""
     return account_scope.post_rows(user, PATROL_ROLES, today).filter(area__valid_to__isnull=True)
 
@@ -69,7 +69,7 @@ def patrol_areas(user: Any) -> list[Area]:
     if not getattr(user, "is_authenticated", False):
         return []
     posts = without_geometry(
-        live_posts(user).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
+        patrol_posts(user).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
     )
     return sorted({p.area for p in posts}, key=lambda a: a.path)
 

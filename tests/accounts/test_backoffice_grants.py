@@ -95,3 +95,45 @@ def test_department_handlers_chosen_in_the_form_are_audited(office):
     revoked = audited("revoke", "department_handler")
     assert [e.object_label for e in granted] == ["new"]
     assert [e.object_label for e in revoked] == ["drop"]
+
+
+def test_role_changes_of_an_account_are_audited(office):
+    from django.contrib.auth.models import Group
+
+    clerk = make_user("clerk")
+    auditors = Group.objects.get(name="auditor")
+    response = office.post(
+        f"/admin/auth/user/{clerk.pk}/change/",
+        {
+            "username": "clerk",
+            "first_name": "",
+            "last_name": "",
+            "email": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [auditors.pk],
+            "user_permissions": [],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "08:00:00",
+            "last_login_0": "",
+            "last_login_1": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    [entry] = audited("update", "account_roles")
+    assert (entry.actor_name, entry.object_label, entry.ip) == ("boss", "clerk", "10.0.0.9")
+    assert entry.detail["before"]["groups"] == [] and not entry.detail["before"]["staff"]
+    assert entry.detail["after"]["groups"] == ["auditor"] and entry.detail["after"]["staff"]
+    # Saving again without a change writes nothing more.
+    office.post(
+        f"/admin/auth/user/{clerk.pk}/change/",
+        {
+            "username": "clerk",
+            "is_active": "on",
+            "is_staff": "on",
+            "groups": [auditors.pk],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "08:00:00",
+        },
+    )
+    assert len(audited("update", "account_roles")) == 1

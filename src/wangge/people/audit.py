@@ -31,6 +31,7 @@ from django.utils import timezone
 from wangge.accounts.actors import is_system, require_actor
 from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import LoginEvent
+from wangge.accounts.roles import RoleChange
 from wangge.people import crypto
 from wangge.people.models import AuditEntry, AuditHead
 
@@ -154,6 +155,19 @@ def record_login_event(event: LoginEvent) -> None:
         label=target,
         ip=event.actor_ip,
         detail={"username": event.username, "ip": event.ip},
+    )
+
+
+def record_role_change(change: RoleChange) -> None:
+    """An account made (or no longer) administrator, staff, active, or member of a group."""
+    record(
+        change.actor,
+        "update",
+        "account_roles",
+        change.user_id,
+        label=change.username,
+        ip=change.ip,
+        detail={"before": change.before, "after": change.after},
     )
 
 

@@ -86,3 +86,14 @@ def author(actor: Actor) -> "User | None":
     from django.contrib.auth.models import User
 
     return actor if isinstance(actor, User) and actor.pk is not None else None
+
+
+def user_of(actor: Actor) -> "User":
+    """The signed-in user behind an action only a person can take (a visit, a patrol, a
+    signature). The permission checks before it have refused anyone else; reaching here
+    with the system or an anonymous actor is a programming error."""
+    from django.contrib.auth.models import User
+
+    if isinstance(actor, User) and actor.pk is not None:
+        return actor
+    raise TypeError(f"a signed-in user is required, not {actor!r}")

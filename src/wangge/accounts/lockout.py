@@ -79,7 +79,7 @@ def locked() -> QuerySet[AccessAttempt]:
     )
 
 
-def login_unlock(*, actor: Any, attempts: Iterable[AccessAttempt], ip: str = "") -> int:
+def login_unlock(*, actor: Actor, attempts: Iterable[AccessAttempt], ip: str = "") -> int:
     """Forget the failures behind `attempts`: every attempt of their usernames and of their
     addresses, so both locks lift. One audit event per attempt row given."""
     attempts = list(attempts)

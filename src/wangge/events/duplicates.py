@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.errors import DomainError
 from wangge.events import access, selectors, workflow
 from wangge.events.models import OPEN_STATUSES, DuplicateDecision, Event
@@ -163,7 +164,7 @@ def kept_apart(event: Event) -> set[int]:
     return {b if a == event.pk else a for a, b in pairs}
 
 
-def keep_apart(*, event: Event, other: Event, actor: Any) -> DuplicateDecision:
+def keep_apart(*, event: Event, other: Event, actor: Actor) -> DuplicateDecision:
     """Record that two events are not duplicates; the pair is not offered again. Whoever
     may merge the event may decide (its command centre)."""
     if event.pk == other.pk:
@@ -188,7 +189,7 @@ def keep_apart(*, event: Event, other: Event, actor: Any) -> DuplicateDecision:
     return decision
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.accounts import scope as account_scope
-from wangge.accounts.actors import SYSTEM, require_actor
+from wangge.accounts.actors import SYSTEM, Actor, author, require_actor, user_of
 from wangge.accounts.permissions import Action, may
 from wangge.errors import DomainError
 from wangge.events import access, channels, deadlines, hooks, notifications, rows
@@ -259,7 +259,7 @@ def _refuse(message: str, code: str, status: int = 400) -> DomainError:
 def _transition(
     event: Event,
     action: str,
-    actor: Any,
+    actor: Actor,
     apply: Callable[[Event], tuple[str, str, dict[str, Any]]],
     *,
     expected_version: int | None = None,
@@ -359,7 +359,7 @@ def _version_statement() -> tuple[str, rows.Reader]:
     return sql, reader
 
 
-def _locked(given: Event, actor: Any) -> Event:
+def _locked(given: Event, actor: Actor) -> Event:
     """The event, row-locked, with its category (from the per-process cache) and areas.
 
     The lock comes first, always on the event row alone (every writer takes it before
@@ -483,7 +483,7 @@ def _code_before_transaction(now: datetime) -> str:
 
 def event_report(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     category: Category,
     channel: str = BuiltinChannel.GRID_APP,
@@ -541,7 +541,7 @@ def event_report(
         category=category,
         priority=priority,
         channel=channel,
-        reporter=actor if getattr(actor, "is_authenticated", False) else None,
+        reporter=author(actor),
         reporter_name=reporter_name.strip(),
         lon=lon,
         lat=lat,
@@ -616,7 +616,7 @@ def _may_report_in(user: Any, area: Area) -> bool:
         return may(user, Action.REPORT_EVENT, area)
 
 
-def _retried(client_key: str, actor: Any) -> Event | None:
+def _retried(client_key: str, actor: Actor) -> Event | None:
     """The event an earlier try with this key made — only the same reporter's: a key is
     no way to reach someone else's event."""
     existing = Event.objects.filter(client_key=client_key).first()
@@ -634,7 +634,7 @@ def _retried(client_key: str, actor: Any) -> Event | None:
 def event_accept(
     *,
     event: Event,
-    actor: Any,
+    actor: Actor,
     comment: str = "",
     title: str | None = None,
     category: Category | None = None,
@@ -674,7 +674,7 @@ def event_accept(
     return _transition(event, "accept", actor, apply, **kw)
 
 
-def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_reject(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     _require(reason, "reason")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -685,7 +685,7 @@ def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
     return _transition(event, "reject", actor, apply, **kw)
 
 
-def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **kw: Any) -> Event:
+def event_merge(*, event: Event, actor: Actor, into: Event, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         # Checked under the lock: two crossed merges (A into B, B into A) must not both pass.
         target = Event.objects.select_for_update(of=("self",)).get(pk=into.pk)
@@ -708,7 +708,7 @@ def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **k
         return _transition(event, "merge", actor, apply, **kw)
 
 
-def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+def event_self_handle(*, event: Event, actor: Actor, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         if e.responsible_area.level >= GRID_LEVEL and not e.category.grid_may_settle:
             raise DomainError.one(
@@ -727,7 +727,7 @@ def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any)
 def event_dispatch(
     *,
     event: Event,
-    actor: Any,
+    actor: Actor,
     lead: Department,
     assists: list[Department] | tuple[Department, ...] = (),
     comment: str = "",
@@ -779,7 +779,7 @@ def event_dispatch(
     return _transition(event, "dispatch", actor, apply, **kw)
 
 
-def _actor_order(event: Event, actor: Any, statuses: Sequence[str]) -> WorkOrder:
+def _actor_order(event: Event, actor: Actor, statuses: Sequence[str]) -> WorkOrder:
     orders = _handler_orders(event, actor, statuses)
     if not orders:
         raise _refuse(
@@ -791,11 +791,11 @@ def _actor_order(event: Event, actor: Any, statuses: Sequence[str]) -> WorkOrder
     return orders[0]
 
 
-def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+def event_sign(*, event: Event, actor: Actor, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         order = _actor_order(e, actor, [OrderStatus.PENDING])
         order.status = OrderStatus.SIGNED
-        order.signed_at, order.signed_by = timezone.now(), actor
+        order.signed_at, order.signed_by = timezone.now(), user_of(actor)
         order.deadline, order.alert = order.handle_deadline, ""
         order.yellow_at = None
         rows.update(
@@ -808,7 +808,7 @@ def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Eve
     return _transition(event, "sign", actor, apply, **kw)
 
 
-def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_return(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     """A department returns a wrong dispatch (退回). A returned lead order sends the event
     back to the dispatcher (and ends the assists); a returned assist just leaves."""
     _require(reason, "reason")
@@ -832,7 +832,7 @@ def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
 
 
 def event_request_extension(
-    *, event: Event, actor: Any, until: datetime, reason: str, **kw: Any
+    *, event: Event, actor: Actor, until: datetime, reason: str, **kw: Any
 ) -> Event:
     _require(reason, "reason")
 
@@ -858,7 +858,7 @@ def event_request_extension(
 
 
 def event_decide_extension(
-    *, event: Event, actor: Any, order: WorkOrder, approve: bool, comment: str = "", **kw: Any
+    *, event: Event, actor: Actor, order: WorkOrder, approve: bool, comment: str = "", **kw: Any
 ) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         o = e.orders.get(pk=order.pk)
@@ -922,7 +922,7 @@ def _after_order_change(e: Event, changed: WorkOrder | None = None) -> str:
     return S.DISPATCHED if live else S.ACCEPTED
 
 
-def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
+def event_feedback(*, event: Event, actor: Actor, note: str, **kw: Any) -> Event:
     _require(note, "note")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -946,7 +946,9 @@ def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
 
 
 # -- verifying and closing -----------------------------------------------------------------
-def event_verify(*, event: Event, actor: Any, passed: bool, comment: str = "", **kw: Any) -> Event:
+def event_verify(
+    *, event: Event, actor: Actor, passed: bool, comment: str = "", **kw: Any
+) -> Event:
     if not passed:
         _require(comment, "comment")
 
@@ -973,7 +975,7 @@ def event_verify(*, event: Event, actor: Any, passed: bool, comment: str = "", *
     return _transition(event, "verify", actor, apply, **kw)
 
 
-def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+def event_close(*, event: Event, actor: Actor, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         e.closed_at = timezone.now()
         _clear_deadline(e)
@@ -986,7 +988,7 @@ def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Ev
 def event_close_at_source(
     *,
     event: Event,
-    actor: Any = SYSTEM,
+    actor: Actor = SYSTEM,
     closed_at: datetime | None = None,
     note: str = "",
     **kw: Any,
@@ -1005,7 +1007,7 @@ def event_close_at_source(
 
 
 def event_callback(
-    *, event: Event, actor: Any, satisfaction: str, comment: str = "", **kw: Any
+    *, event: Event, actor: Actor, satisfaction: str, comment: str = "", **kw: Any
 ) -> Event:
     if satisfaction not in Satisfaction.values:
         raise DomainError.one(
@@ -1021,7 +1023,7 @@ def event_callback(
     return _transition(event, "callback", actor, apply, **kw)
 
 
-def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_reopen(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     _require(reason, "reason")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -1052,7 +1054,7 @@ def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
 REPEAT_WINDOW = timedelta(minutes=2)
 
 
-def _just_did(event: Event, action: str, actor: Any, comment: str) -> bool:
+def _just_did(event: Event, action: str, actor: Actor, comment: str) -> bool:
     """Is the event's latest entry this action by this (signed-in) actor with this comment,
     made within REPEAT_WINDOW? (The sweep's escalations are once per lapse already.)"""
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
@@ -1068,7 +1070,7 @@ def _just_did(event: Event, action: str, actor: Any, comment: str) -> bool:
     )
 
 
-def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_escalate(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     """Move responsibility one level up (上报上级: micro-grid → grid → … → district).
 
     Live work orders are kept, never withdrawn: the departments go on with their work (fed
@@ -1119,7 +1121,7 @@ def open_orders_on_escalation(event: Event) -> list[str]:
 
 
 def event_supervise(
-    *, event: Event, actor: Any, until: datetime, comment: str = "", **kw: Any
+    *, event: Event, actor: Actor, until: datetime, comment: str = "", **kw: Any
 ) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         if until <= timezone.now():
@@ -1136,7 +1138,7 @@ def event_supervise(
     return _transition(event, "supervise", actor, apply, public=False, repeated=repeated, **kw)
 
 
-def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_cancel(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     _require(reason, "reason")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -1160,7 +1162,7 @@ NOTE_ACTIONS = frozenset({"attend"})
 def event_note(
     *,
     event: Event,
-    actor: Any,
+    actor: Actor,
     action: str,
     comment: str = "",
     data: dict[str, Any] | None = None,

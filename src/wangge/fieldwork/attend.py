@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import is_user
+from wangge.accounts.actors import Actor, is_user, user_of
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
@@ -86,7 +86,7 @@ def require_admin(user: Any) -> None:
 
 
 def rule_save(
-    actor: Any,
+    actor: Actor,
     *,
     rule: AttendRule | None = None,
     code: str,
@@ -132,7 +132,7 @@ def rule_save(
     return rule
 
 
-def rule_delete(actor: Any, rule: AttendRule) -> None:
+def rule_delete(actor: Actor, rule: AttendRule) -> None:
     require_admin(actor)
     with transaction.atomic():
         if rule.tasks.exists():
@@ -285,7 +285,7 @@ def may_attend(user: Any, task: AttendTask) -> bool:
 
 def attend_record(
     *,
-    actor: Any,
+    actor: Actor,
     task: AttendTask,
     note: str,
     lon: float | None = None,
@@ -321,7 +321,7 @@ def attend_record(
         raise
 
 
-def _earlier(client_key: str, actor: Any) -> AttendRecord | None:
+def _earlier(client_key: str, actor: Actor) -> AttendRecord | None:
     existing = AttendRecord.objects.filter(client_key=client_key).first()
     if existing and existing.attendee_id != actor.pk:
         raise DomainError.one(
@@ -335,7 +335,7 @@ def _earlier(client_key: str, actor: Any) -> AttendRecord | None:
 
 def _attend_write(
     *,
-    actor: Any,
+    actor: Actor,
     task: AttendTask,
     note: str,
     lon: float | None,
@@ -360,7 +360,7 @@ def _attend_write(
         distance, far = check_in(lon, lat, event.lon, event.lat)
         record = AttendRecord.objects.create(
             task=locked,
-            attendee=actor,
+            attendee=user_of(actor),
             attended_at=when,
             lon=lon,
             lat=lat,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from wangge.accounts.actors import needs_check
+from wangge.accounts.actors import Actor, needs_check
 from wangge.fieldwork import campaigns, forms
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.people import audit
@@ -33,7 +33,7 @@ def _area_names(campaign: Campaign) -> dict[str, str]:
     return dict(Area.objects.filter(path__in=chains).values_list("path", "name"))
 
 
-def export(actor: Any, campaign: Campaign, *, ip: str = "") -> bytes:
+def export(actor: Actor, campaign: Campaign, *, ip: str = "") -> bytes:
     """The campaign's answers under the actor's scope (the system: all of it)."""
     if not needs_check(actor):
         rows = without_geometry(

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import SYSTEM, is_user, needs_check
+from wangge.accounts.actors import SYSTEM, Actor, author, is_user, needs_check
 from wangge.accounts.permissions import Action, roles_for
 from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError, Problem
@@ -236,7 +236,7 @@ def _clean_definition(
     age_min: int | None,
     age_max: int | None,
     fields: Any,
-    actor: Any,
+    actor: Actor,
 ) -> tuple[list[Area], list[TagKind], list[dict[str, Any]]]:
     problems: list[Problem] = []
     if not title.strip():
@@ -316,7 +316,7 @@ def _clean_definition(
 
 @transaction.atomic
 def campaign_define(
-    actor: Any,
+    actor: Actor,
     *,
     title: str,
     starts_on: dt.date | None,
@@ -358,7 +358,7 @@ def campaign_define(
         age_min=age_min,
         age_max=age_max,
         fields=cleaned,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=author(actor),
     )
     campaign.areas.set(areas)
     campaign.tag_kinds.set(kinds)
@@ -366,7 +366,7 @@ def campaign_define(
 
 
 @transaction.atomic
-def campaign_open(actor: Any, campaign: Campaign) -> int:
+def campaign_open(actor: Actor, campaign: Campaign) -> int:
     """Open a draft: materialise its targets. Returns how many."""
     if needs_check(actor):
         _check_manager(actor, campaign)
@@ -383,7 +383,7 @@ def campaign_open(actor: Any, campaign: Campaign) -> int:
 
 
 @transaction.atomic
-def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
+def campaign_refresh(actor: Actor, campaign: Campaign) -> RefreshResult:
     """Add targets that entered scope since, mark those that left (their answers kept)."""
     if needs_check(actor):
         _check_manager(actor, campaign)
@@ -399,7 +399,7 @@ def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
 
 
 @transaction.atomic
-def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
+def campaign_close(actor: Actor, campaign: Campaign) -> Campaign:
     if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -478,7 +478,7 @@ def _store(target: CampaignTarget, image: forms.PendingImage, by: Any) -> Campai
 
 
 def target_answer(
-    actor: Any,
+    actor: Actor,
     target: CampaignTarget,
     answers: dict[str, Any],
     *,
@@ -509,7 +509,7 @@ def target_answer(
         locked.status = CampaignTarget.Status.DONE
         locked.answers = {f["name"]: cleaned[f["name"]] for f in fields if f["name"] in cleaned}
         locked.reason = ""
-        locked.done_by = actor if getattr(actor, "pk", None) else None
+        locked.done_by = author(actor)
         locked.done_at = now
         locked.save(update_fields=["status", "answers", "reason", "done_by", "done_at"])
         CampaignSubmission.objects.create(
@@ -526,7 +526,7 @@ def target_answer(
 
 @transaction.atomic
 def target_unreachable(
-    actor: Any,
+    actor: Actor,
     target: CampaignTarget,
     reason: str,
     *,
@@ -555,7 +555,7 @@ def target_unreachable(
         )
     locked.status = CampaignTarget.Status.UNREACHABLE
     locked.reason = reason
-    locked.done_by = actor if getattr(actor, "pk", None) else None
+    locked.done_by = author(actor)
     locked.done_at = now
     locked.save(update_fields=["status", "reason", "done_by", "done_at"])
     CampaignSubmission.objects.create(
@@ -571,7 +571,7 @@ def target_unreachable(
 
 
 def target_file_add(
-    actor: Any, target: CampaignTarget, field_name: str, content: bytes | str | IO[bytes]
+    actor: Actor, target: CampaignTarget, field_name: str, content: bytes | str | IO[bytes]
 ) -> CampaignFile:
     """Store a photo or signature for one field ahead of the answer (API uploads); the answer
     then refers to it by id."""

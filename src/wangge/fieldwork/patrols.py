@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, user_of
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
@@ -98,7 +99,7 @@ def open_patrol(user: Any) -> Patrol | None:
     return Patrol.objects.filter(worker=user, ended_at__isnull=True).first()
 
 
-def patrol_start(*, actor: Any, area: Area | None = None, note: str = "") -> Patrol:
+def patrol_start(*, actor: Actor, area: Area | None = None, note: str = "") -> Patrol:
     """Start a round in one of the actor's grids (the only one when they hold one post)."""
     areas = patrol_areas(actor)
     if not areas:
@@ -117,14 +118,14 @@ def patrol_start(*, actor: Any, area: Area | None = None, note: str = "") -> Pat
         )
     try:
         with transaction.atomic():
-            return Patrol.objects.create(worker=actor, area=area, note=note.strip())
+            return Patrol.objects.create(worker=user_of(actor), area=area, note=note.strip())
     except IntegrityError:  # a second start raced the first: the constraint said no
         raise _refuse(
             _("You have a patrol under way: end it first."), code="already_open", status=409
         ) from None
 
 
-def _own_open(actor: Any, patrol: Patrol) -> Patrol:
+def _own_open(actor: Actor, patrol: Patrol) -> Patrol:
     """The round, row-locked, if it is the actor's and still open."""
     locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
     if locked.worker_id != actor.pk:
@@ -135,7 +136,7 @@ def _own_open(actor: Any, patrol: Patrol) -> Patrol:
 
 
 @transaction.atomic
-def patrol_end(*, actor: Any, patrol: Patrol, note: str = "") -> Patrol:
+def patrol_end(*, actor: Actor, patrol: Patrol, note: str = "") -> Patrol:
     locked = _own_open(actor, patrol)
     locked.ended_at = timezone.now()
     fields = ["ended_at"]
@@ -258,7 +259,7 @@ def _check_points(
 
 def patrol_add_points(
     *,
-    actor: Any,
+    actor: Actor,
     patrol: Patrol,
     points: list[dict[str, Any]],
     crs: str = "wgs84",
@@ -357,7 +358,7 @@ def _position(lon: float | None, lat: float | None) -> tuple[float, float] | Non
 
 def inspection_record(
     *,
-    actor: Any,
+    actor: Actor,
     target: Target,
     result: str,
     note: str = "",
@@ -390,7 +391,7 @@ def inspection_record(
             hazard=target if isinstance(target, HazardPoint) else None,
             facility=target if isinstance(target, Facility) else None,
             area=area,
-            inspector=actor,
+            inspector=user_of(actor),
             done_on=on,
             result=result,
             note=note.strip(),
@@ -420,7 +421,7 @@ def inspection_record(
 
 def finding_report(
     *,
-    actor: Any,
+    actor: Actor,
     category: Category,
     title: str,
     description: str = "",
@@ -471,7 +472,7 @@ def finding_report(
 
 def inspection_with_finding(
     *,
-    actor: Any,
+    actor: Actor,
     target: Target,
     result: str,
     note: str = "",

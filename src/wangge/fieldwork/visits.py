@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import is_user
+from wangge.accounts.actors import Actor, is_user, user_of
 from wangge.accounts.scope import area_q, can_see, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
@@ -299,7 +299,7 @@ def require_admin(user: Any) -> None:
 
 
 def rule_save(
-    actor: Any,
+    actor: Actor,
     *,
     rule: VisitRule | None = None,
     code: str,
@@ -384,7 +384,7 @@ def rule_save(
     return rule
 
 
-def rule_delete(actor: Any, rule: VisitRule) -> None:
+def rule_delete(actor: Actor, rule: VisitRule) -> None:
     """Delete a rule without tasks; one with tasks is only deactivated (its history stays)."""
     require_admin(actor)
     with transaction.atomic():
@@ -746,7 +746,7 @@ class FindingIn:
 
 def visit_record(
     *,
-    actor: Any,
+    actor: Actor,
     task: VisitTask,
     answers: dict[str, Any],
     notes: str = "",
@@ -821,7 +821,7 @@ def check_client_key(client_key: str | None) -> None:
         )
 
 
-def _earlier_record(client_key: str, actor: Any) -> VisitRecord | None:
+def _earlier_record(client_key: str, actor: Actor) -> VisitRecord | None:
     existing = VisitRecord.objects.filter(client_key=client_key).first()
     if existing and existing.visitor_id != actor.pk:
         raise DomainError.one(
@@ -854,7 +854,7 @@ def task_gone() -> DomainError:
 
 def _visit_write(
     *,
-    actor: Any,
+    actor: Actor,
     task: VisitTask,
     household: Household,
     when: dt.datetime,
@@ -884,7 +884,7 @@ def _visit_write(
             task=locked,
             household=household,
             area=household.area,
-            visitor=actor,
+            visitor=user_of(actor),
             visited_at=when,
             visited_on=timezone.localtime(when).date(),
             lon=lon,
@@ -920,7 +920,7 @@ def _store_photo(record: VisitRecord, photo: photos.CleanPhoto) -> VisitPhoto:
     return item
 
 
-def visit_add_photo(*, actor: Any, record: VisitRecord, file: bytes | IO[bytes]) -> VisitPhoto:
+def visit_add_photo(*, actor: Actor, record: VisitRecord, file: bytes | IO[bytes]) -> VisitPhoto:
     if record.visitor_id != actor.pk and not event_access.is_admin(actor):
         raise DomainError.one(_("Only the visitor may add photos."), code="forbidden", status=403)
     photo = photos.clean_photo(file, "photo")
@@ -945,7 +945,7 @@ def finding_category(finding: FindingIn) -> Category:
 
 def visit_finding(
     *,
-    actor: Any,
+    actor: Actor,
     record: VisitRecord,
     title: str,
     category: Category,

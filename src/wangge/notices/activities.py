@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import scope
 from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, user_of
 from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.notices.models import Activity, ActivityKind
@@ -46,7 +47,7 @@ def install_kinds() -> int:
 @transaction.atomic
 def activity_record(
     *,
-    actor: Any,
+    actor: Actor,
     kind_code: str,
     title: str,
     held_on: date,
@@ -95,7 +96,7 @@ def activity_record(
         participants=participants,
         people_reached=people_reached,
         note=note,
-        recorded_by=actor,
+        recorded_by=user_of(actor),
     )
     activity.party_members.set(members)
     return activity

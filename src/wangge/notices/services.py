@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, user_of
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.errors import DomainError, Problem
 from wangge.events import access
@@ -253,7 +254,7 @@ def _locked(notice: Notice) -> Notice:
 
 
 @transaction.atomic
-def notice_recall(*, notice: Notice, actor: Any) -> Notice:
+def notice_recall(*, notice: Notice, actor: Actor) -> Notice:
     """Withdraw a notice: recipients see it recalled; nobody is chased about it any more."""
     notice = _locked(notice)
     if not _may_manage(actor, notice):
@@ -272,7 +273,7 @@ def notice_recall(*, notice: Notice, actor: Any) -> Notice:
 def notice_edit(
     *,
     notice: Notice,
-    actor: Any,
+    actor: Actor,
     title: str | None = None,
     body: str | None = None,
     deadline: datetime | None = None,
@@ -295,7 +296,7 @@ def notice_edit(
         title=notice.title,
         body=notice.body,
         deadline=notice.deadline,
-        replaced_by=actor,
+        replaced_by=user_of(actor),
     )
     notice.title = new_title.strip()
     if body is not None:

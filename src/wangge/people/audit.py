@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from wangge.accounts.actors import is_system, require_actor
+from wangge.accounts.actors import Actor, is_system, require_actor
 from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import LoginEvent
 from wangge.accounts.roles import RoleChange
@@ -92,7 +92,7 @@ class Entry:
 
 
 def record(
-    actor: Any,
+    actor: Actor,
     action: str,
     object_type: str,
     object_id: Any = "",
@@ -107,7 +107,7 @@ def record(
     )[0]
 
 
-def record_many(actor: Any, entries: Iterable[Entry], *, ip: str = "") -> list[AuditEntry]:
+def record_many(actor: Actor, entries: Iterable[Entry], *, ip: str = "") -> list[AuditEntry]:
     """Append entries in order, chained, in one locked step."""
     actor = require_actor(actor)
     actor_id = actor.pk

@@ -24,7 +24,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import author, require_actor
+from wangge.accounts.actors import Actor, author, require_actor
 from wangge.accounts.scope import visible_paths
 from wangge.people import audit, bulkcopy, crypto, pii, tabular
 from wangge.people.identity import (
@@ -227,7 +227,7 @@ def _required(record: dict[str, Any], name: str) -> str:
 
 
 class _Run:
-    def __init__(self, actor: Any, mode: str, result: ImportResult) -> None:
+    def __init__(self, actor: Actor, mode: str, result: ImportResult) -> None:
         self.actor = actor
         self.mode = mode
         self.result = result
@@ -636,7 +636,7 @@ class _Rollback(Exception):
 
 
 def import_file(
-    actor: Any, data: bytes, file_name: str, *, mode: str = "all", ip: str = ""
+    actor: Actor, data: bytes, file_name: str, *, mode: str = "all", ip: str = ""
 ) -> ImportResult:
     """Check and (depending on `mode` and the problems found) write the file's rows."""
     if mode not in ("all", "valid"):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import author, needs_check, require_actor
+from wangge.accounts.actors import Actor, author, needs_check, require_actor
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.people import access, audit, pii
@@ -52,7 +52,7 @@ def locate(lon: float, lat: float) -> Area:
     return Area.objects.get(pk=where.chain[0].id)
 
 
-def check_scope(actor: Any, area: Area, field: str = "") -> None:
+def check_scope(actor: Actor, area: Area, field: str = "") -> None:
     if not can_see(require_actor(actor), area):
         raise DomainError.one(
             _("This place is outside your areas."), field=field, code="out_of_scope", status=403
@@ -60,7 +60,7 @@ def check_scope(actor: Any, area: Area, field: str = "") -> None:
 
 
 def _place(
-    actor: Any, lon: float | None, lat: float | None, fallback: Area | None, field: str
+    actor: Actor, lon: float | None, lat: float | None, fallback: Area | None, field: str
 ) -> Area:
     if lon is not None and lat is not None:
         area = locate(lon, lat)
@@ -84,7 +84,7 @@ def _changed(obj: Any, values: dict[str, Any]) -> list[str]:
 
 
 def _audit_write(
-    actor: Any, obj: Any, created: bool, changed: list[str], ip: str, label: str = ""
+    actor: Actor, obj: Any, created: bool, changed: list[str], ip: str, label: str = ""
 ) -> None:
     if created or changed:
         audit.record(
@@ -103,7 +103,7 @@ def _audit_write(
 
 @transaction.atomic
 def building_save(
-    actor: Any,
+    actor: Actor,
     *,
     code: str,
     name: str,
@@ -135,7 +135,7 @@ def building_save(
 
 @transaction.atomic
 def house_save(
-    actor: Any,
+    actor: Actor,
     *,
     code: str,
     building: Building | None = None,
@@ -180,7 +180,7 @@ def house_save(
 
 @transaction.atomic
 def household_save(
-    actor: Any, *, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
+    actor: Actor, *, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
 ) -> Household:
     if not code.strip():
         raise DomainError.one(_("A household needs a household number."), field="code")
@@ -236,7 +236,7 @@ def find_by_id_number(id_type: str, number: str) -> Resident | None:
 
 @transaction.atomic
 def resident_create(
-    actor: Any,
+    actor: Actor,
     *,
     name: str,
     id_number: str,
@@ -308,7 +308,7 @@ RESIDENT_EDITABLE = {
 
 
 @transaction.atomic
-def resident_update(actor: Any, resident: Resident, *, ip: str = "", **changes: Any) -> Resident:
+def resident_update(actor: Actor, resident: Resident, *, ip: str = "", **changes: Any) -> Resident:
     """Change plain fields (and the phone). Moves go through `resident_move`."""
     unknown = set(changes) - RESIDENT_EDITABLE
     if unknown:
@@ -348,7 +348,7 @@ def _end_residence(resident: Resident, on: dt.date) -> None:
 
 @transaction.atomic
 def resident_move(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     household: Household,
     *,
@@ -393,7 +393,7 @@ def resident_move(
 
 @transaction.atomic
 def resident_move_out(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     *,
     on: dt.date | None = None,
@@ -439,7 +439,7 @@ def is_number_search(q: str, id_number: str, phone: str) -> bool:
 
 
 def audit_number_search(
-    actor: Any, rows: list[Any], q: str, id_number: str, phone: str, *, ip: str = ""
+    actor: Actor, rows: list[Any], q: str, id_number: str, phone: str, *, ip: str = ""
 ) -> None:
     """A lookup by personal number is itself an access to personal data: audit it (API and web)."""
     if is_number_search(q, id_number, phone):
@@ -453,7 +453,7 @@ def audit_number_search(
         )
 
 
-def require_reveal(actor: Any, area: Area, reason: str) -> None:
+def require_reveal(actor: Actor, area: Area, reason: str) -> None:
     """A reveal needs a stated reason and the right to see plaintext numbers in `area`."""
     check_reason(reason)
     if not access.can_reveal(actor, area):
@@ -462,7 +462,7 @@ def require_reveal(actor: Any, area: Area, reason: str) -> None:
         )
 
 
-def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
+def reveal(actor: Actor, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
     """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
     require_reveal(actor, resident.area, reason)
     audit.record(
@@ -513,14 +513,14 @@ def clean_tag_data(kind: TagKind, data: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _check_kind(actor: Any, kind: TagKind) -> None:
+def _check_kind(actor: Actor, kind: TagKind) -> None:
     if kind.pk not in access.visible_kind_ids(require_actor(actor)):
         raise DomainError.one(_("Unknown group."), field="kind", code="not_found", status=404)
 
 
 @transaction.atomic
 def tag_add(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     kind: TagKind,
     *,
@@ -558,7 +558,7 @@ def tag_add(
 
 @transaction.atomic
 def tag_end(
-    actor: Any, tag: ResidentTag, *, on: dt.date | None = None, ip: str = ""
+    actor: Actor, tag: ResidentTag, *, on: dt.date | None = None, ip: str = ""
 ) -> ResidentTag:
     check_scope(actor, tag.resident.area)
     _check_kind(actor, tag.kind)
@@ -580,7 +580,7 @@ def tag_end(
 
 @transaction.atomic
 def tag_grant(
-    actor: Any, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
+    actor: Actor, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
 ) -> TagGrant:
     if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
@@ -596,7 +596,7 @@ def tag_grant(
 
 
 @transaction.atomic
-def tag_grant_revoke(actor: Any, grant: TagGrant, *, ip: str = "") -> TagGrant:
+def tag_grant_revoke(actor: Actor, grant: TagGrant, *, ip: str = "") -> TagGrant:
     """End a sensitive-group grant now (a no-op, unaudited, when it has already ended)."""
     if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
@@ -622,7 +622,7 @@ def tag_grant_revoke(actor: Any, grant: TagGrant, *, ip: str = "") -> TagGrant:
 
 @transaction.atomic
 def party_branch_create(
-    actor: Any,
+    actor: Actor,
     *,
     name: str,
     area: Area,
@@ -642,7 +642,7 @@ def party_branch_create(
 
 @transaction.atomic
 def party_member_add(
-    actor: Any,
+    actor: Actor,
     *,
     branch: PartyBranch,
     name: str,
@@ -674,7 +674,7 @@ def party_member_add(
 
 @transaction.atomic
 def report_in_record(
-    actor: Any,
+    actor: Actor,
     member: PartyMember,
     *,
     area: Area | None = None,
@@ -714,7 +714,7 @@ def report_in_record(
 
 @transaction.atomic
 def hazard_save(
-    actor: Any,
+    actor: Actor,
     *,
     name: str,
     kind: str,
@@ -745,7 +745,7 @@ def hazard_save(
 
 @transaction.atomic
 def facility_save(
-    actor: Any,
+    actor: Actor,
     *,
     code: str,
     kind: str,
@@ -776,7 +776,7 @@ def facility_save(
 
 
 def residents_export(
-    actor: Any,
+    actor: Actor,
     rows: Any,
     *,
     filters: dict[str, Any],

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from wangge.accounts.actors import Actor
 from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, WorkOrder
 from wangge.fieldwork.models import VisitTask
 from wangge.people import audit
@@ -82,7 +83,7 @@ def end_sessions(user: Any) -> int:
 
 
 @transaction.atomic
-def user_deactivate(*, actor: Any, user: Any, reason: str = "", ip: str = "") -> OpenTasks:
+def user_deactivate(*, actor: Actor, user: Any, reason: str = "", ip: str = "") -> OpenTasks:
     """End the person's posts and sessions, mark the account inactive, and return the open
     tasks they leave (listed before the posts end, so "alone" means before they went)."""
     tasks = open_tasks(user)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.events.models import Department
 from wangge.people import audit
@@ -19,7 +20,7 @@ def _label(user: Any) -> str:
 
 
 @transaction.atomic
-def post_grant(*, actor: Any, user: Any, area: Area, role: str, ip: str = "") -> Post:
+def post_grant(*, actor: Actor, user: Any, area: Area, role: str, ip: str = "") -> Post:
     """Give `user` the post (a no-op, unaudited, when they already hold it)."""
     before = Post.objects.filter(user=user, area=area, role=role, ended_on__isnull=True).first()
     post = region_services.post_assign(user=user, area=area, role=role)
@@ -37,7 +38,7 @@ def post_grant(*, actor: Any, user: Any, area: Area, role: str, ip: str = "") ->
 
 
 @transaction.atomic
-def post_revoke(*, actor: Any, post: Post, ended_on: date | None = None, ip: str = "") -> Post:
+def post_revoke(*, actor: Actor, post: Post, ended_on: date | None = None, ip: str = "") -> Post:
     if post.ended_on is not None and post.ended_on <= timezone.localdate():
         return post
     region_services.post_end(post=post, ended_on=ended_on)
@@ -54,7 +55,7 @@ def post_revoke(*, actor: Any, post: Post, ended_on: date | None = None, ip: str
 
 
 @transaction.atomic
-def handler_grant(*, actor: Any, user: Any, department: Department, ip: str = "") -> bool:
+def handler_grant(*, actor: Actor, user: Any, department: Department, ip: str = "") -> bool:
     """Make `user` a handler of `department`; False when they already were."""
     if department.handlers.filter(pk=user.pk).exists():
         return False
@@ -72,7 +73,7 @@ def handler_grant(*, actor: Any, user: Any, department: Department, ip: str = ""
 
 
 @transaction.atomic
-def handler_revoke(*, actor: Any, user: Any, department: Department, ip: str = "") -> bool:
+def handler_revoke(*, actor: Actor, user: Any, department: Department, ip: str = "") -> bool:
     if not department.handlers.filter(pk=user.pk).exists():
         return False
     department.handlers.remove(user)

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import require_actor
+from wangge.accounts.actors import Actor, require_actor
 from wangge.accounts.passwords import password_set_generated
 from wangge.accounts.scope import visible_paths
 from wangge.events.models import Department
@@ -73,7 +73,7 @@ def _staff_sheets(sheets: list[tabular.Sheet]) -> list[tabular.Sheet]:
 
 
 class _Check:
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: Actor) -> None:
         self.paths = visible_paths(require_actor(actor))
         self.roles = _roles()
         self.areas = {a.code: a for a in Area.objects.live()}
@@ -121,7 +121,7 @@ class _Rollback(Exception):
 
 
 def import_roster(
-    actor: Any, data: bytes, file_name: str, *, dry_run: bool = False, ip: str = ""
+    actor: Actor, data: bytes, file_name: str, *, dry_run: bool = False, ip: str = ""
 ) -> RosterResult:
     """Check the roster, then (no problem found, not a dry run) write it in one transaction."""
     result = RosterResult(mode="all", dry_run=dry_run)
@@ -171,7 +171,7 @@ def import_roster(
     return result
 
 
-def _write(actor: Any, rows: list[_Row], result: RosterResult, ip: str) -> None:
+def _write(actor: Actor, rows: list[_Row], result: RosterResult, ip: str) -> None:
     users, posts, handlers = Counts(), Counts(), Counts()
     result.counts = {"user": users, "post": posts, "handler": handlers}
     model = get_user_model()

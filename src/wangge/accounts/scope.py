@@ -94,16 +94,23 @@ def live_posts(actor: Actor) -> list[tuple[str, str]]:
     return found
 
 
+def in_force(day: dt.date | None = None, prefix: str = "") -> Q:
+    """Posts in force on `day` (today): started, and not ended by then. `prefix` reaches the
+    post through a relation ("posts__"). The one definition of a live post for the ORM;
+    `posts_select` and `_SCOPE_SQL` say the same in SQL."""
+    day = day or timezone.localdate()
+    return Q(**{f"{prefix}started_on__lte": day}) & (
+        Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": day})
+    )
+
+
 def post_rows(
     actor: Actor, roles: tuple[str, ...] | None = None, day: dt.date | None = None
 ) -> QuerySet[Post]:
     """The actor's posts in force on `day` (today) as rows, optionally of some roles."""
     if not is_user(actor) or actor.pk is None:
         return Post.objects.none()
-    day = day or timezone.localdate()
-    qs = Post.objects.filter(user_id=actor.pk, started_on__lte=day).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=day)
-    )
+    qs = Post.objects.filter(in_force(day), user_id=actor.pk)
     return qs if roles is None else qs.filter(role__in=roles)
 
 

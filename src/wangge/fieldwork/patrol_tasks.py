@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.scope import area_q
+from wangge.accounts.scope import area_q, in_force
 from wangge.events import workflow
 from wangge.fieldwork.models import Inspection
 from wangge.fieldwork.patrols import PATROL_ROLES, Target, patrol_posts
@@ -89,8 +89,7 @@ def responsible(areas: Iterable[Area], today: dt.date) -> dict[int, set[int]]:
     staff: dict[tuple[int, str], set[int]] = defaultdict(set)
     for path, role, user_id in (
         Post.objects.filter(area__path__in=paths, area__valid_to__isnull=True)
-        .filter(role__in=PATROL_ROLES, started_on__lte=today)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .filter(in_force(today), role__in=PATROL_ROLES)
         .values_list("area__path", "role", "user_id")
     ):
         staff[(0 if role in WORKER_ROLES else 1, path)].add(user_id)

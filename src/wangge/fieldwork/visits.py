@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.actors import Actor, is_user, user_of
-from wangge.accounts.scope import area_q, can_see, visible_paths
+from wangge.accounts.scope import area_q, can_see, in_force, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import photos, workflow
@@ -412,8 +412,7 @@ def responsible_users(area_ids: Iterable[int], roles: Iterable[str]) -> dict[tup
     today = timezone.localdate()
     holders: dict[tuple[str, str], int] = {}  # (area path, role) → user
     live = (
-        Post.objects.filter(started_on__lte=today, user__is_active=True)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        Post.objects.filter(in_force(today), user__is_active=True)
         .order_by("started_on", "id")
         .values_list("area__path", "role", "user_id")
     )

@@ -11,13 +11,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import scope as account_scope
 from wangge.accounts.actors import Actor, user_of
 from wangge.accounts.permissions import Action, may, roles_for
+from wangge.accounts.scope import in_force
 from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
@@ -198,8 +198,7 @@ def _fan_out(notice: Notice, now: datetime) -> int:
         today = timezone.localdate(now)
         first_post: dict[int, tuple[int, str, str]] = {}
         for user_id, area_id, path, role in (
-            Post.objects.filter(user_id__in=named, started_on__lte=today)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+            Post.objects.filter(in_force(today), user_id__in=named)
             .order_by("pk")
             .values_list("user_id", "area_id", "area__path", "role")
         ):

@@ -6,11 +6,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 
 def cpu_busy_s() -> float:
@@ -72,6 +76,8 @@ def print_table(metrics: list[Metric], baseline: dict[str, Any]) -> None:
 
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def metrics_doc(metrics: list[Metric]) -> dict[str, Any]:
@@ -129,6 +135,48 @@ def timed(fn: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
+@contextlib.contextmanager
+def bench_database(server: str) -> Iterator[str]:
+    """A new, empty database on the server of `server` (a URL to any database there, used
+    to create and drop it); yields its URL. Dropped on the way out, whatever happened."""
+    name = f"wangge_bench_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    info = psycopg.conninfo.conninfo_to_dict(server)
+    info["dbname"] = name
+    url = "postgresql://{user}@{host}:{port}/{dbname}".format(
+        user=info.get("user", "postgres"),
+        host=info.get("host", "127.0.0.1"),
+        port=info.get("port", 5432),
+        dbname=name,
+    )
+    if info.get("password"):
+        url = url.replace("@", f":{info['password']}@", 1)
+    try:
+        yield url
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(url: str, data_dir: Path) -> None:
+    """Point the settings at the bench database and a temporary data folder, then set up."""
+    os.environ["WANGGE_DATABASE_URL"] = url
+    os.environ["WANGGE_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "wangge.settings"
+    for name in ("WANGGE_DEBUG", "WANGGE_TASKS_IMMEDIATE", "WANGGE_REDIS_URL"):
+        os.environ.pop(name, None)  # production-like: no debug cursor, a real (idle) queue
+    sys.path.insert(0, str(ROOT))  # for tests.events.factories
+    import django
+
+    django.setup()
+
+
 def open_django(stack: contextlib.ExitStack, tmp: str, *, sqlite: bool, server: str | None) -> None:
     """Django set up on a temporary SQLite database, or on a benchmark database of its own on
     the PostgreSQL server (dropped when `stack` closes), migrated."""
@@ -140,8 +188,6 @@ def open_django(stack: contextlib.ExitStack, tmp: str, *, sqlite: bool, server: 
 
         django.setup()
     else:
-        from workflow import DEFAULT_SERVER, bench_database, setup_django
-
         url = stack.enter_context(bench_database(server or DEFAULT_SERVER))
         setup_django(url, Path(tmp))
     from django.core.management import call_command

@@ -29,10 +29,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-from common import Metric, report
+from common import DEFAULT_SERVER, Metric, bench_database, report, setup_django
 from locate import make_county
 from psycopg.types.json import Jsonb
-from workflow import DEFAULT_SERVER, bench_database, setup_django
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline" / "fieldwork.json"

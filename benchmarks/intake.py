@@ -39,8 +39,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import Metric, cpu_busy_s, metrics_doc, print_table, save_run
-from workflow import DEFAULT_SERVER, bench_database, setup_django
+from common import (
+    DEFAULT_SERVER,
+    Metric,
+    bench_database,
+    cpu_busy_s,
+    metrics_doc,
+    print_table,
+    save_run,
+    setup_django,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

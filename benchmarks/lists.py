@@ -31,8 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from common import Metric, report
-from workflow import DEFAULT_SERVER, bench_database, setup_django
+from common import DEFAULT_SERVER, Metric, bench_database, report, setup_django
 
 HERE = Path(__file__).resolve().parent
 

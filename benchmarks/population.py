@@ -27,8 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import Metric, report
-from workflow import DEFAULT_SERVER, bench_database, setup_django
+from common import DEFAULT_SERVER, Metric, bench_database, report, setup_django
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline" / "population.json"

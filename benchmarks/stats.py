@@ -33,10 +33,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import Metric, report
+from common import DEFAULT_SERVER, Metric, bench_database, report, setup_django
 from fieldwork import build_areas, timed
 from psycopg.types.json import Jsonb
-from workflow import DEFAULT_SERVER, bench_database, setup_django
 
 CHUNK = 50_000
 DEPARTMENTS = 20

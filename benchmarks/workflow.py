@@ -28,8 +28,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,15 +36,22 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from common import Metric, cpu_busy_s, metrics_doc, print_table, save_run
+from common import (
+    DEFAULT_SERVER,
+    Metric,
+    bench_database,
+    cpu_busy_s,
+    metrics_doc,
+    print_table,
+    save_run,
+    setup_django,
+)
 from psycopg.types.json import Jsonb
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BASELINE = HERE / "baseline" / "workflow.json"
 RESULTS = HERE / "results"
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-
 # The life cycle, in order: (action, status the event is in afterwards).
 STEPS = (
     ("report", "reported"),
@@ -108,48 +114,6 @@ class Timings:
 
 
 # -- the throw-away database and Django -----------------------------------------------------
-@contextmanager
-def bench_database(server: str) -> Iterator[str]:
-    """A new, empty database on the server of `server` (a URL to any database there, used
-    to create and drop it); yields its URL. Dropped on the way out, whatever happened."""
-    name = f"wangge_bench_{os.getpid()}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    info = psycopg.conninfo.conninfo_to_dict(server)
-    info["dbname"] = name
-    url = "postgresql://{user}@{host}:{port}/{dbname}".format(
-        user=info.get("user", "postgres"),
-        host=info.get("host", "127.0.0.1"),
-        port=info.get("port", 5432),
-        dbname=name,
-    )
-    if info.get("password"):
-        url = url.replace("@", f":{info['password']}@", 1)
-    try:
-        yield url
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def setup_django(url: str, data_dir: Path) -> None:
-    """Point the settings at the bench database and a temporary data folder, then set up."""
-    os.environ["WANGGE_DATABASE_URL"] = url
-    os.environ["WANGGE_DATA_DIR"] = str(data_dir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wangge.settings"
-    for name in ("WANGGE_DEBUG", "WANGGE_TASKS_IMMEDIATE", "WANGGE_REDIS_URL"):
-        os.environ.pop(name, None)  # production-like: no debug cursor, a real (idle) queue
-    sys.path.insert(0, str(ROOT))  # for tests.events.factories
-    import django
-
-    django.setup()
-
-
 def backend_pid() -> int:
     from django.db import connection
 

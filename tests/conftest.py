@@ -172,12 +172,12 @@ def _fresh_calendar_cache():
     """The working calendar, deadline table, webhook endpoints, channels and categories are
     cached per process; each test starts from the database."""
     from wangge.events import calendar, deadlines, tasks
-    from wangge.intake import services
+    from wangge.intake import channel_copy
 
     calendar.calendar_changed()
     deadlines.forget()
     tasks.forget_endpoints()
-    services.forget_channels()
+    channel_copy.forget_channels()
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,11 @@ import json
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fieldwork.visits_factories import household, make_world, member
+from tests.fuzzing import FORM_TEXT, FUZZ, bodies
 from wangge.events import workflow
 from wangge.events.api import EventFilters, ReasonIn, ReportIn, SuperviseIn
 from wangge.events.models import Category, Event, TimelineEntry
@@ -20,46 +21,6 @@ from wangge.people.api import MoveIn, ResidentFilter, ResidentIn, ResidentPatch,
 from wangge.people.models import Residence, Resident, ResidentTag
 
 pytestmark = pytest.mark.django_db
-
-FUZZ = settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-ODD_DATES = [
-    "2023-02-30 10:00",
-    "0000-01-01T00:00:00",
-    "9999-12-31",
-    "9999-12-31T23:59:59+08:00",
-    "1899-12-31",
-    "2199-12-31T23:59:59Z",
-    "2026-11-10",
-    "2026-11-10T10:00:00+08:00",
-]
-# Every character, lone surrogates included (JSON carries them as \udxxx escapes).
-ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=30)
-FORM_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)  # encodable
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(),
-    ANY_TEXT,
-    st.text(max_size=400),
-    st.sampled_from(ODD_DATES),
-    st.dates().map(str),
-    st.datetimes().map(lambda d: d.isoformat()),
-)
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def bodies(schema) -> st.SearchStrategy[dict]:
-    """Objects with any subset of the schema's fields, each holding anything."""
-    return st.fixed_dictionaries({}, optional={name: VALUES for name in schema.model_fields})
 
 
 def counts() -> tuple[int, ...]:

@@ -43,7 +43,11 @@ CASES: list[tuple[str, str]] = [
     (r"^/(dashboard|dashboard/screen|assessment)/$", "list"),
     (r"^/dashboard/export\.xlsx$", "list"),
     (r"^/notices/(|sent|send|activities)/?$", "list"),
-    (r"^/api/stats/(overview|children|trend|status|indicators|breakdown/\{dimension\})$", "list"),
+    (
+        r"^/api/stats/(overview|children|trend|status|indicators|activities"
+        r"|breakdown/\{dimension\})$",
+        "list",
+    ),
     (r"^/api/(activities|activities/figures|activities/kinds)$", "list"),
     (r"^/api/(notices|notices/inbox|notices/sent|assessment/runs)$", "list"),
 ]
@@ -84,6 +88,10 @@ EXEMPT: list[tuple[str, str]] = [
         "residents' public notice boards: only notices addressed to residents (tests/notices)",
     ),
     (r"^/(notices|api/notices)/.*(<pk>|\{pk\})", "notices: outsiders get 404 (tests/notices)"),
+    (
+        r"^/api/activities/\{pk\}/photos$",
+        "activity photos: outsiders get 404 (tests/notices/test_activity_members_photos.py)",
+    ),
     (
         r"^/(assessment|api/assessment)/.*(<rid>|\{rid\})",
         "assessment results: targets under the user's posts only (tests/assessment)",

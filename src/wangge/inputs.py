@@ -24,6 +24,7 @@ import unicodedata
 from typing import Annotated, Any, ClassVar
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext as _
@@ -110,7 +111,7 @@ def model_problems(model: type[models.Model], values: dict[str, Any]) -> list[Pr
     for name, value in values.items():
         try:
             field = model._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:
             continue
         if value is None and not field.null and isinstance(field, models.Field):
             problems.append(Problem(_("may not be null"), field=name, code="null"))

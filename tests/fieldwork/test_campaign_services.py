@@ -18,9 +18,10 @@ from tests.fieldwork.campaign_world import (
     signature_png,
 )
 from tests.people.factories import household_at
+from wangge import form_fields as forms
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaigns, forms
+from wangge.fieldwork import campaign_coverage, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.people import services as people
 

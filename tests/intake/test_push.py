@@ -4,6 +4,7 @@ import pytest
 
 from tests.factories import make_user
 from tests.intake.conftest import INSIDE, OUTSIDE, Intake, order, push
+from wangge.events import hooks
 from wangge.events import workflow as wf
 from wangge.events.models import Category, Event, Status, TimelineEntry
 from wangge.intake.models import Channel
@@ -62,6 +63,27 @@ def test_after_acceptance_an_update_is_noted_on_the_timeline_only(client, intake
     entry = event.timeline.get(action="source_update")
     assert entry.comment == "又来电催办" and entry.data["applied"] is False
     assert push(client, intake.key, order(content="又来电催办")).json()["outcome"] == "unchanged"
+
+
+def test_source_updates_are_written_by_the_workflow_and_reach_its_hooks(
+    client, intake: Intake, django_capture_on_commit_callbacks
+):
+    """The timeline is written by the event loop only: an order update goes through
+    `workflow.event_amend_by_source`, so the after-commit hooks (the channel's feed, any
+    other app's) see it like every other entry."""
+    seen: list[str] = []
+
+    def record(entry: TimelineEntry) -> None:
+        seen.append(entry.action)
+
+    hooks.register(hooks.TIMELINE_ENTRY, record)
+    try:
+        push(client, intake.key, order())
+        with django_capture_on_commit_callbacks(execute=True):
+            push(client, intake.key, order(content="又来电催办"))
+    finally:
+        hooks._hooks[hooks.TIMELINE_ENTRY].remove(record)
+    assert seen == ["source_update"]
 
 
 def test_a_channel_that_skips_acceptance_accepts_on_arrival(client, intake: Intake):

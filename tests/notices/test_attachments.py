@@ -150,7 +150,11 @@ def test_a_photo_answer_is_checked_stored_and_shown_to_the_sender(w):
     assert inbox[0]["answer_photo"] == photo_url
     assert client(w.worker).get(photo_url).status_code == 200
     assert client(w.street_op).get(photo_url + "?size=thumb").status_code == 200
-    assert client(w.leader).get(photo_url).status_code == 404  # another recipient
+    # The worker's grid leader follows the grid's part of the board (a level between) and sees
+    # the answers there; anyone else does not.
+    assert client(w.leader).get(photo_url).status_code == 200
+    for user in (w.part_timer, w.outsider):
+        assert client(user).get(photo_url).status_code == 404
     # Confirming is not answering.
     confirmed = client(w.worker).post(f"/notices/{notice.pk}/confirm/", {"client_key": "c"})
     assert confirmed.status_code == 422

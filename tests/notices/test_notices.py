@@ -311,3 +311,21 @@ def test_back_office_lists_notices(w):
     for url in ("/admin/notices/notice/", "/admin/notices/activitykind/"):
         assert c.get(url).status_code == 200
     assert c.get("/admin/notices/notice/add/").status_code == 403
+
+
+def test_the_inbox_has_one_large_confirm_button_per_notice_to_confirm(w):
+    notice = send(w)
+    read_only = send(w, title="阅知", kind=Notice.Kind.READ)
+    c = client(w.worker)
+    page = c.get("/notices/").content.decode()
+    assert f'id="confirm-{notice.pk}"' in page and f'id="confirm-{read_only.pk}"' not in page
+    assert page.count('class="big-button"') == 1 and "data-offline-form" in page
+    headers = {"X-Offline-Form": "1"}
+    data = {"client_key": f"n-{notice.pk}-abc", "next": "inbox"}
+    sent = c.post(f"/notices/{notice.pk}/confirm/", data, headers=headers)
+    assert sent.status_code == 200 and sent.json()["url"] == "/notices/"
+    again = c.post(f"/notices/{notice.pk}/confirm/", data, headers=headers)
+    assert again.status_code == 200 and again["X-Stored"] == "1"
+    assert Receipt.objects.filter(notice=notice, done_at__isnull=False).count() == 1
+    assert 'class="big-button"' not in c.get("/notices/").content.decode()
+    assert c.post(f"/notices/{notice.pk}/confirm/", {"next": "inbox"})["Location"] == "/notices/"

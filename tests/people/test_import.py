@@ -201,3 +201,29 @@ def test_upload_through_the_api(people, client, mode):
     load_workbook(io.BytesIO(b"".join(report.streaming_content)))
     client.force_login(people.worker_b)
     assert client.get(body["report_url"]).status_code == 404
+
+
+def test_a_control_character_in_a_cell_is_reported_not_a_500(people, client):
+    """The annotated report echoes what the file held; a worksheet cannot hold control
+    characters, so they come back as visible escapes (found by tests/test_fuzz_imports.py)."""
+    client.force_login(people.worker_a)
+    rows = [RESIDENT_HEADERS, ["赵\x01一", GOOD_1, "", "汉族", "H\x00A", "户主", "户籍"]]
+    upload = io.BytesIO(_csv(rows))
+    upload.name = "people.csv"
+    response = client.post("/api/people/import", {"file": upload, "mode": "all"})
+    assert response.status_code == 200, response.content[:300]
+    report = client.get(response.json()["report_url"])
+    book = load_workbook(io.BytesIO(b"".join(report.streaming_content)))
+    cells = {c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert "赵\\x01一" in cells
+
+
+def test_a_nul_in_a_cell_rejects_its_row_naming_the_column(people):
+    """PostgreSQL refuses NUL in text: the row is refused before any query reads it (found by
+    tests/test_fuzz_imports.py on PostgreSQL)."""
+    rows = [RESIDENT_HEADERS, ["赵一", GOOD_1, "", "汉族", "H\x00A", "户主", "户籍"]]
+    result = importer.import_file(people.worker_a, _csv(rows), "people.csv", mode="valid")
+    [problem] = result.problems
+    assert (problem.row, problem.column) == (2, "户号")
+    assert "NUL" in problem.message
+    assert result.counts["resident"].rejected == 1

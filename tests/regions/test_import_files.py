@@ -344,3 +344,25 @@ def test_the_back_office_lists_batches_and_undoes_the_ones_nothing_refers_to(
         "330103002",
     ]
     assert "regions.Post.area" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("props", "field", "code"),
+    [
+        ({"code": "3301030019" * 5}, "code", "invalid_text"),  # longer than a code holds
+        ({"name": "街道\x00"}, "name", "invalid_text"),
+        ({"name": "街\ud800道"}, "name", "invalid_text"),
+        ({"code": {"not": "a code"}}, "code", "invalid_text"),  # not text
+    ],
+)
+def test_codes_and_names_the_tree_cannot_store_are_refused_by_feature(district, props, field, code):
+    """Found by tests/test_fuzz_imports.py: a 41-character code reached PostgreSQL (500)."""
+    street = feature("330103009", "新街道", rect(0.0, 0.0, 0.01, 0.01))
+    street["properties"].update(props)
+    before = Area.objects.count()
+    with pytest.raises(DomainError) as refused:
+        import_geojson(collection(street), ImportOptions())
+    [problem] = refused.value.problems
+    assert (problem.field, problem.code) == (field, code)
+    assert problem.item
+    assert Area.objects.count() == before

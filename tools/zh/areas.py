@@ -25,4 +25,5 @@ ZH = {
     "import batches": "导入批次",
     "Undo the selected imports (remove the areas they created)": "撤销所选导入（删除其新建的区域）",
     "Import batch %(id)s undone: %(n)s areas removed.": "导入批次 %(id)s 已撤销：删除 %(n)s 个区域。",
+    "must be text or a number": "须为文本或数字",
 }

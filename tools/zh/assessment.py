@@ -61,4 +61,10 @@ ZH = {
     "Deductions and bonuses": "扣分与加分",
     "Scheme": "考核方案",
     "Computed": "计算时间",
+    "source": "来源",
+    "event facts (flags)": "事件事实（按标记）",
+    "grid activities held": "网格活动场次",
+    "people reached by grid activities": "网格活动服务人次",
+    "grids covered by grid activities": "网格活动覆盖网格数",
+    "An indicator counting grid activities is a count, not a ratio.": "按网格活动计数的指标是计数，不是比率。",
 }

@@ -180,7 +180,7 @@ def _person_name(rng: np.random.Generator) -> str:
     return str(rng.choice(list(_SURNAMES))) + given
 
 
-def _staff(result: DemoResult, seed: int) -> None:
+def _staff(result: DemoResult, seed: int) -> None:  # noqa: C901
     """1+1+N posts per grid (a few grids left short, as in the field) and a liaison per
     micro-grid; a centre operator at the district and a secretary per community."""
     rng = np.random.default_rng(seed)

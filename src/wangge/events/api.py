@@ -8,7 +8,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.errors import DomainError
-from wangge.events import duplicates, figures, privacy, routing, selectors, workflow
+from wangge.events import (
+    duplicates,
+    figures,
+    notifications,
+    privacy,
+    routing,
+    selectors,
+    workflow,
+)
 from wangge.events.models import (
     BuiltinChannel,
     Category,
@@ -182,15 +190,7 @@ def _follows(e: Event, user: Any) -> dict[str, Any] | None:
 
 
 def _event(request: HttpRequest, code: str) -> Event:
-    event = selectors.event_get(user=request.user, code=code)
-    if event is None:
-        raise DomainError.one(
-            _("Event %(code)s not found.") % {"code": code},
-            field="code",
-            code="not_found",
-            status=404,
-        )
-    return event
+    return selectors.event_get(user=request.user, code=code)
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -577,11 +577,7 @@ def inbox(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
 
 @router.post("/notifications/{nid}/read", response={204: None}, summary="Mark read")
 def inbox_read(request: HttpRequest, nid: Int) -> Status[None]:
-    from django.utils import timezone
-
-    Notification.objects.filter(user_id=_user_id(request), pk=nid, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    notifications.notifications_mark_read(user=request.user, pk=nid)
     return Status(204, None)
 
 

@@ -463,7 +463,7 @@ def _read_rows(path: Path) -> list[list[Any]]:
         raise DomainError([Problem(_("The file is not valid CSV: %s") % exc)]) from exc
 
 
-def calendar_import_file(path: str | Path, *, note: str | None = None) -> list[CalendarYear]:
+def calendar_import_file(path: str | Path, *, note: str | None = None) -> list[CalendarYear]:  # noqa: C901
     """Enter the schedules of a CSV or xlsx file: columns 日期 (YYYY-MM-DD or an Excel date),
     类型 (休/班 or holiday/workday) and optionally 名称, one day a row.
 

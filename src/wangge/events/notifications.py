@@ -7,6 +7,7 @@ send never undoes a transition and a rolled-back change never sends.
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.events import access, rows, selectors, webhooks
@@ -152,3 +153,12 @@ def notify_followers(event: Event) -> None:
 def after_commit(payload: dict[str, Any]) -> None:
     """Queue the outbound hooks for a committed change."""
     webhooks.enqueue_webhooks(payload)
+
+
+def notifications_mark_read(*, user: Any, pk: int | None = None) -> int:
+    """Mark the user's notification `pk` read (all of them when None); how many changed. A
+    notification of another user is never touched."""
+    unread = Notification.objects.filter(user_id=int(user.pk or 0), read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())

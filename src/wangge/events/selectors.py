@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.scope import path_q
+from wangge.errors import DomainError
 from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, Priority, Status, WorkOrder
 from wangge.people import pii
 from wangge.regions.lean import without_geometry
@@ -173,11 +175,22 @@ def newest_report_id(user: Any) -> int:
     return int(found or 0)
 
 
-def event_get(*, user: Any, code: str) -> Event | None:
+def event_get(*, user: Any, code: str, field: str = "code") -> Event:
+    """The event `code` as the user sees it; DomainError 404 naming `field` when it does not
+    exist or is out of the user's sight (which of the two is not told). Selectors of every
+    app answer "not found" this way; pages show it as their 404 page."""
     qs = visible_events(user).select_related(
         "category", "area", "responsible_area", "parent", "reporter"
     )
-    return without_geometry(qs).filter(code=code).first()
+    event = without_geometry(qs).filter(code=code).first()
+    if event is None:
+        raise DomainError.one(
+            _("Event %(code)s not found.") % {"code": code},
+            field=field,
+            code="not_found",
+            status=404,
+        )
+    return event
 
 
 def my_orders(*, user: Any, status: str | None = None) -> QuerySet[WorkOrder]:

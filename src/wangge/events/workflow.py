@@ -481,7 +481,7 @@ def _code_before_transaction(now: datetime) -> str:
     return _next_code(now)
 
 
-def event_report(
+def event_report(  # noqa: C901
     *,
     actor: Actor,
     title: str,
@@ -1155,8 +1155,9 @@ def event_cancel(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event
 # -- notes on the timeline ----------------------------------------------------------------
 # Facts recorded on an event's timeline by other modules, without a change of status (the
 # timeline is append-only and written here only). "attend": a grid worker attended in
-# person (五必到, fieldwork).
-NOTE_ACTIONS = frozenset({"attend"})
+# person (五必到, fieldwork); "video_alert": a camera raised the same alert again and intake
+# folded it into the open event.
+NOTE_ACTIONS = frozenset({"attend", "video_alert"})
 
 
 def event_note(
@@ -1186,6 +1187,35 @@ def event_note(
     entry.save()
     hooks.after_commit(hooks.TIMELINE_ENTRY, entry)
     return entry
+
+
+def event_amend_by_source(
+    *, event: Event, values: dict[str, Any], comment: str, data: dict[str, Any]
+) -> tuple[Event, bool]:
+    """A source system's update of its work order (12345, work-order systems), on the event
+    row the caller has locked (intake compares the source's digest under that lock). While the
+    event is still reported its fields take the source's `values`; later the update is only
+    recorded. Either way the timeline has it ("source_update", not public). Returns the event
+    and whether the values were applied."""
+    applied = event.status == S.REPORTED
+    if applied:
+        fields = [f for f, v in values.items() if getattr(event, f) != v]
+        for f in fields:
+            setattr(event, f, values[f])
+        event.version += 1
+        event.save(update_fields=[*fields, "version", "updated_at"])
+    entry = TimelineEntry(
+        event=event,
+        action="source_update",
+        from_status=event.status,
+        to_status=event.status,
+        comment=comment,
+        data={**data, "applied": applied},
+        public=False,
+    )
+    entry.save()
+    hooks.after_commit(hooks.TIMELINE_ENTRY, entry)
+    return event, applied
 
 
 _REQUIRED_MESSAGES = {

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from wangge import form_fields as forms
 from wangge.accounts.actors import Actor, needs_check
-from wangge.fieldwork import campaigns, forms
+from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.people import audit
 from wangge.regions.lean import without_geometry

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wangge import form_fields as forms
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, forms, offline
+from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
 from wangge.people.audit import client_ip

@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge import form_fields as forms
 from wangge.accounts.actors import SYSTEM, Actor, author, is_user, needs_check
 from wangge.accounts.permissions import Action, roles_for
 from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events.access import GRID_ROLES
-from wangge.fieldwork import campaign_targets, forms
+from wangge.fieldwork import campaign_targets
 from wangge.fieldwork.campaign_targets import RefreshResult
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.fieldwork.todo_item import TodoItem
@@ -224,7 +225,7 @@ def files_of(target: CampaignTarget) -> dict[int, CampaignFile]:
 # ---- definition -----------------------------------------------------------------------------
 
 
-def _clean_definition(
+def _clean_definition(  # noqa: C901
     *,
     title: str,
     starts_on: dt.date | None,

@@ -96,7 +96,7 @@ def _children(user: Any, area: Area | None) -> list[Area]:
     return list(area_selectors.top_areas(user=user))
 
 
-def figures(user: Any, since: dt.date, until: dt.date, area: Area | None = None) -> Figures:
+def figures(user: Any, since: dt.date, until: dt.date, area: Area | None = None) -> Figures:  # noqa: C901
     _period(since, until)
     if area is not None and not can_see(user, area):
         raise DomainError.one(_("Not found."), code="not_found", status=404)

@@ -186,7 +186,7 @@ def track_distance(points: list[TrackPoint]) -> float:
     return total
 
 
-def _check_points(
+def _check_points(  # noqa: C901
     patrol: Patrol, raw: list[dict[str, Any]], crs: str
 ) -> tuple[list[TrackPoint], list[Problem]]:
     """The batch's valid points, and a problem for each invalid one (named "point N")."""

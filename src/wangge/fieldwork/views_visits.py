@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from wangge import form_fields as forms
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.events.models import Category
-from wangge.fieldwork import attend, forms, offline, visits
+from wangge.fieldwork import attend, offline, visits
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
 from wangge.pages import optional_number, scoped_page
 

@@ -31,13 +31,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge import form_fields as forms
 from wangge.accounts.actors import Actor, is_user, user_of
 from wangge.accounts.scope import area_q, can_see, in_force, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import photos, workflow
 from wangge.events.models import BuiltinChannel, Category, Event
-from wangge.fieldwork import forms
 from wangge.fieldwork.models import (
     FieldAlert,
     Frequency,

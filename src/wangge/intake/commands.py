@@ -149,7 +149,7 @@ def cmd_hotline_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     channels = sub.add_parser("channels", help="intake channels (多网合一)").add_subparsers(
         dest="channels_command", required=True
     )

@@ -23,7 +23,7 @@ class DateFormat(models.TextChoices):
 
 
 EARLIEST, LATEST = 1900, 2100  # a work order outside these years is a mistake
-_EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's leap-year bug kept)
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 (wall time, given a zone later); serial 1 is 1900-01-01 (Excel's leap-year bug kept)
 _SLASHED = re.compile(
     r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?$"
@@ -54,7 +54,7 @@ def parse_moment(value: object, fmt: str, tz: tzinfo) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
+        moment = datetime(value.year, value.month, value.day)  # noqa: DTZ001 (zone below)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if fmt != DateFormat.EXCEL:
             raise BadDate("format")
@@ -77,7 +77,7 @@ def _serial(number: float) -> datetime:
     return _EXCEL_EPOCH + timedelta(seconds=round(number * 86400))
 
 
-def _text(text: str, fmt: str) -> datetime:
+def _text(text: str, fmt: str) -> datetime:  # noqa: C901
     if fmt == DateFormat.EXCEL:
         try:
             return _serial(float(text))
@@ -109,7 +109,7 @@ def _text(text: str, fmt: str) -> datetime:
             raise BadDate("impossible")
         h = h % 12 + (12 if half.lower() == "pm" else 0)
     try:
-        return datetime(year, month, day, h, int(minute or 0), int(second or 0))
+        return datetime(year, month, day, h, int(minute or 0), int(second or 0))  # noqa: DTZ001
     except ValueError:
         raise BadDate("impossible") from None
 

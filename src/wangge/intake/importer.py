@@ -247,7 +247,7 @@ def _csv(data: bytes) -> _Sheet:
     return _Sheet(records, encoding=decoded.encoding, bad_rows=bad_rows)
 
 
-def import_orders(
+def import_orders(  # noqa: C901
     channel: Channel, filename: str, data: bytes, *, dry_run: bool = False
 ) -> ImportReport:
     """Check every row, then write them all in one transaction (or nothing). `dry_run`:

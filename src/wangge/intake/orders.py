@@ -25,7 +25,7 @@ from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import rows, workflow
 from wangge.events.models import Category, Event, Priority, Status, TimelineEntry
-from wangge.intake import dates, services
+from wangge.intake import dates, places, services
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
 
@@ -273,7 +273,7 @@ def _location(row: _Row) -> tuple[float | None, float | None, Area | None]:
         row.fail(_("Give both longitude and latitude."), "lat" if lat in (None, "") else "lon")
         return None, None, None
     try:
-        return services.place(lon, lat, row.text("crs") or "wgs84")
+        return places.place(lon, lat, row.text("crs") or "wgs84")
     except DomainError as exc:
         row.absorb(exc, exc.problems[0].field)
         return None, None, None
@@ -395,26 +395,18 @@ def _update(event_id: int, order: Order, record: dict[str, Any]) -> PushResult:
         if before.get("digest") == record["digest"]:
             return PushResult(event, Outcome.UNCHANGED)
         changed = sorted(k for k in record if k != "digest" and before.get(k) != record[k])
-        applied = event.status == Status.REPORTED
-        if applied:
-            values = {
-                "title": order.title,
-                "description": order.description,
-                "address": order.address,
-                "category_id": order.category.pk,
-                "category_unconfirmed": bool(order.unmapped_category),
-            }
-            fields = [f for f, v in values.items() if getattr(event, f) != v]
-            for f in fields:
-                setattr(event, f, values[f])
-            event.version += 1
-            event.save(update_fields=[*fields, "version", "updated_at"])
-        TimelineEntry.objects.create(
+        values = {
+            "title": order.title,
+            "description": order.description,
+            "address": order.address,
+            "category_id": order.category.pk,
+            "category_unconfirmed": bool(order.unmapped_category),
+        }
+        event, applied = workflow.event_amend_by_source(
             event=event,
-            action="source_update",
+            values=values,
             comment=order.description if "description" in changed else "",
-            data={**record, "changed": changed, "applied": applied},
-            public=False,
+            data={**record, "changed": changed},
         )
         if applied and order.closed_at_source:  # closed at the source since: so here
             event = _close_at_source(event, order)

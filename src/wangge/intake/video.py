@@ -25,10 +25,10 @@ from wangge.accounts.actors import ANONYMOUS
 from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
-from wangge.events.models import Event, TimelineEntry
+from wangge.events.models import Event
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.events.webhooks import signature
-from wangge.intake import services
+from wangge.intake import places, services
 from wangge.intake.dates import EARLIEST, LATEST, platform_iso
 from wangge.intake.models import AlertFold, Camera, Channel
 from wangge.intake.orders import UNSTORABLE
@@ -203,12 +203,12 @@ def _fold(fold: AlertFold, at: datetime) -> AlertResult:
     fold.count += 1
     fold.last_at = max(fold.last_at, at)
     fold.save(update_fields=["count", "last_at"])
-    TimelineEntry.objects.create(
+    workflow.event_note(
         event=fold.event,
+        actor=workflow.SYSTEM,
         action="video_alert",
         comment=_("Alert %(n)s of this camera and type.") % {"n": fold.count},
         data={"alert_type": fold.alert_type, "at": platform_iso(at), "count": fold.count},
-        public=False,
     )
     return AlertResult(fold.event, folded=True, count=fold.count)
 
@@ -220,7 +220,7 @@ def camera_save(
     camera = Camera.objects.filter(channel=channel, camera_id=camera_id).first()
     if camera is None:
         camera = Camera(channel=channel, camera_id=camera_id)
-    camera.lon, camera.lat, camera.area = services.place(lon, lat)
+    camera.lon, camera.lat, camera.area = places.place(lon, lat)
     camera.name, camera.active = name, active
     camera.save()
     return camera

@@ -5,9 +5,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from wangge.errors import DomainError
+from wangge.events.photos import clean_photo
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import Activity, ActivityKind, Notice, Receipt
@@ -28,6 +30,10 @@ class NoticeIn(Schema):
     deadline: datetime | None = None
     send_at: datetime | None = None
     remind_work_hours: float | None = None
+    form: list[Any] = Field(
+        default_factory=list,
+        description="kind form: the fields to fill in, like a campaign's form (value types)",
+    )
 
 
 class NoticeOut(Schema):
@@ -49,6 +55,7 @@ class NoticeOut(Schema):
     recipient_count: int
     remind_at: datetime | None
     escalate_at: datetime | None
+    form: list[dict[str, Any]]
 
     @staticmethod
     def of(n: Notice) -> dict[str, Any]:
@@ -74,6 +81,8 @@ class ReceiptOut(Schema):
     answered_at: datetime | None
     answer: str
     answer_photo: str = Field("", description="the photo answer's address (kind photo), or empty")
+    form: list[dict[str, Any]] = Field(description="kind form: the fields to fill in")
+    answers: dict[str, Any] = Field(description="kind form: the answers by field name")
     done: bool
 
     @staticmethod
@@ -99,6 +108,8 @@ class ReceiptOut(Schema):
                 if r.answer_photo
                 else ""
             ),
+            "form": n.form,
+            "answers": r.answers,
             "done": r.done_at is not None,
         }
 
@@ -108,7 +119,8 @@ class KeyIn(Schema):
 
 
 class AnswerIn(KeyIn):
-    text: str
+    text: str = Field("", description="the answer (kind answer), or a note")
+    answers: dict[str, Any] | None = Field(None, description="kind form: the answers by field name")
 
 
 class EditIn(Schema):
@@ -171,6 +183,7 @@ def notice_send(request: HttpRequest, body: NoticeIn) -> Status:
         deadline=data["deadline"],
         send_at=data["send_at"],
         remind_work_hours=data["remind_work_hours"],
+        form=data["form"],
     )
     return Status(201, NoticeOut.of(notice))
 
@@ -206,7 +219,11 @@ def notice_confirm(request: HttpRequest, pk: int, body: KeyIn) -> dict[str, Any]
 @router.post("/notices/{pk}/answer", response=ReceiptOut, summary="Answer a notice")
 def notice_answer(request: HttpRequest, pk: int, body: AnswerIn) -> dict[str, Any]:
     receipt, _changed = services.receipt_answer(
-        notice=_notice(pk), user=request.user, text=body.text, client_key=body.client_key
+        notice=_notice(pk),
+        user=request.user,
+        text=body.text,
+        answers=body.answers,
+        client_key=body.client_key,
     )
     return ReceiptOut.of(receipt)
 
@@ -279,6 +296,49 @@ def notice_not_yet(
     }
 
 
+class AnswerOut(Schema):
+    user: str
+    name: str
+    area: str | None
+    answered_at: datetime | None
+    answer: str
+    answers: dict[str, Any]
+    answer_photo: str
+
+
+class AnswerPage(Schema):
+    items: list[AnswerOut]
+    has_next: bool
+
+
+@router.get("/notices/{pk}/answers", response=AnswerPage, summary="The answers received")
+def notice_answers(
+    request: HttpRequest, pk: int, area: str = "", page_no: int = 1, size: int = 200
+) -> dict[str, Any]:
+    notice, paths = selectors.notice_for_board(request.user, pk)
+    under = selectors.board_area(paths, area)
+    rows, more = page(selectors.answered(notice, paths, under), page_no, size)
+    return {
+        "items": [
+            {
+                "user": r.username,
+                "name": r.name,
+                "area": selectors.area_code(r.path) or None,
+                "answered_at": r.answered_at,
+                "answer": r.answer,
+                "answers": r.answers,
+                "answer_photo": (
+                    reverse("notices:answer_photo", args=[r.notice_id, r.user_id])
+                    if r.answer_photo
+                    else ""
+                ),
+            }
+            for r in rows
+        ],
+        "has_next": more,
+    }
+
+
 class PublicNoticeOut(Schema):
     id: int
     title: str
@@ -320,10 +380,22 @@ class ActivityOut(Schema):
     place: str
     participants: int
     people_reached: int
+    party_members: list[dict[str, Any]] = Field(
+        description="id, name, and report_in: the id of their report-in this activity counts as"
+    )
+    photos: list[str]
 
     @staticmethod
     def of(a: Activity) -> dict[str, Any]:
+        report_ins = {r.member_id: r.pk for r in a.report_ins.all()}
         return {
+            "party_members": [
+                {"id": m.pk, "name": m.name, "report_in": report_ins.get(m.pk)}
+                for m in a.party_members.all()
+            ],
+            "photos": [
+                reverse("notices:activity_photo", args=[a.pk, p.pk]) for p in a.photos.all()
+            ],
             "id": a.pk,
             "kind": a.kind.code,
             "title": a.title,
@@ -369,7 +441,20 @@ def activity_record(request: HttpRequest, body: ActivityIn) -> Status:
         party_member_ids=data["party_members"],
         note=data["note"],
     )
-    return Status(201, ActivityOut.of(activity))
+    return Status(201, ActivityOut.of(acts.with_details().get(pk=activity.pk)))
+
+
+@router.post(
+    "/activities/{pk}/photos", response={201: ActivityOut}, summary="Add a photo to an activity"
+)
+def activity_photo_add(request: HttpRequest, pk: int, photo: File[UploadedFile]) -> Status:
+    activity = acts.activities(request.user).filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    acts.activity_photo_add(
+        actor=request.user, activity=activity, photo=clean_photo(photo, field="photo")
+    )
+    return Status(201, ActivityOut.of(acts.with_details().get(pk=pk)))
 
 
 @router.get("/activities", response=list[ActivityOut], summary="Activities in my areas")

@@ -16,6 +16,7 @@ class Notice(models.Model):
         CONFIRM = "confirm", _("to confirm")
         ANSWER = "answer", _("to answer")
         PHOTO = "photo", _("to answer with a photo")
+        FORM = "form", _("to answer with a form")
 
     class Audience(models.TextChoices):
         STAFF = "staff", _("grid staff")
@@ -48,6 +49,9 @@ class Notice(models.Model):
     # The roots of the target subtrees; staff notices go to `roles` posted under them.
     areas = models.ManyToManyField(Area, related_name="notices", verbose_name=_("areas"))
     roles = models.JSONField(_("roles"), default=list, blank=True)
+    # Kind "form": the fields to fill in, defined like a campaign's form (`wangge.form_fields`,
+    # value types only: text, number, choice, multiple choice, date, yes/no).
+    form = models.JSONField(_("answer form"), default=list, blank=True)
     # Named people beyond the posts (user ids as asked; the receipts are what counts).
     extra_user_ids = models.JSONField(default=list, blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
@@ -167,6 +171,8 @@ class Receipt(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
+    # Kind "form": the answers by field name, checked against the notice's form.
+    answers = models.JSONField(_("form answers"), default=dict, blank=True)
     # A photo answer (kind "photo"), checked like events' photos; a new one replaces it.
     answer_photo = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
     answer_thumbnail = models.FileField(upload_to="notices/answers/%Y/%m/", blank=True)
@@ -231,6 +237,14 @@ class Activity(models.Model):
     party_members = models.ManyToManyField(
         "people.PartyMember", blank=True, related_name="activities", verbose_name=_("party members")
     )
+    # The in-service members' report-ins (到网格报到) this activity counts as: found or written
+    # when it is recorded, at the activity's grid on its day.
+    report_ins = models.ManyToManyField(
+        "people.PartyReportIn",
+        blank=True,
+        related_name="activities",
+        verbose_name=_("party member report-ins"),
+    )
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -245,3 +259,22 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.title}"
+
+
+class ActivityPhoto(models.Model):
+    """A photo of an activity, checked and re-encoded like events' photos."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="activities/%Y/%m/")
+    thumbnail = models.FileField(upload_to="activities/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+        ordering = ["activity", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}: {self.file.name}"

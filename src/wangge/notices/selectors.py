@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from wangge import form_fields
 from wangge.accounts import scope as account_scope
 from wangge.accounts.scope import Scope
 from wangge.events import access
@@ -62,19 +63,22 @@ def attachment_for(user: Any, notice_id: int, pk: int) -> NoticeAttachment:
 
 
 def answer_photo_for(user: Any, notice_id: int, user_id: int) -> Receipt:
-    """A receipt with a photo answer, for its recipient, the notice's sender or an
-    administrator; 404 otherwise."""
+    """A receipt with a photo answer, for its recipient, the notice's sender, an
+    administrator, or a level between whose part of the board it is in; 404 otherwise."""
     receipt = (
         Receipt.objects.select_related("notice")
         .filter(notice_id=notice_id, user_id=user_id)
         .exclude(answer_photo="")
         .first()
     )
-    if receipt is None or not (
-        receipt.user_id == user.pk or receipt.notice.sender_id == user.pk or access.is_admin(user)
-    ):
+    if receipt is None:
         raise Http404
-    return receipt
+    if receipt.user_id == user.pk:
+        return receipt
+    paths = board_paths(user, receipt.notice)
+    if paths is None or any(receipt.path.startswith(p) for p in paths):
+        return receipt
+    raise Http404
 
 
 # -- the board ------------------------------------------------------------------------------
@@ -191,6 +195,24 @@ def not_yet(notice: Notice, paths: list[str] | None, under: Area | None) -> Quer
         .filter(_within(paths, under))
         .order_by("path", "user_id")
     )
+
+
+def answered(notice: Notice, paths: list[str] | None, under: Area | None) -> QuerySet[Receipt]:
+    """The receipts answered (text, photo or form), in the caller's part of the board."""
+    return (
+        Receipt.objects.filter(notice=notice, answered_at__isnull=False)
+        .filter(_within(paths, under))
+        .order_by("path", "user_id")
+    )
+
+
+def answer_items(notice: Notice, receipt: Receipt) -> list[tuple[str, str]]:
+    """A form answer as (label, value as read), in the form's order; nothing for other kinds."""
+    return [
+        (f["label"], form_fields.display(receipt.answers.get(f["name"])))
+        for f in notice.form
+        if f["name"] in receipt.answers
+    ]
 
 
 def area_code(path: str) -> str:

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge import form_fields
 from wangge.accounts import scope as account_scope
 from wangge.accounts.actors import Actor, user_of
 from wangge.accounts.permissions import Action, may, roles_for
@@ -57,7 +58,7 @@ def _check_text(
 
 
 @transaction.atomic
-def notice_send(
+def notice_send(  # noqa: C901
     *,
     sender: Any,
     title: str,
@@ -72,10 +73,13 @@ def notice_send(
     send_at: datetime | None = None,
     remind_work_hours: float | None = None,
     attachments: list[CleanPhoto] | None = None,
+    form: Any = None,
     now: datetime | None = None,
 ) -> Notice:
     """Send a notice now, or schedule it (`send_at` later than now): the worker sends it.
     `attachments`: photos already checked by `events.photos.clean_photo`.
+    `form`: for kind "form", the fields to fill in, defined like a campaign's form
+    (`wangge.form_fields`; value types only — a photo answer is kind "photo").
     `now`: the clock (tests, the worker); by default the current time."""
     attachments = attachments or []
     roles = list(dict.fromkeys(roles or []))
@@ -111,6 +115,14 @@ def notice_send(
                 code="too_many",
             )
         )
+    fields: list[dict[str, Any]] = []
+    if kind == Notice.Kind.FORM:
+        try:
+            fields = form_fields.clean_fields(form, at="form", types=form_fields.VALUE_TYPES)
+        except DomainError as exc:
+            problems += exc.problems
+    elif form:
+        problems.append(Problem(_("only a notice to answer with a form has a form"), field="form"))
     if problems:
         raise DomainError(problems, status=422)
     for area in areas:
@@ -136,6 +148,7 @@ def notice_send(
         deadline=deadline,
         send_at=max(send_at or now, now),
         remind_work_hours=remind_work_hours,
+        form=fields,
     )
     notice.areas.set(areas)
     for photo in attachments:
@@ -173,10 +186,10 @@ def _fan_out(notice: Notice, now: datetime) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {receipts} (notice_id, user_id, area_id, path, role, username,"
-                " name, delivered_at, answer, answer_photo, answer_thumbnail, seen_version,"
-                " client_key)"
+                " name, delivered_at, answer, answers, answer_photo, answer_thumbnail,"
+                " seen_version, client_key)"
                 " SELECT %s, p.user_id, p.area_id, a.path, p.role, u.username,"
-                f" {_NAME_SQL}, NULL, '', '', '', 0, ''"
+                f" {_NAME_SQL}, NULL, '', '{{}}', '', '', 0, ''"
                 f" FROM {posts} p JOIN {areas} a ON a.id = p.area_id"
                 f" JOIN {users} u ON u.id = p.user_id"
                 " WHERE p.id IN ("
@@ -324,7 +337,7 @@ def _receipt(notice: Notice, user: Any) -> Receipt:
 
 
 _VISIBLE = (Notice.Status.SENT, Notice.Status.RECALLED)
-_ANSWERED = (Notice.Kind.ANSWER, Notice.Kind.PHOTO)
+_ANSWERED = (Notice.Kind.ANSWER, Notice.Kind.PHOTO, Notice.Kind.FORM)
 
 
 def _refuse_recalled(receipt: Receipt) -> None:
@@ -399,12 +412,15 @@ def receipt_answer(
     user: Any,
     text: str = "",
     photo: CleanPhoto | None = None,
+    answers: Any = None,
     client_key: str = "",
 ) -> tuple[Receipt, bool]:
     """Answer a notice: text for kind "answer", a photo (checked by `events.photos.
-    clean_photo`; `text` its caption) for kind "photo". An answer again replaces the text or
-    photo; the first time is kept. The same client key again (a resent offline answer)
-    changes nothing."""
+    clean_photo`; `text` its caption) for kind "photo", `answers` by field name for kind
+    "form" (checked against the notice's form like a campaign's answers: 422 naming
+    ``answers.<field>``; `text` a note). An answer again replaces the text, photo or answers;
+    the first time is kept. The same client key again (a resent offline answer) changes
+    nothing."""
     key = _key(client_key)
     receipt = _receipt(notice, user)
     if key and receipt.client_key == key and receipt.answered_at is not None:
@@ -419,11 +435,19 @@ def receipt_answer(
         raise DomainError.one(_("is required"), field="text", code="required", status=422)
     if kind == Notice.Kind.PHOTO and photo is None:
         raise DomainError.one(_("is required"), field="photo", code="required", status=422)
+    cleaned: dict[str, Any] = {}
+    if kind == Notice.Kind.FORM:
+        cleaned, _images = form_fields.clean_answers(
+            receipt.notice.form, {} if answers is None else answers, at="answers"
+        )
     now = timezone.now()
     fields = ["answer", "client_key"]
     _seen(receipt, now, fields)
     receipt.answer = text.strip()
     receipt.client_key = key
+    if kind == Notice.Kind.FORM:
+        receipt.answers = cleaned
+        fields.append("answers")
     if photo is not None and kind == Notice.Kind.PHOTO:
         replaced = [f.name for f in (receipt.answer_photo, receipt.answer_thumbnail) if f.name]
         stem = f"n{receipt.notice_id}-u{receipt.user_id}-{uuid.uuid4().hex[:12]}"

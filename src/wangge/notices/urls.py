@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/photos/<int:photo>/", views.attachment, name="attachment"),
     path("<int:pk>/answers/<int:user>/photo/", views.answer_photo, name="answer_photo"),
     path("activities/", views.activity_list, name="activities"),
+    path("activities/<int:pk>/photos/<int:photo>/", views.activity_photo, name="activity_photo"),
     # Public, no account: the resident notice board of an area, and its printable notices.
     path("board/", views_public.find, name="public_find"),
     path("board/<str:code>/", views_public.board, name="public_board"),

@@ -16,14 +16,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from wangge import form_fields
 from wangge.errors import DomainError
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import ActivityKind, Notice
 from wangge.pages import scoped_page
+from wangge.people import selectors as people_selectors
 from wangge.regions.models import Role
 
 NOT_YET_PAGE = 200
+# Party members offered on the activity form (more: the API takes any member in scope).
+MEMBER_CHOICES = 500
 
 
 def _stored(request: HttpRequest, url: str) -> HttpResponse:
@@ -48,18 +52,49 @@ def _notice(pk: int) -> Notice:
 def inbox(request: HttpRequest) -> HttpResponse:
     services.mark_delivered(request.user)
     page = Paginator(selectors.inbox(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "notices/inbox.html", {"page": page})
+    return render(request, "notices/inbox.html", {"page": page, "page_key": uuid.uuid4().hex})
+
+
+def _form_rows(
+    notice: Notice, values: dict[str, Any], errors: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A form notice's fields with the values to show (the stored or the refused answers)."""
+    rows = []
+    for f in notice.form:
+        value = values.get(f["name"])
+        text = value.strip().lower() if isinstance(value, str) else None
+        rows.append(
+            {
+                **f,
+                "value": value if isinstance(value, (str, int, float)) else "",
+                "values": value if isinstance(value, list) else [],
+                "yes": value is True or text in form_fields.YES,
+                "no": value is False or text in form_fields.NO,
+                "error": errors.get(f"answers.{f['name']}", ""),
+            }
+        )
+    return rows
+
+
+def _read_context(
+    receipt: Any, errors: list[Any] | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    notice = receipt.notice
+    by_field = {p.field: p.message for p in errors or []}
+    return {
+        "receipt": receipt,
+        "notice": notice,
+        "errors": errors,
+        "client_key": f"n-{uuid.uuid4().hex}",
+        "form_rows": _form_rows(notice, receipt.answers if values is None else values, by_field),
+    }
 
 
 @scoped_page
 def read(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.receipt_for(request.user, pk)  # 404 off the list
     receipt = services.receipt_read(notice=_notice(pk), user=request.user)
-    return render(
-        request,
-        "notices/read.html",
-        {"receipt": receipt, "notice": receipt.notice, "client_key": f"n-{uuid.uuid4().hex}"},
-    )
+    return render(request, "notices/read.html", _read_context(receipt))
 
 
 def _receipt_post(request: HttpRequest, pk: int, write: Any) -> HttpResponse:
@@ -70,13 +105,19 @@ def _receipt_post(request: HttpRequest, pk: int, write: Any) -> HttpResponse:
         if request.headers.get("X-Offline-Form") == "1":
             return JsonResponse({"errors": [p.as_dict() for p in exc.problems]}, status=exc.status)
         receipt = selectors.receipt_for(request.user, pk)
+        posted = (
+            form_fields.posted(request.POST, receipt.notice.form)
+            if receipt.notice.kind == Notice.Kind.FORM
+            else None
+        )
         return render(
             request,
             "notices/read.html",
-            {"receipt": receipt, "notice": receipt.notice, "errors": exc.problems},
+            _read_context(receipt, exc.problems, posted),
             status=exc.status,
         )
-    return _stored(request, reverse("notices:read", args=[pk]))
+    back = "notices:inbox" if request.POST.get("next") == "inbox" else None
+    return _stored(request, reverse(back) if back else reverse("notices:read", args=[pk]))
 
 
 @scoped_page
@@ -100,6 +141,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             text=request.POST.get("text", ""),
             photo=forms.photo(request.FILES, "photo"),
+            answers=form_fields.posted(request.POST, n.form)
+            if n.kind == Notice.Kind.FORM
+            else None,
             client_key=_key(request),
         ),
     )
@@ -179,6 +223,14 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for receipt in missing:
         receipt.area_code = selectors.area_code(receipt.path)  # type: ignore[attr-defined]
+    answers = None
+    if notice.kind in (Notice.Kind.ANSWER, Notice.Kind.PHOTO, Notice.Kind.FORM):
+        answers = Paginator(selectors.answered(notice, paths, under), NOT_YET_PAGE).get_page(
+            request.GET.get("answers")
+        )
+        for receipt in answers:
+            receipt.area_code = selectors.area_code(receipt.path)  # type: ignore[attr-defined]
+            receipt.items = selectors.answer_items(notice, receipt)  # type: ignore[attr-defined]
     return render(
         request,
         "notices/board.html",
@@ -186,6 +238,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "notice": notice,
             "board": result,
             "missing": missing,
+            "answers": answers,
             "may_manage": paths is None,
             "versions": notice.versions.all() if paths is None else [],
         },
@@ -215,6 +268,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @scoped_page
+def activity_photo(request: HttpRequest, pk: int, photo: int) -> FileResponse:
+    """A photo of an activity in the user's scope (`?size=thumb`: the thumbnail)."""
+    found = acts.activity_photo(request.user, pk, photo)
+    return _image(found.thumbnail if _thumb(request) else found.file)
+
+
+@scoped_page
 def activity_list(request: HttpRequest) -> HttpResponse:
     errors = None
     if request.method == "POST":
@@ -232,6 +292,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
                     request.POST.get("people_reached", "0"), "people_reached"
                 ),
                 note=request.POST.get("note", ""),
+                party_member_ids=forms.ids(request.POST.getlist("party_members"), "party_members"),
+                photos=forms.photos(request.FILES, "photos"),
             )
             return redirect("notices:activities")
         except DomainError as exc:
@@ -243,6 +305,10 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "kinds": ActivityKind.objects.filter(active=True),
+            "members": people_selectors.party_members(request.user).filter(left_on__isnull=True)[
+                :MEMBER_CHOICES
+            ],
+            "chosen": request.POST.getlist("party_members"),
             "errors": errors,
             "data": request.POST,
         },

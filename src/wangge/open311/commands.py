@@ -26,7 +26,7 @@ def cmd_client(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     open311 = sub.add_parser("open311", help="Open311 GeoReport v2").add_subparsers(
         dest="open311_command", required=True
     )

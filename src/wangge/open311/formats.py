@@ -40,7 +40,7 @@ def _fill(element: ET.Element, value: Any) -> None:
 def to_xml(root: str, data: Any) -> bytes:
     element = ET.Element(root)
     _fill(element, data)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(element, encoding="utf-8", xml_declaration=True))
 
 
 def respond(fmt: str, root: str, data: Any, status: int = 200) -> HttpResponse:

@@ -84,7 +84,7 @@ def services_with_metadata() -> list[tuple[Category, bool]]:
 
 
 def service(code: str) -> Category:
-    category = services().filter(code=code).first()
+    category: Category | None = services().filter(code=code).first()
     if category is None:
         raise _error(
             _("Unknown service_code %(c)s.") % {"c": code}, "service_code", "not_found", 404

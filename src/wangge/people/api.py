@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -453,7 +454,7 @@ class ResidentIn(Input):
 
 
 @router.post("/people/residents", response={201: ResidentDetailOut}, summary="Register")
-def resident_create(request: HttpRequest, body: ResidentIn) -> Status:
+def resident_create(request: HttpRequest, body: ResidentIn) -> Status[dict[str, Any]]:
     household = selectors.household_get(request.user, body.household_id)
     data = body.dict(exclude={"household_id"})
     r = services.resident_create(request.user, household=household, ip=_ip(request), **data)
@@ -548,7 +549,7 @@ def _kind(request: HttpRequest, code: str) -> TagKind:
 
 
 @router.post("/people/residents/{rid}/tags", response={201: TagOut}, summary="Add a group tag")
-def tag_add(request: HttpRequest, rid: Int, body: TagIn) -> Status:
+def tag_add(request: HttpRequest, rid: Int, body: TagIn) -> Status[dict[str, Any]]:
     r = selectors.resident_get(request.user, rid)
     tag = services.tag_add(
         request.user,
@@ -705,7 +706,7 @@ class MemberOut(Schema):
 def member_list(
     request: HttpRequest, branch: Int | None = None, year: Int | None = None
 ) -> list[dict[str, Any]]:
-    year = year or dt.date.today().year
+    year = year or timezone.localdate().year
     check = {c["member"].pk: c for c in selectors.report_in_check(request.user, year)}
     return [
         {
@@ -730,7 +731,7 @@ class ReportInIn(Input):
 
 
 @router.post("/people/party/members/{mid}/report-ins", response={201: dict[str, Any]})
-def report_in(request: HttpRequest, mid: Int, body: ReportInIn) -> Status:
+def report_in(request: HttpRequest, mid: Int, body: ReportInIn) -> Status[dict[str, Any]]:
     member = selectors.get_scoped(PartyMember, request.user, mid, "branch__area")
     area = None
     if body.area:
@@ -760,7 +761,7 @@ class BelowOut(Schema):
     summary="In-service members below the yearly minimum of report-ins",
 )
 def report_in_below(request: HttpRequest, year: Int | None = None, minimum: Int = 2) -> list[Any]:
-    year = year or dt.date.today().year
+    year = year or timezone.localdate().year
     return [
         {
             "id": r["member"].pk,

@@ -161,7 +161,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     people = sub.add_parser("people", help="residents, places and organisations").add_subparsers(
         dest="people_command", required=True
     )

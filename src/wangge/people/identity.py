@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -42,7 +43,7 @@ def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
         birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError as exc:
         raise InvalidValue(_("The birth date in this ID number does not exist.")) from exc
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if birth > today or birth.year < 1880:
         raise InvalidValue(_("The birth date in this ID number is not plausible."))
     if text[:2] in ("00", "10", "20", "30", "40", "60", "70", "80", "90"):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.actors import Actor, author, require_actor
 from wangge.accounts.scope import visible_paths
+from wangge.inputs import text_problem
 from wangge.people import audit, bulkcopy, crypto, pii, tabular
 from wangge.people.identity import (
     InvalidValue,
@@ -221,6 +222,28 @@ def _required(record: dict[str, Any], name: str) -> str:
     if not text:
         raise RowError(name, _("This column is required."))
     return text
+
+
+def _refuse_unstorable_cells(sheet: tabular.Sheet, run: "_Run") -> None:
+    """Rows with a cell no column can store (NUL, a lone surrogate, control characters) are
+    rejected, naming the row and column, before anything reads them."""
+    kept = []
+    for number, values in sheet.rows:
+        bad = [
+            (i, problem)
+            for i, value in enumerate(values)
+            if isinstance(value, str) and (problem := text_problem(value))
+        ]
+        if not bad:
+            kept.append((number, values))
+            continue
+        for i, problem in bad:
+            header = sheet.headers[i] if i < len(sheet.headers) else ""
+            run.result.problems.append(RowProblem(sheet.name, number, header, problem))
+        assert sheet.kind is not None
+        run.count(sheet.kind).rejected += 1
+        run.result.rows += 1
+    sheet.rows = kept
 
 
 # ---- the run --------------------------------------------------------------------------------
@@ -420,7 +443,7 @@ class _Run:
         self.result.rows += len(sheet.rows)
         self.upsert("household", Household, list(items.items()))
 
-    def residents(self, sheet: tabular.Sheet) -> None:
+    def residents(self, sheet: tabular.Sheet) -> None:  # noqa: C901
         counts = self.count("resident")
         recs = list(sheet.records())
         self.result.rows += len(recs)
@@ -506,7 +529,7 @@ class _Run:
                 counts.rejected += 1
         self._write_residents(clean, counts)
 
-    def _write_residents(self, clean: list[dict[str, Any]], counts: Counts) -> None:
+    def _write_residents(self, clean: list[dict[str, Any]], counts: Counts) -> None:  # noqa: C901
         ring = self.ring
         # Existing residents by blind index, under every key of the ring.
         lookup: dict[str, dict[str, Any]] = {}
@@ -658,6 +681,8 @@ def import_file(
     if not usable and not result.problems:
         result.problems.append(RowProblem(file_name, 0, "", _("The file has no rows.")))
     run = _Run(actor, mode, result)
+    for sheet in usable:
+        _refuse_unstorable_cells(sheet, run)
     handlers = {
         "building": run.buildings,
         "house": run.houses,

@@ -59,7 +59,7 @@ def subtree_ids(area_code: str) -> Any:
     return Area.objects.subtree(area).values("pk")
 
 
-def current_tags_prefetch(user: Any, day: dt.date | None = None) -> Prefetch:
+def current_tags_prefetch(user: Any, day: dt.date | None = None) -> "Prefetch[Any]":
     """The tags valid today of the kinds the user may see, as `resident.current_tags`."""
     day = day or timezone.localdate()
     return Prefetch(
@@ -109,7 +109,7 @@ def _looks_like_phone(text: str) -> str | None:
         return None
 
 
-def resident_search(
+def resident_search(  # noqa: C901
     user: Any,
     *,
     q: str = "",

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -112,7 +113,7 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     # One input per distinct field name across the kinds; the chosen kind's are read.
     record["tag_fields"] = list({f["name"]: f for k in kinds for f in k.fields}.values())
     record["can_reveal"] = access.can_reveal(request.user, record["household"].area)
-    record["today"] = dt.date.today().isoformat()
+    record["today"] = timezone.localdate().isoformat()
     household = record["household"]
     audit.record(
         request.user, "view", "household", household.pk, label=household.code, ip=client_ip(request)
@@ -212,7 +213,7 @@ def _back_to_household(resident: Any) -> HttpResponse:
 @scoped_page
 def places(request: HttpRequest) -> HttpResponse:
     """Organisations, party branches, hazard points and facilities: lists and a map."""
-    year = dt.date.today().year
+    year = timezone.localdate().year
     return render(
         request,
         "people/places.html",

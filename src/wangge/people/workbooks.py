@@ -2,11 +2,14 @@
 exports of resident lists (masked unless revealed, stamped with the exporter and time)."""
 
 import io
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
@@ -22,6 +25,21 @@ from wangge.people.importer import (
     RowProblem,
 )
 from wangge.people.models import Resident
+
+# What an uploaded file may hold and a worksheet may not: control characters and lone
+# surrogates, echoed back as visible escapes ("\\x00") rather than failing the report.
+_UNWRITABLE = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\\ud800-\\udfff]")
+
+
+def _writable(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return _UNWRITABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), value)
+
+
+def _row(values: Iterable[Any]) -> list[Any]:
+    return [_writable(v) for v in values]
+
 
 _BOLD = Font(bold=True)
 _BAD = PatternFill("solid", fgColor="FFC7CE")
@@ -100,10 +118,10 @@ def import_report(sheets: list[tabular.Sheet], problems: list[RowProblem]) -> by
     summary = book.create_sheet(_("Problems"))
     summary.append([_("Sheet"), _("Row"), _("Column"), _("Reason")])
     for p in problems:
-        summary.append([p.sheet, p.row, p.column, p.message])
+        summary.append(_row([p.sheet, p.row, p.column, p.message]))
     for sheet in sheets:
         ws = book.create_sheet(sheet.name[:31])
-        ws.append([*sheet.headers, _("Problems")])
+        ws.append(_row([*sheet.headers, _("Problems")]))
         secret: dict[int, str] = {}
         if sheet.kind is not None:
             for i, c in tabular.column_map(sheet.kind, sheet.headers).items():
@@ -117,12 +135,12 @@ def import_report(sheets: list[tabular.Sheet], problems: list[RowProblem]) -> by
                     text = _mask_cell(secret[i], text)
                 shown.append(text)
             found = by_row.get((sheet.name, number), [])
-            ws.append([*shown, "；".join(f"{p.column}: {p.message}" for p in found)])
+            ws.append(_row([*shown, "；".join(f"{p.column}: {p.message}" for p in found)]))
             for p in found:
                 if p.column in sheet.headers:
                     cell = ws.cell(row=ws.max_row, column=sheet.headers.index(p.column) + 1)
                     cell.fill = _BAD
-                    cell.comment = Comment(p.message, "wangge")
+                    cell.comment = Comment(_writable(p.message), "wangge")
     return _save(book)
 
 

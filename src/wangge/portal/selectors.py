@@ -112,8 +112,9 @@ def public_case(event: Event) -> PublicCase:
 
 def resident_event(code: str) -> Event | None:
     """An event a resident reported, by its tracking code (others' codes are not public)."""
-    return (
+    found: Event | None = (
         _with_relations(Event.objects)
         .filter(code=code.strip().upper(), channel=BuiltinChannel.RESIDENT)
         .first()
     )
+    return found

@@ -1,7 +1,7 @@
 """Areas over HTTP: search, tree, one area with staff, GeoJSON of a subtree, locate."""
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -106,8 +106,8 @@ def area_search(
     parent: str | None = None,
     name: str | None = None,
     code_prefix: str | None = None,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=2**31 - 1),
+    limit: Annotated[int, Field(ge=1, le=500)] = 50,
+    offset: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     qs = selectors.area_list(
         user=request.user, level=level, parent_code=parent, name=name, code_prefix=code_prefix
@@ -119,7 +119,7 @@ def area_search(
 def area_tree(
     request: HttpRequest,
     root: str | None = None,
-    depth: int = Query(2, ge=1, le=5),
+    depth: Annotated[int, Field(ge=1, le=5)] = 2,
 ) -> list[dict[str, Any]]:
     roots = [_get(request, root)] if root else list(selectors.top_areas(user=request.user))
     nodes: list[dict[str, Any]] = []
@@ -181,7 +181,7 @@ def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
 def area_geojson(
     request: HttpRequest,
     code: str,
-    depth: int = Query(1, ge=0, le=5),
+    depth: Annotated[int, Field(ge=0, le=5)] = 1,
     include_self: bool = False,
 ) -> dict[str, Any]:
     area = _get(request, code)

@@ -79,7 +79,8 @@ def _metric(geom: BaseGeometry, lat0: float) -> BaseGeometry:
     kx = _M_PER_DEG * math.cos(math.radians(lat0))
 
     def project(coords: np.ndarray) -> np.ndarray:
-        return coords * np.array([kx, _M_PER_DEG])
+        scaled: np.ndarray = coords * np.array([kx, _M_PER_DEG])
+        return scaled
 
     return shapely.transform(geom, project)
 

@@ -22,12 +22,16 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon
 
 from wangge.errors import DomainError, Problem
+from wangge.inputs import text_problem
 from wangge.regions import geometry, levels, services
 from wangge.regions.models import Area, ImportBatch
 
 # Slivers below this are drawing noise, not worth a line in the report.
 REPORT_MIN_M2 = 1.0
 _SEPARATORS = re.compile(r"[-_./]")
+CODE_LENGTH = Area._meta.get_field("code").max_length or 40
+SOURCE_CODE_LENGTH = Area._meta.get_field("source_code").max_length or 100
+NAME_LENGTH = Area._meta.get_field("name").max_length or 200
 
 
 @dataclass
@@ -103,7 +107,7 @@ def _text(value: Any) -> str:
 
 
 # -- readers ---------------------------------------------------------------------------------
-def read_geojson(
+def read_geojson(  # noqa: C901
     data: str | bytes | dict[str, Any], options: ImportOptions
 ) -> tuple[list[_Item], list[Problem]]:
     problems: list[Problem] = []
@@ -303,9 +307,29 @@ def _item_from_fields(
         if not value:
             problems.append(Problem(_("is empty or missing"), item=where, field=field_name))
             ok = False
+    group_name = _text(props.get(options.dissolve_name_field)) if group else ""
+    # What the tree can store: text without NUL or controls, within its columns' lengths (a
+    # code is an area's code unless renumbered, then its source code).
+    code_length = SOURCE_CODE_LENGTH if options.renumber else CODE_LENGTH
+    fields = [
+        (options.code_field, code, code_length),
+        (options.name_field, name, NAME_LENGTH),
+        (options.parent_field, parent_ref, SOURCE_CODE_LENGTH),
+        (options.dissolve_by, group, SOURCE_CODE_LENGTH),
+        (options.dissolve_name_field, group_name, NAME_LENGTH),
+    ]
+    for field_name, value, length in fields:
+        raw = props.get(field_name) if field_name else None
+        problem = text_problem(value)
+        if isinstance(raw, dict | list):
+            problem = _("must be text or a number")
+        if problem is None and len(value) > length:
+            problem = _("is longer than %(n)s characters") % {"n": length}
+        if problem is not None:
+            problems.append(Problem(problem, item=where, field=field_name, code="invalid_text"))
+            ok = False
     if not ok:
         return None
-    group_name = _text(props.get(options.dissolve_name_field)) if group else ""
     return _Item(code, name, parent_ref, where, group=group, group_name=group_name)
 
 

@@ -97,7 +97,7 @@ def incomplete_grids(*, user: Any, level: int = 4) -> list[dict[str, Any]]:
     )
     rows = []
     for grid in grids:
-        roles = [p.role for p in grid.active_posts]
+        roles = [p.role for p in grid.active_posts]  # type: ignore[attr-defined]  # prefetched
         leaders = roles.count(Role.GRID_LEADER)
         full_time = roles.count(Role.FULL_TIME)
         if leaders and full_time:

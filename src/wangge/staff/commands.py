@@ -69,7 +69,7 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     staff = sub.add_parser("staff", help="staff onboarding and deactivation").add_subparsers(
         dest="staff_command", required=True
     )

@@ -85,3 +85,10 @@ def stats_indicators(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, 
     each declares (category, channel and department do not apply)."""
     f = _filters(request, q)
     return {"modules": feeds.figures(f.area, f.date_from, f.date_to)}
+
+
+@router.get("/stats/activities")
+def stats_activities(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+    """党建引领, 网格联动: the grid activities of the area and period (category, channel and
+    department do not apply)."""
+    return {"modules": dashboard.grid_modules(_filters(request, q))}

@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from wangge.notices import activities
 from wangge.stats import selectors
 from wangge.stats.fill import STATE
 from wangge.stats.models import FillState
@@ -59,6 +61,41 @@ def overview(f: selectors.Filters) -> dict[str, Any]:
         "settled": selectors.settled_levels(counts),
         "counts": counts,
     }
+
+
+def _item(code: str, name: str, value: int, unit: str) -> dict[str, Any]:
+    return {"code": code, "name": name, "unit": unit, "value": value, "text": f"{value:,}"}
+
+
+def grid_modules(f: selectors.Filters) -> list[dict[str, Any]]:
+    """The 党建引领 and 网格联动 modules, from the grid activities (notices.activities) over
+    the area and period, shaped like the fed modules. Five queries."""
+    grid = activities.figures(f.area, f.date_from, f.date_to)[0]
+    party = activities.party_figures(f.area, f.date_from, f.date_to)
+    times, people = _("times"), _("people")
+    return [
+        {
+            "key": "party",
+            "label": _("Party leadership"),
+            "items": [
+                _item("party_sessions", _("Activities with party members"), party.sessions, times),
+                _item("party_members", _("Party members involved"), party.members, people),
+                _item("report_ins", _("Report-ins at grids"), party.report_ins, times),
+            ],
+        },
+        {
+            "key": "linkage",
+            "label": _("Grid linkage"),
+            "items": [
+                _item("sessions", _("Activities held"), grid.sessions, times),
+                _item("grids_covered", _("Grids covered"), grid.grids_covered, _("grids")),
+                _item(
+                    "people_reached", _("People reached"), grid.people_reached, _("person-times")
+                ),
+                _item("participants", _("Participants"), grid.participants, _("person-times")),
+            ],
+        },
+    ]
 
 
 def children(f: selectors.Filters) -> list[dict[str, Any]]:

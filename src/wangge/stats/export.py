@@ -94,6 +94,12 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
         for i in module["items"]:
             sheet.append([module["label"], i["name"], i["value"], i["unit"]])
 
+    sheet = book.create_sheet(_("Grid activities"))
+    sheet.append([_("Module"), _("Indicator"), _("Value"), _("Unit of measure")])
+    for module in context["grid_modules"]:
+        for i in module["items"]:
+            sheet.append([module["label"], i["name"], i["value"], i["unit"]])
+
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -6,7 +6,7 @@ caller's transaction: the buckets are never seen half-filled.
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -55,7 +55,7 @@ def refill(days: Iterable[date] | None = None) -> None:
     depth = rolled_levels()
     sums = ", ".join(f"SUM(CASE WHEN {m} THEN 1 ELSE 0 END)" for m in MEASURES)
     with connection.cursor() as cursor:
-        marks, params = "", cast(list[Any], [])
+        marks, params = "", list[Any]()
         if day_list is None:
             cursor.execute(f"DELETE FROM {rollup}")
         else:

@@ -62,6 +62,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
         "categories": categories,
         "departments": dashboard.departments(f),
         "fed": feeds.figures(f.area, f.date_from, f.date_to),
+        "grid_modules": dashboard.grid_modules(f),
         "breadcrumb": selectors.breadcrumb(f.area, request.user),
         "kept": urlencode(kept),
         "period": request.GET.get("period", "month") or "month",

@@ -3,10 +3,8 @@
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from wangge.errors import DomainError
 from wangge.events import selectors
 from wangge.suggest.services import Suggestion, suggest_for
 
@@ -43,13 +41,6 @@ def _out(items: list[Suggestion]) -> list[dict[str, Any]]:
 )
 def event_suggestions(request: HttpRequest, code: str) -> dict[str, Any]:
     event = selectors.event_get(user=request.user, code=code)
-    if event is None:
-        raise DomainError.one(
-            _("Event %(code)s not found.") % {"code": code},
-            field="code",
-            code="not_found",
-            status=404,
-        )
     found = suggest_for(event)
     return {
         "event": event.code,

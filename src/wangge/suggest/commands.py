@@ -78,7 +78,7 @@ def _evaluate(folder: Path, limit: int | None) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     train = sub.add_parser(
         "train", help="learn dispatch suggestions from closed events (or evaluate on tipdm data)"
     )

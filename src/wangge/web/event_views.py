@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError, Problem
-from wangge.events import duplicates, selectors, workflow
+from wangge.events import duplicates, notifications, selectors, workflow
 from wangge.events.models import (
     OPEN_STATUSES,
     Attachment,
@@ -53,10 +53,10 @@ MOBILE_PAGE_SIZE = 20
 
 # -- helpers -------------------------------------------------------------------------------
 def _visible_event(request: HttpRequest, code: str) -> Event:
-    event = selectors.event_get(user=request.user, code=code)
-    if event is None:
-        raise Http404
-    return event
+    try:
+        return selectors.event_get(user=request.user, code=code)
+    except DomainError:
+        raise Http404 from None
 
 
 def _form_error(form: forms.Form) -> DomainError:
@@ -85,11 +85,10 @@ Args = dict[str, Any]
 
 
 def _merge_args(request: HttpRequest, event: Event, data: Args) -> Args:
-    into = selectors.event_get(user=request.user, code=data["into"].strip())
-    if into is None:
-        raise DomainError.one(
-            _("Event %(code)s not found.") % {"code": data["into"]}, field="into", code="not_found"
-        )
+    try:
+        into = selectors.event_get(user=request.user, code=data["into"].strip(), field="into")
+    except DomainError as error:
+        raise DomainError(error.problems, 400) from None  # a field of the form, not the page
     return {"into": into, "comment": data["comment"]}
 
 
@@ -216,7 +215,7 @@ def event_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     if spec.after:
         spec.after(request, event, data)
     messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
-    if selectors.event_get(user=request.user, code=event.code) is None:
+    if not selectors.visible_events(request.user).filter(pk=event.pk).exists():
         return redirect("web:events")  # out of sight after the move
     return redirect("web:event", code=event.code)
 
@@ -551,7 +550,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
-    _notifications(request).filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
+    notifications.notifications_mark_read(user=request.user, pk=pk)
     if _is_htmx(request):
         note = _notifications(request).filter(pk=pk).first()
         if note is None:
@@ -565,7 +564,7 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
-    _notifications(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+    notifications.notifications_mark_read(user=request.user)
     return redirect("web:inbox")
 
 

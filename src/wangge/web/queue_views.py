@@ -244,10 +244,8 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     done, refused = 0, []
     for code in codes:
-        event = selectors.event_get(user=request.user, code=code)
         try:
-            if event is None:
-                raise DomainError.one(_("Event %(code)s not found.") % {"code": code})
+            event = selectors.event_get(user=request.user, code=code)
             if lead is not None:
                 workflow.event_dispatch(event=event, actor=request.user, lead=lead)
             else:

@@ -18,7 +18,7 @@ from wangge.stats.assessment.models import (
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "ratio", "higher_is_better", "unit", "formula"]
+    list_display = ["code", "name", "source", "ratio", "higher_is_better", "unit", "formula"]
     search_fields = ["code", "name"]
 
 

@@ -30,9 +30,20 @@ class TargetType(models.TextChoices):
     DEPARTMENT = "department", _("department")
 
 
+class Source(models.TextChoices):
+    """What an indicator counts: event facts by their flags, or the grid activities
+    (notices.activities) held in and under the target area in the period."""
+
+    FACTS = "facts", _("event facts (flags)")
+    ACTIVITY_SESSIONS = "activity_sessions", _("grid activities held")
+    ACTIVITY_PEOPLE = "activity_people", _("people reached by grid activities")
+    ACTIVITY_GRIDS = "activity_grids", _("grids covered by grid activities")
+
+
 class Indicator(models.Model):
     """A count of facts whose flags all hold (numerator), or a ratio over a second count
-    (denominator). A flag written "!flag" must be false."""
+    (denominator). A flag written "!flag" must be false. With an activity source, a count
+    of the target area's grid activities instead (flags unused; never a ratio)."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60)
@@ -45,6 +56,9 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=10, default="%")
     targets = models.JSONField(_("target types"), default=list)
     formula = models.CharField(_("formula"), max_length=200, blank=True)
+    source = models.CharField(
+        _("source"), max_length=24, choices=Source.choices, default=Source.FACTS
+    )
 
     class Meta:
         ordering = ["code"]
@@ -53,6 +67,12 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        if self.source != Source.FACTS and self.ratio:
+            raise ValidationError(
+                {"ratio": _("An indicator counting grid activities is a count, not a ratio.")}
+            )
 
 
 class Scheme(models.Model):

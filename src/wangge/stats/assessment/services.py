@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Department
+from wangge.notices import activities
 from wangge.regions.models import Area
 from wangge.stats.assessment import scoring
 from wangge.stats.assessment.models import (
@@ -27,6 +28,7 @@ from wangge.stats.assessment.models import (
     Run,
     RunStatus,
     Scheme,
+    Source,
     TargetType,
 )
 from wangge.stats.models import MAX_LEVELS, MEASURES, EventFact
@@ -104,7 +106,8 @@ def snapshot(scheme: Scheme) -> dict[str, Any]:
             {
                 "code": ind.code,
                 "name": ind.name,
-                "ratio": ind.ratio,
+                "source": ind.source,
+                "ratio": ind.ratio and ind.source == Source.FACTS,
                 "numerator": check_flags(ind.numerator, f"{ind.code}.numerator"),
                 "denominator": check_flags(ind.denominator, f"{ind.code}.denominator"),
                 "higher_is_better": ind.higher_is_better,
@@ -157,15 +160,34 @@ def _flags_used(snap: dict[str, Any]) -> list[str]:
     return sorted(used)
 
 
+# An activity indicator's source → the count `activities.by_level` gives per area.
+ACTIVITY_COUNTS = {
+    Source.ACTIVITY_SESSIONS: "sessions",
+    Source.ACTIVITY_PEOPLE: "people",
+    Source.ACTIVITY_GRIDS: "grids",
+}
+
+
 def _score_target(
-    snap: dict[str, Any], rows: list[dict[str, Any]], manual: list[ManualItem]
+    snap: dict[str, Any],
+    rows: list[dict[str, Any]],
+    manual: list[ManualItem],
+    held: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    """`held`: the target's activity counts (`activities.by_level`), for activity sources."""
     indicators = []
     total = Decimal(0)
     for it in snap["items"]:
-        num = [r["event_id"] for r in rows if scoring.matches(it["numerator"], r)]
-        den = [r["event_id"] for r in rows if scoring.matches(it["denominator"], r)]
-        v = scoring.value(len(num), len(den), it["ratio"])
+        source = it.get("source", Source.FACTS)
+        if source in ACTIVITY_COUNTS:
+            count = (held or {}).get(ACTIVITY_COUNTS[source], 0)
+            num, den = [], []
+            v = scoring.value(count, 0, False)
+        else:
+            num = [r["event_id"] for r in rows if scoring.matches(it["numerator"], r)]
+            den = [r["event_id"] for r in rows if scoring.matches(it["denominator"], r)]
+            count = len(num)
+            v = scoring.value(count, len(den), it["ratio"])
         points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
         total += points
         indicators.append(
@@ -173,7 +195,7 @@ def _score_target(
                 "code": it["code"],
                 "name": it["name"],
                 "unit": it["unit"],
-                "numerator": len(num),
+                "numerator": count,
                 "denominator": len(den) if it["ratio"] else None,
                 "value": None if v is None else str(v),
                 "weight": it["weight"],
@@ -272,8 +294,18 @@ def compute(run: Run, now: Any = None) -> Run:
     manual: dict[int, list[ManualItem]] = defaultdict(list)
     for m in run.manual_items.select_related("assessor"):
         manual[m.target_id].append(m)
+    held: dict[str, dict[str, int]] = {}
+    if snap["target_type"] == TargetType.AREA and any(
+        it.get("source", Source.FACTS) in ACTIVITY_COUNTS for it in snap["items"]
+    ):
+        held = activities.by_level(snap["level"], run.date_from, run.date_to)
     scored = [
-        (tid, code, name, _score_target(snap, by_target.get(tid, []), manual.get(tid, [])))
+        (
+            tid,
+            code,
+            name,
+            _score_target(snap, by_target.get(tid, []), manual.get(tid, []), held.get(code)),
+        )
         for tid, code, name in targets
     ]
     ranks = scoring.ranks([s["score"] for *_, s in scored])

@@ -1,5 +1,6 @@
-"""Typed forms (a campaign's form, a visit rule's checklist): checking a definition, and
-checking answers against it.
+"""Typed forms (a campaign's form, a visit rule's checklist, a notice's answer form): checking
+a definition, and checking answers against it. Outside the apps so that fieldwork and notices,
+siblings that do not import each other, share one definition of a form field.
 
 A field is ``{"name": "phone_ok", "label": "电话已核实", "type": "yes_no", "required": true}``;
 `choice` and `multi_choice` carry ``"choices": [...]``; `number` may carry ``"min"``/``"max"``.
@@ -65,7 +66,7 @@ def type_names() -> dict[str, str]:
 # ---- definition -----------------------------------------------------------------------------
 
 
-def clean_fields(
+def clean_fields(  # noqa: C901
     raw: Any, *, at: str = "fields", types: tuple[str, ...] = TYPES, min_fields: int = 1
 ) -> list[dict[str, Any]]:
     """The form definition, normalised; DomainError listing every problem, each naming the
@@ -251,7 +252,7 @@ def clean_answers(
     return answers, pending
 
 
-def _clean_value(field: dict[str, Any], value: Any, file_ids: Collection[int]) -> Any:
+def _clean_value(field: dict[str, Any], value: Any, file_ids: Collection[int]) -> Any:  # noqa: C901
     kind = field["type"]
     if kind == TEXT:
         if not isinstance(value, (str, int, float)):
@@ -393,3 +394,16 @@ def display(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+def posted(data: Any, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The values of a posted HTML form (a QueryDict) by field name, as `clean_answers` takes
+    them, for forms of value types (a multiple choice is the list of its ticked boxes)."""
+    answers: dict[str, Any] = {}
+    for f in fields:
+        name = f["name"]
+        if f["type"] == MULTI:
+            answers[name] = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+        else:
+            answers[name] = data.get(name, "")
+    return answers

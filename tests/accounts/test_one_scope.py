@@ -82,8 +82,7 @@ def test_services_check_scope_for_every_actor_and_refuse_none():
     tree = make_tree()
     worker = make_user("w")
     post(worker, tree[GRID_A])
-    outside = tree[GRID_B]
-    where = {"lon": outside.centroid_lon, "lat": outside.centroid_lat}
+    where = {"area": tree[GRID_B]}  # by area: no process-wide spatial index involved
     with pytest.raises(TypeError):
         people.building_save(None, code="B-1", name="1幢", address="1号", **where)
     with pytest.raises(DomainError) as refused:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from tests.conftest import shared_data
 from tests.events.factories import World, make_world
 from tests.factories import make_user
+from wangge.accounts.actors import ANONYMOUS
 from wangge.errors import DomainError
 from wangge.events import duplicates, figures
 from wangge.events import workflow as wf
@@ -383,7 +384,7 @@ def test_reporters_of_duplicates_are_told_when_the_parent_closes(w):
 def test_no_notice_for_a_report_without_a_user(w):
     parent = put(w, HOME)
     dup = wf.event_report(
-        actor=None,
+        actor=ANONYMOUS,
         title="门口垃圾没人清理",
         category=Category.objects.get(code="0102"),
         channel=BuiltinChannel.HOTLINE,
@@ -594,7 +595,7 @@ def test_injected_duplicates_among_the_real_events_are_found(w):
             offset * math.sin(angle),
         )
         dup = wf.event_report(
-            actor=None,
+            actor=ANONYMOUS,
             title=f"{row['上报部门']}附近{row['事件类型']}问题",
             category=original.category,
             channel=BuiltinChannel.HOTLINE,

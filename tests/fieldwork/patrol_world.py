@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.people.factories import People, centre, make_people
+from wangge.accounts.actors import SYSTEM
 from wangge.people import services
 from wangge.people.models import Facility, HazardPoint
 
@@ -36,13 +37,13 @@ def make_patrol_world() -> PatrolWorld:
     lon_b, lat_b = centre(people.micro_b)
     today = timezone.localdate()
     hazard_a = services.hazard_save(
-        None, name="河道A", kind="waterway", lon=lon_a, lat=lat_a, check_cycle_days=7
+        SYSTEM, name="河道A", kind="waterway", lon=lon_a, lat=lat_a, check_cycle_days=7
     )
     hazard_b = services.hazard_save(
-        None, name="河道B", kind="waterway", lon=lon_b, lat=lat_b, check_cycle_days=7
+        SYSTEM, name="河道B", kind="waterway", lon=lon_b, lat=lat_b, check_cycle_days=7
     )
     facility_a = services.facility_save(
-        None,
+        SYSTEM,
         code="F-A",
         kind="manhole",
         name="井盖A",
@@ -52,7 +53,7 @@ def make_patrol_world() -> PatrolWorld:
         last_inspected_on=today - dt.timedelta(days=10),  # due in 20 days
     )
     facility_b = services.facility_save(
-        None, code="F-B", kind="manhole", name="井盖B", lon=lon_b, lat=lat_b
+        SYSTEM, code="F-B", kind="manhole", name="井盖B", lon=lon_b, lat=lat_b
     )
     return PatrolWorld(people, hazard_a, hazard_b, facility_a, facility_b)
 

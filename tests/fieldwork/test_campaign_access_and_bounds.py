@@ -12,6 +12,7 @@ from tests.factories import make_user, post
 from tests.fieldwork import campaign_world as helpers
 from tests.fieldwork.campaign_world import World, define, opened
 from tests.people.factories import household_at
+from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.fieldwork import campaigns, tasks
 from wangge.fieldwork.models import Campaign, CampaignTarget
@@ -105,10 +106,10 @@ def test_answer_and_unreachable_recheck_writability_under_the_lock(world: World)
     stale = CampaignTarget.objects.select_related("campaign").get(pk=target.pk)
     campaigns.campaign_close(p.admin, campaign)  # commits after `stale` was read
     with pytest.raises(DomainError) as exc:
-        campaigns.target_answer(None, stale, {"count": 1})
+        campaigns.target_answer(SYSTEM, stale, {"count": 1})
     assert exc.value.status == 409
     with pytest.raises(DomainError) as exc:
-        campaigns.target_unreachable(None, stale, "拒绝配合")
+        campaigns.target_unreachable(SYSTEM, stale, "拒绝配合")
     assert exc.value.status == 409
     target.refresh_from_db()
     assert target.status == CampaignTarget.Status.PENDING

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.fieldwork.patrol_world import client_for
 from tests.people.factories import make_people
+from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.people import selectors, services
 from wangge.people.models import PartyMember, PartyReportIn
@@ -18,13 +19,13 @@ pytestmark = pytest.mark.django_db
 def _members():
     p = make_people()
     grid_a = p.areas["330103001001001"]
-    branch = services.party_branch_create(None, name="一支部", area=grid_a)
+    branch = services.party_branch_create(SYSTEM, name="一支部", area=grid_a)
     members = {
-        name: services.party_member_add(None, branch=branch, name=name, report_area=grid_a)
+        name: services.party_member_add(SYSTEM, branch=branch, name=name, report_area=grid_a)
         for name in ("王一", "王二", "王三")
     }
     members["退休"] = services.party_member_add(
-        None, branch=branch, name="退休", kind=PartyMember.Kind.RETIRED, report_area=grid_a
+        SYSTEM, branch=branch, name="退休", kind=PartyMember.Kind.RETIRED, report_area=grid_a
     )
     return p, members
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tests.fieldwork.patrol_world import client_for, make_patrol_world
 from tests.people.factories import centre
+from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import today
 from wangge.fieldwork.today import TodoItem
 from wangge.people import services
@@ -48,7 +49,7 @@ def test_home_page_lists_inspections_nearest_first():
     # A second due point in grid A, in another micro-grid of it.
     far_area = w.people.areas["330103001001001004"]
     lon_far, lat_far = centre(far_area)
-    services.hazard_save(None, name="危房C", kind="dangerous_building", lon=lon_far, lat=lat_far)
+    services.hazard_save(SYSTEM, name="危房C", kind="dangerous_building", lon=lon_far, lat=lat_far)
     a = client_for(w.worker_a)
     plain = a.get("/field/")
     assert plain.status_code == 200

@@ -18,6 +18,7 @@ from tests.fieldwork.visits_factories import (
     tag,
     world_with_tasks,
 )
+from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.fieldwork import attend, visits
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
@@ -59,7 +60,7 @@ def test_overdue_task_follows_a_household_that_moves():
     visits.generate(on=dt.date(2026, 10, 15))  # October's task, overdue in November
     october = VisitTask.objects.get(household=hh)
     other = household(w.micro_b1, "elsewhere")
-    people.household_save(None, code=hh.code, house=other.house)
+    people.household_save(SYSTEM, code=hh.code, house=other.house)
     visits.generate(on=ON)
     october.refresh_from_db()
     assert october.status == "open" and october.due_on < ON

@@ -10,6 +10,7 @@ from django.test import Client
 
 from tests.factories import make_tree, make_user, post
 from tests.people.factories import household_at
+from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import VisitTask
 from wangge.people import services as people
@@ -77,14 +78,14 @@ def household(area: Area, code: str | None = None) -> Household:
 
 def member(hh: Household, residence_type: str = "registered", name: str = "王五") -> Resident:
     return people.resident_create(
-        None, name=name, id_number=id_number(), household=hh, residence_type=residence_type
+        SYSTEM, name=name, id_number=id_number(), household=hh, residence_type=residence_type
     )
 
 
 def tag(resident: Resident, kind: str, since: dt.date | None = None, **data: Any) -> ResidentTag:
     defaults = {"disabled": {"category": "肢体", "grade": "二级"}, "subsistence": {"kind": "低保"}}
     return people.tag_add(
-        None,
+        SYSTEM,
         resident,
         TagKind.objects.get(code=kind),
         data=data or defaults.get(kind, {}),

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 
 from tests.factories import make_tree, make_user, post
+from wangge.accounts.actors import SYSTEM
 from wangge.people import services
 from wangge.people.models import Household, Resident
 from wangge.regions import spatial_index
@@ -28,10 +29,10 @@ def centre(area: Area) -> tuple[float, float]:
 def household_at(area: Area, code: str) -> Household:
     lon, lat = centre(area)
     building = services.building_save(
-        None, code=f"B-{code}", name=f"{code}幢", address=f"{code}路1号", lon=lon, lat=lat
+        SYSTEM, code=f"B-{code}", name=f"{code}幢", address=f"{code}路1号", lon=lon, lat=lat
     )
-    house = services.house_save(None, code=f"H-{code}", building=building, unit="1", number="101")
-    return services.household_save(None, code=code, house=house)
+    house = services.house_save(SYSTEM, code=f"H-{code}", building=building, unit="1", number="101")
+    return services.household_save(SYSTEM, code=code, house=house)
 
 
 @dataclass
@@ -63,10 +64,10 @@ def make_people() -> People:
     household_a = household_at(micro_a, "HA")
     household_b = household_at(micro_b, "HB")
     resident_a = services.resident_create(
-        None, name="张三", id_number=ID_A, phone=PHONE_A, household=household_a, relation="head"
+        SYSTEM, name="张三", id_number=ID_A, phone=PHONE_A, household=household_a, relation="head"
     )
     resident_b = services.resident_create(
-        None, name="李四", id_number=ID_B, phone=PHONE_B, household=household_b, relation="head"
+        SYSTEM, name="李四", id_number=ID_B, phone=PHONE_B, household=household_b, relation="head"
     )
     return People(
         areas=areas,

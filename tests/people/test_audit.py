@@ -7,6 +7,7 @@ from django.test import RequestFactory
 
 from tests.people.factories import make_people
 from tests.people.helpers import tamper
+from wangge.accounts.actors import SYSTEM
 from wangge.cli import main
 from wangge.people import audit
 from wangge.people.models import AuditEntry
@@ -78,7 +79,7 @@ def test_concurrent_writers_do_not_fork_the_chain():
     def write(n: int) -> None:
         try:
             for i in range(15):
-                audit.record(None, "view", "resident", f"{n}-{i}")
+                audit.record(SYSTEM, "view", "resident", f"{n}-{i}")
         except BaseException as exc:
             errors.append(exc)
         finally:

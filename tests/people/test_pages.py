@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.people.factories import ID_A, ID_B, PHONE_A, People
+from wangge.accounts.actors import SYSTEM
 from wangge.people import services
 from wangge.people.models import AuditEntry, ResidentTag, TagKind
 
@@ -33,7 +34,7 @@ def pages(p: People, tag: ResidentTag | None = None) -> dict[str, tuple[str, str
 
 @pytest.mark.django_db
 def test_worker_of_grid_a_gets_404_for_grid_b_on_every_page(people: People) -> None:
-    tag = services.tag_add(None, people.resident_b, TagKind.objects.get(code="veteran"))
+    tag = services.tag_add(SYSTEM, people.resident_b, TagKind.objects.get(code="veteran"))
     a, b = client_for(people.worker_a), client_for(people.worker_b)
     for name, (method, url) in pages(people, tag).items():
         data = {"reason": "回访", "kind": "veteran"}
@@ -78,8 +79,8 @@ def test_search_finds_within_scope_only(people: People) -> None:
 
 @pytest.mark.django_db
 def test_search_by_tag_and_sensitive_tags_need_a_grant(people: People) -> None:
-    services.tag_add(None, people.resident_a, TagKind.objects.get(code="veteran"))
-    services.tag_add(None, people.resident_a, TagKind.objects.get(code="drug_user"))
+    services.tag_add(SYSTEM, people.resident_a, TagKind.objects.get(code="veteran"))
+    services.tag_add(SYSTEM, people.resident_a, TagKind.objects.get(code="drug_user"))
     a = client_for(people.worker_a)
     hx = {"HTTP_HX_REQUEST": "true"}
     body = a.post(reverse("people:search"), {"tag": "veteran"}, **hx).content.decode()
@@ -203,7 +204,7 @@ def test_audit_viewer_only_for_auditors(people: People) -> None:
 @pytest.mark.django_db
 def test_places_map_features_are_scoped(people: People) -> None:
     lon, lat = people.micro_b.centroid_lon, people.micro_b.centroid_lat
-    services.hazard_save(None, name="B河沟", kind="waterway", lon=lon, lat=lat)
+    services.hazard_save(SYSTEM, name="B河沟", kind="waterway", lon=lon, lat=lat)
     a, b = client_for(people.worker_a), client_for(people.worker_b)
     url = reverse("people:places_features")
     assert a.get(url).json()["features"] == []

@@ -10,6 +10,7 @@ from django.test import Client
 
 from tests.people.factories import ID_A, ID_B, PHONE_A, PHONE_B, make_people
 from tests.people.helpers import dump
+from wangge.accounts.actors import ANONYMOUS
 from wangge.events.models import BuiltinChannel, Category, Event
 from wangge.events.workflow import event_report
 
@@ -20,7 +21,7 @@ SECRETS = [ID_A, ID_B, PHONE_A, PHONE_B, REPORTER_PHONE]
 def _reported(people) -> Event:
     """A hotline event whose caller left a phone (sealed like residents')."""
     return event_report(
-        actor=None,
+        actor=ANONYMOUS,
         title="路灯不亮",
         category=Category.objects.get(code="0201"),
         channel=BuiltinChannel.HOTLINE,

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.people.helpers import dump
+from wangge.accounts.actors import ANONYMOUS
 from wangge.events.models import BuiltinChannel, Category, Event
 from wangge.events.privacy import events_by_reporter_phone
 from wangge.events.workflow import event_report
@@ -18,7 +19,7 @@ OTHER_ID = "110105198001010018"
 @pytest.fixture
 def event(people) -> Event:
     return event_report(
-        actor=None,
+        actor=ANONYMOUS,
         title="噪音扰民",
         category=Category.objects.get(code="0201"),
         channel=BuiltinChannel.HOTLINE,

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.people.factories import ID_B
+from wangge.accounts.actors import SYSTEM
 from wangge.people import services
 from wangge.people.models import TagKind
 
@@ -16,7 +17,7 @@ def _client(user) -> Client:
 
 @pytest.fixture
 def b_records(people):
-    tag = services.tag_add(None, people.resident_b, TagKind.objects.get(code="veteran"))
+    tag = services.tag_add(SYSTEM, people.resident_b, TagKind.objects.get(code="veteran"))
     house = people.household_b.house
     return {
         "resident": people.resident_b.pk,
@@ -115,7 +116,7 @@ def test_plaintext_needs_a_real_reason_and_is_never_cached(people):
 
 def test_sensitive_tags_only_with_a_grant(people):
     kind = TagKind.objects.get(code="community_correction")
-    services.tag_add(None, people.resident_a, kind, data={"until": "2030-01-01"})
+    services.tag_add(SYSTEM, people.resident_a, kind, data={"until": "2030-01-01"})
     worker = _client(people.worker_a)
     detail = worker.get(f"/api/people/residents/{people.resident_a.pk}").json()
     assert detail["tags"] == []

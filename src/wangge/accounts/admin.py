@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import login_unlock
 from wangge.accounts.passwords import password_change_require
+from wangge.accounts.roles import role_change_record, roles_of
 
 admin.site.unregister(AccessAttempt)
 
@@ -47,12 +48,25 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class WanggeUserAdmin(UserAdmin):
+    """Role changes (administrator, staff, active, groups such as the auditor's) are
+    audited: the roles before the form is saved against those after its groups are."""
+
     actions = ["require_password_change"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        stored = User.objects.filter(pk=obj.pk).first() if change else None
+        request._wangge_roles_before = roles_of(stored)  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
         if not change:  # the administrator chose this password
             password_change_require(user=obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_wangge_roles_before", None)
+        if before is not None:
+            role_change_record(
+                actor=request.user, user=form.instance, before=before, ip=client_address(request)
+            )
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""

@@ -7,7 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and login")
 
     def ready(self) -> None:
-        from wangge.accounts import lockout, policy
+        from wangge.accounts import lockout, policy, scope
 
         lockout.connect()
         policy.connect()
+        scope.connect()

@@ -20,13 +20,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from wangge.accounts.actors import SYSTEM, Actor
 from wangge.accounts.clients import client_address
 
 
 @dataclass(frozen=True)
 class LoginEvent:
     action: str  # "lock" or "unlock"
-    actor: Any  # the unlocking user; None for a lock (the system locked)
+    actor: Actor  # the unlocking user; SYSTEM for a lock (the platform locked)
     username: str
     ip: str  # the locked (or unlocked) address
     actor_ip: str = ""  # where the unlocking administrator was
@@ -49,7 +50,7 @@ def _on_locked_out(sender: Any, request: Any, username: str, ip_address: str, **
     # axes signals again for every try while locked; only the lock itself is an event.
     if request is not None and getattr(request, "wangge_was_locked", False):
         return
-    _emit(LoginEvent("lock", None, username or "", ip_address or ""))
+    _emit(LoginEvent("lock", SYSTEM, username or "", ip_address or ""))
 
 
 def _forgive_own_typos(sender: Any, request: Any, user: Any, **_: Any) -> None:
@@ -78,7 +79,7 @@ def locked() -> QuerySet[AccessAttempt]:
     )
 
 
-def login_unlock(*, actor: Any, attempts: Iterable[AccessAttempt], ip: str = "") -> int:
+def login_unlock(*, actor: Actor, attempts: Iterable[AccessAttempt], ip: str = "") -> int:
     """Forget the failures behind `attempts`: every attempt of their usernames and of their
     addresses, so both locks lift. One audit event per attempt row given."""
     attempts = list(attempts)

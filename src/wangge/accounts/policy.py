@@ -9,12 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
-from django.db.models import Q
-from django.utils import timezone
 from django_otp import user_has_device
 
 from wangge.accounts.passwords import must_change_password
-from wangge.regions.models import Post, Role
+from wangge.accounts.permissions import AUDIT_PERMISSION
+from wangge.accounts.scope import post_rows
+from wangge.regions.models import Role
 
 LOGIN_AT = "wangge_login_at"
 SEEN_AT = "wangge_seen_at"
@@ -25,14 +25,9 @@ TOUCH_SECONDS = 60  # the last-seen stamp is rewritten at most this often
 
 def otp_expected(user: Any) -> bool:
     """Operators, auditors and administrators: the roles WANGGE_OTP_REQUIRED applies to."""
-    if user.is_staff or user.is_superuser or user.has_perm("people.read_audit"):
+    if user.is_staff or user.is_superuser or user.has_perm(AUDIT_PERMISSION):
         return True
-    today = timezone.localdate()
-    return (
-        Post.objects.filter(user=user, role=Role.OPERATOR)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
-        .exists()
-    )
+    return post_rows(user, (Role.OPERATOR,)).exists()
 
 
 def otp_step(user: Any) -> str:

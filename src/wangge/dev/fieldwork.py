@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.utils import timezone
 
+from wangge.accounts.actors import require_actor
 from wangge.dev import campaign as campaign_demo
 from wangge.errors import DomainError
 from wangge.fieldwork import attend, visits
@@ -80,7 +81,7 @@ def record_visits(*, seed: int, share: float = VISITED_SHARE) -> int:
         hh = task.household
         try:
             visits.visit_record(
-                actor=task.assignee,
+                actor=require_actor(task.assignee),
                 task=task,
                 answers=ANSWERS,
                 lon=hh.lon,

@@ -21,6 +21,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from wangge.accounts.actors import ANONYMOUS, require_actor
 from wangge.errors import DomainError
 from wangge.events import routing, workflow
 from wangge.events.models import Category, Department, Event
@@ -256,7 +257,7 @@ def _act(
     categories: dict[str, Category],
     departments: dict[str, Department],
 ) -> None:
-    report, operator = run.report, actors.operator
+    report, operator = run.report, require_actor(actors.operator)
     if action == "report":
         area = report.area
         if area is None and report.lon is not None and report.lat is not None:
@@ -266,7 +267,7 @@ def _act(
             raise DomainError.one("outside", field="lon")
         run.reporter = None if report.anonymous else actors.worker(area)
         run.event = workflow.event_report(
-            actor=None if report.anonymous else (run.reporter or operator),
+            actor=ANONYMOUS if report.anonymous else require_actor(run.reporter or operator),
             title=report.title,
             description=report.description,
             category=categories[report.category],
@@ -287,7 +288,7 @@ def _act(
         ),
         "escalate": lambda: workflow.event_escalate(
             event=event,
-            actor=run.reporter or operator,
+            actor=require_actor(run.reporter or operator),
             reason="超出网格处置能力，申请上级协调。",
         ),
         "supervise": lambda: workflow.event_supervise(

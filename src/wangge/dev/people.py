@@ -28,6 +28,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext
 
+from wangge.accounts.actors import SYSTEM
 from wangge.dev.districts import GRID_LEVEL, MICROGRID_HOUSEHOLDS, _person_name
 from wangge.people import audit, crypto, pii
 from wangge.people.identity import check_digit, mask_id, mask_phone
@@ -298,7 +299,7 @@ def build(*, seed: int = 330103, everywhere: bool = True) -> DemoPeople:
     _organisations(result, micros, seed)
     _accounts(result)
     audit.record(
-        None,
+        SYSTEM,
         "import",
         "demo",
         "",

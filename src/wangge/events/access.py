@@ -1,4 +1,6 @@
-"""Who may act on an event: posts at or above its responsible area, department handlers."""
+"""Who may act on an event: posts at or above its responsible area, department handlers.
+
+The roles come from the one matrix (`wangge.accounts.permissions`)."""
 
 from typing import Any
 
@@ -6,33 +8,27 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
+from wangge.accounts import permissions
+from wangge.accounts.permissions import Action, roles_for
 from wangge.events import rows
-from wangge.regions.models import Area, Post, Role
-from wangge.regions.posts import (  # noqa: F401  (the scope pieces callers take from here)
-    live_posts,
-    posts_day,
-    posts_memo,
-    posts_over,
-    posts_select,
-    remember_posts,
-)
+from wangge.regions.models import Area, Post
 
 User = get_user_model()
-GRID_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.PART_TIME, Role.LIAISON)
-CENTRE_ROLES = (Role.OPERATOR, Role.SECRETARY)
+GRID_ROLES = roles_for(Action.HANDLE_AT_GRID)
+CENTRE_ROLES = roles_for(Action.RUN_CENTRE)
 
 
 def is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False) and user.is_active)
+    return permissions.is_admin(user)
 
 
 def is_centre_for(user: Any, area: Area) -> bool:
     """A command-centre operator (or community secretary) at or above the area."""
-    return is_admin(user) or posts_over(user, area, CENTRE_ROLES)
+    return permissions.may(user, Action.RUN_CENTRE, area)
 
 
 def is_grid_staff_for(user: Any, area: Area) -> bool:
-    return posts_over(user, area, GRID_ROLES)
+    return permissions.may(user, Action.HANDLE_AT_GRID, area)
 
 
 def holder_ids_nearest(area: Area, roles: tuple[str, ...]) -> list[int]:

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.errors import DomainError
 from wangge.events import access, selectors, workflow
 from wangge.events.models import OPEN_STATUSES, DuplicateDecision, Event
@@ -142,7 +143,7 @@ def candidates(event: Event, *, user: Any, limit: int | None = None) -> list[Can
         found.append(Candidate(other, score, distance, hours, text, same))
     visible = set(
         Event.objects.filter(pk__in=[c.event.pk for c in found])
-        .filter(selectors.scope_q(user))
+        .filter(selectors.visible_q(user))
         .values_list("pk", flat=True)
     )
     found = [c for c in found if c.event.pk in visible]
@@ -163,7 +164,7 @@ def kept_apart(event: Event) -> set[int]:
     return {b if a == event.pk else a for a, b in pairs}
 
 
-def keep_apart(*, event: Event, other: Event, actor: Any) -> DuplicateDecision:
+def keep_apart(*, event: Event, other: Event, actor: Actor) -> DuplicateDecision:
     """Record that two events are not duplicates; the pair is not offered again. Whoever
     may merge the event may decide (its command centre)."""
     if event.pk == other.pk:
@@ -188,7 +189,7 @@ def keep_apart(*, event: Event, other: Event, actor: Any) -> DuplicateDecision:
     return decision
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 

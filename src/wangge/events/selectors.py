@@ -19,6 +19,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.scope import path_q
 from wangge.errors import DomainError
 from wangge.events.models import (
     OPEN_STATUSES,
@@ -31,7 +32,6 @@ from wangge.events.models import (
 )
 from wangge.people import pii
 from wangge.regions.lean import without_geometry
-from wangge.regions.scope import path_q
 
 # Command-centre queues (tabs): name → filter.
 TABS: dict[str, Q] = {
@@ -47,7 +47,8 @@ TABS: dict[str, Q] = {
 }
 
 
-def scope_q(user: Any) -> Q:
+def visible_q(user: Any) -> Q:
+    """Events in the user's scope (`wangge.accounts.scope`), and those of their departments."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     by_area = path_q(user, "area__path")
@@ -58,7 +59,7 @@ def scope_q(user: Any) -> Q:
 
 
 def visible_events(user: Any) -> QuerySet[Event]:
-    ids = Event.objects.filter(scope_q(user)).values("pk")
+    ids = Event.objects.filter(visible_q(user)).values("pk")
     return Event.objects.filter(pk__in=ids)
 
 

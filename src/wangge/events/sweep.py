@@ -25,10 +25,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.scope import in_force
 from wangge.errors import DomainError
 from wangge.events import access, notifications, workflow
 from wangge.events.models import (
@@ -209,7 +209,7 @@ def _centres(area: Area) -> tuple[list[Any], list[Any]]:
         Post.objects.filter(
             role__in=access.CENTRE_ROLES, area__path__in=paths, user__is_active=True
         )
-        .filter(Q(started_on__lte=today), Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .filter(in_force(today))
         .select_related("user", "area")
     )
     by_level: dict[int, dict[int, Any]] = {}

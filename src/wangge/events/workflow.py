@@ -22,6 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import SYSTEM, Actor, author, require_actor, user_of
+from wangge.accounts.permissions import Action, may
 from wangge.errors import DomainError
 from wangge.events import access, channels, deadlines, hooks, notifications, rows
 from wangge.events.models import (
@@ -53,21 +56,7 @@ _AREA_FIELDS = ("id", "code", "name", "level", "parent", "path", "valid_to")
 _DEPT_FIELDS = ("id", "code", "name", "active")
 
 
-class SystemActor:
-    """The platform itself: the deadline sweep escalates overdue events; reports from a
-    channel that skips acceptance are accepted on arrival; the resident portal records the
-    rating (回访) a reporter gave through their private follow link. Nothing else."""
-
-    is_authenticated = False
-    is_active = True
-    is_superuser = False
-    pk = None
-
-    def __str__(self) -> str:
-        return "system"
-
-
-SYSTEM = SystemActor()
+# The platform itself (`wangge.accounts.actors.SYSTEM`) makes the moves that name it.
 
 
 @dataclass(frozen=True)
@@ -272,7 +261,7 @@ SYSTEM_MOVES = frozenset({"close_at_source"})
 
 def allowed_actions(user: Any, event: Event) -> list[str]:
     """The actions this user may take on the event now (what the UI offers)."""
-    with access.posts_memo():
+    with account_scope.posts_memo():
         return [
             name
             for name, move in MOVES.items()
@@ -289,7 +278,7 @@ def _refuse(message: str, code: str, status: int = 400) -> DomainError:
 def _transition(
     event: Event,
     action: str,
-    actor: Any,
+    actor: Actor,
     apply: Callable[[Event], tuple[str, str, dict[str, Any]]],
     *,
     expected_version: int | None = None,
@@ -304,7 +293,8 @@ def _transition(
     request without `expected_version`, tells (under the lock) that the same request has
     just been carried out — a double click, a retry — and it is then a no-op."""
     move = MOVES[action]
-    with transaction.atomic(savepoint=savepoint), access.posts_memo(), rows.holding():
+    actor = require_actor(actor)
+    with transaction.atomic(savepoint=savepoint), account_scope.posts_memo(), rows.holding():
         event = _locked(event, actor)
         if expected_version is not None and event.version != expected_version:
             raise _refuse(
@@ -380,7 +370,7 @@ def _version_statement() -> tuple[str, rows.Reader]:
     """The event row locked, reading only what tells whether a copy in hand is current,
     and the acting user's live posts along (their permission checks need them)."""
     reader = rows.reader(Event, "e", ("id", "version", *_UNVERSIONED))
-    posts = rows.json_rows(access.posts_select(), ("path", "role"))
+    posts = rows.json_rows(account_scope.posts_select(), ("path", "role"))
     sql = (
         f"SELECT {', '.join(reader.columns)}, {posts}"
         f" FROM {Event._meta.db_table} e WHERE e.id = %s" + rows.for_update("e")
@@ -388,7 +378,7 @@ def _version_statement() -> tuple[str, rows.Reader]:
     return sql, reader
 
 
-def _locked(given: Event, actor: Any) -> Event:
+def _locked(given: Event, actor: Actor) -> Event:
     """The event, row-locked, with its category (from the per-process cache) and areas.
 
     The lock comes first, always on the event row alone (every writer takes it before
@@ -398,14 +388,14 @@ def _locked(given: Event, actor: Any) -> Event:
     the lock reads along, with the actor's live posts."""
     if _is_whole(given):
         sql, reader = _version_statement()
-        day = access.posts_day()
+        day = account_scope.posts_day()
         user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
         row = rows.fetchone(sql, [user_id, day, day, given.pk])
         if row is None:
             raise Event.DoesNotExist(f"event {given.pk}")
         current = reader.values(row)
         if user_id is not None:
-            access.remember_posts(actor, rows.from_json_rows(row[len(reader.attnames)]))
+            account_scope.remember_posts(actor, rows.from_json_rows(row[len(reader.attnames)]))
         if current["version"] == given.version:
             event = copy.copy(given)
             event.__dict__.pop("_handler_orders", None)  # its orders may be changed below
@@ -512,7 +502,7 @@ def _code_before_transaction(now: datetime) -> str:
 
 def event_report(  # noqa: C901
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     category: Category,
     channel: str = BuiltinChannel.GRID_APP,
@@ -533,6 +523,7 @@ def event_report(  # noqa: C901
     `source_ref` is the source system's own order number (unique per channel). `notes`:
     timeline entries written after the report's own (the source's order record).
     `category_unconfirmed`: the source's category could not be mapped (see Event)."""
+    actor = require_actor(actor)  # ANONYMOUS for a resident or a channel, never None
     if client_key and (existing := _retried(client_key, actor)):
         return existing
     if not title.strip():
@@ -554,8 +545,7 @@ def event_report(  # noqa: C901
             )
         area = Area.objects.get(pk=found.chain[0].id)
     if (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
+        getattr(actor, "is_authenticated", False)
         and channel == BuiltinChannel.GRID_APP
         and not _may_report_in(actor, area)
     ):
@@ -570,7 +560,7 @@ def event_report(  # noqa: C901
         category=category,
         priority=priority,
         channel=channel,
-        reporter=actor if getattr(actor, "is_authenticated", False) else None,
+        reporter=author(actor),
         reporter_name=reporter_name.strip(),
         lon=lon,
         lat=lat,
@@ -641,11 +631,11 @@ def _after_commit(payload: dict[str, Any], entries: Sequence[TimelineEntry]) -> 
 
 
 def _may_report_in(user: Any, area: Area) -> bool:
-    with access.posts_memo():
-        return access.is_grid_staff_for(user, area) or access.is_centre_for(user, area)
+    with account_scope.posts_memo():
+        return may(user, Action.REPORT_EVENT, area)
 
 
-def _retried(client_key: str, actor: Any) -> Event | None:
+def _retried(client_key: str, actor: Actor) -> Event | None:
     """The event an earlier try with this key made — only the same reporter's: a key is
     no way to reach someone else's event."""
     existing = Event.objects.filter(client_key=client_key).first()
@@ -663,7 +653,7 @@ def _retried(client_key: str, actor: Any) -> Event | None:
 def event_accept(
     *,
     event: Event,
-    actor: Any,
+    actor: Actor,
     comment: str = "",
     title: str | None = None,
     category: Category | None = None,
@@ -703,7 +693,7 @@ def event_accept(
     return _transition(event, "accept", actor, apply, **kw)
 
 
-def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_reject(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     _require(reason, "reason")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -714,7 +704,7 @@ def event_reject(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
     return _transition(event, "reject", actor, apply, **kw)
 
 
-def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **kw: Any) -> Event:
+def event_merge(*, event: Event, actor: Actor, into: Event, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         # Checked under the lock: two crossed merges (A into B, B into A) must not both pass.
         target = Event.objects.select_for_update(of=("self",)).get(pk=into.pk)
@@ -737,7 +727,7 @@ def event_merge(*, event: Event, actor: Any, into: Event, comment: str = "", **k
         return _transition(event, "merge", actor, apply, **kw)
 
 
-def event_self_handle(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+def event_self_handle(*, event: Event, actor: Actor, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         if e.responsible_area.level >= GRID_LEVEL and not e.category.grid_may_settle:
             raise DomainError.one(
@@ -780,7 +770,7 @@ def event_settle_on_spot(*, event: Event, actor: Any, note: str, **kw: Any) -> E
 def event_dispatch(
     *,
     event: Event,
-    actor: Any,
+    actor: Actor,
     lead: Department,
     assists: list[Department] | tuple[Department, ...] = (),
     comment: str = "",
@@ -832,7 +822,7 @@ def event_dispatch(
     return _transition(event, "dispatch", actor, apply, **kw)
 
 
-def _actor_order(event: Event, actor: Any, statuses: Sequence[str]) -> WorkOrder:
+def _actor_order(event: Event, actor: Actor, statuses: Sequence[str]) -> WorkOrder:
     orders = _handler_orders(event, actor, statuses)
     if not orders:
         raise _refuse(
@@ -844,11 +834,11 @@ def _actor_order(event: Event, actor: Any, statuses: Sequence[str]) -> WorkOrder
     return orders[0]
 
 
-def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+def event_sign(*, event: Event, actor: Actor, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         order = _actor_order(e, actor, [OrderStatus.PENDING])
         order.status = OrderStatus.SIGNED
-        order.signed_at, order.signed_by = timezone.now(), actor
+        order.signed_at, order.signed_by = timezone.now(), user_of(actor)
         order.deadline, order.alert = order.handle_deadline, ""
         order.yellow_at = None
         rows.update(
@@ -861,7 +851,7 @@ def event_sign(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Eve
     return _transition(event, "sign", actor, apply, **kw)
 
 
-def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_return(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     """A department returns a wrong dispatch (退回). A returned lead order sends the event
     back to the dispatcher (and ends the assists); a returned assist just leaves."""
     _require(reason, "reason")
@@ -885,7 +875,7 @@ def event_return(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
 
 
 def event_request_extension(
-    *, event: Event, actor: Any, until: datetime, reason: str, **kw: Any
+    *, event: Event, actor: Actor, until: datetime, reason: str, **kw: Any
 ) -> Event:
     _require(reason, "reason")
 
@@ -911,7 +901,7 @@ def event_request_extension(
 
 
 def event_decide_extension(
-    *, event: Event, actor: Any, order: WorkOrder, approve: bool, comment: str = "", **kw: Any
+    *, event: Event, actor: Actor, order: WorkOrder, approve: bool, comment: str = "", **kw: Any
 ) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         o = e.orders.get(pk=order.pk)
@@ -975,7 +965,7 @@ def _after_order_change(e: Event, changed: WorkOrder | None = None) -> str:
     return S.DISPATCHED if live else S.ACCEPTED
 
 
-def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
+def event_feedback(*, event: Event, actor: Actor, note: str, **kw: Any) -> Event:
     _require(note, "note")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -999,7 +989,9 @@ def event_feedback(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
 
 
 # -- verifying and closing -----------------------------------------------------------------
-def event_verify(*, event: Event, actor: Any, passed: bool, comment: str = "", **kw: Any) -> Event:
+def event_verify(
+    *, event: Event, actor: Actor, passed: bool, comment: str = "", **kw: Any
+) -> Event:
     if not passed:
         _require(comment, "comment")
 
@@ -1026,7 +1018,7 @@ def event_verify(*, event: Event, actor: Any, passed: bool, comment: str = "", *
     return _transition(event, "verify", actor, apply, **kw)
 
 
-def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Event:
+def event_close(*, event: Event, actor: Actor, comment: str = "", **kw: Any) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         e.closed_at = timezone.now()
         _clear_deadline(e)
@@ -1039,7 +1031,7 @@ def event_close(*, event: Event, actor: Any, comment: str = "", **kw: Any) -> Ev
 def event_close_at_source(
     *,
     event: Event,
-    actor: Any = SYSTEM,
+    actor: Actor = SYSTEM,
     closed_at: datetime | None = None,
     note: str = "",
     **kw: Any,
@@ -1058,7 +1050,7 @@ def event_close_at_source(
 
 
 def event_callback(
-    *, event: Event, actor: Any, satisfaction: str, comment: str = "", **kw: Any
+    *, event: Event, actor: Actor, satisfaction: str, comment: str = "", **kw: Any
 ) -> Event:
     if satisfaction not in Satisfaction.values:
         raise DomainError.one(
@@ -1074,7 +1066,7 @@ def event_callback(
     return _transition(event, "callback", actor, apply, **kw)
 
 
-def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_reopen(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     _require(reason, "reason")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -1105,7 +1097,7 @@ def event_reopen(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
 REPEAT_WINDOW = timedelta(minutes=2)
 
 
-def _just_did(event: Event, action: str, actor: Any, comment: str) -> bool:
+def _just_did(event: Event, action: str, actor: Actor, comment: str) -> bool:
     """Is the event's latest entry this action by this (signed-in) actor with this comment,
     made within REPEAT_WINDOW? (The sweep's escalations are once per lapse already.)"""
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
@@ -1121,7 +1113,7 @@ def _just_did(event: Event, action: str, actor: Any, comment: str) -> bool:
     )
 
 
-def event_escalate(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_escalate(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     """Move responsibility one level up (上报上级: micro-grid → grid → … → district).
 
     Live work orders are kept, never withdrawn: the departments go on with their work (fed
@@ -1172,7 +1164,7 @@ def open_orders_on_escalation(event: Event) -> list[str]:
 
 
 def event_supervise(
-    *, event: Event, actor: Any, until: datetime, comment: str = "", **kw: Any
+    *, event: Event, actor: Actor, until: datetime, comment: str = "", **kw: Any
 ) -> Event:
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
         if until <= timezone.now():
@@ -1189,7 +1181,7 @@ def event_supervise(
     return _transition(event, "supervise", actor, apply, public=False, repeated=repeated, **kw)
 
 
-def event_cancel(*, event: Event, actor: Any, reason: str, **kw: Any) -> Event:
+def event_cancel(*, event: Event, actor: Actor, reason: str, **kw: Any) -> Event:
     _require(reason, "reason")
 
     def apply(e: Event) -> tuple[str, str, dict[str, Any]]:
@@ -1214,7 +1206,7 @@ NOTE_ACTIONS = frozenset({"attend", "video_alert"})
 def event_note(
     *,
     event: Event,
-    actor: Any,
+    actor: Actor,
     action: str,
     comment: str = "",
     data: dict[str, Any] | None = None,

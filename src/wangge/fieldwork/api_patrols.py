@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols, today
 from wangge.fieldwork.models import Inspection, Patrol
@@ -23,7 +24,6 @@ from wangge.fieldwork.views_patrols import category_of
 from wangge.inputs import Day, Input, Int
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see
 
 router = Router(tags=["fieldwork"])
 

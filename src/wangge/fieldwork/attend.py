@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor, is_user, user_of
+from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import workflow
@@ -31,7 +33,6 @@ from wangge.fieldwork.visits import (
     responsible_users,
     task_gone,
 )
-from wangge.people import access as people_access
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Role
@@ -85,7 +86,7 @@ def require_admin(user: Any) -> None:
 
 
 def rule_save(
-    actor: Any,
+    actor: Actor,
     *,
     rule: AttendRule | None = None,
     code: str,
@@ -131,7 +132,7 @@ def rule_save(
     return rule
 
 
-def rule_delete(actor: Any, rule: AttendRule) -> None:
+def rule_delete(actor: Actor, rule: AttendRule) -> None:
     require_admin(actor)
     with transaction.atomic():
         if rule.tasks.exists():
@@ -249,7 +250,7 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
 
 # -- reading ---------------------------------------------------------------------------------
 def tasks(user: Any) -> QuerySet[AttendTask]:
-    return AttendTask.objects.filter(people_access.scope_q(user, "area"))
+    return AttendTask.objects.filter(area_q(user, "area"))
 
 
 def task_get(user: Any, pk: Any) -> AttendTask:
@@ -273,7 +274,7 @@ def task_search(
 
 # -- attending -------------------------------------------------------------------------------
 def may_attend(user: Any, task: AttendTask) -> bool:
-    if not people_access.active(user):
+    if not is_user(user):
         return False
     return (
         task.assignee_id == user.pk
@@ -284,7 +285,7 @@ def may_attend(user: Any, task: AttendTask) -> bool:
 
 def attend_record(
     *,
-    actor: Any,
+    actor: Actor,
     task: AttendTask,
     note: str,
     lon: float | None = None,
@@ -320,7 +321,7 @@ def attend_record(
         raise
 
 
-def _earlier(client_key: str, actor: Any) -> AttendRecord | None:
+def _earlier(client_key: str, actor: Actor) -> AttendRecord | None:
     existing = AttendRecord.objects.filter(client_key=client_key).first()
     if existing and existing.attendee_id != actor.pk:
         raise DomainError.one(
@@ -334,7 +335,7 @@ def _earlier(client_key: str, actor: Any) -> AttendRecord | None:
 
 def _attend_write(
     *,
-    actor: Any,
+    actor: Actor,
     task: AttendTask,
     note: str,
     lon: float | None,
@@ -359,7 +360,7 @@ def _attend_write(
         distance, far = check_in(lon, lat, event.lon, event.lat)
         record = AttendRecord.objects.create(
             task=locked,
-            attendee=actor,
+            attendee=user_of(actor),
             attended_at=when,
             lon=lon,
             lat=lat,
@@ -392,12 +393,12 @@ def _attend_write(
 
 # -- today's list ----------------------------------------------------------------------------
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
-    if not people_access.active(user):
+    if not is_user(user):
         return []
     now = timezone.now()
     qs = (
         AttendTask.objects.filter(
-            people_access.scope_q(user, "area"), assignee=user, status=AttendTask.Status.OPEN
+            area_q(user, "area"), assignee=user, status=AttendTask.Status.OPEN
         )
         .filter(
             Q(event__status__in=[s for s in Status.values if s not in CLOSED_WITHOUT_ATTENDANCE])

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from wangge.accounts.actors import SYSTEM, needs_check
+from wangge.accounts.scope import area_q
 from wangge.fieldwork.models import Campaign, CampaignTarget
-from wangge.people import access
 from wangge.regions.models import Area
 
 DONE, UNREACHABLE, PENDING = (
@@ -69,15 +70,15 @@ class Coverage:
         return self.by_path.get(area.path, Counts())
 
 
-def counted(campaign: Campaign, user: Any = None) -> QuerySet[CampaignTarget]:
+def counted(campaign: Campaign, user: Any = SYSTEM) -> QuerySet[CampaignTarget]:
     """The targets that count (not left scope), within the user's scope when one is given."""
     qs = CampaignTarget.objects.filter(campaign=campaign, left_at__isnull=True)
-    if user is not None:
-        qs = qs.filter(access.scope_q(user, "area"))
+    if needs_check(user):  # the system: the whole tree
+        qs = qs.filter(area_q(user, "area"))
     return qs
 
 
-def coverage(campaign: Campaign, user: Any = None) -> Coverage:
+def coverage(campaign: Campaign, user: Any = SYSTEM) -> Coverage:
     rows = list(
         counted(campaign, user).order_by().values_list("area_id", "status").annotate(n=Count("*"))
     )
@@ -110,12 +111,12 @@ def rows_for(cov: Coverage, areas: list[Area]) -> list[tuple[Area, Counts]]:
 
 def children(parent: Area | None, user: Any, cov: Coverage) -> list[Area]:
     """The areas to show one level below `parent` (None: the user's own top areas, or the
-    tree's roots), live ones and any ended one still holding targets. `user` None: the
-    system (the CLI), which sees the whole tree."""
-    from wangge.regions.scope import visible_paths
+    tree's roots), live ones and any ended one still holding targets. `user` SYSTEM (the
+    CLI) sees the whole tree."""
+    from wangge.accounts.scope import visible_paths
 
     if parent is None:
-        paths = None if user is None else visible_paths(user)
+        paths = visible_paths(user)
         if paths is None:
             qs = Area.objects.filter(parent__isnull=True)
         else:
@@ -128,10 +129,10 @@ def children(parent: Area | None, user: Any, cov: Coverage) -> list[Area]:
 
 def at_level(level: int, user: Any, cov: Coverage) -> list[tuple[Area, Counts]]:
     """Every area of one level (e.g. every grid of the district) with its counts."""
-    from wangge.regions.scope import path_q
+    from wangge.accounts.scope import path_q
 
     areas = Area.objects.filter(level=level).defer("geometry")
-    if user is not None:  # None: the system, the whole tree
+    if needs_check(user):  # the system: the whole tree
         areas = areas.filter(path_q(user, "path"))
     return [
         (a, cov.of(a))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from wangge import form_fields as forms
+from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
@@ -27,7 +28,6 @@ from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions import selectors as region_selectors
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see
 
 PAGE_SIZE = 30
 MISSING_SHOWN = 200
@@ -244,7 +244,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
     here = cov.of(area) if area is not None else cov.total
     chain = []
     if area is not None:
-        from wangge.regions.scope import visible_paths
+        from wangge.accounts.scope import visible_paths
 
         paths = visible_paths(request.user)
         chain = [

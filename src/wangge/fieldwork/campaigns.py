@@ -21,8 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge import form_fields as forms
+from wangge.accounts.actors import SYSTEM, Actor, author, is_user, needs_check
+from wangge.accounts.permissions import Action, roles_for
+from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError, Problem
-from wangge.events.access import GRID_ROLES, live_posts
+from wangge.events.access import GRID_ROLES
 from wangge.fieldwork import campaign_targets
 from wangge.fieldwork.campaign_targets import RefreshResult
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
@@ -31,8 +34,7 @@ from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Role
-from wangge.regions.scope import can_see, visible_paths
+from wangge.regions.models import Area
 
 TODO_PER_CAMPAIGN = 20  # a campaign may hold thousands of targets per worker
 MAX_REASON = 300
@@ -55,13 +57,14 @@ def _manager_paths(user: Any) -> list[str] | None:
     """Path prefixes the user manages campaigns under; None: everywhere, []: nowhere. A
     permission holder manages within their scope; an operator only under their operator posts
     (a post lower down or of another role gives no say over a wider campaign)."""
-    if not access.active(user):
+    if not is_user(user):
         return []
     if user.is_superuser:
         return None
     if user.has_perm("fieldwork.add_campaign"):
         return visible_paths(user)
-    return sorted({path for path, role in live_posts(user) if role == Role.OPERATOR})
+    managers = roles_for(Action.MANAGE_CAMPAIGNS)
+    return sorted({path for path, role in live_posts(user) if role in managers})
 
 
 def covers(user: Any, campaign: Campaign) -> bool:
@@ -95,7 +98,7 @@ def _overlaps(user_paths: list[str] | None, scope_paths: list[str]) -> bool:
 
 def campaigns(user: Any, *, include_drafts: bool = False) -> list[Campaign]:
     """Campaigns whose scope meets the user's: managers see drafts too."""
-    if not access.active(user):
+    if not is_user(user):
         return []
     lean_areas = Prefetch("areas", queryset=without_geometry(Area.objects.all()))
     qs = Campaign.objects.prefetch_related(lean_areas).order_by("-starts_on", "-id")
@@ -138,7 +141,7 @@ def targets(
     include_left: bool = False,
 ) -> QuerySet[CampaignTarget]:
     """The campaign's targets under the user's posts; missing (not yet done) first."""
-    qs = CampaignTarget.objects.filter(campaign=campaign).filter(access.scope_q(user, "area"))
+    qs = CampaignTarget.objects.filter(campaign=campaign).filter(area_q(user, "area"))
     if not include_left:
         qs = qs.filter(left_at__isnull=True)
     if status:
@@ -176,10 +179,10 @@ def missing(user: Any, campaign: Campaign, *, area_code: str = "") -> QuerySet[C
 
 def target_get(user: Any, pk: Any) -> CampaignTarget:
     """A target under the user's posts (404 otherwise, or when its campaign is a draft)."""
-    if not access.active(user):
+    if not is_user(user):
         raise _not_found()
     return get_in(
-        CampaignTarget.objects.filter(access.scope_q(user, "area"))
+        CampaignTarget.objects.filter(area_q(user, "area"))
         .exclude(campaign__status=Campaign.Status.DRAFT)
         .select_related("campaign", "area", "household", "resident", "done_by")
         .defer("area__geometry"),
@@ -197,7 +200,7 @@ def my_counts(user: Any, campaign: Campaign) -> dict[str, int]:
     """Done / unreachable / pending of the campaign's counted targets in the user's scope."""
     counts = dict(
         CampaignTarget.objects.filter(campaign=campaign, left_at__isnull=True)
-        .filter(access.scope_q(user, "area"))
+        .filter(area_q(user, "area"))
         .order_by()
         .values_list("status")
         .annotate(n=Count("*"))
@@ -234,7 +237,7 @@ def _clean_definition(  # noqa: C901
     age_min: int | None,
     age_max: int | None,
     fields: Any,
-    actor: Any,
+    actor: Actor,
 ) -> tuple[list[Area], list[TagKind], list[dict[str, Any]]]:
     problems: list[Problem] = []
     if not title.strip():
@@ -250,7 +253,7 @@ def _clean_definition(  # noqa: C901
     areas: list[Area] = []
     if not area_codes:
         problems.append(Problem(_("Choose at least one area."), field="areas"))
-    user_paths = None if actor is None else _manager_paths(actor)  # None: the system
+    user_paths = None if not needs_check(actor) else _manager_paths(actor)  # None: everywhere
     for code in area_codes:
         area = Area.objects.live().filter(code=code).defer("geometry").first()
         if area is None or not (
@@ -268,7 +271,7 @@ def _clean_definition(  # noqa: C901
     kinds: list[TagKind] = []
     visible = (
         set(TagKind.objects.values_list("pk", flat=True))
-        if actor is None
+        if not needs_check(actor)
         else access.visible_kind_ids(actor)
     )
     for code in tag_codes:
@@ -314,7 +317,7 @@ def _clean_definition(  # noqa: C901
 
 @transaction.atomic
 def campaign_define(
-    actor: Any,
+    actor: Actor,
     *,
     title: str,
     starts_on: dt.date | None,
@@ -330,7 +333,7 @@ def campaign_define(
 ) -> Campaign:
     """A new campaign (draft). Every problem of the definition is reported at once, each
     naming its field."""
-    if actor is not None:
+    if needs_check(actor):
         _check_manager(actor)
     areas, kinds, cleaned = _clean_definition(
         title=title,
@@ -356,7 +359,7 @@ def campaign_define(
         age_min=age_min,
         age_max=age_max,
         fields=cleaned,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=author(actor),
     )
     campaign.areas.set(areas)
     campaign.tag_kinds.set(kinds)
@@ -364,9 +367,9 @@ def campaign_define(
 
 
 @transaction.atomic
-def campaign_open(actor: Any, campaign: Campaign) -> int:
+def campaign_open(actor: Actor, campaign: Campaign) -> int:
     """Open a draft: materialise its targets. Returns how many."""
-    if actor is not None:
+    if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.DRAFT:
@@ -381,9 +384,9 @@ def campaign_open(actor: Any, campaign: Campaign) -> int:
 
 
 @transaction.atomic
-def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
+def campaign_refresh(actor: Actor, campaign: Campaign) -> RefreshResult:
     """Add targets that entered scope since, mark those that left (their answers kept)."""
-    if actor is not None:
+    if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
@@ -397,8 +400,8 @@ def campaign_refresh(actor: Any, campaign: Campaign) -> RefreshResult:
 
 
 @transaction.atomic
-def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
-    if actor is not None:
+def campaign_close(actor: Actor, campaign: Campaign) -> Campaign:
+    if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != Campaign.Status.OPEN:
@@ -414,7 +417,7 @@ def campaign_close(actor: Any, campaign: Campaign) -> Campaign:
 def refresh_open_campaigns() -> dict[int, RefreshResult]:
     """Refresh every open campaign (for a nightly task or the CLI)."""
     return {
-        c.pk: campaign_refresh(None, c)
+        c.pk: campaign_refresh(SYSTEM, c)
         for c in Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("pk")
     }
 
@@ -425,9 +428,9 @@ def refresh_open_campaigns() -> dict[int, RefreshResult]:
 def file_get(user: Any, pk: Any) -> CampaignFile:
     """A campaign photo or signature, only through its target's area (404 outside scope):
     residents' signatures are never served without a login and a post over them."""
-    if not (access.active(user) and str(pk).isascii() and str(pk).isdigit()):
+    if not (is_user(user) and str(pk).isascii() and str(pk).isdigit()):
         raise _not_found()
-    in_scope = CampaignTarget.objects.filter(access.scope_q(user, "area")).values("pk")
+    in_scope = CampaignTarget.objects.filter(area_q(user, "area")).values("pk")
     found = CampaignFile.objects.filter(pk=int(pk), target__in=in_scope).first()
     if found is None:
         raise _not_found()
@@ -476,7 +479,7 @@ def _store(target: CampaignTarget, image: forms.PendingImage, by: Any) -> Campai
 
 
 def target_answer(
-    actor: Any,
+    actor: Actor,
     target: CampaignTarget,
     answers: dict[str, Any],
     *,
@@ -486,7 +489,7 @@ def target_answer(
     """Answer the form for one target (again, if need be: the latest answer stands and each
     submission is kept). `answers` maps field names to values; photos and signatures may be
     given as content (see `forms.clean_answers`). Refusals name the field."""
-    target = target_get(actor, target.pk) if actor is not None else target
+    target = target_get(actor, target.pk) if needs_check(actor) else target
     _check_writable(target)
     _check_position(lon, lat)
     fields = target.campaign.fields
@@ -507,7 +510,7 @@ def target_answer(
         locked.status = CampaignTarget.Status.DONE
         locked.answers = {f["name"]: cleaned[f["name"]] for f in fields if f["name"] in cleaned}
         locked.reason = ""
-        locked.done_by = actor if getattr(actor, "pk", None) else None
+        locked.done_by = author(actor)
         locked.done_at = now
         locked.save(update_fields=["status", "answers", "reason", "done_by", "done_at"])
         CampaignSubmission.objects.create(
@@ -519,12 +522,12 @@ def target_answer(
             lon=lon,
             lat=lat,
         )
-    return target_get(actor, target.pk) if actor is not None else locked
+    return target_get(actor, target.pk) if needs_check(actor) else locked
 
 
 @transaction.atomic
 def target_unreachable(
-    actor: Any,
+    actor: Actor,
     target: CampaignTarget,
     reason: str,
     *,
@@ -532,7 +535,7 @@ def target_unreachable(
     lat: float | None = None,
 ) -> CampaignTarget:
     """Mark a target not reachable (nobody home, refused, house empty …) with a reason."""
-    target = target_get(actor, target.pk) if actor is not None else target
+    target = target_get(actor, target.pk) if needs_check(actor) else target
     _check_writable(target)
     _check_position(lon, lat)
     reason = reason.strip()
@@ -553,7 +556,7 @@ def target_unreachable(
         )
     locked.status = CampaignTarget.Status.UNREACHABLE
     locked.reason = reason
-    locked.done_by = actor if getattr(actor, "pk", None) else None
+    locked.done_by = author(actor)
     locked.done_at = now
     locked.save(update_fields=["status", "reason", "done_by", "done_at"])
     CampaignSubmission.objects.create(
@@ -569,7 +572,7 @@ def target_unreachable(
 
 
 def target_file_add(
-    actor: Any, target: CampaignTarget, field_name: str, content: bytes | str | IO[bytes]
+    actor: Actor, target: CampaignTarget, field_name: str, content: bytes | str | IO[bytes]
 ) -> CampaignFile:
     """Store a photo or signature for one field ahead of the answer (API uploads); the answer
     then refers to it by id."""
@@ -598,7 +601,7 @@ def _grid_paths(user: Any) -> list[str]:
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
     """The user's open campaign targets not yet reached, under their grid posts: the first
     `TODO_PER_CAMPAIGN` of each campaign (by area and address), so the list stays short."""
-    if not access.active(user):
+    if not is_user(user):
         return []
     paths = _grid_paths(user)
     if not paths:

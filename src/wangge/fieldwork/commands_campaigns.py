@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from wangge.accounts.actors import SYSTEM
 from wangge.people.commands import user_named
 from wangge.regions.lean import without_geometry
 
@@ -94,7 +95,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     from wangge.fieldwork import campaigns
 
     try:
-        n = campaigns.campaign_open(None, _campaign(args.id))
+        n = campaigns.campaign_open(SYSTEM, _campaign(args.id))
     except DomainError as exc:
         return _fail(exc)
     print(_("Opened with %(n)d targets.") % {"n": n})
@@ -111,7 +112,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if args.all:
             results = campaigns.refresh_open_campaigns()
         elif args.id is not None:
-            results = {args.id: campaigns.campaign_refresh(None, _campaign(args.id))}
+            results = {args.id: campaigns.campaign_refresh(SYSTEM, _campaign(args.id))}
         else:
             print(_("Give a campaign id or --all."), file=sys.stderr)
             return 2
@@ -142,11 +143,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     if args.level is not None:
         rows = [
             (a, c)
-            for a, c in campaign_coverage.at_level(args.level, None, cov)
+            for a, c in campaign_coverage.at_level(args.level, SYSTEM, cov)
             if parent is None or a.path.startswith(parent.path)
         ]
     else:
-        rows = campaign_coverage.rows_for(cov, campaign_coverage.children(parent, None, cov))
+        rows = campaign_coverage.rows_for(cov, campaign_coverage.children(parent, SYSTEM, cov))
     here = cov.of(parent) if parent else cov.total
     print(f"{campaign.title}: {here.done}/{here.total} ({here.percent}%), {here.unreachable} ×")
     heads = [_("Done"), _("Not reachable"), _("Missing"), _("Total")]

@@ -14,13 +14,12 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.scope import area_q, can_see
 from wangge.errors import DomainError
 from wangge.fieldwork.models import Finding, Inspection, Patrol
 from wangge.fieldwork.patrol_tasks import due_on, facilities_open, hazards_open
-from wangge.people.access import scope_q
 from wangge.regions import selectors as area_selectors
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see
 
 MAX_DAYS = 366
 
@@ -102,7 +101,7 @@ def figures(user: Any, since: dt.date, until: dt.date, area: Area | None = None)
     if area is not None and not can_see(user, area):
         raise DomainError.one(_("Not found."), code="not_found", status=404)
     rows_areas = _children(user, area)
-    where = scope_q(user, "area")
+    where = area_q(user, "area")
     if area is not None:
         where &= Q(area__path__startswith=area.path)
     total = Row("", area.name if area else _("All my areas"))

@@ -22,11 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.scope import area_q, in_force
 from wangge.events import workflow
 from wangge.fieldwork.models import Inspection
-from wangge.fieldwork.patrols import PATROL_ROLES, Target, live_posts
+from wangge.fieldwork.patrols import PATROL_ROLES, Target, patrol_posts
 from wangge.fieldwork.todo_item import TodoItem
-from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
@@ -89,8 +89,7 @@ def responsible(areas: Iterable[Area], today: dt.date) -> dict[int, set[int]]:
     staff: dict[tuple[int, str], set[int]] = defaultdict(set)
     for path, role, user_id in (
         Post.objects.filter(area__path__in=paths, area__valid_to__isnull=True)
-        .filter(role__in=PATROL_ROLES, started_on__lte=today)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .filter(in_force(today), role__in=PATROL_ROLES)
         .values_list("area__path", "role", "user_id")
     ):
         staff[(0 if role in WORKER_ROLES else 1, path)].add(user_id)
@@ -107,7 +106,7 @@ def tasks_for(user: Any, today: dt.date) -> list[Task]:
     """The inspections due today or earlier that fall to this user."""
     posts = list(
         without_geometry(
-            live_posts(user, today)
+            patrol_posts(user, today)
             .filter(area__level__gte=workflow.GRID_LEVEL)
             .select_related("area")
         )
@@ -156,13 +155,13 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
 
 def tasks_in_scope(user: Any, today: dt.date | None = None) -> list[Task]:
     """The command centre's view: every due point the user can see."""
-    return due_tasks(scope_q(user, "area"), today or timezone.localdate())
+    return due_tasks(area_q(user, "area"), today or timezone.localdate())
 
 
 def inspections_visible(user: Any) -> QuerySet[Inspection]:
     if not getattr(user, "is_authenticated", False):
         return Inspection.objects.none()
-    scope = scope_q(user, "area")
+    scope = area_q(user, "area")
     if not scope:  # the whole tree
         return Inspection.objects.all()
     return Inspection.objects.filter(Q(inspector=user) | scope)

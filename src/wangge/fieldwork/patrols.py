@@ -21,22 +21,24 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, user_of
+from wangge.accounts.permissions import Action, may, roles_for
+from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
-from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.fieldwork.models import Finding, Inspection, Patrol, PatrolPoint
-from wangge.people.access import scope_q
 from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
 from wangge.regions import coords
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area, Post
 from wangge.regions.spatial_index import get_index
 
 # Who walks rounds and inspects: the grid's own people (not centre operators).
-PATROL_ROLES = (Role.GRID_LEADER, Role.FULL_TIME, Role.PART_TIME, Role.LIAISON)
+PATROL_ROLES = roles_for(Action.PATROL)
 MAX_BATCH = 2000  # points in one upload
 MAX_SPEED_MPS = 42.0  # ~150 km/h: a faster hop between two fixes is a GPS jump, not a walk
 MAX_ACCURACY_M = 100.0  # fixes vaguer than this are kept but not counted in the distance
@@ -58,11 +60,9 @@ def _not_found() -> DomainError:
 
 
 # -- who -----------------------------------------------------------------------------------
-def live_posts(user: Any, today: dt.date | None = None) -> QuerySet[Post]:
-    today = today or timezone.localdate()
-    return Post.objects.filter(
-        user=user, role__in=PATROL_ROLES, started_on__lte=today, area__valid_to__isnull=True
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+def patrol_posts(user: Any, today: dt.date | None = None) -> QuerySet[Post]:
+    """The user's patrol posts in force (`wangge.accounts.scope.post_rows`), live areas only."""
+    return account_scope.post_rows(user, PATROL_ROLES, today).filter(area__valid_to__isnull=True)
 
 
 def patrol_areas(user: Any) -> list[Area]:
@@ -70,20 +70,20 @@ def patrol_areas(user: Any) -> list[Area]:
     if not getattr(user, "is_authenticated", False):
         return []
     posts = without_geometry(
-        live_posts(user).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
+        patrol_posts(user).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
     )
     return sorted({p.area for p in posts}, key=lambda a: a.path)
 
 
 def may_inspect(user: Any, area: Area) -> bool:
-    return event_access.is_admin(user) or event_access.posts_over(user, area, PATROL_ROLES)
+    return may(user, Action.PATROL, area)
 
 
 # -- patrols -------------------------------------------------------------------------------
 def patrols_visible(user: Any) -> QuerySet[Patrol]:
     if not getattr(user, "is_authenticated", False):
         return Patrol.objects.none()
-    scope = scope_q(user, "area")
+    scope = area_q(user, "area")
     if not scope:  # the whole tree (Q() | Q(worker=…) would drop the empty side)
         return Patrol.objects.all()
     return Patrol.objects.filter(Q(worker=user) | scope)
@@ -99,7 +99,7 @@ def open_patrol(user: Any) -> Patrol | None:
     return Patrol.objects.filter(worker=user, ended_at__isnull=True).first()
 
 
-def patrol_start(*, actor: Any, area: Area | None = None, note: str = "") -> Patrol:
+def patrol_start(*, actor: Actor, area: Area | None = None, note: str = "") -> Patrol:
     """Start a round in one of the actor's grids (the only one when they hold one post)."""
     areas = patrol_areas(actor)
     if not areas:
@@ -118,14 +118,14 @@ def patrol_start(*, actor: Any, area: Area | None = None, note: str = "") -> Pat
         )
     try:
         with transaction.atomic():
-            return Patrol.objects.create(worker=actor, area=area, note=note.strip())
+            return Patrol.objects.create(worker=user_of(actor), area=area, note=note.strip())
     except IntegrityError:  # a second start raced the first: the constraint said no
         raise _refuse(
             _("You have a patrol under way: end it first."), code="already_open", status=409
         ) from None
 
 
-def _own_open(actor: Any, patrol: Patrol) -> Patrol:
+def _own_open(actor: Actor, patrol: Patrol) -> Patrol:
     """The round, row-locked, if it is the actor's and still open."""
     locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
     if locked.worker_id != actor.pk:
@@ -136,7 +136,7 @@ def _own_open(actor: Any, patrol: Patrol) -> Patrol:
 
 
 @transaction.atomic
-def patrol_end(*, actor: Any, patrol: Patrol, note: str = "") -> Patrol:
+def patrol_end(*, actor: Actor, patrol: Patrol, note: str = "") -> Patrol:
     locked = _own_open(actor, patrol)
     locked.ended_at = timezone.now()
     fields = ["ended_at"]
@@ -259,7 +259,7 @@ def _check_points(  # noqa: C901
 
 def patrol_add_points(
     *,
-    actor: Any,
+    actor: Actor,
     patrol: Patrol,
     points: list[dict[str, Any]],
     crs: str = "wgs84",
@@ -328,10 +328,10 @@ def track_geojson(patrol: Patrol) -> dict[str, Any]:
 def target_get(user: Any, kind: str, pk: Any) -> Target:
     """A hazard point ("hazard") or facility ("facility") in the user's scope; 404 otherwise."""
     if kind == "hazard":
-        hazards = HazardPoint.objects.filter(scope_q(user, "area")).select_related("area")
+        hazards = HazardPoint.objects.filter(area_q(user, "area")).select_related("area")
         return get_in(without_geometry(hazards), pk)
     if kind == "facility":
-        facilities = Facility.objects.filter(scope_q(user, "area")).select_related("area")
+        facilities = Facility.objects.filter(area_q(user, "area")).select_related("area")
         return get_in(without_geometry(facilities), pk)
     raise _not_found()
 
@@ -358,7 +358,7 @@ def _position(lon: float | None, lat: float | None) -> tuple[float, float] | Non
 
 def inspection_record(
     *,
-    actor: Any,
+    actor: Actor,
     target: Target,
     result: str,
     note: str = "",
@@ -391,7 +391,7 @@ def inspection_record(
             hazard=target if isinstance(target, HazardPoint) else None,
             facility=target if isinstance(target, Facility) else None,
             area=area,
-            inspector=actor,
+            inspector=user_of(actor),
             done_on=on,
             result=result,
             note=note.strip(),
@@ -421,7 +421,7 @@ def inspection_record(
 
 def finding_report(
     *,
-    actor: Any,
+    actor: Actor,
     category: Category,
     title: str,
     description: str = "",
@@ -472,7 +472,7 @@ def finding_report(
 
 def inspection_with_finding(
     *,
-    actor: Any,
+    actor: Actor,
     target: Target,
     result: str,
     note: str = "",

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols
 from wangge.fieldwork.models import Inspection
 from wangge.pages import optional_number, scoped_page
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see
 
 
 def category_of(code: str) -> Category | None:

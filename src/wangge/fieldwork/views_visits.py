@@ -24,12 +24,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wangge import form_fields as forms
+from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import attend, offline, visits
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
 from wangge.pages import optional_number, scoped_page
-from wangge.people import access as people_access
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
@@ -46,7 +46,7 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     qs = (
         VisitTask.objects.filter(
-            people_access.scope_q(request.user, "area"),
+            area_q(request.user, "area"),
             assignee_id=request.user.pk,
             status=VisitTask.Status.OPEN,
         )

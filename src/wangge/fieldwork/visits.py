@@ -32,6 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge import form_fields as forms
+from wangge.accounts.actors import Actor, is_user, user_of
+from wangge.accounts.scope import area_q, can_see, in_force, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import photos, workflow
@@ -45,7 +47,6 @@ from wangge.fieldwork.models import (
     VisitTask,
 )
 from wangge.fieldwork.todo_item import TodoItem
-from wangge.people import access as people_access
 from wangge.people.models import (
     Household,
     Relation,
@@ -57,7 +58,6 @@ from wangge.people.models import (
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
-from wangge.regions.scope import can_see, visible_paths
 
 FAR_METRES_DEFAULT = 200.0
 # When the rule's own role has nobody in the household's chain of areas.
@@ -248,7 +248,7 @@ def install_defaults(apps: Any = None) -> int:
 
 
 def is_rule_admin(user: Any, perm: str = "fieldwork.change_visitrule") -> bool:
-    return bool(people_access.active(user) and (user.is_superuser or user.has_perm(perm)))
+    return bool(is_user(user) and (user.is_superuser or user.has_perm(perm)))
 
 
 def check_rule_fields(
@@ -306,7 +306,7 @@ def require_admin(user: Any) -> None:
 
 
 def rule_save(
-    actor: Any,
+    actor: Actor,
     *,
     rule: VisitRule | None = None,
     code: str,
@@ -391,7 +391,7 @@ def rule_save(
     return rule
 
 
-def rule_delete(actor: Any, rule: VisitRule) -> None:
+def rule_delete(actor: Actor, rule: VisitRule) -> None:
     """Delete a rule without tasks; one with tasks is only deactivated (its history stays)."""
     require_admin(actor)
     with transaction.atomic():
@@ -419,8 +419,7 @@ def responsible_users(area_ids: Iterable[int], roles: Iterable[str]) -> dict[tup
     today = timezone.localdate()
     holders: dict[tuple[str, str], int] = {}  # (area path, role) → user
     live = (
-        Post.objects.filter(started_on__lte=today, user__is_active=True)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        Post.objects.filter(in_force(today), user__is_active=True)
         .order_by("started_on", "id")
         .values_list("area__path", "role", "user_id")
     )
@@ -665,7 +664,7 @@ def sweep(today: dt.date | None = None) -> dict[str, int]:
 # -- reading ---------------------------------------------------------------------------------
 def tasks(user: Any) -> QuerySet[VisitTask]:
     """Visit tasks in the user's scope."""
-    return VisitTask.objects.filter(people_access.scope_q(user, "area"))
+    return VisitTask.objects.filter(area_q(user, "area"))
 
 
 def task_get(user: Any, pk: Any) -> VisitTask:
@@ -726,7 +725,7 @@ def household_visits(user: Any, household_pk: Any) -> dict[str, Any]:
 
 
 def records(user: Any) -> QuerySet[VisitRecord]:
-    return VisitRecord.objects.filter(people_access.scope_q(user, "area"))
+    return VisitRecord.objects.filter(area_q(user, "area"))
 
 
 def record_get(user: Any, pk: Any) -> VisitRecord:
@@ -735,7 +734,7 @@ def record_get(user: Any, pk: Any) -> VisitRecord:
 
 # -- recording a visit -----------------------------------------------------------------------
 def may_visit(user: Any, task: VisitTask) -> bool:
-    if not people_access.active(user):
+    if not is_user(user):
         return False
     return (
         task.assignee_id == user.pk
@@ -753,7 +752,7 @@ class FindingIn:
 
 def visit_record(
     *,
-    actor: Any,
+    actor: Actor,
     task: VisitTask,
     answers: dict[str, Any],
     notes: str = "",
@@ -828,7 +827,7 @@ def check_client_key(client_key: str | None) -> None:
         )
 
 
-def _earlier_record(client_key: str, actor: Any) -> VisitRecord | None:
+def _earlier_record(client_key: str, actor: Actor) -> VisitRecord | None:
     existing = VisitRecord.objects.filter(client_key=client_key).first()
     if existing and existing.visitor_id != actor.pk:
         raise DomainError.one(
@@ -861,7 +860,7 @@ def task_gone() -> DomainError:
 
 def _visit_write(
     *,
-    actor: Any,
+    actor: Actor,
     task: VisitTask,
     household: Household,
     when: dt.datetime,
@@ -891,7 +890,7 @@ def _visit_write(
             task=locked,
             household=household,
             area=household.area,
-            visitor=actor,
+            visitor=user_of(actor),
             visited_at=when,
             visited_on=timezone.localtime(when).date(),
             lon=lon,
@@ -927,7 +926,7 @@ def _store_photo(record: VisitRecord, photo: photos.CleanPhoto) -> VisitPhoto:
     return item
 
 
-def visit_add_photo(*, actor: Any, record: VisitRecord, file: bytes | IO[bytes]) -> VisitPhoto:
+def visit_add_photo(*, actor: Actor, record: VisitRecord, file: bytes | IO[bytes]) -> VisitPhoto:
     if record.visitor_id != actor.pk and not event_access.is_admin(actor):
         raise DomainError.one(_("Only the visitor may add photos."), code="forbidden", status=403)
     photo = photos.clean_photo(file, "photo")
@@ -952,7 +951,7 @@ def finding_category(finding: FindingIn) -> Category:
 
 def visit_finding(
     *,
-    actor: Any,
+    actor: Actor,
     record: VisitRecord,
     title: str,
     category: Category,
@@ -1125,12 +1124,12 @@ def head_names(household_ids: set[int]) -> dict[int, str]:
 
 
 def todo(user: Any, today: dt.date) -> list[TodoItem]:
-    if not people_access.active(user):
+    if not is_user(user):
         return []
     items = []
     qs = (
         VisitTask.objects.filter(
-            people_access.scope_q(user, "area"),
+            area_q(user, "area"),
             assignee=user,
             status=VisitTask.Status.OPEN,
             period_start__lte=today,
@@ -1165,11 +1164,7 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
 
 
 def alerts(user: Any, unread_only: bool = False) -> QuerySet[FieldAlert]:
-    qs = (
-        FieldAlert.objects.filter(user=user)
-        if people_access.active(user)
-        else FieldAlert.objects.none()
-    )
+    qs = FieldAlert.objects.filter(user=user) if is_user(user) else FieldAlert.objects.none()
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 

@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from wangge.accounts.actors import ANONYMOUS
 from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import rows, workflow
@@ -359,7 +360,7 @@ def _find(channel: Channel, order_no: str) -> _Known | None:
 
 def _create(channel: Channel, order: Order, record: dict[str, Any]) -> Event:
     return workflow.event_report(
-        actor=None,
+        actor=ANONYMOUS,
         title=order.title,
         category=order.category,
         channel=channel.code,

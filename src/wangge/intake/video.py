@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import ANONYMOUS
 from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
@@ -175,7 +176,7 @@ def receive_alert(
         if fold is not None and fold.event.is_open:
             return _fold(fold, at)
         event = workflow.event_report(
-            actor=None,
+            actor=ANONYMOUS,
             title=f"{category.name}（{camera.name}）",
             category=category,
             channel=channel.code,

@@ -14,6 +14,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, user_of
 from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
@@ -21,7 +23,6 @@ from wangge.notices.models import Activity, ActivityKind, ActivityPhoto
 from wangge.people import selectors as people_selectors
 from wangge.people import services as people_services
 from wangge.people.models import PartyMember, PartyReportIn
-from wangge.regions import scope
 from wangge.regions.models import Area
 
 DEFAULT_KINDS = [
@@ -51,7 +52,7 @@ def install_kinds() -> int:
 @transaction.atomic
 def activity_record(
     *,
-    actor: Any,
+    actor: Actor,
     kind_code: str,
     title: str,
     held_on: date,
@@ -107,7 +108,7 @@ def activity_record(
         participants=participants,
         people_reached=people_reached,
         note=note,
-        recorded_by=actor,
+        recorded_by=user_of(actor),
     )
     activity.party_members.set(members)
     activity.report_ins.set(_report_ins(actor, activity, members))
@@ -119,7 +120,7 @@ def activity_record(
 
 
 def _may_record(actor: Any, area: Area) -> bool:
-    return access.is_admin(actor) or access.posts_over(
+    return access.is_admin(actor) or account_scope.posts_over(
         actor, area, access.GRID_ROLES + access.CENTRE_ROLES
     )
 
@@ -214,7 +215,7 @@ def with_details() -> QuerySet[Activity]:
 def activities(
     user: Any, *, area: Area | None = None, start: date | None = None, end: date | None = None
 ) -> QuerySet[Activity]:
-    qs = with_details().filter(scope.path_q(user))
+    qs = with_details().filter(account_scope.path_q(user))
     if area is not None:
         qs = qs.filter(path__startswith=area.path)
     if start is not None:

@@ -476,7 +476,7 @@ def activity_list(
 def activity_figures(
     request: HttpRequest, area: str, start: date, end: date
 ) -> list[dict[str, Any]]:
-    from wangge.regions import scope
+    from wangge.accounts import scope
 
     under = forms.areas_by_code([area], "area")[0]
     if not scope.can_see(request.user, under):

@@ -12,6 +12,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from wangge import form_fields
+from wangge.accounts import scope as account_scope
+from wangge.accounts.scope import Scope
 from wangge.events import access
 from wangge.notices.models import Notice, NoticeAttachment, Receipt
 from wangge.notices.services import SENDER_ROLES
@@ -89,7 +91,7 @@ def board_paths(user: Any, notice: Notice) -> list[str] | None:
         return []
     roots = [a.path for a in notice.areas.all()]
     limits: set[str] = set()
-    for path, role in access.live_posts(user):
+    for path, role in account_scope.live_posts(user):
         if role not in SENDER_ROLES:
             continue
         for root in roots:
@@ -97,11 +99,7 @@ def board_paths(user: Any, notice: Notice) -> list[str] | None:
                 limits.add(path)  # a level between: their own part
             elif root.startswith(path):
                 limits.add(root)  # above the target: all of that part
-    kept: list[str] = []
-    for path in sorted(limits):
-        if not any(path.startswith(k) for k in kept):
-            kept.append(path)
-    return kept
+    return list(Scope.of(limits).paths or ())
 
 
 def notice_for_board(user: Any, notice_id: int) -> tuple[Notice, list[str] | None]:
@@ -114,13 +112,8 @@ def notice_for_board(user: Any, notice_id: int) -> tuple[Notice, list[str] | Non
     return notice, paths
 
 
-def _path_q(paths: list[str] | None, under: Area | None) -> Q:
-    q = Q()
-    if paths is not None:
-        for p in paths:
-            q |= Q(path__startswith=p)
-        if not paths:
-            q = Q(pk__in=[])
+def _within(paths: list[str] | None, under: Area | None) -> Q:
+    q = Scope(None if paths is None else tuple(paths)).q("path")
     if under is not None:
         q &= Q(path__startswith=under.path)
     return q
@@ -164,7 +157,7 @@ def board(notice: Notice, paths: list[str] | None, under: Area | None) -> Board:
     part): three queries whatever the number of receipts."""
     counted = (
         Receipt.objects.filter(notice=notice)
-        .filter(_path_q(paths, under))
+        .filter(_within(paths, under))
         .values("path")
         .annotate(total=Count("pk"), read=Count("read_at"), done=Count("done_at"))
         .order_by()
@@ -199,7 +192,7 @@ def not_yet(notice: Notice, paths: list[str] | None, under: Area | None) -> Quer
     table, names and areas as they were at sending (`Receipt.name`, `area_code`)."""
     return (
         Receipt.objects.filter(notice=notice, done_at__isnull=True)
-        .filter(_path_q(paths, under))
+        .filter(_within(paths, under))
         .order_by("path", "user_id")
     )
 
@@ -208,7 +201,7 @@ def answered(notice: Notice, paths: list[str] | None, under: Area | None) -> Que
     """The receipts answered (text, photo or form), in the caller's part of the board."""
     return (
         Receipt.objects.filter(notice=notice, answered_at__isnull=False)
-        .filter(_path_q(paths, under))
+        .filter(_within(paths, under))
         .order_by("path", "user_id")
     )
 
@@ -239,7 +232,7 @@ def sent_by(user: Any) -> QuerySet[Notice]:
     qs = Notice.objects.filter(audience=Notice.Audience.STAFF)
     if not access.is_admin(user):
         q = Q(sender_id=user.pk)
-        for path, role in access.live_posts(user):
+        for path, role in account_scope.live_posts(user):
             if role in SENDER_ROLES:
                 q |= Q(areas__path__startswith=path) | Q(areas__path__in=_chain(path))
         ids = qs.filter(q).values("pk")

@@ -11,11 +11,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge import form_fields
+from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, user_of
+from wangge.accounts.permissions import Action, may, roles_for
+from wangge.accounts.scope import in_force
 from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
@@ -25,7 +28,7 @@ from wangge.regions.models import Area, Post, Role
 
 User = get_user_model()
 # Who may send notices down to an area: posts of these roles at or above it.
-SENDER_ROLES = (Role.OPERATOR, Role.SECRETARY, Role.GRID_LEADER)
+SENDER_ROLES = roles_for(Action.SEND_NOTICES)
 _TITLE_MAX = Notice._meta.get_field("title").max_length or 200
 _KEY_MAX = Receipt._meta.get_field("client_key").max_length or 80
 # Photos per notice; each is capped by events.photos (MAX_PHOTO_BYTES, MAX_PIXELS) and stored
@@ -34,7 +37,7 @@ MAX_ATTACHMENTS = 9
 
 
 def may_send(user: Any, area: Area) -> bool:
-    return access.is_admin(user) or access.posts_over(user, area, SENDER_ROLES)
+    return may(user, Action.SEND_NOTICES, area)
 
 
 def _may_manage(user: Any, notice: Notice) -> bool:
@@ -130,7 +133,7 @@ def notice_send(  # noqa: C901
                 code="forbidden",
                 status=403,
             )
-    if not areas and not access.is_admin(sender) and not access.live_posts(sender):
+    if not areas and not access.is_admin(sender) and not account_scope.live_posts(sender):
         raise DomainError.one(_("You may not send notices."), code="forbidden", status=403)
     now = now or timezone.now()
     notice = Notice.objects.create(
@@ -208,8 +211,7 @@ def _fan_out(notice: Notice, now: datetime) -> int:
         today = timezone.localdate(now)
         first_post: dict[int, tuple[int, str, str]] = {}
         for user_id, area_id, path, role in (
-            Post.objects.filter(user_id__in=named, started_on__lte=today)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+            Post.objects.filter(in_force(today), user_id__in=named)
             .order_by("pk")
             .values_list("user_id", "area_id", "area__path", "role")
         ):
@@ -264,7 +266,7 @@ def _locked(notice: Notice) -> Notice:
 
 
 @transaction.atomic
-def notice_recall(*, notice: Notice, actor: Any) -> Notice:
+def notice_recall(*, notice: Notice, actor: Actor) -> Notice:
     """Withdraw a notice: recipients see it recalled; nobody is chased about it any more."""
     notice = _locked(notice)
     if not _may_manage(actor, notice):
@@ -283,7 +285,7 @@ def notice_recall(*, notice: Notice, actor: Any) -> Notice:
 def notice_edit(
     *,
     notice: Notice,
-    actor: Any,
+    actor: Actor,
     title: str | None = None,
     body: str | None = None,
     deadline: datetime | None = None,
@@ -306,7 +308,7 @@ def notice_edit(
         title=notice.title,
         body=notice.body,
         deadline=notice.deadline,
-        replaced_by=actor,
+        replaced_by=user_of(actor),
     )
     notice.title = new_title.strip()
     if body is not None:

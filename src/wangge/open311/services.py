@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import ANONYMOUS
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import OPEN_STATUSES, Category, Event
@@ -276,7 +277,7 @@ def request_create(data: Mapping[str, Sequence[str]]) -> ServiceRequest:
     title = first_line[:TITLE_MAX] or category.name
     with transaction.atomic():
         event = workflow.event_report(
-            actor=None,
+            actor=ANONYMOUS,
             title=title,
             category=category,
             channel=channel.code,

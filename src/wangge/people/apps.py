@@ -25,7 +25,8 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_auditor_group, sender=self)
-        from wangge.accounts import lockout
+        from wangge.accounts import lockout, roles
         from wangge.people import audit
 
         lockout.listen(audit.record_login_event)  # locks and unlocks go to the audit log
+        roles.listen(audit.record_role_change)  # so do role changes made in the back office

@@ -28,8 +28,10 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from wangge.accounts.actors import Actor, is_system, require_actor
 from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import LoginEvent
+from wangge.accounts.roles import RoleChange
 from wangge.people import crypto
 from wangge.people.models import AuditEntry, AuditHead
 
@@ -90,7 +92,7 @@ class Entry:
 
 
 def record(
-    actor: Any,
+    actor: Actor,
     action: str,
     object_type: str,
     object_id: Any = "",
@@ -105,11 +107,12 @@ def record(
     )[0]
 
 
-def record_many(actor: Any, entries: Iterable[Entry], *, ip: str = "") -> list[AuditEntry]:
+def record_many(actor: Actor, entries: Iterable[Entry], *, ip: str = "") -> list[AuditEntry]:
     """Append entries in order, chained, in one locked step."""
-    actor_id = getattr(actor, "pk", None)
-    actor_name = getattr(actor, "username", "") or (
-        f"system ({getpass.getuser()})" if actor is None else str(actor)
+    actor = require_actor(actor)
+    actor_id = actor.pk
+    actor_name = (
+        f"system ({getpass.getuser()})" if is_system(actor) else actor.username or str(actor)
     )
     key = chain_key()
     with transaction.atomic():
@@ -152,6 +155,19 @@ def record_login_event(event: LoginEvent) -> None:
         label=target,
         ip=event.actor_ip,
         detail={"username": event.username, "ip": event.ip},
+    )
+
+
+def record_role_change(change: RoleChange) -> None:
+    """An account made (or no longer) administrator, staff, active, or member of a group."""
+    record(
+        change.actor,
+        "update",
+        "account_roles",
+        change.user_id,
+        label=change.username,
+        ip=change.ip,
+        detail={"before": change.before, "after": change.after},
     )
 
 

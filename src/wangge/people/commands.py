@@ -15,11 +15,14 @@ from typing import Any
 
 
 def user_named(name: str) -> Any:
-    """The user a `--user NAME` option names (None without one); exits if there is none."""
+    """The user a `--user NAME` option names; without one, the system (`SYSTEM`, who sees
+    everything: the operator at the shell); exits if there is no such user."""
     from django.contrib.auth import get_user_model
 
+    from wangge.accounts.actors import SYSTEM
+
     if not name:
-        return None
+        return SYSTEM
     user = get_user_model().objects.filter(username=name).first()
     if user is None:
         raise SystemExit(f"no user {name!r}")
@@ -63,6 +66,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
+    from wangge.accounts.actors import is_system
     from wangge.errors import DomainError
     from wangge.people import selectors, services
     from wangge.people.models import Resident
@@ -71,12 +75,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         qs = (
             selectors.resident_search(user, q=args.q, tag=args.tag, area_code=args.area)
-            if user is not None
+            if not is_system(user)
             else Resident.objects.filter(status="living")
         )
-        if user is None and args.area:
+        if is_system(user) and args.area:
             qs = qs.filter(area__path__contains=f"/{args.area}/")
-        if user is None and args.tag:
+        if is_system(user) and args.tag:
             qs = qs.filter(tags__kind__code=args.tag, tags__valid_to__isnull=True).distinct()
         content = services.residents_export(
             user,

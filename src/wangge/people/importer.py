@@ -24,6 +24,8 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor, author, require_actor
+from wangge.accounts.scope import visible_paths
 from wangge.inputs import text_problem
 from wangge.people import audit, bulkcopy, crypto, pii, tabular
 from wangge.people.identity import (
@@ -49,7 +51,6 @@ from wangge.people.models import (
     Sex,
 )
 from wangge.regions.models import Area
-from wangge.regions.scope import visible_paths
 from wangge.regions.spatial_index import get_index
 
 BATCH = 2000
@@ -249,11 +250,11 @@ def _refuse_unstorable_cells(sheet: tabular.Sheet, run: "_Run") -> None:
 
 
 class _Run:
-    def __init__(self, actor: Any, mode: str, result: ImportResult) -> None:
+    def __init__(self, actor: Actor, mode: str, result: ImportResult) -> None:
         self.actor = actor
         self.mode = mode
         self.result = result
-        self.paths = visible_paths(actor) if actor is not None else None
+        self.paths = visible_paths(require_actor(actor))
         self.area_by_id: dict[int, Area] = {}
         self.area_by_code: dict[str, Area] = {}
         self.today = timezone.localdate()
@@ -658,7 +659,7 @@ class _Rollback(Exception):
 
 
 def import_file(
-    actor: Any, data: bytes, file_name: str, *, mode: str = "all", ip: str = ""
+    actor: Actor, data: bytes, file_name: str, *, mode: str = "all", ip: str = ""
 ) -> ImportResult:
     """Check and (depending on `mode` and the problems found) write the file's rows."""
     if mode not in ("all", "valid"):
@@ -707,7 +708,7 @@ def import_file(
                 unchanged=result.total("unchanged"),
                 rejected=result.total("rejected"),
                 committed=True,
-                by=actor,
+                by=author(actor),
             )
             entries = [
                 audit.Entry(

@@ -4,18 +4,17 @@ Rows already under the current key are skipped, so an interrupted run can simply
 again; search keeps working meanwhile because it looks for the index under every ring key.
 """
 
-from typing import Any
-
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 
+from wangge.accounts.actors import SYSTEM, Actor
 from wangge.people import audit, crypto, pii
 
 BATCH = 1000
 
 
-def rotate(actor: Any = None) -> dict[str, int]:
+def rotate(actor: Actor = SYSTEM) -> dict[str, int]:
     ring = crypto.get_ring()
     kid = ring.current.kid
     counts: dict[str, int] = {}

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.people import access, pii
 from wangge.people.identity import InvalidValue, parse_id_number, parse_phone
@@ -35,7 +36,7 @@ M = TypeVar("M", bound=Model)
 
 
 def scoped(model: type[M], user: Any, area_field: str = "area") -> QuerySet[M]:
-    return model._default_manager.filter(access.scope_q(user, area_field))
+    return model._default_manager.filter(area_q(user, area_field))
 
 
 def get_scoped(model: type[M], user: Any, pk: Any, area_field: str = "area") -> M:

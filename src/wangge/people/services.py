@@ -1,7 +1,9 @@
 """Business rules for people, places and organisations. The API, the importer, the CLI and the
 tests all write through here; every write of a resident is audited.
 
-`actor` is the user acting (None for the system, e.g. the demo); scope is checked for users.
+`actor` is who acts (`wangge.accounts.actors`: a user, or `SYSTEM` for the demo, the command
+line without `--user` and scheduled jobs); scope is checked for every actor (the system sees
+the whole tree), and there is no "no actor".
 """
 
 import datetime as dt
@@ -12,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor, author, needs_check, require_actor
+from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.people import access, audit, pii
 from wangge.people.identity import InvalidValue, normalise_document, parse_id_number, parse_phone
@@ -35,7 +39,6 @@ from wangge.people.models import (
     TagKind,
 )
 from wangge.regions.models import Area
-from wangge.regions.scope import can_see
 from wangge.regions.spatial_index import get_index
 
 
@@ -49,15 +52,15 @@ def locate(lon: float, lat: float) -> Area:
     return Area.objects.get(pk=where.chain[0].id)
 
 
-def check_scope(actor: Any, area: Area, field: str = "") -> None:
-    if actor is not None and not can_see(actor, area):
+def check_scope(actor: Actor, area: Area, field: str = "") -> None:
+    if not can_see(require_actor(actor), area):
         raise DomainError.one(
             _("This place is outside your areas."), field=field, code="out_of_scope", status=403
         )
 
 
 def _place(
-    actor: Any, lon: float | None, lat: float | None, fallback: Area | None, field: str
+    actor: Actor, lon: float | None, lat: float | None, fallback: Area | None, field: str
 ) -> Area:
     if lon is not None and lat is not None:
         area = locate(lon, lat)
@@ -81,7 +84,7 @@ def _changed(obj: Any, values: dict[str, Any]) -> list[str]:
 
 
 def _audit_write(
-    actor: Any, obj: Any, created: bool, changed: list[str], ip: str, label: str = ""
+    actor: Actor, obj: Any, created: bool, changed: list[str], ip: str, label: str = ""
 ) -> None:
     if created or changed:
         audit.record(
@@ -100,7 +103,7 @@ def _audit_write(
 
 @transaction.atomic
 def building_save(
-    actor: Any,
+    actor: Actor,
     *,
     code: str,
     name: str,
@@ -132,7 +135,7 @@ def building_save(
 
 @transaction.atomic
 def house_save(
-    actor: Any,
+    actor: Actor,
     *,
     code: str,
     building: Building | None = None,
@@ -177,7 +180,7 @@ def house_save(
 
 @transaction.atomic
 def household_save(
-    actor: Any, *, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
+    actor: Actor, *, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
 ) -> Household:
     if not code.strip():
         raise DomainError.one(_("A household needs a household number."), field="code")
@@ -233,7 +236,7 @@ def find_by_id_number(id_type: str, number: str) -> Resident | None:
 
 @transaction.atomic
 def resident_create(
-    actor: Any,
+    actor: Actor,
     *,
     name: str,
     id_number: str,
@@ -305,7 +308,7 @@ RESIDENT_EDITABLE = {
 
 
 @transaction.atomic
-def resident_update(actor: Any, resident: Resident, *, ip: str = "", **changes: Any) -> Resident:
+def resident_update(actor: Actor, resident: Resident, *, ip: str = "", **changes: Any) -> Resident:
     """Change plain fields (and the phone). Moves go through `resident_move`."""
     unknown = set(changes) - RESIDENT_EDITABLE
     if unknown:
@@ -345,7 +348,7 @@ def _end_residence(resident: Resident, on: dt.date) -> None:
 
 @transaction.atomic
 def resident_move(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     household: Household,
     *,
@@ -390,7 +393,7 @@ def resident_move(
 
 @transaction.atomic
 def resident_move_out(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     *,
     on: dt.date | None = None,
@@ -436,7 +439,7 @@ def is_number_search(q: str, id_number: str, phone: str) -> bool:
 
 
 def audit_number_search(
-    actor: Any, rows: list[Any], q: str, id_number: str, phone: str, *, ip: str = ""
+    actor: Actor, rows: list[Any], q: str, id_number: str, phone: str, *, ip: str = ""
 ) -> None:
     """A lookup by personal number is itself an access to personal data: audit it (API and web)."""
     if is_number_search(q, id_number, phone):
@@ -450,7 +453,7 @@ def audit_number_search(
         )
 
 
-def require_reveal(actor: Any, area: Area, reason: str) -> None:
+def require_reveal(actor: Actor, area: Area, reason: str) -> None:
     """A reveal needs a stated reason and the right to see plaintext numbers in `area`."""
     check_reason(reason)
     if not access.can_reveal(actor, area):
@@ -459,7 +462,7 @@ def require_reveal(actor: Any, area: Area, reason: str) -> None:
         )
 
 
-def reveal(actor: Any, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
+def reveal(actor: Actor, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
     """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
     require_reveal(actor, resident.area, reason)
     audit.record(
@@ -510,14 +513,14 @@ def clean_tag_data(kind: TagKind, data: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _check_kind(actor: Any, kind: TagKind) -> None:
-    if actor is not None and kind.pk not in access.visible_kind_ids(actor):
+def _check_kind(actor: Actor, kind: TagKind) -> None:
+    if kind.pk not in access.visible_kind_ids(require_actor(actor)):
         raise DomainError.one(_("Unknown group."), field="kind", code="not_found", status=404)
 
 
 @transaction.atomic
 def tag_add(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     kind: TagKind,
     *,
@@ -539,7 +542,7 @@ def tag_add(
         valid_from=valid_from,
         valid_to=valid_to,
         note=note,
-        created_by=actor,
+        created_by=author(actor),
     )
     audit.record(
         actor,
@@ -555,7 +558,7 @@ def tag_add(
 
 @transaction.atomic
 def tag_end(
-    actor: Any, tag: ResidentTag, *, on: dt.date | None = None, ip: str = ""
+    actor: Actor, tag: ResidentTag, *, on: dt.date | None = None, ip: str = ""
 ) -> ResidentTag:
     check_scope(actor, tag.resident.area)
     _check_kind(actor, tag.kind)
@@ -577,15 +580,39 @@ def tag_end(
 
 @transaction.atomic
 def tag_grant(
-    actor: Any, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
+    actor: Actor, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
 ) -> TagGrant:
-    if actor is not None and not actor.is_superuser:
+    if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
     if not kind.sensitive:
         raise DomainError.one(_("Only sensitive groups need a grant."), field="kind")
-    grant = TagGrant.objects.create(user=user, kind=kind, granted_by=actor, expires_on=expires_on)
+    grant = TagGrant.objects.create(
+        user=user, kind=kind, granted_by=author(actor), expires_on=expires_on
+    )
     audit.record(
         actor, "grant", "user", user.pk, label=str(user), ip=ip, detail={"kind": kind.code}
+    )
+    return grant
+
+
+@transaction.atomic
+def tag_grant_revoke(actor: Actor, grant: TagGrant, *, ip: str = "") -> TagGrant:
+    """End a sensitive-group grant now (a no-op, unaudited, when it has already ended)."""
+    if needs_check(actor) and not actor.is_superuser:
+        raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
+    grant = TagGrant.objects.select_for_update().select_related("user", "kind").get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        return grant
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    audit.record(
+        actor,
+        "revoke",
+        "user",
+        grant.user_id,
+        label=str(grant.user),
+        ip=ip,
+        detail={"kind": grant.kind.code},
     )
     return grant
 
@@ -595,7 +622,7 @@ def tag_grant(
 
 @transaction.atomic
 def party_branch_create(
-    actor: Any,
+    actor: Actor,
     *,
     name: str,
     area: Area,
@@ -615,7 +642,7 @@ def party_branch_create(
 
 @transaction.atomic
 def party_member_add(
-    actor: Any,
+    actor: Actor,
     *,
     branch: PartyBranch,
     name: str,
@@ -647,7 +674,7 @@ def party_member_add(
 
 @transaction.atomic
 def report_in_record(
-    actor: Any,
+    actor: Actor,
     member: PartyMember,
     *,
     area: Area | None = None,
@@ -681,13 +708,13 @@ def report_in_record(
         area=area,
         reported_on=on,
         activity=activity,
-        recorded_by=actor,
+        recorded_by=author(actor),
     )
 
 
 @transaction.atomic
 def hazard_save(
-    actor: Any,
+    actor: Actor,
     *,
     name: str,
     kind: str,
@@ -718,7 +745,7 @@ def hazard_save(
 
 @transaction.atomic
 def facility_save(
-    actor: Any,
+    actor: Actor,
     *,
     code: str,
     kind: str,
@@ -749,7 +776,7 @@ def facility_save(
 
 
 def residents_export(
-    actor: Any,
+    actor: Actor,
     rows: Any,
     *,
     filters: dict[str, Any],

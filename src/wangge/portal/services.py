@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import ANONYMOUS
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Attachment, BuiltinChannel, Category, Event, Satisfaction, Status
@@ -308,7 +309,7 @@ def portal_report(*, data: ReportInput, client: str) -> Reported:
         with transaction.atomic():
             try:
                 event = workflow.event_report(
-                    actor=None,
+                    actor=ANONYMOUS,
                     channel=BuiltinChannel.RESIDENT,
                     title=_title(checked.text),
                     description=checked.text,

@@ -11,7 +11,7 @@ from wangge.errors import DomainError
 from wangge.inputs import Input, Int
 from wangge.regions import coords, selectors
 from wangge.regions.models import Area
-from wangge.regions.scope import visible_paths
+from wangge.regions.scope import scope_of
 from wangge.regions.spatial_index import AreaRef, get_index
 
 router = Router(tags=["areas"])
@@ -245,8 +245,8 @@ def locate(request: HttpRequest, query: Query[LocateQuery]) -> dict[str, Any]:
 
 def _in_scope(user: Any, refs: list[AreaRef]) -> set[int]:
     """The ids among `refs` of areas inside the user's scope (one query)."""
-    paths = visible_paths(user)
-    if paths is None:
+    scope = scope_of(user)
+    if scope.whole:
         return {r.id for r in refs}
     found = Area.objects.filter(pk__in=[r.id for r in refs]).values_list("pk", "path")
-    return {pk for pk, path in found if any(path.startswith(p) for p in paths)}
+    return {pk for pk, path in found if scope.sees_path(path)}

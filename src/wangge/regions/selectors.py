@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area, Post, Role
-from wangge.regions.scope import can_see, path_q
+from wangge.regions.scope import scope_of
 
 
 def area_list(
@@ -17,7 +17,7 @@ def area_list(
     name: str | None = None,
     code_prefix: str | None = None,
 ) -> QuerySet[Area]:
-    qs = without_geometry(Area.objects.live().filter(path_q(user)).select_related("parent"))
+    qs = without_geometry(Area.objects.live().filter(scope_of(user).q()).select_related("parent"))
     if level is not None:
         qs = qs.filter(level=level)
     if parent_code:
@@ -32,7 +32,7 @@ def area_list(
 def area_get(*, user: Any, code: str) -> Area | None:
     """A live area by code, or None when it does not exist or is outside the user's scope."""
     area = without_geometry(Area.objects.live().filter(code=code).select_related("parent")).first()
-    if area is None or not can_see(user, area):
+    if area is None or not scope_of(user).sees(area):
         return None
     return area
 
@@ -49,7 +49,7 @@ def area_children(*, user: Any, area: Area) -> QuerySet[Area]:
     return (
         Area.objects.live()
         .filter(parent=area)
-        .filter(path_q(user))
+        .filter(scope_of(user).q())
         .defer("geometry")
         .annotate(child_count=Count("children", filter=Q(children__valid_to__isnull=True)))
         .order_by("code")
@@ -69,7 +69,7 @@ def area_subtree_with_geometry(*, user: Any, area: Area, depth: int = 1) -> Quer
     return (
         Area.objects.live()
         .subtree(area)
-        .filter(path_q(user), level__lte=area.level + depth)
+        .filter(scope_of(user).q(), level__lte=area.level + depth)
         .exclude(geometry="")
         .order_by("path")
     )
@@ -77,9 +77,7 @@ def area_subtree_with_geometry(*, user: Any, area: Area, depth: int = 1) -> Quer
 
 def top_areas(*, user: Any) -> QuerySet[Area]:
     """The highest areas the user sees: the tree's roots, or the areas of their posts."""
-    from wangge.regions.scope import visible_paths
-
-    paths = visible_paths(user)
+    paths = scope_of(user).paths
     qs = Area.objects.live().defer("geometry")
     if paths is None:
         return qs.filter(parent__isnull=True).order_by("code")
@@ -91,7 +89,7 @@ def incomplete_grids(*, user: Any, level: int = 4) -> list[dict[str, Any]]:
     active = Post.objects.filter(ended_on__isnull=True)
     grids = (
         Area.objects.live()
-        .filter(path_q(user), level=level)
+        .filter(scope_of(user).q(), level=level)
         .select_related("parent")
         .defer("geometry", "parent__geometry")
         .prefetch_related(Prefetch("posts", queryset=active, to_attr="active_posts"))

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from wangge.accounts.actors import Actor
 from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, WorkOrder
 from wangge.fieldwork.models import VisitTask
 from wangge.people import audit
@@ -29,13 +30,14 @@ class OpenTasks:
         return len(self.events) + len(self.visit_tasks) + len(self.orders)
 
 
-def _live_posts(user: Any) -> Any:
+def _unended_posts(user: Any) -> Any:
+    """Posts not ended yet (those starting later too): what deactivating ends."""
     return Post.objects.filter(user=user, ended_on__isnull=True)
 
 
 def open_tasks(user: Any) -> OpenTasks:
     """What `user` holds alone: to reassign before (or after) they go."""
-    own_areas = list(_live_posts(user).values_list("area_id", flat=True))
+    own_areas = list(_unended_posts(user).values_list("area_id", flat=True))
     shared = set(
         Post.objects.filter(area_id__in=own_areas, ended_on__isnull=True)
         .exclude(user=user)
@@ -81,11 +83,11 @@ def end_sessions(user: Any) -> int:
 
 
 @transaction.atomic
-def user_deactivate(*, actor: Any, user: Any, reason: str = "", ip: str = "") -> OpenTasks:
+def user_deactivate(*, actor: Actor, user: Any, reason: str = "", ip: str = "") -> OpenTasks:
     """End the person's posts and sessions, mark the account inactive, and return the open
     tasks they leave (listed before the posts end, so "alone" means before they went)."""
     tasks = open_tasks(user)
-    for post in _live_posts(user).select_related("area", "user"):
+    for post in _unended_posts(user).select_related("area", "user"):
         grants.post_revoke(actor=actor, post=post, ip=ip)
     user.is_active = False
     user.save(update_fields=["is_active"])

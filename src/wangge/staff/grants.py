@@ -7,6 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wangge.accounts.actors import Actor
+from wangge.accounts.permissions import Action, may, roles_for
 from wangge.events.models import Department
 from wangge.people import audit
 from wangge.regions import services as region_services
@@ -18,7 +20,7 @@ def _label(user: Any) -> str:
 
 
 @transaction.atomic
-def post_grant(*, actor: Any, user: Any, area: Area, role: str, ip: str = "") -> Post:
+def post_grant(*, actor: Actor, user: Any, area: Area, role: str, ip: str = "") -> Post:
     """Give `user` the post (a no-op, unaudited, when they already hold it)."""
     before = Post.objects.filter(user=user, area=area, role=role, ended_on__isnull=True).first()
     post = region_services.post_assign(user=user, area=area, role=role)
@@ -36,7 +38,7 @@ def post_grant(*, actor: Any, user: Any, area: Area, role: str, ip: str = "") ->
 
 
 @transaction.atomic
-def post_revoke(*, actor: Any, post: Post, ended_on: date | None = None, ip: str = "") -> Post:
+def post_revoke(*, actor: Actor, post: Post, ended_on: date | None = None, ip: str = "") -> Post:
     if post.ended_on is not None and post.ended_on <= timezone.localdate():
         return post
     region_services.post_end(post=post, ended_on=ended_on)
@@ -53,7 +55,7 @@ def post_revoke(*, actor: Any, post: Post, ended_on: date | None = None, ip: str
 
 
 @transaction.atomic
-def handler_grant(*, actor: Any, user: Any, department: Department, ip: str = "") -> bool:
+def handler_grant(*, actor: Actor, user: Any, department: Department, ip: str = "") -> bool:
     """Make `user` a handler of `department`; False when they already were."""
     if department.handlers.filter(pk=user.pk).exists():
         return False
@@ -71,7 +73,7 @@ def handler_grant(*, actor: Any, user: Any, department: Department, ip: str = ""
 
 
 @transaction.atomic
-def handler_revoke(*, actor: Any, user: Any, department: Department, ip: str = "") -> bool:
+def handler_revoke(*, actor: Actor, user: Any, department: Department, ip: str = "") -> bool:
     if not department.handlers.filter(pk=user.pk).exists():
         return False
     department.handlers.remove(user)
@@ -87,23 +89,14 @@ def handler_revoke(*, actor: Any, user: Any, department: Department, ip: str = "
     return True
 
 
-MANAGER_ROLES = ("operator", "secretary")
+MANAGER_ROLES = roles_for(Action.MANAGE_STAFF)
 
 
 def may_manage(user: Any, area: Area) -> bool:
     """Superusers, and operators and secretaries whose post covers the area, give and end
-    posts there and import rosters."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return any(
-        area.path.startswith(path)
-        for path in Post.objects.filter(
-            user=user, role__in=MANAGER_ROLES, ended_on__isnull=True
-        ).values_list("area__path", flat=True)
-    )
+    posts there and import rosters (`Action.MANAGE_STAFF`)."""
+    return may(user, Action.MANAGE_STAFF, area)
 
 
 def manages_anywhere(user: Any) -> bool:
-    return Post.objects.filter(user=user, role__in=MANAGER_ROLES, ended_on__isnull=True).exists()
+    return may(user, Action.MANAGE_STAFF)

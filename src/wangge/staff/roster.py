@@ -20,13 +20,14 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor, require_actor
 from wangge.accounts.passwords import password_set_generated
+from wangge.accounts.scope import visible_paths
 from wangge.events.models import Department
 from wangge.people import audit, tabular
 from wangge.people.identity import InvalidValue, parse_id_number, parse_phone
 from wangge.people.importer import Counts, ImportResult, RowError, RowProblem
 from wangge.regions.models import Area, Role
-from wangge.regions.scope import visible_paths
 from wangge.staff import grants
 
 KIND = "staff"
@@ -72,8 +73,8 @@ def _staff_sheets(sheets: list[tabular.Sheet]) -> list[tabular.Sheet]:
 
 
 class _Check:
-    def __init__(self, actor: Any) -> None:
-        self.paths = visible_paths(actor) if actor is not None else None
+    def __init__(self, actor: Actor) -> None:
+        self.paths = visible_paths(require_actor(actor))
         self.roles = _roles()
         self.areas = {a.code: a for a in Area.objects.live()}
         self.departments: dict[str, Department] = {}
@@ -120,7 +121,7 @@ class _Rollback(Exception):
 
 
 def import_roster(
-    actor: Any, data: bytes, file_name: str, *, dry_run: bool = False, ip: str = ""
+    actor: Actor, data: bytes, file_name: str, *, dry_run: bool = False, ip: str = ""
 ) -> RosterResult:
     """Check the roster, then (no problem found, not a dry run) write it in one transaction."""
     result = RosterResult(mode="all", dry_run=dry_run)
@@ -170,7 +171,7 @@ def import_roster(
     return result
 
 
-def _write(actor: Any, rows: list[_Row], result: RosterResult, ip: str) -> None:
+def _write(actor: Actor, rows: list[_Row], result: RosterResult, ip: str) -> None:
     users, posts, handlers = Counts(), Counts(), Counts()
     result.counts = {"user": users, "post": posts, "handler": handlers}
     model = get_user_model()

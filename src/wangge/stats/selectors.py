@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Category, Department
 from wangge.intake.models import Channel
 from wangge.regions.models import Area
-from wangge.regions.scope import visible_paths
 from wangge.stats.models import MAX_LEVELS, MEASURES, Dimension, EventFact, Period, Rollup
 from wangge.stats.rollups import month_start, next_month, rolled_levels
 

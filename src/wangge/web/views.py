@@ -4,10 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from wangge.accounts.scope import can_see
 from wangge.regions import selectors
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Post
-from wangge.regions.scope import can_see
 from wangge.staff import grants
 from wangge.web.context import is_field_worker
 

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Notification
 from wangge.regions.models import Area
-from wangge.regions.scope import visible_paths
 from wangge.stats import dashboard, selectors
 from wangge.stats.assessment import services
 from wangge.stats.assessment.models import (

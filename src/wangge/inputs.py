@@ -165,6 +165,7 @@ Id = Annotated[int, Field(ge=1, le=INT_MAX)]
 Page = Annotated[int, Field(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Field(ge=1, le=1000)]
 Offset = Annotated[int, Field(ge=0, le=INT_MAX)]
+Year = Annotated[int, Field(ge=DATE_MIN.year, le=DATE_MAX.year)]  # a calendar year we keep
 
 
 class Input(Schema):

@@ -20,7 +20,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.errors import DomainError
-from wangge.inputs import Input, Int, Page, PageSize, Title
+from wangge.inputs import Input, Int, Page, PageSize, Title, Year
 from wangge.people import access, audit, importer, selectors, services, tabular, workbooks
 from wangge.people.models import (
     AuditEntry,
@@ -704,7 +704,7 @@ class MemberOut(Schema):
 
 @router.get("/people/party/members", response=list[MemberOut], summary="Members and report-ins")
 def member_list(
-    request: HttpRequest, branch: Int | None = None, year: Int | None = None
+    request: HttpRequest, branch: Int | None = None, year: Year | None = None
 ) -> list[dict[str, Any]]:
     year = year or timezone.localdate().year
     check = {c["member"].pk: c for c in selectors.report_in_check(request.user, year)}
@@ -760,7 +760,7 @@ class BelowOut(Schema):
     response=list[BelowOut],
     summary="In-service members below the yearly minimum of report-ins",
 )
-def report_in_below(request: HttpRequest, year: Int | None = None, minimum: Int = 2) -> list[Any]:
+def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int = 2) -> list[Any]:
     year = year or timezone.localdate().year
     return [
         {

@@ -18,7 +18,9 @@
     if (!el || !node || !window.L) return;
     if (current) { current.remove(); current = null; }
     var data = JSON.parse(node.textContent);
-    var map = L.map(el, { zoomSnap: 0.25 });
+    // No animations: a swap may take the map away mid-zoom (Leaflet then reads a removed
+    // layer's position), and a figure map gains nothing from them.
+    var map = L.map(el, { zoomSnap: 0.25, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false });
     current = map;
     window.wanggeDashMap = map;
     map.setView([30.28, 120.17], 11);
@@ -62,7 +64,7 @@
       }).addTo(map);
       paint();
       var bounds = areas.getBounds();
-      if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10], animate: false });
     }).catch(function () {});
 
     function showHeat() {
@@ -79,5 +81,9 @@
     showHeat();
   }
   document.addEventListener("DOMContentLoaded", draw);
-  document.body.addEventListener("htmx:afterSwap", draw);
+  document.body.addEventListener("htmx:afterSwap", function () {
+    // Only a swap that brought a new map container redraws; the others leave the map be.
+    var el = document.getElementById("dash-map");
+    if (el && (!current || current.getContainer() !== el)) draw();
+  });
 })();

@@ -12,7 +12,7 @@ every indicator of its target type and two capped adjustments. Then times:
 
     .venv/bin/python benchmarks/assessment.py [--events N] [--micro M] [--workers W]
 
-The issue's full size is `--events 10000000 --micro 100000 --workers 200000`.
+The full target size is `--events 10000000 --micro 100000 --workers 200000`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ twice: with the tree's simple squares (5 vertices an area: the baseline) and aft
 boundary is replaced by a detailed one (`--vertices`, default 3,000 an area, like a county's
 surveyed boundaries). A list that loads geometry it does not draw slows down with the
 vertices; one that does not stays the same. Beside them, the same first page read the way
-the lists read it before issue 12 (areas joined with their geometry), to show what that cost.
+the lists once read it (areas joined with their geometry), to show what that cost.
 The database is dropped at the end.
 
     .venv/bin/python benchmarks/lists.py [--events N] [--vertices V] [--save-baseline]

@@ -15,7 +15,7 @@ timeline entries and lead work orders — all with COPY. Then times, side by sid
 
     .venv/bin/python benchmarks/stats.py [--events N] [--micro M] [--load-seconds S]
 
-The issue's full size is `--events 10000000 --micro 100000` (hours on a small machine).
+The full target size is `--events 10000000 --micro 100000` (hours on a small machine).
 """
 
 from __future__ import annotations

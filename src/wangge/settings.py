@@ -375,6 +375,8 @@ WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8
 # Personal data: the key ring for ID numbers and phones. WANGGE_PII_KEY
 # ("kid:base64key[,kid:base64key…]", current first) wins; otherwise this file, outside the
 # database, generated on first use (see wangge.people.crypto).
+# People-import reports (they name residents) are kept this many days, then removed.
+WANGGE_IMPORT_REPORT_DAYS = int(os.environ.get("WANGGE_IMPORT_REPORT_DAYS", "7"))
 WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))
 # The audit chain's HMAC key (WANGGE_AUDIT_KEY, base64, or this file, made on first use) and
 # the signed checkpoint of the chain's head written outside the database (`wangge.people.audit`).

@@ -1,5 +1,7 @@
 import csv
 import io
+import os
+import time
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -201,6 +203,28 @@ def test_upload_through_the_api(people, client, mode):
     load_workbook(io.BytesIO(b"".join(report.streaming_content)))
     client.force_login(people.worker_b)
     assert client.get(body["report_url"]).status_code == 404
+
+
+def test_reports_are_kept_for_a_set_time(people, client, settings):
+    """An import's report names residents: the worker removes it after
+    WANGGE_IMPORT_REPORT_DAYS, and its link then answers 404."""
+    from wangge.people import import_reports
+    from wangge.people.tasks import import_reports_prune
+
+    settings.WANGGE_IMPORT_REPORT_DAYS = 7
+    client.force_login(people.worker_a)
+    upload = io.BytesIO(_file(people, GOOD_ROWS + BAD_ROWS))
+    upload.name = "p.xlsx"
+    url = client.post("/api/people/import", {"file": upload, "mode": "all"}).json()["report_url"]
+    token = url.rsplit("/", 1)[1].removesuffix(".xlsx")
+    path = import_reports.report_path(token)
+    assert path is not None and path.stat().st_mode & 0o077 == 0  # private to the platform
+    now = time.time()
+    assert import_reports.reports_prune(now=now + 6 * 86400) == 0  # six days on: kept
+    assert client.get(url).status_code == 200
+    os.utime(path, (now - 8 * 86400, now - 8 * 86400))  # written eight days ago
+    assert import_reports_prune.call_local() == 1
+    assert client.get(url).status_code == 404
 
 
 def test_a_control_character_in_a_cell_is_reported_not_a_500(people, client):

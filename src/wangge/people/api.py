@@ -8,10 +8,8 @@ scope is 404 on every endpoint.
 import datetime as dt
 import re
 import secrets
-from pathlib import Path
 from typing import Any, Literal
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -21,7 +19,16 @@ from ninja.files import UploadedFile
 
 from wangge.errors import DomainError
 from wangge.inputs import Input, Int, Page, PageSize, Title, Year
-from wangge.people import access, audit, importer, selectors, services, tabular, workbooks
+from wangge.people import (
+    access,
+    audit,
+    import_reports,
+    importer,
+    selectors,
+    services,
+    tabular,
+    workbooks,
+)
 from wangge.people.models import (
     AuditEntry,
     Building,
@@ -810,12 +817,6 @@ class ImportOut(Schema):
     report_url: str
 
 
-def _report_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "people-import-reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @router.get("/people/import/template.xlsx", summary="The import template")
 def import_template(request: HttpRequest) -> HttpResponse:
     return _xlsx(workbooks.template(), "people-template.xlsx")
@@ -837,9 +838,7 @@ def import_upload(
             sheets = tabular.read_file(data, name)
         except Exception:
             sheets = []
-        (_report_dir() / f"{token}.xlsx").write_bytes(
-            workbooks.import_report(sheets, result.problems)
-        )
+        import_reports.report_save(token, workbooks.import_report(sheets, result.problems))
         report_url = f"/api/people/import/reports/{token}.xlsx"
     return {
         "committed": result.committed,
@@ -853,10 +852,10 @@ def import_upload(
 
 @router.get("/people/import/reports/{token}.xlsx", summary="An import's annotated report")
 def import_report(request: HttpRequest, token: str) -> FileResponse:
-    path = _report_dir() / f"{token}.xlsx"
     if not re.fullmatch(r"\d+-[\w-]+", token) or token.split("-")[0] != str(request.user.pk):
         raise DomainError.one(_("Not found."), code="not_found", status=404)
-    if not path.exists():
+    path = import_reports.report_path(token)
+    if path is None:  # never written, or older than WANGGE_IMPORT_REPORT_DAYS
         raise DomainError.one(_("Not found."), code="not_found", status=404)
     return FileResponse(path.open("rb"), as_attachment=True, filename="import-report.xlsx")
 

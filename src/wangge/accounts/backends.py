@@ -13,7 +13,8 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         try:
-            return super().authenticate(request, *args, **kwargs)
+            super().authenticate(request, *args, **kwargs)  # refuses, or lets the next one try
         except AxesBackendPermissionDenied:
             request.wangge_was_locked = True  # type: ignore[attr-defined]
             raise
+        return None

@@ -73,10 +73,11 @@ def connect() -> None:
 def locked() -> QuerySet[AccessAttempt]:
     """Attempts that lock now (at or over the limit, within the cool-off)."""
     cool_off = get_cool_off() or timedelta(days=36500)
-    return AccessAttempt.objects.filter(
+    attempts: QuerySet[AccessAttempt] = AccessAttempt.objects.filter(
         failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
         attempt_time__gte=timezone.now() - cool_off,
     )
+    return attempts
 
 
 def login_unlock(*, actor: Actor, attempts: Iterable[AccessAttempt], ip: str = "") -> int:
@@ -95,4 +96,4 @@ def login_unlock(*, actor: Actor, attempts: Iterable[AccessAttempt], ip: str = "
         count, _deleted = AccessAttempt.objects.filter(match).delete()
         for a in attempts:
             _emit(LoginEvent("unlock", actor, a.username or "", a.ip_address or "", ip))
-    return count
+    return int(count)

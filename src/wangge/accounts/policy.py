@@ -59,7 +59,7 @@ def expired(session: Any, now: float) -> bool:
     seen_at = session.get(SEEN_AT)
     if login_at is None or seen_at is None:
         return False
-    return (
+    return bool(
         now - login_at > settings.SESSION_COOKIE_AGE or now - seen_at > settings.WANGGE_IDLE_SECONDS
     )
 

@@ -148,7 +148,8 @@ class CalendarWarningMixin:
                 )
                 % {"years": ", ".join(map(str, missing))},
             )
-        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        response: HttpResponse = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        return response
 
 
 @admin.register(CalendarYear)

@@ -93,7 +93,9 @@ def combine(*, text: float, distance_m: float, hours_apart: float, same_category
     if text <= 0 or place <= 0 or time <= 0:
         return 0.0
     category = 1.0 if same_category else RELATED_CATEGORY
-    return category * text ** WEIGHTS["text"] * place ** WEIGHTS["place"] * time ** WEIGHTS["time"]
+    return float(
+        category * text ** WEIGHTS["text"] * place ** WEIGHTS["place"] * time ** WEIGHTS["time"]
+    )
 
 
 def _group(event: Event) -> int:

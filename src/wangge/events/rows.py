@@ -129,7 +129,7 @@ def fetchall(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def _field(model: type[Model], name: str) -> Field:
+def _field(model: type[Model], name: str) -> "Field[Any, Any]":
     return model._meta.get_field(name)  # type: ignore[return-value]
 
 
@@ -211,7 +211,7 @@ def update_then_insert(obj: Model, names: Sequence[str], new: Model) -> None:
 class _Insert:
     head: str  # INSERT INTO table (columns) VALUES
     returning: str  # RETURNING pk, where the database can
-    fields: tuple[Field, ...]
+    fields: "tuple[Field[Any, Any], ...]"
 
     def values(self, obj: Model, sql_for: dict[str, Statement] | None = None) -> Statement:
         """obj's row of VALUES and its parameters. None is written as NULL in the text: a

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import SYSTEM
 from wangge.accounts.scope import in_force
 from wangge.errors import DomainError
 from wangge.events import access, notifications, workflow
@@ -143,7 +144,7 @@ def _escalate(event: Event) -> bool:
         return False  # handled and waiting for its check: nothing to hand up
     try:
         workflow.event_escalate(
-            event=event, actor=workflow.SYSTEM, reason=_("Escalated automatically: overdue.")
+            event=event, actor=SYSTEM, reason=_("Escalated automatically: overdue.")
         )
     except DomainError as exc:  # at the top level already
         logger.info("overdue event %s not escalated: %s", event.code, exc)

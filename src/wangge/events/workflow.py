@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -414,7 +414,7 @@ def _locked(given: Event, actor: Actor) -> Event:
         row = rows.fetchone(sql, [given.pk])
     if row is None:
         raise Event.DoesNotExist(f"event {given.pk}")
-    event = event_reader.read(row)
+    event = cast(Event, event_reader.read(row))
     at = len(event_reader.attnames)
     event.area = area_reader.read(row, at)
     event.responsible_area = responsible_reader.read(row, at + len(area_reader.attnames))

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import ANONYMOUS
+from wangge.accounts.actors import ANONYMOUS, SYSTEM
 from wangge.decoding import unstorable
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
@@ -205,7 +205,7 @@ def _fold(fold: AlertFold, at: datetime) -> AlertResult:
     fold.save(update_fields=["count", "last_at"])
     workflow.event_note(
         event=fold.event,
-        actor=workflow.SYSTEM,
+        actor=SYSTEM,
         action="video_alert",
         comment=_("Alert %(n)s of this camera and type.") % {"n": fold.count},
         data={"alert_type": fold.alert_type, "at": platform_iso(at), "count": fold.count},

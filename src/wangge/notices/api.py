@@ -168,7 +168,7 @@ def _notice(pk: int) -> Notice:
 
 
 @router.post("/notices", response={201: NoticeOut}, summary="Send (or schedule) a notice")
-def notice_send(request: HttpRequest, body: NoticeIn) -> Status:
+def notice_send(request: HttpRequest, body: NoticeIn) -> Status[dict[str, Any]]:
     data = body.dict()
     notice = services.notice_send(
         sender=request.user,
@@ -427,7 +427,7 @@ def activity_kinds(request: HttpRequest) -> list[ActivityKind]:
 
 
 @router.post("/activities", response={201: ActivityOut}, summary="Record a grid activity")
-def activity_record(request: HttpRequest, body: ActivityIn) -> Status:
+def activity_record(request: HttpRequest, body: ActivityIn) -> Status[dict[str, Any]]:
     data = body.dict()
     activity = acts.activity_record(
         actor=request.user,
@@ -447,7 +447,9 @@ def activity_record(request: HttpRequest, body: ActivityIn) -> Status:
 @router.post(
     "/activities/{pk}/photos", response={201: ActivityOut}, summary="Add a photo to an activity"
 )
-def activity_photo_add(request: HttpRequest, pk: int, photo: File[UploadedFile]) -> Status:
+def activity_photo_add(
+    request: HttpRequest, pk: int, photo: File[UploadedFile]
+) -> Status[dict[str, Any]]:
     activity = acts.activities(request.user).filter(pk=pk).first()
     if activity is None:
         raise Http404

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import ANONYMOUS
+from wangge.accounts.actors import ANONYMOUS, SYSTEM
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Attachment, BuiltinChannel, Category, Event, Satisfaction, Status
@@ -411,7 +411,7 @@ def _rate(event: Event, satisfaction: str, comment: str) -> Event:
             status=409,
         )
     return workflow.event_callback(
-        event=event, actor=workflow.SYSTEM, satisfaction=satisfaction, comment=comment
+        event=event, actor=SYSTEM, satisfaction=satisfaction, comment=comment
     )
 
 

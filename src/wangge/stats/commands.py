@@ -61,7 +61,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     stats = sub.add_parser("stats", help="figures: facts and rollups").add_subparsers(
         dest="stats_command", required=True
     )

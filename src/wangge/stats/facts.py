@@ -448,4 +448,4 @@ def insert_all_sql(asof: datetime, since: Any = None) -> int:
         )
         written = cursor.rowcount
         cursor.execute("DROP TABLE stats_chain")
-    return written
+    return int(written)

@@ -4,6 +4,8 @@ Both are derived data: `facts.rebuild()` recomputes them from events and their t
 and the worker keeps them current (`fill.fill()`). Nothing in the event loop writes here.
 """
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,7 +61,7 @@ ORDER_FLAGS = (
 FLAGS = MEASURES + ORDER_FLAGS
 
 
-def _area_columns() -> dict[str, models.Field]:
+def _area_columns() -> "dict[str, models.Field[Any, Any]]":
     return {
         f"area_{n}": models.IntegerField(null=True, blank=True, db_index=True)
         for n in range(1, MAX_LEVELS + 1)

@@ -277,7 +277,7 @@ def visible(user: Any) -> Any:
 
 
 def get(user: Any, pk: int) -> Bulletin:
-    b = visible(user).filter(pk=pk).first()
+    b: Bulletin | None = visible(user).filter(pk=pk).first()
     if b is None:
         raise DomainError.one(
             _("No such bulletin that you may see."), field="bulletin", code="not_found", status=404
@@ -308,7 +308,9 @@ _HEAD = PatternFill("solid", fgColor="DDEBF7")
 _PCT = "0.0%"
 
 
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]], pct: set[int]):
+def _sheet(
+    book: Workbook, title: str, header: list[str], rows: list[list[Any]], pct: set[int]
+) -> Any:
     ws = book.create_sheet(title[:31])
     ws.append(header)
     for cell in ws[1]:

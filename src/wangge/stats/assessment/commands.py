@@ -35,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     assess = sub.add_parser("assess", help="assessment (考核): runs of schemes").add_subparsers(
         dest="assess_command", required=True
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
-from wangge.stats.assessment import services
+from wangge.stats.assessment import scoring, services
 from wangge.stats.assessment.models import Scheme
 
 
@@ -168,7 +168,7 @@ def as_dict(scheme: Scheme) -> dict[str, Any]:
         "target_type": scheme.target_type,
         "level": scheme.level,
         "valid_from": scheme.valid_from.isoformat(),
-        "grades": scheme.grades or services.scoring.DEFAULT_GRADES,
+        "grades": scheme.grades or scoring.DEFAULT_GRADES,
         "items": [
             {
                 "code": it.indicator.code,

@@ -57,7 +57,7 @@ def rule_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.post(
     "/attend/rules", response={201: AttendRuleOut}, summary="Create a must-attend rule (admin)"
 )
-def rule_create(request: HttpRequest, body: AttendRuleIn) -> Status:
+def rule_create(request: HttpRequest, body: AttendRuleIn) -> Status[Any]:
     return Status(201, AttendRuleOut.of(attend.rule_save(request.user, **body.dict())))
 
 
@@ -71,7 +71,7 @@ def rule_update(request: HttpRequest, rid: Int, body: AttendRuleIn) -> dict[str,
 
 
 @router.delete("/attend/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
-def rule_delete(request: HttpRequest, rid: Int) -> Status:
+def rule_delete(request: HttpRequest, rid: Int) -> Status[Any]:
     attend.require_admin(request.user)
     attend.rule_delete(request.user, get_object_or_404(AttendRule, pk=rid))
     return Status(204, None)
@@ -188,7 +188,7 @@ class AttendRecordIn(Input):
     response={201: AttendTaskDetailOut},
     summary="Record the attendance",
 )
-def record_create(request: HttpRequest, tid: Int, body: AttendRecordIn) -> Status:
+def record_create(request: HttpRequest, tid: Int, body: AttendRecordIn) -> Status[Any]:
     task = attend.task_get(request.user, tid)
     attend.attend_record(actor=request.user, task=task, **body.dict())
     return Status(201, _detail(attend.task_get(request.user, tid)))

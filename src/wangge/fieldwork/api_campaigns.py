@@ -247,7 +247,7 @@ def campaign_list(request: HttpRequest, drafts: bool = False) -> list[dict[str, 
 
 
 @router.post("/campaigns", response={201: CampaignOut}, summary="Define a campaign (draft)")
-def campaign_create(request: HttpRequest, body: CampaignIn) -> Status:
+def campaign_create(request: HttpRequest, body: CampaignIn) -> Status[Any]:
     campaign = campaigns.campaign_define(
         request.user,
         title=body.title,
@@ -396,7 +396,7 @@ def target_unreachable(request: HttpRequest, pk: Int, body: UnreachableIn) -> di
 )
 def target_file(
     request: HttpRequest, pk: Int, field: Form[str], file: File[UploadedFile]
-) -> Status:
+) -> Status[Any]:
     target = campaigns.target_get(request.user, pk)
     stored = campaigns.target_file_add(request.user, target, field, file)
     return Status(201, FileOut.of(stored))

@@ -90,7 +90,7 @@ def patrol_list(
 
 
 @router.post("/patrols", response={201: PatrolOut}, summary="Start a patrol")
-def patrol_start(request: HttpRequest, body: StartIn) -> Status:
+def patrol_start(request: HttpRequest, body: StartIn) -> Status[Any]:
     p = patrols.patrol_start(actor=request.user, area=_area(body.area), note=body.note)
     return Status(201, PatrolOut.of(p))
 
@@ -244,7 +244,7 @@ def inspection_create(
     title: Form[str] = "",
     client_key: Form[str] = "",
     photo: File[UploadedFile | None] = None,
-) -> Status:
+) -> Status[Any]:
     target = patrols.target_get(request.user, target_kind, target_id)
     round_ = patrols.patrol_get(request.user, patrol) if patrol else None
     made: dict[str, Any] = {}
@@ -297,7 +297,7 @@ class PatrolFindingIn(Input):
 @router.post(
     "/patrols/{int:pid}/findings", response={201: dict[str, Any]}, summary="Report a finding"
 )
-def finding_create(request: HttpRequest, pid: Int, body: PatrolFindingIn) -> Status:
+def finding_create(request: HttpRequest, pid: Int, body: PatrolFindingIn) -> Status[Any]:
     p = patrols.patrol_get(request.user, pid)
     category = category_of(body.category)
     if category is None:

@@ -74,7 +74,7 @@ def rule_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/visits/rules", response={201: RuleOut}, summary="Create a visit rule (admin)")
-def rule_create(request: HttpRequest, body: RuleIn) -> Status:
+def rule_create(request: HttpRequest, body: RuleIn) -> Status[Any]:
     rule = visits.rule_save(request.user, **body.dict())
     return Status(201, RuleOut.of(rule))
 
@@ -92,7 +92,7 @@ def rule_update(request: HttpRequest, rid: Int, body: RuleIn) -> dict[str, Any]:
 
 
 @router.delete("/visits/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
-def rule_delete(request: HttpRequest, rid: Int) -> Status:
+def rule_delete(request: HttpRequest, rid: Int) -> Status[Any]:
     visits.require_admin(request.user)
     visits.rule_delete(request.user, get_object_or_404(VisitRule, pk=rid))
     return Status(204, None)
@@ -242,7 +242,7 @@ class RecordIn(Input):
 
 
 @router.post("/visits/tasks/{tid}/records", response={201: RecordOut}, summary="Record the visit")
-def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status:
+def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status[Any]:
     task = visits.task_get(request.user, tid)
     record = visits.visit_record(
         actor=request.user,
@@ -277,7 +277,7 @@ def record_get(request: HttpRequest, rid: Int) -> dict[str, Any]:
 
 
 @router.post("/visits/records/{rid}/photos", response={201: dict[str, int]}, summary="Add a photo")
-def record_photo(request: HttpRequest, rid: Int, photo: File[UploadedFile]) -> Status:
+def record_photo(request: HttpRequest, rid: Int, photo: File[UploadedFile]) -> Status[Any]:
     record = visits.record_get(request.user, rid)
     item = visits.visit_add_photo(actor=request.user, record=record, file=photo.file or b"")
     return Status(201, {"id": item.pk})
@@ -297,7 +297,7 @@ class FindingOut(Schema):
     response={201: FindingOut},
     summary="Report a finding of the visit as an event",
 )
-def record_finding(request: HttpRequest, rid: Int, body: FindingIn) -> Status:
+def record_finding(request: HttpRequest, rid: Int, body: FindingIn) -> Status[Any]:
     record = visits.record_get(request.user, rid)
     category = visits.finding_category(
         visits.FindingIn(title=body.title, category=body.category, description=body.description)

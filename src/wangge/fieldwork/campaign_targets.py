@@ -149,7 +149,7 @@ def materialise(campaign: Campaign, day: dt.date | None = None) -> int:
         values.append(campaign.pk)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        return max(cursor.rowcount, 0)
+        return max(int(cursor.rowcount), 0)
 
 
 def refresh(campaign: Campaign, day: dt.date | None = None) -> RefreshResult:

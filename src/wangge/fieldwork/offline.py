@@ -81,7 +81,7 @@ def request_key(request: Any) -> str:
 
 def sent_by_drafts(request: Any) -> bool:
     """Was the form sent by drafts.js (fetch) rather than by the browser itself?"""
-    return request.headers.get("X-Offline-Form") == "1"
+    return bool(request.headers.get("X-Offline-Form") == "1")
 
 
 def stored(request: Any, url: str) -> HttpResponse:

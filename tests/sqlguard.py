@@ -42,3 +42,22 @@ def get_lean(client: Any, url: str, status: int = 200) -> tuple[Any, int]:
             b"".join(response.streaming_content)
     assert response.status_code == status, (url, response.status_code, response.content[:300])
     return response, len(ctx.captured_queries)
+
+
+def grow_events(world: Any, n: int) -> None:
+    """`n` more events in an events world (tests.events.factories), half of them dispatched:
+    a list's query count is compared before and after."""
+    from tests.events.factories import report
+    from wangge.events import workflow
+
+    for i in range(n):
+        event = report(world, title=f"路边暴露垃圾 {i}")
+        event = workflow.event_accept(event=event, actor=world.operator)
+        if i % 2:
+            workflow.event_dispatch(event=event, actor=world.operator, lead=world.city)
+
+
+def lean_counts(client: Any, user: Any, urls: list[str]) -> dict[str, int]:
+    """Each URL's query count for `user`, failing on any geometry read (get_lean)."""
+    client.force_login(user)
+    return {url: get_lean(client, url)[1] for url in urls}

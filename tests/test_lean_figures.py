@@ -6,9 +6,8 @@ load geometry it does not draw). The map's GeoJSON endpoints, which draw it, are
 
 import pytest
 
-from tests.events.factories import make_world, report
-from tests.sqlguard import get_lean
-from wangge.events import workflow
+from tests.events.factories import make_world
+from tests.sqlguard import get_lean, grow_events, lean_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -62,32 +61,19 @@ STATS_URLS = [
 ]
 
 
-def _grow(world, n: int) -> None:
-    for i in range(n):
-        event = report(world, title=f"路边暴露垃圾 {i}")
-        event = workflow.event_accept(event=event, actor=world.operator)
-        if i % 2:
-            workflow.event_dispatch(event=event, actor=world.operator, lead=world.city)
-
-
-def _counts(client, user, urls: list[str]) -> dict[str, int]:
-    client.force_login(user)
-    return {url: get_lean(client, url)[1] for url in urls}
-
-
 def test_other_lists_and_figures_load_no_geometry_and_constant_queries(client):
     world = make_world()
-    _grow(world, 3)
+    grow_events(world, 3)
     who = [(world.operator, URLS), (world.admin, URLS + ADMIN_URLS)]
-    small = [_counts(client, user, urls) for user, urls in who]
-    _grow(world, 27)
-    large = [_counts(client, user, urls) for user, urls in who]
+    small = [lean_counts(client, user, urls) for user, urls in who]
+    grow_events(world, 27)
+    large = [lean_counts(client, user, urls) for user, urls in who]
     assert large == small
 
 
 def test_the_dashboard_figures_load_no_geometry(client):
     world = make_world()
-    _grow(world, 3)
+    grow_events(world, 3)
     client.force_login(world.operator)
     for url in STATS_URLS:
         get_lean(client, url)

@@ -4,8 +4,7 @@ not grow with the number of events (issue 12: detailed boundaries must never slo
 import pytest
 
 from tests.events.factories import make_world, report
-from tests.sqlguard import get_lean
-from wangge.events import workflow
+from tests.sqlguard import get_lean, grow_events, lean_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -28,30 +27,17 @@ HANDLER_URLS = ["/orders/", "/api/notifications"]
 WORKER_URLS = ["/m/", "/api/events", "/inbox/"]
 
 
-def _grow(world, n: int) -> None:
-    for i in range(n):
-        event = report(world, title=f"路边暴露垃圾 {i}")
-        event = workflow.event_accept(event=event, actor=world.operator)
-        if i % 2:
-            workflow.event_dispatch(event=event, actor=world.operator, lead=world.city)
-
-
-def _counts(client, user, urls: list[str]) -> dict[str, int]:
-    client.force_login(user)
-    return {url: get_lean(client, url)[1] for url in urls}
-
-
 def test_lists_load_no_geometry_and_constant_queries(client):
     world = make_world()
-    _grow(world, 3)
+    grow_events(world, 3)
     who = [
         (world.operator, OPERATOR_URLS),
         (world.city_handler, HANDLER_URLS),
         (world.worker, WORKER_URLS),
     ]
-    small = [_counts(client, user, urls) for user, urls in who]
-    _grow(world, 27)
-    large = [_counts(client, user, urls) for user, urls in who]
+    small = [lean_counts(client, user, urls) for user, urls in who]
+    grow_events(world, 27)
+    large = [lean_counts(client, user, urls) for user, urls in who]
     assert large == small
 
 

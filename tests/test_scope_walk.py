@@ -28,7 +28,8 @@ CASES: list[tuple[str, str]] = [
     (r"^/inbox/<pk>/read/$", "note"),
     (r"^/api/notifications/\{nid\}/read$", "note"),
     (r"^/(events|events/counts|orders|inbox|inbox/count|m|areas/search|areas/roster)/$", "list"),
-    (r"^/(start|me)/$", "list"),
+    (r"^/(start|me|downloads|downloads/new)/$", "list"),
+    (r"^/api/downloads$", "list"),
     (r"^/staff/import/$", "list"),
     (r"^/(people|people/buildings|people/places|people/places/features|people/audit)/$", "list"),
     (r"^/field/(|party|centre|visits|visits/figures|visits/alerts|visits/attend)/?$", "list"),
@@ -110,6 +111,10 @@ EXEMPT: list[tuple[str, str]] = [
         r"^/(assessment|api/assessment)/schemes/(<sid>|\{sid\})",
         "a scheme's definition is the same for everyone; its preview's scores are scoped and "
         "saving needs an assessor (tests/assessment/test_editor.py)",
+    ),
+    (
+        r"^/(downloads/<pk>/file/|api/downloads/\{pk\}(/file)?)$",
+        "the caller's own exports only; anyone else's is 404 (tests/test_downloads.py)",
     ),
     (
         r"^/api/people/residents/search$",

@@ -95,6 +95,7 @@ APP_ROUTERS = [
     "notices",
     "stats",
     "stats.assessment",
+    "web",
 ]
 
 

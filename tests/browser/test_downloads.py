@@ -30,6 +30,6 @@ def test_the_queue_export_is_prepared_then_downloaded(
     expect(row).to_contain_text("事件列表")
     with page.expect_download() as info:
         row.get_by_role("link").click()
-    book = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
+    book = openpyxl.load_workbook(io.BytesIO(info.value.path().read_bytes()))
     assert [r[0] for r in book.active.iter_rows(min_row=2, values_only=True)] == [wanted.code]
     assert js_errors == []

@@ -2,7 +2,6 @@
 index): trusted for its seconds, reloaded only when its version moved, forgotten at once by
 this process's own changes, and never keeping a copy read across a change."""
 
-
 from wangge import process_cache
 from wangge.process_cache import ProcessCache
 

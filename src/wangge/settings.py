@@ -379,7 +379,7 @@ WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8
 WANGGE_IMPORT_REPORT_DAYS = int(os.environ.get("WANGGE_IMPORT_REPORT_DAYS", "7"))
 WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))
 # The audit chain's HMAC key (WANGGE_AUDIT_KEY, base64, or this file, made on first use) and
-# the signed checkpoint of the chain's head written outside the database (`wangge.people.audit`).
+# the signed checkpoint of the chain's head written outside the database (`wangge.accounts.audit`).
 WANGGE_AUDIT_KEY_FILE = Path(os.environ.get("WANGGE_AUDIT_KEY_FILE", DATA_DIR / "audit.key"))
 WANGGE_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("WANGGE_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit.checkpoint")

@@ -9,9 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from wangge.accounts import permissions
+from wangge.accounts.models import Post
 from wangge.accounts.permissions import Action, roles_for
 from wangge.events import rows
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 
 User = get_user_model()
 GRID_ROLES = roles_for(Action.HANDLE_AT_GRID)

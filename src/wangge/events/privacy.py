@@ -6,10 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from wangge.accounts import audit
 from wangge.accounts.actors import Actor
 from wangge.events.models import Event
 from wangge.events.selectors import visible_events
-from wangge.people import audit, pii
+from wangge.people import pii
 from wangge.people.services import require_reveal
 
 

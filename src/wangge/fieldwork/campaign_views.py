@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from wangge import form_fields as forms
+from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
-from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions import selectors as region_selectors
 from wangge.regions.models import Area

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from wangge import form_fields
 from wangge.accounts import scope as account_scope
 from wangge.accounts.actors import Actor, user_of
+from wangge.accounts.models import Post, Role
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import in_force
 from wangge.errors import DomainError, Problem
@@ -24,7 +25,7 @@ from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
 from wangge.notices import timing
 from wangge.notices.models import Notice, NoticeAttachment, NoticeVersion, Receipt
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 
 User = get_user_model()
 # Who may send notices down to an area: posts of these roles at or above it.

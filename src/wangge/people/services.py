@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit
 from wangge.accounts.actors import Actor, author, needs_check, require_actor
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
-from wangge.people import access, audit, pii
+from wangge.people import access, pii
 from wangge.people.identity import InvalidValue, normalise_document, parse_id_number, parse_phone
 from wangge.people.models import (
     Building,

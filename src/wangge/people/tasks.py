@@ -10,7 +10,8 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from wangge.people import audit, import_reports
+from wangge.accounts import audit
+from wangge.people import import_reports
 
 
 @db_periodic_task(crontab(minute="*/10"))

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from wangge.accounts import audit
+from wangge.accounts.audit import client_ip
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
-from wangge.people import access, audit, page_queries, selectors, services
-from wangge.people.audit import client_ip
+from wangge.people import access, page_queries, selectors, services
 from wangge.people.models import Relation, ResidenceType, ResidentStatus, TagKind
 from wangge.regions.lean import without_geometry
 

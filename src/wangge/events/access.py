@@ -40,4 +40,4 @@ def holder_ids_nearest(area: Area, roles: tuple[str, ...]) -> list[int]:
         day=timezone.localdate(),
         at_paths=area.chain_paths(),
     )
-    return selectors.nearest_holder_ids(rows.fetchall(sql, params))  # type: ignore[arg-type]
+    return selectors.nearest_holder_ids(rows.fetchall(sql, params))

@@ -1,7 +1,6 @@
 """Who holds posts over an area (who to notify) and under it (a notice's recipients): one
 query in accounts, run by events and by notices."""
 
-
 import pytest
 from django.db import connection
 from django.utils import timezone

@@ -384,6 +384,9 @@ WANGGE_AUDIT_KEY_FILE = Path(os.environ.get("WANGGE_AUDIT_KEY_FILE", DATA_DIR / 
 WANGGE_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("WANGGE_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit.checkpoint")
 )
+# Reveals of personal data (residents' ID numbers and phones, reporters' phones) one user may
+# make within an hour; past it they are refused and the auditors alerted (0: no limit).
+WANGGE_REVEAL_LIMIT = int(os.environ.get("WANGGE_REVEAL_LIMIT", "30"))
 # --- Open311 GeoReport v2 (/open311/v2/) -------------------------------------------------
 # Accepted jurisdiction_id values, comma separated; empty: the code of the top area(s).
 WANGGE_OPEN311_JURISDICTION = os.environ.get("WANGGE_OPEN311_JURISDICTION", "")

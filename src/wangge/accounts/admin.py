@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from wangge.accounts import services
+from wangge.accounts import reveals, services
 from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import login_unlock
-from wangge.accounts.models import AuditEntry, Post
+from wangge.accounts.models import AuditEntry, Post, SecurityAlert
 from wangge.accounts.passwords import password_change_require
 from wangge.accounts.permissions import AUDIT_PERMISSION
 from wangge.accounts.roles import role_change_record, roles_of
@@ -119,3 +119,34 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(AUDIT_PERMISSION)
+
+
+@admin.register(SecurityAlert)
+class SecurityAlertAdmin(admin.ModelAdmin):
+    """Alerts for the auditors (mass reveals): read here, acknowledged through the service
+    (audited); never added, edited or deleted by hand."""
+
+    list_display = ["raised_at", "kind", "username", "acknowledged_at", "acknowledged_by"]
+    list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    search_fields = ["username"]
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(AUDIT_PERMISSION)
+
+    @admin.action(description=_("Acknowledge the selected alerts"), permissions=["view"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[SecurityAlert]) -> None:
+        for alert in queryset.filter(acknowledged_at__isnull=True):
+            reveals.alert_acknowledge(
+                actor=request.user, alert_id=alert.pk, ip=client_address(request)
+            )
+        self.message_user(request, _("Alerts acknowledged."), messages.SUCCESS)

@@ -96,6 +96,8 @@ class AuditAction(models.TextChoices):
     REKEY = "rekey", _("re-encrypted")
     LOCK = "lock", _("locked out")
     UNLOCK = "unlock", _("unlocked")
+    ALERT = "alert", _("alerted")
+    ACKNOWLEDGE = "acknowledge", _("acknowledged")
 
 
 class AuditEntry(models.Model):
@@ -156,3 +158,33 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"
+
+
+class SecurityAlert(models.Model):
+    """Something the auditors must look at (a user revealing residents' numbers in bulk),
+    raised once per window and kept until an auditor acknowledges it. Raising and
+    acknowledging are both written to the audit log; this row holds what is still open.
+
+    A model of its own, not an inbox notification: the inbox (`events.Notification`) sits
+    right of accounts, and an open/acknowledged state cannot live on the append-only log."""
+
+    class Kind(models.TextChoices):
+        MASS_REVEAL = "mass_reveal", _("mass reveal of personal data")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Whose doing, by id and name like the audit log (deleting a user rewrites nothing).
+    user_id = models.BigIntegerField(_("user id"), null=True, blank=True)
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.CharField(_("acknowledged by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("security alert")
+        verbose_name_plural = _("security alerts")
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["user_id", "kind", "raised_at"], name="alert_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username} {self.raised_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,4 @@
-"""People, places and organisations (人·地·物·组织) and the audit log.
+"""People, places and organisations (人·地·物·组织).
 
 Places: a `Building` (楼栋) holds `House`s (房屋/户室, with a use: 住宅, 商铺, 出租房, 空置 …);
 a `Household` (户) lives at a house; a `Resident` (实有人口) belongs to at most one current
@@ -27,8 +27,7 @@ Organisations: `Organization` (单位/商户/学校/社会组织), `PartyBranch`
 `PartyMember`, and `PartyReportIn` (在职党员到网格报到, counted per calendar year). Things:
 `HazardPoint` (风险隐患点) and `Facility` (城市部件) with an inspection cycle.
 
-Audit: `AuditEntry` is append-only and hash-chained (`prev_hash` → `hash`); `AuditHead` is the
-single row locked (select_for_update) by each writer so the chain never forks.
+The audit log (`AuditEntry`, append-only and hash-chained) lives in `wangge.accounts`.
 """
 
 import datetime as dt

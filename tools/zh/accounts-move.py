@@ -14,7 +14,7 @@ ZH = {
     "No such alert.": "告警不存在。",
     "Alert acknowledged.": "告警已确认。",
     "Security alerts": "安全告警",
-    "Alert": "告警",
+    "Kind of alert": "告警类型",
     "more than %(n)s reveals within an hour": "一小时内查看完整号码超过 %(n)s 次",
     "Acknowledge": "确认",
     "Acknowledge the selected alerts": "确认所选告警",

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from tests.fieldwork import campaign_world as helpers
 from tests.fieldwork.campaign_world import World, opened
-from wangge.people.models import AuditEntry
+from wangge.accounts.models import AuditEntry
 from wangge.web.models import Download
 
 world = helpers.world

@@ -6,7 +6,7 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from wangge.people.audit import client_ip
+from wangge.accounts.audit import client_ip
 from wangge.web import downloads
 from wangge.web.models import Download
 

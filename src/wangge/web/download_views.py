@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.audit import client_ip
 from wangge.errors import DomainError
-from wangge.people.audit import client_ip
 from wangge.web import downloads
 
 SHOWN = 20

@@ -79,8 +79,13 @@ def event_list(
     date_from: date | None = None,
     date_to: date | None = None,
     text: str | None = None,
+    among: Any = None,
 ) -> QuerySet[Event]:
+    """The events the user sees, filtered. `among`: a subquery of event ids to keep (the
+    cases behind a dashboard figure, which the figures app reads from its facts)."""
     qs = visible_events(user).select_related("category", "area", "responsible_area")
+    if among is not None:
+        qs = qs.filter(pk__in=among)
     if tab:
         qs = qs.filter(TABS[tab])
     if status:

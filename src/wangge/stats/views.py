@@ -54,8 +54,8 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
     kept = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
     children = dashboard.children(f)
     trend = dashboard.trend(f)
-    channels = selectors.breakdown(f, "channel")
-    categories = selectors.breakdown(f, "category")[:10]
+    channels = dashboard.breakdown(f, "channel")
+    categories = dashboard.breakdown(f, "category")[:10]
     overview = dashboard.overview(f)
     return {
         "f": f,
@@ -90,6 +90,14 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
                 [c["name"], c["counts"]["reported"], c["figures"]["closed_rate"]["value"]]
                 for c in children
             ],
+            # The list behind each chart element (a click on it opens the list).
+            "urls": {
+                "reported": [r["reported_url"] for r in trend],
+                "closed": [r["closed_url"] for r in trend],
+                "channels": [r["url"] for r in channels],
+                "categories": [r["url"] for r in categories],
+                "children": [c["url"] for c in children],
+            },
             "labels": {"reported": _("Reported"), "closed": _("Closed")},
             # The choropleth: each child's figures by code (value and text).
             "areas": {

@@ -22,8 +22,18 @@ from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
 from wangge.events import figures, selectors, workflow
-from wangge.events.models import BuiltinChannel, Category, Event, OrderRole, WorkOrder
+from wangge.events.models import (
+    BuiltinChannel,
+    Category,
+    Department,
+    Event,
+    OrderRole,
+    WorkOrder,
+)
 from wangge.intake.services import channel_label
+from wangge.regions.models import Area
+from wangge.stats import selectors as stats_selectors
+from wangge.stats.models import MAX_LEVELS
 from wangge.web import forms as web_forms
 
 PAGE_SIZE = 50
@@ -42,6 +52,8 @@ TAB_LABELS: dict[str, Any] = {
     "all": gettext_lazy("All"),
 }
 DEFAULT_TAB = "reported"
+# Filters only a dashboard figure's link sets (no field of the form shows them).
+FIGURE_FILTERS = ("fact", "area", "department", "status", "joint", "settled")
 # Sortable columns: column → sort name (selectors.SORTS); a second click reverses it.
 SORTABLE = ("code", "category", "priority", "channel", "area", "status", "deadline", "reported")
 
@@ -73,19 +85,27 @@ def _filtered(request: HttpRequest) -> tuple[web_forms.EventFilterForm, str, Que
     f = form.cleaned_data
     text = (f.get("q") or "").strip() or None
     tab = "all" if text else f.get("tab") or DEFAULT_TAB
+    fact = f.get("fact") or None
+    among = None
+    by = {
+        "category": f.get("category") or None,
+        "channel": f.get("channel") or None,
+        "date_from": f.get("date_from"),
+        "date_to": f.get("date_to"),
+        "area": f.get("area") or None,
+        "department": f.get("department") or None,
+    }
+    if fact:  # the cases behind a dashboard figure: its filters apply to the figures' facts
+        among, by = _fact_cases(fact, by)
     events = selectors.event_list(
         user=request.user,
         tab=tab,
-        category=f.get("category") or None,
-        channel=f.get("channel") or None,
         text=text,
-        date_from=f.get("date_from"),
-        date_to=f.get("date_to"),
-        area=f.get("area") or None,
-        department=f.get("department") or None,
         status=f.get("status") or None,
         joint=f.get("joint") or None,
         settled=f.get("settled") or None,
+        among=among,
+        **by,
     )
     events = selectors.sort_events(events, f.get("sort") or None).prefetch_related(
         Prefetch(
@@ -97,6 +117,32 @@ def _filtered(request: HttpRequest) -> tuple[web_forms.EventFilterForm, str, Que
         )
     )
     return form, tab, events
+
+
+def _fact_cases(fact: str, by: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The ids of the events the figure `fact` counts under the other filters (read from the
+    figures' facts, as the figure was), and the filters left for the event list: an area
+    deeper than the facts keep stays an event-list filter."""
+    area = by["area"] and Area.objects.live().defer("geometry").filter(code=by["area"]).first()
+    category = by["category"] and Category.objects.filter(code=by["category"]).first()
+    department = by["department"] and Department.objects.filter(code=by["department"]).first()
+    among = stats_selectors.fact_event_ids(
+        flag=fact,
+        area=area if area and area.level <= MAX_LEVELS else None,
+        date_from=by["date_from"],
+        date_to=by["date_to"],
+        category=category or None,
+        channel=by["channel"] or "",
+        department=department or None,
+    )
+    left = dict.fromkeys(by)
+    if by["area"] and not (area and area.level <= MAX_LEVELS):
+        left["area"] = by["area"]  # unknown or deeper: the list filters it (or finds nothing)
+    if by["category"] and not category:
+        left["category"] = by["category"]
+    if by["department"] and not department:
+        left["department"] = by["department"]
+    return among, left
 
 
 def _holding(event: Event) -> str:
@@ -151,6 +197,12 @@ def event_queue(request: HttpRequest) -> HttpResponse:
         "sorts": {c: (f"-{c}" if sort == c else c) for c in SORTABLE},
         "bulk": tab in ("reported", "accepted"),
         "newest": selectors.newest_report_id(request.user),
+        # A dashboard link's own filters, kept when the form is sent again.
+        "figure_filters": (
+            [(k, request.GET[k]) for k in FIGURE_FILTERS if request.GET.get(k)]
+            if f.get("fact")
+            else []
+        ),
     }
     if context["bulk"]:
         context["departments"] = list(web_forms.active_departments())

@@ -318,17 +318,9 @@ COMMAND: tuple[tuple[str, Any, str, str | None], ...] = (
     ("self_rate", gettext_lazy("Settled by the grid"), "self_handled", "accepted"),
     ("accurate_rate", gettext_lazy("Dispatched accurately"), "dispatched_accurately", "dispatched"),
 )
-# Which events list a figure's cases: the event list's tab (or "status:…"), when not all.
-FIGURE_TABS = {
-    "closed": "status:closed",
-    "overdue": "overdue",
-    "open_red": "overdue",
-    "open_reported": "reported",
-    "open_accepted": "accepted",
-    "open_handling": "handling",
-    "open_checking": "handled",
-    "open_supervised": "supervised",
-}
+# The figures a choropleth of child areas can show (dashboard, big screen, main map): key,
+# label, whether a rate.
+CHOROPLETH = [(key, label, den is not None) for key, label, _n, den in FIGURES]
 
 
 def rate_text(part: int, whole: int) -> str:

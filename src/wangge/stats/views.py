@@ -15,8 +15,7 @@ from wangge.intake.models import Channel
 from wangge.pages import scoped_page
 from wangge.stats import dashboard, export, feeds, modules, selectors
 
-# The figures a choropleth of the child areas can show.
-CHOROPLETH = [(key, label) for key, label, _n, _d in selectors.FIGURES]
+CHOROPLETH = selectors.CHOROPLETH
 FILTER_KEYS = ("period", "date_from", "date_to", "category", "channel", "department")
 
 
@@ -69,7 +68,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
         "grid_modules": dashboard.grid_modules(f),
         "breadcrumb": selectors.breadcrumb(f.area, request.user),
         "kept": urlencode(kept),
-        "choropleth_figures": [(k, label) for k, label in CHOROPLETH],
+        "choropleth_figures": CHOROPLETH,
         "period": request.GET.get("period", "month") or "month",
         "periods": [
             ("today", _("Today")),
@@ -105,7 +104,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
                     "name": c["name"],
                     **{
                         k: [c["figures"][k]["value"], c["figures"][k]["text"]]
-                        for k, _label in CHOROPLETH
+                        for k, _label, _rate in CHOROPLETH
                     },
                 }
                 for c in children

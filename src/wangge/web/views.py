@@ -9,6 +9,7 @@ from wangge.regions import selectors
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Post
 from wangge.staff import grants
+from wangge.stats import selectors as stats_selectors
 from wangge.web.context import is_field_worker
 
 
@@ -41,7 +42,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
     if not user.posts.exists() and user.departments.exists():  # type: ignore[union-attr]
         return redirect("web:orders")  # a department handler has no map of areas: their orders
     roots = list(selectors.top_areas(user=user))
-    return render(request, "web/map.html", {"roots": roots})
+    return render(
+        request,
+        "web/map.html",
+        {"roots": roots, "choropleth_figures": stats_selectors.CHOROPLETH},
+    )
 
 
 @login_required

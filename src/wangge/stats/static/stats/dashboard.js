@@ -14,6 +14,7 @@
       var old = echarts.getInstanceByDom(el);
       if (old) old.dispose();
       var c = echarts.init(el, dark);
+      option.animation = false;  // drawn at once: a figure is there to be read (and clicked)
       c.setOption(option);
       c.on("click", function (p) {
         var list = links && links[p.seriesIndex];

@@ -104,7 +104,8 @@ def test_a_chart_bar_opens_the_events_it_counts(page: Page, live_server, js_erro
     login(page, live_server.url, w.operator.username)
     page.goto("/dashboard/?period=today")
     page.wait_for_function(
-        "() => window.echarts && !!echarts.getInstanceByDom(document.getElementById('chart-children'))"
+        "() => window.echarts"
+        " && !!echarts.getInstanceByDom(document.getElementById('chart-children'))"
     )
     page.locator("#chart-children").scroll_into_view_if_needed()
     x, y = page.evaluate(CLICK_BAR, ["chart-children", 0])  # the first street: one event

@@ -52,8 +52,8 @@ def w(settings):
 
 
 def _window() -> str:
-    today = timezone.localdate()
-    return f"period=custom&date_from={today - timedelta(days=7)}&date_to={today + timedelta(days=7)}"
+    today, week = timezone.localdate(), timedelta(days=7)
+    return f"period=custom&date_from={today - week}&date_to={today + week}"
 
 
 def _listed(client: Any, url: str) -> int:
@@ -82,7 +82,7 @@ def test_every_linked_figure_counts_its_list(w, client):
     for s in overview["settled"]:
         _check(client, s["closed"], s["url"], seen)
     for child in client.get(f"/api/stats/children?{q}").json()["items"]:
-        for key, fig in child["figures"].items():
+        for fig in child["figures"].values():
             _check(client, fig.get("numerator", fig["value"]), fig["url"], seen)
     for day in client.get(f"/api/stats/trend?{q}").json()["items"]:
         for flag in ("reported", "accepted", "closed"):

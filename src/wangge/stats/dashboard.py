@@ -36,9 +36,7 @@ def lateness(filled: datetime | None) -> dict[str, Any]:
     }
 
 
-def events_url(
-    f: selectors.Filters, flag: str = "reported", area: Any = None, **extra: str
-) -> str:
+def events_url(f: selectors.Filters, flag: str = "reported", area: Any = None, **extra: str) -> str:
     """The scoped event list of exactly the cases a figure counts: the same area subtree,
     period, category, channel and lead department, and the figure's flag of the facts
     (`fact=closed`, `fact=open_red`…). `extra` replaces filters (a day, a channel…)."""
@@ -168,6 +166,9 @@ def breakdown(f: selectors.Filters, dimension: str) -> list[dict[str, Any]]:
     return rows
 
 
+DEPARTMENT_FLAGS = ("dispatched", "open", "dispatched_accurately", "handled", "handled_on_time")
+
+
 def departments(f: selectors.Filters) -> list[dict[str, Any]]:
     """Lead departments with their load, accurate-dispatch and on-time rates, each count
     linked to its cases."""
@@ -176,8 +177,7 @@ def departments(f: selectors.Filters) -> list[dict[str, Any]]:
         if not row["key"]:
             continue  # not dispatched
         links = {
-            f"{flag}_url": events_url(f, flag, department=row["key"])
-            for flag in ("dispatched", "open", "dispatched_accurately", "handled", "handled_on_time")
+            f"{flag}_url": events_url(f, flag, department=row["key"]) for flag in DEPARTMENT_FLAGS
         }
         rows.append(
             {

@@ -238,9 +238,7 @@ def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, 
                 _events_url(f, "handled_on_time", channel=channel),
             ),
         ),
-        _item(
-            "joint", _("Joint dispatches"), _count(counts["joint"], _events_url(f, "joint"))
-        ),
+        _item("joint", _("Joint dispatches"), _count(counts["joint"], _events_url(f, "joint"))),
         _item(
             "joint_on_time",
             _("Joint dispatches handled on time"),

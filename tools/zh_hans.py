@@ -118,7 +118,7 @@ ZH: dict[str | tuple[str, str], str] = {
     "Code": "编码",
     "Source code": "原编码",
     "Area": "区域",  # the area of governance (an area of land is "floor area")
-    "Valid from": "启用日期",
+    "Valid from": "生效日期",
     "Staff": "人员",
     "Role": "岗位",
     "Name": "姓名",

@@ -142,7 +142,7 @@ ZH = {
     "Nobody home three times, refused, house empty …": "三次上门无人、拒绝配合、房屋空置……",
     "Mark not reachable": "标记为未能走访",
     "This campaign no longer takes answers for this target.": "该对象已不再接受填报。",
-    "History": "填报记录",
+    ("campaign", "History"): "填报记录",
     "Address or household number": "地址或户号",
     "No targets.": "没有排查对象。",
     "Sensitive group %(code)s cannot drive a campaign.": "重点人员分组 %(code)s 不能作为专项排查的筛选条件。",

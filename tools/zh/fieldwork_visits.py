@@ -38,7 +38,7 @@ ZH = {
     "weekly": "每周",
     "every N days": "每 N 天",
     "every household": "所有住户",
-    "groups": "人员类别",
+    ("people", "groups"): "人员类别",
     "residence types": "人口类型",
     "frequency": "频次",
     "counted from": "起算日期",

@@ -11,7 +11,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/wangge/locale/zh_Hans/LC_MESSAGES/django.po"
 
 
-
 def _tables() -> dict[str, dict]:
     paths = [ROOT / "tools/zh_hans.py", *sorted((ROOT / "tools/zh").glob("*.py"))]
     tables = {}
@@ -39,4 +38,4 @@ def test_no_new_msgid_has_two_translations():
             if key in first and first[key] != value:
                 collisions.add(key)
             first.setdefault(key, value)
-    assert sorted(collisions, key=str) == [], "one Chinese per msgid: a second meaning gets a context"
+    assert sorted(collisions, key=str) == [], "one Chinese per msgid: give a new meaning a context"

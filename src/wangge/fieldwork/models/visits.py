@@ -48,7 +48,10 @@ class VisitRule(models.Model):
     active = models.BooleanField(_("active"), default=True)
     all_households = models.BooleanField(_("every household"), default=False)
     tag_kinds = models.ManyToManyField(
-        "people.TagKind", blank=True, related_name="+", verbose_name=pgettext_lazy("people", "groups")
+        "people.TagKind",
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("people", "groups"),
     )
     # Residence types (people.ResidenceType values) of any current member, e.g. floating.
     residence_types = models.JSONField(_("residence types"), default=list, blank=True)

@@ -47,4 +47,6 @@ ZH = {
     "assessment results": "考核结果",
     "manual score item": "人工加减分",
     "manual score items": "人工加减分",
+    # the grid worker's today list
+    "Done (%(n)s)": "已完成 (%(n)s)",
 }

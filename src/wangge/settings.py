@@ -62,9 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "huey.contrib.djhuey",
-    "wangge.accounts.apps.LockoutConfig",  # axes, named in Chinese
+    "wangge.accounts.libraries.LockoutConfig",  # axes, named in Chinese
     "django_otp",
-    "wangge.accounts.apps.OtpTotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
+    "wangge.accounts.libraries.OtpTotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "wangge.regions",
     "wangge.accounts",
     "wangge.events",

@@ -62,9 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "huey.contrib.djhuey",
-    "axes",
+    "wangge.accounts.libraries.LockoutConfig",  # axes, named in Chinese
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "wangge.accounts.libraries.OtpTotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "wangge.regions",
     "wangge.accounts",
     "wangge.events",
@@ -255,6 +255,9 @@ WANGGE_LEVELS = os.environ.get("WANGGE_LEVELS", "区县:6,街道:3,社区:3,网�
 # Optional XYZ tile URL for the map; empty means no base map (offline).
 WANGGE_TILE_URL = os.environ.get("WANGGE_TILE_URL", "")
 WANGGE_TILE_ATTRIBUTION = os.environ.get("WANGGE_TILE_ATTRIBUTION", "")
+# Or a preset base map (wangge/tiles.py): "tianditu" (with its key) or "gaode" (GCJ-02 tiles).
+WANGGE_TILES = os.environ.get("WANGGE_TILES", "")
+WANGGE_TIANDITU_KEY = os.environ.get("WANGGE_TIANDITU_KEY", "")
 # How often (seconds) a process checks whether the area tree changed under it.
 WANGGE_INDEX_CHECK_SECONDS = float(os.environ.get("WANGGE_INDEX_CHECK_SECONDS", "1.0"))
 

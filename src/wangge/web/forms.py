@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.errors import DomainError
 from wangge.events.models import (
@@ -166,7 +167,7 @@ class EventFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", ""), *BuiltinChannel.choices]
     )
-    q = TextField(label=_("Text"), required=False, max_length=100)
+    q = TextField(label=pgettext_lazy("search", "Text"), required=False, max_length=100)
     date_from = DayField(label=_("Reported from"), required=False)
     date_to = DayField(label=_("Reported until"), required=False)
     sort = forms.ChoiceField(required=False, choices=[("", ""), *((s, s) for s in SORTS)])

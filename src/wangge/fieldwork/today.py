@@ -149,9 +149,8 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
     for v in visited:
         h = v.household
         place = h.address or h.house.address or h.code
-        dated.append(
-            (v.done_at, _done("visit", v.pk, place, reverse("fieldwork:visit_task", args=[v.pk])))
-        )  # type: ignore[arg-type]
+        url = reverse("fieldwork:visit_task", args=[v.pk])
+        dated.append((v.done_at or end, _done("visit", v.pk, place, url)))
     attended = (
         AttendTask.objects.filter(
             area_q(user, "area"),

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from wangge.errors import DomainError
@@ -35,26 +35,26 @@ from wangge.people.models import (
 
 # The form's words for the fields the services name in their problems.
 FIELD_NAMES = {
-    "name": _lazy("Name"),
-    "id_type": _lazy("Document type"),
-    "id_number": _lazy("ID number"),
-    "sex": _lazy("Sex"),
-    "birth_date": _lazy("Birth date"),
-    "phone": _lazy("Phone"),
-    "household": _lazy("Household"),
-    "household_code": _lazy("Household number"),
-    "house": _lazy("House"),
-    "house_code": _lazy("House code"),
-    "code": _lazy("Household number"),
-    "kind": _lazy("Kind"),
-    "note": _lazy("Note"),
-    "head": _lazy("Head of household"),
-    "head_name": _lazy("Head's name"),
-    "head_id_number": _lazy("Head's ID number"),
-    "head_phone": _lazy("Head's phone"),
-    "relation": _lazy("Relation to head"),
-    "residence_type": _lazy("Residence type"),
-    "on": _lazy("Date"),
+    "name": gettext_lazy("Name"),
+    "id_type": gettext_lazy("Document type"),
+    "id_number": gettext_lazy("ID number"),
+    "sex": gettext_lazy("Sex"),
+    "birth_date": gettext_lazy("Birth date"),
+    "phone": gettext_lazy("Phone"),
+    "household": gettext_lazy("Household"),
+    "household_code": gettext_lazy("Household number"),
+    "house": gettext_lazy("House"),
+    "house_code": gettext_lazy("House code"),
+    "code": gettext_lazy("Household number"),
+    "kind": gettext_lazy("Kind"),
+    "note": gettext_lazy("Note"),
+    "head": gettext_lazy("Head of household"),
+    "head_name": gettext_lazy("Head's name"),
+    "head_id_number": gettext_lazy("Head's ID number"),
+    "head_phone": gettext_lazy("Head's phone"),
+    "relation": gettext_lazy("Relation to head"),
+    "residence_type": gettext_lazy("Residence type"),
+    "on": gettext_lazy("Date"),
 }
 
 

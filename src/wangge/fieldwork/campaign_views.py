@@ -226,7 +226,7 @@ def centre(request: HttpRequest) -> HttpResponse:
             "can_manage": campaigns.can_manage(request.user),
             "filters": filters,
             "states": STATE_NAMES,
-            "areas": region_selectors.top_areas(user=request.user),
+            "areas": _filter_areas(request.user),
             "page": number,
             "has_next": len(found) > number * CENTRE_PAGE_SIZE,
             "count": len(found),
@@ -235,6 +235,28 @@ def centre(request: HttpRequest) -> HttpResponse:
         },
         status=error.status if error else 200,
     )
+
+
+def _filter_areas(user: Any, also: list[Area] | None = None) -> list[Area]:
+    """The areas offered (filter, scope of an edited campaign): the user's highest areas,
+    the ones just below, and `also` (a campaign's own areas)."""
+    tops = list(region_selectors.top_areas(user=user))
+    below = Area.objects.live().defer("geometry").filter(parent__in=[a.pk for a in tops])
+    found = {a.pk: a for a in [*tops, *below, *(also or [])]}
+    return sorted(found.values(), key=lambda a: a.path)
+
+
+def _with_extras(posted: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A question the page shows only in part (label, type, choices, required) keeps the rest
+    of its definition (a number's bounds …) while its type is unchanged."""
+    before = {f["name"]: f for f in old}
+    kept = []
+    for f in posted:
+        was = before.get(f["name"])
+        if was is not None and was.get("type") == f["type"]:
+            f = {**{k: v for k, v in was.items() if k not in ("choices",)}, **f}
+        kept.append(f)
+    return kept
 
 
 def _filter_day(value: str, field: str) -> dt.date | None:
@@ -513,7 +535,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     current_codes = [a.code for a in campaign.areas.all()]
     if post is not None:
         try:
-            campaigns.campaign_update(
+            saved = campaigns.campaign_update(
                 request.user,
                 campaign,
                 title=post.get("title", ""),
@@ -524,7 +546,9 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if "areas" in allowed
                 else current_codes,
                 target_kind=post.get("target_kind") if "target_kind" in allowed else None,
-                fields=_posted_fields(post) if "fields" in allowed else campaign.fields,
+                fields=_with_extras(_posted_fields(post), campaign.fields)
+                if "fields" in allowed
+                else campaign.fields,
                 ip=client_ip(request),
             )
         except DomainError as exc:
@@ -532,7 +556,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             error = exc
         else:
-            messages.success(request, _("Campaign %(title)s saved.") % {"title": campaign.title})
+            messages.success(request, _("Campaign %(title)s saved.") % {"title": saved.title})
             return redirect("fieldwork:campaign_centre")
     values = post or {
         "title": campaign.title,
@@ -552,7 +576,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "types": list(TYPE_NAMES.items()),
             "type_names": dict(TYPE_NAMES),
             "kinds": Campaign.TargetKind.choices,
-            "areas": region_selectors.top_areas(user=request.user),
+            "areas": _filter_areas(request.user, also=list(campaign.areas.all())),
             "posted": values,
             "chosen": post.getlist("areas") if post else current_codes,
             "error": error,

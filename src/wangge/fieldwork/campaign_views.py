@@ -265,7 +265,12 @@ def _filter_day(value: str, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise DomainError.one(_("Not a valid date."), field=field) from None
+        message = (
+            _("The start of the period is not a valid date.")
+            if field == "since"
+            else _("The end of the period is not a valid date.")
+        )
+        raise DomainError.one(message, field=field) from None
 
 
 @scoped_page

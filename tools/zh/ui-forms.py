@@ -87,5 +87,4 @@ ZH = {
     "The questions": "采集项",
     "The start of the period is not a valid date.": "起始日期无效。",
     "The end of the period is not a valid date.": "截止日期无效。",
-    "The period ends before it starts.": "截止日期早于起始日期。",
 }

@@ -229,3 +229,44 @@ def test_another_grid_gets_404_everywhere(people: People):
     assert Resident.objects.get(pk=r.pk).name == "张三"
     assert not Household.objects.filter(code="X1").exists()
     assert House.objects.filter(pk=hh.house_id).exists()
+
+
+@pytest.mark.parametrize("junk", ["a\x00b", "9" * 400, "2026-02-30", "-1e309"])
+def test_junk_in_any_field_is_refused_never_a_500(people: People, junk: str):
+    r, hh = people.resident_a, people.household_a
+    worker = client_for(people.worker_a)
+    fields = [
+        "name",
+        "id_type",
+        "id_number",
+        "sex",
+        "birth_date",
+        "phone",
+        "clear_phone",
+        "mode",
+        "household_code",
+        "relation",
+        "house_code",
+        "code",
+        "kind",
+        "note",
+        "head",
+        "head_name",
+        "head_id_number",
+        "head_phone",
+        "residence_type",
+        "on",
+    ]
+    before = (Resident.objects.count(), Household.objects.count(), Residence.objects.count())
+    for url in (
+        f"/people/residents/{r.pk}/edit/",
+        f"/people/residents/{r.pk}/move/",
+        f"/people/households/{hh.pk}/edit/",
+        f"/people/households/{hh.pk}/move/",
+        f"/people/houses/{hh.house_id}/households/new/",
+    ):
+        for field in fields:
+            response = worker.post(url, {field: junk})
+            assert response.status_code < 500, (url, field)
+    after = (Resident.objects.count(), Household.objects.count(), Residence.objects.count())
+    assert after == before

@@ -87,4 +87,5 @@ ZH = {
     "The questions": "采集项",
     "The start of the period is not a valid date.": "起始日期无效。",
     "The end of the period is not a valid date.": "截止日期无效。",
+    "This text holds characters that cannot be stored.": "此处文字含有无法保存的字符。",
 }

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from wangge import form_fields as forms
 from wangge.accounts.scope import can_see
+from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
@@ -437,6 +438,16 @@ def _posted_fields(post: Any) -> list[dict[str, Any]]:
     return fields
 
 
+def _check_text(post: Any) -> None:
+    """A field holding what cannot be stored (a NUL, a lone surrogate: a multipart body passes
+    the NUL guard) is refused naming it."""
+    for field, values in post.lists():
+        if any(unstorable(v) for v in values):
+            raise DomainError.one(
+                _("This text holds characters that cannot be stored."), field=field, status=422
+            )
+
+
 def _day(value: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -453,6 +464,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     if post is not None:
         try:
+            _check_text(post)
             campaign = campaigns.campaign_define(
                 request.user,
                 title=post.get("title", ""),
@@ -540,6 +552,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     current_codes = [a.code for a in campaign.areas.all()]
     if post is not None:
         try:
+            _check_text(post)
             saved = campaigns.campaign_update(
                 request.user,
                 campaign,

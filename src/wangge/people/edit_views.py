@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
 from wangge.people import selectors, services
@@ -68,6 +69,16 @@ def _errors(exc: DomainError) -> tuple[dict[str, str], list[dict[str, str]]]:
             {"field": p.field, "name": str(FIELD_NAMES.get(p.field, "")), "message": p.message}
         )
     return by_field, listed
+
+
+def _check_text(post: Any) -> None:
+    """A form field holding what cannot be stored (a NUL, a lone surrogate: a multipart body
+    passes the NUL guard) is refused naming it, before any lookup reads it."""
+    for field, values in post.lists():
+        if any(unstorable(v) for v in values):
+            raise DomainError.one(
+                _("This text holds characters that cannot be stored."), field=field, status=422
+            )
 
 
 def _date(value: str, field: str) -> dt.date | None:
@@ -144,6 +155,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         values = {f: post.get(f, "").strip() for f in ("name", "id_type", "sex", "birth_date")}
         phone = post.get("phone", "").strip()
         try:
+            _check_text(post)
             services.resident_edit(
                 request.user,
                 resident,
@@ -187,8 +199,8 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     listed: list[dict[str, str]] = []
     post = request.POST if request.method == "POST" else None
     if post is not None:
-        on = None
         try:
+            _check_text(post)
             on = _date(post.get("on", ""), "on")
             if on is not None and on > timezone.localdate():
                 raise DomainError.one(_("A move cannot be in the future."), field="on", status=422)
@@ -260,6 +272,7 @@ def household_new(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     if post is not None:
         try:
+            _check_text(post)
             household = services.household_create(
                 request.user,
                 house=house,
@@ -308,6 +321,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         values = {f: request.POST.get(f, "").strip() for f in ("kind", "note", "head")}
         chosen = next((m for m in members if str(m.pk) == values["head"]), None)
         try:
+            _check_text(request.POST)
             if values["head"] and chosen is None:
                 raise DomainError.one(
                     _("The head must be a member of this household."), field="head", status=422
@@ -350,6 +364,7 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     if post is not None:
         try:
+            _check_text(post)
             house = _scoped_house(request.user, post.get("house_code", ""), "house_code")
             if house.pk == household.house_id:
                 raise DomainError.one(

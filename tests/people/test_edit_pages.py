@@ -268,5 +268,9 @@ def test_junk_in_any_field_is_refused_never_a_500(people: People, junk: str):
         for field in fields:
             response = worker.post(url, {field: junk})
             assert response.status_code < 500, (url, field)
+        # Every field at once, with the two ways of moving.
+        for mode in ("household", "house"):
+            response = worker.post(url, {f: junk for f in fields} | {"mode": mode})
+            assert response.status_code < 500, (url, mode)
     after = (Resident.objects.count(), Household.objects.count(), Residence.objects.count())
     assert after == before

@@ -481,6 +481,7 @@ def _check_edit(  # noqa: C901 (one check a field, all reported)
 
 
 NAME_MAX = 100  # Resident.name
+CODE_MAX = 60  # Household.code
 
 
 @transaction.atomic
@@ -539,6 +540,10 @@ def _head_problems(name: str, id_number: str, phone: str) -> list[Problem]:
         problems.append(
             Problem(_("Name the head of the household."), field="head_name", code="required")
         )
+    elif len(name.strip()) > NAME_MAX:
+        problems.append(
+            Problem(_("At most %(n)d characters.") % {"n": NAME_MAX}, field="head_name")
+        )
     try:
         if not id_number.strip():
             problems.append(
@@ -567,6 +572,8 @@ def _check_new_household(
     problems: list[Problem] = []
     if not code:
         problems.append(Problem(_("A household needs a household number."), field="code"))
+    elif len(code) > CODE_MAX:
+        problems.append(Problem(_("At most %(n)d characters.") % {"n": CODE_MAX}, field="code"))
     elif Household.objects.filter(code=code).exists():
         problems.append(
             Problem(_("This household number is already taken."), field="code", code="duplicate")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.helpers import login, phone_context
+from tests.browser.helpers import axe_violations, latin_words, login, phone_context
 from tests.factories import make_user, post
 from tests.fieldwork.campaign_world import FORM
 from tests.people.factories import PHONE_A, household_at, make_people
@@ -34,6 +34,16 @@ def _pii_key_file(settings, tmp_path, monkeypatch):
 def no_sideways_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
+
+
+# The test data's own Latin text: usernames, household and house codes, masked numbers' X.
+OWN = {"worker", "a", "op", "district", "HA", "HA2", "H", "HB", "X"}
+
+
+def well_made(page: Page) -> None:
+    """No serious or critical axe-core violation, no English left on the page."""
+    assert axe_violations(page) == []
+    assert latin_words(page, OWN) == []
 
 
 def test_a_worker_edits_a_phone_and_moves_a_resident_on_the_phone(
@@ -61,6 +71,7 @@ def test_a_worker_edits_a_phone_and_moves_a_resident_on_the_phone(
         expect(errors.locator('li[data-field="phone"]')).to_contain_text("电话")
         expect(page.locator("#err-phone")).to_be_visible()
         no_sideways_scroll(page)
+        well_made(page)
         page.locator("input[name=phone]").fill(NEW_PHONE)
         page.locator("#resident-form button[type=submit]").tap()
         expect(page).to_have_url(f"{live_server.url}/people/households/{people.household_a.pk}/")
@@ -73,6 +84,7 @@ def test_a_worker_edits_a_phone_and_moves_a_resident_on_the_phone(
         page.click(f'a[data-move="{r.pk}"]')
         expect(page.locator("h1")).to_contain_text("迁移")
         no_sideways_scroll(page)
+        well_made(page)
         page.fill("input[name=household_code]", "HA2")
         page.select_option("select[name=relation]", "child")
         page.locator("#move-form button[type=submit]").tap()
@@ -115,6 +127,7 @@ def test_an_operator_edits_a_campaign_and_filters_the_list(
     page.goto("/field/campaigns/centre/")
     page.click(f'a[data-edit="{target.pk}"]')
     expect(page.locator("#edit-rules")).to_contain_text("草稿")
+    well_made(page)
     page.fill("input[name=title]", "燃气安全排查（第二轮）")
     page.fill("input[name=label_3]", "灭火器是否有效")
     page.click("#campaign-form button[type=submit]")
@@ -138,4 +151,5 @@ def test_an_operator_edits_a_campaign_and_filters_the_list(
     )
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(filters.locator("select[name=status]")).to_have_value("draft")
+    well_made(page)
     assert js_errors == []

@@ -98,6 +98,7 @@ APP_ROUTERS = [
     "notices",
     "stats",
     "stats.assessment",
+    "web",
 ]
 
 

@@ -22,7 +22,7 @@ from wangge.errors import DomainError
 from wangge.events.models import Notification
 from wangge.regions.models import Area
 from wangge.stats import dashboard, selectors
-from wangge.stats.assessment import services
+from wangge.stats.assessment import due, services
 from wangge.stats.assessment.models import (
     Bulletin,
     BulletinKind,
@@ -61,9 +61,30 @@ def _rate(part: int, whole: int) -> float | None:
     return selectors.rate(part, whole)
 
 
-def _units(f: selectors.Filters) -> list[dict[str, Any]]:
+def _units(f: selectors.Filters, monthly: bool = False) -> list[dict[str, Any]]:
+    """Each child unit's figures; a month's 结案率 is 结案 / 应结案 (`due`), a day's or a
+    week's closed / accepted of the period's reports."""
+    owed = due.by_child(f.area, f.date_from, f.date_to) if monthly else {}
     rows = []
     for area, c in selectors.children(f):
+        if monthly:
+            d = owed.get(area.pk, {"due": 0, "closed": 0})
+            rows.append(
+                {
+                    "code": area.code,
+                    "name": area.name,
+                    "reported": c["reported"],
+                    "accepted": c["accepted"],
+                    "due": d["due"],
+                    "closed": d["closed"],
+                    "overdue": c["open_red"],
+                    "closed_rate": _rate(d["closed"], d["due"]),
+                    "satisfaction_rate": _rate(c["satisfied"], c["called_back"]),
+                    "closed_rate_text": selectors.percent(d["closed"], d["due"]),
+                    "satisfaction_rate_text": selectors.percent(c["satisfied"], c["called_back"]),
+                }
+            )
+            continue
         rows.append(
             {
                 "code": area.code,
@@ -117,7 +138,7 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
         "figures": _figures(counts),
         "previous_figures": _figures(before),
     }
-    units = _units(f)
+    units = _units(f, monthly=kind == BulletinKind.MONTHLY)
     categories = _categories(f, counts["reported"])
     if kind == BulletinKind.DAILY:
         data["hot_categories"] = categories[:TOP_N]
@@ -136,15 +157,16 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
         ]
         data["satisfaction_floor"] = settings.WANGGE_BULLETIN_SATISFACTION_FLOOR
     else:
+        owed = due.counts(area, date_from, date_to)  # see `due` for the definition
         data["monthly"] = {
             "reported": counts["reported"],  # 受理
             "accepted": counts["accepted"],  # 立案
-            "due": counts["accepted"],  # 应结案: the cases accepted in the month
-            "closed": counts["closed"],  # 结案
+            "due": owed["due"],  # 应结案: due in the month, or earlier and still open
+            "closed": owed["closed"],  # 结案: of those, closed by the month's end
             "accept_rate": _rate(counts["accepted"], counts["reported"]),
-            "close_rate": _rate(counts["closed"], counts["accepted"]),
+            "close_rate": _rate(owed["closed"], owed["due"]),
             "accept_rate_text": selectors.percent(counts["accepted"], counts["reported"]),
-            "close_rate_text": selectors.percent(counts["closed"], counts["accepted"]),
+            "close_rate_text": selectors.percent(owed["closed"], owed["due"]),
         }
         data["units"] = units
         data["scores"] = services.published_scores(area, period)

@@ -14,17 +14,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
-from wangge.events.models import Department, Notification
+from wangge.events.models import Department, Notification, OrderRole, WorkOrder
 from wangge.notices import activities
 from wangge.regions.models import Area, Post
-from wangge.stats.assessment import scoring, workers
+from wangge.stats.assessment import due, scoring, workers
 from wangge.stats.assessment.models import (
     Bulletin,
     BulletinKind,
@@ -37,7 +37,14 @@ from wangge.stats.assessment.models import (
     Source,
     TargetType,
 )
-from wangge.stats.models import FLAGS, MAX_LEVELS, EventFact
+from wangge.stats.models import FLAGS, MAX_LEVELS, ORDER_FLAGS, RUN_FLAGS, EventFact
+
+# The flags an area's or a department's scheme may use: the facts' and the run's own.
+FACT_RUN_FLAGS = FLAGS + RUN_FLAGS
+# Flags of the rows a run reads from the work orders (one row per lead order).
+ORDER_ROW_FLAGS = ("ordered", *ORDER_FLAGS)
+# Flags of 应结案 (`due`), worked out over the period.
+DUE_FLAGS = ("due", "due_closed")
 
 
 def invalid(message: str, field: str) -> DomainError:
@@ -50,7 +57,9 @@ def require(user: Any, perm: str) -> None:
         raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
 
 
-def check_flags(flags: Any, field: str, allowed: tuple[str, ...] = FLAGS) -> list[str]:
+def check_flags(
+    flags: Any, field: str, allowed: tuple[str, ...] = FACT_RUN_FLAGS
+) -> list[str]:
     """A list of flags, each one of those the target type's rows have ("!flag": false)."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
@@ -105,7 +114,7 @@ def scheme_for(code: str, day: date) -> Scheme:
 
 def snapshot(scheme: Scheme) -> dict[str, Any]:
     """The scheme as plain data: what a run computes with and keeps."""
-    allowed = workers.WORKER_FLAGS if scheme.target_type == TargetType.WORKER else FLAGS
+    allowed = workers.WORKER_FLAGS if scheme.target_type == TargetType.WORKER else FACT_RUN_FLAGS
     items = []
     for it in scheme.items.select_related("indicator"):
         ind: Indicator = it.indicator
@@ -366,11 +375,7 @@ def score_all(
             for r in rows:
                 by_target[tid][tuple(r[f] for f in flags)].append(r["event_id"])
     else:
-        facts = EventFact.objects.filter(
-            day__gte=date_from, day__lte=date_to, **{f"{column}__isnull": False}
-        ).order_by("event_id")
-        for row in facts.values_list(column, "event_id", *flags).iterator(chunk_size=5000):
-            by_target[row[0]][row[2:]].append(row[1])
+        _fact_rows(by_target, snap, column, flags, date_from, date_to)
     manual = manual or {}
     held: dict[str, dict[str, int]] = {}
     if snap["target_type"] == TargetType.AREA and any(
@@ -391,6 +396,105 @@ def score_all(
         for tid, code, name in targets
     ]
     return scored, scoring.ranks([s["score"] for *_, s in scored])
+
+
+def _fact_rows(
+    by_target: dict[int, Groups],
+    snap: dict[str, Any],
+    column: str,
+    flags: list[str],
+    date_from: date,
+    date_to: date,
+) -> None:
+    """An area's or a department's rows, grouped by signature (the values of `flags`):
+
+    * a row per fact reported in the period (its flags; the order flags false);
+    * when the scheme counts 应结案 (`due`, `due_closed`): the facts due in the period
+      (see `due`) reported outside it too, with only those two flags;
+    * when it counts signing (`ordered`, `signed`, `signed_on_time`): a row per lead work
+      order of the period's events, for the department that received it (an event returned
+      and dispatched again gives each department its own order), with only those flags.
+    """
+    fact_flags = [f for f in flags if f not in ORDER_ROW_FLAGS and f not in DUE_FLAGS]
+    want_due = any(f in DUE_FLAGS for f in flags)
+    want_orders = any(f in ORDER_ROW_FLAGS for f in flags)
+    position = {f: i for i, f in enumerate(flags)}
+    blank = [False] * len(flags)
+    facts = EventFact.objects.filter(**{f"{column}__isnull": False})
+    in_period = Q(day__gte=date_from, day__lte=date_to)
+    if not want_due:
+        facts = facts.filter(in_period)
+        for row in (
+            facts.order_by("event_id")
+            .values_list(column, "event_id", *fact_flags)
+            .iterator(chunk_size=5000)
+        ):
+            sig = blank.copy()
+            for f, v in zip(fact_flags, row[2:], strict=True):
+                sig[position[f]] = v
+            by_target[row[0]][tuple(sig)].append(row[1])
+    else:
+        owed = due.due_q(date_from, date_to)
+        closed_by = due.closed_q(date_to)
+        facts = facts.filter(in_period | owed).annotate(
+            _in=ExpressionWrapper(in_period, output_field=BooleanField()),
+            _due=ExpressionWrapper(owed, output_field=BooleanField()),
+            _closed=ExpressionWrapper(closed_by, output_field=BooleanField()),
+        )
+        i_due, i_closed = position.get("due"), position.get("due_closed")
+        for row in (
+            facts.order_by("event_id")
+            .values_list(column, "event_id", "_in", "_due", "_closed", *fact_flags)
+            .iterator(chunk_size=5000)
+        ):
+            sig = blank.copy()
+            if row[2]:
+                for f, v in zip(fact_flags, row[5:], strict=True):
+                    sig[position[f]] = v
+            if row[3]:
+                if i_due is not None:
+                    sig[i_due] = True
+                if i_closed is not None:
+                    sig[i_closed] = bool(row[4])
+            by_target[row[0]][tuple(sig)].append(row[1])
+    if want_orders:
+        _order_rows(by_target, snap, column, flags, date_from, date_to)
+
+
+def _order_rows(
+    by_target: dict[int, Groups],
+    snap: dict[str, Any],
+    column: str,
+    flags: list[str],
+    date_from: date,
+    date_to: date,
+) -> None:
+    """A row per lead work order of the period's events (one query joining the facts)."""
+    order, fact = WorkOrder._meta.db_table, EventFact._meta.db_table
+    qn = connection.ops.quote_name
+    target = "o.department_id" if snap["target_type"] == TargetType.DEPARTMENT else f"f.{qn(column)}"
+    sql = f"""
+        SELECT {target}, o.event_id, o.signed_at, o.sign_deadline
+        FROM {order} o JOIN {fact} f ON f.event_id = o.event_id
+        WHERE o.role = %s AND f.day >= %s AND f.day <= %s AND f.status <> 'merged'
+          AND {target} IS NOT NULL
+        ORDER BY o.event_id, o.id"""
+    position = {f: i for i, f in enumerate(flags)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [OrderRole.LEAD, date_from, date_to])
+        while chunk := cursor.fetchmany(5000):
+            for target_id, event_id, signed_at, sign_deadline in chunk:
+                row = {
+                    "ordered": True,
+                    "signed": signed_at is not None,
+                    "signed_on_time": signed_at is not None
+                    and (sign_deadline is None or signed_at <= sign_deadline),
+                }
+                sig = [False] * len(flags)
+                for f in ORDER_ROW_FLAGS:
+                    if f in position:
+                        sig[position[f]] = row[f]
+                by_target[target_id][tuple(sig)].append(event_id)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ def fact(
     department: Any = None,
     handle_deadline: datetime | None = None,
     closed_at: datetime | None = None,
+    category_class: int = 1,
     **flags: bool,
 ) -> EventFact:
     """A fact of an event reported on `day` in `area` (its ancestors filled in). An accepted
@@ -37,8 +38,8 @@ def fact(
         closed_at = at.replace(hour=10)
     return EventFact.objects.create(
         event_id=_next_id[0],
-        category_id=1,
-        category_class_id=1,
+        category_id=category_class,
+        category_class_id=category_class,
         channel="app",
         department_id=department.id if department else None,
         priority="normal",

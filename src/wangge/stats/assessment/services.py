@@ -5,6 +5,7 @@ of the events behind every number, so each lost point can be shown with its case
 """
 
 import json
+import logging
 import re
 from calendar import monthrange
 from collections import defaultdict
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +46,8 @@ FACT_RUN_FLAGS = FLAGS + RUN_FLAGS
 ORDER_ROW_FLAGS = ("ordered", *ORDER_FLAGS)
 # Flags of 应结案 (`due`), worked out over the period.
 DUE_FLAGS = ("due", "due_closed")
+
+logger = logging.getLogger(__name__)
 
 
 def invalid(message: str, field: str) -> DomainError:
@@ -695,12 +698,83 @@ def due_periods(now: Any = None) -> list[str]:
     return [last_closed(kind, day) for kind in settings.WANGGE_ASSESS_PERIODS]
 
 
+# A period's kind from its name (month, quarter, year).
+PERIOD_PATTERNS = {"month": r"^[0-9]{4}-[0-9]{2}$", "quarter": r"^[0-9]{4}-Q[1-4]$", "year": r"^[0-9]{4}$"}
+LOOK_BACK = 400  # periods looked back at most for skipped ones
+
+
+def _window(latest: str) -> list[str]:
+    """The catch-up window ending with `latest`: WANGGE_ASSESS_CATCHUP_PERIODS periods of its
+    kind, oldest first."""
+    window = [latest]
+    for _i in range(settings.WANGGE_ASSESS_CATCHUP_PERIODS - 1):
+        window.append(previous_period(window[-1]))
+    return window[::-1]
+
+
+def catchup_periods(now: Any = None) -> list[str]:
+    """The periods the worker runs (oldest first, per kind): the latest closed one whose wait
+    is over and the WANGGE_ASSESS_CATCHUP_PERIODS − 1 before it."""
+    return [p for latest in due_periods(now) for p in _window(latest)]
+
+
+def skipped_periods(now: Any = None) -> list[str]:
+    """Closed periods older than the catch-up window that have no run, since the first one
+    that has (a worker down longer than the window skips them; nothing before the first run
+    is missed), LOOK_BACK periods back at most: made by hand with `wangge assess run`."""
+    out: list[str] = []
+    first_valid = Scheme.objects.aggregate(m=Min("valid_from"))["m"]
+    if first_valid is None:
+        return out
+    for kind, latest in zip(settings.WANGGE_ASSESS_PERIODS, due_periods(now), strict=True):
+        candidates = []
+        p = previous_period(_window(latest)[0])
+        for _i in range(LOOK_BACK):
+            candidates.append(p)
+            p = previous_period(p)
+        floor, _l = period_bounds(candidates[-1])
+        start, _l = period_bounds(candidates[0])
+        made = set(
+            Run.objects.filter(
+                period__regex=PERIOD_PATTERNS[kind], date_from__gte=floor, date_from__lte=start
+            ).values_list("period", flat=True)
+        )
+        if not made:
+            continue
+        first_made = min(period_bounds(x)[0] for x in made)
+        out += [
+            c
+            for c in reversed(candidates)
+            if c not in made and period_bounds(c)[0] >= max(first_made, first_valid)
+        ]
+    return out
+
+
+_warned: dict[str, tuple[Any, ...]] = {}
+
+
+def warn_skipped(what: str, skipped: list[Any]) -> None:
+    """Log the skipped periods once (again when they change), for the worker's log."""
+    key = tuple(skipped)
+    if skipped and _warned.get(what) != key:
+        logger.warning(
+            "assessment catch-up: %s older than WANGGE_ASSESS_CATCHUP_PERIODS=%s skipped: %s",
+            what,
+            settings.WANGGE_ASSESS_CATCHUP_PERIODS,
+            ", ".join(str(x) for x in skipped),
+        )
+    _warned[what] = key
+
+
 def run_due(now: Any = None) -> list[Run]:
     """The worker's step: compute each scheme's run of each due period once (a draft for the
     assessors to check and publish). A run that exists is left alone, so a tick fires once per
-    period, and a worker that was down over the period's end catches up at its next tick."""
+    period, and a worker that was down over the period's end catches up at its next tick, at
+    most WANGGE_ASSESS_CATCHUP_PERIODS periods of each kind back (older ones skipped with a
+    warning: a worker back after months does not stall on them)."""
     made = []
-    for period in due_periods(now):
+    warn_skipped("runs", skipped_periods(now))
+    for period in catchup_periods(now):
         date_from, _to = period_bounds(period)
         codes = set(Scheme.objects.filter(valid_from__lte=date_from).values_list("code", flat=True))
         done = set(Run.objects.filter(period=period).values_list("scheme__code", flat=True))

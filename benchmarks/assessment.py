@@ -28,8 +28,8 @@ import random
 import signal
 import sys
 import tempfile
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +192,6 @@ def time_runs(period: str, say: Any) -> tuple[list[Any], float]:
 
 def run_full(args: argparse.Namespace, say: Any) -> list[Metric]:
     from assessment_full import build
-
     from django.utils import timezone
 
     from wangge.regions.models import Area

@@ -124,8 +124,7 @@ def build_facts(cur: Any, events: int, micro: int, months: int, now: datetime, s
         "called_back": "r.st = 'closed' AND r.u4 >= 0.2",
         "satisfied": "r.st = 'closed' AND r.u4 >= 0.28",
         "reopened": "r.st = 'closed' AND r.u5 < 0.01",
-        "open": "r.st IN ('reported', 'accepted', 'dispatched', 'handling', 'handled',"
-        " 'verified')",
+        "open": "r.st IN ('reported', 'accepted', 'dispatched', 'handling', 'handled', 'verified')",
         "open_reported": "r.st = 'reported'",
         "open_accepted": "r.st = 'accepted'",
         "open_handling": "r.st IN ('dispatched', 'handling')",

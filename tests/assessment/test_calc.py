@@ -64,7 +64,9 @@ def owed():
         "merged": case(date(2026, 11, 11), local(2026, 11, 20)),
     }
     EventFact.objects.filter(event_id=w.cases["merged"]).update(status="merged", accepted=False)
-    w.due = sorted(w.cases[k] for k in ("in_closed", "carried_open", "carried_closed", "closed_late"))
+    w.due = sorted(
+        w.cases[k] for k in ("in_closed", "carried_open", "carried_closed", "closed_late")
+    )
     w.closed = sorted(w.cases[k] for k in ("in_closed", "carried_closed"))
     return w
 

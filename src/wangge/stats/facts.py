@@ -360,7 +360,8 @@ def insert_all_sql(asof: datetime, since: Any = None) -> int:
               e.channel, ld.department_id, ld.signed_at, ld.sign_deadline, e.priority, e.status,
               (e.reported_at AT TIME ZONE %(tz)s)::date AS day, e.reported_at,
               COALESCE(e.accepted_at, tl.accept_at) AS acc, tl.dispatch_at, e.handled_at,
-              e.closed_at, e.handle_deadline, ra.level AS responsible_level, e.satisfaction, e.lon, e.lat,
+              e.closed_at, e.handle_deadline, ra.level AS responsible_level, e.satisfaction,
+              e.lon, e.lat,
               ch.a1, ch.a2, ch.a3, ch.a4, ch.a5, ch.a6,
               tl.accept_due, COALESCE(tl.returned, FALSE) AS returned,
               e.handled_at IS NOT NULL AND (e.handle_deadline IS NULL

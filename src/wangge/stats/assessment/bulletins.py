@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,12 +25,12 @@ from wangge.events.models import Category, Notification
 from wangge.regions.models import Area
 from wangge.stats import dashboard, selectors
 from wangge.stats.assessment import due, services
-from wangge.stats.models import MAX_LEVELS, EventFact
 from wangge.stats.assessment.models import (
     Bulletin,
     BulletinKind,
     Subscription,
 )
+from wangge.stats.models import MAX_LEVELS, EventFact
 
 TOP_N = 5
 
@@ -537,8 +537,11 @@ def xlsx(b: Bulletin) -> bytes:
         _sheet(
             book,
             _("New hot spots"),
-            [_("Unit"), _("Category"), _("Reported"), _("Daily average before"), _("Comparison")],
-            [[h["unit"], h["category"], h["reported"], h["average"], h["text"]] for h in d["hot_spots"]],
+            [_("Name"), _("Category"), _("Reported"), _("Daily average before"), _("Comparison")],
+            [
+                [h["unit"], h["category"], h["reported"], h["average"], h["text"]]
+                for h in d["hot_spots"]
+            ],
             set(),
         )
     if b.kind == BulletinKind.MONTHLY:

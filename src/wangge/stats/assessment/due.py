@@ -33,10 +33,7 @@ def due_q(date_from: date, date_to: date) -> Q:
         & ~Q(status="merged")
         & (
             Q(handle_deadline__gte=start, handle_deadline__lt=end)
-            | (
-                Q(handle_deadline__lt=start)
-                & (Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-            )
+            | (Q(handle_deadline__lt=start) & (Q(closed_at__isnull=True) | Q(closed_at__gte=start)))
         )
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Max, Min, Q
+from django.db.models import BooleanField, ExpressionWrapper, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,9 +60,7 @@ def require(user: Any, perm: str) -> None:
         raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
 
 
-def check_flags(
-    flags: Any, field: str, allowed: tuple[str, ...] = FACT_RUN_FLAGS
-) -> list[str]:
+def check_flags(flags: Any, field: str, allowed: tuple[str, ...] = FACT_RUN_FLAGS) -> list[str]:
     """A list of flags, each one of those the target type's rows have ("!flag": false)."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
@@ -475,7 +473,9 @@ def _order_rows(
     """A row per lead work order of the period's events (one query joining the facts)."""
     order, fact = WorkOrder._meta.db_table, EventFact._meta.db_table
     qn = connection.ops.quote_name
-    target = "o.department_id" if snap["target_type"] == TargetType.DEPARTMENT else f"f.{qn(column)}"
+    target = (
+        "o.department_id" if snap["target_type"] == TargetType.DEPARTMENT else f"f.{qn(column)}"
+    )
     sql = f"""
         SELECT {target}, o.event_id, o.signed_at, o.sign_deadline
         FROM {order} o JOIN {fact} f ON f.event_id = o.event_id
@@ -699,7 +699,11 @@ def due_periods(now: Any = None) -> list[str]:
 
 
 # A period's kind from its name (month, quarter, year).
-PERIOD_PATTERNS = {"month": r"^[0-9]{4}-[0-9]{2}$", "quarter": r"^[0-9]{4}-Q[1-4]$", "year": r"^[0-9]{4}$"}
+PERIOD_PATTERNS = {
+    "month": r"^[0-9]{4}-[0-9]{2}$",
+    "quarter": r"^[0-9]{4}-Q[1-4]$",
+    "year": r"^[0-9]{4}$",
+}
 LOOK_BACK = 400  # periods looked back at most for skipped ones
 
 

@@ -4,6 +4,7 @@ The facts of a period are those reported in it (EventFact.day). A run's results 
 of the events behind every number, so each lost point can be shown with its cases.
 """
 
+import functools
 import json
 import logging
 import re
@@ -15,9 +16,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Min, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Min, Q, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wangge.accounts.scope import visible_paths
@@ -199,20 +201,27 @@ class Matcher:
 
     def __init__(self, flags: list[str]) -> None:
         self.flags = flags
-        self.memo: dict[tuple[tuple[Any, ...], tuple[str, ...]], bool] = {}
+        # per condition: signature → whether it holds (a target's few groups looked up)
+        self.memo: dict[int, dict[tuple[Any, ...], bool]] = {}
+        self.held: list[list[str]] = []  # the conditions memoised, kept alive (ids by id())
 
     def ids(self, condition: list[str], groups: Groups) -> list[Any]:
-        key_c = tuple(condition)
+        hits = self.memo.get(id(condition))
+        if hits is None:
+            hits = self.memo[id(condition)] = {}
+            self.held.append(condition)
         out: list[Any] = []
         for sig, ids in groups.items():
-            hit = self.memo.get((sig, key_c))
+            hit = hits.get(sig)
             if hit is None:
                 hit = scoring.matches(condition, dict(zip(self.flags, sig, strict=True)))
-                self.memo[(sig, key_c)] = hit
+                hits[sig] = hit
             if hit:
+                if not out:
+                    out = list(ids)
+                    continue
                 out.extend(ids)
-        if len(groups) > 1:
-            out.sort(key=_id_key)  # by id, however the rows were grouped
+                out.sort() if isinstance(out[0], int) else out.sort(key=_id_key)
         return out
 
 
@@ -230,6 +239,7 @@ def _score_target(
     manual: list[ManualItem],
     matcher: Matcher,
     held: dict[str, int] | None = None,
+    formats: tuple[str, str, str] | None = None,
 ) -> dict[str, Any]:
     """`held`: the target's activity counts (`activities.by_level`), for activity sources."""
     indicators = []
@@ -288,37 +298,42 @@ def _score_target(
             "indicators": indicators,
             "adjustments": adjustments,
             "manual": manual_rows,
-            "reasons": reasons(indicators, adjustments, manual_rows),
+            "reasons": reasons(indicators, adjustments, manual_rows, formats),
         },
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _reason_formats(language: str | None) -> tuple[str, str, str]:
+    """The reasons' formats in a language, translated once (a run words 100,000s of them)."""
+    return (
+        _("%(n)s: %(a)s of %(b)s cases, %(p)s points lost"),
+        _("%(n)s: %(a)s, %(p)s points lost"),
+        _("%(n)s: %(c)s cases, %(p)s points"),
+    )
 
 
 def reasons(
     indicators: list[dict[str, Any]],
     adjustments: list[dict[str, Any]],
     manual: list[dict[str, Any]],
+    formats: tuple[str, str, str] | None = None,
 ) -> list[str]:
     """Every lost (or won) point in words: "按期处置率: 7 件中 6 件, 丢 2.50 分"."""
     out = []
+    ratio, count, adjusted = formats or _reason_formats(get_language())
     for i in indicators:
         lost = Decimal(i["weight"]) - Decimal(i["points"])
         if lost > 0:
             if i["denominator"] is not None:
                 out.append(
-                    _("%(n)s: %(a)s of %(b)s cases, %(p)s points lost")
-                    % {"n": i["name"], "a": i["numerator"], "b": i["denominator"], "p": lost}
+                    ratio % {"n": i["name"], "a": i["numerator"], "b": i["denominator"], "p": lost}
                 )
             else:
-                out.append(
-                    _("%(n)s: %(a)s, %(p)s points lost")
-                    % {"n": i["name"], "a": i["numerator"], "p": lost}
-                )
+                out.append(count % {"n": i["name"], "a": i["numerator"], "p": lost})
     for a in adjustments:
         if Decimal(a["points"]) != 0:
-            out.append(
-                _("%(n)s: %(c)s cases, %(p)s points")
-                % {"n": a["name"], "c": a["count"], "p": a["points"]}
-            )
+            out.append(adjusted % {"n": a["name"], "c": a["count"], "p": a["points"]})
     for m in manual:
         out.append(
             _("%(r)s (%(u)s): %(p)s points")
@@ -384,6 +399,7 @@ def score_all(
     ):
         held = activities.by_level(snap["level"], date_from, date_to)
     matcher = Matcher(flags)
+    formats = _reason_formats(get_language())
     empty: Groups = {}
     scored = [
         (
@@ -391,7 +407,12 @@ def score_all(
             code,
             name,
             _score_target(
-                snap, by_target.get(tid, empty), manual.get(tid, []), matcher, held.get(code)
+                snap,
+                by_target.get(tid, empty),
+                manual.get(tid, []),
+                matcher,
+                held.get(code),
+                formats,
             ),
         )
         for tid, code, name in targets
@@ -415,89 +436,94 @@ def _fact_rows(
     * when it counts signing (`ordered`, `signed`, `signed_on_time`): a row per lead work
       order of the period's events, for the department that received it (an event returned
       and dispatched again gives each department its own order), with only those flags.
+
+    On PostgreSQL the database groups the rows (one statement: a group's event ids come back
+    as one sorted array); elsewhere they are grouped here.
     """
+    parts: list[tuple[str, Any]] = [_fact_query(column, flags, date_from, date_to)]
+    if any(f in ORDER_ROW_FLAGS for f in flags):
+        parts.append(_order_query(snap, column, flags, date_from, date_to))
+    sigs = "".join(f", s{i}" for i in range(len(flags)))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # JIT compiles this one-off statement for seconds longer than it runs
+            cursor.execute("SET LOCAL jit = off")
+            union = " UNION ALL ".join(f"({sql})" for sql, _p in parts)
+            cursor.execute(
+                f"SELECT t, array_agg(e ORDER BY e){sigs} FROM ({union}) r GROUP BY t{sigs}",
+                [p for _sql, ps in parts for p in ps],
+            )
+            for target, ids, *sig in cursor.fetchall():
+                by_target[target][tuple(sig)] = ids
+            return
+        for sql, ps in parts:
+            cursor.execute(sql, ps)
+            while chunk := cursor.fetchmany(5000):
+                for target, event_id, *sig in chunk:
+                    by_target[target][tuple(bool(x) for x in sig)].append(event_id)
+    for groups in by_target.values():
+        for ids in groups.values():
+            ids.sort()
+
+
+def _fact_query(
+    column: str, flags: list[str], date_from: date, date_to: date
+) -> tuple[str, tuple[Any, ...]]:
+    """SQL of the fact rows: target `t`, event `e`, then `s0` … one per flag."""
     fact_flags = [f for f in flags if f not in ORDER_ROW_FLAGS and f not in DUE_FLAGS]
     want_due = any(f in DUE_FLAGS for f in flags)
-    want_orders = any(f in ORDER_ROW_FLAGS for f in flags)
-    position = {f: i for i, f in enumerate(flags)}
-    blank = [False] * len(flags)
-    facts = EventFact.objects.filter(**{f"{column}__isnull": False})
     in_period = Q(day__gte=date_from, day__lte=date_to)
-    if not want_due:
-        facts = facts.filter(in_period)
-        for row in (
-            facts.order_by("event_id")
-            .values_list(column, "event_id", *fact_flags)
-            .iterator(chunk_size=5000)
-        ):
-            sig = blank.copy()
-            for f, v in zip(fact_flags, row[2:], strict=True):
-                sig[position[f]] = v
-            by_target[row[0]][tuple(sig)].append(row[1])
-    else:
-        owed = due.due_q(date_from, date_to)
-        closed_by = due.closed_q(date_to)
-        facts = facts.filter(in_period | owed).annotate(
-            _in=ExpressionWrapper(in_period, output_field=BooleanField()),
-            _due=ExpressionWrapper(owed, output_field=BooleanField()),
-            _closed=ExpressionWrapper(closed_by, output_field=BooleanField()),
+    owed = due.due_q(date_from, date_to)
+    facts = EventFact.objects.filter(**{f"{column}__isnull": False})
+    facts = facts.filter(in_period | owed) if want_due else facts.filter(in_period)
+    columns: dict[str, Any] = {"t": F(column), "e": F("event_id")}
+    for i, f in enumerate(flags):
+        if f in fact_flags:
+            expr: Any = F(f) if not want_due else in_period & Q(**{f: True})
+        elif f == "due":
+            expr = owed
+        elif f == "due_closed":
+            expr = owed & due.closed_q(date_to)
+        else:
+            expr = Value(False)
+        columns[f"s{i}"] = (
+            expr if isinstance(expr, F) else ExpressionWrapper(expr, output_field=BooleanField())
         )
-        i_due, i_closed = position.get("due"), position.get("due_closed")
-        for row in (
-            facts.order_by("event_id")
-            .values_list(column, "event_id", "_in", "_due", "_closed", *fact_flags)
-            .iterator(chunk_size=5000)
-        ):
-            sig = blank.copy()
-            if row[2]:
-                for f, v in zip(fact_flags, row[5:], strict=True):
-                    sig[position[f]] = v
-            if row[3]:
-                if i_due is not None:
-                    sig[i_due] = True
-                if i_closed is not None:
-                    sig[i_closed] = bool(row[4])
-            by_target[row[0]][tuple(sig)].append(row[1])
-    if want_orders:
-        _order_rows(by_target, snap, column, flags, date_from, date_to)
+    qs = facts.order_by().annotate(**columns).values_list(*columns)
+    sql, params = qs.query.sql_with_params()
+    return sql, tuple(params)
 
 
-def _order_rows(
-    by_target: dict[int, Groups],
+def _order_query(
     snap: dict[str, Any],
     column: str,
     flags: list[str],
     date_from: date,
     date_to: date,
-) -> None:
-    """A row per lead work order of the period's events (one query joining the facts)."""
+) -> tuple[str, list[Any]]:
+    """SQL of a row per lead work order of the period's events, for the department that
+    received it (area schemes: the event's area): `t`, `e`, `s0` … as `_fact_query`."""
     order, fact = WorkOrder._meta.db_table, EventFact._meta.db_table
     qn = connection.ops.quote_name
     target = (
         "o.department_id" if snap["target_type"] == TargetType.DEPARTMENT else f"f.{qn(column)}"
     )
+    signed = "o.signed_at IS NOT NULL"
+    on_time = f"{signed} AND (o.sign_deadline IS NULL OR o.signed_at <= o.sign_deadline)"
+    exprs = {"ordered": "1 = 1", "signed": signed, "signed_on_time": on_time}
+    sigs = ", ".join(
+        f"CASE WHEN {exprs[f]} THEN 1 = 1 ELSE 1 = 0 END AS s{i}"
+        if f in exprs
+        else f"1 = 0 AS s{i}"
+        for i, f in enumerate(flags)
+    )
     sql = f"""
-        SELECT {target}, o.event_id, o.signed_at, o.sign_deadline
+        SELECT {target} AS t, o.event_id AS e{", " if flags else ""}{sigs}
         FROM {order} o JOIN {fact} f ON f.event_id = o.event_id
         WHERE o.role = %s AND f.day >= %s AND f.day <= %s AND f.status <> 'merged'
-          AND {target} IS NOT NULL
-        ORDER BY o.event_id, o.id"""
-    position = {f: i for i, f in enumerate(flags)}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [OrderRole.LEAD, date_from, date_to])
-        while chunk := cursor.fetchmany(5000):
-            for target_id, event_id, signed_at, sign_deadline in chunk:
-                row = {
-                    "ordered": True,
-                    "signed": signed_at is not None,
-                    "signed_on_time": signed_at is not None
-                    and (sign_deadline is None or signed_at <= sign_deadline),
-                }
-                sig = [False] * len(flags)
-                for f in ORDER_ROW_FLAGS:
-                    if f in position:
-                        sig[position[f]] = row[f]
-                by_target[target_id][tuple(sig)].append(event_id)
+          AND {target} IS NOT NULL"""
+    adapt = connection.ops.adapt_datefield_value
+    return sql, [OrderRole.LEAD, adapt(date_from), adapt(date_to)]
 
 
 @transaction.atomic

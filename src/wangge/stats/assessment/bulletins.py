@@ -84,10 +84,12 @@ def _rate(part: int, whole: int) -> float | None:
     return selectors.rate(part, whole)
 
 
-def _units(f: selectors.Filters, monthly: bool = False) -> list[dict[str, Any]]:
+def _units(
+    f: selectors.Filters, monthly: bool = False, owed: dict[Any, dict[str, int]] | None = None
+) -> list[dict[str, Any]]:
     """Each child unit's figures; a month's 结案率 is 结案 / 应结案 (`due`), a day's or a
     week's closed / accepted of the period's reports."""
-    owed = due.by_child(f.area, f.date_from, f.date_to) if monthly else {}
+    owed = owed or {}
     rows = []
     for area, c in selectors.children(f):
         if monthly:
@@ -219,7 +221,9 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
         "figures": _figures(counts),
         "previous_figures": _figures(before),
     }
-    units = _units(f, monthly=kind == BulletinKind.MONTHLY)
+    monthly = kind == BulletinKind.MONTHLY
+    tally = due.tally(area, date_from, date_to) if monthly else {}  # see `due`
+    units = _units(f, monthly=monthly, owed=tally)
     categories = _categories(f, counts["reported"])
     if kind == BulletinKind.DAILY:
         data["hot_categories"] = categories[:TOP_N]
@@ -239,7 +243,7 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
         ]
         data["satisfaction_floor"] = settings.WANGGE_BULLETIN_SATISFACTION_FLOOR
     else:
-        owed = due.counts(area, date_from, date_to)  # see `due` for the definition
+        owed = tally[None]
         data["monthly"] = {
             "reported": counts["reported"],  # 受理
             "accepted": counts["accepted"],  # 立案

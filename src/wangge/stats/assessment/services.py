@@ -204,6 +204,8 @@ class Matcher:
         # per condition: signature → whether it holds (a target's few groups looked up)
         self.memo: dict[int, dict[tuple[Any, ...], bool]] = {}
         self.held: list[list[str]] = []  # the conditions memoised, kept alive (ids by id())
+        # (item, numerator, denominator) → (value, points), for every target of a run
+        self.scored: dict[tuple[int, int, int], tuple[Decimal | None, Decimal]] = {}
 
     def ids(self, condition: list[str], groups: Groups) -> list[Any]:
         hits = self.memo.get(id(condition))
@@ -244,18 +246,23 @@ def _score_target(
     """`held`: the target's activity counts (`activities.by_level`), for activity sources."""
     indicators = []
     total = Decimal(0)
-    for it in snap["items"]:
+    scored = matcher.scored
+    for k, it in enumerate(snap["items"]):
         source = it.get("source", Source.FACTS)
         if source in ACTIVITY_COUNTS:
             count = (held or {}).get(ACTIVITY_COUNTS[source], 0)
             num, den = [], []
-            v = scoring.value(count, 0, False)
         else:
             num = matcher.ids(it["numerator"], groups)
             den = matcher.ids(it["denominator"], groups)
             count = len(num)
-            v = scoring.value(count, len(den), it["ratio"])
-        points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
+        # value and points depend on the two counts only: worked out once per pair
+        key = (k, count, len(den))
+        got = scored.get(key)
+        if got is None:
+            v = scoring.value(count, len(den), it["ratio"] and source not in ACTIVITY_COUNTS)
+            got = scored[key] = (v, scoring.q(Decimal(it["weight"]) * scoring.share(it, v)))
+        v, points = got
         total += points
         indicators.append(
             {

@@ -148,6 +148,10 @@ def reseed() -> None:
         for name in ("0002_default_indicators", "0005_sign_on_time", "0007_worker_indicators"):
             module = importlib.import_module(f"wangge.stats.assessment.migrations.{name}")
             module.forward(apps, None)
+        due = importlib.import_module(
+            "wangge.stats.assessment.migrations.0008_assess_calc_due_and_orders"
+        )
+        due._set(apps, due.NEW)
 
 
 @contextmanager

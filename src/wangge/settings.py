@@ -338,6 +338,16 @@ WANGGE_BULLETIN_SATISFACTION_FLOOR = float(
     os.environ.get("WANGGE_BULLETIN_SATISFACTION_FLOOR", "90")
 )
 
+# After downtime the worker catches up at most this many past periods of each kind (runs:
+# months/quarters/years; bulletins: days, weeks, months); older ones are skipped with a
+# warning (log, `wangge stats status`) and can be made by hand (`wangge assess run`).
+WANGGE_ASSESS_CATCHUP_PERIODS = max(1, int(os.environ.get("WANGGE_ASSESS_CATCHUP_PERIODS", "3")))
+# Daily bulletin hot spots (新增热点): a (category class, unit) whose count on the day is at
+# least FACTOR times its daily average over the previous DAYS days and MIN above it.
+WANGGE_BULLETIN_HOT_DAYS = int(os.environ.get("WANGGE_BULLETIN_HOT_DAYS", "7"))
+WANGGE_BULLETIN_HOT_FACTOR = float(os.environ.get("WANGGE_BULLETIN_HOT_FACTOR", "2"))
+WANGGE_BULLETIN_HOT_MIN = float(os.environ.get("WANGGE_BULLETIN_HOT_MIN", "3"))
+
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).
 WANGGE_INTAKE_SIGNATURE_TOLERANCE = int(os.environ.get("WANGGE_INTAKE_SIGNATURE_TOLERANCE", "300"))

@@ -569,6 +569,10 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # The good rows to write, and how many are written: an import is written in batches,
+    # each its own transaction (committed once the last one is).
+    rows_total = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
     committed = models.BooleanField(default=False)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

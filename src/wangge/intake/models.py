@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.intake.dates import DateFormat, zone
 
@@ -164,10 +165,10 @@ class ImportJob(models.Model):
     goes on from there."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", pgettext_lazy("import job", "queued")
+        RUNNING = "running", pgettext_lazy("import job", "running")
+        DONE = "done", pgettext_lazy("import job", "done")
+        FAILED = "failed", pgettext_lazy("import job", "failed")
 
     channel = models.ForeignKey(
         Channel, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("channel")

@@ -98,7 +98,7 @@ def test_a_job_stopped_after_k_batches_resumes_and_writes_each_order_once(
     settings.WANGGE_IMPORT_BATCH_ROWS = 4
     settings.WANGGE_IMPORT_BATCH_PAUSE = 0
     job = imports.import_job_create(
-        channel=intake.hotline, file_name="orders.csv", data=as_csv(rows(18)), queue=False
+        channel=intake.hotline, file_name="orders.csv", data=as_csv(rows(18))
     )
     assert (job.state, job.rows_total, job.position) == ("queued", 18, 0)
     assert not Event.objects.exists()  # checked, not written
@@ -134,7 +134,7 @@ def test_a_job_stopped_after_k_batches_resumes_and_writes_each_order_once(
     # A done job run again does nothing; the same file again changes nothing.
     assert imports.import_job_run(job_id=job.pk).outcomes == {"created": 18}
     again = imports.import_job_create(
-        channel=intake.hotline, file_name="orders.csv", data=as_csv(rows(18)), queue=False
+        channel=intake.hotline, file_name="orders.csv", data=as_csv(rows(18))
     )
     again = imports.import_job_run(job_id=again.pk)
     assert again.outcomes == {"unchanged": 18} and Event.objects.count() == 18
@@ -145,7 +145,7 @@ def test_rows_written_again_after_lost_progress_change_nothing(intake: Intake, s
     settings.WANGGE_IMPORT_BATCH_ROWS = 5
     settings.WANGGE_IMPORT_BATCH_PAUSE = 0
     job = imports.import_job_create(
-        channel=intake.hotline, file_name="o.csv", data=as_csv(rows(12)), queue=False
+        channel=intake.hotline, file_name="o.csv", data=as_csv(rows(12))
     )
     imports.import_job_run(job_id=job.pk, stop_after=2)
     entries = TimelineEntry.objects.count()
@@ -209,9 +209,7 @@ def test_reports_go_through_while_a_big_import_runs(client, intake: Intake, sett
     failure: list[BaseException] = []
 
     with file_database(tmp_path):
-        job = imports.import_job_create(
-            channel=intake.hotline, file_name="big.csv", data=data, queue=False
-        )
+        job = imports.import_job_create(channel=intake.hotline, file_name="big.csv", data=data)
 
         def run() -> None:
             try:

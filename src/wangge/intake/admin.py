@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.intake import importer, imports
+from wangge.intake import importer, imports, tasks
 from wangge.intake.models import Camera, Channel, ImportJob
 
 
@@ -64,6 +64,7 @@ class ChannelAdmin(admin.ModelAdmin):
                         by=request.user,
                         via="admin",
                     )
+                    tasks.run_import_job(job.pk)
                     return redirect(reverse("admin:intake_channel_import_job", args=[pk, job.pk]))
             except DomainError as exc:
                 problems = exc.problems

@@ -15,7 +15,7 @@ from ninja.security import django_auth
 
 from wangge.errors import DomainError
 from wangge.events import figures
-from wangge.intake import feed, importer, imports, orders, services, video
+from wangge.intake import feed, importer, imports, orders, services, tasks, video
 from wangge.intake.models import Channel, ImportJob
 
 router = Router(tags=["intake"])
@@ -140,6 +140,7 @@ def import_orders(request: HttpRequest, dry_run: bool = False) -> Status[dict[st
     job = imports.import_job_create(
         channel=channel, file_name=upload.name or "", data=upload.read(), via="api"
     )
+    tasks.run_import_job(job.pk)  # (at once where tasks are immediate: the tests)
     job.refresh_from_db()
     status_url = f"/api/intake/orders/imports/{job.pk}"
     return Status(202, {"job": job.pk, "status_url": status_url, **imports.import_job_status(job)})

@@ -142,7 +142,6 @@ def cmd_hotline_import(args: argparse.Namespace) -> int:
                 file_name=path.name,
                 data=path.read_bytes(),
                 via="cli",
-                queue=False,
             )
     except DomainError as exc:
         print(_("Import refused, nothing written:"), file=sys.stderr)

@@ -49,11 +49,11 @@ def import_job_create(
     data: bytes,
     by: Any = None,
     via: str = "api",
-    queue: bool = True,
 ) -> ImportJob:
     """Check the file whole (DomainError 422 naming every bad row: nothing kept, nothing
-    written), keep it privately and queue its job (`queue=False`: the caller runs it, as
-    the CLI does, in its own process; the worker resumes it if that process stops)."""
+    written), keep it privately and record its job, queued: the caller hands it to the worker
+    (tasks.run_import_job) or runs it in its own process (the CLI); either way the worker
+    resumes it if it stops."""
     checked, problems = importer.check_orders(channel, file_name, data)
     if problems:
         raise DomainError(problems, status=422)
@@ -72,10 +72,6 @@ def import_job_create(
         unmapped=checked.unmapped,
         closed_at_source=checked.closed_at_source,
     )
-    if queue:
-        from wangge.intake.tasks import run_import_job
-
-        run_import_job(job.pk)  # (at once, in this process, where tasks are immediate)
     return job
 
 

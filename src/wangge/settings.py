@@ -361,6 +361,9 @@ WANGGE_IMPORT_BATCH_PAUSE = float(
 # A job queued or running whose row has not moved for this long (a worker killed mid-import)
 # is resumed by the worker from the last batch written.
 WANGGE_IMPORT_STALE_SECONDS = int(os.environ.get("WANGGE_IMPORT_STALE_SECONDS", "300"))
+# A people upload of more rows than this is imported by the worker (202 and a status URL);
+# smaller ones in the request.
+WANGGE_IMPORT_SYNC_ROWS = int(os.environ.get("WANGGE_IMPORT_SYNC_ROWS", "1000"))
 # Only for benchmarks/intake.py: mounts the one-row-insert floor view. Never in production.
 WANGGE_BENCH_FLOOR = _env_bool("WANGGE_BENCH_FLOOR", False)
 # --- Duplicate reports -----------------------------------------------------------------

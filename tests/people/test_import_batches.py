@@ -6,17 +6,20 @@ import io
 import json
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connections, transaction
+from django.utils import timezone
 from openpyxl import Workbook
 
 from tests.intake.filedb import file_database
 from tests.people.factories import centre
 from wangge.events.models import Event
-from wangge.people import importer
+from wangge.people import importer, importer_jobs
 from wangge.people.models import AuditEntry, Building, House, Household, ImportRun, Residence
+from wangge.people.tasks import people_imports_resume
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
@@ -198,3 +201,53 @@ def test_reports_go_through_while_a_big_people_import_runs(client, people, setti
         assert Event.objects.count() == len(reports) + 1
         run = ImportRun.objects.get()
         assert run.committed and run.position == run.rows_total == 1 + 50 + 50 + 2000
+
+
+@pytest.mark.django_db
+def test_a_big_upload_is_imported_by_the_worker_with_a_status_url(people, client, settings):
+    settings.WANGGE_IMPORT_SYNC_ROWS = 10  # this file's 37 rows go to the worker
+    settings.WANGGE_IMPORT_BATCH_PAUSE = 0
+    client.force_login(people.worker_a)
+    upload = io.BytesIO(workbook(people, 30, houses=3))
+    upload.name = "big.xlsx"
+    response = client.post("/api/people/import", {"file": upload, "mode": "all"})
+    assert response.status_code == 202, response.content
+    body = response.json()
+    status = client.get(body["status_url"]).json()  # (tasks run at once in the tests)
+    assert (status["state"], status["committed"]) == ("done", True)
+    assert status["rows_done"] == status["rows_total"] == 1 + 3 + 3 + 30
+    assert status["counts"]["created"] == 37 and status["problems"] == []
+    assert not (importer_jobs.upload_dir() / ImportRun.objects.get().token).exists()
+    client.force_login(people.worker_b)
+    assert client.get(body["status_url"]).status_code == 404  # only its importer's
+    # A bad row: the job fails, naming it, with the annotated report; nothing written.
+    client.force_login(people.worker_a)
+    upload = io.BytesIO(_with_bad_resident(people))
+    upload.name = "bad.xlsx"
+    ImportRun.objects.all().delete()
+    Residence.objects.filter(household__code__startswith="HHB-").delete()
+    before = Residence.objects.count()
+    settings.WANGGE_IMPORT_SYNC_ROWS = 5
+    body = client.post("/api/people/import", {"file": upload, "mode": "all"}).json()
+    status = client.get(body["status_url"]).json()
+    assert (status["state"], status["committed"]) == ("failed", False)
+    [problem] = status["problems"]
+    assert (problem["sheet"], problem["row"], problem["column"]) == ("人口", 5, "身份证号")
+    assert client.get(status["report_url"]).status_code == 200
+    assert Residence.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_job_a_stopped_worker_left_is_imported_again(people, settings):
+    settings.WANGGE_IMPORT_BATCH_PAUSE = 0
+    settings.WANGGE_IMPORT_BATCH_ROWS = 4
+    run = importer_jobs.import_queue(
+        actor=people.admin, data=workbook(people, 9, houses=2), file_name="p.xlsx"
+    )
+    ImportRun.objects.filter(pk=run.pk).update(state="running")  # its worker died
+    assert people_imports_resume.call_local() == 0  # not stale yet
+    ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    assert people_imports_resume.call_local() == 1
+    run.refresh_from_db()
+    assert (run.state, run.committed, run.position, run.rows_total) == ("done", True, 14, 14)
+    assert Residence.objects.filter(household__code__startswith="HHB-").count() == 9

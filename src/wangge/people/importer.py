@@ -710,10 +710,12 @@ def import_file(  # noqa: C901
     mode: str = "all",
     ip: str = "",
     progress: Callable[[int, int], None] | None = None,
+    record: ImportRun | None = None,
 ) -> ImportResult:
     """Check the whole file, writing nothing; then (depending on `mode` and the problems
     found) write its good rows in batches, each its own transaction. `progress(done, total)`
-    is called after each batch with the rows written so far."""
+    is called after each batch with the rows written so far. `record`: the ImportRun of a
+    job (people.importer_jobs) to fill, else one is made when writing starts."""
     if mode not in ("all", "valid"):
         raise ValueError(mode)
     result = ImportResult(mode=mode)
@@ -746,16 +748,29 @@ def import_file(  # noqa: C901
     total = sum(len(b.rows) for b in batches)
     written = ImportResult(mode=mode)
     run = _Run(actor, mode, written)
-    record = ImportRun.objects.create(
-        file_name=file_name[:300],
-        sha256=hashlib.sha256(data).hexdigest(),
-        mode=mode,
-        rows=result.rows,
-        rows_total=total,
-        rejected=result.total("rejected"),
-        committed=False,
-        by=author(actor),
-    )
+    if record is None:
+        record = ImportRun.objects.create(
+            file_name=file_name[:300],
+            sha256=hashlib.sha256(data).hexdigest(),
+            mode=mode,
+            rows=result.rows,
+            rows_total=total,
+            rejected=result.total("rejected"),
+            committed=False,
+            state="running",
+            by=author(actor),
+        )
+    else:  # a job's, (re)started: its counts are this run's
+        ImportRun.objects.filter(pk=record.pk).update(
+            rows=result.rows,
+            rows_total=total,
+            rejected=result.total("rejected"),
+            position=0,
+            created=0,
+            updated=0,
+            unchanged=0,
+            updated_at=timezone.now(),
+        )
     done = 0
     for i, batch in enumerate(batches):
         if i and settings.WANGGE_IMPORT_BATCH_PAUSE > 0:
@@ -784,6 +799,7 @@ def import_file(  # noqa: C901
                 created=written.total("created"),
                 updated=written.total("updated"),
                 unchanged=written.total("unchanged"),
+                updated_at=timezone.now(),
             )
         if progress is not None:
             progress(done, total)
@@ -793,6 +809,8 @@ def import_file(  # noqa: C901
     with transaction.atomic():
         ImportRun.objects.filter(pk=record.pk).update(
             committed=True,
+            state="done",
+            updated_at=timezone.now(),
             created=result.total("created"),
             updated=result.total("updated"),
             unchanged=result.total("unchanged"),

@@ -574,6 +574,14 @@ class ImportRun(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
     committed = models.BooleanField(default=False)
+    # A big upload is imported by the worker (people.importer_jobs): its state, the stored
+    # upload (removed when done), what it found wrong and the annotated report's token.
+    state = models.CharField(max_length=10, default="done")  # queued, running, done, failed
+    token = models.CharField(max_length=64, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    report_token = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -151,3 +151,6 @@ def test_the_admin_takes_an_upload(client, intake: Intake):
     assert Event.objects.count() == 2
     progress = client.get(response["Location"]).content.decode()
     assert "good.csv" in progress and 'data-state="done"' in progress
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith("<div") and 'data-state="done"' in fragment
+    assert "good.csv" in client.get(url).content.decode()  # the channel's recent imports

@@ -256,3 +256,22 @@ def test_reports_go_through_while_a_big_import_runs(client, intake: Intake, sett
         assert imported.count() == 2000
         codes_all = list(Event.objects.values_list("code", flat=True))
         assert len(set(codes_all)) == len(codes_all)
+
+
+@pytest.mark.django_db
+def test_the_cli_resumes_a_stopped_job_and_lists_the_jobs(intake: Intake, settings, capsys):
+    from wangge import cli
+
+    settings.WANGGE_IMPORT_BATCH_ROWS = 3
+    settings.WANGGE_IMPORT_BATCH_PAUSE = 0
+    job = imports.import_job_create(
+        channel=intake.hotline, file_name="orders.csv", data=as_csv(rows(8))
+    )
+    imports.import_job_run(job_id=job.pk, stop_after=1)
+    assert cli.main(["hotline", "resume", str(job.pk)]) == 0
+    out = capsys.readouterr().out
+    assert "6" in out and "8" in out  # two more batches reported, then the counts
+    assert Event.objects.filter(channel="hotline").count() == 8
+    assert cli.main(["hotline", "jobs"]) == 0
+    assert "orders.csv" in capsys.readouterr().out
+    assert cli.main(["hotline", "resume", "999999"]) == 1

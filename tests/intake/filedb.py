@@ -35,4 +35,5 @@ def file_database(folder: Path) -> Iterator[None]:
     finally:
         connections.close_all()
         connection.settings_dict["NAME"] = memory
-        keeper.close()
+        connection.ensure_connection()  # holds the in-memory database again, before …
+        keeper.close()  # … the keeper lets go of it

@@ -360,6 +360,23 @@ WANGGE_INTAKE_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 # channels, mappings): a change made in another process is seen within it.
 WANGGE_CHANNEL_CHECK_SECONDS = float(os.environ.get("WANGGE_CHANNEL_CHECK_SECONDS", "5"))
 WANGGE_INTAKE_IMPORT_MAX_ROWS = int(os.environ.get("WANGGE_INTAKE_IMPORT_MAX_ROWS", "20000"))
+# Imports (hotline work orders) are written in batches of this many rows, each its own short
+# transaction: a live report never waits longer than one batch for the day's code counter
+# (and, on SQLite, the write lock). Between batches an import pauses this long (seconds) on
+# SQLite, so a report waiting for the lock gets it (SQLite's busy wait retries every 100 ms).
+WANGGE_IMPORT_BATCH_ROWS = int(os.environ.get("WANGGE_IMPORT_BATCH_ROWS", "200"))
+WANGGE_IMPORT_BATCH_PAUSE = float(
+    os.environ.get(
+        "WANGGE_IMPORT_BATCH_PAUSE",
+        "0.15" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "0",
+    )
+)
+# A job queued or running whose row has not moved for this long (a worker killed mid-import)
+# is resumed by the worker from the last batch written.
+WANGGE_IMPORT_STALE_SECONDS = int(os.environ.get("WANGGE_IMPORT_STALE_SECONDS", "300"))
+# A people upload of more rows than this is imported by the worker (202 and a status URL);
+# smaller ones in the request.
+WANGGE_IMPORT_SYNC_ROWS = int(os.environ.get("WANGGE_IMPORT_SYNC_ROWS", "1000"))
 # Only for benchmarks/intake.py: mounts the one-row-insert floor view. Never in production.
 WANGGE_BENCH_FLOOR = _env_bool("WANGGE_BENCH_FLOOR", False)
 # --- Duplicate reports -----------------------------------------------------------------

@@ -123,8 +123,11 @@ def test_the_api_takes_an_upload(client, intake: Intake):
     upload = io.BytesIO(as_xlsx(ROWS))
     upload.name = "orders.xlsx"
     response = client.post("/api/intake/orders/import", {"file": upload}, HTTP_X_API_KEY=intake.key)
-    assert response.status_code == 200, response.content
-    assert response.json()["created"] == 2
+    assert response.status_code == 202, response.content  # a job (run at once: tests' tasks)
+    body = response.json()
+    status = client.get(body["status_url"], HTTP_X_API_KEY=intake.key).json()
+    assert status["state"] == "done" and status["outcomes"]["created"] == 2
+    assert (status["rows_done"], status["rows_total"]) == (2, 2)
     missing = client.post("/api/intake/orders/import", {}, HTTP_X_API_KEY=intake.key)
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "file"
     upload.seek(0)
@@ -143,5 +146,11 @@ def test_the_admin_takes_an_upload(client, intake: Intake):
     assert "诉求内容" in page and not Event.objects.exists()
     upload = io.BytesIO(as_csv(ROWS))
     upload.name = "good.csv"
-    assert client.post(url, {"file": upload}).status_code == 302
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 302 and "/import/" in response["Location"]
     assert Event.objects.count() == 2
+    progress = client.get(response["Location"]).content.decode()
+    assert "good.csv" in progress and 'data-state="done"' in progress
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith("<div") and 'data-state="done"' in fragment
+    assert "good.csv" in client.get(url).content.decode()  # the channel's recent imports

@@ -15,8 +15,8 @@ from ninja.security import django_auth
 
 from wangge.errors import DomainError
 from wangge.events import figures
-from wangge.intake import feed, importer, orders, services, video
-from wangge.intake.models import Channel
+from wangge.intake import feed, importer, imports, orders, services, tasks, video
+from wangge.intake.models import Channel, ImportJob
 
 router = Router(tags=["intake"])
 
@@ -111,11 +111,13 @@ def push_order(request: HttpRequest) -> Status[dict[str, Any]]:
 @router.post(
     "/intake/orders/import",
     auth=None,
-    summary="Import a work-order file (xlsx or CSV, multipart field `file`): all rows or none;"
-    " ?dry_run=true checks and previews, writing nothing",
+    response={200: dict[str, Any], 202: dict[str, Any]},
+    summary="Import a work-order file (xlsx or CSV, multipart field `file`): checked whole"
+    " (any bad row: 422, nothing written), then written by the worker in batches; 202 with"
+    " the job's status URL. ?dry_run=true checks and previews at once, writing nothing",
     openapi_extra=KEY_PARAMETER,
 )
-def import_orders(request: HttpRequest, dry_run: bool = False) -> dict[str, Any]:
+def import_orders(request: HttpRequest, dry_run: bool = False) -> Status[dict[str, Any]]:
     channel = _channel(request)
     upload = request.FILES.get("file")
     if upload is None:
@@ -132,8 +134,36 @@ def import_orders(request: HttpRequest, dry_run: bool = False) -> dict[str, Any]
             code="too_large",
             status=413,
         )
-    report = importer.import_orders(channel, upload.name or "", upload.read(), dry_run=dry_run)
-    return report.as_dict()
+    if dry_run:
+        report = importer.import_orders(channel, upload.name or "", upload.read(), dry_run=True)
+        return Status(200, report.as_dict())
+    job = imports.import_job_create(
+        channel=channel, file_name=upload.name or "", data=upload.read(), via="api"
+    )
+    tasks.run_import_job(job.pk)  # (at once where tasks are immediate: the tests)
+    job.refresh_from_db()
+    status_url = f"/api/intake/orders/imports/{job.pk}"
+    return Status(202, {"job": job.pk, "status_url": status_url, **imports.import_job_status(job)})
+
+
+@router.get(
+    "/intake/orders/imports/{job_id}",
+    auth=None,
+    summary="An import job of this channel: state (queued, running, done, failed), rows"
+    " done of total, outcomes, problems",
+    openapi_extra=KEY_PARAMETER,
+)
+def import_status(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    channel = _channel(request)
+    job = ImportJob.objects.filter(pk=job_id, channel=channel).first()
+    if job is None:
+        raise DomainError.one(
+            _("No import job %(id)s of this channel.") % {"id": job_id},
+            field="job_id",
+            code="not_found",
+            status=404,
+        )
+    return imports.import_job_status(job)
 
 
 @router.get(

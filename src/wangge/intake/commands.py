@@ -5,7 +5,9 @@ wangge channels create CODE NAME [--skips-acceptance] [--default-category C] [--
 wangge channels key CODE        issue a new API key (shown once)
 wangge channels secret CODE     issue a new signing secret
 wangge channels camera CODE CAMERA_ID NAME LON LAT   register or move a camera
-wangge hotline import FILE --channel CODE [--dry-run]
+wangge hotline import FILE --channel CODE [--dry-run]   checked whole, written in batches here
+wangge hotline resume JOB       go on with a stopped import job from its last batch
+wangge hotline jobs             the latest import jobs and how far they are
 """
 
 import argparse
@@ -121,6 +123,7 @@ def cmd_hotline_import(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.errors import DomainError
+    from wangge.intake import imports
     from wangge.intake.importer import import_orders, summarise
 
     path = Path(args.file)
@@ -131,21 +134,92 @@ def cmd_hotline_import(args: argparse.Namespace) -> int:
     if channel is None:
         return 1
     try:
-        report = import_orders(channel, path.name, path.read_bytes(), dry_run=args.dry_run)
+        if args.dry_run:
+            report = import_orders(channel, path.name, path.read_bytes(), dry_run=True)
+        else:
+            job = imports.import_job_create(
+                channel=channel,
+                file_name=path.name,
+                data=path.read_bytes(),
+                via="cli",
+            )
     except DomainError as exc:
         print(_("Import refused, nothing written:"), file=sys.stderr)
         for line in summarise(exc.problems):
             print(line, file=sys.stderr)
         return _fail(exc)
+    if not args.dry_run:
+        return _run_job(job.pk)
     print(report.summary())
-    if report.dry_run:
-        for line in summarise(report.problems):
-            print(line)
-        for problem in report.problems:
-            print(f"  {problem}")
-        for sample in report.sample:
-            print("  " + " · ".join(str(v) for v in sample.values() if v != ""))
-        return 1 if report.problems else 0
+    for line in summarise(report.problems):
+        print(line)
+    for problem in report.problems:
+        print(f"  {problem}")
+    for sample in report.sample:
+        print("  " + " · ".join(str(v) for v in sample.values() if v != ""))
+    return 1 if report.problems else 0
+
+
+def _run_job(job_id: int) -> int:
+    """Write an import job here, batch by batch, printing its progress."""
+    from django.utils.translation import gettext as _
+
+    from wangge.intake import imports
+
+    def progress(job: Any) -> None:
+        print(
+            _("Import %(id)s: %(done)s of %(total)s rows written.")
+            % {"id": job.pk, "done": job.position, "total": job.rows_total},
+            flush=True,
+        )
+
+    job = imports.import_job_run(job_id=job_id, progress=progress)
+    status = imports.import_job_status(job)
+    if job.state != imports.State.DONE:
+        print(
+            _("Import %(id)s %(state)s after %(done)s of %(total)s rows:")
+            % {
+                "id": job.pk,
+                "state": job.get_state_display(),
+                "done": job.position,
+                "total": job.rows_total,
+            },
+            file=sys.stderr,
+        )
+        for line in status["summary"]:
+            print(line, file=sys.stderr)
+        for p in job.problems:
+            print(f"  {p['item']} · {p['field']}: {p['message']}", file=sys.stderr)
+        return 1
+    print(
+        _(
+            "%(rows)s rows: %(created)s created, %(updated)s updated, %(noted)s noted on "
+            "accepted events, %(unchanged)s unchanged."
+        )
+        % {"rows": job.rows_total, **status["outcomes"]}
+    )
+    return 0
+
+
+def cmd_hotline_resume(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from wangge.intake.models import ImportJob
+
+    if not ImportJob.objects.filter(pk=args.job).exists():
+        print(_("No import job %(id)s.") % {"id": args.job}, file=sys.stderr)
+        return 1
+    return _run_job(args.job)
+
+
+def cmd_hotline_jobs(args: argparse.Namespace) -> int:
+    from wangge.intake.models import ImportJob
+
+    for job in ImportJob.objects.select_related("channel")[: args.limit]:
+        print(
+            f"{job.pk:<6} {job.channel.code:<12} {job.state:<8} "
+            f"{job.position}/{job.rows_total:<12} {job.created_at:%Y-%m-%d %H:%M} {job.file_name}"
+        )
     return 0
 
 
@@ -177,10 +251,18 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     hotline = sub.add_parser("hotline", help="12345 hotline work orders").add_subparsers(
         dest="hotline_command", required=True
     )
-    imp = hotline.add_parser("import", help="import an xlsx or CSV file: all rows or none")
+    imp = hotline.add_parser(
+        "import", help="import an xlsx or CSV file: checked whole, then written in batches"
+    )
     imp.add_argument("file")
     imp.add_argument("--channel", default="hotline")
     imp.add_argument(
         "--dry-run", action="store_true", help="check and show what would be written; write nothing"
     )
     imp.set_defaults(func=cmd_hotline_import)
+    resume = hotline.add_parser("resume", help="go on with a stopped import job")
+    resume.add_argument("job", type=int)
+    resume.set_defaults(func=cmd_hotline_resume)
+    jobs = hotline.add_parser("jobs", help="list the latest import jobs")
+    jobs.add_argument("--limit", type=int, default=20)
+    jobs.set_defaults(func=cmd_hotline_jobs)

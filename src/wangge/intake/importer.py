@@ -4,16 +4,19 @@ The source's column headings map to our order fields by the channel's `import_co
 (else the 12345 hotline's usual ones); dates are read the channel's way (`date_format`,
 `time_zone`). Every row is checked before anything is written; one bad row refuses the whole
 file, naming row, column and reason, with the problems summarised by kind. The rows are then
-written in one transaction, each as a push of that order: importing the same file again
-changes nothing. A dry run checks the same way and says what would be written, writing nothing.
+written in batches (WANGGE_IMPORT_BATCH_ROWS), each its own short transaction so that no
+lock a live report needs is held longer than one batch, each row as a push of that order:
+importing the same file again (or a batch again, after a crash) changes nothing. A dry run
+checks the same way and says what would be written, writing nothing.
 """
 
 import csv
 import io
 import json
+import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +46,7 @@ class ImportReport:
     closed_at_source: int = 0  # orders the source had closed: imported closed
 
     def as_dict(self) -> dict[str, Any]:
-        counts = {"rows": self.rows, **{k: self.outcomes[k] for k in _OUTCOMES}}
+        counts = {"rows": self.rows, **{k: self.outcomes[k] for k in OUTCOMES}}
         if not self.dry_run:
             return counts
         return {
@@ -60,7 +63,7 @@ class ImportReport:
         text = _(
             "%(rows)s rows: %(created)s created, %(updated)s updated, %(noted)s noted on "
             "accepted events, %(unchanged)s unchanged."
-        ) % {"rows": self.rows, **{k: self.outcomes[k] for k in _OUTCOMES}}
+        ) % {"rows": self.rows, **{k: self.outcomes[k] for k in OUTCOMES}}
         if self.unmapped:
             text += " " + _(
                 "%(n)s filed under the default category, to be classified at acceptance."
@@ -74,7 +77,7 @@ class ImportReport:
         return text
 
 
-_OUTCOMES = ("created", "updated", "noted", "unchanged")
+OUTCOMES = ("created", "updated", "noted", "unchanged")
 
 # What a kind of problem is called in the summary above the per-row list.
 KINDS = {
@@ -247,12 +250,18 @@ def _csv(data: bytes) -> _Sheet:
     return _Sheet(records, encoding=decoded.encoding, bad_rows=bad_rows)
 
 
-def import_orders(  # noqa: C901
-    channel: Channel, filename: str, data: bytes, *, dry_run: bool = False
-) -> ImportReport:
-    """Check every row, then write them all in one transaction (or nothing). `dry_run`:
-    check the same way and report what would be written (counts, problems, a sample),
-    writing nothing; the problems are then in the report rather than raised."""
+@dataclass
+class Checked:
+    """A file checked whole: its orders in file order (row number, order), every row good."""
+
+    orders: list[tuple[int, Order]]
+    unmapped: int = 0
+    closed_at_source: int = 0
+
+
+def check_orders(channel: Channel, filename: str, data: bytes) -> tuple[Checked, list[Problem]]:
+    """Read and check every row of the file, writing nothing: the good orders, and every
+    problem (row, column, reason). A file that cannot be read at all raises DomainError."""
     table = read_rows(filename, data)
     columns = channel.import_columns or DEFAULT_COLUMNS
     unknown = sorted({f for f in columns.values() if f not in FIELDS})
@@ -297,9 +306,64 @@ def import_orders(  # noqa: C901
             continue
         seen[order.order_no] = number
         orders.append((number, order))
+    checked = Checked(
+        orders,
+        unmapped=sum(1 for _n, o in orders if o.unmapped_category),
+        closed_at_source=sum(1 for _n, o in orders if o.closed_at_source),
+    )
+    return checked, problems
+
+
+def batch_size() -> int:
+    return max(1, settings.WANGGE_IMPORT_BATCH_ROWS)
+
+
+def write_batch(channel: Channel, batch: list[tuple[int, Order]]) -> tuple[Counter[str], list[str]]:
+    """Push the batch's orders in one transaction, the caller's (import jobs record their
+    progress in it): the outcomes and the events' codes. A row the write refuses refuses the
+    batch (DomainError naming the rows): the transaction is rolled back by the caller."""
+    outcomes: Counter[str] = Counter()
+    codes: list[str] = []
+    problems: list[Problem] = []
+    for number, order in batch:
+        try:
+            result = push_order(channel, order)
+        except DomainError as exc:
+            for p in exc.problems:
+                p.item = _("row %(n)s") % {"n": number}
+            problems.extend(exc.problems)
+            continue
+        outcomes[result.outcome] += 1
+        codes.append(result.event.code)
+    if problems:
+        raise DomainError(problems, status=422)
+    return outcomes, codes
+
+
+def pause_between_batches() -> None:
+    """Let a writer waiting for the lock in (SQLite: its busy wait retries every 100 ms)."""
+    if settings.WANGGE_IMPORT_BATCH_PAUSE > 0:
+        time.sleep(settings.WANGGE_IMPORT_BATCH_PAUSE)
+
+
+def import_orders(
+    channel: Channel,
+    filename: str,
+    data: bytes,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Check every row (any problem: DomainError naming them all, nothing written), then
+    write them in batches of WANGGE_IMPORT_BATCH_ROWS, each its own transaction, in this
+    process (the CLI's way; the API and the back office queue an ImportJob instead, see
+    intake.imports). `progress(done, total)` is called after each batch. `dry_run`: check
+    the same way and report what would be written (counts, problems, a sample), writing
+    nothing; the problems are then in the report rather than raised."""
+    checked, problems = check_orders(channel, filename, data)
+    orders = checked.orders
     report = ImportReport(rows=len(orders), dry_run=dry_run)
-    report.unmapped = sum(1 for _n, o in orders if o.unmapped_category)
-    report.closed_at_source = sum(1 for _n, o in orders if o.closed_at_source)
+    report.unmapped, report.closed_at_source = checked.unmapped, checked.closed_at_source
     if dry_run:
         report.problems = problems
         for _n, order in orders:
@@ -308,19 +372,16 @@ def import_orders(  # noqa: C901
         return report
     if problems:
         raise DomainError(problems, status=422)
-    with transaction.atomic():
-        for number, order in orders:
-            try:
-                result = push_order(channel, order)
-            except DomainError as exc:
-                for p in exc.problems:
-                    p.item = _("row %(n)s") % {"n": number}
-                problems.extend(exc.problems)
-                continue
-            report.outcomes[result.outcome] += 1
-            report.events.append(result.event.code)
-        if problems:
-            raise DomainError(problems, status=422)  # rolls the whole file back
+    size = batch_size()
+    for start in range(0, len(orders), size):
+        if start:
+            pause_between_batches()
+        with transaction.atomic():
+            outcomes, codes = write_batch(channel, orders[start : start + size])
+        report.outcomes.update(outcomes)
+        report.events.extend(codes)
+        if progress is not None:
+            progress(min(start + size, len(orders)), len(orders))
     return report
 
 

@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.intake.dates import DateFormat, zone
 
@@ -154,3 +156,52 @@ class AlertFold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id} {self.alert_type} ×{self.count}"
+
+
+class ImportJob(models.Model):
+    """A work-order file being imported by the worker (intake.imports): checked whole when
+    uploaded, then written in batches, each its own transaction. `position` is the number of
+    checked orders written so far, recorded in each batch's own transaction: a restarted job
+    goes on from there."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("import job", "queued")
+        RUNNING = "running", pgettext_lazy("import job", "running")
+        DONE = "done", pgettext_lazy("import job", "done")
+        FAILED = "failed", pgettext_lazy("import job", "failed")
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("channel")
+    )
+    kind = models.CharField(max_length=20, default="orders")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    via = models.CharField(max_length=10, default="api")  # api, admin, cli
+    file_name = models.CharField(_("file"), max_length=300)
+    token = models.CharField(max_length=64, unique=True)  # the stored upload's name
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)  # orders written (the rows done)
+    batches = models.PositiveIntegerField(default=0)
+    outcomes = models.JSONField(default=dict)  # created / updated / noted / unchanged
+    unmapped = models.PositiveIntegerField(default=0)
+    closed_at_source = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list)  # as DomainError.as_dict()'s problems
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "updated_at"], name="importjob_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.state})"

@@ -1,10 +1,12 @@
-"""Outbound webhooks to a channel's own system (huey tasks; found by djhuey's autodiscovery).
+"""Huey tasks of intake (found by djhuey's autodiscovery): outbound webhooks to a channel's
+own system, and work-order import jobs (intake.imports).
 
 Delivery, signing and retries are the platform's (`events.webhooks`): only the address and
 the secret are the channel's.
 """
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from wangge.events.webhooks import (
     WEBHOOK_RETRIES,
@@ -12,6 +14,7 @@ from wangge.events.webhooks import (
     WEBHOOK_RETRY_DELAY,
     post_signed,
 )
+from wangge.intake import imports
 from wangge.intake.models import Channel
 
 
@@ -24,3 +27,19 @@ def deliver_channel_webhook(channel_id: int, body: str, kind: str, delivery: str
     if channel is None or not channel.secret:
         return None
     return post_signed(channel.webhook_url, channel.secret, body.encode(), kind, delivery)
+
+
+@db_task()
+def run_import_job(job_id: int) -> str:
+    """Write an import job's file, batch by batch, from where it stands."""
+    return str(imports.import_job_run(job_id=job_id).state)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("wangge-import-jobs-resume")
+def import_jobs_resume() -> int:
+    """Resume the jobs a stopped worker left queued or running (from their last batch)."""
+    stale = imports.import_jobs_stale()
+    for job_id in stale:
+        imports.import_job_run(job_id=job_id)
+    return len(stale)

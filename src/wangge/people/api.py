@@ -10,6 +10,7 @@ import re
 import secrets
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -21,13 +22,24 @@ from wangge.accounts import audit
 from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
 from wangge.inputs import Input, Int, Page, PageSize, Title, Year
-from wangge.people import access, import_reports, importer, selectors, services, tabular, workbooks
+from wangge.people import (
+    access,
+    import_reports,
+    importer,
+    importer_jobs,
+    selectors,
+    services,
+    tabular,
+    tasks,
+    workbooks,
+)
 from wangge.people.models import (
     Building,
     Facility,
     HazardPoint,
     House,
     Household,
+    ImportRun,
     Organization,
     PartyMember,
     Resident,
@@ -814,14 +826,27 @@ def import_template(request: HttpRequest) -> HttpResponse:
     return _xlsx(workbooks.template(), "people-template.xlsx")
 
 
-@router.post("/people/import", response=ImportOut, summary="Import buildings … residents")
+@router.post(
+    "/people/import",
+    response={200: ImportOut, 202: dict[str, Any]},
+    summary="Import buildings … residents: at once up to WANGGE_IMPORT_SYNC_ROWS rows, else"
+    " by the worker (202 with the run's status URL)",
+)
 def import_upload(
     request: HttpRequest,
     file: File[UploadedFile],
     mode: Form[Literal["all", "valid"]] = "all",
-) -> dict[str, Any]:
+) -> Status[dict[str, Any]]:
     data = file.read()
     name = file.name or "upload.xlsx"
+    if importer_jobs.row_count(data, name) > settings.WANGGE_IMPORT_SYNC_ROWS:
+        run = importer_jobs.import_queue(
+            actor=request.user, data=data, file_name=name, mode=mode, ip=_ip(request)
+        )
+        tasks.run_people_import(run.pk)  # (at once where tasks are immediate: the tests)
+        run.refresh_from_db()
+        status_url = f"/api/people/import/runs/{run.pk}"
+        return Status(202, {"status_url": status_url, **importer_jobs.import_run_status(run)})
     result = importer.import_file(request.user, data, name, mode=mode, ip=_ip(request))
     report_url = ""
     if result.problems:
@@ -832,14 +857,29 @@ def import_upload(
             sheets = []
         import_reports.report_save(token, workbooks.import_report(sheets, result.problems))
         report_url = f"/api/people/import/reports/{token}.xlsx"
-    return {
-        "committed": result.committed,
-        "mode": result.mode,
-        "rows": result.rows,
-        "counts": {k: vars(c) for k, c in result.counts.items()},
-        "problems": [vars(p) for p in result.problems[:1000]],
-        "report_url": report_url,
-    }
+    return Status(
+        200,
+        {
+            "committed": result.committed,
+            "mode": result.mode,
+            "rows": result.rows,
+            "counts": {k: vars(c) for k, c in result.counts.items()},
+            "problems": [vars(p) for p in result.problems[:1000]],
+            "report_url": report_url,
+        },
+    )
+
+
+@router.get(
+    "/people/import/runs/{run_id}",
+    summary="A big import's progress: state (queued, running, done, failed), rows done of"
+    " total, counts, problems, report (its importer only)",
+)
+def import_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    run = ImportRun.objects.filter(pk=run_id, by_id=request.user.pk).exclude(token="").first()
+    if run is None:
+        raise DomainError.one(_("Not found."), code="not_found", status=404)
+    return importer_jobs.import_run_status(run)
 
 
 @router.get("/people/import/reports/{token}.xlsx", summary="An import's annotated report")

@@ -1,11 +1,16 @@
 """Import of buildings, houses, households and residents from xlsx or CSV.
 
-Every row is checked first (row, column, reason). Mode "all": any problem and nothing is
-written. Mode "valid": the good rows are written, the bad ones reported; a row that refers to
-a rejected row (a house of a rejected building …) is itself rejected. Rows are written in bulk
-inside one transaction, so a row is never half-written. Records are matched by their code
-(buildings, houses, households) or by ID number (residents, via the blind index): importing the
-same file again changes nothing, an updated file updates, and a resident whose household
+Every row is checked first (row, column, reason), writing nothing: a row that refers to a
+record the file itself makes (a house of a building a row above creates) is checked against
+what that row would write. Mode "all": any problem and nothing is written. Mode "valid": the
+good rows are written, the bad ones reported; a row that refers to a rejected row (a house
+of a rejected building …) is itself rejected. The good rows are then written in batches of
+WANGGE_IMPORT_BATCH_ROWS (buildings first, residents last), each batch in bulk in its own
+short transaction, so a row is never half-written and the database's write lock (SQLite) is
+never held longer than one batch; the ImportRun records how far the writing got. Records are
+matched by their code (buildings, houses, households) or by ID number (residents, via the
+blind index): importing the same file again (or after an import stopped half-way) changes
+nothing it wrote, an updated file updates, and a resident whose household
 changes is moved (the old residence ends, a new one starts).
 
 Audit: one entry for the import (file hash, counts, the id range created), one per updated
@@ -15,10 +20,12 @@ resident.
 import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -251,8 +258,12 @@ def _refuse_unstorable_cells(sheet: tabular.Sheet, run: "_Run") -> None:
 
 
 class _Run:
-    def __init__(self, actor: Actor, mode: str, result: ImportResult) -> None:
+    def __init__(self, actor: Actor, mode: str, result: ImportResult, dry: bool = False) -> None:
         self.actor = actor
+        # A dry run (the check) writes nothing: what it would create is kept here by code,
+        # for the later sheets' rows that refer to it.
+        self.dry = dry
+        self.virtual: dict[str, dict[str, Any]] = {"building": {}, "house": {}, "household": {}}
         self.mode = mode
         self.result = result
         self.paths = visible_paths(require_actor(actor))
@@ -333,6 +344,11 @@ class _Run:
                 changed_fields.update(diff)
             else:
                 counts.unchanged += 1
+        if self.dry:
+            counts.created += len(new)
+            counts.updated += len(changed_objs)
+            self.virtual[kind].update({obj.code: obj for obj in new})  # type: ignore[attr-defined]
+            return
         created = model._default_manager.bulk_create(new, batch_size=BATCH)
         if changed_objs:
             now = timezone.now()
@@ -343,7 +359,7 @@ class _Run:
             )
         counts.created += len(created)
         counts.updated += len(changed_objs)
-        self.created_ids[kind] = [o.pk for o in created]
+        self.created_ids.setdefault(kind, []).extend(o.pk for o in created)
 
     # -- kinds --
 
@@ -374,6 +390,7 @@ class _Run:
         recs = list(sheet.records())
         building_codes = {_text(r.get("building")) for _n, r in recs} - {""}
         buildings = {b.code: b for b in Building.objects.filter(code__in=building_codes)}
+        buildings.update((c, b) for c, b in self.virtual["building"].items() if c in building_codes)
         items: dict[str, dict[str, Any]] = {}
         for row, rec in recs:
             try:
@@ -418,6 +435,7 @@ class _Run:
         for i in range(0, len(codes), BATCH):
             for h in House.objects.filter(code__in=codes[i : i + BATCH]):
                 houses[h.code] = h
+        houses.update((c, h) for c, h in self.virtual["house"].items() if c in house_codes)
         items: dict[str, dict[str, Any]] = {}
         for row, rec in recs:
             try:
@@ -455,6 +473,8 @@ class _Run:
                 code__in=codes[i : i + BATCH]
             ).values_list("pk", "code", "area_id"):
                 households[code] = (hid, area_id)
+        for code, virtual in self.virtual["household"].items():
+            households.setdefault(code, (virtual.pk, virtual.area_id))
         parse_type = _choice(ID_TYPE, IdType.ID_CARD, "id_type")
         parse_sex = _choice(SEX, "", "sex")
         parse_relation = _choice(RELATION, "", "relation")
@@ -600,6 +620,10 @@ class _Run:
                 self.updated_residents.append((r.pk, str(r), diff))
             else:
                 counts.unchanged += 1
+        if self.dry:
+            counts.created += len(new)
+            counts.updated += len(changed)
+            return
         created = bulkcopy.insert_rows(Resident, new)
         bulkcopy.insert_rows(
             Residence,
@@ -644,7 +668,7 @@ class _Run:
             )
         counts.created += len(created)
         counts.updated += len(changed)
-        self.created_ids["resident"] = created
+        self.created_ids.setdefault("resident", []).extend(created)
 
     def _seal_phone(self, r: Resident, phone: str) -> None:
         if phone:
@@ -655,14 +679,44 @@ class _Run:
             r.phone_enc = r.phone_index = r.phone_masked = ""
 
 
-class _Rollback(Exception):
-    pass
+def _batches(sheets: list[tabular.Sheet], bad: set[tuple[str, int]]) -> list[tabular.Sheet]:
+    """The good rows as sheets of at most WANGGE_IMPORT_BATCH_ROWS rows, in writing order
+    (buildings, houses, households, residents: each refers only to the kinds before it)."""
+    size = max(1, settings.WANGGE_IMPORT_BATCH_ROWS)
+    out = []
+    for kind in tabular.ORDER:
+        for sheet in sheets:
+            if sheet.kind != kind:
+                continue
+            good = [(n, values) for n, values in sheet.rows if (sheet.name, n) not in bad]
+            for i in range(0, len(good), size):
+                out.append(tabular.Sheet(sheet.name, kind, sheet.headers, good[i : i + size]))
+    return out
 
 
-def import_file(
-    actor: Actor, data: bytes, file_name: str, *, mode: str = "all", ip: str = ""
+def _handle(run: _Run, sheet: tabular.Sheet) -> None:
+    {
+        "building": run.buildings,
+        "house": run.houses,
+        "household": run.households,
+        "resident": run.residents,
+    }[str(sheet.kind)](sheet)
+
+
+def import_file(  # noqa: C901
+    actor: Actor,
+    data: bytes,
+    file_name: str,
+    *,
+    mode: str = "all",
+    ip: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    record: ImportRun | None = None,
 ) -> ImportResult:
-    """Check and (depending on `mode` and the problems found) write the file's rows."""
+    """Check the whole file, writing nothing; then (depending on `mode` and the problems
+    found) write its good rows in batches, each its own transaction. `progress(done, total)`
+    is called after each batch with the rows written so far. `record`: the ImportRun of a
+    job (people.importer_jobs) to fill, else one is made when writing starts."""
     if mode not in ("all", "valid"):
         raise ValueError(mode)
     result = ImportResult(mode=mode)
@@ -681,62 +735,106 @@ def import_file(
             )
     if not usable and not result.problems:
         result.problems.append(RowProblem(file_name, 0, "", _("The file has no rows.")))
-    run = _Run(actor, mode, result)
+    check = _Run(actor, mode, result, dry=True)
     for sheet in usable:
-        _refuse_unstorable_cells(sheet, run)
-    handlers = {
-        "building": run.buildings,
-        "house": run.houses,
-        "household": run.households,
-        "resident": run.residents,
-    }
-    try:
+        _refuse_unstorable_cells(sheet, check)
+    for kind in tabular.ORDER:
+        for sheet in usable:
+            if sheet.kind == kind:
+                _handle(check, sheet)
+    if result.problems and mode == "all":
+        return result  # nothing written: the counts say what would have happened
+    # Write the good rows, a batch a transaction.
+    batches = _batches(usable, {(p.sheet, p.row) for p in result.problems})
+    total = sum(len(b.rows) for b in batches)
+    written = ImportResult(mode=mode)
+    run = _Run(actor, mode, written)
+    if record is None:
+        record = ImportRun.objects.create(
+            file_name=file_name[:300],
+            sha256=hashlib.sha256(data).hexdigest(),
+            mode=mode,
+            rows=result.rows,
+            rows_total=total,
+            rejected=result.total("rejected"),
+            committed=False,
+            state="running",
+            by=author(actor),
+        )
+    else:  # a job's, (re)started: its counts are this run's
+        ImportRun.objects.filter(pk=record.pk).update(
+            rows=result.rows,
+            rows_total=total,
+            rejected=result.total("rejected"),
+            position=0,
+            created=0,
+            updated=0,
+            unchanged=0,
+            updated_at=timezone.now(),
+        )
+    done = 0
+    for i, batch in enumerate(batches):
+        if i and settings.WANGGE_IMPORT_BATCH_PAUSE > 0:
+            time.sleep(settings.WANGGE_IMPORT_BATCH_PAUSE)  # a waiting writer's turn (SQLite)
         with transaction.atomic():
-            for kind in tabular.ORDER:
-                for sheet in usable:
-                    if sheet.kind == kind:
-                        handlers[kind](sheet)
-            if result.problems and mode == "all":
-                raise _Rollback
-            result.committed = True
-            result.run = ImportRun.objects.create(
-                file_name=file_name[:300],
-                sha256=hashlib.sha256(data).hexdigest(),
-                mode=mode,
-                rows=result.rows,
-                created=result.total("created"),
-                updated=result.total("updated"),
-                unchanged=result.total("unchanged"),
-                rejected=result.total("rejected"),
-                committed=True,
-                by=author(actor),
+            _handle(run, batch)
+            if run.updated_residents:
+                audit.record_many(
+                    actor,
+                    [
+                        audit.Entry(
+                            "update",
+                            "resident",
+                            pk,
+                            label,
+                            detail={"fields": fields, "import": record.pk},
+                        )
+                        for pk, label, fields in run.updated_residents
+                    ],
+                    ip=ip,
+                )
+            run.updated_residents.clear()
+            done += len(batch.rows)
+            ImportRun.objects.filter(pk=record.pk).update(
+                position=done,
+                created=written.total("created"),
+                updated=written.total("updated"),
+                unchanged=written.total("unchanged"),
+                updated_at=timezone.now(),
             )
-            entries = [
+        if progress is not None:
+            progress(done, total)
+    for kind, counts in result.counts.items():  # the rows written; the check's rejected
+        w = written.counts.get(kind, Counts())
+        counts.created, counts.updated, counts.unchanged = w.created, w.updated, w.unchanged
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=record.pk).update(
+            committed=True,
+            state="done",
+            updated_at=timezone.now(),
+            created=result.total("created"),
+            updated=result.total("updated"),
+            unchanged=result.total("unchanged"),
+        )
+        record.refresh_from_db()
+        audit.record_many(
+            actor,
+            [
                 audit.Entry(
                     "import",
                     "importrun",
-                    result.run.pk,
+                    record.pk,
                     file_name[:200],
                     detail={
-                        "sha256": result.run.sha256,
+                        "sha256": record.sha256,
                         "mode": mode,
                         "counts": {k: vars(c) for k, c in result.counts.items()},
                         "created": {k: [min(v), max(v)] for k, v in run.created_ids.items() if v},
                     },
-                ),
-                *(
-                    audit.Entry(
-                        "update",
-                        "resident",
-                        pk,
-                        label,
-                        detail={"fields": fields, "import": result.run.pk},
-                    )
-                    for pk, label, fields in run.updated_residents
-                ),
-            ]
-            audit.record_many(actor, entries, ip=ip)
-    except _Rollback:
-        result.committed = False
-        # Nothing was written: the counts say what would have happened.
+                )
+            ],
+            ip=ip,
+        )
+    result.committed = True
+    result.run = record
     return result

@@ -568,7 +568,19 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # The good rows to write, and how many are written: an import is written in batches,
+    # each its own transaction (committed once the last one is).
+    rows_total = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
     committed = models.BooleanField(default=False)
+    # A big upload is imported by the worker (people.importer_jobs): its state, the stored
+    # upload (removed when done), what it found wrong and the annotated report's token.
+    state = models.CharField(max_length=10, default="done")  # queued, running, done, failed
+    token = models.CharField(max_length=64, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    report_token = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,16 +2,18 @@
 
 - every 10 minutes: the audit chain's head is checkpointed outside the database (a signed
   file; `wangge.accounts.audit.checkpoint`), so a later cut of the log is caught by `verify`;
-- every night: people-import reports older than WANGGE_IMPORT_REPORT_DAYS are removed.
+- every night: people-import reports older than WANGGE_IMPORT_REPORT_DAYS are removed;
+- every 5 minutes: big imports a stopped worker left are imported again (importer_jobs);
+- on demand: a big import uploaded through the API (run_people_import).
 """
 
 from typing import Any
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from wangge.accounts import audit
-from wangge.people import import_reports
+from wangge.people import import_reports, importer_jobs
 
 
 @db_periodic_task(crontab(minute="*/10"))
@@ -24,3 +26,19 @@ def audit_checkpoint() -> dict[str, Any]:
 @lock_task("wangge-import-reports-prune")
 def import_reports_prune() -> int:
     return import_reports.reports_prune()
+
+
+@db_task()
+def run_people_import(run_id: int) -> str:
+    """Import a big people file queued by the API (people.importer_jobs)."""
+    return importer_jobs.import_job_run(run_id=run_id).state
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("wangge-people-imports-resume")
+def people_imports_resume() -> int:
+    """Import again the jobs a stopped worker left queued or running."""
+    stale = importer_jobs.import_runs_stale()
+    for run_id in stale:
+        importer_jobs.import_job_run(run_id=run_id)
+    return len(stale)

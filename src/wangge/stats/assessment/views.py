@@ -27,7 +27,9 @@ from wangge.stats.assessment.models import BulletinKind, DisputeStatus, Run, Run
 @scoped_page
 def runs_page(request: HttpRequest) -> HttpResponse:
     runs = Run.objects.select_related("scheme").order_by("-date_from", "scheme__code")[:100]
-    return render(request, "assessment/runs.html", {"runs": runs})
+    return render(
+        request, "assessment/runs.html", {"runs": runs, "may_edit": editor.may_open(request.user)}
+    )
 
 
 @scoped_page

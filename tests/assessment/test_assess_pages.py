@@ -10,6 +10,7 @@ import pytest
 from tests.assessment.helpers import fact, grid_scheme, make_assessor, street_scheme
 from tests.events.factories import make_world
 from tests.factories import make_user, post
+from tests.sqlguard import get_lean
 from wangge.errors import DomainError
 from wangge.events.models import Notification
 from wangge.people.models import AuditEntry
@@ -438,3 +439,21 @@ def test_subscriptions_per_area_in_scope(w, client, settings):
     )
     assert resp.status_code == 302
     assert [x.kind for x in subscriptions.of(w.street_operator)] == ["weekly"]
+
+
+def test_the_disputes_and_subscriptions_pages_read_lean(w, client, settings):
+    settings.WANGGE_BULLETIN_LEVELS = 2
+    run = services.publish_run(services.run_period("street", "2026-11"), now=PUBLISHED)
+    streets = [w.areas[c] for c in ("330103001", "330103002", "330103003", "330103004")]
+    disputes.raise_dispute(run, target_id=streets[0].id, user=w.operator, reason="一")
+    client.force_login(w.operator)
+    subscriptions.subscription_add(user=w.operator, kind="daily", area_code=streets[0].code)
+    _r, one = get_lean(client, "/assessment/disputes/")
+    _r, one_sub = get_lean(client, "/assessment/bulletins/subscriptions/")
+    for s in streets[1:]:
+        disputes.raise_dispute(run, target_id=s.id, user=w.operator, reason="多")
+        subscriptions.subscription_add(user=w.operator, kind="weekly", area_code=s.code)
+    resp, many = get_lean(client, "/assessment/disputes/")
+    assert many == one and resp.content.decode().count("data-dispute=") == 4
+    resp, many_sub = get_lean(client, "/assessment/bulletins/subscriptions/")
+    assert many_sub == one_sub and resp.content.decode().count('name="id"') == 4

@@ -78,7 +78,10 @@ def subscription_remove(*, user: Any, pk: int) -> None:
 
 def of(user: Any) -> list[Subscription]:
     return list(
-        Subscription.objects.filter(user=user).select_related("area").order_by("kind", "area_id")
+        Subscription.objects.filter(user=user)
+        .select_related("area")
+        .only("id", "kind", "user_id", "area__id", "area__code", "area__name")
+        .order_by("kind", "area_id")
     )
 
 

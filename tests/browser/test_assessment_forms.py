@@ -77,7 +77,7 @@ def test_the_assessor_edits_the_scheme_and_adds_a_manual_item(live_server, conte
     page.click("#manual-form button")
     expect(page.locator("#manual")).to_contain_text("上级督查：台账缺失")
     expect(page.locator("#manual")).to_contain_text("assessor")
-    page.click("#manual-remove button")
+    page.click("#manual button")
     expect(page.locator("#manual")).not_to_contain_text("台账缺失")
 
 

@@ -72,4 +72,12 @@ ZH = {
     "Choose upheld or rejected.": "请选择裁定结果（outcome）：成立或驳回。",
     "%(f)s must be a whole number.": "%(f)s 须为整数。",
     "Choose an indicator to add.": "请选择要添加的指标（add_code）。",
+    ("assessment", "Score"): "得分",
+    ("assessment", "Name"): "名称",
+    ("points rule", "Target"): "目标值",
+    ("points rule", "Floor"): "起评值",
+    ("assessment", "Points"): "得分",
+    ("dispute", "Rejected"): "驳回",
+    ("dispute", "Open"): "待裁定",
+    "Reasons for the decision": "裁定理由",
 }

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wangge.errors import DomainError
 from wangge.events.models import Notification
@@ -186,7 +187,7 @@ def decide(
     text = _("Your dispute of %(t)s %(p)s: %(s)s. %(d)s") % {
         "t": result.target_name,
         "p": result.run.period,
-        "s": dispute.get_status_display(),
+        "s": dispute.get_status_display() if upheld else pgettext("dispute", "Rejected"),
         "d": decision,
     }
     Notification.objects.create(

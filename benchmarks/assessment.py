@@ -54,7 +54,8 @@ def profiled(fn: Any, name: str) -> Any:
 def build_workers(n: int, say: Any) -> None:
     from django.contrib.auth import get_user_model
 
-    from wangge.regions.models import Area, Post, Role
+    from wangge.accounts.models import Post, Role
+    from wangge.regions.models import Area
 
     User = get_user_model()
     micro = list(Area.objects.filter(level=5).order_by("pk").values_list("pk", flat=True))

@@ -12,8 +12,10 @@ from django.test import override_settings
 from django.utils import timezone
 from shapely.geometry import MultiPolygon, box
 
+from wangge.accounts import services as account_services
+from wangge.accounts.models import Post
 from wangge.regions import services, spatial_index
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 
 ORIGIN = (120.10, 30.20)  # somewhere in Hangzhou
 _serial = count(1)
@@ -99,7 +101,7 @@ def make_user(username: str | None = None, **extra: Any) -> Any:
 
 
 def post(user: Any, area: Area, role: str = "full_time") -> Post:
-    return services.post_assign(user=user, area=area, role=role)
+    return account_services.post_assign(user=user, area=area, role=role)
 
 
 def reseed() -> None:

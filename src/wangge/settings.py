@@ -377,13 +377,18 @@ WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8
 # database, generated on first use (see wangge.people.crypto).
 # People-import reports (they name residents) are kept this many days, then removed.
 WANGGE_IMPORT_REPORT_DAYS = int(os.environ.get("WANGGE_IMPORT_REPORT_DAYS", "7"))
+# Exports prepared in the background ("我的下载") are kept this many days, then removed.
+WANGGE_DOWNLOAD_DAYS = int(os.environ.get("WANGGE_DOWNLOAD_DAYS", "2"))
 WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))
 # The audit chain's HMAC key (WANGGE_AUDIT_KEY, base64, or this file, made on first use) and
-# the signed checkpoint of the chain's head written outside the database (`wangge.people.audit`).
+# the signed checkpoint of the chain's head written outside the database (`wangge.accounts.audit`).
 WANGGE_AUDIT_KEY_FILE = Path(os.environ.get("WANGGE_AUDIT_KEY_FILE", DATA_DIR / "audit.key"))
 WANGGE_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("WANGGE_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit.checkpoint")
 )
+# Reveals of personal data (residents' ID numbers and phones, reporters' phones) one user may
+# make within an hour; past it they are refused and the auditors alerted (0: no limit).
+WANGGE_REVEAL_LIMIT = int(os.environ.get("WANGGE_REVEAL_LIMIT", "30"))
 # --- Open311 GeoReport v2 (/open311/v2/) -------------------------------------------------
 # Accepted jurisdiction_id values, comma separated; empty: the code of the top area(s).
 WANGGE_OPEN311_JURISDICTION = os.environ.get("WANGGE_OPEN311_JURISDICTION", "")

@@ -11,9 +11,9 @@ from tests.assessment.helpers import fact, grid_scheme, make_assessor, street_sc
 from tests.events.factories import make_world
 from tests.factories import make_user, post
 from tests.sqlguard import get_lean
+from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
 from wangge.events.models import Notification
-from wangge.people.models import AuditEntry
 from wangge.stats.assessment import bulletins, disputes, editor, manual, services, subscriptions
 from wangge.stats.assessment.models import Bulletin, Dispute, Run, Scheme, SchemeItem
 
@@ -450,6 +450,8 @@ def test_the_disputes_and_subscriptions_pages_read_lean(w, client, settings):
     subscriptions.subscription_add(user=w.operator, kind="daily", area_code=streets[0].code)
     _r, one = get_lean(client, "/assessment/disputes/")
     _r, one_sub = get_lean(client, "/assessment/bulletins/subscriptions/")
+    _r, one_api = get_lean(client, "/api/assessment/bulletins/subscriptions")
+    _r, lib = get_lean(client, "/api/assessment/indicators")
     for s in streets[1:]:
         disputes.raise_dispute(run, target_id=s.id, user=w.operator, reason="多")
         subscriptions.subscription_add(user=w.operator, kind="weekly", area_code=s.code)
@@ -457,3 +459,6 @@ def test_the_disputes_and_subscriptions_pages_read_lean(w, client, settings):
     assert many == one and resp.content.decode().count("data-dispute=") == 4
     resp, many_sub = get_lean(client, "/assessment/bulletins/subscriptions/")
     assert many_sub == one_sub and resp.content.decode().count('name="id"') == 4
+    resp, many_api = get_lean(client, "/api/assessment/bulletins/subscriptions")
+    assert many_api == one_api and len(resp.json()["items"]) == 4
+    assert lib <= 3  # the library: one read

@@ -21,10 +21,9 @@ from django.views.decorators.http import require_POST
 from wangge import form_fields as forms
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, offline
+from wangge.fieldwork import campaign_coverage, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
-from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions import selectors as region_selectors
 from wangge.regions.models import Area
@@ -300,15 +299,6 @@ def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
             }
         )
     return JsonResponse({"type": "FeatureCollection", "features": features})
-
-
-@scoped_page
-def export(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = campaigns.campaign_get(request.user, pk)
-    content = campaign_export.export(request.user, campaign, ip=client_ip(request))
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
-    return response
 
 
 @scoped_page

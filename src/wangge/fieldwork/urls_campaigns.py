@@ -13,7 +13,6 @@ urlpatterns = [
     path("new/", views.campaign_new, name="campaign_new"),
     path("<int:pk>/coverage/", views.coverage, name="campaign_coverage"),
     path("<int:pk>/coverage.geojson", views.coverage_geojson, name="campaign_coverage_geojson"),
-    path("<int:pk>/export.xlsx", views.export, name="campaign_export"),
     re_path(
         r"^(?P<pk>[0-9]+)/(?P<action>open|refresh|close)/$",
         views.manage,

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit, reveals
 from wangge.accounts.actors import Actor, author, needs_check, require_actor
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
-from wangge.people import access, audit, pii
+from wangge.people import access, pii
 from wangge.people.identity import InvalidValue, normalise_document, parse_id_number, parse_phone
 from wangge.people.models import (
     Building,
@@ -465,16 +466,17 @@ def require_reveal(actor: Actor, area: Area, reason: str) -> None:
 def reveal(actor: Actor, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
     """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
     require_reveal(actor, resident.area, reason)
-    audit.record(
-        actor,
-        "reveal",
-        "resident",
-        resident.pk,
-        label=str(resident),
-        reason=reason.strip(),
-        ip=ip,
-        detail={"fields": ["id_number", "phone"]},
-    )
+    with reveals.admitted(actor, ip=ip):  # at most WANGGE_REVEAL_LIMIT an hour
+        audit.record(
+            actor,
+            "reveal",
+            "resident",
+            resident.pk,
+            label=str(resident),
+            reason=reason.strip(),
+            ip=ip,
+            detail={"fields": ["id_number", "phone"]},
+        )
     return {
         "id_number": pii.open_sealed(resident, "id_number", pii.ID_CONTEXT),
         "phone": pii.open_sealed(resident, "phone", pii.PHONE_CONTEXT),

@@ -17,4 +17,9 @@ urlpatterns = [
     path("places/", views.places, name="places"),
     path("places/features/", views.places_geojson, name="places_features"),
     path("audit/", views.audit_log, name="audit"),
+    path(
+        "audit/alerts/<int:pk>/acknowledge/",
+        views.audit_alert_acknowledge,
+        name="audit_alert_acknowledge",
+    ),
 ]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import Post, Role
 from wangge.events.models import BuiltinChannel
 from wangge.fieldwork.models import (
     AttendTask,
@@ -26,7 +27,7 @@ from wangge.fieldwork.models import (
     VisitTask,
 )
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 from wangge.stats import selectors
 
 GRID_LEVEL = 4  # "1+1+N" is counted on grids (网格), as the roster page does

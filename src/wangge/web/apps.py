@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebConfig(AppConfig):
     name = "wangge.web"
-    verbose_name = "Web UI"
+    verbose_name = _("Web UI")

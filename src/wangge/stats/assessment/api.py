@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from wangge.people.audit import client_ip
+from wangge.accounts.audit import client_ip
 from wangge.stats.assessment import (
     bulletins,
     disputes,

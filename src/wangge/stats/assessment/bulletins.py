@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Notification
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 from wangge.stats import dashboard, selectors
 from wangge.stats.assessment import services
@@ -272,7 +273,7 @@ def subscribe(user: Any, kinds: list[str]) -> list[str]:
 
 
 def visible(user: Any) -> Any:
-    qs = Bulletin.objects.select_related("area")
+    qs = without_geometry(Bulletin.objects.select_related("area"))
     paths = visible_paths(user)
     if paths is None:
         return qs

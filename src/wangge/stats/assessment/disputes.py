@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from wangge.accounts import audit
+from wangge.accounts.models import AuditAction
 from wangge.errors import DomainError
 from wangge.events.models import Notification
-from wangge.people import audit
-from wangge.people.models import AuditAction
 from wangge.stats.assessment import scoring, services
 from wangge.stats.assessment.models import Dispute, DisputeStatus, Result, Run, RunStatus
 

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit
+from wangge.accounts.models import AuditAction
 from wangge.accounts.permissions import Action, may
 from wangge.errors import DomainError
-from wangge.people import audit
-from wangge.people.models import AuditAction
 from wangge.stats.assessment import scoring, services, workers
 from wangge.stats.assessment.models import (
     Adjustment,

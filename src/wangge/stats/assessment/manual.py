@@ -9,9 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit
+from wangge.accounts.models import AuditAction
 from wangge.errors import DomainError
-from wangge.people import audit
-from wangge.people.models import AuditAction
 from wangge.stats.assessment import services
 from wangge.stats.assessment.models import ManualItem, Run, RunStatus
 

@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import Post
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Department, Notification
 from wangge.notices import activities
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 from wangge.stats.assessment import scoring, workers
 from wangge.stats.assessment.models import (
     Bulletin,

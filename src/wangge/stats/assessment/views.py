@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.audit import client_ip
 from wangge.pages import scoped_page
-from wangge.people.audit import client_ip
 from wangge.stats.assessment import (
     bulletin,
     bulletins,

@@ -81,6 +81,14 @@ def test_the_assessor_edits_the_scheme_and_adds_a_manual_item(live_server, conte
     expect(page.locator("#manual")).not_to_contain_text("台账缺失")
 
 
+def _switch(context: BrowserContext, page: Page, base_url: str, username: str, url: str) -> None:
+    """Log in as another user: the page left first, so no request of the last one's page
+    (the inbox count) lands a cookie after the switch; then on `url` itself."""
+    page.goto("about:blank")
+    login_as(context, page, username, url)
+    expect(page).to_have_url(f"{base_url}{url}")
+
+
 def _raise_dispute(page: Page, url: str, reason: str) -> None:
     page.goto(url)
     page.fill("#dispute-form textarea[name=reason]", reason)
@@ -112,22 +120,22 @@ def test_the_grid_worker_disputes_and_the_assessor_decides(
     first = Dispute.objects.get()
     # The assessor rejects it; the worker disputes again on the desktop, and it is upheld.
     page.set_viewport_size(DESKTOP)
-    login_as(context, page, w.assessor.username, "/assessment/disputes/")
+    _switch(context, page, live_server.url, w.assessor.username, "/assessment/disputes/")
     row = page.locator(f"tr[data-dispute='{first.pk}']")
     row.locator("input[value=rejected]").check()
     row.locator("input[name=decision]").fill("核查无误")
     row.locator("button").click()
     expect(page.locator("#decided-disputes")).to_contain_text("核查无误")
-    login_as(context, page, w.worker.username, url)
+    _switch(context, page, live_server.url, w.worker.username, url)
     expect(page.locator("#disputes")).to_contain_text("核查无误")
     _raise_dispute(page, url, "回访记录有误")
     second = Dispute.objects.exclude(pk=first.pk).get()
-    login_as(context, page, w.assessor.username, "/assessment/disputes/")
+    _switch(context, page, live_server.url, w.assessor.username, "/assessment/disputes/")
     row = page.locator(f"tr[data-dispute='{second.pk}']")
     row.locator("input[value=upheld]").check()
     row.locator("input[name=new_score]").fill("90")
     row.locator("input[name=decision]").fill("核实属实")
     row.locator("button").click()
     expect(page.locator("#decided-disputes")).to_contain_text("核实属实")
-    login_as(context, page, w.worker.username, url)
+    _switch(context, page, live_server.url, w.worker.username, url)
     expect(page.locator("#corrected")).to_contain_text("90.00")

@@ -62,9 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "huey.contrib.djhuey",
-    "axes",
+    "wangge.accounts.libraries.LockoutConfig",  # axes, named in Chinese
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "wangge.accounts.libraries.OtpTotpConfig",  # django_otp.plugins.otp_totp, named in Chinese
     "wangge.regions",
     "wangge.accounts",
     "wangge.events",
@@ -255,6 +255,9 @@ WANGGE_LEVELS = os.environ.get("WANGGE_LEVELS", "区县:6,街道:3,社区:3,网�
 # Optional XYZ tile URL for the map; empty means no base map (offline).
 WANGGE_TILE_URL = os.environ.get("WANGGE_TILE_URL", "")
 WANGGE_TILE_ATTRIBUTION = os.environ.get("WANGGE_TILE_ATTRIBUTION", "")
+# Or a preset base map (wangge/tiles.py): "tianditu" (with its key) or "gaode" (GCJ-02 tiles).
+WANGGE_TILES = os.environ.get("WANGGE_TILES", "")
+WANGGE_TIANDITU_KEY = os.environ.get("WANGGE_TIANDITU_KEY", "")
 # How often (seconds) a process checks whether the area tree changed under it.
 WANGGE_INDEX_CHECK_SECONDS = float(os.environ.get("WANGGE_INDEX_CHECK_SECONDS", "1.0"))
 
@@ -334,6 +337,16 @@ WANGGE_BULLETIN_LEVELS = int(os.environ.get("WANGGE_BULLETIN_LEVELS", "1"))
 WANGGE_BULLETIN_SATISFACTION_FLOOR = float(
     os.environ.get("WANGGE_BULLETIN_SATISFACTION_FLOOR", "90")
 )
+
+# After downtime the worker catches up at most this many past periods of each kind (runs:
+# months/quarters/years; bulletins: days, weeks, months); older ones are skipped with a
+# warning (log, `wangge stats status`) and can be made by hand (`wangge assess run`).
+WANGGE_ASSESS_CATCHUP_PERIODS = max(1, int(os.environ.get("WANGGE_ASSESS_CATCHUP_PERIODS", "3")))
+# Daily bulletin hot spots (新增热点): a (category class, unit) whose count on the day is at
+# least FACTOR times its daily average over the previous DAYS days and MIN above it.
+WANGGE_BULLETIN_HOT_DAYS = int(os.environ.get("WANGGE_BULLETIN_HOT_DAYS", "7"))
+WANGGE_BULLETIN_HOT_FACTOR = float(os.environ.get("WANGGE_BULLETIN_HOT_FACTOR", "2"))
+WANGGE_BULLETIN_HOT_MIN = float(os.environ.get("WANGGE_BULLETIN_HOT_MIN", "3"))
 
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).

@@ -4,5 +4,6 @@ ZH = {
     "Patrols and inspections by worker and area": "巡查与点位检查：按人员和区域统计",
     "Party members below two report-ins this year": "本年报到不足两次的在职党员",
     "My tasks today (phone)": "我的今日任务（手机）",
-    "Today": "今日任务",
+    ("menu", "Today"): "今日任务",
+    "Today": "今天",
 }

@@ -37,7 +37,7 @@ ZH = {
     "The file has no heading row.": "文件没有表头行。",
     "The file is not a readable xlsx workbook.": "文件不是可读取的 xlsx 工作簿。",
     "The file is neither xlsx nor CSV.": "文件既不是 xlsx 也不是 CSV。",
-    "The file is neither UTF-8 nor GBK text.": "文件既不是 UTF-8 也不是 GBK 文本。",
+    "The file is neither UTF-8 nor GBK text.": "文件既不是 UTF-8 也不是 GBK 编码的文本。",
     "The CSV cannot be read: %(e)s": "无法读取 CSV：%(e)s",
     "The channel's column mapping names unknown fields: %(f)s": "渠道的列对照中有未知字段：%(f)s",
     "The channel's column mapping has no column for the order number.": "渠道的列对照中没有工单编号列。",

@@ -1,5 +1,5 @@
 ZH = {
-    "Unknown group.": "未知的人员类别。",
+    "Unknown group.": "未知的人群类别。",
     "Not found.": "未找到。",
     "No area has this code.": "没有该编码的区域。",
     "Only auditors read the audit log.": "只有审计员可以查看审计日志。",
@@ -26,7 +26,7 @@ ZH = {
     "Not a number.": "不是数字。",
     "Not a whole number.": "不是整数。",
     "This column is required.": "此列必填。",
-    "Give both longitude and latitude.": "经度和纬度须同时填写。",
+    "Give both longitude and latitude.": "经度和纬度须同时提供。",
     "This point is outside the jurisdiction.": "该位置不在辖区内。",
     "Give the location (longitude and latitude) or a grid code.": "请填写位置（经纬度）或网格编码。",
     "This place is outside your areas.": "该位置不在您的负责区域内。",

@@ -14,7 +14,6 @@ ZH = {
     ("task kind", "Campaigns"): "专项排查",
     "Must-attend": "必到场",
     "%(n)s task open": "待办 %(n)s 项",
-    "Done tasks leave this list.": "已完成的任务不再列出。",
     "%(place)s · head %(head)s": "%(place)s · 户主 %(head)s",
     "This visit is done.": "本次走访已完成。",
     "See the record": "查看记录",

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from wangge import tiles
 from wangge.accounts import policy
 
 STEP_URLS = {
@@ -97,9 +98,8 @@ def content_security_policy() -> str:
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }
-    if settings.WANGGE_TILE_URL:  # the map's tiles come from another host
-        origin = "/".join(settings.WANGGE_TILE_URL.split("/")[:3])
-        parts["img-src"] += " " + origin.replace("{s}.", "*.")
+    for origin in tiles.origins(tiles.configured()):  # the map's tiles come from other hosts
+        parts["img-src"] += " " + origin
     for directive in filter(None, (d.strip() for d in extra.split(";"))):
         name, _sep, sources = directive.partition(" ")
         parts[name] = f"{parts.get(name, '')} {sources}".strip()

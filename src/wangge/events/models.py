@@ -36,7 +36,12 @@ class Category(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     active = models.BooleanField(_("active"), default=True)
     grid_may_settle = models.BooleanField(_("a grid may settle it itself"), default=False)

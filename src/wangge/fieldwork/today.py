@@ -5,6 +5,9 @@ Each topic module offers `todo(user, today) -> list[TodoItem]` for the work assi
 user; this module only merges and orders them: nearest first when the worker's position is
 known (items without a place last, overdue before the rest at equal distance), otherwise
 overdue first, then by due time (items without a due time last).
+
+What the worker finished today is not mixed in: `done_today` lists it, latest first, for a
+folded "done" group at the end of the list.
 """
 
 import datetime as dt
@@ -108,6 +111,100 @@ def collect(user: Any, today: dt.date) -> list[TodoItem]:
         *patrol_tasks.todo(user, today),
         *campaigns.todo(user, today),
     ]
+
+
+DONE_SHOWN = 50  # of each kind, latest first: the folded group stays short
+
+
+def _today_range(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def done_today(user: Any, today: dt.date) -> list[TodoItem]:
+    """What `user` finished today (visits, attendances, inspections, campaign targets), in
+    their scope, latest first; four queries whatever the numbers."""
+    from django.urls import reverse
+
+    from wangge.accounts.actors import is_user
+    from wangge.accounts.scope import area_q
+    from wangge.fieldwork import campaigns, patrol_tasks
+    from wangge.fieldwork.models import AttendTask, CampaignTarget, Inspection, VisitTask
+
+    if not is_user(user):
+        return []
+    start, end = _today_range(today)
+    dated: list[tuple[dt.datetime, TodoItem]] = []
+    visited = (
+        VisitTask.objects.filter(
+            area_q(user, "area"),
+            assignee=user,
+            status=VisitTask.Status.DONE,
+            done_at__gte=start,
+            done_at__lt=end,
+        )
+        .select_related("household__house")
+        .order_by("-done_at")[:DONE_SHOWN]
+    )
+    for v in visited:
+        h = v.household
+        place = h.address or h.house.address or h.code
+        url = reverse("fieldwork:visit_task", args=[v.pk])
+        dated.append((v.done_at or end, _done("visit", v.pk, place, url)))
+    attended = (
+        AttendTask.objects.filter(
+            area_q(user, "area"),
+            assignee=user,
+            status=AttendTask.Status.DONE,
+            done_at__gte=start,
+            done_at__lt=end,
+        )
+        .select_related("event")
+        .order_by("-done_at")[:DONE_SHOWN]
+    )
+    for a in attended:
+        title = _("Attend: %(title)s") % {"title": a.event.title}
+        url = reverse("fieldwork:attend_task", args=[a.pk])
+        dated.append((a.done_at, _done("attend", a.pk, str(title), url)))  # type: ignore[arg-type]
+    inspected = (
+        Inspection.objects.filter(inspector=user, done_on=today)
+        .select_related("hazard", "facility")
+        .order_by("-at")[:DONE_SHOWN]
+    )
+    for i in inspected:
+        point = i.hazard or i.facility
+        kind = "hazard" if i.hazard is not None else "facility"
+        if point is None:
+            continue
+        title = point.name or point.get_kind_display()
+        url = patrol_tasks.task_url(kind, point.pk)
+        dated.append((i.at, _done("inspection", i.pk, title, url)))
+    answered = (
+        CampaignTarget.objects.filter(done_by=user, done_at__gte=start, done_at__lt=end)
+        .exclude(status=CampaignTarget.Status.PENDING)
+        .select_related("campaign", "household", "resident")
+        .order_by("-done_at")[:DONE_SHOWN]
+    )
+    for t in answered:
+        title = f"{t.campaign.title} · {campaigns.target_label(t)}"
+        url = reverse("fieldwork:campaign_target", args=[t.pk])
+        dated.append((t.done_at, _done("campaign", t.pk, title, url)))  # type: ignore[arg-type]
+    dated.sort(key=lambda d: d[0], reverse=True)
+    return [item for _at, item in dated]
+
+
+def _done(kind: str, pk: int, title: str, url: str) -> TodoItem:
+    return TodoItem(
+        kind=kind,
+        pk=pk,
+        title=title,
+        address=str(KINDS.get(kind, kind)),
+        lon=None,
+        lat=None,
+        due=None,
+        overdue=False,
+        url=url,
+    )
 
 
 def todo(

@@ -11,6 +11,8 @@ urlpatterns = [
     path("files/<int:pk>/", views.campaign_file, name="campaign_file"),
     path("centre/", views.centre, name="campaign_centre"),
     path("new/", views.campaign_new, name="campaign_new"),
+    path("<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("<int:pk>/end/", views.campaign_end, name="campaign_end"),
     path("<int:pk>/coverage/", views.coverage, name="campaign_coverage"),
     path("<int:pk>/coverage.geojson", views.coverage_geojson, name="campaign_coverage_geojson"),
     re_path(

@@ -67,6 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "current": patrols.open_patrol(request.user),
             "overdue": sum(p.item.overdue for p in placed),
             "day": day,
+            "done": today.done_today(request.user, day),
         },
     )
 

@@ -1,9 +1,11 @@
+import json
 from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
+from wangge import tiles
 from wangge.accounts.models import Role
 
 # The roles that work in the street with a phone: they get the phone shell (a bottom tab bar
@@ -43,5 +45,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "tile_url": settings.WANGGE_TILE_URL,
         "tile_attribution": settings.WANGGE_TILE_ATTRIBUTION,
+        "tiles_json": json.dumps(tiles.configured().as_json(), ensure_ascii=False),
         "shell": Shell(getattr(request, "user", None)),
     }

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError, Problem
@@ -158,7 +158,7 @@ ACTIONS: dict[str, Action] = {
         workflow.event_settle_on_spot,
     ),
     "verify": Action(gettext_lazy("Verify"), web_forms.VerifyForm, workflow.event_verify),
-    "close": Action(gettext_lazy("Close"), web_forms.CommentForm, workflow.event_close),
+    "close": Action(pgettext_lazy("event", "Close"), web_forms.CommentForm, workflow.event_close),
     "callback": Action(
         gettext_lazy("Record the call-back"), web_forms.CallbackForm, workflow.event_callback
     ),

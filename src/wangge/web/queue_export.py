@@ -12,8 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.events import selectors, workflow
-from wangge.events.models import Event, OrderRole, WorkOrder
+from wangge.events.models import Category, Department, Event, OrderRole, WorkOrder
 from wangge.intake.services import channel_label
+from wangge.regions.models import Area
+from wangge.stats import selectors as stats_selectors
+from wangge.stats.models import MAX_LEVELS
 from wangge.web import forms as web_forms
 
 DEFAULT_TAB = "reported"
@@ -56,19 +59,27 @@ def queue_events(
     f = form.cleaned_data
     text = (f.get("q") or "").strip() or None
     tab = "all" if text else f.get("tab") or DEFAULT_TAB
+    fact = f.get("fact") or None
+    among = None
+    by = {
+        "category": f.get("category") or None,
+        "channel": f.get("channel") or None,
+        "date_from": f.get("date_from"),
+        "date_to": f.get("date_to"),
+        "area": f.get("area") or None,
+        "department": f.get("department") or None,
+    }
+    if fact:  # the cases behind a dashboard figure: its filters apply to the figures' facts
+        among, by = _fact_cases(fact, by)
     events = selectors.event_list(
         user=user,
         tab=tab,
-        category=f.get("category") or None,
-        channel=f.get("channel") or None,
         text=text,
-        date_from=f.get("date_from"),
-        date_to=f.get("date_to"),
-        area=f.get("area") or None,
-        department=f.get("department") or None,
         status=f.get("status") or None,
         joint=f.get("joint") or None,
         settled=f.get("settled") or None,
+        among=among,
+        **by,
     )
     events = selectors.sort_events(events, f.get("sort") or None).prefetch_related(
         Prefetch(
@@ -80,6 +91,32 @@ def queue_events(
         )
     )
     return form, tab, events
+
+
+def _fact_cases(fact: str, by: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The ids of the events the figure `fact` counts under the other filters (read from the
+    figures' facts, as the figure was), and the filters left for the event list: an area
+    deeper than the facts keep stays an event-list filter."""
+    area = by["area"] and Area.objects.live().defer("geometry").filter(code=by["area"]).first()
+    category = by["category"] and Category.objects.filter(code=by["category"]).first()
+    department = by["department"] and Department.objects.filter(code=by["department"]).first()
+    among = stats_selectors.fact_event_ids(
+        flag=fact,
+        area=area if area and area.level <= MAX_LEVELS else None,
+        date_from=by["date_from"],
+        date_to=by["date_to"],
+        category=category or None,
+        channel=by["channel"] or "",
+        department=department or None,
+    )
+    left = dict.fromkeys(by)
+    if by["area"] and not (area and area.level <= MAX_LEVELS):
+        left["area"] = by["area"]  # unknown or deeper: the list filters it (or finds nothing)
+    if by["category"] and not category:
+        left["category"] = by["category"]
+    if by["department"] and not department:
+        left["department"] = by["department"]
+    return among, left
 
 
 def holding(event: Event) -> str:

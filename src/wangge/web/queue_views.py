@@ -29,6 +29,8 @@ from wangge.web import queue_export
 PAGE_SIZE = 50
 BULK_LIMIT = 200
 
+# Filters only a dashboard figure's link sets (no field of the form shows them).
+FIGURE_FILTERS = ("fact", "area", "department", "status", "joint", "settled")
 # Sortable columns: column → sort name (selectors.SORTS); a second click reverses it.
 SORTABLE = ("code", "category", "priority", "channel", "area", "status", "deadline", "reported")
 
@@ -103,6 +105,12 @@ def event_queue(request: HttpRequest) -> HttpResponse:
         "sorts": {c: (f"-{c}" if sort == c else c) for c in SORTABLE},
         "bulk": tab in ("reported", "accepted"),
         "newest": selectors.newest_report_id(request.user),
+        # A dashboard link's own filters, kept when the form is sent again.
+        "figure_filters": (
+            [(k, request.GET[k]) for k in FIGURE_FILTERS if request.GET.get(k)]
+            if f.get("fact")
+            else []
+        ),
     }
     if context["bulk"]:
         context["departments"] = list(web_forms.active_departments())

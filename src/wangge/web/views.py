@@ -10,6 +10,7 @@ from wangge.accounts.scope import can_see
 from wangge.regions import selectors
 from wangge.regions.lean import without_geometry
 from wangge.staff import grants
+from wangge.stats import selectors as stats_selectors
 from wangge.web.context import is_field_worker
 
 
@@ -42,7 +43,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
     if not user.posts.exists() and user.departments.exists():  # type: ignore[union-attr]
         return redirect("web:orders")  # a department handler has no map of areas: their orders
     roots = list(selectors.top_areas(user=user))
-    return render(request, "web/map.html", {"roots": roots})
+    return render(
+        request,
+        "web/map.html",
+        {"roots": roots, "choropleth_figures": stats_selectors.CHOROPLETH},
+    )
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.accounts.models import Role
 from wangge.regions.models import Area
@@ -48,7 +49,10 @@ class VisitRule(models.Model):
     active = models.BooleanField(_("active"), default=True)
     all_households = models.BooleanField(_("every household"), default=False)
     tag_kinds = models.ManyToManyField(
-        "people.TagKind", blank=True, related_name="+", verbose_name=_("groups")
+        "people.TagKind",
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("people", "groups"),
     )
     # Residence types (people.ResidenceType values) of any current member, e.g. floating.
     residence_types = models.JSONField(_("residence types"), default=list, blank=True)

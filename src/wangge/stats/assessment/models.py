@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.stats.models import FLAGS
+from wangge.stats.models import FLAGS, RUN_FLAGS
 
 
 def validate_flags(flags: Any) -> None:
@@ -22,7 +22,7 @@ def validate_flags(flags: Any) -> None:
         raise ValidationError(_("Expected a list of flags."))
     from wangge.stats.assessment.workers import WORKER_FLAGS
 
-    unknown = [f for f in flags if f.lstrip("!") not in FLAGS + WORKER_FLAGS]
+    unknown = [f for f in flags if f.lstrip("!") not in FLAGS + RUN_FLAGS + WORKER_FLAGS]
     if unknown:
         raise ValidationError(_("Unknown fact flags: %(f)s.") % {"f": ", ".join(unknown)})
 
@@ -160,6 +160,8 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-date_from", "scheme__code"]
+        verbose_name = _("assessment run")
+        verbose_name_plural = _("assessment runs")
         constraints = [
             models.UniqueConstraint(fields=["scheme", "period"], name="run_scheme_period_uniq")
         ]
@@ -183,6 +185,8 @@ class Result(models.Model):
 
     class Meta:
         ordering = ["rank", "target_code"]
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
         constraints = [
             models.UniqueConstraint(fields=["run", "target_id"], name="result_run_target_uniq")
         ]
@@ -203,6 +207,8 @@ class ManualItem(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("manual score item")
+        verbose_name_plural = _("manual score items")
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.points}: {self.reason}"

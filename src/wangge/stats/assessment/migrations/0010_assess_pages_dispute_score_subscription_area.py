@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0007_worker_indicators'),
+        ('assessment', '0009_verbose_names'),
         ('regions', '0003_post_role_leader'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -52,7 +52,8 @@ CASES: list[tuple[str, str]] = [
     ),
     (r"^/api/(activities|activities/figures|activities/kinds)$", "list"),
     (r"^/api/(notices|notices/inbox|notices/sent|assessment/runs)$", "list"),
-    (r"^/api/assessment/(bulletins|disputes|schemes)$", "list"),
+    (r"^/api/assessment/(bulletins|disputes|schemes|indicators)$", "list"),
+    (r"^/(assessment|api/assessment)/(disputes|bulletins/subscriptions)/?$", "list"),
 ]
 EXEMPT: list[tuple[str, str]] = [
     (r"^/$", "the home page redirects to the user's start page"),
@@ -114,9 +115,10 @@ EXEMPT: list[tuple[str, str]] = [
         "assessment results: targets under the user's posts only (tests/assessment)",
     ),
     (
-        r"^/(assessment|api/assessment)/(bulletins|disputes)/(<bid>|\{bid\}|\{did\}|subscription)",
+        r"^/(assessment|api/assessment)/(bulletins|disputes)/(<bid>|\{bid\}|<did>|\{did\}|subscription)",
         "bulletins of areas outside the posts 404; disputes decided by assessors only; the "
-        "caller's own subscription (tests/assessment/test_bulletins.py, test_disputes.py)",
+        "caller's own subscription (tests/assessment/test_bulletins.py, test_disputes.py, "
+        "test_assess_pages.py)",
     ),
     (
         r"^/(assessment|api/assessment)/schemes/(<sid>|\{sid\})",

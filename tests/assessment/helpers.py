@@ -81,3 +81,39 @@ def filled_to(moment: datetime) -> None:
     from wangge.stats.models import FillState
 
     FillState.objects.update_or_create(name=STATE, defaults={"position": 0, "asof": moment})
+
+
+ASSESSOR_PERMS = (
+    "add_scheme",
+    "change_scheme",
+    "change_run",
+    "change_dispute",
+    "add_manualitem",
+    "delete_manualitem",
+)
+
+
+def make_assessor(area: Area, username: str = "assessor") -> Any:
+    """A named assessor (考核员): the assessment permissions and an operator's post at the
+    area, so their sight is the area's subtree."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import make_user, post
+
+    user = make_user(username)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="assessment", codename__in=ASSESSOR_PERMS)
+    )
+    post(user, area, role="operator")
+    return type(user).objects.get(pk=user.pk)  # permissions read afresh
+
+
+def grid_scheme(valid_from: date = date(2026, 11, 1)) -> Scheme:
+    """Grids (level 4): 结案率 100 linear 0 → 100 %."""
+    s = Scheme.objects.create(
+        code="grid", name="网格考核", target_type="area", level=4, valid_from=valid_from
+    )
+    SchemeItem.objects.create(
+        scheme=s, indicator=Indicator.objects.get(code="close"), weight=100, floor=0, target=100
+    )
+    return s

@@ -58,7 +58,7 @@ def test_api_dispute_decide_and_scope(w, client):
     resp = client.post(url.format(a.id), {"reason": "again"}, content_type="application/json")
     assert resp.status_code == 409  # one open dispute per result
     decide = f"/api/assessment/disputes/{did}/decide"
-    body = {"upheld": True, "decision": "核实属实"}
+    body = {"upheld": True, "decision": "核实属实", "new_score": "85"}
     assert client.post(decide, body, content_type="application/json").status_code == 403
     assert [x["id"] for x in client.get("/api/assessment/disputes").json()["items"]] == [did]
     client.force_login(w.admin)

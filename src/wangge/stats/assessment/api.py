@@ -5,8 +5,17 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from wangge.stats.assessment import bulletins, disputes, editor, selectors, services
-from wangge.stats.assessment.models import Run, Scheme
+from wangge.accounts.audit import client_ip
+from wangge.stats.assessment import (
+    bulletins,
+    disputes,
+    editor,
+    manual,
+    selectors,
+    services,
+    subscriptions,
+)
+from wangge.stats.assessment.models import Indicator, Run, Scheme
 
 router = Router(tags=["assessment"])
 
@@ -54,16 +63,33 @@ def runs_result(request: HttpRequest, rid: int, target_id: int) -> dict[str, Any
 @router.post("/assessment/runs/{rid}/manual")
 def runs_manual(request: HttpRequest, rid: int, body: ManualIn) -> dict[str, Any]:
     """A manual item (上级督查) with a reason, by the assessor logged in."""
-    services.require(request.user, "assessment.add_manualitem")
     run = selectors.run_get(rid)
-    item = services.add_manual(
+    item = manual.manual_add(
         run,
+        user=request.user,
         target_id=body.target_id,
         points=body.points,
         reason=body.reason,
-        assessor=request.user,
+        ip=client_ip(request),
     )
     return {"id": item.pk, **selectors.result_detail(request.user, run, body.target_id)}
+
+
+@router.get("/assessment/runs/{rid}/manual")
+def runs_manual_list(request: HttpRequest, rid: int, target_id: int) -> dict[str, Any]:
+    """A target's manual items with their ids (for taking one back while a draft)."""
+    run = selectors.run_get(rid)
+    selectors.result_detail(request.user, run, target_id)  # 404 outside the user's sight
+    return {"items": [manual.as_dict(m) for m in manual.items_of(run, target_id)]}
+
+
+@router.delete("/assessment/runs/{rid}/manual/{mid}")
+def runs_manual_remove(request: HttpRequest, rid: int, mid: int) -> dict[str, Any]:
+    """Take a manual item back while the run is a draft (audited); the run recomputes."""
+    run = selectors.run_get(rid)
+    item = manual.manual_get(run, mid)
+    run = manual.manual_remove(run, user=request.user, item=item, ip=client_ip(request))
+    return selectors.result_detail(request.user, run, item.target_id)
 
 
 class DisputeIn(Schema):
@@ -73,6 +99,7 @@ class DisputeIn(Schema):
 class DecisionIn(Schema):
     upheld: bool
     decision: str
+    new_score: str | None = None  # upheld: the score the result should have had
 
 
 class SubscriptionIn(Schema):
@@ -85,7 +112,11 @@ def results_dispute(
 ) -> dict[str, Any]:
     """Dispute (申诉) a published result with a reason, within the set days."""
     d = disputes.raise_dispute(
-        selectors.run_get(rid), target_id=target_id, user=request.user, reason=body.reason
+        selectors.run_get(rid),
+        target_id=target_id,
+        user=request.user,
+        reason=body.reason,
+        ip=client_ip(request),
     )
     return disputes.as_dict(disputes.dispute_get(d.pk))
 
@@ -104,7 +135,12 @@ def disputes_decide(request: HttpRequest, did: int, body: DecisionIn) -> dict[st
     """The assessor's decision, recorded once with their name."""
     services.require(request.user, "assessment.change_dispute")
     d = disputes.decide(
-        disputes.dispute_get(did), user=request.user, upheld=body.upheld, decision=body.decision
+        disputes.dispute_get(did),
+        user=request.user,
+        upheld=body.upheld,
+        decision=body.decision,
+        new_score=body.new_score,
+        ip=client_ip(request),
     )
     return disputes.as_dict(disputes.dispute_get(d.pk))
 
@@ -124,22 +160,79 @@ def bulletins_subscribe(request: HttpRequest, body: SubscriptionIn) -> dict[str,
     return {"kinds": bulletins.subscribe(request.user, body.kinds)}
 
 
+class SubscribeIn(Schema):
+    kind: str
+    area: str  # the area's code
+
+
+@router.get("/assessment/bulletins/subscriptions")
+def subscriptions_list(request: HttpRequest) -> dict[str, Any]:
+    """The user's subscriptions, and the bulletin areas they may subscribe to."""
+    return {
+        "items": [subscriptions.as_dict(x) for x in subscriptions.of(request.user)],
+        "areas": [{"code": a.code, "name": a.name} for a in subscriptions.areas(request.user)],
+    }
+
+
+@router.post("/assessment/bulletins/subscriptions")
+def subscriptions_add(request: HttpRequest, body: SubscribeIn) -> dict[str, Any]:
+    """Subscribe to the daily, weekly or monthly bulletin of an area in the user's scope."""
+    sub = subscriptions.subscription_add(user=request.user, kind=body.kind, area_code=body.area)
+    return subscriptions.as_dict(sub)
+
+
+@router.delete("/assessment/bulletins/subscriptions/{sub_id}")
+def subscriptions_remove(request: HttpRequest, sub_id: int) -> dict[str, Any]:
+    subscriptions.subscription_remove(user=request.user, pk=sub_id)
+    return {"items": [subscriptions.as_dict(x) for x in subscriptions.of(request.user)]}
+
+
 @router.get("/assessment/bulletins/{bid}")
 def bulletins_get(request: HttpRequest, bid: int) -> dict[str, Any]:
     return bulletins.as_dict(bulletins.get(request.user, bid), full=True)
 
 
 class SchemeEditIn(Schema):
-    items: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []  # {code, weight, floor, target, bands}; new codes add
+    remove: list[str] = []  # indicator codes taken out
+    adjustments: list[dict[str, Any]] | None = None  # {name, flags, points, cap}: replace
     grades: list[list[Any]] | None = None
     period: str = ""  # the preview's; default: the last closed month
 
 
+class VersionIn(SchemeEditIn):
+    from_period: str  # the new version applies from this period's first day on
+    name: str = ""
+
+
 def _edit(body: SchemeEditIn) -> dict[str, Any]:
-    out: dict[str, Any] = {"items": body.items}
+    out: dict[str, Any] = {"items": body.items, "remove": body.remove}
+    if body.adjustments is not None:
+        out["adjustments"] = body.adjustments
     if body.grades is not None:
         out["grades"] = body.grades
     return out
+
+
+@router.get("/assessment/indicators")
+def indicators_list(request: HttpRequest, target_type: str = "") -> dict[str, Any]:
+    """The indicator library (a scheme's target type filters it)."""
+    rows = Indicator.objects.order_by("code")
+    return {
+        "items": [
+            {
+                "code": i.code,
+                "name": i.name,
+                "ratio": i.ratio,
+                "unit": i.unit,
+                "higher_is_better": i.higher_is_better,
+                "targets": i.targets,
+                "formula": i.formula,
+            }
+            for i in rows
+            if not target_type or not i.targets or target_type in i.targets
+        ]
+    }
 
 
 @router.get("/assessment/schemes")
@@ -152,10 +245,29 @@ def schemes_list(request: HttpRequest) -> dict[str, Any]:
 @router.post("/assessment/schemes/{sid}/preview")
 def schemes_preview(request: HttpRequest, sid: int, body: SchemeEditIn) -> dict[str, Any]:
     """The scores an edit would give over a period (default: last month); nothing saved."""
+    editor.require_open(request.user)
     return editor.preview(request.user, editor.scheme_get(sid), _edit(body), body.period)
 
 
 @router.put("/assessment/schemes/{sid}")
 def schemes_save(request: HttpRequest, sid: int, body: SchemeEditIn) -> dict[str, Any]:
-    """Save an edit of the version's weights, floors, targets, bands and grades."""
-    return editor.as_dict(editor.save(request.user, editor.scheme_get(sid), _edit(body)))
+    """Save an edit of the version: indicators added (from the library) or removed, weights,
+    floors, targets, bands, adjustments with caps, grades; the weights must add up to 100."""
+    scheme = editor.scheme_get(sid)
+    return editor.as_dict(editor.save(request.user, scheme, _edit(body), ip=client_ip(request)))
+
+
+@router.post("/assessment/schemes/{sid}/versions")
+def schemes_version(request: HttpRequest, sid: int, body: VersionIn) -> dict[str, Any]:
+    """A new version with the edit, applying from a period on (not before the end of the
+    last published run); earlier runs keep their version."""
+    edit = _edit(body)
+    edit["name"] = body.name
+    new = editor.version_new(
+        request.user,
+        editor.scheme_get(sid),
+        edit,
+        period=body.from_period,
+        ip=client_ip(request),
+    )
+    return editor.as_dict(new)

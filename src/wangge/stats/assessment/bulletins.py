@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -367,9 +367,12 @@ def generate_due(now: Any = None) -> list[Bulletin]:
 
 
 def notify_subscribers(b: Bulletin) -> int:
-    subscribers = Subscription.objects.filter(kind=b.kind, user__is_active=True).select_related(
-        "user"
+    subs = (
+        Subscription.objects.filter(kind=b.kind, user__is_active=True)
+        .filter(Q(area__isnull=True) | Q(area=b.area))
+        .select_related("user")
     )
+    subscribers = list({s.user_id: s for s in subs}.values())  # one notice a user
     text = _("%(k)s bulletin %(p)s: %(a)s") % {
         "k": b.get_kind_display(),
         "p": b.period,
@@ -399,9 +402,10 @@ def subscribe(user: Any, kinds: list[str]) -> list[str]:
             _("Unknown kind of bulletin: %(k)s.") % {"k": ", ".join(bad)}, field="kinds"
         )
     with transaction.atomic():
-        Subscription.objects.filter(user=user).exclude(kind__in=kinds).delete()
+        mine = Subscription.objects.filter(user=user, area__isnull=True)
+        mine.exclude(kind__in=kinds).delete()
         for k in dict.fromkeys(kinds):
-            Subscription.objects.get_or_create(user=user, kind=k)
+            Subscription.objects.get_or_create(user=user, kind=k, area=None)
     return sorted(set(kinds))
 
 

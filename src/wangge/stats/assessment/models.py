@@ -242,6 +242,11 @@ class Dispute(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=500, blank=True)
+    # Upheld: the score the result should have had (the published run stays frozen; the
+    # corrected score is shown beside it).
+    new_score = models.DecimalField(
+        _("corrected score"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["id"]
@@ -283,14 +288,25 @@ class Bulletin(models.Model):
 
 
 class Subscription(models.Model):
-    """A user who gets a kind of bulletin in their inbox (those of areas they may see)."""
+    """A user who gets a kind of bulletin in their inbox: of one area (in their scope), or
+    with no area of every bulletin area they may see."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=8, choices=BulletinKind.choices)
+    area = models.ForeignKey(
+        "regions.Area", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "kind"], name="bulletin_subscription_uniq")
+            models.UniqueConstraint(
+                fields=["user", "kind", "area"], name="bulletin_subscription_area_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=models.Q(area__isnull=True),
+                name="bulletin_subscription_all_uniq",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -123,6 +123,7 @@ def result_detail(user: Any, run: Run, target_id: int) -> dict[str, Any]:
                 "status_display": d.get_status_display(),
                 "decided_by": d.decided_by.get_username() if d.decided_by else None,
                 "decision": d.decision,
+                "new_score": None if d.new_score is None else str(d.new_score),
             }
             for d in r.disputes.select_related("raised_by", "decided_by")
         ],

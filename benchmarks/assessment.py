@@ -11,18 +11,24 @@ every indicator of its target type and two capped adjustments. Then times:
 * `bulletins.generate` of the district's monthly bulletin (target < 10 s).
 
     .venv/bin/python benchmarks/assessment.py [--events N] [--micro M] [--workers W]
+    .venv/bin/python benchmarks/assessment.py --full [--database NAME]
 
-The full target size is `--events 10000000 --micro 100000 --workers 200000`.
+`--full` is the stats benchmark's full size (10 M events over 36 months, 100,000
+micro-grids, 200,000 workers): the facts, rollups, the month's events and lead orders and
+the workers are generated directly in PostgreSQL with set-based SQL (`assessment_full`),
+since the runs and bulletins read those, not the events' history.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,7 +60,8 @@ def profiled(fn: Any, name: str) -> Any:
 def build_workers(n: int, say: Any) -> None:
     from django.contrib.auth import get_user_model
 
-    from wangge.regions.models import Area, Post, Role
+    from wangge.accounts.models import Post, Role
+    from wangge.regions.models import Area
 
     User = get_user_model()
     micro = list(Area.objects.filter(level=5).order_by("pk").values_list("pk", flat=True))
@@ -123,8 +130,12 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     from wangge.stats.assessment import bulletins, services
     from wangge.stats.assessment.models import Result
 
+    if args.full and args.reuse:
+        return run_full(args, say)
     say("migrating …")
     call_command("migrate", interactive=False, verbosity=0)
+    if args.full:
+        return run_full(args, say)
     rng = random.Random(16)
     say(f"building the county ({args.micro:,} micro-grids) …")
     build_areas(args.micro, say)
@@ -155,6 +166,101 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     ]
 
 
+def time_runs(period: str, say: Any) -> tuple[list[Any], float]:
+    """`services.run_all` of the period, scheme by scheme (each one's time said)."""
+    import time
+
+    from wangge.stats.assessment import services
+    from wangge.stats.assessment.models import Scheme
+
+    first, _last = services.period_bounds(period)
+    codes = (
+        Scheme.objects.filter(valid_from__lte=first)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .distinct()
+    )
+    runs, total = [], 0.0
+    for code in codes:
+        start = time.perf_counter()
+        run = profiled(services.run_period, f"run:{code}")(code, period)
+        took = time.perf_counter() - start
+        total += took
+        say(f"  {code}: {took:.1f} s, {run.results.count():,} targets")
+        runs.append(run)
+    return runs, total
+
+
+def run_full(args: argparse.Namespace, say: Any) -> list[Metric]:
+    from assessment_full import build
+    from django.utils import timezone
+
+    from wangge.regions.models import Area
+    from wangge.stats.assessment import bulletins, services
+    from wangge.stats.assessment.models import Result
+
+    now = timezone.now()
+    period = services.last_closed("month", timezone.localdate())
+    bounds = services.period_bounds(period)
+    if args.reuse:
+        from wangge.stats.assessment.models import Bulletin, Run
+
+        Run.objects.all().delete()  # time the runs and the bulletin anew
+        Bulletin.objects.all().delete()
+    else:
+        _r, build_s = timed(
+            build,
+            args.events,
+            args.micro,
+            args.workers,
+            args.months,
+            now,
+            bounds,
+            say,
+            timed,
+        )
+        say(f"built in {build_s:.0f} s")
+        build_schemes()
+    say(f"monthly run of every scheme ({period}) …")
+    runs, run_s = time_runs(period, say)
+    results = Result.objects.filter(run__in=runs).count()
+    say(f"  {run_s:.1f} s: {len(runs)} runs, {results:,} results")
+    district = Area.objects.get(level=1)
+    say("the district's monthly bulletin …")
+    first, last = bounds
+    _b, bulletin_s = timed(
+        profiled(bulletins.generate, "bulletin"), "monthly", period, first, last, district, now
+    )
+    say(f"  {bulletin_s:.2f} s")
+    return [
+        Metric("monthly run, every scheme", run_s, "s", ("<", 60), note=f"{results:,} results"),
+        Metric("district monthly bulletin", bulletin_s, "s", ("<", 10)),
+    ]
+
+
+@contextlib.contextmanager
+def full_database(args: argparse.Namespace) -> Iterator[str]:
+    """The named bench database: made anew (or, with --reuse, the one a --keep run left),
+    dropped at the end unless --keep."""
+    import psycopg
+
+    name = args.database
+    if not args.reuse:
+        with psycopg.connect(args.server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    base, _sep, _db = args.server.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(args.server, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -166,13 +272,27 @@ def main(argv: list[str] | None = None) -> int:
         help="URL of any database on the PostgreSQL server (to create/drop the bench one)",
     )
     parser.add_argument("--save-baseline", action="store_true")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the full size, generated in SQL (10 M events, 100,000 micro-grids, 200,000"
+        " workers unless told otherwise)",
+    )
+    parser.add_argument("--months", type=int, default=36, help="--full: months of events")
+    parser.add_argument("--database", default=None, help="the bench database's name")
+    parser.add_argument("--keep", action="store_true", help="--database: keep it at the end")
+    parser.add_argument("--reuse", action="store_true", help="--database: time a kept one")
     args = parser.parse_args(argv)
+    if args.full:
+        for name, full in (("events", 10_000_000), ("micro", 100_000), ("workers", 200_000)):
+            if getattr(args, name) == parser.get_default(name):
+                setattr(args, name, full)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     def say(text: str) -> None:
         print(text, flush=True)
 
-    with bench_database(args.server) as url:
+    with full_database(args) if args.database else bench_database(args.server) as url:
         metrics = run(args, url, say)
     report(
         "assessment",

@@ -121,7 +121,8 @@ def build_areas(n_micro: int, say: Any) -> dict[int, int]:
 def build_staff(world: World, say: Any) -> None:
     from django.contrib.auth import get_user_model
 
-    from wangge.regions.models import Area, Post, Role
+    from wangge.accounts.models import Post, Role
+    from wangge.regions.models import Area
 
     user_model = get_user_model()
     plan: list[tuple[str, int, str]] = [("bench-operator", world.district.pk, Role.OPERATOR)]

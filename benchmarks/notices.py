@@ -35,7 +35,7 @@ def build(recipients: int) -> None:
     from django.contrib.auth import get_user_model
 
     from tests.factories import make_tree
-    from wangge.regions.models import Post
+    from wangge.accounts.models import Post
 
     User = get_user_model()
     areas = make_tree(split=2)

@@ -189,10 +189,11 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     from django.test import Client
     from django.utils import timezone
 
+    from wangge.accounts.models import Post, Role
     from wangge.events import figures
     from wangge.events import workflow as wf
     from wangge.events.models import Event, Status
-    from wangge.regions.models import Area, Post, Role
+    from wangge.regions.models import Area
     from wangge.stats import fill
     from wangge.stats.models import EventFact, Rollup
 

@@ -20,8 +20,9 @@ from django.utils import translation
 from tests.cli import run
 from tests.factories import ORIGIN, make_tree, square
 from wangge import cli
+from wangge.accounts.models import Post
 from wangge.regions import coords, levels, services, spatial_index
-from wangge.regions.models import Area, AreaTreeVersion, Post
+from wangge.regions.models import Area, AreaTreeVersion
 
 STRONG_PASSWORD = "Wangge-Str0ng-Passw0rd!"
 # make_tree's micro-grids: 0.005° squares on a 16 × 16 lattice from ORIGIN.

@@ -7,7 +7,7 @@ load geometry it does not draw). The map's GeoJSON endpoints, which draw it, are
 import pytest
 
 from tests.events.factories import make_world
-from tests.sqlguard import get_lean, grow_events, lean_counts
+from tests.sqlguard import grow_events, lean_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,16 @@ URLS = [
     "/inbox/count/",
     "/r/status/",
     "/open311/v2/requests.json",
+    "/api/activities/figures?area=330103&start=2026-01-01&end=2026-12-31",
+    "/api/assessment/bulletins",
+    "/api/assessment/disputes",
+    "/api/assessment/schemes",
+    "/assessment/bulletins/",
+    "/assessment/schemes/",
+    "/api/downloads",
+    "/downloads/",
+    "/events/counts/",
+    "/me/",
 ]
 ADMIN_URLS = ["/api/people/audit", "/people/audit/"]
 # The figures of the stats app read the scope's area, its children and its breadcrumb with
@@ -58,6 +68,11 @@ STATS_URLS = [
     "/dashboard/",
     "/dashboard/screen/",
     "/dashboard/export.xlsx",
+    "/api/stats/activities",
+    "/api/stats/heat",
+    "/api/stats/modules",
+    "/api/stats/open-events",
+    "/api/stats/status",
 ]
 
 
@@ -71,9 +86,66 @@ def test_other_lists_and_figures_load_no_geometry_and_constant_queries(client):
     assert large == small
 
 
-def test_the_dashboard_figures_load_no_geometry(client):
+def test_the_dashboard_figures_load_no_geometry_and_constant_queries(client):
     world = make_world()
     grow_events(world, 3)
-    client.force_login(world.operator)
-    for url in STATS_URLS:
-        get_lean(client, url)
+    small = lean_counts(client, world.operator, STATS_URLS)
+    grow_events(world, 27)
+    assert lean_counts(client, world.operator, STATS_URLS) == small
+
+
+# GET routes without a parameter that are not lists of the data, with the reason.
+NOT_LISTS = [
+    (r"^/(login|logout|account/.*)/$", "login and the user's own account forms"),
+    (r"^/admin/$", "the back office's index (Django's own)"),
+    (r"^/(start|r|me)/$", "a redirect to the start page, the portal's form, the 我的 menu"),
+    (
+        r"^/(events/bulk|inbox/read-all|downloads/new|field/patrols/start|field/patrols/finding"
+        r"|m/report|field/campaigns/new|notices/send|notices/board)/$",
+        "forms and POST actions (the public board first asks for an area code)",
+    ),
+    (r"(geojson|map\.json)$", "maps: they draw the boundaries they read"),
+    (r"^/api/people/import/template\.xlsx$", "a fixed template"),
+    (r"^/api/people/audit/verify$", "reads the whole chain by design: it verifies it"),
+    (r"^/api/locate$", "one point's areas, not a list (tests/regions/test_locate.py)"),
+    (r"^/open311/v2/$", "the GeoReport service discovery document"),
+    (
+        r"^/api/intake/changes$",
+        "the changes feed for other systems, by API key, paged by position (tests/intake)",
+    ),
+]
+
+
+def _urls_counted() -> set[str]:
+    """Every URL literal in the tests that count a request's queries."""
+    import ast
+    from pathlib import Path
+
+    marks = ("get_lean", "lean_counts", "CaptureQueriesContext", "django_assert_num_queries")
+    found = set()
+    for path in Path(__file__).parent.rglob("test_*.py"):
+        text = path.read_text(encoding="utf-8")
+        if not any(m in text for m in marks):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.startswith("/")
+            ):
+                found.add(node.value.split("?")[0])
+    return found
+
+
+def test_every_list_has_its_query_count_checked():
+    """A new list page or endpoint without a query-count test (or a reason above) fails."""
+    import re
+
+    from tests.routes import routes
+
+    lists = {p for p, m in routes() if m == "GET" and not re.search(r"<|\{", p)}
+    counted = _urls_counted()
+    missing = [
+        p for p in sorted(lists - counted) if not any(re.search(rx, p) for rx, _reason in NOT_LISTS)
+    ]
+    assert not missing, "lists without a query-count test:\n" + "\n".join(missing)

@@ -44,7 +44,10 @@ def error_response(request: HttpRequest, problems: list[Problem], status: int) -
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.problems, exc.status)
+    response = error_response(request, exc.problems, exc.status)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -95,6 +98,7 @@ APP_ROUTERS = [
     "notices",
     "stats",
     "stats.assessment",
+    "web",
 ]
 
 

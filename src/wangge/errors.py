@@ -26,6 +26,7 @@ class DomainError(Exception):
 
     problems: list[Problem] = field(default_factory=list)
     status: int = 400
+    retry_after: int = 0  # seconds; with status 429 the API sends it as Retry-After
 
     @classmethod
     def one(

@@ -338,6 +338,16 @@ WANGGE_BULLETIN_SATISFACTION_FLOOR = float(
     os.environ.get("WANGGE_BULLETIN_SATISFACTION_FLOOR", "90")
 )
 
+# After downtime the worker catches up at most this many past periods of each kind (runs:
+# months/quarters/years; bulletins: days, weeks, months); older ones are skipped with a
+# warning (log, `wangge stats status`) and can be made by hand (`wangge assess run`).
+WANGGE_ASSESS_CATCHUP_PERIODS = max(1, int(os.environ.get("WANGGE_ASSESS_CATCHUP_PERIODS", "3")))
+# Daily bulletin hot spots (新增热点): a (category class, unit) whose count on the day is at
+# least FACTOR times its daily average over the previous DAYS days and MIN above it.
+WANGGE_BULLETIN_HOT_DAYS = int(os.environ.get("WANGGE_BULLETIN_HOT_DAYS", "7"))
+WANGGE_BULLETIN_HOT_FACTOR = float(os.environ.get("WANGGE_BULLETIN_HOT_FACTOR", "2"))
+WANGGE_BULLETIN_HOT_MIN = float(os.environ.get("WANGGE_BULLETIN_HOT_MIN", "3"))
+
 # --- Intake: hotline, work-order systems and video alerts --------------------------------
 # Seconds a signed webhook's timestamp may differ from now (replays older than this fail).
 WANGGE_INTAKE_SIGNATURE_TOLERANCE = int(os.environ.get("WANGGE_INTAKE_SIGNATURE_TOLERANCE", "300"))
@@ -380,13 +390,18 @@ WANGGE_PORTAL_MAX_PHOTO_MB = int(os.environ.get("WANGGE_PORTAL_MAX_PHOTO_MB", "8
 # database, generated on first use (see wangge.people.crypto).
 # People-import reports (they name residents) are kept this many days, then removed.
 WANGGE_IMPORT_REPORT_DAYS = int(os.environ.get("WANGGE_IMPORT_REPORT_DAYS", "7"))
+# Exports prepared in the background ("我的下载") are kept this many days, then removed.
+WANGGE_DOWNLOAD_DAYS = int(os.environ.get("WANGGE_DOWNLOAD_DAYS", "2"))
 WANGGE_PII_KEY_FILE = Path(os.environ.get("WANGGE_PII_KEY_FILE", DATA_DIR / "pii.key"))
 # The audit chain's HMAC key (WANGGE_AUDIT_KEY, base64, or this file, made on first use) and
-# the signed checkpoint of the chain's head written outside the database (`wangge.people.audit`).
+# the signed checkpoint of the chain's head written outside the database (`wangge.accounts.audit`).
 WANGGE_AUDIT_KEY_FILE = Path(os.environ.get("WANGGE_AUDIT_KEY_FILE", DATA_DIR / "audit.key"))
 WANGGE_AUDIT_CHECKPOINT_FILE = Path(
     os.environ.get("WANGGE_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit.checkpoint")
 )
+# Reveals of personal data (residents' ID numbers and phones, reporters' phones) one user may
+# make within an hour; past it they are refused and the auditors alerted (0: no limit).
+WANGGE_REVEAL_LIMIT = int(os.environ.get("WANGGE_REVEAL_LIMIT", "30"))
 # --- Open311 GeoReport v2 (/open311/v2/) -------------------------------------------------
 # Accepted jurisdiction_id values, comma separated; empty: the code of the top area(s).
 WANGGE_OPEN311_JURISDICTION = os.environ.get("WANGGE_OPEN311_JURISDICTION", "")

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from tests.factories import make_tree, make_user
+from wangge.accounts.models import AuditEntry, Post
 from wangge.events.models import Department
-from wangge.people.models import AuditEntry, TagGrant, TagKind
-from wangge.regions.models import Post
+from wangge.people.models import TagGrant, TagKind
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_a_post_given_and_ended_in_the_back_office_is_audited(office):
     area = make_tree()[GRID_A]
     worker = make_user("w1")
     response = office.post(
-        "/admin/regions/post/add/",
+        "/admin/accounts/post/add/",
         {"user": worker.pk, "area": area.pk, "role": "full_time", "started_on": "2026-01-01"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -41,13 +41,13 @@ def test_a_post_given_and_ended_in_the_back_office_is_audited(office):
     assert grant.detail == {"area": GRID_A, "role": "full_time"}
 
     response = office.post(
-        "/admin/regions/post/", {"action": "end_now", "_selected_action": [post.pk]}
+        "/admin/accounts/post/", {"action": "end_now", "_selected_action": [post.pk]}
     )
     assert response.status_code == 302
     post.refresh_from_db()
     assert post.ended_on is not None
     assert len(audited("revoke", "post")) == 1
-    assert office.get(f"/admin/regions/post/{post.pk}/delete/").status_code in (302, 403)
+    assert office.get(f"/admin/accounts/post/{post.pk}/delete/").status_code in (302, 403)
     assert Post.objects.filter(pk=post.pk).exists()
 
 

@@ -6,7 +6,7 @@ from axes.models import AccessAttempt
 
 from tests.factories import make_user
 from tests.ratelimits import WINDOW_START
-from wangge.people.models import AuditEntry
+from wangge.accounts.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

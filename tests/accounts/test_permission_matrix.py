@@ -10,12 +10,12 @@ from django.contrib.auth.models import Group, User
 from tests.factories import make_tree
 from wangge.accounts import permissions
 from wangge.accounts.actors import ANONYMOUS, SYSTEM
+from wangge.accounts.models import Post, Role
 from wangge.accounts.permissions import ADMIN, AUDITOR, COLUMNS, MATRIX, Action, may, roles_for
 from wangge.events import access as event_access
 from wangge.fieldwork import patrols
 from wangge.notices import services as notices
 from wangge.people import access as people_access
-from wangge.regions.models import Post, Role
 from wangge.staff import grants
 
 GRID_A, GRID_B = "330103001001001", "330103002001001"

@@ -14,8 +14,17 @@ from wangge.stats.models import EventFact
 _next_id = [1000]
 
 
-def fact(area: Area, day: date, department: Any = None, **flags: bool) -> EventFact:
-    """A fact of an event reported on `day` in `area` (its ancestors filled in)."""
+def fact(
+    area: Area,
+    day: date,
+    department: Any = None,
+    handle_deadline: datetime | None = None,
+    closed_at: datetime | None = None,
+    category_class: int = 1,
+    **flags: bool,
+) -> EventFact:
+    """A fact of an event reported on `day` in `area` (its ancestors filled in). An accepted
+    one is due to close the same day at 18:00 unless told; a closed one closed at 10:00."""
     _next_id[0] += 1
     columns: dict[str, Any] = {}
     node: Area | None = area
@@ -23,16 +32,22 @@ def fact(area: Area, day: date, department: Any = None, **flags: bool) -> EventF
         columns[f"area_{node.level}"] = node.id
         node = node.parent
     at = timezone.make_aware(datetime(day.year, day.month, day.day, 9))
+    if handle_deadline is None and flags.get("accepted"):
+        handle_deadline = at.replace(hour=18)
+    if closed_at is None and flags.get("closed"):
+        closed_at = at.replace(hour=10)
     return EventFact.objects.create(
         event_id=_next_id[0],
-        category_id=1,
-        category_class_id=1,
+        category_id=category_class,
+        category_class_id=category_class,
         channel="app",
         department_id=department.id if department else None,
         priority="normal",
         status="closed" if flags.get("closed") else "accepted",
         day=day,
         reported_at=at,
+        handle_deadline=handle_deadline,
+        closed_at=closed_at,
         reported=True,
         **columns,
         **flags,

@@ -26,6 +26,7 @@ def at(text: str) -> datetime:
 def w(settings, clock):
     settings.WANGGE_BULLETIN_LEVELS = 1
     settings.WANGGE_BULLETIN_SATISFACTION_FLOOR = 90
+    settings.WANGGE_ASSESS_CATCHUP_PERIODS = 2  # the last two days, weeks, months
     clock("2026-12-01T00:00:20+08:00")  # posts start today: before the world is made
     world = make_world()
     a, b = world.areas["330103001"], world.areas["330103002"]
@@ -60,7 +61,7 @@ def test_generated_once_when_the_figures_reach_the_close(w):
     now = at("2026-12-01T00:00:30+08:00")
     filled_to(at("2026-11-30T23:59:50+08:00"))
     # The fill has not passed midnight yet: not November 30th's day nor the month (the
-    # days and the week before are made: the last week's missed ones are caught up).
+    # day and the weeks before are made: the missed ones are caught up).
     made = {(b.kind, b.period) for b in bulletins.generate_due(now=now)}
     assert ("weekly", "2026-W48") in made and ("daily", "2026-11-29") in made
     assert not {("daily", "2026-11-30"), ("monthly", "2026-11")} & made
@@ -71,10 +72,11 @@ def test_generated_once_when_the_figures_reach_the_close(w):
         ("monthly", "2026-11", w.district.id),
     ]
     assert bulletins.generate_due(now=at("2026-12-01T00:01:30+08:00")) == []
-    assert Bulletin.objects.filter(kind="daily").count() == bulletins.CATCH_UP_DAYS
+    assert Bulletin.objects.filter(kind="daily").count() == 2
 
 
-def test_a_worker_down_over_the_close_catches_up(w):
+def test_a_worker_down_over_the_close_catches_up(w, settings):
+    settings.WANGGE_ASSESS_CATCHUP_PERIODS = 3
     filled_to(at("2026-12-01T09:00+08:00"))
     made = {(b.kind, b.period) for b in bulletins.generate_due(now=at("2026-12-01T09:00:10+08:00"))}
     assert {("daily", "2026-11-30"), ("weekly", "2026-W48"), ("monthly", "2026-11")} <= made

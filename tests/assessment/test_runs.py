@@ -14,6 +14,7 @@ from wangge import cli
 from wangge.errors import DomainError
 from wangge.stats.assessment import services
 from wangge.stats.assessment.models import Result, RunStatus, SchemeItem
+from wangge.stats.models import EventFact
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +41,8 @@ def w():
     # Street B: 2 cases, both closed, none called back (an empty 满意率 fails nothing): 100.
     fact(b, NOV, accepted=True, closed=True)
     fact(b, NOV, accepted=True, closed=True)
-    # October's case is not November's.
-    fact(a, date(2026, 10, 31), accepted=True)
+    # October's case, due and closed in October, is not November's.
+    fact(a, date(2026, 10, 31), accepted=True, closed=True)
     world.scheme = street_scheme()
     return world
 
@@ -156,6 +157,10 @@ def test_ranking_shows_the_movement_against_the_last_period(w, client):
     w.scheme.valid_from = date(2026, 10, 1)
     w.scheme.save()
     fact(a, date(2026, 12, 2), accepted=True, closed=True)
+    # November's open case, due in November, is closed in December (应结案 of both months).
+    EventFact.objects.filter(event_id=w.a_open.event_id).update(
+        closed_at=timezone.make_aware(datetime(2026, 12, 2, 10))
+    )
     services.run_period("street", "2026-11", now=NOW)  # a is last
     december = services.run_period("street", "2026-12", now=NOW)  # a ties first
     client.force_login(w.admin)
@@ -223,7 +228,7 @@ def test_the_shipped_indicators_count_known_flags_and_are_edited_in_the_back_off
     assert {i.name for i in shipped} >= {"签收及时率", "有效上报率", "走访完成率", "五必到按时率"}
     assert {i.name for i in shipped} >= {"巡查次数", "核查按时率"}
     for i in shipped:
-        allowed = WORKER_FLAGS if i.targets == ["worker"] else services.FLAGS
+        allowed = WORKER_FLAGS if i.targets == ["worker"] else services.FACT_RUN_FLAGS
         services.check_flags(i.numerator, i.code, allowed)
         services.check_flags(i.denominator, i.code, allowed)
     w.admin.is_staff = True

@@ -10,6 +10,8 @@ from tests.browser.helpers import login
 from tests.events.factories import make_world, report
 from tests.people.factories import centre
 from tests.stats.helpers import close_path, fill_now
+from wangge.events import workflow as wf
+from wangge.events.models import Category
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -75,4 +77,83 @@ def test_map_layers_show_open_events_clustered_and_a_heat_map(
     page.locator(".marker-cluster").first.click()  # spiderfies the two
     page.locator(f".event-pin[title='{opened.code}']").click()
     expect(page.locator(".leaflet-popup-content a")).to_have_text(opened.code)
+    assert js_errors == []
+
+
+CLICK_BAR = """([id, index]) => {
+  const el = document.getElementById(id);
+  const chart = echarts.getInstanceByDom(el);
+  const value = chart.getOption().series[0].data[index];
+  const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, [index, value / 2]);
+  const box = el.getBoundingClientRect();
+  return [box.left + x, box.top + y];
+}"""
+
+
+def test_a_chart_bar_opens_the_events_it_counts(page: Page, live_server, js_errors, settings):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    close_path(w, report(w, title="三号楼前路灯不亮"))
+    wf.event_report(
+        actor=w.other_worker,
+        title="井盖缺失",
+        category=Category.objects.get(code="0102"),
+        area=w.areas["330103002001001"].children.first(),
+    )
+    fill_now()
+    login(page, live_server.url, w.operator.username)
+    page.goto("/dashboard/?period=today")
+    page.wait_for_function(
+        "() => window.echarts"
+        " && !!echarts.getInstanceByDom(document.getElementById('chart-children'))"
+    )
+    page.locator("#chart-children").scroll_into_view_if_needed()
+    x, y = page.evaluate(CLICK_BAR, ["chart-children", 0])  # the first street: one event
+    page.mouse.click(x, y)
+    expect(page).to_have_url(re.compile(r"/events/\?.*area=330103001.*fact=reported"))
+    expect(page.locator("#figure-cases")).to_be_visible()
+    expect(page.get_by_role("cell", name="三号楼前路灯不亮")).to_be_visible()
+    expect(page.get_by_role("cell", name="井盖缺失")).to_have_count(0)
+    assert js_errors == []
+
+
+def test_big_screen_maps_the_areas_and_the_open_events(
+    page: Page, live_server, js_errors, settings
+):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    lon, lat = centre(w.micro)
+    report(w, title="井盖缺失", lon=lon, lat=lat)
+    fill_now()
+    login(page, live_server.url, w.operator.username)
+    page.goto("/dashboard/screen/?period=today")
+    expect(page.locator("#dash-map path.choropleth-area")).to_have_count(4)  # the streets
+    expect(page.locator("#dash-map .choropleth-legend")).to_contain_text("已上报")
+    page.wait_for_function("() => document.getElementById('dash-map').dataset.eventPoints === '1'")
+    page.select_option("#choropleth-figure", "closed_rate")
+    expect(page.locator("#dash-map .choropleth-legend")).to_contain_text("办结率")
+    assert js_errors == []
+
+
+def test_main_map_colours_the_children_by_a_figure_and_drills_down(
+    page: Page, live_server, js_errors, settings
+):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    report(w)
+    fill_now()
+    login(page, live_server.url, w.operator.username)
+    page.goto("/")
+    page.wait_for_function("() => document.getElementById('map').dataset.current === '330103'")
+    page.check("#layer-choropleth")
+    expect(page.locator("#map path.choropleth-area")).to_have_count(4)
+    expect(page.locator("#map .choropleth-legend")).to_contain_text("已上报")
+    page.wait_for_function("() => document.getElementById('map').dataset.choropleth === 'reported'")
+    page.select_option("#choropleth-figure", "closed_rate")
+    expect(page.locator("#map .choropleth-legend")).to_contain_text("办结率")
+    page.locator("#map path.choropleth-area").first.click()
+    page.wait_for_function("() => document.getElementById('map').dataset.current === '330103001'")
+    expect(page.locator("#map path.choropleth-area")).to_have_count(
+        w.areas["330103001"].children.count()
+    )
     assert js_errors == []

@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import login
 from tests.people.factories import ID_A, ID_B, PHONE_A, make_people
-from wangge.people.models import AuditEntry
+from wangge.accounts.models import AuditEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 

@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.events.factories import make_world, report
 from wangge.events import workflow as wf
 from wangge.events.models import Event, Priority, Status
+from wangge.web.queue_export import EXPORT_COLUMNS
 from wangge.web.queue_views import time_left
 
 pytestmark = pytest.mark.django_db
@@ -109,18 +110,30 @@ def test_the_queue_reads_a_constant_number_of_queries(world, client):
     assert count() == few
 
 
-def test_export_the_filtered_list_to_xlsx(world, client):
+def test_export_the_filtered_list_to_xlsx(world, client, django_capture_on_commit_callbacks):
+    """The queue's 导出 prepares the filtered list in the background (我的下载), then the
+    operator fetches it: the same rows as the list, in Chinese."""
     import openpyxl
 
     waste = report(world, title="路边暴露垃圾")
     report(world, "0503", title="占道经营")
-    response = get(client, world.operator, "/events/?tab=reported&category=01&export=xlsx")
-    assert response["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    )
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    page = get(client, world.operator, "/events/?tab=reported&category=01").content.decode()
+    assert 'name="query" value="tab=reported&amp;category=01"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/downloads/new/", {"kind": "events", "query": "tab=reported&category=01"}
+        )
+    assert response.status_code == 302 and response["Location"] == "/downloads/"
+    listed = get(client, world.operator, "/downloads/").content.decode()
+    link = re.search(r'href="(/downloads/\d+/file/)"', listed)
+    assert link, listed
+    response = client.get(link.group(1))
+    assert response["Cache-Control"] == "no-store"
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     table = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert table[0][:3] == ["受理编号", "标题", "类别"] or table[0][1] == "标题"
+    with translation.override("zh-hans"):
+        assert table[0] == [str(c) for c in EXPORT_COLUMNS]
+    assert table[0][:2] == ["受理编号", "标题"]
     assert [r[0] for r in table[1:]] == [waste.code]
     assert table[1][4] == "网格员上报"
 

@@ -18,8 +18,8 @@ from tests.fieldwork.campaign_world import (
     opened,
     signature_png,
 )
+from wangge.accounts.models import AuditEntry
 from wangge.fieldwork.models import CampaignFile, CampaignTarget
-from wangge.people.models import AuditEntry
 
 API = "/api/fieldwork/campaigns"
 

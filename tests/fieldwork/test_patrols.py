@@ -7,12 +7,12 @@ from django.utils import timezone
 
 from tests.fieldwork.patrol_world import make_patrol_world
 from tests.people.factories import centre
+from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import patrol_tasks, patrols
 from wangge.fieldwork.models import Finding, Inspection, PatrolPoint
 from wangge.people.models import HazardPoint
-from wangge.regions.models import Post
 
 pytestmark = pytest.mark.django_db
 

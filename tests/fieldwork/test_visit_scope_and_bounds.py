@@ -18,13 +18,13 @@ from tests.fieldwork.visits_factories import (
     tag,
     world_with_tasks,
 )
+from wangge.accounts import services as account_services
 from wangge.accounts.actors import SYSTEM
+from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.fieldwork import attend, visits
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
 from wangge.people import services as people
-from wangge.regions import services as regions
-from wangge.regions.models import Post
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)
@@ -42,7 +42,7 @@ def test_lists_of_a_worker_who_left_the_grid_drop_its_tasks():
     assert visits.todo(w.worker_a, timezone.localdate())
     assert attend.todo(w.worker_a, timezone.localdate())
     # worker_a leaves grid A for grid B; the old tasks still name them as assignee.
-    regions.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2020, 1, 1))
+    account_services.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2020, 1, 1))
     post(w.worker_a, w.areas["330103002001001"], role="full_time")
     assert VisitTask.objects.filter(assignee=w.worker_a, pk=ta.pk).exists()
     assert AttendTask.objects.filter(assignee=w.worker_a, event=event).exists()

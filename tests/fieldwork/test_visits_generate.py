@@ -7,12 +7,12 @@ import pytest
 
 from tests.factories import make_user, post
 from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
+from wangge.accounts import services as account_services
 from wangge.accounts.actors import SYSTEM
+from wangge.accounts.models import Post
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRule, VisitTask
 from wangge.people import services as people
-from wangge.regions import services as regions
-from wangge.regions.models import Post
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)
@@ -119,7 +119,7 @@ def test_tasks_follow_a_worker_changing_post():
     tag(member(hh), "unemployed")
     visits.generate(on=ON)
     assert task_of(hh).assignee == w.worker_a
-    regions.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2026, 1, 1))
+    account_services.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2026, 1, 1))
     newcomer = make_user("newcomer")
     post(newcomer, w.areas["330103001001001"], role="full_time")
     visits.generate(on=ON)

@@ -5,7 +5,8 @@ from datetime import date
 from typing import Any
 
 from tests.factories import make_tree, make_user, post
-from wangge.regions.models import Area, Post
+from wangge.accounts.models import Post
+from wangge.regions.models import Area
 
 
 @dataclass

@@ -7,10 +7,10 @@ from django.test import RequestFactory
 
 from tests.people.factories import make_people
 from tests.people.helpers import tamper
+from wangge.accounts import audit
 from wangge.accounts.actors import SYSTEM
+from wangge.accounts.models import AuditEntry
 from wangge.cli import main
-from wangge.people import audit
-from wangge.people.models import AuditEntry
 
 
 def test_chain_verifies_and_detects_a_modified_entry(people, capsys):

@@ -9,9 +9,9 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from tests.people.helpers import tamper
+from wangge.accounts import audit
+from wangge.accounts.models import AuditEntry, AuditHead
 from wangge.cli import main
-from wangge.people import audit
-from wangge.people.models import AuditEntry, AuditHead
 
 
 @pytest.fixture

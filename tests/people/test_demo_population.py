@@ -113,4 +113,4 @@ def test_demo_accounts_can_reveal_and_audit(population) -> None:
     assert operator.has_perm("people.reveal_resident")
     auditor = users.get(username="demo-auditor")
     assert auditor.groups.filter(pk=Group.objects.get(name="auditor").pk).exists()
-    assert auditor.has_perm("people.read_audit")
+    assert auditor.has_perm("accounts.read_audit")

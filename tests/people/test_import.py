@@ -7,9 +7,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.people.factories import centre
+from wangge.accounts.models import AuditEntry
 from wangge.cli import main
 from wangge.people import importer
-from wangge.people.models import AuditEntry, Building, House, Household, Residence, Resident
+from wangge.people.models import Building, House, Household, Residence, Resident
 
 GOOD_1 = "330103199003071237"
 GOOD_2 = "510108199912314561"

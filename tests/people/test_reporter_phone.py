@@ -7,10 +7,10 @@ from django.test import Client
 
 from tests.people.helpers import dump
 from wangge.accounts.actors import ANONYMOUS
+from wangge.accounts.models import AuditEntry
 from wangge.events.models import BuiltinChannel, Category, Event
 from wangge.events.privacy import events_by_reporter_phone
 from wangge.events.workflow import event_report
-from wangge.people.models import AuditEntry
 
 PHONE = "13998765432"
 OTHER_ID = "110105198001010018"

@@ -8,9 +8,9 @@ from django.test import Client
 from gunicorn.config import Config
 
 from tests.people.factories import ID_A, PHONE_A
+from wangge.accounts.models import AuditEntry
 from wangge.gunicorn_log import ScrubbedLogger
 from wangge.logscrub import scrub
-from wangge.people.models import AuditEntry
 
 
 def _client(user) -> Client:

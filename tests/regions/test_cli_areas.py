@@ -93,7 +93,7 @@ def test_undo_refused_names_what_refers_to_the_areas(district, tmp_path, capsys)
     post(make_user(), Area.objects.get(code="330103001"))
     code, _out, err = run(capsys, "areas", "undo", str(batch.pk))
     assert code == 1
-    assert "cannot be undone" in err and "regions.Post.area" in err and "330103001" in err
+    assert "cannot be undone" in err and "accounts.Post.area" in err and "330103001" in err
     assert Area.objects.count() == 4
 
 

@@ -12,11 +12,12 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from tests.conftest import shared_data
+from wangge.accounts.models import Post, Role
 from wangge.dev import districts as demo
 from wangge.dev import events, history
 from wangge.events.models import OPEN_STATUSES, Event, OrderRole, Status, TimelineEntry
 from wangge.regions import geometry
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 
 # An ordinary Wednesday morning: the deadlines behave the same whenever the suite runs.
 NOW = dt.datetime(2026, 11, 18, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -228,7 +228,7 @@ def test_undo_is_refused_while_anything_refers_to_the_areas(district):
     worker_post = post(make_user(), street)
     department = Department.objects.create(code="cg", name="城管")
     department.areas.add(street)
-    assert _refused_undo(batch_id) == ["events.Department.areas", "regions.Post.area"]
+    assert _refused_undo(batch_id) == ["accounts.Post.area", "events.Department.areas"]
 
     worker_post.delete()
     department.areas.clear()
@@ -343,7 +343,7 @@ def test_the_back_office_lists_batches_and_undoes_the_ones_nothing_refers_to(
         "330103001",
         "330103002",
     ]
-    assert "regions.Post.area" in response.content.decode()
+    assert "accounts.Post.area" in response.content.decode()
 
 
 @pytest.mark.parametrize(

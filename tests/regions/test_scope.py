@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import make_tree, make_user, post
+from wangge.accounts import selectors as account_selectors
 from wangge.regions import selectors
 from wangge.regions.models import Area
 
@@ -50,12 +51,13 @@ def test_roster_lists_grids_lacking_a_leader_or_full_time_worker():
         post(make_user(), grid, role="grid_leader")
         post(make_user(), grid, role="full_time")
     post(make_user(), grids[0], role="grid_leader")  # no full-time worker here
-    rows = selectors.incomplete_grids(user=operator)
+    rows = account_selectors.incomplete_grids(user=operator)
     assert [r["area"].code for r in rows] == [grids[0].code]
     assert rows[0]["leaders"] == 1 and rows[0]["full_time"] == 0
     # A worker of another street sees none of those gaps.
     other = make_user()
     post(other, areas["330103004"])
     assert all(
-        r["area"].code.startswith("330103004") for r in selectors.incomplete_grids(user=other)
+        r["area"].code.startswith("330103004")
+        for r in account_selectors.incomplete_grids(user=other)
     )

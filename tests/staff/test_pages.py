@@ -6,8 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.events.factories import make_world
 from tests.factories import make_user, post
 from tests.staff.rosters import ROWS, roster_csv
-from wangge.people.models import AuditEntry
-from wangge.regions.models import Post
+from wangge.accounts.models import AuditEntry, Post
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from tests.cli import run
 from tests.events.factories import make_world, report
 from tests.factories import make_user, post
 from tests.staff.rosters import GRID, HEADERS, ID, OTHER, ROWS, roster_csv
-from wangge.accounts.models import LoginProfile
+from wangge.accounts.models import AuditEntry, LoginProfile, Post
 from wangge.events.models import Department
-from wangge.people.models import AuditEntry
-from wangge.regions.models import Post
 from wangge.staff import grants, roster
 from wangge.staff.deactivate import user_deactivate
 

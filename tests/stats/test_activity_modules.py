@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from tests.events.factories import make_world
+from wangge.accounts.models import Post
 from wangge.notices import activities
 from wangge.people.models import PartyBranch, PartyMember
-from wangge.regions.models import Post
 
 pytestmark = pytest.mark.django_db
 

@@ -186,6 +186,8 @@ def test_sql_rebuild_gives_the_facts_python_gives(world, settings_):
         fill.rebuild(now=end)
         by_sql = tables()
         assert len(by_sql[0]) >= 6
+        # the handling deadline (应结案) is compared too, extended or not
+        assert EventFact.objects.filter(handle_deadline__isnull=False).count() >= 3
         settings_.WANGGE_STATS_SQL_REBUILD = False
         fill.rebuild(now=end)
         assert tables() == by_sql

@@ -62,7 +62,7 @@ def test_api_gives_the_figures_with_rates_as_text(w, client):
     assert figs["reported"]["value"] == 3
     assert figs["closed_rate"]["text"] == "1 / 2 = 50.0%"
     assert figs["closed_rate"]["numerator"] == 1 and figs["closed_rate"]["denominator"] == 2
-    assert "/events/?" in figs["closed"]["url"] and "status=closed" in figs["closed"]["url"]
+    assert "/events/?" in figs["closed"]["url"] and "fact=closed" in figs["closed"]["url"]
     kids = client.get("/api/stats/children?area=330103&period=today").json()["items"]
     reported = {k["code"]: k["counts"]["reported"] for k in kids}
     assert reported == {"330103001": 2, "330103002": 1, "330103003": 0, "330103004": 0}

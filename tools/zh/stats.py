@@ -118,4 +118,8 @@ ZH = {
     "Heat map of events this month": "本月事件热力图",
     "Grid and party": "网格与党建",
     "Targets": "目标数",
+    "Unknown figure %(f)s.": "未知的指标 %(f)s。",
+    "The cases behind a dashboard figure (as of the figures' last fill).": "驾驶舱指标所统计的事件（截至指标最近一次更新）。",
+    "Show all events": "显示全部事件",
+    "This month's figures of the areas shown.": "所示区域本月的指标。",
 }

@@ -1,5 +1,6 @@
 """Back office: unlock locked logins (audited), and accounts whose password an
-administrator sets must choose their own at the next login."""
+administrator sets must choose their own at the next login; posts (given through the
+service) and the audit log (read-only)."""
 
 from typing import Any
 
@@ -13,9 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from wangge.accounts import reveals, services
 from wangge.accounts.clients import client_address
 from wangge.accounts.lockout import login_unlock
+from wangge.accounts.models import AuditEntry, Post, SecurityAlert
 from wangge.accounts.passwords import password_change_require
+from wangge.accounts.permissions import AUDIT_PERMISSION
 from wangge.accounts.roles import role_change_record, roles_of
 
 admin.site.unregister(AccessAttempt)
@@ -82,3 +86,67 @@ class WanggeUserAdmin(UserAdmin):
     def require_password_change(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for user in queryset:
             password_change_require(user=user)
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "area", "started_on", "ended_on"]
+    list_filter = ["role", ("ended_on", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "user__first_name", "area__name", "area__code"]
+    raw_id_fields = ["user", "area"]
+
+    def save_model(self, request: HttpRequest, obj: Post, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            obj.pk = services.post_assign(user=obj.user, area=obj.area, role=obj.role).pk
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["seq", "at", "actor_name", "action", "object_type", "object_id", "ip"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_name", "object_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(AUDIT_PERMISSION)
+
+
+@admin.register(SecurityAlert)
+class SecurityAlertAdmin(admin.ModelAdmin):
+    """Alerts for the auditors (mass reveals): read here, acknowledged through the service
+    (audited); never added, edited or deleted by hand."""
+
+    list_display = ["raised_at", "kind", "username", "acknowledged_at", "acknowledged_by"]
+    list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    search_fields = ["username"]
+    actions = ["acknowledge"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(AUDIT_PERMISSION)
+
+    @admin.action(description=_("Acknowledge the selected alerts"), permissions=["view"])
+    def acknowledge(self, request: HttpRequest, queryset: QuerySet[SecurityAlert]) -> None:
+        for alert in queryset.filter(acknowledged_at__isnull=True):
+            reveals.alert_acknowledge(
+                actor=request.user, alert_id=alert.pk, ip=client_address(request)
+            )
+        self.message_user(request, _("Alerts acknowledged."), messages.SUCCESS)

@@ -2,7 +2,7 @@
 
 django-axes counts failures in its AccessAttempt table (shared by every process) and locks
 a username, or a client address, after AXES_FAILURE_LIMIT failures for the cool-off. The
-audit log lives to the right of this app (people), so it subscribes here (`listen`) rather
+audit log (`accounts.audit`, which imports this module) subscribes here (`listen`) rather
 than being imported.
 """
 

@@ -1,8 +1,8 @@
 """What each role may read and do: one matrix, read by every permission check.
 
-The columns are the post roles (`regions.Role`: a post at an area gives its rights over the
+The columns are the post roles (`accounts.models.Role`: a post at an area gives its rights over the
 area's whole subtree), the auditor (审计员: the `auditor` group with the permission
-`people.read_audit`, and no post — a post would give sight of its area's people) and the
+`accounts.read_audit`, and no post — a post would give sight of its area's people) and the
 administrator (a superuser). Each row is an action and names every column, so a new role or
 action cannot be added without deciding each cell (tests/accounts/test_permission_matrix.py),
 and README.md ("Roles and permissions") shows the same table (`matrix_markdown`).
@@ -18,12 +18,13 @@ from enum import StrEnum
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.actors import Actor, is_system, is_user
+from wangge.accounts.models import Role
 from wangge.accounts.scope import live_posts, posts_over
-from wangge.regions.models import Area, Role
+from wangge.regions.models import Area
 
 AUDITOR = "auditor"  # the group's name, too
 ADMIN = "admin"
-AUDIT_PERMISSION = "people.read_audit"
+AUDIT_PERMISSION = "accounts.read_audit"
 REVEAL_PERMISSION = "people.reveal_resident"
 
 

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django_otp import user_has_device
 
+from wangge.accounts.models import Role
 from wangge.accounts.passwords import must_change_password
 from wangge.accounts.permissions import AUDIT_PERMISSION
 from wangge.accounts.scope import post_rows
-from wangge.regions.models import Role
 
 LOGIN_AT = "wangge_login_at"
 SEEN_AT = "wangge_seen_at"

@@ -1,6 +1,7 @@
 """An account's roles outside its posts: administrator (superuser), back-office staff,
 active, and its groups (the auditor's, 审计员). Every change made in the back office is
-told to the audit log (which lives further right: it listens here, as for lockouts)."""
+told to the audit log (`accounts.audit`, which imports this module: it listens here, as
+for lockouts)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -20,8 +20,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from wangge.accounts.actors import Actor, is_system, is_user
+from wangge.accounts.models import Post
 from wangge.regions import scope as region_scope
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 from wangge.regions.scope import Scope
 
 __all__ = [

@@ -17,9 +17,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from shapely.geometry import MultiPolygon
 
+from wangge.accounts.models import Post, Role
 from wangge.regions import geometry, services
 from wangge.regions.importer import ImportOptions, ImportReport, import_file
-from wangge.regions.models import Area, ImportBatch, Post, Role
+from wangge.regions.models import Area, ImportBatch
 
 SHARED_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 REAL_DIR = SHARED_DIR / "cn_grid_hangzhou_xiacheng"

@@ -22,11 +22,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from wangge.accounts.actors import ANONYMOUS, require_actor
+from wangge.accounts.models import Role
 from wangge.errors import DomainError
 from wangge.events import routing, workflow
 from wangge.events.models import Category, Department, Event
 from wangge.events.sweep import sweep
-from wangge.regions.models import Area, Role
+from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
 DAYS = 90

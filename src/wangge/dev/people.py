@@ -28,9 +28,11 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext
 
+from wangge.accounts import audit
 from wangge.accounts.actors import SYSTEM
+from wangge.accounts.models import Role
 from wangge.dev.districts import GRID_LEVEL, MICROGRID_HOUSEHOLDS, _person_name
-from wangge.people import audit, crypto, pii
+from wangge.people import crypto, pii
 from wangge.people.identity import check_digit, mask_id, mask_phone
 from wangge.people.models import (
     Building,
@@ -52,7 +54,7 @@ from wangge.people.models import (
     TagGrant,
     TagKind,
 )
-from wangge.regions.models import Area, Role
+from wangge.regions.models import Area
 
 BATCH = 2000
 FAKE_REGIONS = [f"33990{i}" for i in range(1, 10)]

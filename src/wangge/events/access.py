@@ -5,13 +5,12 @@ The roles come from the one matrix (`wangge.accounts.permissions`)."""
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.utils import timezone
 
-from wangge.accounts import permissions
+from wangge.accounts import permissions, selectors
 from wangge.accounts.permissions import Action, roles_for
 from wangge.events import rows
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 
 User = get_user_model()
 GRID_ROLES = roles_for(Action.HANDLE_AT_GRID)
@@ -33,20 +32,12 @@ def is_grid_staff_for(user: Any, area: Area) -> bool:
 
 def holder_ids_nearest(area: Area, roles: tuple[str, ...]) -> list[int]:
     """Ids of the active users holding `roles` at the area, or else at its nearest ancestor
-    that has any (who to notify: the level responsible, not every level above it)."""
-    today = connection.ops.adapt_datefield_value(timezone.localdate())
-    paths = area.chain_paths()
-    by_depth: dict[int, list[int]] = {}
-    for user_id, level in rows.fetchall(
-        f"SELECT p.user_id, a.level FROM {Post._meta.db_table} p"
-        f" JOIN {Area._meta.db_table} a ON a.id = p.area_id"
-        f" JOIN {User._meta.db_table} u ON u.id = p.user_id"
-        f" WHERE p.role IN ({', '.join(['%s'] * len(roles))})"
-        f" AND a.path IN ({', '.join(['%s'] * len(paths))})"
-        " AND p.started_on <= %s AND (p.ended_on IS NULL OR p.ended_on > %s) AND u.is_active",
-        [*roles, *paths, today, today],
-    ):
-        by_depth.setdefault(level, []).append(user_id)
-    if not by_depth:
-        return []
-    return list(dict.fromkeys(by_depth[max(by_depth)]))
+    that has any (who to notify: the level responsible, not every level above it). The
+    query is accounts' (`holders_sql`), run here as a prepared statement: transitions run it."""
+    sql, params = selectors.holders_sql(
+        columns="p.user_id, a.level",
+        roles=roles,
+        day=timezone.localdate(),
+        at_paths=area.chain_paths(),
+    )
+    return selectors.nearest_holder_ids(rows.fetchall(sql, params))

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from wangge.accounts import audit
 from wangge.errors import DomainError
 from wangge.events import (
     duplicates,
@@ -26,7 +27,6 @@ from wangge.events.models import (
     Satisfaction,
 )
 from wangge.inputs import Day, Input, Int, Title
-from wangge.people import audit
 from wangge.regions import coords
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area

@@ -19,10 +19,9 @@ days, in wall-clock time of the current time zone. Aware datetimes in, aware dat
 import csv
 import re
 import threading
-import time as monotonic_clock
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
 from wangge.events.models import CalendarDay, CalendarYear, DeadlineUnit
+from wangge.process_cache import ProcessCache
 
 YearSource = Literal["entered", "package", "weekends"]
 
@@ -74,10 +74,9 @@ _NOTE_MAX = CalendarYear._meta.get_field("note").max_length or 200
 class _Year:
     source: YearSource
     overrides: dict[date, bool]  # days that differ from the plain week → is a working day
-    loaded_at: float
 
 
-_cache: dict[int, _Year] = {}
+_years: dict[int, ProcessCache[_Year]] = {}  # one per year asked for
 _lock = threading.Lock()
 # Attribute set on the database connection while a transaction that wrote the calendar is
 # open: the outermost atomic block of that transaction.
@@ -112,11 +111,11 @@ def _load(year: int) -> _Year:
     if CalendarYear.objects.filter(year=year).exists():
         rows = CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday")
         overrides = {day: workday for day, workday in rows if workday != _plain_workday(day)}
-        return _Year("entered", overrides, monotonic_clock.monotonic())
+        return _Year("entered", overrides)
     package = _package_overrides(year)
     if package is not None:
-        return _Year("package", package, monotonic_clock.monotonic())
-    return _Year("weekends", {}, monotonic_clock.monotonic())
+        return _Year("package", package)
+    return _Year("weekends", {})
 
 
 def _in_writing_transaction() -> bool:
@@ -139,19 +138,20 @@ def _in_writing_transaction() -> bool:
 def _year(year: int) -> _Year:
     if _in_writing_transaction():
         return _load(year)
-    cached = _cache.get(year)
-    if cached is not None and monotonic_clock.monotonic() - cached.loaded_at < CACHE_SECONDS:
-        return cached
-    loaded = _load(year)
-    with _lock:
-        _cache[year] = loaded
-    return loaded
+    cache = _years.get(year)
+    if cache is None:
+        with _lock:
+            cache = _years.setdefault(
+                year, ProcessCache(partial(_load, year), seconds=lambda: CACHE_SECONDS)
+            )
+    return cache.get()
 
 
 def calendar_changed() -> None:
     """Forget this process's cached years (called after a commit that changed the calendar)."""
     with _lock:
-        _cache.clear()
+        for cache in _years.values():
+            cache.forget()
 
 
 def _committed() -> None:

@@ -1,14 +1,13 @@
 """Stage deadlines from the category × priority table, on the working calendar."""
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from wangge.events import calendar
 from wangge.events.models import Category, CategoryDeadline, DeadlineUnit, Priority, Stage
+from wangge.process_cache import ProcessCache
 
 # Used where neither a category nor its parent sets a stage's deadline.
 DEFAULTS: dict[str, dict[str, tuple[int, str]]] = {
@@ -36,20 +35,22 @@ DEFAULTS: dict[str, dict[str, tuple[int, str]]] = {
 CACHE_SECONDS = 60.0
 _Table = dict[tuple[int, str, str], tuple[int, str]]
 _Catalogue = tuple[_Table, dict[int, Category], dict[str, Category]]
-_cache: tuple[float, _Catalogue] | None = None
+
+
+def _read_catalogue() -> _Catalogue:
+    rows = CategoryDeadline.objects.values_list(
+        "category_id", "priority", "stage", "amount", "unit"
+    )
+    table = {(c, p, s): (a, u) for c, p, s, a, u in rows}
+    by_id = Category.objects.in_bulk()
+    return table, by_id, {c.code: c for c in by_id.values()}
+
+
+_catalogue: ProcessCache[_Catalogue] = ProcessCache(_read_catalogue, seconds=lambda: CACHE_SECONDS)
 
 
 def _load() -> _Catalogue:
-    global _cache
-    now = time.monotonic()
-    if _cache is None or now - _cache[0] > CACHE_SECONDS:
-        rows = CategoryDeadline.objects.values_list(
-            "category_id", "priority", "stage", "amount", "unit"
-        )
-        table = {(c, p, s): (a, u) for c, p, s, a, u in rows}
-        by_id = Category.objects.in_bulk()
-        _cache = (now, (table, by_id, {c.code: c for c in by_id.values()}))
-    return _cache[1]
+    return _catalogue.get()
 
 
 def category(category_id: int) -> Category:
@@ -57,8 +58,7 @@ def category(category_id: int) -> Category:
     to read only."""
     found = _load()[1].get(category_id)
     if found is None:  # added since the cache was filled
-        forget()
-        found = _load()[1][category_id]
+        found = _catalogue.reload()[1][category_id]
     return found
 
 
@@ -66,21 +66,18 @@ def category_by_code(code: str) -> Category | None:
     """The category `code` (active or not) from the per-process cache; None when unknown."""
     found = _load()[2].get(code)
     if found is None:  # added since the cache was filled?
-        forget()
-        found = _load()[2].get(code)
+        found = _catalogue.reload()[2].get(code)
     return found
 
 
 def forget() -> None:
-    global _cache
-    _cache = None
+    _catalogue.forget()
 
 
 def forget_on_change(sender: Any = None, using: str | None = None, **kwargs: Any) -> None:
     """A category or deadline row changed (save/delete signals): forget now, and again after
     the commit, as a thread may have read the old rows meanwhile."""
-    forget()
-    transaction.on_commit(forget, using=using)
+    _catalogue.forget_now_and_on_commit(using)
 
 
 def rule(category: Category, priority: str, stage: str) -> tuple[int, str]:

@@ -6,26 +6,28 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from wangge.accounts import audit, reveals
 from wangge.accounts.actors import Actor
 from wangge.events.models import Event
 from wangge.events.selectors import visible_events
-from wangge.people import audit, pii
+from wangge.people import pii
 from wangge.people.services import require_reveal
 
 
 def reveal_reporter_phone(actor: Actor, event: Event, *, reason: str, ip: str = "") -> str:
     """The reporter's phone in plaintext, for a stated reason; audited before it is returned."""
     require_reveal(actor, event.area, reason)
-    audit.record(
-        actor,
-        "reveal",
-        "event",
-        event.pk,
-        label=event.code,
-        reason=reason.strip(),
-        ip=ip,
-        detail={"fields": ["reporter_phone"]},
-    )
+    with reveals.admitted(actor, ip=ip):  # counted with residents' reveals
+        audit.record(
+            actor,
+            "reveal",
+            "event",
+            event.pk,
+            label=event.code,
+            reason=reason.strip(),
+            ip=ip,
+            detail={"fields": ["reporter_phone"]},
+        )
     return event.reporter_phone
 
 

@@ -79,7 +79,10 @@ def event_list(
     date_from: date | None = None,
     date_to: date | None = None,
     text: str | None = None,
+    among: Any = None,
 ) -> QuerySet[Event]:
+    """The events the user sees, filtered. `among`: a subquery of event ids to keep (the
+    cases behind a dashboard figure, which the figures app reads from its facts)."""
     qs = visible_events(user).select_related("category", "area", "responsible_area")
     if tab:
         qs = qs.filter(TABS[tab])
@@ -97,7 +100,7 @@ def event_list(
         qs = qs.filter(alert="red") if overdue else qs.exclude(alert="red")
     if supervised is not None:
         qs = qs.filter(supervised=supervised)
-    qs = qs.filter(_figure_q(joint=joint, settled=settled))
+    qs = qs.filter(_figure_q(joint=joint, settled=settled, among=among))
     if date_from:
         qs = qs.filter(reported_at__gte=_start(date_from))
     if date_to:
@@ -113,10 +116,11 @@ def event_list(
     return without_geometry(qs.order_by("-reported_at"))
 
 
-def _figure_q(*, joint: bool | None, settled: int | None) -> Q:
+def _figure_q(*, joint: bool | None, settled: int | None, among: Any = None) -> Q:
     """The filters only the dashboard's links use: jointly dispatched (吹哨报到: an assisting
-    order besides the lead), closed by an area of level `settled` (五级: where it was settled)."""
-    q = Q()
+    order besides the lead), closed by an area of level `settled` (五级: where it was settled),
+    among the ids of a subquery."""
+    q = Q() if among is None else Q(pk__in=among)
     if settled:
         q &= Q(status=Status.CLOSED, responsible_area__level=settled)
     if joint:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.actors import SYSTEM
+from wangge.accounts.models import Post
 from wangge.accounts.scope import in_force
 from wangge.errors import DomainError
 from wangge.events import access, notifications, workflow
@@ -41,7 +42,7 @@ from wangge.events.models import (
     WorkOrder,
 )
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ import hmac
 import http.client
 import json
 import logging
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -24,6 +23,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from wangge.events.models import WebhookEndpoint
+from wangge.process_cache import ProcessCache
 
 logger = logging.getLogger(__name__)
 
@@ -48,23 +48,19 @@ def signature(secret: str, body: bytes) -> str:
 # Active endpoints, remembered for a few seconds: asking after every transition cost a
 # round trip each. A change here is seen at once (signals below), in other processes
 # within WANGGE_WEBHOOK_CHECK_SECONDS.
-_endpoints: tuple[float, list[int]] = (0.0, [])
+_endpoints: ProcessCache[list[int]] = ProcessCache(
+    lambda: list(WebhookEndpoint.objects.filter(active=True).values_list("pk", flat=True)),
+    seconds=lambda: settings.WANGGE_WEBHOOK_CHECK_SECONDS,
+)
 
 
 def active_endpoints() -> list[int]:
-    global _endpoints
-    checked_at, ids = _endpoints
-    if time.monotonic() - checked_at < settings.WANGGE_WEBHOOK_CHECK_SECONDS:
-        return ids
-    ids = list(WebhookEndpoint.objects.filter(active=True).values_list("pk", flat=True))
-    _endpoints = (time.monotonic(), ids)
-    return ids
+    return _endpoints.get()
 
 
 @receiver([post_save, post_delete], sender=WebhookEndpoint)
 def forget_endpoints(**kwargs: Any) -> None:
-    global _endpoints
-    _endpoints = (0.0, [])
+    _endpoints.forget()
 
 
 def enqueue_webhooks(payload: dict[str, Any]) -> None:

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.inputs import Input, Int, Page, PageSize
-from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions.models import Area
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.actors import Actor, is_user, user_of
+from wangge.accounts.models import Role
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
@@ -35,7 +36,6 @@ from wangge.fieldwork.visits import (
 )
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Role
 
 PERM = "fieldwork.change_attendrule"
 

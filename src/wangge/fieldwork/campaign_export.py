@@ -6,6 +6,7 @@ is stamped with the exporter and the time, and the export is audited.
 """
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -13,10 +14,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from wangge import form_fields as forms
+from wangge.accounts import audit
 from wangge.accounts.actors import Actor, needs_check
 from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
-from wangge.people import audit
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
@@ -34,8 +35,15 @@ def _area_names(campaign: Campaign) -> dict[str, str]:
     return dict(Area.objects.filter(path__in=chains).values_list("path", "name"))
 
 
-def export(actor: Actor, campaign: Campaign, *, ip: str = "") -> bytes:
-    """The campaign's answers under the actor's scope (the system: all of it)."""
+def export(
+    actor: Actor,
+    campaign: Campaign,
+    *,
+    ip: str = "",
+    progress: Callable[[int, int | None], None] | None = None,
+) -> bytes:
+    """The campaign's answers under the actor's scope (the system: all of it). `progress`
+    (rows done, rows in all) is told every CHUNK rows, for a background export's page."""
     if not needs_check(actor):
         rows = without_geometry(
             CampaignTarget.objects.filter(campaign=campaign).select_related(
@@ -65,6 +73,7 @@ def export(actor: Actor, campaign: Campaign, *, ip: str = "") -> bytes:
     header += [f["label"] for f in fields]
     header += [_("Filled by"), _("Filled at"), _("Left scope at")]
     ws.append(header)
+    total = rows.count() if progress is not None else None
     count = 0
     for t in rows.iterator(chunk_size=CHUNK):
         chain = [c for c in t.area.path.split("/") if c]
@@ -90,6 +99,10 @@ def export(actor: Actor, campaign: Campaign, *, ip: str = "") -> bytes:
         ]
         ws.append(row)
         count += 1
+        if progress is not None and count % CHUNK == 0:
+            progress(count, total)
+    if progress is not None:
+        progress(count, total)
     book.properties.creator = exporter
     book.properties.title = f"{campaign.title} · {stamp}"
     out = io.BytesIO()

@@ -8,6 +8,7 @@ through its services; a refused answer re-renders the form with each field's rea
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,16 +16,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge import form_fields as forms
+from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
+from wangge.decoding import unstorable
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_export, campaigns, offline
+from wangge.fieldwork import campaign_coverage, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
-from wangge.people.audit import client_ip
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions import selectors as region_selectors
 from wangge.regions.models import Area
@@ -185,17 +187,91 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- command centre -------------------------------------------------------------------------
 
 
+CENTRE_PAGE_SIZE = 20
+STATE_NAMES = [
+    (Campaign.Status.DRAFT.value, Campaign.Status.DRAFT.label),
+    (Campaign.Status.OPEN.value, Campaign.Status.OPEN.label),
+    (Campaign.Status.CLOSED.value, Campaign.Status.CLOSED.label),
+    (campaigns.CANCELLED, gettext_lazy("cancelled")),
+]
+
+
 @scoped_page
 def centre(request: HttpRequest) -> HttpResponse:
+    """The campaigns, filtered by state, area and period, a page at a time (the filters stay
+    in the page links); coverage is counted for the page's campaigns only."""
+    filters = {f: request.GET.get(f, "").strip() for f in ("status", "area", "since", "until")}
+    error: DomainError | None = None
+    try:
+        found = campaigns.campaign_list(
+            request.user,
+            status=filters["status"],
+            area_code=filters["area"],
+            since=_filter_day(filters["since"], "since"),
+            until=_filter_day(filters["until"], "until"),
+        )
+    except DomainError as exc:
+        found, error = [], exc
+    number = _int(request.GET.get("page"))
+    shown = found[(number - 1) * CENTRE_PAGE_SIZE : number * CENTRE_PAGE_SIZE]
     rows = []
-    for c in campaigns.campaigns(request.user, include_drafts=True):
+    for c in shown:
         cov = campaign_coverage.coverage(c, request.user)
         rows.append((c, cov.total, campaigns.covers(request.user, c)))
+    query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
         "fieldwork/campaigns/centre.html",
-        {"rows": rows, "can_manage": campaigns.can_manage(request.user)},
+        {
+            "rows": rows,
+            "can_manage": campaigns.can_manage(request.user),
+            "filters": filters,
+            "states": STATE_NAMES,
+            "areas": _filter_areas(request.user),
+            "page": number,
+            "has_next": len(found) > number * CENTRE_PAGE_SIZE,
+            "count": len(found),
+            "query": query,
+            "error": error,
+        },
+        status=error.status if error else 200,
     )
+
+
+def _filter_areas(user: Any, also: list[Area] | None = None) -> list[Area]:
+    """The areas offered (filter, scope of an edited campaign): the user's highest areas,
+    the ones just below, and `also` (a campaign's own areas)."""
+    tops = list(region_selectors.top_areas(user=user))
+    below = Area.objects.live().defer("geometry").filter(parent__in=[a.pk for a in tops])
+    found = {a.pk: a for a in [*tops, *below, *(also or [])]}
+    return sorted(found.values(), key=lambda a: a.path)
+
+
+def _with_extras(posted: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A question the page shows only in part (label, type, choices, required) keeps the rest
+    of its definition (a number's bounds …) while its type is unchanged."""
+    before = {f["name"]: f for f in old}
+    kept = []
+    for f in posted:
+        was = before.get(f["name"])
+        if was is not None and was.get("type") == f["type"]:
+            f = {**{k: v for k, v in was.items() if k not in ("choices",)}, **f}
+        kept.append(f)
+    return kept
+
+
+def _filter_day(value: str, field: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        message = (
+            _("The start of the period is not a valid date.")
+            if field == "since"
+            else _("The end of the period is not a valid date.")
+        )
+        raise DomainError.one(message, field=field) from None
 
 
 @scoped_page
@@ -214,7 +290,7 @@ def manage(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 % {"added": r.added, "left": r.left, "moved": r.moved},
             )
         elif action == "close":
-            campaigns.campaign_close(request.user, campaign)
+            campaigns.campaign_close(request.user, campaign, ip=client_ip(request))
             messages.success(request, _("Closed."))
         else:
             raise Http404
@@ -303,15 +379,6 @@ def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @scoped_page
-def export(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = campaigns.campaign_get(request.user, pk)
-    content = campaign_export.export(request.user, campaign, ip=client_ip(request))
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
-    return response
-
-
-@scoped_page
 def campaign_file(request: HttpRequest, pk: int) -> FileResponse:
     """A photo or signature of a target in the user's scope (404 otherwise)."""
     found = campaigns.file_get(request.user, pk)
@@ -328,25 +395,29 @@ def campaign_file(request: HttpRequest, pk: int) -> FileResponse:
 # -- defining a campaign on the page (the API's POST /api/fieldwork/campaigns, as a form) ------
 FORM_ROWS = 10  # field rows the page offers; empty rows are left out
 TYPE_NAMES = {
-    forms.TEXT: _lazy("text"),
-    forms.NUMBER: _lazy("number"),
-    forms.CHOICE: _lazy("one choice"),
-    forms.MULTI: _lazy("several choices"),
-    forms.DATE: _lazy("date"),
-    forms.YES_NO: _lazy("yes / no"),
-    forms.PHOTO: _lazy("photo"),
-    forms.SIGNATURE: _lazy("signature"),
+    forms.TEXT: gettext_lazy("text"),
+    forms.NUMBER: gettext_lazy("number"),
+    forms.CHOICE: gettext_lazy("one choice"),
+    forms.MULTI: gettext_lazy("several choices"),
+    forms.DATE: gettext_lazy("date"),
+    forms.YES_NO: gettext_lazy("yes / no"),
+    forms.PHOTO: gettext_lazy("photo"),
+    forms.SIGNATURE: gettext_lazy("signature"),
 }
 
 
 def _posted_fields(post: Any) -> list[dict[str, Any]]:
+    """The rows' fields; a row that came with a name (an edited campaign's question) keeps it,
+    a new row gets an unused one."""
+    kept = {post.get(f"name_{i}", "").strip() for i in range(FORM_ROWS)} - {""}
+    fresh = (f"f{n}" for n in range(1, 2 * FORM_ROWS + len(kept) + 2) if f"f{n}" not in kept)
     fields = []
     for i in range(FORM_ROWS):
         label = post.get(f"label_{i}", "").strip()
         if not label:
             continue
         field: dict[str, Any] = {
-            "name": f"f{i + 1}",
+            "name": post.get(f"name_{i}", "").strip() or next(fresh),
             "label": label,
             "type": post.get(f"type_{i}", forms.TEXT),
             "required": post.get(f"required_{i}") == "1",
@@ -356,6 +427,16 @@ def _posted_fields(post: Any) -> list[dict[str, Any]]:
             field["choices"] = [c for c in choices if c]
         fields.append(field)
     return fields
+
+
+def _check_text(post: Any) -> None:
+    """A field holding what cannot be stored (a NUL, a lone surrogate: a multipart body passes
+    the NUL guard) is refused naming it."""
+    for field, values in post.lists():
+        if any(unstorable(v) for v in values):
+            raise DomainError.one(
+                _("This text holds characters that cannot be stored."), field=field, status=422
+            )
 
 
 def _day(value: str) -> dt.date | None:
@@ -374,6 +455,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     if post is not None:
         try:
+            _check_text(post)
             campaign = campaigns.campaign_define(
                 request.user,
                 title=post.get("title", ""),
@@ -414,4 +496,128 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             "error": error,
         },
         status=error.status if error else 200,
+    )
+
+
+def _rows_of(fields: list[dict[str, Any]], post: Any) -> list[dict[str, Any]]:
+    """The form's question rows: as posted, or the campaign's questions then empty rows."""
+    rows = []
+    for i in range(FORM_ROWS):
+        if post is not None:
+            rows.append(
+                {
+                    "i": i,
+                    "name": post.get(f"name_{i}", ""),
+                    "label": post.get(f"label_{i}", ""),
+                    "type": post.get(f"type_{i}", forms.TEXT),
+                    "choices": post.get(f"choices_{i}", ""),
+                    "required": post.get(f"required_{i}") == "1",
+                }
+            )
+            continue
+        f = fields[i] if i < len(fields) else {}
+        rows.append(
+            {
+                "i": i,
+                "name": f.get("name", ""),
+                "label": f.get("label", ""),
+                "type": f.get("type", forms.TEXT),
+                "choices": ", ".join(f.get("choices", [])),
+                "required": bool(f.get("required")),
+            }
+        )
+    return rows
+
+
+@scoped_page
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a campaign: what may change depends on its state (`campaigns.editable_parts`),
+    and the page says so; the locked parts are shown, not offered."""
+    campaign = campaigns.campaign_get(request.user, pk)
+    if not campaigns.covers(request.user, campaign):
+        raise Http404
+    answered = campaigns.has_answers(campaign)
+    allowed = campaigns.editable_parts(campaign, answered)
+    error: DomainError | None = None
+    post = request.POST if request.method == "POST" else None
+    current_codes = [a.code for a in campaign.areas.all()]
+    if post is not None:
+        try:
+            _check_text(post)
+            saved = campaigns.campaign_update(
+                request.user,
+                campaign,
+                title=post.get("title", ""),
+                description=post.get("description", ""),
+                starts_on=_day(post.get("starts_on", "")),
+                ends_on=_day(post.get("ends_on", "")),
+                area_codes=[c for c in post.getlist("areas") if c]
+                if "areas" in allowed
+                else current_codes,
+                target_kind=post.get("target_kind") if "target_kind" in allowed else None,
+                fields=_with_extras(_posted_fields(post), campaign.fields)
+                if "fields" in allowed
+                else campaign.fields,
+                ip=client_ip(request),
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error = exc
+        else:
+            messages.success(request, _("Campaign %(title)s saved.") % {"title": saved.title})
+            return redirect("fieldwork:campaign_centre")
+    values = post or {
+        "title": campaign.title,
+        "description": campaign.description,
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+        "target_kind": campaign.target_kind,
+    }
+    return render(
+        request,
+        "fieldwork/campaigns/edit.html",
+        {
+            "campaign": campaign,
+            "allowed": allowed,
+            "answered": answered,
+            "rows": _rows_of(campaign.fields, post),
+            "types": list(TYPE_NAMES.items()),
+            "type_names": dict(TYPE_NAMES),
+            "kinds": Campaign.TargetKind.choices,
+            "areas": _filter_areas(request.user, also=list(campaign.areas.all())),
+            "posted": values,
+            "chosen": post.getlist("areas") if post else current_codes,
+            "error": error,
+        },
+        status=error.status if error else 200,
+    )
+
+
+@scoped_page
+def campaign_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close an open campaign or cancel a draft, after a confirmation page saying what follows."""
+    campaign = campaigns.campaign_get(request.user, pk)
+    if not campaigns.covers(request.user, campaign) or campaign.status == Campaign.Status.CLOSED:
+        raise Http404
+    if request.method == "POST":
+        try:
+            if campaign.status == Campaign.Status.DRAFT:
+                campaigns.campaign_cancel(request.user, campaign, ip=client_ip(request))
+                messages.success(request, _("Cancelled."))
+            else:
+                campaigns.campaign_close(request.user, campaign, ip=client_ip(request))
+                messages.success(request, _("Closed."))
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, str(exc))
+        return redirect("fieldwork:campaign_centre")
+    return render(
+        request,
+        "fieldwork/campaigns/end.html",
+        {
+            "campaign": campaign,
+            "counts": campaign_coverage.coverage(campaign, request.user).total,
+        },
     )

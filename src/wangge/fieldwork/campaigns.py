@@ -19,8 +19,10 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge import form_fields as forms
+from wangge.accounts import audit
 from wangge.accounts.actors import SYSTEM, Actor, author, is_user, needs_check
 from wangge.accounts.permissions import Action, roles_for
 from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
@@ -112,6 +114,45 @@ def campaigns(user: Any, *, include_drafts: bool = False) -> list[Campaign]:
         if _overlaps(paths, [a.path for a in c.areas.all()])
         and (c.status != Campaign.Status.DRAFT or covers(user, c))
     ]
+
+
+CANCELLED = "cancelled"  # a list filter: closed without ever opening (`campaign_cancel`)
+
+
+def campaign_list(
+    user: Any,
+    *,
+    status: str = "",
+    area_code: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[Campaign]:
+    """The centre's list (drafts included for managers), filtered: by state (draft, open,
+    closed, cancelled), by an area (campaigns whose scope meets it) and by a period (campaigns
+    running at some day of it). An unknown state or area is refused naming the filter."""
+    if status and status not in (*Campaign.Status.values, CANCELLED):
+        raise DomainError.one(_("Unknown status."), field="status")
+    area = None
+    if area_code:
+        area = Area.objects.filter(code=area_code).defer("geometry").order_by("-valid_from").first()
+        if area is None or not can_see(user, area):
+            raise DomainError.one(_("Unknown area."), field="area", code="not_found")
+    if since and until and until < since:
+        raise DomainError.one(_("The period ends before it starts."), field="until")
+    rows = campaigns(user, include_drafts=True)
+    if status == CANCELLED:
+        rows = [c for c in rows if is_cancelled(c)]
+    elif status == Campaign.Status.CLOSED:
+        rows = [c for c in rows if c.status == status and not is_cancelled(c)]
+    elif status:
+        rows = [c for c in rows if c.status == status]
+    if area is not None:
+        rows = [c for c in rows if _overlaps([area.path], [a.path for a in c.areas.all()])]
+    if since:
+        rows = [c for c in rows if c.ends_on >= since]
+    if until:
+        rows = [c for c in rows if c.starts_on <= until]
+    return rows
 
 
 def campaign_get(user: Any, pk: Any) -> Campaign:
@@ -400,7 +441,7 @@ def campaign_refresh(actor: Actor, campaign: Campaign) -> RefreshResult:
 
 
 @transaction.atomic
-def campaign_close(actor: Actor, campaign: Campaign) -> Campaign:
+def campaign_close(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campaign:
     if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -411,7 +452,173 @@ def campaign_close(actor: Actor, campaign: Campaign) -> Campaign:
     campaign.status = Campaign.Status.CLOSED
     campaign.closed_at = timezone.now()
     campaign.save(update_fields=["status", "closed_at"])
+    audit.record(
+        actor,
+        "update",
+        "campaign",
+        campaign.pk,
+        label=campaign.title,
+        ip=ip,
+        detail={"status": "closed"},
+    )
     return campaign
+
+
+PART_NAMES = {
+    "title": gettext_lazy("The title"),
+    "description": gettext_lazy("The campaign's description"),
+    "period": gettext_lazy("The period"),
+    "areas": gettext_lazy("The areas"),
+    "target_kind": gettext_lazy("Who is visited"),
+    "fields": gettext_lazy("The questions"),
+}
+
+
+def has_answers(campaign: Campaign) -> bool:
+    """Someone has answered (or marked not reachable) a target of the campaign."""
+    return CampaignSubmission.objects.filter(target__campaign=campaign).exists()
+
+
+def editable_parts(campaign: Campaign, answered: bool) -> set[str]:
+    """What may change: everything in a draft; in an open campaign the title, description and
+    period always, the areas and questions only until the first answer (answers refer to the
+    questions, and to targets the areas chose); nothing once closed."""
+    if campaign.status == Campaign.Status.DRAFT:
+        return {"title", "description", "period", "areas", "target_kind", "fields"}
+    if campaign.status == Campaign.Status.OPEN:
+        return {"title", "description", "period"} | (set() if answered else {"areas", "fields"})
+    return set()
+
+
+def _areas_of(campaign: Campaign) -> list[str]:
+    return sorted(campaign.areas.values_list("code", flat=True))
+
+
+@transaction.atomic
+def campaign_update(
+    actor: Actor,
+    campaign: Campaign,
+    *,
+    title: str,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+    area_codes: list[str],
+    fields: Any,
+    target_kind: str | None = None,
+    description: str = "",
+    ip: str = "",
+) -> Campaign:
+    """Change a campaign within `editable_parts`: a change to a locked part is refused naming
+    it; every other problem is reported at once as in `campaign_define`. Areas changed on an
+    open campaign refresh its targets at once. Audited (the names of the changed parts)."""
+    if needs_check(actor):
+        _check_manager(actor, campaign)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    allowed = editable_parts(campaign, has_answers(campaign))
+    if not allowed:
+        raise DomainError.one(
+            _("A closed campaign cannot be changed."), field="status", code="state", status=409
+        )
+    codes = list(dict.fromkeys(area_codes))
+    target_kind = target_kind or campaign.target_kind
+    areas, _kinds, cleaned = _clean_definition(
+        title=title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        area_codes=codes,
+        target_kind=target_kind,
+        tag_codes=[],
+        residence_types=list(campaign.residence_types),
+        age_min=campaign.age_min,
+        age_max=campaign.age_max,
+        fields=fields,
+        actor=actor,
+    )
+    assert starts_on is not None and ends_on is not None
+    changed = {
+        "title": title.strip() != campaign.title,
+        "description": description.strip() != campaign.description,
+        "period": (starts_on, ends_on) != (campaign.starts_on, campaign.ends_on),
+        "areas": sorted(a.code for a in areas) != _areas_of(campaign),
+        "target_kind": target_kind != campaign.target_kind,
+        "fields": cleaned != campaign.fields,
+    }
+    locked = [part for part, differs in changed.items() if differs and part not in allowed]
+    if locked:
+        raise DomainError(
+            [
+                Problem(
+                    (
+                        _("%(part)s can no longer be changed: the campaign has answers.")
+                        if campaign.status == Campaign.Status.OPEN and part != "target_kind"
+                        else _("%(part)s can only be changed in a draft.")
+                    )
+                    % {"part": str(PART_NAMES[part])},
+                    field=part,
+                    code="locked",
+                )
+                for part in locked
+            ],
+            status=409,
+        )
+    parts = [part for part, differs in changed.items() if differs]
+    if not parts:
+        return campaign
+    campaign.title = title.strip()
+    campaign.description = description.strip()
+    campaign.starts_on, campaign.ends_on = starts_on, ends_on
+    campaign.target_kind = target_kind
+    campaign.fields = cleaned
+    campaign.save()
+    if changed["areas"]:
+        campaign.areas.set(areas)
+        if campaign.status == Campaign.Status.OPEN:
+            campaign_targets.refresh(campaign)
+            campaign.refreshed_at = timezone.now()
+            campaign.save(update_fields=["refreshed_at"])
+    audit.record(
+        actor,
+        "update",
+        "campaign",
+        campaign.pk,
+        label=campaign.title,
+        ip=ip,
+        detail={"fields": parts},
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_cancel(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campaign:
+    """Call off a draft: it is closed without ever opening (no targets, nothing collected) and
+    stays in the list as cancelled."""
+    if needs_check(actor):
+        _check_manager(actor, campaign)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != Campaign.Status.DRAFT:
+        raise DomainError.one(
+            _("Only a draft campaign can be cancelled; close an open one."),
+            field="status",
+            code="state",
+            status=409,
+        )
+    campaign.status = Campaign.Status.CLOSED
+    campaign.closed_at = timezone.now()
+    campaign.save(update_fields=["status", "closed_at"])
+    audit.record(
+        actor,
+        "update",
+        "campaign",
+        campaign.pk,
+        label=campaign.title,
+        ip=ip,
+        detail={"status": "cancelled"},
+    )
+    return campaign
+
+
+def is_cancelled(campaign: Campaign) -> bool:
+    return campaign.status == Campaign.Status.CLOSED and campaign.opened_at is None
 
 
 def refresh_open_campaigns() -> dict[int, RefreshResult]:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import Post, Role
 from wangge.accounts.scope import area_q, in_force
 from wangge.events import workflow
 from wangge.fieldwork.models import Inspection
@@ -29,7 +30,7 @@ from wangge.fieldwork.patrols import PATROL_ROLES, Target, patrol_posts
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.people.models import Facility, HazardPoint
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 
 WORKER_ROLES = (Role.FULL_TIME, Role.PART_TIME)  # the ones who walk the rounds
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts import scope as account_scope
 from wangge.accounts.actors import Actor, user_of
+from wangge.accounts.models import Post
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
@@ -34,7 +35,7 @@ from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
 from wangge.regions import coords
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
 # Who walks rounds and inspects: the grid's own people (not centre operators).

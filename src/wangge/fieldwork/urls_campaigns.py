@@ -11,9 +11,10 @@ urlpatterns = [
     path("files/<int:pk>/", views.campaign_file, name="campaign_file"),
     path("centre/", views.centre, name="campaign_centre"),
     path("new/", views.campaign_new, name="campaign_new"),
+    path("<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("<int:pk>/end/", views.campaign_end, name="campaign_end"),
     path("<int:pk>/coverage/", views.coverage, name="campaign_coverage"),
     path("<int:pk>/coverage.geojson", views.coverage_geojson, name="campaign_coverage_geojson"),
-    path("<int:pk>/export.xlsx", views.export, name="campaign_export"),
     re_path(
         r"^(?P<pk>[0-9]+)/(?P<action>open|refresh|close)/$",
         views.manage,

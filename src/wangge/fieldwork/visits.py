@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from wangge import form_fields as forms
 from wangge.accounts.actors import Actor, is_user, user_of
+from wangge.accounts.models import Post, Role
 from wangge.accounts.scope import area_q, can_see, in_force, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
@@ -57,7 +58,7 @@ from wangge.people.models import (
 )
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 
 FAR_METRES_DEFAULT = 200.0
 # When the rule's own role has nobody in the household's chain of areas.

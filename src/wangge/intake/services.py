@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError, Problem
 from wangge.events import deadlines
-from wangge.intake.channel_copy import _channels, forget_channels  # noqa: F401
+from wangge.intake.channel_copy import channel_lookup, forget_channels  # noqa: F401
 from wangge.intake.models import Channel
 from wangge.intake.places import _problem, place  # noqa: F401
 
@@ -25,7 +25,7 @@ def _hash(api_key: str) -> str:
 def channel_by_code(code: str, copied: bool = True) -> Channel | None:
     """The channel `code`, active or not (from this process's copy); None when unknown.
     `copied=False`: the instance the process shares, only to read."""
-    found: Channel | None = _channels.get("code", code, copied)
+    found: Channel | None = channel_lookup("code", code, copied)
     return found
 
 
@@ -51,7 +51,7 @@ def channel_for_key(api_key: str | None) -> Channel:
         raise DomainError.one(
             _("An API key is required."), field="api_key", code="required", status=401
         )
-    channel: Channel | None = _channels.get("key", _hash(api_key))
+    channel: Channel | None = channel_lookup("key", _hash(api_key))
     if channel is None:
         raise DomainError.one(
             _("Unknown API key."), field="api_key", code="unknown_key", status=403
@@ -109,7 +109,7 @@ AREA_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "valid_to")
 def channel_skips_acceptance(code: str) -> bool | None:
     """Whether the active channel `code` has its reports accepted on arrival; None when there
     is no such active channel."""
-    channel = _channels.get("code", code, copied=False)
+    channel = channel_lookup("code", code, copied=False)
     return None if channel is None or not channel.active else bool(channel.skips_acceptance)
 
 

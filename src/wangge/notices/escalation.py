@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import Role
 from wangge.events import access, notifications
 from wangge.events.models import Notification
 from wangge.notices.models import Notice, Receipt
-from wangge.regions.models import Area, Role
+from wangge.regions.models import Area
 
 # Whose supervisor is who: the role to look for, and whether to start above the post's area.
 SUPERVISOR = {

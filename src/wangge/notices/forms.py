@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from wangge.errors import DomainError, Problem
 from wangge.events.photos import CleanPhoto, clean_photo
 from wangge.notices.services import MAX_ATTACHMENTS
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
 
@@ -20,7 +21,8 @@ def split(text: str) -> list[str]:
 
 
 def areas_by_code(codes: list[str], field: str = "areas") -> list[Area]:
-    found = {a.code: a for a in Area.objects.filter(code__in=codes, valid_to__isnull=True)}
+    live = Area.objects.filter(code__in=codes, valid_to__isnull=True)
+    found = {a.code: a for a in without_geometry(live)}
     missing = [c for c in codes if c not in found]
     if missing:
         raise DomainError(

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from wangge import form_fields
 from wangge.accounts import scope as account_scope
+from wangge.accounts import selectors as account_selectors
 from wangge.accounts.actors import Actor, user_of
+from wangge.accounts.models import Post, Role
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import in_force
 from wangge.errors import DomainError, Problem
@@ -24,7 +26,7 @@ from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
 from wangge.notices import timing
 from wangge.notices.models import Notice, NoticeAttachment, NoticeVersion, Receipt
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 
 User = get_user_model()
 # Who may send notices down to an area: posts of these roles at or above it.
@@ -170,19 +172,17 @@ def display_name(user: Any) -> str:
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
-def _like(path: str) -> str:
-    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _fan_out(notice: Notice, now: datetime) -> int:
     """Write the receipts: one per active user with a live post of the roles under the areas
     (one row however many such posts), then the named people. One INSERT … SELECT."""
     receipts, posts = Receipt._meta.db_table, Post._meta.db_table
     areas, users = Area._meta.db_table, User._meta.db_table
-    day = connection.ops.adapt_datefield_value(timezone.localdate(now))
     roots = list(notice.areas.values_list("path", flat=True))
     if notice.roles and roots:
-        where_paths = " OR ".join(["a2.path LIKE %s ESCAPE '\\'"] * len(roots))
+        # One post per user (their first), of the roles, under the areas: accounts' query.
+        holders, params = account_selectors.holders_sql(
+            columns="MIN(p.id)", roles=notice.roles, day=timezone.localdate(now), under_paths=roots
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {receipts} (notice_id, user_id, area_id, path, role, username,"
@@ -192,14 +192,8 @@ def _fan_out(notice: Notice, now: datetime) -> int:
                 f" {_NAME_SQL}, NULL, '', '{{}}', '', '', 0, ''"
                 f" FROM {posts} p JOIN {areas} a ON a.id = p.area_id"
                 f" JOIN {users} u ON u.id = p.user_id"
-                " WHERE p.id IN ("
-                f"  SELECT MIN(p2.id) FROM {posts} p2 JOIN {areas} a2 ON a2.id = p2.area_id"
-                f"  JOIN {users} u ON u.id = p2.user_id"
-                f"  WHERE p2.role IN ({', '.join(['%s'] * len(notice.roles))})"
-                f"  AND ({where_paths}) AND a2.valid_to IS NULL AND u.is_active"
-                "   AND p2.started_on <= %s AND (p2.ended_on IS NULL OR p2.ended_on > %s)"
-                "  GROUP BY p2.user_id)",
-                [notice.pk, *notice.roles, *[_like(p) for p in roots], day, day],
+                f" WHERE p.id IN ({holders} GROUP BY p.user_id)",
+                [notice.pk, *params],
             )
     named = [u for u in notice.extra_user_ids if isinstance(u, int)]
     if named:

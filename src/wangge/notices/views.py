@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from wangge import form_fields
+from wangge.accounts.models import Role
 from wangge.errors import DomainError
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import ActivityKind, Notice
 from wangge.pages import scoped_page
 from wangge.people import selectors as people_selectors
-from wangge.regions.models import Role
 
 NOT_YET_PAGE = 200
 # Party members offered on the activity form (more: the API takes any member in scope).

@@ -7,7 +7,7 @@
   visit residents. Part-time workers, micro-grid liaisons and command-centre operators see
   masked values only. A reveal always asks a reason and is audited.
 - Sensitive tag kinds (重点人员): only with a live `TagGrant` for that kind (superusers: all).
-- The audit log: the permission `people.read_audit` (the "auditor" group, 审计员, has it and
+- The audit log: the permission `accounts.read_audit` (the "auditor" group, 审计员, has it and
   nothing else). An auditor is a group, not a post: a post gives sight of its area's people
   and events, which an auditor must not have; the log they read spans the whole platform.
 """

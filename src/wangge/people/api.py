@@ -17,20 +17,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.accounts import audit
+from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
 from wangge.inputs import Input, Int, Page, PageSize, Title, Year
-from wangge.people import (
-    access,
-    audit,
-    import_reports,
-    importer,
-    selectors,
-    services,
-    tabular,
-    workbooks,
-)
+from wangge.people import access, import_reports, importer, selectors, services, tabular, workbooks
 from wangge.people.models import (
-    AuditEntry,
     Building,
     Facility,
     HazardPoint,

@@ -129,7 +129,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.people import audit
+    from wangge.accounts import audit
 
     result = audit.verify()
     if result.ok:
@@ -147,7 +147,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.utils.translation import gettext as _
 
-    from wangge.people import audit
+    from wangge.accounts import audit
 
     try:
         data = audit.checkpoint()

@@ -181,28 +181,3 @@ def drop_old_keys_from_file(keep: str) -> None:
     path = Path(settings.WANGGE_PII_KEY_FILE)
     lines = [ln for ln in path.read_text().splitlines() if ln.startswith(keep + " ")]
     path.write_text("\n".join(lines) + "\n")
-
-
-_single: dict[tuple[str, str, int], bytes] = {}
-
-
-def single_key(env_value: str, path: Path) -> bytes:
-    """One secret outside the database (not a ring): ``env_value`` (base64, 32+ bytes) or the
-    file at ``path`` (base64 on its first line), created private on first use."""
-    if env_value:
-        return _parse("env", env_value).secret
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it meanwhile
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(new_key_line().split(" ", 1)[1] + "\n")
-    stamp = (str(path), "", path.stat().st_mtime_ns)
-    with _lock:
-        if stamp not in _single:
-            _single.clear()
-            _single[stamp] = _parse("file", path.read_text().strip().splitlines()[0]).secret
-        return _single[stamp]

@@ -24,10 +24,11 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit
 from wangge.accounts.actors import Actor, author, require_actor
 from wangge.accounts.scope import visible_paths
 from wangge.inputs import text_problem
-from wangge.people import audit, bulkcopy, crypto, pii, tabular
+from wangge.people import bulkcopy, crypto, pii, tabular
 from wangge.people.identity import (
     InvalidValue,
     mask_id,

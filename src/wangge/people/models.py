@@ -1,4 +1,4 @@
-"""People, places and organisations (人·地·物·组织) and the audit log.
+"""People, places and organisations (人·地·物·组织).
 
 Places: a `Building` (楼栋) holds `House`s (房屋/户室, with a use: 住宅, 商铺, 出租房, 空置 …);
 a `Household` (户) lives at a house; a `Resident` (实有人口) belongs to at most one current
@@ -27,8 +27,7 @@ Organisations: `Organization` (单位/商户/学校/社会组织), `PartyBranch`
 `PartyMember`, and `PartyReportIn` (在职党员到网格报到, counted per calendar year). Things:
 `HazardPoint` (风险隐患点) and `Facility` (城市部件) with an inspection cycle.
 
-Audit: `AuditEntry` is append-only and hash-chained (`prev_hash` → `hash`); `AuditHead` is the
-single row locked (select_for_update) by each writer so the chain never forks.
+The audit log (`AuditEntry`, append-only and hash-chained) lives in `wangge.accounts`.
 """
 
 import datetime as dt
@@ -580,71 +579,3 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.at:%Y-%m-%d %H:%M}"
-
-
-class AuditAction(models.TextChoices):
-    VIEW = "view", _("viewed")
-    REVEAL = "reveal", _("revealed")
-    EXPORT = "export", _("exported")
-    CREATE = "create", _("created")
-    UPDATE = "update", _("changed")
-    DELETE = "delete", _("deleted")
-    IMPORT = "import", _("imported")
-    GRANT = "grant", _("granted")
-    REKEY = "rekey", _("re-encrypted")
-    LOCK = "lock", _("locked out")
-    UNLOCK = "unlock", _("unlocked")
-
-
-class AuditEntry(models.Model):
-    """One audited action. Append-only: `save` refuses updates and `delete` refuses always.
-
-    `hash` = SHA-256 over the canonical content and `prev_hash`, so changing, removing or
-    inserting an entry breaks the chain (`wangge audit verify`). The actor is kept by id and
-    name (not a foreign key), so deleting a user never rewrites the log.
-    """
-
-    seq = models.BigIntegerField(unique=True, editable=False)
-    at = models.DateTimeField(default=timezone.now, editable=False)
-    actor_id = models.BigIntegerField(null=True, blank=True, editable=False)
-    actor_name = models.CharField(_("who"), max_length=150, blank=True, editable=False)
-    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
-    object_type = models.CharField(_("record type"), max_length=40)
-    object_id = models.CharField(_("record"), max_length=64, blank=True)
-    object_label = models.CharField(_("record label"), max_length=200, blank=True)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    ip = models.CharField(_("from"), max_length=64, blank=True)
-    detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
-
-    class Meta:
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit entries")
-        ordering = ["-seq"]
-        permissions = [("read_audit", "Can read the audit log")]
-        indexes = [
-            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
-            models.Index(fields=["actor_id", "at"], name="audit_actor_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise PermissionError("audit entries are never changed")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise PermissionError("audit entries are never deleted")
-
-
-class AuditHead(models.Model):
-    """The single row holding the chain's last seq and hash; writers lock it."""
-
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.hash[:12]}"

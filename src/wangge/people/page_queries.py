@@ -6,10 +6,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit
+from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
-from wangge.people import access, audit
+from wangge.people import access
 from wangge.people.identity import InvalidValue, mask_id, mask_phone, parse_id_number, parse_phone
-from wangge.people.models import AuditEntry, ResidentTag
+from wangge.people.models import ResidentTag
 from wangge.people.selectors import facilities, get_scoped, hazards, organizations
 
 

@@ -8,8 +8,9 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 
+from wangge.accounts import audit
 from wangge.accounts.actors import SYSTEM, Actor
-from wangge.people import audit, crypto, pii
+from wangge.people import crypto, pii
 
 BATCH = 1000
 

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit, reveals
 from wangge.accounts.actors import Actor, author, needs_check, require_actor
 from wangge.accounts.scope import can_see
-from wangge.errors import DomainError
-from wangge.people import access, audit, pii
+from wangge.errors import DomainError, Problem
+from wangge.people import access, pii
 from wangge.people.identity import InvalidValue, normalise_document, parse_id_number, parse_phone
 from wangge.people.models import (
     Building,
@@ -30,11 +31,13 @@ from wangge.people.models import (
     PartyBranch,
     PartyMember,
     PartyReportIn,
+    Relation,
     Residence,
     ResidenceType,
     Resident,
     ResidentStatus,
     ResidentTag,
+    Sex,
     TagGrant,
     TagKind,
 )
@@ -422,6 +425,296 @@ def resident_move_out(
     return resident
 
 
+def _held_by_other(id_type: str, number: str, resident: Resident) -> bool:
+    found = find_by_id_number(id_type, number)
+    return found is not None and found.pk != resident.pk
+
+
+def _check_edit(  # noqa: C901 (one check a field, all reported)
+    resident: Resident,
+    *,
+    name: str,
+    id_type: str,
+    id_number: str,
+    phone: str | None,
+    sex: str,
+    birth_date: dt.date | None,
+) -> tuple[str, str, dt.date | None, str | None]:
+    """Every problem of an edit at once: (number or "", sex, birth date, phone or None)."""
+    problems: list[Problem] = []
+    if not name.strip():
+        problems.append(Problem(_("A resident needs a name."), field="name"))
+    elif len(name.strip()) > NAME_MAX:
+        problems.append(Problem(_("At most %(n)d characters.") % {"n": NAME_MAX}, field="name"))
+    if id_type not in IdType.values:
+        problems.append(Problem(_("Unknown document type."), field="id_type"))
+    number, sex, birth = "", "", birth_date
+    if id_number.strip() and id_type in IdType.values:
+        try:
+            number, sex, birth = clean_identity(id_type, id_number, "", birth_date)
+        except DomainError as exc:
+            problems += exc.problems
+        else:
+            if _held_by_other(id_type, number, resident):
+                problems.append(
+                    Problem(
+                        _("A resident with this ID number is already registered."),
+                        field="id_number",
+                        code="duplicate",
+                    )
+                )
+    elif id_type != resident.id_type:
+        problems.append(
+            Problem(_("Give the number of the new document."), field="id_number", code="required")
+        )
+    if birth_date is not None and birth_date > timezone.localdate():
+        problems.append(Problem(_("A birth date cannot be in the future."), field="birth_date"))
+    if sex not in ("", *Sex.values):
+        problems.append(Problem(_("Unknown sex."), field="sex"))
+    if phone is not None:
+        try:
+            phone = clean_phone(phone)
+        except DomainError as exc:
+            problems += exc.problems
+    if problems:
+        raise DomainError(problems, status=422)
+    return number, sex, birth, phone
+
+
+NAME_MAX = 100  # Resident.name
+CODE_MAX = 60  # Household.code
+
+
+@transaction.atomic
+def resident_edit(
+    actor: Actor,
+    resident: Resident,
+    *,
+    name: str,
+    sex: str = "",
+    birth_date: dt.date | None = None,
+    phone: str | None = None,
+    id_type: str = "",
+    id_number: str = "",
+    ip: str = "",
+) -> Resident:
+    """The resident's page form: name, sex and birth date (from the ID card when it is one),
+    phone and document. `phone` None and `id_number` "" leave the stored (sealed) values as
+    they are, so a form never needs them in clear; "" as phone clears it. Every problem is
+    reported at once, naming its field; nothing is written then. Audited like
+    `resident_update` (changed field names, never the values)."""
+    check_scope(actor, resident.area)
+    id_type = id_type or resident.id_type
+    number, derived_sex, derived_birth, phone = _check_edit(
+        resident,
+        name=name,
+        id_type=id_type,
+        id_number=id_number,
+        phone=phone,
+        sex=sex,
+        birth_date=birth_date,
+    )
+    changed: list[str] = []
+    if number:
+        index = pii.id_indexes(id_type, number)
+        if id_type != resident.id_type or resident.id_number_index not in index:
+            pii.set_sealed(resident, "id_number", pii.seal_id(id_type, number))
+            changed += ["id_type", "id_number"] if id_type != resident.id_type else ["id_number"]
+            resident.id_type = id_type
+    if phone is not None and _reseal_phone(resident, "phone", phone):
+        changed.append("phone")
+    if resident.id_type == IdType.ID_CARD:
+        if number:  # sex and birth date follow the (new) number
+            sex, birth_date = derived_sex, derived_birth
+        else:
+            sex, birth_date = resident.sex, resident.birth_date
+    changed += _changed(resident, {"name": name.strip(), "sex": sex, "birth_date": birth_date})
+    if changed:
+        resident.save()
+    _audit_write(actor, resident, False, changed, ip)
+    return resident
+
+
+def _head_problems(name: str, id_number: str, phone: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if not name.strip():
+        problems.append(
+            Problem(_("Name the head of the household."), field="head_name", code="required")
+        )
+    elif len(name.strip()) > NAME_MAX:
+        problems.append(
+            Problem(_("At most %(n)d characters.") % {"n": NAME_MAX}, field="head_name")
+        )
+    try:
+        if not id_number.strip():
+            problems.append(
+                Problem(_("Give the head's ID number."), field="head_id_number", code="required")
+            )
+        else:
+            clean_identity(IdType.ID_CARD, id_number)
+    except DomainError as exc:
+        problems += [Problem(p.message, field="head_id_number") for p in exc.problems]
+    try:
+        clean_phone(phone)
+    except DomainError as exc:
+        problems += [Problem(p.message, field="head_phone") for p in exc.problems]
+    return problems
+
+
+def _check_new_household(
+    code: str,
+    kind: str,
+    head: Resident | None,
+    head_name: str,
+    head_id_number: str,
+    head_phone: str,
+) -> None:
+    """Every problem of a new household and its new head at once, the head's fields prefixed."""
+    problems: list[Problem] = []
+    if not code:
+        problems.append(Problem(_("A household needs a household number."), field="code"))
+    elif len(code) > CODE_MAX:
+        problems.append(Problem(_("At most %(n)d characters.") % {"n": CODE_MAX}, field="code"))
+    elif Household.objects.filter(code=code).exists():
+        problems.append(
+            Problem(_("This household number is already taken."), field="code", code="duplicate")
+        )
+    if kind not in Household.Kind.values:
+        problems.append(Problem(_("Unknown household kind."), field="kind"))
+    if head is None:
+        problems += _head_problems(head_name, head_id_number, head_phone)
+    if problems:
+        raise DomainError(problems, status=422)
+
+
+@transaction.atomic
+def household_create(
+    actor: Actor,
+    *,
+    house: House,
+    code: str,
+    kind: str = Household.Kind.FAMILY,
+    note: str = "",
+    head: Resident | None = None,
+    head_name: str = "",
+    head_id_number: str = "",
+    head_phone: str = "",
+    residence_type: str = ResidenceType.REGISTERED,
+    on: dt.date | None = None,
+    ip: str = "",
+) -> Household:
+    """A new household in `house` with its head: a resident already registered (who moves in,
+    the old residence kept in the history) or a new one. An existing household number is
+    refused (this never changes another household)."""
+    check_scope(actor, house.area, "house")
+    code = code.strip()
+    _check_new_household(code, kind, head, head_name, head_id_number, head_phone)
+    household = household_save(actor, code=code, house=house, kind=kind, note=note, ip=ip)
+    if head is not None:
+        resident_move(actor, head, household, on=on, relation=Relation.HEAD, ip=ip)
+        return household
+    try:
+        resident_create(
+            actor,
+            name=head_name,
+            id_number=head_id_number,
+            phone=head_phone,
+            household=household,
+            relation=Relation.HEAD,
+            residence_type=residence_type,
+            moved_in_on=on,
+            ip=ip,
+        )
+    except DomainError as exc:
+        for p in exc.problems:  # the head's fields carry the head_ prefix on the form
+            if p.field in ("name", "id_number", "phone"):
+                p.field = f"head_{p.field}"
+        raise
+    return household
+
+
+@transaction.atomic
+def household_edit(
+    actor: Actor,
+    household: Household,
+    *,
+    kind: str,
+    note: str = "",
+    head: Resident | None = None,
+    ip: str = "",
+) -> Household:
+    """Kind and note; with `head` (a current member), that member becomes the head and the
+    former head's relation becomes "other" (to be corrected on their own line)."""
+    check_scope(actor, household.area)
+    if kind not in Household.Kind.values:
+        raise DomainError.one(_("Unknown household kind."), field="kind", status=422)
+    if head is not None and head.household_id != household.pk:
+        raise DomainError.one(
+            _("The head must be a member of this household."), field="head", status=422
+        )
+    changed = _changed(household, {"kind": kind, "note": note.strip()})
+    if changed:
+        household.save()
+        _audit_write(actor, household, False, changed, ip)
+    if head is not None and head.relation != Relation.HEAD:
+        for old in household.members.filter(relation=Relation.HEAD).exclude(pk=head.pk):
+            resident_update(actor, old, relation=Relation.OTHER, ip=ip)
+        resident_update(actor, head, relation=Relation.HEAD, ip=ip)
+    return household
+
+
+@transaction.atomic
+def household_move(
+    actor: Actor, household: Household, house: House, *, on: dt.date | None = None, ip: str = ""
+) -> Household:
+    """The whole household moves to `house`: each current member's residence ends on `on` and a
+    new one starts (history kept, the old micro-grid in it); the household's place follows."""
+    check_scope(actor, household.area)
+    check_scope(actor, house.area, "house")
+    if household.dissolved_on is not None:
+        raise DomainError.one(_("This household is dissolved."), field="house", status=422)
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise DomainError.one(_("A move cannot be in the future."), field="on", status=422)
+    if household.house_id == house.pk:
+        return household
+    old_house = household.house_id
+    values = dict(house=house, area=house.area, address=house.address, lon=house.lon, lat=house.lat)
+    _changed(household, values)
+    household.save()
+    for member in household.members.filter(status=ResidentStatus.LIVING).order_by("pk"):
+        _end_residence(member, on)
+        member.area = house.area
+        member.save(update_fields=["area", "updated_at"])
+        Residence.objects.create(
+            resident=member,
+            household=household,
+            area=house.area,
+            relation=member.relation,
+            residence_type=member.residence_type,
+            started_on=on,
+        )
+        audit.record(
+            actor,
+            "update",
+            "resident",
+            member.pk,
+            label=str(member),
+            ip=ip,
+            detail={"move": {"household": household.pk, "house": house.pk, "on": on.isoformat()}},
+        )
+    audit.record(
+        actor,
+        "update",
+        "household",
+        household.pk,
+        label=household.code,
+        ip=ip,
+        detail={"move": {"from": old_house, "to": house.pk, "on": on.isoformat()}},
+    )
+    return household
+
+
 MIN_REASON_CHARS = 2  # letters, digits or Chinese characters; punctuation does not count
 
 
@@ -465,16 +758,17 @@ def require_reveal(actor: Actor, area: Area, reason: str) -> None:
 def reveal(actor: Actor, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
     """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
     require_reveal(actor, resident.area, reason)
-    audit.record(
-        actor,
-        "reveal",
-        "resident",
-        resident.pk,
-        label=str(resident),
-        reason=reason.strip(),
-        ip=ip,
-        detail={"fields": ["id_number", "phone"]},
-    )
+    with reveals.admitted(actor, ip=ip):  # at most WANGGE_REVEAL_LIMIT an hour
+        audit.record(
+            actor,
+            "reveal",
+            "resident",
+            resident.pk,
+            label=str(resident),
+            reason=reason.strip(),
+            ip=ip,
+            detail={"fields": ["id_number", "phone"]},
+        )
     return {
         "id_number": pii.open_sealed(resident, "id_number", pii.ID_CONTEXT),
         "phone": pii.open_sealed(resident, "phone", pii.PHONE_CONTEXT),

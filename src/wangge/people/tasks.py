@@ -1,7 +1,7 @@
 """Periodic people jobs on huey (`wangge worker` runs them):
 
 - every 10 minutes: the audit chain's head is checkpointed outside the database (a signed
-  file; `wangge.people.audit.checkpoint`), so a later cut of the log is caught by `verify`;
+  file; `wangge.accounts.audit.checkpoint`), so a later cut of the log is caught by `verify`;
 - every night: people-import reports older than WANGGE_IMPORT_REPORT_DAYS are removed.
 """
 
@@ -10,7 +10,8 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from wangge.people import audit, import_reports
+from wangge.accounts import audit
+from wangge.people import import_reports
 
 
 @db_periodic_task(crontab(minute="*/10"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.people import views
+from wangge.people import edit_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -9,7 +9,12 @@ urlpatterns = [
     path("buildings/<int:pk>/", views.building, name="building"),
     path("houses/<int:pk>/", views.house, name="house"),
     path("households/<int:pk>/", views.household, name="household"),
+    path("houses/<int:pk>/households/new/", edit_views.household_new, name="household_new"),
     path("households/<int:pk>/residents/", views.resident_add, name="resident_add"),
+    path("households/<int:pk>/edit/", edit_views.household_edit, name="household_edit"),
+    path("households/<int:pk>/move/", edit_views.household_move, name="household_move"),
+    path("residents/<int:pk>/edit/", edit_views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/move/", edit_views.resident_move, name="resident_move"),
     path("residents/<int:pk>/move-out/", views.resident_move_out, name="resident_move_out"),
     path("residents/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("residents/<int:pk>/tags/", views.tag_add, name="tag_add"),
@@ -17,4 +22,9 @@ urlpatterns = [
     path("places/", views.places, name="places"),
     path("places/features/", views.places_geojson, name="places_features"),
     path("audit/", views.audit_log, name="audit"),
+    path(
+        "audit/alerts/<int:pk>/acknowledge/",
+        views.audit_alert_acknowledge,
+        name="audit_alert_acknowledge",
+    ),
 ]

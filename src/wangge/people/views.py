@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from wangge.accounts import audit, reveals
+from wangge.accounts.audit import client_ip
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
-from wangge.people import access, audit, page_queries, selectors, services
-from wangge.people.audit import client_ip
+from wangge.people import access, page_queries, selectors, services
 from wangge.people.models import Relation, ResidenceType, ResidentStatus, TagKind
 from wangge.regions.lean import without_geometry
 
@@ -306,5 +307,17 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "errors": errors,
             "verification": verification,
+            "alerts": list(reveals.open_alerts(request.user)[:50]),
         },
     )
+
+
+@require_POST
+@scoped_page
+def audit_alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """An auditor has looked at an alert (audited); back to the log."""
+    if not access.is_auditor(request.user):
+        raise Http404
+    reveals.alert_acknowledge(actor=request.user, alert_id=pk, ip=client_ip(request))
+    messages.success(request, _("Alert acknowledged."))
+    return redirect("people:audit")

@@ -1,4 +1,5 @@
-"""Back office for areas, layers and posts. Writes go through the services like everywhere."""
+"""Back office for areas and layers (posts: `accounts.admin`). Writes go through the services
+like everywhere."""
 
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wangge.errors import DomainError
 from wangge.regions import batches, services
 from wangge.regions.geometry import GeometryError, parse_polygonal
-from wangge.regions.models import Area, ImportBatch, Layer, LayerArea, Post
+from wangge.regions.models import Area, ImportBatch, Layer, LayerArea
 
 
 class AreaForm(forms.ModelForm):
@@ -91,20 +92,6 @@ class LayerAreaInline(admin.TabularInline):
 class LayerAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind"]
     inlines = [LayerAreaInline]
-
-
-@admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "area", "started_on", "ended_on"]
-    list_filter = ["role", ("ended_on", admin.EmptyFieldListFilter)]
-    search_fields = ["user__username", "user__first_name", "area__name", "area__code"]
-    raw_id_fields = ["user", "area"]
-
-    def save_model(self, request: HttpRequest, obj: Post, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            obj.pk = services.post_assign(user=obj.user, area=obj.area, role=obj.role).pk
 
 
 @admin.register(ImportBatch)

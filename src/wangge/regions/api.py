@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from wangge.errors import DomainError
 from wangge.inputs import Input, Int
-from wangge.regions import coords, selectors
+from wangge.regions import coords, hooks, selectors
 from wangge.regions.models import Area
 from wangge.regions.scope import scope_of
 from wangge.regions.spatial_index import AreaRef, get_index
@@ -152,10 +152,7 @@ class RosterGapOut(Schema):
     summary='Grids lacking "1+1+N" (no grid leader or no full-time worker)',
 )
 def roster_incomplete(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {**row, "area": AreaOut.of(row["area"])}
-        for row in selectors.incomplete_grids(user=request.user)
-    ]
+    return [{**row, "area": AreaOut.of(row["area"])} for row in hooks.shortfalls(request.user)]
 
 
 @router.get("/areas/{code}", response=AreaDetailOut, summary="One area with its chain and staff")
@@ -165,15 +162,7 @@ def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
         **AreaOut.of(area),
         "chain": [AreaOut.of(a) for a in selectors.area_chain(area)],
         "children": [AreaOut.of(a) for a in selectors.area_children(user=request.user, area=area)],
-        "staff": [
-            {
-                "username": p.user.username,
-                "name": p.user.get_full_name() or p.user.username,
-                "role": p.role,
-                "role_name": p.get_role_display(),
-            }
-            for p in selectors.area_staff(area)
-        ],
+        "staff": hooks.staff_of(area),
     }
 
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -181,36 +180,3 @@ class LayerOverlap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer_area} ∩ {self.area}: {self.share_of_layer_area:.0%}"
-
-
-class Role(models.TextChoices):
-    GRID_LEADER = "grid_leader", _("grid leader")
-    FULL_TIME = "full_time", _("full-time grid worker")
-    PART_TIME = "part_time", _("part-time grid worker")
-    LIAISON = "liaison", _("micro-grid liaison")
-    SECRETARY = "secretary", _("community secretary")
-    OPERATOR = "operator", _("command-centre operator")
-    # Sees everything under its area (dashboards, events), acts on nothing: in no role
-    # list of events.access, so every transition refuses it.
-    LEADER = "leader", _("leader")
-
-
-class Post(models.Model):
-    """A person's role at an area; it gives sight of the area's whole subtree."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
-    )
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="posts")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    started_on = models.DateField(_("started on"), default=timezone.localdate)
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("post")
-        verbose_name_plural = _("posts")
-        ordering = ["area__path", "role"]
-        indexes = [models.Index(fields=["user", "ended_on"], name="post_user_active_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.get_role_display()} @ {self.area.name}"

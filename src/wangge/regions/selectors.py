@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 from wangge.regions.scope import scope_of
 
 
@@ -56,14 +56,6 @@ def area_children(*, user: Any, area: Area) -> QuerySet[Area]:
     )
 
 
-def area_staff(area: Area) -> QuerySet[Post]:
-    return (
-        Post.objects.filter(area=area, ended_on__isnull=True)
-        .select_related("user")
-        .order_by("role", "user__username")
-    )
-
-
 def area_subtree_with_geometry(*, user: Any, area: Area, depth: int = 1) -> QuerySet[Area]:
     """Areas from the given one down to `depth` levels below it, geometry included."""
     return (
@@ -82,32 +74,3 @@ def top_areas(*, user: Any) -> QuerySet[Area]:
     if paths is None:
         return qs.filter(parent__isnull=True).order_by("code")
     return qs.filter(path__in=paths).order_by("path")
-
-
-def incomplete_grids(*, user: Any, level: int = 4) -> list[dict[str, Any]]:
-    """Grids lacking "1+1+N": no grid leader or no full-time worker."""
-    active = Post.objects.filter(ended_on__isnull=True)
-    grids = (
-        Area.objects.live()
-        .filter(scope_of(user).q(), level=level)
-        .select_related("parent")
-        .defer("geometry", "parent__geometry")
-        .prefetch_related(Prefetch("posts", queryset=active, to_attr="active_posts"))
-        .order_by("path")
-    )
-    rows = []
-    for grid in grids:
-        roles = [p.role for p in grid.active_posts]  # type: ignore[attr-defined]  # prefetched
-        leaders = roles.count(Role.GRID_LEADER)
-        full_time = roles.count(Role.FULL_TIME)
-        if leaders and full_time:
-            continue
-        rows.append(
-            {
-                "area": grid,
-                "leaders": leaders,
-                "full_time": full_time,
-                "part_time": roles.count(Role.PART_TIME),
-            }
-        )
-    return rows

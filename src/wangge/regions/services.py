@@ -1,7 +1,6 @@
-"""Every write to the area tree and to posts goes through these functions."""
+"""Every write to the area tree goes through these functions (posts: `accounts.services`)."""
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -10,8 +9,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon
 
 from wangge.errors import DomainError
-from wangge.regions import geometry, levels, spatial_index
-from wangge.regions.models import Area, AreaTreeVersion, Post, Role
+from wangge.regions import geometry, hooks, levels, spatial_index
+from wangge.regions.models import Area, AreaTreeVersion
 
 
 def tree_changed() -> None:
@@ -197,28 +196,8 @@ def area_end(*, area: Area, valid_to: date | None = None) -> int:
     """End an area and its live subtree (merged or split away); returns how many ended."""
     if not area.is_live:
         raise DomainError.one(_("This area has already ended."), code="already_ended")
-    ended = Area.objects.live().subtree(area).update(valid_to=valid_to or timezone.localdate())
-    Post.objects.filter(area__path__startswith=area.path, ended_on__isnull=True).update(
-        ended_on=valid_to or timezone.localdate()
-    )
+    day = valid_to or timezone.localdate()
+    ended = Area.objects.live().subtree(area).update(valid_to=day)
+    hooks.area_ended(area, day)  # accounts ends the posts in the subtree
     tree_changed()
     return ended
-
-
-@transaction.atomic
-def post_assign(*, user: Any, area: Area, role: str) -> Post:
-    if role not in Role.values:
-        raise DomainError.one(_("Unknown role %(role)s.") % {"role": role}, field="role")
-    if not area.is_live:
-        raise DomainError.one(_("The area has ended."), field="area")
-    existing = Post.objects.filter(user=user, area=area, role=role, ended_on__isnull=True).first()
-    if existing:
-        return existing
-    return Post.objects.create(user=user, area=area, role=role)
-
-
-@transaction.atomic
-def post_end(*, post: Post, ended_on: date | None = None) -> Post:
-    post.ended_on = ended_on or timezone.localdate()
-    post.save(update_fields=["ended_on"])
-    return post

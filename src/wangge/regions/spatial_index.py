@@ -8,8 +8,6 @@ stamp in the database moves (checked at most every WANGGE_INDEX_CHECK_SECONDS).
 """
 
 import math
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +16,7 @@ import shapely
 from django.conf import settings
 from shapely.geometry.base import BaseGeometry
 
+from wangge.process_cache import ProcessCache
 from wangge.regions import geometry
 
 
@@ -234,9 +233,6 @@ class AreaIndex:
 
 
 # -- the process's index ----------------------------------------------------------------
-_lock = threading.Lock()
-_index: AreaIndex | None = None
-_checked_at = 0.0
 
 
 def tree_version() -> int:
@@ -262,22 +258,20 @@ def build_from_database() -> AreaIndex:
     return AreaIndex(records, version)
 
 
+# Rebuilt when another transaction moved the tree's version stamp (checked at most every
+# WANGGE_INDEX_CHECK_SECONDS); this process's own changes forget it on commit.
+_index: ProcessCache[AreaIndex] = ProcessCache(
+    build_from_database,
+    seconds=lambda: settings.WANGGE_INDEX_CHECK_SECONDS,
+    version=tree_version,
+)
+
+
 def get_index() -> AreaIndex:
     """This process's index, rebuilt when another transaction changed the tree."""
-    global _index, _checked_at
-    now = time.monotonic()
-    index = _index
-    if index is not None and now - _checked_at < settings.WANGGE_INDEX_CHECK_SECONDS:
-        return index
-    with _lock:
-        if _index is None or tree_version() != _index.version:
-            _index = build_from_database()
-        _checked_at = time.monotonic()
-        return _index
+    return _index.get()
 
 
 def invalidate() -> None:
     """Forget this process's index (called after a commit that changed the tree)."""
-    global _index
-    with _lock:
-        _index = None
+    _index.forget()

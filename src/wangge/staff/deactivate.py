@@ -10,11 +10,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from wangge.accounts import audit
 from wangge.accounts.actors import Actor
+from wangge.accounts.models import Post
 from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, WorkOrder
 from wangge.fieldwork.models import VisitTask
-from wangge.people import audit
-from wangge.regions.models import Post
 from wangge.staff import grants
 
 

@@ -7,12 +7,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wangge.accounts import audit
+from wangge.accounts import services as account_services
 from wangge.accounts.actors import Actor
+from wangge.accounts.models import Post
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.events.models import Department
-from wangge.people import audit
-from wangge.regions import services as region_services
-from wangge.regions.models import Area, Post
+from wangge.regions.models import Area
 
 
 def _label(user: Any) -> str:
@@ -23,7 +24,7 @@ def _label(user: Any) -> str:
 def post_grant(*, actor: Actor, user: Any, area: Area, role: str, ip: str = "") -> Post:
     """Give `user` the post (a no-op, unaudited, when they already hold it)."""
     before = Post.objects.filter(user=user, area=area, role=role, ended_on__isnull=True).first()
-    post = region_services.post_assign(user=user, area=area, role=role)
+    post = account_services.post_assign(user=user, area=area, role=role)
     if before is None:
         audit.record(
             actor,
@@ -41,7 +42,7 @@ def post_grant(*, actor: Actor, user: Any, area: Area, role: str, ip: str = "") 
 def post_revoke(*, actor: Actor, post: Post, ended_on: date | None = None, ip: str = "") -> Post:
     if post.ended_on is not None and post.ended_on <= timezone.localdate():
         return post
-    region_services.post_end(post=post, ended_on=ended_on)
+    account_services.post_end(post=post, ended_on=ended_on)
     audit.record(
         actor,
         "revoke",

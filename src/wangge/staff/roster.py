@@ -20,14 +20,16 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from wangge.accounts import audit
 from wangge.accounts.actors import Actor, require_actor
+from wangge.accounts.models import Role
 from wangge.accounts.passwords import password_set_generated
 from wangge.accounts.scope import visible_paths
 from wangge.events.models import Department
-from wangge.people import audit, tabular
+from wangge.people import tabular
 from wangge.people.identity import InvalidValue, parse_id_number, parse_phone
 from wangge.people.importer import Counts, ImportResult, RowError, RowProblem
-from wangge.regions.models import Area, Role
+from wangge.regions.models import Area
 from wangge.staff import grants
 
 KIND = "staff"

@@ -52,8 +52,9 @@ def stats_breakdown(
     dimension: Literal["category", "channel", "department"],
     q: Query[StatsFilters],
 ) -> dict[str, Any]:
-    """Counts by category class, channel (多网合一) or lead department, largest first."""
-    return {"items": selectors.breakdown(_filters(request, q), dimension)}
+    """Counts by category class, channel (多网合一) or lead department, largest first, each
+    with the URL of the events it counts."""
+    return {"items": dashboard.breakdown(_filters(request, q), dimension)}
 
 
 @router.get("/stats/modules")

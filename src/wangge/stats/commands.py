@@ -51,6 +51,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "w": state["waiting"],
         }
     )
+    _catch_up_warnings()
     if state["late"]:
         print(
             _("WARNING: the figures lag more than %(m)d minutes: is `wangge worker` running?")
@@ -59,6 +60,35 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _catch_up_warnings() -> None:
+    """The periods the assessment worker skipped after a downtime longer than its catch-up
+    window (WANGGE_ASSESS_CATCHUP_PERIODS)."""
+    from django.conf import settings
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from wangge.stats.assessment import bulletins, services
+
+    runs = services.skipped_periods()
+    made = bulletins.skipped_periods(timezone.localdate())
+    limit = settings.WANGGE_ASSESS_CATCHUP_PERIODS
+    if runs:
+        print(
+            _(
+                "WARNING: assessment runs of %(p)s were skipped (more than %(n)d periods"
+                " late): run them with `wangge assess run --period …`."
+            )
+            % {"p": ", ".join(runs), "n": limit},
+            file=sys.stderr,
+        )
+    if made:
+        print(
+            _("WARNING: bulletins skipped (more than %(n)d periods late): %(p)s.")
+            % {"p": ", ".join(f"{k} {p}" for k, p in made), "n": limit},
+            file=sys.stderr,
+        )
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -36,20 +36,28 @@ def lateness(filled: datetime | None) -> dict[str, Any]:
     }
 
 
-def events_url(f: selectors.Filters, key: str = "", area: Any = None) -> str:
-    """The scoped event list behind a figure, filtered the same way."""
-    query = f.event_query(area)
-    tab = selectors.FIGURE_TABS.get(key, "")
-    if tab.startswith("status:"):
-        query["status"] = tab.removeprefix("status:")
-    elif tab:
-        query["tab"] = tab
+def events_url(f: selectors.Filters, flag: str = "reported", area: Any = None, **extra: str) -> str:
+    """The scoped event list of exactly the cases a figure counts: the same area subtree,
+    period, category, channel and lead department, and the figure's flag of the facts
+    (`fact=closed`, `fact=open_red`…). `extra` replaces filters (a day, a channel…)."""
+    query = {**f.event_query(area), "fact": flag, **extra}
     return f"{reverse('web:events')}?{urlencode(query)}"
 
 
-def _linked(f: selectors.Filters, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+# Each figure's flags: the numerator (its link) and, for a rate, the denominator.
+SPECS = {key: (num, den) for key, _label, num, den in (*selectors.FIGURES, *selectors.COMMAND)}
+
+
+def _linked(
+    f: selectors.Filters, items: list[dict[str, Any]], area: Any = None
+) -> list[dict[str, Any]]:
+    """Each figure with `url`, the list of the cases it counts (a rate's numerator), and a
+    rate's `denominator_url`."""
     for item in items:
-        item["url"] = events_url(f, item["key"])
+        num, den = SPECS[item["key"]]
+        item["url"] = events_url(f, num, area)
+        if den is not None:
+            item["denominator_url"] = events_url(f, den, area)
     return items
 
 
@@ -73,7 +81,7 @@ def overview(f: selectors.Filters) -> dict[str, Any]:
         "figures": figures,
         "command": _linked(f, selectors.figures(counts, selectors.COMMAND)),
         "settled": [
-            {**s, "url": events_url(f) + f"&status=closed&settled={s['level']}"}
+            {**s, "url": events_url(f, f"settled_{s['level']}")}
             for s in selectors.settled_levels(counts)
         ],
         "counts": counts,
@@ -122,7 +130,7 @@ def children(f: selectors.Filters) -> list[dict[str, Any]]:
             {
                 "code": area.code,
                 "name": area.name,
-                "figures": {x["key"]: x for x in selectors.figures(counts)},
+                "figures": {x["key"]: x for x in _linked(f, selectors.figures(counts), area)},
                 "counts": counts,
                 "url": events_url(f, area=area),
             }
@@ -131,27 +139,55 @@ def children(f: selectors.Filters) -> list[dict[str, Any]]:
 
 
 def trend(f: selectors.Filters) -> list[dict[str, Any]]:
-    return [
-        {"day": day, "reported": c["reported"], "accepted": c["accepted"], "closed": c["closed"]}
-        for day, c in selectors.trend(f)
-    ]
+    rows = []
+    for day, c in selectors.trend(f):
+        one = {"date_from": day.isoformat(), "date_to": day.isoformat()}
+        rows.append(
+            {
+                "day": day,
+                "reported": c["reported"],
+                "accepted": c["accepted"],
+                "closed": c["closed"],
+                "reported_url": events_url(f, "reported", **one),
+                "accepted_url": events_url(f, "accepted", **one),
+                "closed_url": events_url(f, "closed", **one),
+            }
+        )
+    return rows
+
+
+def breakdown(f: selectors.Filters, dimension: str) -> list[dict[str, Any]]:
+    """`selectors.breakdown` with each row's list of the events it counts (reported)."""
+    rows = selectors.breakdown(f, dimension)
+    for row in rows:
+        if dimension == "department" and not row["key"]:
+            continue  # not dispatched: no department to filter by
+        row["url"] = events_url(f, "reported", **{dimension: row["key"]})
+    return rows
+
+
+DEPARTMENT_FLAGS = ("dispatched", "open", "dispatched_accurately", "handled", "handled_on_time")
 
 
 def departments(f: selectors.Filters) -> list[dict[str, Any]]:
-    """Lead departments with their load, accurate-dispatch and on-time rates."""
+    """Lead departments with their load, accurate-dispatch and on-time rates, each count
+    linked to its cases."""
     rows = []
     for row in selectors.breakdown(f, "department"):
         if not row["key"]:
             continue  # not dispatched
-        query = {**f.event_query(), "department": row["key"]}
+        links = {
+            f"{flag}_url": events_url(f, flag, department=row["key"]) for flag in DEPARTMENT_FLAGS
+        }
         rows.append(
             {
                 **row,
+                **links,
                 "accurate_text": selectors.rate_text(
                     row["dispatched_accurately"], row["dispatched"]
                 ),
                 "on_time_text": selectors.rate_text(row["handled_on_time"], row["handled"]),
-                "url": f"{reverse('web:events')}?{urlencode(query)}",
+                "url": links["dispatched_url"],
             }
         )
     return rows

@@ -59,6 +59,13 @@ ORDER_FLAGS = (
 )
 # Every flag an indicator can count.
 FLAGS = MEASURES + ORDER_FLAGS
+# Flags a run works out for its period (not fact columns, see assessment.services):
+RUN_FLAGS = (
+    "ordered",  # a lead work order a department received (one row per order: 签收及时率)
+    "due",  # 应结案: the handling deadline falls in the period, or fell before it and the
+    # case was still open at the period's start
+    "due_closed",  # … and closed by the period's end (结案)
+)
 
 
 def _area_columns() -> "dict[str, models.Field[Any, Any]]":
@@ -84,6 +91,7 @@ class EventFact(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     handled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    handle_deadline = models.DateTimeField(null=True, blank=True)  # 处置时限 (应结案)
     settled_level = models.PositiveSmallIntegerField(null=True, blank=True)
     satisfaction = models.CharField(max_length=12, blank=True)
     lon = models.FloatField(null=True, blank=True)
@@ -94,6 +102,9 @@ class EventFact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["day"], name="stats_fact_day_idx"),
+            # 应结案 of a period: due in it, or due before and closed since (or open).
+            models.Index(fields=["handle_deadline"], name="stats_fact_handle_due_idx"),
+            models.Index(fields=["closed_at"], name="stats_fact_closed_at_idx"),
             # The map's open events, newest first: a few thousand rows, whatever the total.
             models.Index(
                 fields=["-reported_at"], condition=models.Q(open=True), name="stats_fact_open_idx"

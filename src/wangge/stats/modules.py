@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import Post, Role
 from wangge.events.models import BuiltinChannel
 from wangge.fieldwork.models import (
     AttendTask,
@@ -26,7 +27,7 @@ from wangge.fieldwork.models import (
     VisitTask,
 )
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
-from wangge.regions.models import Area, Post, Role
+from wangge.regions.models import Area
 from wangge.stats import selectors
 
 GRID_LEVEL = 4  # "1+1+N" is counted on grids (网格), as the roster page does
@@ -133,7 +134,7 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
         _item(
             "grid_self_rate",
             _("Settled by the grid"),
-            _rate(counts["self_handled"], counts["accepted"], _events_url(f)),
+            _rate(counts["self_handled"], counts["accepted"], _events_url(f, "self_handled")),
         ),
     ]
 
@@ -211,8 +212,9 @@ def campaigns(f: selectors.Filters) -> list[dict[str, Any]]:
     return result
 
 
-def _events_url(f: selectors.Filters, **extra: str) -> str:
-    return f"{reverse('web:events')}?{urlencode({**f.event_query(), **extra})}"
+def _events_url(f: selectors.Filters, fact: str, **extra: str) -> str:
+    """The event list of exactly the cases a figure counts (its flag of the facts)."""
+    return f"{reverse('web:events')}?{urlencode({**f.event_query(), 'fact': fact, **extra})}"
 
 
 def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
@@ -220,24 +222,32 @@ def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, 
     any channel) with their on-time rate."""
     channel = BuiltinChannel.LAW_ENFORCEMENT.value
     law = selectors.totals(replace(f, channel=channel))
-    law_url = _events_url(f, channel=channel)
+    law_url = _events_url(f, "reported", channel=channel)
     return [
         _item("law_reported", _("Law-enforcement events"), _count(law["reported"], law_url)),
         _item(
             "law_closed_rate",
             _("Law-enforcement closed"),
-            _rate(law["closed"], law["accepted"], _events_url(f, channel=channel, status="closed")),
+            _rate(law["closed"], law["accepted"], _events_url(f, "closed", channel=channel)),
         ),
         _item(
             "law_on_time",
             _("Law-enforcement handled on time"),
-            _rate(law["handled_on_time"], law["handled"], law_url),
+            _rate(
+                law["handled_on_time"],
+                law["handled"],
+                _events_url(f, "handled_on_time", channel=channel),
+            ),
         ),
-        _item("joint", _("Joint dispatches"), _count(counts["joint"], _events_url(f, joint="1"))),
+        _item("joint", _("Joint dispatches"), _count(counts["joint"], _events_url(f, "joint"))),
         _item(
             "joint_on_time",
             _("Joint dispatches handled on time"),
-            _rate(counts["joint_handled_on_time"], counts["joint"], _events_url(f, joint="1")),
+            _rate(
+                counts["joint_handled_on_time"],
+                counts["joint"],
+                _events_url(f, "joint_handled_on_time"),
+            ),
         ),
     ]
 

@@ -318,17 +318,9 @@ COMMAND: tuple[tuple[str, Any, str, str | None], ...] = (
     ("self_rate", gettext_lazy("Settled by the grid"), "self_handled", "accepted"),
     ("accurate_rate", gettext_lazy("Dispatched accurately"), "dispatched_accurately", "dispatched"),
 )
-# Which events list a figure's cases: the event list's tab (or "status:…"), when not all.
-FIGURE_TABS = {
-    "closed": "status:closed",
-    "overdue": "overdue",
-    "open_red": "overdue",
-    "open_reported": "reported",
-    "open_accepted": "accepted",
-    "open_handling": "handling",
-    "open_checking": "handled",
-    "open_supervised": "supervised",
-}
+# The figures a choropleth of child areas can show (dashboard, big screen, main map): key,
+# label, whether a rate.
+CHOROPLETH = [(key, label, den is not None) for key, label, _n, den in FIGURES]
 
 
 def rate_text(part: int, whole: int) -> str:
@@ -454,3 +446,37 @@ def open_points(area: Area) -> list[dict[str, Any]]:
         for pk, lon, lat, status, red, yellow in rows
         if pk in codes
     ]
+
+
+# -- the cases behind a figure (the event list's `fact` filter) ----------------------------
+def fact_event_ids(
+    *,
+    flag: str,
+    area: Area | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    category: Category | None = None,
+    channel: str = "",
+    department: Department | None = None,
+) -> Any:
+    """The ids of the events a figure counts (a subquery for the scoped event list): the
+    facts with `flag` (a MEASURES name) in the area's subtree, reported in the days, of the
+    category (class or sub-category), channel and lead department. Read from the same facts
+    as the rollups, so the list holds exactly the figure's cases (as of the last fill)."""
+    if flag not in MEASURES:
+        raise DomainError.one(_("Unknown figure %(f)s.") % {"f": flag}, field="fact")
+    qs = EventFact.objects.filter(**{flag: True})
+    if area is not None:
+        qs = qs.filter(_fact_area_q(area))
+    if date_from:
+        qs = qs.filter(day__gte=date_from)
+    if date_to:
+        qs = qs.filter(day__lte=date_to)
+    if category is not None:
+        column = "category_class_id" if category.parent_id is None else "category_id"
+        qs = qs.filter(**{column: category.pk})
+    if channel:
+        qs = qs.filter(channel=channel)
+    if department is not None:
+        qs = qs.filter(department_id=department.pk)
+    return qs.order_by().values("event_id")

@@ -15,8 +15,7 @@ from wangge.intake.models import Channel
 from wangge.pages import scoped_page
 from wangge.stats import dashboard, export, feeds, modules, selectors
 
-# The figures a choropleth of the child areas can show.
-CHOROPLETH = [(key, label) for key, label, _n, _d in selectors.FIGURES]
+CHOROPLETH = selectors.CHOROPLETH
 FILTER_KEYS = ("period", "date_from", "date_to", "category", "channel", "department")
 
 
@@ -54,8 +53,8 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
     kept = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
     children = dashboard.children(f)
     trend = dashboard.trend(f)
-    channels = selectors.breakdown(f, "channel")
-    categories = selectors.breakdown(f, "category")[:10]
+    channels = dashboard.breakdown(f, "channel")
+    categories = dashboard.breakdown(f, "category")[:10]
     overview = dashboard.overview(f)
     return {
         "f": f,
@@ -69,7 +68,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
         "grid_modules": dashboard.grid_modules(f),
         "breadcrumb": selectors.breadcrumb(f.area, request.user),
         "kept": urlencode(kept),
-        "choropleth_figures": [(k, label) for k, label in CHOROPLETH],
+        "choropleth_figures": CHOROPLETH,
         "period": request.GET.get("period", "month") or "month",
         "periods": [
             ("today", _("Today")),
@@ -90,6 +89,14 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
                 [c["name"], c["counts"]["reported"], c["figures"]["closed_rate"]["value"]]
                 for c in children
             ],
+            # The list behind each chart element (a click on it opens the list).
+            "urls": {
+                "reported": [r["reported_url"] for r in trend],
+                "closed": [r["closed_url"] for r in trend],
+                "channels": [r["url"] for r in channels],
+                "categories": [r["url"] for r in categories],
+                "children": [c["url"] for c in children],
+            },
             "labels": {"reported": _("Reported"), "closed": _("Closed")},
             # The choropleth: each child's figures by code (value and text).
             "areas": {
@@ -97,7 +104,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
                     "name": c["name"],
                     **{
                         k: [c["figures"][k]["value"], c["figures"][k]["text"]]
-                        for k, _label in CHOROPLETH
+                        for k, _label, _rate in CHOROPLETH
                     },
                 }
                 for c in children

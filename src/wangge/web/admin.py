@@ -14,15 +14,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from wangge.accounts.admin import PostAdmin
 from wangge.accounts.clients import client_address
+from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.events.admin import DepartmentAdmin
 from wangge.events.models import Department
 from wangge.people import services as people_services
 from wangge.people.admin import TagGrantAdmin
 from wangge.people.models import TagGrant
-from wangge.regions.admin import PostAdmin
-from wangge.regions.models import Post
 from wangge.staff import grants
 
 

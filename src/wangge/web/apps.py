@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebConfig(AppConfig):
     name = "wangge.web"
-    verbose_name = "Web UI"
+    verbose_name = _("Web UI")
 
     def ready(self) -> None:
         from django.core import checks

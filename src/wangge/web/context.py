@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from wangge import tiles
-from wangge.regions.models import Role
+from wangge.accounts.models import Role
 
 # The roles that work in the street with a phone: they get the phone shell (a bottom tab bar
 # instead of the desktop menu on a narrow screen) and land on today's tasks after login.

@@ -23,6 +23,8 @@ from wangge.events.models import (
 from wangge.events.photos import CleanPhoto, clean_photo
 from wangge.events.selectors import SORTS, TABS
 from wangge.inputs import DayField, MomentField, TextField, TitleField
+from wangge.intake.models import Channel
+from wangge.stats.models import MEASURES
 
 
 class PhotoField(forms.FileField):
@@ -175,3 +177,17 @@ class EventFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", ""), *Status.choices])
     joint = forms.BooleanField(required=False)  # jointly dispatched (吹哨报到)
     settled = forms.IntegerField(required=False, min_value=1, max_value=9)  # closed at level
+    # The cases a dashboard figure counts (a flag of the figures' facts: closed, open_red…).
+    fact = forms.ChoiceField(required=False, choices=[("", ""), *((m, m) for m in MEASURES)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any channel events come by: the built-in ones, and those set up for intake (read
+        # only when the filter names one).
+        builtin = dict(BuiltinChannel.choices)
+        asked = self.data.get("channel") or ""
+        if asked and asked not in builtin:
+            channel = self.fields["channel"]
+            assert isinstance(channel, forms.ChoiceField)
+            found = Channel.objects.filter(code=asked).values_list("code", "name")
+            channel.choices = [("", ""), *builtin.items(), *found]

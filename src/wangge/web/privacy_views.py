@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.audit import client_ip
 from wangge.errors import DomainError
 from wangge.events.privacy import reveal_reporter_phone
 from wangge.people import access
-from wangge.people.audit import client_ip
 from wangge.web.event_views import _visible_event
 
 

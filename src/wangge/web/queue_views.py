@@ -5,43 +5,32 @@ Thin, like the event pages: filters through the selectors, every move through th
 (a bulk action is the single action once per event, each refused one named).
 """
 
-import io
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from wangge.errors import DomainError
 from wangge.events import figures, selectors, workflow
-from wangge.events.models import BuiltinChannel, Category, Event, OrderRole, WorkOrder
+from wangge.events.models import BuiltinChannel, Category, Event
 from wangge.intake.services import channel_label
 from wangge.web import forms as web_forms
+from wangge.web import queue_export
 
 PAGE_SIZE = 50
-EXPORT_LIMIT = 20000  # rows in one xlsx export: a wider list is narrowed by its filters first
 BULK_LIMIT = 200
 
-TAB_LABELS: dict[str, Any] = {
-    "reported": gettext_lazy("To accept"),
-    "accepted": gettext_lazy("To dispatch"),
-    "handling": gettext_lazy("Being handled"),
-    "handled": gettext_lazy("To verify"),
-    "verified": gettext_lazy("To close"),
-    "callback": gettext_lazy("To call back"),
-    "overdue": gettext_lazy("Overdue"),
-    "supervised": gettext_lazy("Supervised"),
-    "all": gettext_lazy("All"),
-}
-DEFAULT_TAB = "reported"
+# Filters only a dashboard figure's link sets (no field of the form shows them).
+FIGURE_FILTERS = ("fact", "area", "department", "status", "joint", "settled")
 # Sortable columns: column → sort name (selectors.SORTS); a second click reverses it.
 SORTABLE = ("code", "category", "priority", "channel", "area", "status", "deadline", "reported")
 
@@ -67,49 +56,14 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
 
 
 def _filtered(request: HttpRequest) -> tuple[web_forms.EventFilterForm, str, QuerySet[Event]]:
-    """The filter form, the tab shown and the events it selects. A search spans every tab."""
-    form = web_forms.EventFilterForm(request.GET)
-    form.is_valid()  # a bad field is dropped from cleaned_data and named on the page
-    f = form.cleaned_data
-    text = (f.get("q") or "").strip() or None
-    tab = "all" if text else f.get("tab") or DEFAULT_TAB
-    events = selectors.event_list(
-        user=request.user,
-        tab=tab,
-        category=f.get("category") or None,
-        channel=f.get("channel") or None,
-        text=text,
-        date_from=f.get("date_from"),
-        date_to=f.get("date_to"),
-        area=f.get("area") or None,
-        department=f.get("department") or None,
-        status=f.get("status") or None,
-        joint=f.get("joint") or None,
-        settled=f.get("settled") or None,
-    )
-    events = selectors.sort_events(events, f.get("sort") or None).prefetch_related(
-        Prefetch(
-            "orders",
-            queryset=WorkOrder.objects.filter(status__in=workflow.OPEN_ORDER_STATUSES)
-            .select_related("department")
-            .order_by("id"),
-            to_attr="open_orders",
-        )
-    )
-    return form, tab, events
-
-
-def _holding(event: Event) -> str:
-    """The department holding the event: its open lead order's (then the assists')."""
-    orders = sorted(getattr(event, "open_orders", []), key=lambda o: o.role != OrderRole.LEAD)
-    return "、".join(o.department.name for o in orders)
+    return queue_export.queue_events(request.user, request.GET)
 
 
 def _decorate(events: Any, now: datetime) -> None:
     for e in events:
         e.channel_label = channel_label(e.channel)
         e.time_left = time_left(e.deadline, now) if e.is_open else ""
-        e.holding = _holding(e)
+        e.holding = queue_export.holding(e)
 
 
 @login_required
@@ -121,8 +75,6 @@ def event_queue(request: HttpRequest) -> HttpResponse:
         found = selectors.event_lookup(user=request.user, text=text)
         if len(found) == 1:
             return redirect("web:event", code=found[0])
-    if request.GET.get("export") == "xlsx":
-        return _export(events)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(page, timezone.now())
     counts = selectors.tab_counts(request.user)
@@ -142,7 +94,9 @@ def event_queue(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "tab": tab,
-        "tabs": [(name, TAB_LABELS[name], counts.get(name, 0)) for name in selectors.TABS],
+        "tabs": [
+            (name, queue_export.TAB_LABELS[name], counts.get(name, 0)) for name in selectors.TABS
+        ],
         "page": page,
         "figures": strip,
         "categories": Category.objects.filter(active=True).select_related("parent"),
@@ -151,6 +105,12 @@ def event_queue(request: HttpRequest) -> HttpResponse:
         "sorts": {c: (f"-{c}" if sort == c else c) for c in SORTABLE},
         "bulk": tab in ("reported", "accepted"),
         "newest": selectors.newest_report_id(request.user),
+        # A dashboard link's own filters, kept when the form is sent again.
+        "figure_filters": (
+            [(k, request.GET[k]) for k in FIGURE_FILTERS if request.GET.get(k)]
+            if f.get("fact")
+            else []
+        ),
     }
     if context["bulk"]:
         context["departments"] = list(web_forms.active_departments())
@@ -167,59 +127,6 @@ def queue_counts(request: HttpRequest) -> JsonResponse:
             "newest": selectors.newest_report_id(request.user),
         }
     )
-
-
-EXPORT_COLUMNS = [
-    gettext_lazy("Tracking code"),
-    gettext_lazy("Title"),
-    gettext_lazy("Category"),
-    gettext_lazy("Priority"),
-    gettext_lazy("Channel"),
-    gettext_lazy("Source order number"),
-    gettext_lazy("Grid area"),
-    gettext_lazy("Status"),
-    gettext_lazy("Holding department"),
-    gettext_lazy("Deadline"),
-    gettext_lazy("Reported at"),
-]
-
-
-def _export(events: QuerySet[Event]) -> HttpResponse:
-    """The filtered list as an xlsx sheet, in the list's order (up to EXPORT_LIMIT rows)."""
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(_("Events"))
-    sheet.append([str(c) for c in EXPORT_COLUMNS])
-
-    def local(value: datetime | None) -> str:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    for e in events[:EXPORT_LIMIT]:
-        sheet.append(
-            [
-                e.code,
-                e.title,
-                e.category.name,
-                str(e.get_priority_display()),
-                channel_label(e.channel),
-                e.source_ref,
-                e.area.name,
-                str(e.get_status_display()),
-                _holding(e),
-                local(e.deadline),
-                local(e.reported_at),
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="events-{stamp}.xlsx"'
-    return response
 
 
 @login_required

@@ -7,10 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from wangge.accounts.audit import client_ip
+from wangge.accounts.models import Post, Role
 from wangge.errors import DomainError
-from wangge.people.audit import client_ip
 from wangge.regions import selectors
-from wangge.regions.models import Post, Role
 from wangge.staff import grants, roster
 
 MAX_UPLOAD = 10 * 1024 * 1024

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from wangge.web import event_views, privacy_views, queue_views, staff_views, views
+from wangge.web import (
+    download_views,
+    event_views,
+    privacy_views,
+    queue_views,
+    staff_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -37,4 +44,8 @@ urlpatterns = [
     path("inbox/count/", event_views.inbox_count, name="inbox_count"),
     path("inbox/read-all/", event_views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:pk>/read/", event_views.inbox_read, name="inbox_read"),
+    # Background exports (我的下载)
+    path("downloads/", download_views.downloads_page, name="downloads"),
+    path("downloads/new/", download_views.download_new, name="download_new"),
+    path("downloads/<int:pk>/file/", download_views.download_fetch, name="download_file"),
 ]

@@ -4,11 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from wangge.accounts import selectors as account_selectors
+from wangge.accounts.models import Post
 from wangge.accounts.scope import can_see
 from wangge.regions import selectors
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Post
 from wangge.staff import grants
+from wangge.stats import selectors as stats_selectors
 from wangge.web.context import is_field_worker
 
 
@@ -41,7 +43,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
     if not user.posts.exists() and user.departments.exists():  # type: ignore[union-attr]
         return redirect("web:orders")  # a department handler has no map of areas: their orders
     roots = list(selectors.top_areas(user=user))
-    return render(request, "web/map.html", {"roots": roots})
+    return render(
+        request,
+        "web/map.html",
+        {"roots": roots, "choropleth_figures": stats_selectors.CHOROPLETH},
+    )
 
 
 @login_required
@@ -69,7 +75,7 @@ def area_page(request: HttpRequest, code: str) -> HttpResponse:
             # Ancestors above the user's scope are named, not linked.
             "chain": [(a, can_see(request.user, a)) for a in selectors.area_chain(area)[:-1]],
             "children": selectors.area_children(user=request.user, area=area),
-            "staff": selectors.area_staff(area),
+            "staff": account_selectors.area_staff(area),
             "may_manage": grants.may_manage(request.user, area),
         },
     )
@@ -77,5 +83,5 @@ def area_page(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def roster(request: HttpRequest) -> HttpResponse:
-    rows = selectors.incomplete_grids(user=request.user)
+    rows = account_selectors.incomplete_grids(user=request.user)
     return render(request, "web/roster.html", {"rows": rows})

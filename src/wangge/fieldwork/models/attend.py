@@ -10,7 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.regions.models import Area, Role
+from wangge.accounts.models import Role
+from wangge.regions.models import Area
 
 __all__ = ["AttendRecord", "AttendRule", "AttendTask"]
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from wangge.regions.models import Area, Role
+from wangge.accounts.models import Role
+from wangge.regions.models import Area
 
 __all__ = [
     "FieldAlert",

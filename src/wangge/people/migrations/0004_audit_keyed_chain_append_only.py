@@ -22,7 +22,7 @@ DROP FUNCTION IF EXISTS wangge_audit_append_only();
 
 
 def rehash(apps, schema_editor):
-    from wangge.people.audit import chain_key, content_hash
+    from wangge.accounts.audit import chain_key, content_hash
 
     AuditEntry = apps.get_model("people", "AuditEntry")
     AuditHead = apps.get_model("people", "AuditHead")

@@ -6,11 +6,13 @@ The figures are the dashboard's (`stats.selectors` over the same rollups, period
 so a bulletin and the dashboard never disagree."""
 
 import io
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +21,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
-from wangge.events.models import Notification
+from wangge.events.models import Category, Notification
+from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 from wangge.stats import dashboard, selectors
-from wangge.stats.assessment import services
+from wangge.stats.assessment import due, services
 from wangge.stats.assessment.models import (
     Bulletin,
     BulletinKind,
     Subscription,
 )
+from wangge.stats.models import MAX_LEVELS, EventFact
 
 TOP_N = 5
 
@@ -35,17 +39,37 @@ TOP_N = 5
 # -- periods -----------------------------------------------------------------------------
 
 
-def closed_periods(today: date) -> list[tuple[str, str, date, date]]:
-    """(kind, period, first day, last day) of the latest closed day, week and month."""
-    day = today - timedelta(days=1)
-    monday = today - timedelta(days=today.weekday() + 7)
-    sunday = monday + timedelta(days=6)
+Period = tuple[str, str, date, date]  # (kind, period, first day, last day)
+
+
+def _day(day: date) -> Period:
+    return (BulletinKind.DAILY, day.isoformat(), day, day)
+
+
+def _week(monday: date) -> Period:
     iso = monday.isocalendar()
-    month_end = today.replace(day=1) - timedelta(days=1)
+    return (BulletinKind.WEEKLY, f"{iso.year}-W{iso.week:02d}", monday, monday + timedelta(days=6))
+
+
+def _month(month_end: date) -> Period:
+    return (BulletinKind.MONTHLY, f"{month_end:%Y-%m}", month_end.replace(day=1), month_end)
+
+
+def _before(p: Period) -> Period:
+    """The period of the same kind just before."""
+    if p[0] == BulletinKind.DAILY:
+        return _day(p[2] - timedelta(days=1))
+    if p[0] == BulletinKind.WEEKLY:
+        return _week(p[2] - timedelta(days=7))
+    return _month(p[2] - timedelta(days=1))
+
+
+def closed_periods(today: date) -> list[Period]:
+    """(kind, period, first day, last day) of the latest closed day, week and month."""
     return [
-        (BulletinKind.DAILY, day.isoformat(), day, day),
-        (BulletinKind.WEEKLY, f"{iso.year}-W{iso.week:02d}", monday, sunday),
-        (BulletinKind.MONTHLY, f"{month_end:%Y-%m}", month_end.replace(day=1), month_end),
+        _day(today - timedelta(days=1)),
+        _week(today - timedelta(days=today.weekday() + 7)),
+        _month(today.replace(day=1) - timedelta(days=1)),
     ]
 
 
@@ -61,9 +85,32 @@ def _rate(part: int, whole: int) -> float | None:
     return selectors.rate(part, whole)
 
 
-def _units(f: selectors.Filters) -> list[dict[str, Any]]:
+def _units(
+    f: selectors.Filters, monthly: bool = False, owed: dict[Any, dict[str, int]] | None = None
+) -> list[dict[str, Any]]:
+    """Each child unit's figures; a month's 结案率 is 结案 / 应结案 (`due`), a day's or a
+    week's closed / accepted of the period's reports."""
+    owed = owed or {}
     rows = []
     for area, c in selectors.children(f):
+        if monthly:
+            d = owed.get(area.pk, {"due": 0, "closed": 0})
+            rows.append(
+                {
+                    "code": area.code,
+                    "name": area.name,
+                    "reported": c["reported"],
+                    "accepted": c["accepted"],
+                    "due": d["due"],
+                    "closed": d["closed"],
+                    "overdue": c["open_red"],
+                    "closed_rate": _rate(d["closed"], d["due"]),
+                    "satisfaction_rate": _rate(c["satisfied"], c["called_back"]),
+                    "closed_rate_text": selectors.percent(d["closed"], d["due"]),
+                    "satisfaction_rate_text": selectors.percent(c["satisfied"], c["called_back"]),
+                }
+            )
+            continue
         rows.append(
             {
                 "code": area.code,
@@ -106,6 +153,64 @@ def _figures(counts: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
+def _number(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def hot_spots(area: Area, day: date) -> list[dict[str, Any]]:
+    """新增热点 of a day: the (category class, child unit) pairs whose count on the day is at
+    least WANGGE_BULLETIN_HOT_FACTOR times their daily average over the previous
+    WANGGE_BULLETIN_HOT_DAYS days and WANGGE_BULLETIN_HOT_MIN above it (a pair new on the day
+    has an average of 0). Largest excess first; one grouped query over the facts."""
+    days = max(1, int(settings.WANGGE_BULLETIN_HOT_DAYS))
+    factor = float(settings.WANGGE_BULLETIN_HOT_FACTOR)
+    least = float(settings.WANGGE_BULLETIN_HOT_MIN)
+    if area.level > MAX_LEVELS:
+        return []
+    unit = f"area_{min(area.level + 1, MAX_LEVELS)}"
+    rows = (
+        EventFact.objects.filter(
+            **{f"area_{area.level}": area.pk, f"{unit}__isnull": False},
+            day__gte=day - timedelta(days=days),
+            day__lte=day,
+            reported=True,
+        )
+        .values_list(unit, "category_class_id", "day")
+        .order_by()
+        .annotate(n=Count("pk"))
+    )
+    on_day: dict[tuple[int, int], int] = defaultdict(int)
+    before: dict[tuple[int, int], int] = defaultdict(int)
+    for unit_id, class_id, d, n in rows:
+        (on_day if d == day else before)[(unit_id, class_id)] += n
+    hot = []
+    for key, n in on_day.items():
+        average = before.get(key, 0) / days
+        if n >= factor * average and n - average >= least:
+            hot.append((key, n, average))
+    if not hot:
+        return []
+    units = dict(Area.objects.filter(pk__in={k[0] for k, _n, _a in hot}).values_list("pk", "name"))
+    classes = dict(
+        Category.objects.filter(pk__in={k[1] for k, _n, _a in hot}).values_list("pk", "name")
+    )
+    out = []
+    for (unit_id, class_id), n, average in sorted(
+        hot, key=lambda h: (-(h[1] - h[2]), h[0][0], h[0][1])
+    ):
+        out.append(
+            {
+                "unit": units.get(unit_id, str(unit_id)),
+                "category": classes.get(class_id, str(class_id)),
+                "reported": n,
+                "average": round(average, 2),
+                "text": _("%(n)s cases, +%(x)s against the daily average of the %(d)s days before")
+                % {"n": n, "x": _number(n - average), "d": days},
+            }
+        )
+    return out
+
+
 def content(kind: str, area: Area, date_from: date, date_to: date, period: str) -> dict[str, Any]:
     f = selectors.Filters(area=area, date_from=date_from, date_to=date_to)
     counts = selectors.totals(f)
@@ -117,11 +222,14 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
         "figures": _figures(counts),
         "previous_figures": _figures(before),
     }
-    units = _units(f)
+    monthly = kind == BulletinKind.MONTHLY
+    tally = due.tally(area, date_from, date_to) if monthly else {}  # see `due`
+    units = _units(f, monthly=monthly, owed=tally)
     categories = _categories(f, counts["reported"])
     if kind == BulletinKind.DAILY:
         data["hot_categories"] = categories[:TOP_N]
         data["hot_units"] = sorted(units, key=lambda u: (-u["reported"], u["code"]))[:TOP_N]
+        data["hot_spots"] = hot_spots(area, date_from)
     elif kind == BulletinKind.WEEKLY:
         floor = settings.WANGGE_BULLETIN_SATISFACTION_FLOOR / 100
         data["changes"] = {
@@ -136,15 +244,16 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
         ]
         data["satisfaction_floor"] = settings.WANGGE_BULLETIN_SATISFACTION_FLOOR
     else:
+        owed = tally[None]
         data["monthly"] = {
             "reported": counts["reported"],  # 受理
             "accepted": counts["accepted"],  # 立案
-            "due": counts["accepted"],  # 应结案: the cases accepted in the month
-            "closed": counts["closed"],  # 结案
+            "due": owed["due"],  # 应结案: due in the month, or earlier and still open
+            "closed": owed["closed"],  # 结案: of those, closed by the month's end
             "accept_rate": _rate(counts["accepted"], counts["reported"]),
-            "close_rate": _rate(counts["closed"], counts["accepted"]),
+            "close_rate": _rate(owed["closed"], owed["due"]),
             "accept_rate_text": selectors.percent(counts["accepted"], counts["reported"]),
-            "close_rate_text": selectors.percent(counts["closed"], counts["accepted"]),
+            "close_rate_text": selectors.percent(owed["closed"], owed["due"]),
         }
         data["units"] = units
         data["scores"] = services.published_scores(area, period)
@@ -186,17 +295,48 @@ def generate(
     return b
 
 
-CATCH_UP_DAYS = 7  # a worker down longer than this makes the last week's days only
+def _window(latest: Period) -> list[Period]:
+    """WANGGE_ASSESS_CATCHUP_PERIODS periods of the kind ending with `latest`, oldest first."""
+    window = [latest]
+    for _i in range(settings.WANGGE_ASSESS_CATCHUP_PERIODS - 1):
+        window.append(_before(window[-1]))
+    return window[::-1]
 
 
-def due_periods(today: date) -> list[tuple[str, str, date, date]]:
-    """The closed periods of the last CATCH_UP_DAYS days (oldest first, each once): the
-    latest day, week and month, and those a worker that was down has missed."""
-    seen: dict[tuple[str, str], tuple[str, str, date, date]] = {}
-    for back in range(CATCH_UP_DAYS - 1, -1, -1):
-        for p in closed_periods(today - timedelta(days=back)):
-            seen.setdefault((p[0], p[1]), p)
-    return list(seen.values())
+def due_periods(today: date) -> list[Period]:
+    """The closed periods the worker makes bulletins of (oldest first, per kind): the latest
+    day, week and month and the WANGGE_ASSESS_CATCHUP_PERIODS − 1 before each, so a worker
+    that was down catches up a bounded number of them."""
+    return [p for latest in closed_periods(today) for p in _window(latest)]
+
+
+LOOK_BACK = 400  # periods looked back at most for skipped ones
+
+
+def skipped_periods(today: date) -> list[tuple[str, str]]:
+    """(kind, period) of the closed periods older than the catch-up window with no bulletin,
+    since the first one that has one, LOOK_BACK periods back at most."""
+    out: list[tuple[str, str]] = []
+    for latest in closed_periods(today):
+        candidates = []
+        p = _before(_window(latest)[0])
+        for _i in range(LOOK_BACK):
+            candidates.append(p)
+            p = _before(p)
+        made = set(
+            Bulletin.objects.filter(
+                kind=latest[0],
+                date_from__gte=candidates[-1][2],
+                date_from__lte=candidates[0][2],
+            )
+            .values_list("period", flat=True)
+            .distinct()
+        )
+        if not made:
+            continue
+        first = min(c[2] for c in candidates if c[1] in made)
+        out += [(c[0], c[1]) for c in reversed(candidates) if c[1] not in made and c[2] >= first]
+    return out
 
 
 def generate_due(now: Any = None) -> list[Bulletin]:
@@ -207,7 +347,9 @@ def generate_due(now: Any = None) -> list[Bulletin]:
     if filled is None:
         return []
     areas = bulletin_areas()
-    periods = [p for p in due_periods(timezone.localtime(now).date()) if filled >= _end(p[3])]
+    today = timezone.localtime(now).date()
+    services.warn_skipped("bulletins", [f"{k} {p}" for k, p in skipped_periods(today)])
+    periods = [p for p in due_periods(today) if filled >= _end(p[3])]
     made_already = set(
         Bulletin.objects.filter(period__in={p[1] for p in periods}).values_list(
             "kind", "period", "area_id"
@@ -267,7 +409,7 @@ def subscribe(user: Any, kinds: list[str]) -> list[str]:
 
 
 def visible(user: Any) -> Any:
-    qs = Bulletin.objects.select_related("area")
+    qs = without_geometry(Bulletin.objects.select_related("area"))
     paths = visible_paths(user)
     if paths is None:
         return qs
@@ -396,6 +538,17 @@ def xlsx(b: Bulletin) -> bytes:
         [[c["name"], c["code"], c["reported"], c["share"]] for c in cats],
         {4},
     )
+    if d.get("hot_spots"):
+        _sheet(
+            book,
+            _("New hot spots"),
+            [_("Name"), _("Category"), _("Reported"), _("Daily average before"), _("Comparison")],
+            [
+                [h["unit"], h["category"], h["reported"], h["average"], h["text"]]
+                for h in d["hot_spots"]
+            ],
+            set(),
+        )
     if b.kind == BulletinKind.MONTHLY:
         rows = [
             [

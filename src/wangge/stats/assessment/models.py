@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.stats.models import FLAGS
+from wangge.stats.models import FLAGS, RUN_FLAGS
 
 
 def validate_flags(flags: Any) -> None:
@@ -22,7 +22,7 @@ def validate_flags(flags: Any) -> None:
         raise ValidationError(_("Expected a list of flags."))
     from wangge.stats.assessment.workers import WORKER_FLAGS
 
-    unknown = [f for f in flags if f.lstrip("!") not in FLAGS + WORKER_FLAGS]
+    unknown = [f for f in flags if f.lstrip("!") not in FLAGS + RUN_FLAGS + WORKER_FLAGS]
     if unknown:
         raise ValidationError(_("Unknown fact flags: %(f)s.") % {"f": ", ".join(unknown)})
 

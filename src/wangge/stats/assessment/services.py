@@ -4,7 +4,9 @@ The facts of a period are those reported in it (EventFact.day). A run's results 
 of the events behind every number, so each lost point can be shown with its cases.
 """
 
+import functools
 import json
+import logging
 import re
 from calendar import monthrange
 from collections import defaultdict
@@ -14,17 +16,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Min, Q, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import Post
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
-from wangge.events.models import Department, Notification
+from wangge.events.models import Department, Notification, OrderRole, WorkOrder
 from wangge.notices import activities
-from wangge.regions.models import Area, Post
-from wangge.stats.assessment import scoring, workers
+from wangge.regions.models import Area
+from wangge.stats.assessment import due, scoring, workers
 from wangge.stats.assessment.models import (
     Bulletin,
     BulletinKind,
@@ -37,7 +41,16 @@ from wangge.stats.assessment.models import (
     Source,
     TargetType,
 )
-from wangge.stats.models import FLAGS, MAX_LEVELS, EventFact
+from wangge.stats.models import FLAGS, MAX_LEVELS, ORDER_FLAGS, RUN_FLAGS, EventFact
+
+# The flags an area's or a department's scheme may use: the facts' and the run's own.
+FACT_RUN_FLAGS = FLAGS + RUN_FLAGS
+# Flags of the rows a run reads from the work orders (one row per lead order).
+ORDER_ROW_FLAGS = ("ordered", *ORDER_FLAGS)
+# Flags of 应结案 (`due`), worked out over the period.
+DUE_FLAGS = ("due", "due_closed")
+
+logger = logging.getLogger(__name__)
 
 
 def invalid(message: str, field: str) -> DomainError:
@@ -50,7 +63,7 @@ def require(user: Any, perm: str) -> None:
         raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
 
 
-def check_flags(flags: Any, field: str, allowed: tuple[str, ...] = FLAGS) -> list[str]:
+def check_flags(flags: Any, field: str, allowed: tuple[str, ...] = FACT_RUN_FLAGS) -> list[str]:
     """A list of flags, each one of those the target type's rows have ("!flag": false)."""
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise invalid(_("%(f)s must be a list of flags.") % {"f": field}, field=field)
@@ -105,7 +118,7 @@ def scheme_for(code: str, day: date) -> Scheme:
 
 def snapshot(scheme: Scheme) -> dict[str, Any]:
     """The scheme as plain data: what a run computes with and keeps."""
-    allowed = workers.WORKER_FLAGS if scheme.target_type == TargetType.WORKER else FLAGS
+    allowed = workers.WORKER_FLAGS if scheme.target_type == TargetType.WORKER else FACT_RUN_FLAGS
     items = []
     for it in scheme.items.select_related("indicator"):
         ind: Indicator = it.indicator
@@ -189,20 +202,29 @@ class Matcher:
 
     def __init__(self, flags: list[str]) -> None:
         self.flags = flags
-        self.memo: dict[tuple[tuple[Any, ...], tuple[str, ...]], bool] = {}
+        # per condition: signature → whether it holds (a target's few groups looked up)
+        self.memo: dict[int, dict[tuple[Any, ...], bool]] = {}
+        self.held: list[list[str]] = []  # the conditions memoised, kept alive (ids by id())
+        # (item, numerator, denominator) → (value, points), for every target of a run
+        self.scored: dict[tuple[int, int, int], tuple[Decimal | None, Decimal]] = {}
 
     def ids(self, condition: list[str], groups: Groups) -> list[Any]:
-        key_c = tuple(condition)
+        hits = self.memo.get(id(condition))
+        if hits is None:
+            hits = self.memo[id(condition)] = {}
+            self.held.append(condition)
         out: list[Any] = []
         for sig, ids in groups.items():
-            hit = self.memo.get((sig, key_c))
+            hit = hits.get(sig)
             if hit is None:
                 hit = scoring.matches(condition, dict(zip(self.flags, sig, strict=True)))
-                self.memo[(sig, key_c)] = hit
+                hits[sig] = hit
             if hit:
+                if not out:
+                    out = list(ids)
+                    continue
                 out.extend(ids)
-        if len(groups) > 1:
-            out.sort(key=_id_key)  # by id, however the rows were grouped
+                out.sort() if isinstance(out[0], int) else out.sort(key=_id_key)
         return out
 
 
@@ -220,22 +242,28 @@ def _score_target(
     manual: list[ManualItem],
     matcher: Matcher,
     held: dict[str, int] | None = None,
+    formats: tuple[str, str, str] | None = None,
 ) -> dict[str, Any]:
     """`held`: the target's activity counts (`activities.by_level`), for activity sources."""
     indicators = []
     total = Decimal(0)
-    for it in snap["items"]:
+    scored = matcher.scored
+    for k, it in enumerate(snap["items"]):
         source = it.get("source", Source.FACTS)
         if source in ACTIVITY_COUNTS:
             count = (held or {}).get(ACTIVITY_COUNTS[source], 0)
             num, den = [], []
-            v = scoring.value(count, 0, False)
         else:
             num = matcher.ids(it["numerator"], groups)
             den = matcher.ids(it["denominator"], groups)
             count = len(num)
-            v = scoring.value(count, len(den), it["ratio"])
-        points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
+        # value and points depend on the two counts only: worked out once per pair
+        key = (k, count, len(den))
+        got = scored.get(key)
+        if got is None:
+            v = scoring.value(count, len(den), it["ratio"] and source not in ACTIVITY_COUNTS)
+            got = scored[key] = (v, scoring.q(Decimal(it["weight"]) * scoring.share(it, v)))
+        v, points = got
         total += points
         indicators.append(
             {
@@ -278,37 +306,42 @@ def _score_target(
             "indicators": indicators,
             "adjustments": adjustments,
             "manual": manual_rows,
-            "reasons": reasons(indicators, adjustments, manual_rows),
+            "reasons": reasons(indicators, adjustments, manual_rows, formats),
         },
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _reason_formats(language: str | None) -> tuple[str, str, str]:
+    """The reasons' formats in a language, translated once (a run words 100,000s of them)."""
+    return (
+        _("%(n)s: %(a)s of %(b)s cases, %(p)s points lost"),
+        _("%(n)s: %(a)s, %(p)s points lost"),
+        _("%(n)s: %(c)s cases, %(p)s points"),
+    )
 
 
 def reasons(
     indicators: list[dict[str, Any]],
     adjustments: list[dict[str, Any]],
     manual: list[dict[str, Any]],
+    formats: tuple[str, str, str] | None = None,
 ) -> list[str]:
     """Every lost (or won) point in words: "按期处置率: 7 件中 6 件, 丢 2.50 分"."""
     out = []
+    ratio, count, adjusted = formats or _reason_formats(get_language())
     for i in indicators:
         lost = Decimal(i["weight"]) - Decimal(i["points"])
         if lost > 0:
             if i["denominator"] is not None:
                 out.append(
-                    _("%(n)s: %(a)s of %(b)s cases, %(p)s points lost")
-                    % {"n": i["name"], "a": i["numerator"], "b": i["denominator"], "p": lost}
+                    ratio % {"n": i["name"], "a": i["numerator"], "b": i["denominator"], "p": lost}
                 )
             else:
-                out.append(
-                    _("%(n)s: %(a)s, %(p)s points lost")
-                    % {"n": i["name"], "a": i["numerator"], "p": lost}
-                )
+                out.append(count % {"n": i["name"], "a": i["numerator"], "p": lost})
     for a in adjustments:
         if Decimal(a["points"]) != 0:
-            out.append(
-                _("%(n)s: %(c)s cases, %(p)s points")
-                % {"n": a["name"], "c": a["count"], "p": a["points"]}
-            )
+            out.append(adjusted % {"n": a["name"], "c": a["count"], "p": a["points"]})
     for m in manual:
         out.append(
             _("%(r)s (%(u)s): %(p)s points")
@@ -366,11 +399,7 @@ def score_all(
             for r in rows:
                 by_target[tid][tuple(r[f] for f in flags)].append(r["event_id"])
     else:
-        facts = EventFact.objects.filter(
-            day__gte=date_from, day__lte=date_to, **{f"{column}__isnull": False}
-        ).order_by("event_id")
-        for row in facts.values_list(column, "event_id", *flags).iterator(chunk_size=5000):
-            by_target[row[0]][row[2:]].append(row[1])
+        _fact_rows(by_target, snap, column, flags, date_from, date_to)
     manual = manual or {}
     held: dict[str, dict[str, int]] = {}
     if snap["target_type"] == TargetType.AREA and any(
@@ -378,6 +407,7 @@ def score_all(
     ):
         held = activities.by_level(snap["level"], date_from, date_to)
     matcher = Matcher(flags)
+    formats = _reason_formats(get_language())
     empty: Groups = {}
     scored = [
         (
@@ -385,12 +415,123 @@ def score_all(
             code,
             name,
             _score_target(
-                snap, by_target.get(tid, empty), manual.get(tid, []), matcher, held.get(code)
+                snap,
+                by_target.get(tid, empty),
+                manual.get(tid, []),
+                matcher,
+                held.get(code),
+                formats,
             ),
         )
         for tid, code, name in targets
     ]
     return scored, scoring.ranks([s["score"] for *_, s in scored])
+
+
+def _fact_rows(
+    by_target: dict[int, Groups],
+    snap: dict[str, Any],
+    column: str,
+    flags: list[str],
+    date_from: date,
+    date_to: date,
+) -> None:
+    """An area's or a department's rows, grouped by signature (the values of `flags`):
+
+    * a row per fact reported in the period (its flags; the order flags false);
+    * when the scheme counts 应结案 (`due`, `due_closed`): the facts due in the period
+      (see `due`) reported outside it too, with only those two flags;
+    * when it counts signing (`ordered`, `signed`, `signed_on_time`): a row per lead work
+      order of the period's events, for the department that received it (an event returned
+      and dispatched again gives each department its own order), with only those flags.
+
+    On PostgreSQL the database groups the rows (one statement: a group's event ids come back
+    as one sorted array); elsewhere they are grouped here.
+    """
+    parts: list[tuple[str, Any]] = [_fact_query(column, flags, date_from, date_to)]
+    if any(f in ORDER_ROW_FLAGS for f in flags):
+        parts.append(_order_query(snap, column, flags, date_from, date_to))
+    sigs = "".join(f", s{i}" for i in range(len(flags)))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # JIT compiles this one-off statement for seconds longer than it runs
+            cursor.execute("SET LOCAL jit = off")
+            union = " UNION ALL ".join(f"({sql})" for sql, _p in parts)
+            cursor.execute(
+                f"SELECT t, array_agg(e ORDER BY e){sigs} FROM ({union}) r GROUP BY t{sigs}",
+                [p for _sql, ps in parts for p in ps],
+            )
+            for target, ids, *sig in cursor.fetchall():
+                by_target[target][tuple(sig)] = ids
+            return
+        for sql, ps in parts:
+            cursor.execute(sql, ps)
+            while chunk := cursor.fetchmany(5000):
+                for target, event_id, *sig in chunk:
+                    by_target[target][tuple(bool(x) for x in sig)].append(event_id)
+    for groups in by_target.values():
+        for ids in groups.values():
+            ids.sort()
+
+
+def _fact_query(
+    column: str, flags: list[str], date_from: date, date_to: date
+) -> tuple[str, tuple[Any, ...]]:
+    """SQL of the fact rows: target `t`, event `e`, then `s0` … one per flag."""
+    fact_flags = [f for f in flags if f not in ORDER_ROW_FLAGS and f not in DUE_FLAGS]
+    want_due = any(f in DUE_FLAGS for f in flags)
+    in_period = Q(day__gte=date_from, day__lte=date_to)
+    owed = due.due_q(date_from, date_to)
+    facts = EventFact.objects.filter(**{f"{column}__isnull": False})
+    facts = facts.filter(in_period | owed) if want_due else facts.filter(in_period)
+    columns: dict[str, Any] = {"t": F(column), "e": F("event_id")}
+    for i, f in enumerate(flags):
+        if f in fact_flags:
+            expr: Any = F(f) if not want_due else in_period & Q(**{f: True})
+        elif f == "due":
+            expr = owed
+        elif f == "due_closed":
+            expr = owed & due.closed_q(date_to)
+        else:
+            expr = Value(False)
+        columns[f"s{i}"] = (
+            expr if isinstance(expr, F) else ExpressionWrapper(expr, output_field=BooleanField())
+        )
+    qs = facts.order_by().annotate(**columns).values_list(*columns)
+    sql, params = qs.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _order_query(
+    snap: dict[str, Any],
+    column: str,
+    flags: list[str],
+    date_from: date,
+    date_to: date,
+) -> tuple[str, list[Any]]:
+    """SQL of a row per lead work order of the period's events, for the department that
+    received it (area schemes: the event's area): `t`, `e`, `s0` … as `_fact_query`."""
+    order, fact = WorkOrder._meta.db_table, EventFact._meta.db_table
+    qn = connection.ops.quote_name
+    target = (
+        "o.department_id" if snap["target_type"] == TargetType.DEPARTMENT else f"f.{qn(column)}"
+    )
+    signed = "o.signed_at IS NOT NULL"
+    on_time = f"{signed} AND (o.sign_deadline IS NULL OR o.signed_at <= o.sign_deadline)"
+    exprs = {"ordered": "1 = 1", "signed": signed, "signed_on_time": on_time}
+    sigs = ", ".join(
+        f"CASE WHEN {exprs[f]} THEN 1 = 1 ELSE 1 = 0 END AS s{i}"
+        if f in exprs
+        else f"1 = 0 AS s{i}"
+        for i, f in enumerate(flags)
+    )
+    sql = f"""
+        SELECT {target} AS t, o.event_id AS e{", " if flags else ""}{sigs}
+        FROM {order} o JOIN {fact} f ON f.event_id = o.event_id
+        WHERE o.role = %s AND f.day >= %s AND f.day <= %s AND f.status <> 'merged'
+          AND {target} IS NOT NULL"""
+    adapt = connection.ops.adapt_datefield_value
+    return sql, [OrderRole.LEAD, adapt(date_from), adapt(date_to)]
 
 
 @transaction.atomic
@@ -591,12 +732,87 @@ def due_periods(now: Any = None) -> list[str]:
     return [last_closed(kind, day) for kind in settings.WANGGE_ASSESS_PERIODS]
 
 
+# A period's kind from its name (month, quarter, year).
+PERIOD_PATTERNS = {
+    "month": r"^[0-9]{4}-[0-9]{2}$",
+    "quarter": r"^[0-9]{4}-Q[1-4]$",
+    "year": r"^[0-9]{4}$",
+}
+LOOK_BACK = 400  # periods looked back at most for skipped ones
+
+
+def _window(latest: str) -> list[str]:
+    """The catch-up window ending with `latest`: WANGGE_ASSESS_CATCHUP_PERIODS periods of its
+    kind, oldest first."""
+    window = [latest]
+    for _i in range(settings.WANGGE_ASSESS_CATCHUP_PERIODS - 1):
+        window.append(previous_period(window[-1]))
+    return window[::-1]
+
+
+def catchup_periods(now: Any = None) -> list[str]:
+    """The periods the worker runs (oldest first, per kind): the latest closed one whose wait
+    is over and the WANGGE_ASSESS_CATCHUP_PERIODS − 1 before it."""
+    return [p for latest in due_periods(now) for p in _window(latest)]
+
+
+def skipped_periods(now: Any = None) -> list[str]:
+    """Closed periods older than the catch-up window that have no run, since the first one
+    that has (a worker down longer than the window skips them; nothing before the first run
+    is missed), LOOK_BACK periods back at most: made by hand with `wangge assess run`."""
+    out: list[str] = []
+    first_valid = Scheme.objects.aggregate(m=Min("valid_from"))["m"]
+    if first_valid is None:
+        return out
+    for kind, latest in zip(settings.WANGGE_ASSESS_PERIODS, due_periods(now), strict=True):
+        candidates = []
+        p = previous_period(_window(latest)[0])
+        for _i in range(LOOK_BACK):
+            candidates.append(p)
+            p = previous_period(p)
+        floor, _l = period_bounds(candidates[-1])
+        start, _l = period_bounds(candidates[0])
+        made = set(
+            Run.objects.filter(
+                period__regex=PERIOD_PATTERNS[kind], date_from__gte=floor, date_from__lte=start
+            ).values_list("period", flat=True)
+        )
+        if not made:
+            continue
+        first_made = min(period_bounds(x)[0] for x in made)
+        out += [
+            c
+            for c in reversed(candidates)
+            if c not in made and period_bounds(c)[0] >= max(first_made, first_valid)
+        ]
+    return out
+
+
+_warned: dict[str, tuple[Any, ...]] = {}
+
+
+def warn_skipped(what: str, skipped: list[Any]) -> None:
+    """Log the skipped periods once (again when they change), for the worker's log."""
+    key = tuple(skipped)
+    if skipped and _warned.get(what) != key:
+        logger.warning(
+            "assessment catch-up: %s older than WANGGE_ASSESS_CATCHUP_PERIODS=%s skipped: %s",
+            what,
+            settings.WANGGE_ASSESS_CATCHUP_PERIODS,
+            ", ".join(str(x) for x in skipped),
+        )
+    _warned[what] = key
+
+
 def run_due(now: Any = None) -> list[Run]:
     """The worker's step: compute each scheme's run of each due period once (a draft for the
     assessors to check and publish). A run that exists is left alone, so a tick fires once per
-    period, and a worker that was down over the period's end catches up at its next tick."""
+    period, and a worker that was down over the period's end catches up at its next tick, at
+    most WANGGE_ASSESS_CATCHUP_PERIODS periods of each kind back (older ones skipped with a
+    warning: a worker back after months does not stall on them)."""
     made = []
-    for period in due_periods(now):
+    warn_skipped("runs", skipped_periods(now))
+    for period in catchup_periods(now):
         date_from, _to = period_bounds(period)
         codes = set(Scheme.objects.filter(valid_from__lte=date_from).values_list("code", flat=True))
         done = set(Run.objects.filter(period=period).values_list("scheme__code", flat=True))

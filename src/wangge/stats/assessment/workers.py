@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import Post, Role
 from wangge.events.models import Event, TimelineEntry
 from wangge.fieldwork.models import AttendTask, Patrol, VisitTask
-from wangge.regions.models import Post, Role
 
 WORKER_FLAGS = (
     "reported_by",  # an event the worker reported

@@ -14,31 +14,31 @@
   const overlays = { events: null, heat: null };
   const eventsBox = document.getElementById("layer-events");
   const heatBox = document.getElementById("layer-heat");
+  const choroBox = document.getElementById("layer-choropleth");
+  const choroSelect = document.getElementById("choropleth-figure");
+  // The choropleth of the current area's children (the dashboard's, stats/layers.js).
+  const choropleth = window.wanggeLayers ? wanggeLayers.choropleth(map, choroSelect) : null;
 
-  // Layers over the current area: its open events (clustered, coloured by stage and alert)
-  // and a heat map of this month's events — both read from the figures' facts.
+  // Layers over the current area: its open events (clustered, coloured by stage and alert),
+  // a heat map of this month's events and the children coloured by this month's figure —
+  // all read from the figures' facts and rollups.
   async function showOverlays() {
     for (const k of Object.keys(overlays)) {
       if (overlays[k]) { overlays[k].remove(); overlays[k] = null; }
     }
+    if (choropleth) choropleth.remove();
     const code = state.code;
     if (!code) return;
     const area = encodeURIComponent(code);
-    if (eventsBox && eventsBox.checked && L.markerClusterGroup) {
-      const data = await getJSON("/api/stats/open-events?area=" + area);
+    if (choroBox && choroBox.checked && choropleth) {
+      const data = await getJSON("/api/stats/children?period=month&area=" + area);
+      if (state.code !== code || !choroBox.checked) return;
+      await choropleth.show(code, wanggeLayers.figuresOf(data.items), drill);
+    }
+    if (eventsBox && eventsBox.checked && L.markerClusterGroup && window.wanggeLayers) {
+      const group = await wanggeLayers.openEvents(map, code, el.dataset.eventUrl);
       if (state.code !== code || !eventsBox.checked) return;
-      const group = L.markerClusterGroup({ showCoverageOnHover: false });
-      for (const e of data.items) {
-        const icon = L.divIcon({ className: "event-pin stage-" + e.status + (e.alert ? " alert-" + e.alert : ""), iconSize: [14, 14] });
-        const marker = L.marker([e.lat, e.lon], { icon: icon, title: e.code });
-        const link = document.createElement("a");
-        link.href = el.dataset.eventUrl.replace("CODE", encodeURIComponent(e.code));
-        link.textContent = e.code;
-        marker.bindPopup(link);
-        group.addLayer(marker);
-      }
       overlays.events = group.addTo(map);
-      el.dataset.eventPoints = String(data.items.length);
     }
     if (heatBox && heatBox.checked && L.heatLayer) {
       const data = await getJSON("/api/stats/heat?period=month&area=" + area);
@@ -47,8 +47,9 @@
       el.dataset.heatPoints = String(data.points.length);
     }
   }
-  if (eventsBox) eventsBox.addEventListener("change", () => showOverlays().catch((err) => console.error(err)));
-  if (heatBox) heatBox.addEventListener("change", () => showOverlays().catch((err) => console.error(err)));
+  for (const box of [eventsBox, heatBox, choroBox]) {
+    if (box) box.addEventListener("change", () => showOverlays().catch((err) => console.error(err)));
+  }
 
   async function getJSON(url) {
     const resp = await fetch(url, { credentials: "same-origin" });

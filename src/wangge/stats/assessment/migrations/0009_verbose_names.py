@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0007_worker_indicators'),
+        ('assessment', '0008_assess_calc_due_and_orders'),
     ]
 
     operations = [

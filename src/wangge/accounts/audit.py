@@ -3,9 +3,10 @@
 The chain is keyed: each `hash` is an HMAC-SHA256 under a key held outside the database
 (`WANGGE_AUDIT_KEY` or `settings.WANGGE_AUDIT_KEY_FILE`), so whoever can write the database
 cannot recompute the hashes after an edit. The database refuses UPDATE and DELETE on the table
-(a trigger on PostgreSQL, migration people 0003), and `checkpoint()` writes the head, signed
-with the same key, to a file outside the database (a periodic task and `wangge audit
-checkpoint`), so cutting the tail and moving the head back is caught by `verify()` too.
+(a trigger on PostgreSQL, migration people 0004; the table kept its name, `people_auditentry`,
+when the log moved here), and `checkpoint()` writes the head, signed with the same key, to a
+file outside the database (a periodic task and `wangge audit checkpoint`), so cutting the
+tail and moving the head back is caught by `verify()` too.
 
 Writers lock the single `AuditHead` row (select_for_update), so two concurrent writers queue
 instead of forking the chain; the entry is written in the caller's transaction, so an action
@@ -30,18 +31,16 @@ from django.utils import timezone
 
 from wangge.accounts.actors import Actor, is_system, require_actor
 from wangge.accounts.clients import client_address
+from wangge.accounts.keys import single_key
 from wangge.accounts.lockout import LoginEvent
+from wangge.accounts.models import AuditEntry, AuditHead
 from wangge.accounts.roles import RoleChange
-from wangge.people import crypto
-from wangge.people.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 
 
 def chain_key() -> bytes:
-    return crypto.single_key(
-        os.environ.get("WANGGE_AUDIT_KEY", ""), Path(settings.WANGGE_AUDIT_KEY_FILE)
-    )
+    return single_key(os.environ.get("WANGGE_AUDIT_KEY", ""), Path(settings.WANGGE_AUDIT_KEY_FILE))
 
 
 def content_hash(entry: AuditEntry, key: bytes | None = None) -> str:

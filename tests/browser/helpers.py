@@ -92,7 +92,7 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
 # Latin words a Chinese page may show: units, names of standards and products.
 LATIN_ALLOWED = {
     "m", "km", "MB", "GB", "Open311", "GeoReport", "OTP", "TOTP", "ID", "PNG", "JPEG", "xlsx",
-    "Excel",
+    "Excel", "API",
 }  # fmt: skip
 VISIBLE_TEXT = """() => {
     const out = [];
@@ -112,5 +112,7 @@ def latin_words(page: Page, allowed: set[str] | frozenset[str] = frozenset()) ->
     them, like a honeypot), outside the allow-list and the given words (usernames, the codes
     of the test's own data)."""
     text = page.evaluate(VISIBLE_TEXT)
+    # What a person is to type is not English prose: a `command` in backquotes, an API path.
+    text = re.sub(r"`[^`]*`|(?:GET|POST|PUT|PATCH|DELETE)?\s*/api/\S*", " ", text)
     words = set(re.findall(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*", text))
     return sorted(w for w in words if w not in LATIN_ALLOWED and w not in allowed)

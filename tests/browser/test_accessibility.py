@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 # The test world's own Latin text: usernames and the codes of its events.
 OWN = {"worker", "operator", "XC", "city", "leader", "secretary", "cg", "sj"}
+OWN |= {"N"}  # the field's "1+1+N" (a grid leader, a full-time worker, N others)
 # Links of a menu that are not pages to check: the back office and the API's documentation
 # (Django's and the schema's own pages), and the log-out form.
 NOT_PAGES = ("/admin/", "/api/docs", "/logout/")

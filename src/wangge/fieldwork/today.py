@@ -150,7 +150,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
         h = v.household
         place = h.address or h.house.address or h.code
         url = reverse("fieldwork:visit_task", args=[v.pk])
-        dated.append((v.done_at or end, _done("visit", v.pk, place, url)))
+        dated.append((v.done_at or start, _done("visit", v.pk, place, url)))
     attended = (
         AttendTask.objects.filter(
             area_q(user, "area"),
@@ -165,7 +165,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
     for a in attended:
         title = _("Attend: %(title)s") % {"title": a.event.title}
         url = reverse("fieldwork:attend_task", args=[a.pk])
-        dated.append((a.done_at, _done("attend", a.pk, str(title), url)))  # type: ignore[arg-type]
+        dated.append((a.done_at or start, _done("attend", a.pk, str(title), url)))
     inspected = (
         Inspection.objects.filter(inspector=user, done_on=today)
         .select_related("hazard", "facility")
@@ -188,7 +188,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
     for t in answered:
         title = f"{t.campaign.title} · {campaigns.target_label(t)}"
         url = reverse("fieldwork:campaign_target", args=[t.pk])
-        dated.append((t.done_at, _done("campaign", t.pk, title, url)))  # type: ignore[arg-type]
+        dated.append((t.done_at or start, _done("campaign", t.pk, title, url)))
     dated.sort(key=lambda d: d[0], reverse=True)
     return [item for _at, item in dated]
 

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Refresh the zh-hans catalogue: collect msgids, fill them from tools/zh_hans.py and
-# tools/zh/*.py, compile. Lists (and fails on) msgids without a translation.
+# Refresh the zh-hans catalogue, the source of every translation: collect new msgids into
+# src/wangge/locale/zh_Hans/LC_MESSAGES/django.po (makemessages), then check it and compile
+# the .mo (tools/po_check.py). Fails listing each entry left untranslated or fuzzy: write its
+# msgstr in the .po (drop the fuzzy flag once checked) and run this again.
 set -e
 root=$(cd "$(dirname "$0")/.." && pwd)
 exec 9>/tmp/wangge-i18n.lock
@@ -10,4 +12,4 @@ cd "$root/src/wangge"
 export WANGGE_DATA_DIR="${WANGGE_DATA_DIR:-$(mktemp -d)}"
 "$root/.venv/bin/wangge" manage makemessages -l zh_Hans -i "*/migrations/*" >/dev/null
 cd "$root"
-"$root/.venv/bin/python" tools/zh_hans.py
+"$root/.venv/bin/python" tools/po_check.py

@@ -28,7 +28,7 @@ from wangge.fieldwork.models import (
 )
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
 from wangge.regions.models import Area
-from wangge.stats import selectors
+from wangge.stats import dashboard, selectors
 
 GRID_LEVEL = 4  # "1+1+N" is counted on grids (网格), as the roster page does
 
@@ -217,11 +217,13 @@ def _events_url(f: selectors.Filters, fact: str, **extra: str) -> str:
     return f"{reverse('web:events')}?{urlencode({**f.event_query(), 'fact': fact, **extra})}"
 
 
-def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
+def enforcement(
+    f: selectors.Filters, counts: dict[str, int], mark: dashboard.Mark | None = None
+) -> list[dict[str, Any]]:
     """综合执法: events from the law-enforcement channel, and joint dispatches (吹哨报到,
     any channel) with their on-time rate."""
     channel = BuiltinChannel.LAW_ENFORCEMENT.value
-    law = selectors.totals(replace(f, channel=channel))
+    law = dashboard.totals(replace(f, channel=channel), mark)
     law_url = _events_url(f, "reported", channel=channel)
     return [
         _item("law_reported", _("Law-enforcement events"), _count(law["reported"], law_url)),
@@ -252,10 +254,13 @@ def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, 
     ]
 
 
-def all_modules(f: selectors.Filters, counts: dict[str, int]) -> dict[str, Any]:
+def all_modules(
+    f: selectors.Filters, counts: dict[str, int], mark: dashboard.Mark | None = None
+) -> dict[str, Any]:
+    """The modules; `counts`: the filters' totals (`dashboard.totals`)."""
     return {
         "grid": grid(f, counts),
         "party": party(f),
         "campaigns": campaigns(f),
-        "enforcement": enforcement(f, counts),
+        "enforcement": enforcement(f, counts, mark),
     }

@@ -251,8 +251,15 @@ def build_events(n: int, rng: random.Random, now: datetime, say: Any) -> int:
 def run(args: argparse.Namespace, url: str, say: Any, built: bool = False) -> list[Metric]:
     data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-stats-"))
     setup_django(url, data_dir)
+    from django.conf import settings
+
+    # A cache in this process (production has Redis; without WANGGE_REDIS_URL the default
+    # would be files on disk): the cold timings empty it, which Redis shared by others is not.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"}
+    }
     from django.contrib.auth import get_user_model
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -266,7 +273,7 @@ def run(args: argparse.Namespace, url: str, say: Any, built: bool = False) -> li
     from wangge.stats import fill
     from wangge.stats.models import EventFact, Rollup
 
-    say("migrating …")
+    say(f"cache: {type(caches['default']).__name__}; migrating …")
     call_command("migrate", interactive=False, verbosity=0)
     metrics: list[Metric] = []
     now = timezone.now()

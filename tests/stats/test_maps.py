@@ -93,7 +93,7 @@ def test_heat_and_open_events_say_when_capped(w, client, monkeypatch):
     heat = client.get("/api/stats/heat?area=330103&period=today").json()
     events = client.get("/api/stats/open-events?area=330103").json()
     assert (heat["capped"], len(heat["points"]), heat["limit"]) == (False, 2, 5000)
-    assert (events["capped"], len(events["items"]), events["limit"]) == (False, 3, 5000)
+    assert (events["capped"], len(events["items"]), events["limit"]) == (False, 3, 2000)
     monkeypatch.setattr(selectors, "HEAT_CELLS", 1)
     monkeypatch.setattr(selectors, "OPEN_POINTS", 2)
     _placed(w)  # a new fill: the figures are read again, not from the cache

@@ -79,7 +79,7 @@ def stats_heat(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
 
 @router.get("/stats/open-events")
 def stats_open_events(request: HttpRequest, area: str = "") -> dict[str, Any]:
-    """The open events of an area with a place (`items`, the newest `limit` = 5,000): code,
+    """The open events of an area with a place (`items`, the newest `limit` = 2,000): code,
     lon, lat, status and alert (red, yellow or none), for the map's clustered event layer;
     `capped` is true when there are more (the map says so)."""
     f = selectors.resolve(request.user, area=area)

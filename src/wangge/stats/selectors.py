@@ -383,7 +383,9 @@ def breadcrumb(area: Area, user: Any) -> list[Area]:
 # -- points for the maps (from the facts: never the event table) ---------------------------
 HEAT_CELLS = 5000  # the densest cells of a heat map (~200 m each)
 HEAT_SCALE = 500  # cells per degree
-OPEN_POINTS = 5000  # open events drawn on a map at most (the newest)
+# Open events drawn on a map at most (the newest; the map notes when there are more): a
+# clustered layer of a district, and ~40 bytes of JSON each.
+OPEN_POINTS = 2000
 
 
 def _fact_area_q(area: Area) -> Q:
@@ -437,7 +439,7 @@ def open_points(area: Area) -> dict[str, Any]:
 
     from wangge.events.models import Event
 
-    code = Event.objects.filter(pk=OuterRef("event_id")).values("code")[:1]
+    code = Event.objects.filter(pk=OuterRef("event_id")).order_by().values("code")[:1]
     rows = list(
         EventFact.objects.filter(_fact_area_q(area), open=True, lon__isnull=False)
         .annotate(code=Subquery(code))

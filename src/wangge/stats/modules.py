@@ -3,7 +3,8 @@
 综合执法 is read from the rollups (the law-enforcement channel, and the joint-dispatch flags
 of the facts). The others count fieldwork and party rows of the area's subtree for the
 period: a fixed number of aggregate queries (no per-area or per-row query), over tables a
-few orders of magnitude smaller than the events (tasks, rounds, members, targets).
+few orders of magnitude smaller than the events (tasks, rounds, members, targets). All are
+kept per fill state, like the figures (`dashboard.once`).
 """
 
 from dataclasses import replace
@@ -257,10 +258,21 @@ def enforcement(
 def all_modules(
     f: selectors.Filters, counts: dict[str, int], mark: dashboard.Mark | None = None
 ) -> dict[str, Any]:
-    """The modules; `counts`: the filters' totals (`dashboard.totals`)."""
-    return {
-        "grid": grid(f, counts),
-        "party": party(f),
-        "campaigns": campaigns(f),
-        "enforcement": enforcement(f, counts, mark),
-    }
+    """The modules; `counts`: the filters' totals (`dashboard.totals`). Kept per fill state
+    like the figures (`dashboard.once`): the fieldwork and party counts are then as of the
+    page's "figures as of" too (60 s old at most), not a dozen queries on every view."""
+    return once_modules(f, counts, mark)
+
+
+def once_modules(
+    f: selectors.Filters, counts: dict[str, int], mark: dashboard.Mark | None
+) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        return {
+            "grid": grid(f, counts),
+            "party": party(f),
+            "campaigns": campaigns(f),
+            "enforcement": enforcement(f, counts, mark),
+        }
+
+    return dashboard.once("modules", f, mark, compute)

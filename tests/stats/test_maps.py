@@ -80,3 +80,52 @@ def test_map_query_counts_do_not_grow_with_events(w, client):
     _elsewhere(w)
     fill_now()
     assert [queries(u) for u in urls] == small
+
+
+def test_heat_and_open_events_say_when_capped(w, client, monkeypatch):
+    from wangge.stats import selectors
+
+    for _ in range(2):
+        _placed(w)
+    _elsewhere(w)
+    fill_now()
+    client.force_login(w.operator)
+    heat = client.get("/api/stats/heat?area=330103&period=today").json()
+    events = client.get("/api/stats/open-events?area=330103").json()
+    assert (heat["capped"], len(heat["points"]), heat["limit"]) == (False, 2, 5000)
+    assert (events["capped"], len(events["items"]), events["limit"]) == (False, 3, 2000)
+    monkeypatch.setattr(selectors, "HEAT_CELLS", 1)
+    monkeypatch.setattr(selectors, "OPEN_POINTS", 2)
+    _placed(w)  # a new fill: the figures are read again, not from the cache
+    fill_now()
+    heat = client.get("/api/stats/heat?area=330103&period=today").json()
+    assert (heat["capped"], heat["limit"]) == (True, 1)
+    assert heat["points"][0][2] == 1.0 and len(heat["points"]) == 1  # the densest cell
+    events = client.get("/api/stats/open-events?area=330103").json()
+    assert (events["capped"], len(events["items"]), events["limit"]) == (True, 2, 2)
+    # The pages carry the note the map shows when a layer is capped.
+    screen = client.get("/dashboard/screen/?area=330103").content.decode()
+    assert 'id="heat-capped"' in screen and 'id="events-capped"' in screen
+    assert 'id="heat-capped"' in client.get("/dashboard/?area=330103").content.decode()
+
+
+def test_figures_are_kept_per_fill_and_read_again_after_the_next(w, client):
+    _placed(w)
+    fill_now()
+    client.force_login(w.operator)
+    url = "/api/stats/overview?area=330103&period=today"
+
+    def reported():
+        return client.get(url).json()["counts"]["reported"]
+
+    assert reported() == 1
+    with CaptureQueriesContext(connection) as first:
+        assert reported() == 1
+    _placed(w)
+    assert reported() == 1  # not filled yet: the figures of the last fill
+    fill_now()
+    with CaptureQueriesContext(connection) as after_fill:
+        assert reported() == 2
+    # The second call read no rollups; the one after the fill did.
+    assert not any("stats_rollup" in q["sql"] for q in first.captured_queries)
+    assert any("stats_rollup" in q["sql"] for q in after_fill.captured_queries)

@@ -64,22 +64,26 @@ def stats_modules(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any
     (campaigns in progress: coverage, missing) and 综合执法 (law-enforcement events, joint
     dispatches and their on-time rates); each figure with the URL of the list behind it."""
     f = _filters(request, q)
-    return modules.all_modules(f, selectors.totals(f))
+    mark = dashboard.fill_mark()
+    return modules.all_modules(f, dashboard.totals(f, mark), mark)
 
 
 @router.get("/stats/heat")
 def stats_heat(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
-    """The heat map of the events reported in the period: `[lat, lon, weight]` of the
-    densest cells (~200 m, 5,000 at most), weight 1 for the densest."""
-    return {"points": selectors.heat(_filters(request, q))}
+    """The heat map of the events reported in the period: `points`, `[lat, lon, weight]` of
+    the densest cells (~200 m, `limit` = 5,000 at most), weight 1 for the densest; `capped`
+    is true when more cells had events (the map says so)."""
+    f = _filters(request, q)
+    return dashboard.once("heat", f, None, lambda: selectors.heat(f))
 
 
 @router.get("/stats/open-events")
 def stats_open_events(request: HttpRequest, area: str = "") -> dict[str, Any]:
-    """The open events of an area with a place (the newest 5,000): code, lon, lat, status
-    and alert (red, yellow or none), for the map's clustered event layer."""
+    """The open events of an area with a place (`items`, the newest `limit` = 2,000): code,
+    lon, lat, status and alert (red, yellow or none), for the map's clustered event layer;
+    `capped` is true when there are more (the map says so)."""
     f = selectors.resolve(request.user, area=area)
-    return {"items": selectors.open_points(f.area)}
+    return dashboard.once("open-events", f, None, lambda: selectors.open_points(f.area))
 
 
 @router.get("/stats/status")

@@ -3,7 +3,8 @@
 综合执法 is read from the rollups (the law-enforcement channel, and the joint-dispatch flags
 of the facts). The others count fieldwork and party rows of the area's subtree for the
 period: a fixed number of aggregate queries (no per-area or per-row query), over tables a
-few orders of magnitude smaller than the events (tasks, rounds, members, targets).
+few orders of magnitude smaller than the events (tasks, rounds, members, targets). All are
+kept per fill state, like the figures (`dashboard.once`).
 """
 
 from dataclasses import replace
@@ -28,7 +29,7 @@ from wangge.fieldwork.models import (
 )
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
 from wangge.regions.models import Area
-from wangge.stats import selectors
+from wangge.stats import dashboard, selectors
 
 GRID_LEVEL = 4  # "1+1+N" is counted on grids (网格), as the roster page does
 
@@ -217,11 +218,13 @@ def _events_url(f: selectors.Filters, fact: str, **extra: str) -> str:
     return f"{reverse('web:events')}?{urlencode({**f.event_query(), 'fact': fact, **extra})}"
 
 
-def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
+def enforcement(
+    f: selectors.Filters, counts: dict[str, int], mark: dashboard.Mark | None = None
+) -> list[dict[str, Any]]:
     """综合执法: events from the law-enforcement channel, and joint dispatches (吹哨报到,
     any channel) with their on-time rate."""
     channel = BuiltinChannel.LAW_ENFORCEMENT.value
-    law = selectors.totals(replace(f, channel=channel))
+    law = dashboard.totals(replace(f, channel=channel), mark)
     law_url = _events_url(f, "reported", channel=channel)
     return [
         _item("law_reported", _("Law-enforcement events"), _count(law["reported"], law_url)),
@@ -252,10 +255,24 @@ def enforcement(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, 
     ]
 
 
-def all_modules(f: selectors.Filters, counts: dict[str, int]) -> dict[str, Any]:
-    return {
-        "grid": grid(f, counts),
-        "party": party(f),
-        "campaigns": campaigns(f),
-        "enforcement": enforcement(f, counts),
-    }
+def all_modules(
+    f: selectors.Filters, counts: dict[str, int], mark: dashboard.Mark | None = None
+) -> dict[str, Any]:
+    """The modules; `counts`: the filters' totals (`dashboard.totals`). Kept per fill state
+    like the figures (`dashboard.once`): the fieldwork and party counts are then as of the
+    page's "figures as of" too (60 s old at most), not a dozen queries on every view."""
+    return once_modules(f, counts, mark)
+
+
+def once_modules(
+    f: selectors.Filters, counts: dict[str, int], mark: dashboard.Mark | None
+) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        return {
+            "grid": grid(f, counts),
+            "party": party(f),
+            "campaigns": campaigns(f),
+            "enforcement": enforcement(f, counts, mark),
+        }
+
+    return dashboard.once("modules", f, mark, compute)

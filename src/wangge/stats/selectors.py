@@ -383,7 +383,9 @@ def breadcrumb(area: Area, user: Any) -> list[Area]:
 # -- points for the maps (from the facts: never the event table) ---------------------------
 HEAT_CELLS = 5000  # the densest cells of a heat map (~200 m each)
 HEAT_SCALE = 500  # cells per degree
-OPEN_POINTS = 5000  # open events drawn on a map at most (the newest)
+# Open events drawn on a map at most (the newest; the map notes when there are more): a
+# clustered layer of a district, and ~40 bytes of JSON each.
+OPEN_POINTS = 2000
 
 
 def _fact_area_q(area: Area) -> Q:
@@ -392,9 +394,10 @@ def _fact_area_q(area: Area) -> Q:
     return Q(**{f"area_{area.level}": area.pk})
 
 
-def heat(f: Filters) -> list[list[float]]:
-    """[lat, lon, weight] of the densest cells with events reported in the period (the
-    filters apply), weight 0..1 of the densest."""
+def heat(f: Filters) -> dict[str, Any]:
+    """`points`: [lat, lon, weight] of the densest cells with events reported in the period
+    (the filters apply), weight 0..1 of the densest; `capped`: more cells had events than
+    the HEAT_CELLS drawn (the sparsest are left out)."""
     from django.db.models import F, IntegerField
     from django.db.models.functions import Cast, Floor
 
@@ -415,37 +418,47 @@ def heat(f: Filters) -> list[list[float]]:
         )
         .values("x", "y")
         .annotate(n=Count("pk"))
-        .order_by("-n", "x", "y")[:HEAT_CELLS]
+        .order_by("-n", "x", "y")[: HEAT_CELLS + 1]
         .values_list("x", "y", "n")
     )
+    capped = len(cells) > HEAT_CELLS
+    cells = cells[:HEAT_CELLS]
     top = max((n for _x, _y, n in cells), default=1)
-    return [
+    points = [
         [round((y + 0.5) / HEAT_SCALE, 5), round((x + 0.5) / HEAT_SCALE, 5), round(n / top, 3)]
         for x, y, n in cells
     ]
+    return {"points": points, "capped": capped, "limit": HEAT_CELLS}
 
 
-def open_points(area: Area) -> list[dict[str, Any]]:
-    """The open events of an area with a place: stage and alert (the newest OPEN_POINTS)."""
+def open_points(area: Area) -> dict[str, Any]:
+    """`items`: the open events of an area with a place, stage and alert (the newest
+    OPEN_POINTS); `capped`: there are more (the older ones are not drawn). One query: each
+    fact's event code by a correlated lookup on the event's primary key."""
+    from django.db.models import OuterRef, Subquery
+
     from wangge.events.models import Event
 
+    code = Event.objects.filter(pk=OuterRef("event_id")).order_by().values("code")[:1]
     rows = list(
         EventFact.objects.filter(_fact_area_q(area), open=True, lon__isnull=False)
+        .annotate(code=Subquery(code))
         .order_by("-reported_at")
-        .values_list("event_id", "lon", "lat", "status", "open_red", "open_yellow")[:OPEN_POINTS]
+        .values_list("code", "lon", "lat", "status", "open_red", "open_yellow")[: OPEN_POINTS + 1]
     )
-    codes = dict(Event.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "code"))
-    return [
+    capped = len(rows) > OPEN_POINTS
+    items = [
         {
-            "code": codes[pk],
+            "code": code,
             "lon": lon,
             "lat": lat,
             "status": status,
             "alert": "red" if red else "yellow" if yellow else "",
         }
-        for pk, lon, lat, status, red, yellow in rows
-        if pk in codes
+        for code, lon, lat, status, red, yellow in rows[:OPEN_POINTS]
+        if code is not None  # the event is gone
     ]
+    return {"items": items, "capped": capped, "limit": OPEN_POINTS}
 
 
 # -- the cases behind a figure (the event list's `fact` filter) ----------------------------

@@ -51,24 +51,28 @@ def _filters(request: HttpRequest) -> selectors.Filters:
 
 def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
     kept = {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
-    children = dashboard.children(f)
-    trend = dashboard.trend(f)
-    channels = dashboard.breakdown(f, "channel")
-    categories = dashboard.breakdown(f, "category")[:10]
-    overview = dashboard.overview(f)
+    mark = dashboard.fill_mark()  # read once: the figures below are kept per fill state
+    children = dashboard.children(f, mark)
+    trend = dashboard.trend(f, mark)
+    channels = dashboard.breakdown(f, "channel", mark)
+    categories = dashboard.breakdown(f, "category", mark)[:10]
+    overview = dashboard.overview(f, mark)
     return {
         "f": f,
         "overview": overview,
-        "modules": modules.all_modules(f, overview["counts"]),
+        "modules": modules.all_modules(f, overview["counts"], mark),
         "children": children,
         "channels": channels,
         "categories": categories,
-        "departments": dashboard.departments(f),
+        "departments": dashboard.departments(f, mark),
         "fed": feeds.figures(f.area, f.date_from, f.date_to),
         "grid_modules": dashboard.grid_modules(f),
         "breadcrumb": selectors.breadcrumb(f.area, request.user),
         "kept": urlencode(kept),
         "choropleth_figures": CHOROPLETH,
+        # The maps' caps, for the note shown when a layer holds only part of its points.
+        "heat_limit": f"{selectors.HEAT_CELLS:,}",
+        "open_limit": f"{selectors.OPEN_POINTS:,}",
         "period": request.GET.get("period", "month") or "month",
         "periods": [
             ("today", _("Today")),

@@ -37,6 +37,7 @@
         if (current !== map || (heatBox && !heatBox.checked)) return;
         heat = L.heatLayer(d.points, { radius: 18, blur: 14, max: 1 }).addTo(map);
         el.dataset.heatPoints = String(d.points.length);
+        capped("heat-capped", d.capped);
       }).catch(function () {});
     }
     if (heatBox) heatBox.addEventListener("change", showHeat);
@@ -44,8 +45,14 @@
     if (el.dataset.eventUrl && L.markerClusterGroup) {
       wanggeLayers.openEvents(map, el.dataset.area, el.dataset.eventUrl).then(function (group) {
         if (current === map) group.addTo(map);
+        capped("events-capped", el.dataset.eventsCapped === "1");
       }).catch(function () {});
     }
+  }
+  // The note under the map when a layer holds only part of its points (the API's cap).
+  function capped(id, on) {
+    var note = document.getElementById(id);
+    if (note) note.hidden = !on;
   }
   document.addEventListener("DOMContentLoaded", draw);
   document.body.addEventListener("htmx:afterSwap", function () {

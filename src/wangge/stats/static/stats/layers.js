@@ -134,6 +134,7 @@
         group.addLayer(marker);
       });
       map.getContainer().dataset.eventPoints = String(data.items.length);
+      map.getContainer().dataset.eventsCapped = data.capped ? "1" : "";
       return group;
     });
   }

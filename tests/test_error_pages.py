@@ -34,3 +34,18 @@ def test_a_refused_form_and_a_server_error_are_ours_too():
     response = errors.server_error(request)
     html = response.content.decode()
     assert response.status_code == 500 and "出错" in html and 'href="/r/"' in html
+
+
+def test_a_refused_request_on_a_page_is_our_page_saying_why(client):
+    """A service's refusal on a page (here: a grid worker opening the assessment schemes,
+    which assessors and command centres edit) is our styled page with the reason, not a bare
+    line of text."""
+    from tests.events.factories import make_world
+
+    world = make_world()
+    client.force_login(world.worker)
+    response = client.get("/assessment/schemes/")
+    html = response.content.decode()
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+    assert '<ul class="reasons"><li>' in html and "<style>" in html and 'href="/"' in html
+    assert "无权" in html

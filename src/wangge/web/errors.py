@@ -5,41 +5,9 @@ Rendered without the request's context processors, so the 500 page still shows w
 database is what failed.
 """
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
-from django.utils.translation import gettext_lazy as _
 
-PAGES: dict[int, tuple[Any, Any]] = {
-    400: (_("The request could not be understood"), _("Check what was entered and try again.")),
-    403: (
-        _("You may not open this page"),
-        _("It is outside your posts or departments. Ask your command centre if you need it."),
-    ),
-    404: (
-        _("Page not found"),
-        _("The address may be mistyped, or the page is outside what you may see."),
-    ),
-    500: (
-        _("Something went wrong on our side"),
-        _("The error has been logged. Try again in a moment; nothing you sent was half-saved."),
-    ),
-}
-
-
-def error_page(request: HttpRequest, status: int) -> HttpResponse:
-    heading, explanation = PAGES[status]
-    html = render_to_string(
-        "_error_page.html",
-        {
-            "code": status,
-            "heading": heading,
-            "explanation": explanation,
-            "portal": request.path.startswith("/r/"),
-        },
-    )
-    return HttpResponse(html, status=status)
+from wangge.pages import error_page
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

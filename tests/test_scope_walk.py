@@ -37,7 +37,10 @@ CASES: list[tuple[str, str]] = [
     (r"^/api/people/(residents|buildings|organizations|party/branches|party/members)$", "list"),
     (r"^/api/people/(party/report-ins/below|hazards|facilities|audit|audit/verify)$", "list"),
     (r"^/api/fieldwork/(visits/rules|visits/tasks|visits/records|visits/figures)$", "list"),
-    (r"^/api/fieldwork/(alerts|attend/rules|attend/tasks|patrols|today|campaigns)$", "list"),
+    (
+        r"^/api/fieldwork/(alerts|attend/rules|attend/tasks|patrols|today|today/done|campaigns)$",
+        "list",
+    ),
     (r"^/api/fieldwork/patrols/(inspections|inspections/due|figures)$", "list"),
     (
         r"^/(dashboard|dashboard/screen|assessment|assessment/bulletins|assessment/schemes)/$",

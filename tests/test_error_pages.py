@@ -12,10 +12,14 @@ pytestmark = pytest.mark.django_db
 
 def test_a_staff_page_not_found_is_ours_in_chinese(client):
     client.force_login(make_user("someone"))
-    response = client.get("/events/XC-NOPE/")
+    response = client.get("/events/XC-NOPE/", HTTP_REFERER="http://testserver/events/")
     html = response.content.decode()
     assert response.status_code == 404
-    assert "页面不存在" in html and 'href="/"' in html and "返回" in html
+    assert "页面不存在" in html and 'href="/"' in html
+    assert '<a href="http://testserver/events/" class="secondary">返回上一页</a>' in html
+    assert "javascript:" not in html  # the CSP would block it
+    other = client.get("/events/XC-NOPE/", HTTP_REFERER="https://elsewhere.example/").content
+    assert b"elsewhere" not in other
     assert "Not Found" not in html and "<style>" in html
 
 

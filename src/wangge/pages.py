@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -79,6 +80,10 @@ PAGES: dict[int, tuple[Any, Any]] = {
 
 def error_page(request: HttpRequest, status: int, reasons: list[str] | None = None) -> HttpResponse:
     heading, explanation = PAGES[status]
+    # "Back" is the page the person came from, on this site (a javascript: link would be
+    # blocked by the Content-Security-Policy).
+    referer = request.META.get("HTTP_REFERER", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}) else ""
     html = render_to_string(
         "_error_page.html",
         {
@@ -86,6 +91,7 @@ def error_page(request: HttpRequest, status: int, reasons: list[str] | None = No
             "heading": heading,
             "explanation": explanation,
             "reasons": reasons or [],
+            "back": back,
             "portal": request.path.startswith("/r/"),
         },
     )

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge import private_files
 from wangge.errors import DomainError, Problem
 from wangge.intake import importer
 from wangge.intake.models import Channel, ImportJob
@@ -32,10 +33,11 @@ State = ImportJob.State
 OPEN = (State.QUEUED, State.RUNNING)
 
 
+FOLDER = "intake-imports"  # the uploads waiting for the worker (private_files: 700, files 600)
+
+
 def upload_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "intake-imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return private_files.folder(FOLDER)
 
 
 def _upload_path(job: ImportJob) -> Path:
@@ -58,9 +60,7 @@ def import_job_create(
     if problems:
         raise DomainError(problems, status=422)
     token = secrets.token_hex(16)
-    path = upload_dir() / token
-    path.write_bytes(data)
-    path.chmod(0o600)
+    private_files.file_save(FOLDER, token, data, suffix="")
     job = ImportJob.objects.create(
         channel=channel,
         by=by if by is not None and by.is_authenticated else None,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge import private_files
 from wangge.accounts.actors import Actor, author
 from wangge.people import import_reports, importer, tabular, workbooks
 from wangge.people.models import ImportRun
@@ -26,10 +27,11 @@ from wangge.people.models import ImportRun
 OPEN = ("queued", "running")
 
 
+FOLDER = "people-imports"  # the uploads waiting for the worker (private_files: 700, files 600)
+
+
 def upload_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "people-imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return private_files.folder(FOLDER)
 
 
 def row_count(data: bytes, file_name: str) -> int:
@@ -48,9 +50,7 @@ def import_queue(
     if mode not in ("all", "valid"):
         raise ValueError(mode)
     token = secrets.token_hex(16)
-    path = upload_dir() / token
-    path.write_bytes(data)
-    path.chmod(0o600)
+    private_files.file_save(FOLDER, token, data, suffix="")
     return ImportRun.objects.create(
         file_name=file_name[:300],
         sha256=hashlib.sha256(data).hexdigest(),

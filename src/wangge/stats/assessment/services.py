@@ -209,8 +209,9 @@ class Matcher:
         # id of a condition list → its tuple (the lists kept alive, so ids stay theirs)
         self.keys: dict[int, tuple[str, ...]] = {}
         self.held: list[list[str]] = []
-        # (item, numerator, denominator) → (value, points), for every target of a run
-        self.scored: dict[tuple[int, int, int], tuple[Decimal | None, Decimal]] = {}
+        # (item, numerator, denominator) → (points, value, points, reason), for every target
+        # of a run (adjustments: item −1, −2 …)
+        self.scored: dict[tuple[int, int, int], tuple[Decimal, str | None, str, str | None]] = {}
 
     def ids(
         self,
@@ -268,11 +269,16 @@ def _score_target(
     held: dict[str, int] | None = None,
     formats: tuple[str, str, str] | None = None,
 ) -> dict[str, Any]:
-    """`held`: the target's activity counts (`activities.by_level`), for activity sources."""
+    """`held`: the target's activity counts (`activities.by_level`), for activity sources.
+
+    An item's value, points and reason depend on its two counts only: they are worked out
+    once per (item, numerator, denominator) for all the run's targets (`matcher.scored`)."""
     indicators = []
+    lines: list[str] = []
     total = Decimal(0)
     scored = matcher.scored
     seen: dict[tuple[str, ...], list[Any]] = {}
+    ratio_f, count_f, adjusted_f = formats or _reason_formats(get_language())
     for k, it in enumerate(snap["items"]):
         source = it.get("source", Source.FACTS)
         if source in ACTIVITY_COUNTS:
@@ -282,14 +288,14 @@ def _score_target(
             num = matcher.ids(it["numerator"], groups, seen)
             den = matcher.ids(it["denominator"], groups, seen)
             count = len(num)
-        # value and points depend on the two counts only: worked out once per pair
         key = (k, count, len(den))
         got = scored.get(key)
         if got is None:
-            v = scoring.value(count, len(den), it["ratio"] and source not in ACTIVITY_COUNTS)
-            got = scored[key] = (v, scoring.q(Decimal(it["weight"]) * scoring.share(it, v)))
-        v, points = got
+            got = scored[key] = _item_points(it, source, count, len(den), ratio_f, count_f)
+        points, value, points_s, line = got
         total += points
+        if line is not None:
+            lines.append(line)
         indicators.append(
             {
                 "code": it["code"],
@@ -297,20 +303,29 @@ def _score_target(
                 "unit": it["unit"],
                 "numerator": count,
                 "denominator": len(den) if it["ratio"] else None,
-                "value": None if v is None else str(v),
+                "value": value,
                 "weight": it["weight"],
-                "points": str(points),
+                "points": points_s,
                 "numerator_events": num,
                 "denominator_events": den if it["ratio"] else [],
             }
         )
     adjustments = []
-    for a in snap["adjustments"]:
+    for j, a in enumerate(snap["adjustments"]):
         ids = matcher.ids(a["flags"], groups, seen)
-        points = scoring.adjustment_points(len(ids), Decimal(a["points"]), Decimal(a["cap"]))
+        key = (-1 - j, len(ids), 0)
+        got = scored.get(key)
+        if got is None:
+            points = scoring.adjustment_points(len(ids), Decimal(a["points"]), Decimal(a["cap"]))
+            points_s = str(points)
+            line = adjusted_f % {"n": a["name"], "c": len(ids), "p": points_s} if points else None
+            got = scored[key] = (points, None, points_s, line)
+        points, _v, points_s, line = got
         total += points
+        if line is not None:
+            lines.append(line)
         adjustments.append(
-            {"name": a["name"], "count": len(ids), "points": str(points), "events": ids}
+            {"name": a["name"], "count": len(ids), "points": points_s, "events": ids}
         )
     manual_rows = []
     for m in manual:
@@ -323,6 +338,8 @@ def _score_target(
                 "at": m.created_at.isoformat(),
             }
         )
+    if manual_rows:
+        lines.extend(reasons([], [], manual_rows, formats))
     score = scoring.q(max(Decimal(0), total))
     return {
         "score": score,
@@ -331,9 +348,25 @@ def _score_target(
             "indicators": indicators,
             "adjustments": adjustments,
             "manual": manual_rows,
-            "reasons": reasons(indicators, adjustments, manual_rows, formats),
+            "reasons": lines,
         },
     }
+
+
+def _item_points(
+    it: dict[str, Any], source: str, count: int, den: int, ratio_f: str, count_f: str
+) -> tuple[Decimal, str | None, str, str | None]:
+    """An item's points, value (text), points (text) and reason (None: no point lost)."""
+    v = scoring.value(count, den, it["ratio"] and source not in ACTIVITY_COUNTS)
+    points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
+    lost = Decimal(it["weight"]) - points
+    line = None
+    if lost > 0:
+        if it["ratio"]:
+            line = ratio_f % {"n": it["name"], "a": count, "b": den, "p": lost}
+        else:
+            line = count_f % {"n": it["name"], "a": count, "p": lost}
+    return points, None if v is None else str(v), str(points), line
 
 
 @functools.lru_cache(maxsize=8)

@@ -432,14 +432,14 @@ def write_results(rows: list[dict[str, Any]]) -> None:
     columns = ", ".join(connection.ops.quote_name(c) for c in _RESULT_COLUMNS)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor, for COPY
+        texts: dict[int, str] = {}  # a detail shared by several results, encoded once
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        json.dumps(row[c], ensure_ascii=False) if c == "detail" else row[c]
-                        for c in _RESULT_COLUMNS
-                    ]
-                )
+                detail = row["detail"]
+                text = texts.get(id(detail))
+                if text is None:
+                    text = texts[id(detail)] = json.dumps(detail, ensure_ascii=False)
+                copy.write_row([text if c == "detail" else row[c] for c in _RESULT_COLUMNS])
 
 
 def score_all(
@@ -467,22 +467,19 @@ def score_all(
     matcher = Matcher(flags)
     formats = _reason_formats(get_language())
     empty: Groups = {}
-    scored = [
-        (
-            tid,
-            code,
-            name,
-            _score_target(
-                snap,
-                by_target.get(tid, empty),
-                manual.get(tid, []),
-                matcher,
-                held.get(code),
-                formats,
-            ),
-        )
-        for tid, code, name in targets
-    ]
+    # targets with no rows, no manual items and no activity score alike (most workers in
+    # a month): one result, shared (and written as one JSON text)
+    blank: dict[str, Any] | None = None
+    scored = []
+    for tid, code, name in targets:
+        groups, mine, counts = by_target.get(tid), manual.get(tid), held.get(code)
+        if groups is None and not mine and counts is None:
+            if blank is None:
+                blank = _score_target(snap, empty, [], matcher, None, formats)
+            scored.append((tid, code, name, blank))
+            continue
+        s = _score_target(snap, groups or empty, mine or [], matcher, counts, formats)
+        scored.append((tid, code, name, s))
     return scored, scoring.ranks([s["score"] for *_, s in scored])
 
 

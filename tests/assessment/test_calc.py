@@ -95,6 +95,18 @@ def test_the_close_rate_indicator_counts_the_due_cases(owed):
     assert close["denominator_events"] == owed.due
 
 
+def test_the_close_rate_counts_cases_reported_before_the_month(owed):
+    """December's run: every due case was reported earlier (due in December; due earlier
+    and still open; due earlier and closed since its start), each read by its own part."""
+    street_scheme()
+    run = services.run_period("street", "2026-12")
+    close = run.results.get(target_id=owed.areas["330103001"].pk).detail["indicators"][0]
+    due_ = sorted(owed.cases[k] for k in ("due_later", "carried_open", "closed_late"))
+    assert (close["numerator"], close["denominator"]) == (1, 3)
+    assert close["numerator_events"] == [owed.cases["closed_late"]]
+    assert close["denominator_events"] == due_
+
+
 def test_the_monthly_bulletin_counts_the_due_cases(owed):
     district, a = owed.areas["330103"], owed.areas["330103001"]
     b = bulletins.generate("monthly", "2026-11", date(2026, 11, 1), date(2026, 11, 30), district)

@@ -105,6 +105,13 @@ class EventFact(models.Model):
             # 应结案 of a period: due in it, or due before and closed since (or open).
             models.Index(fields=["handle_deadline"], name="stats_fact_handle_due_idx"),
             models.Index(fields=["closed_at"], name="stats_fact_closed_at_idx"),
+            # … the cases still open, by deadline: the carry-over of every period's 应结案,
+            # read without touching the closed bulk of the facts.
+            models.Index(
+                fields=["handle_deadline"],
+                condition=models.Q(closed_at__isnull=True),
+                name="stats_fact_open_due_idx",
+            ),
             # The map's open events, newest first: a few thousand rows, whatever the total.
             models.Index(
                 fields=["-reported_at"], condition=models.Q(open=True), name="stats_fact_open_idx"

@@ -4,7 +4,9 @@ The facts of a period are those reported in it (EventFact.day). A run's results 
 of the events behind every number, so each lost point can be shown with its cases.
 """
 
+import contextlib
 import functools
+import gc
 import json
 import logging
 import re
@@ -202,29 +204,52 @@ class Matcher:
 
     def __init__(self, flags: list[str]) -> None:
         self.flags = flags
-        # per condition: signature → whether it holds (a target's few groups looked up)
-        self.memo: dict[int, dict[tuple[Any, ...], bool]] = {}
-        self.held: list[list[str]] = []  # the conditions memoised, kept alive (ids by id())
-        # (item, numerator, denominator) → (value, points), for every target of a run
-        self.scored: dict[tuple[int, int, int], tuple[Decimal | None, Decimal]] = {}
+        # per condition (its flags as a tuple): signature → whether it holds
+        self.memo: dict[tuple[str, ...], dict[tuple[Any, ...], bool]] = {}
+        # id of a condition list → its tuple (the lists kept alive, so ids stay theirs)
+        self.keys: dict[int, tuple[str, ...]] = {}
+        self.held: list[list[str]] = []
+        # (item, numerator, denominator) → (points, value, points, reason), for every target
+        # of a run (adjustments: item −1, −2 …)
+        self.scored: dict[tuple[int, int, int], tuple[Decimal, str | None, str, str | None]] = {}
 
-    def ids(self, condition: list[str], groups: Groups) -> list[Any]:
-        hits = self.memo.get(id(condition))
-        if hits is None:
-            hits = self.memo[id(condition)] = {}
+    def ids(
+        self,
+        condition: list[str],
+        groups: Groups,
+        seen: dict[tuple[str, ...], list[Any]] | None = None,
+    ) -> list[Any]:
+        """The ids of the target's rows that satisfy the condition, in id order. `seen`: the
+        target's lists so far, so conditions repeated across items (denominators) are worked
+        out once per target and share one list."""
+        key = self.keys.get(id(condition))
+        if key is None:
+            key = self.keys[id(condition)] = tuple(condition)
             self.held.append(condition)
-        out: list[Any] = []
+        if seen is not None:
+            got = seen.get(key)
+            if got is not None:
+                return got
+        hits = self.memo.get(key)
+        if hits is None:
+            hits = self.memo[key] = {}
+        matched = []
         for sig, ids in groups.items():
             hit = hits.get(sig)
             if hit is None:
                 hit = scoring.matches(condition, dict(zip(self.flags, sig, strict=True)))
                 hits[sig] = hit
             if hit:
-                if not out:
-                    out = list(ids)
-                    continue
-                out.extend(ids)
-                out.sort() if isinstance(out[0], int) else out.sort(key=_id_key)
+                matched.append(ids)
+        if not matched:
+            out: list[Any] = []
+        elif len(matched) == 1:
+            out = list(matched[0])
+        else:
+            out = [x for ids in matched for x in ids]
+            out.sort() if isinstance(out[0], int) else out.sort(key=_id_key)
+        if seen is not None:
+            seen[key] = out
         return out
 
 
@@ -244,27 +269,33 @@ def _score_target(
     held: dict[str, int] | None = None,
     formats: tuple[str, str, str] | None = None,
 ) -> dict[str, Any]:
-    """`held`: the target's activity counts (`activities.by_level`), for activity sources."""
+    """`held`: the target's activity counts (`activities.by_level`), for activity sources.
+
+    An item's value, points and reason depend on its two counts only: they are worked out
+    once per (item, numerator, denominator) for all the run's targets (`matcher.scored`)."""
     indicators = []
+    lines: list[str] = []
     total = Decimal(0)
     scored = matcher.scored
+    seen: dict[tuple[str, ...], list[Any]] = {}
+    ratio_f, count_f, adjusted_f = formats or _reason_formats(get_language())
     for k, it in enumerate(snap["items"]):
         source = it.get("source", Source.FACTS)
         if source in ACTIVITY_COUNTS:
             count = (held or {}).get(ACTIVITY_COUNTS[source], 0)
             num, den = [], []
         else:
-            num = matcher.ids(it["numerator"], groups)
-            den = matcher.ids(it["denominator"], groups)
+            num = matcher.ids(it["numerator"], groups, seen)
+            den = matcher.ids(it["denominator"], groups, seen)
             count = len(num)
-        # value and points depend on the two counts only: worked out once per pair
         key = (k, count, len(den))
         got = scored.get(key)
         if got is None:
-            v = scoring.value(count, len(den), it["ratio"] and source not in ACTIVITY_COUNTS)
-            got = scored[key] = (v, scoring.q(Decimal(it["weight"]) * scoring.share(it, v)))
-        v, points = got
+            got = scored[key] = _item_points(it, source, count, len(den), ratio_f, count_f)
+        points, value, points_s, line = got
         total += points
+        if line is not None:
+            lines.append(line)
         indicators.append(
             {
                 "code": it["code"],
@@ -272,20 +303,29 @@ def _score_target(
                 "unit": it["unit"],
                 "numerator": count,
                 "denominator": len(den) if it["ratio"] else None,
-                "value": None if v is None else str(v),
+                "value": value,
                 "weight": it["weight"],
-                "points": str(points),
+                "points": points_s,
                 "numerator_events": num,
                 "denominator_events": den if it["ratio"] else [],
             }
         )
     adjustments = []
-    for a in snap["adjustments"]:
-        ids = matcher.ids(a["flags"], groups)
-        points = scoring.adjustment_points(len(ids), Decimal(a["points"]), Decimal(a["cap"]))
+    for j, a in enumerate(snap["adjustments"]):
+        ids = matcher.ids(a["flags"], groups, seen)
+        key = (-1 - j, len(ids), 0)
+        got = scored.get(key)
+        if got is None:
+            points = scoring.adjustment_points(len(ids), Decimal(a["points"]), Decimal(a["cap"]))
+            points_s = str(points)
+            line = adjusted_f % {"n": a["name"], "c": len(ids), "p": points_s} if points else None
+            got = scored[key] = (points, None, points_s, line)
+        points, _v, points_s, line = got
         total += points
+        if line is not None:
+            lines.append(line)
         adjustments.append(
-            {"name": a["name"], "count": len(ids), "points": str(points), "events": ids}
+            {"name": a["name"], "count": len(ids), "points": points_s, "events": ids}
         )
     manual_rows = []
     for m in manual:
@@ -298,6 +338,8 @@ def _score_target(
                 "at": m.created_at.isoformat(),
             }
         )
+    if manual_rows:
+        lines.extend(reasons([], [], manual_rows, formats))
     score = scoring.q(max(Decimal(0), total))
     return {
         "score": score,
@@ -306,9 +348,25 @@ def _score_target(
             "indicators": indicators,
             "adjustments": adjustments,
             "manual": manual_rows,
-            "reasons": reasons(indicators, adjustments, manual_rows, formats),
+            "reasons": lines,
         },
     }
+
+
+def _item_points(
+    it: dict[str, Any], source: str, count: int, den: int, ratio_f: str, count_f: str
+) -> tuple[Decimal, str | None, str, str | None]:
+    """An item's points, value (text), points (text) and reason (None: no point lost)."""
+    v = scoring.value(count, den, it["ratio"] and source not in ACTIVITY_COUNTS)
+    points = scoring.q(Decimal(it["weight"]) * scoring.share(it, v))
+    lost = Decimal(it["weight"]) - points
+    line = None
+    if lost > 0:
+        if it["ratio"]:
+            line = ratio_f % {"n": it["name"], "a": count, "b": den, "p": lost}
+        else:
+            line = count_f % {"n": it["name"], "a": count, "p": lost}
+    return points, None if v is None else str(v), str(points), line
 
 
 @functools.lru_cache(maxsize=8)
@@ -374,14 +432,14 @@ def write_results(rows: list[dict[str, Any]]) -> None:
     columns = ", ".join(connection.ops.quote_name(c) for c in _RESULT_COLUMNS)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor, for COPY
+        texts: dict[int, str] = {}  # a detail shared by several results, encoded once
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        json.dumps(row[c], ensure_ascii=False) if c == "detail" else row[c]
-                        for c in _RESULT_COLUMNS
-                    ]
-                )
+                detail = row["detail"]
+                text = texts.get(id(detail))
+                if text is None:
+                    text = texts[id(detail)] = json.dumps(detail, ensure_ascii=False)
+                copy.write_row([text if c == "detail" else row[c] for c in _RESULT_COLUMNS])
 
 
 def score_all(
@@ -409,22 +467,19 @@ def score_all(
     matcher = Matcher(flags)
     formats = _reason_formats(get_language())
     empty: Groups = {}
-    scored = [
-        (
-            tid,
-            code,
-            name,
-            _score_target(
-                snap,
-                by_target.get(tid, empty),
-                manual.get(tid, []),
-                matcher,
-                held.get(code),
-                formats,
-            ),
-        )
-        for tid, code, name in targets
-    ]
+    # targets with no rows, no manual items and no activity score alike (most workers in
+    # a month): one result, shared (and written as one JSON text)
+    blank: dict[str, Any] | None = None
+    scored = []
+    for tid, code, name in targets:
+        groups, mine, counts = by_target.get(tid), manual.get(tid), held.get(code)
+        if groups is None and not mine and counts is None:
+            if blank is None:
+                blank = _score_target(snap, empty, [], matcher, None, formats)
+            scored.append((tid, code, name, blank))
+            continue
+        s = _score_target(snap, groups or empty, mine or [], matcher, counts, formats)
+        scored.append((tid, code, name, s))
     return scored, scoring.ranks([s["score"] for *_, s in scored])
 
 
@@ -448,7 +503,7 @@ def _fact_rows(
     On PostgreSQL the database groups the rows (one statement: a group's event ids come back
     as one sorted array); elsewhere they are grouped here.
     """
-    parts: list[tuple[str, Any]] = [_fact_query(column, flags, date_from, date_to)]
+    parts: list[tuple[str, Any]] = list(_fact_queries(column, flags, date_from, date_to))
     if any(f in ORDER_ROW_FLAGS for f in flags):
         parts.append(_order_query(snap, column, flags, date_from, date_to))
     sigs = "".join(f", s{i}" for i in range(len(flags)))
@@ -474,30 +529,77 @@ def _fact_rows(
             ids.sort()
 
 
-def _fact_query(
+def _fact_queries(
     column: str, flags: list[str], date_from: date, date_to: date
-) -> tuple[str, tuple[Any, ...]]:
-    """SQL of the fact rows: target `t`, event `e`, then `s0` … one per flag."""
-    fact_flags = [f for f in flags if f not in ORDER_ROW_FLAGS and f not in DUE_FLAGS]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """SQL of the fact rows: target `t`, event `e`, then `s0` … one per flag.
+
+    With 应结案 these are disjoint parts, each read through an index rather than one OR over
+    all facts (which PostgreSQL answers with a scan of every fact): the facts reported in the
+    period; and, reported outside it, those due in it, those due earlier and still open (the
+    partial index on open cases' deadlines) and those due earlier and closed since its start.
+    """
     want_due = any(f in DUE_FLAGS for f in flags)
     in_period = Q(day__gte=date_from, day__lte=date_to)
+    base = EventFact.objects.filter(**{f"{column}__isnull": False}).order_by()
+    if not want_due:
+        return [_fact_part(base.filter(in_period), column, flags, {})]
+    start, end = due.bounds(date_from, date_to)
     owed = due.due_q(date_from, date_to)
-    facts = EventFact.objects.filter(**{f"{column}__isnull": False})
-    facts = facts.filter(in_period | owed) if want_due else facts.filter(in_period)
+    closed = due.closed_q(date_to)
+    outside = base.filter(~in_period).exclude(status="merged")
+    earlier = Q(handle_deadline__lt=start)
+    return [
+        _fact_part(
+            base.filter(in_period), column, flags, {"due": owed, "due_closed": owed & closed}
+        ),
+        _fact_part(
+            outside.filter(handle_deadline__gte=start, handle_deadline__lt=end),
+            column,
+            flags,
+            {"due": True, "due_closed": closed},
+            outside=True,
+        ),
+        _fact_part(
+            outside.filter(earlier, closed_at__isnull=True),
+            column,
+            flags,
+            {"due": True, "due_closed": False},
+            outside=True,
+        ),
+        _fact_part(
+            outside.filter(earlier, closed_at__gte=start),
+            column,
+            flags,
+            {"due": True, "due_closed": closed},
+            outside=True,
+        ),
+    ]
+
+
+def _fact_part(
+    facts: Any,
+    column: str,
+    flags: list[str],
+    due_exprs: dict[str, Any],
+    outside: bool = False,
+) -> tuple[str, tuple[Any, ...]]:
+    """One part's SQL: the facts' own flags (false for facts reported outside the period),
+    the order flags false, 应结案's flags from `due_exprs` (a condition or a constant)."""
     columns: dict[str, Any] = {"t": F(column), "e": F("event_id")}
     for i, f in enumerate(flags):
-        if f in fact_flags:
-            expr: Any = F(f) if not want_due else in_period & Q(**{f: True})
-        elif f == "due":
-            expr = owed
-        elif f == "due_closed":
-            expr = owed & due.closed_q(date_to)
+        if f in DUE_FLAGS:
+            expr: Any = due_exprs.get(f, False)
+        elif f in ORDER_ROW_FLAGS or outside:
+            expr = False
         else:
-            expr = Value(False)
-        columns[f"s{i}"] = (
-            expr if isinstance(expr, F) else ExpressionWrapper(expr, output_field=BooleanField())
-        )
-    qs = facts.order_by().annotate(**columns).values_list(*columns)
+            expr = F(f)
+        if isinstance(expr, bool):
+            expr = Value(expr, output_field=BooleanField())
+        elif isinstance(expr, Q):
+            expr = ExpressionWrapper(expr, output_field=BooleanField())
+        columns[f"s{i}"] = expr
+    qs = facts.annotate(**columns).values_list(*columns)
     sql, params = qs.query.sql_with_params()
     return sql, tuple(params)
 
@@ -510,7 +612,7 @@ def _order_query(
     date_to: date,
 ) -> tuple[str, list[Any]]:
     """SQL of a row per lead work order of the period's events, for the department that
-    received it (area schemes: the event's area): `t`, `e`, `s0` … as `_fact_query`."""
+    received it (area schemes: the event's area): `t`, `e`, `s0` … as `_fact_queries`."""
     order, fact = WorkOrder._meta.db_table, EventFact._meta.db_table
     qn = connection.ops.quote_name
     target = (
@@ -534,6 +636,20 @@ def _order_query(
     return sql, [OrderRole.LEAD, adapt(date_from), adapt(date_to)]
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Any:
+    """The cyclic garbage collector off for a while: a run makes millions of small lists
+    and dicts (a result per target) and none of them in cycles, yet each of the collector's
+    passes over them took longer as they grew (a third of a 100,000-target run)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 @transaction.atomic
 def compute(run: Run, now: Any = None) -> Run:
     """(Re)compute a draft run from the facts with the scheme as it is now."""
@@ -550,23 +666,25 @@ def compute(run: Run, now: Any = None) -> Run:
     manual: dict[int, list[ManualItem]] = defaultdict(list)
     for m in run.manual_items.select_related("assessor"):
         manual[m.target_id].append(m)
-    scored, ranks = score_all(snap, run.date_from, run.date_to, manual)
-    run.results.all().delete()
-    write_results(
-        [
-            {
-                "run_id": run.pk,
-                "target_id": tid,
-                "target_code": code,
-                "target_name": name,
-                "score": s["score"],
-                "grade": s["grade"],
-                "rank": rank,
-                "detail": s["detail"],
-            }
-            for (tid, code, name, s), rank in zip(scored, ranks, strict=True)
-        ]
-    )
+    with _gc_paused():
+        scored, ranks = score_all(snap, run.date_from, run.date_to, manual)
+        run.results.all().delete()
+        write_results(
+            [
+                {
+                    "run_id": run.pk,
+                    "target_id": tid,
+                    "target_code": code,
+                    "target_name": name,
+                    "score": s["score"],
+                    "grade": s["grade"],
+                    "rank": rank,
+                    "detail": s["detail"],
+                }
+                for (tid, code, name, s), rank in zip(scored, ranks, strict=True)
+            ]
+        )
+        del scored
     run.snapshot = snap
     run.computed_at = now or timezone.now()
     run.save(update_fields=["snapshot", "computed_at"])

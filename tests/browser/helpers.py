@@ -62,6 +62,7 @@ def phone_context(
 
 
 def box_of(page: Page, selector: str) -> dict[str, float]:
+    page.wait_for_load_state("load")  # sizes once the stylesheets are in, not the defaults
     box = page.locator(selector).first.bounding_box()
     assert box is not None, f"{selector} is not shown"
     return box

@@ -33,6 +33,9 @@ def _pii_key_file(settings, tmp_path, monkeypatch):
 
 
 def _no_wider_than_the_screen(page: Page) -> None:
+    # Measured once the stylesheets are in: a layout read earlier (the page's status shows
+    # before site.css has loaded on a busy machine) sees the browser's default sizes.
+    page.wait_for_load_state("load")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
 
@@ -150,6 +153,7 @@ def test_an_operator_on_a_phone(live_server, browser: Browser):
         expect_status(page, "reported")
         _no_wider_than_the_screen(page)
         accept = page.locator("form.action-accept button[type=submit]").first
+        page.wait_for_load_state("load")
         box = accept.bounding_box()
         assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 390
         with page.expect_navigation():

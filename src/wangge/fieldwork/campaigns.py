@@ -449,6 +449,11 @@ def campaign_close(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campaig
         raise DomainError.one(
             _("Only an open campaign can be closed."), field="status", code="state"
         )
+    return _closed(actor, campaign, ip=ip, said="closed")
+
+
+def _closed(actor: Any, campaign: Campaign, *, ip: str, said: str) -> Campaign:
+    """Close the campaign (closing an open one, or cancelling a draft), audited as `said`."""
     campaign.status = Campaign.Status.CLOSED
     campaign.closed_at = timezone.now()
     campaign.save(update_fields=["status", "closed_at"])
@@ -459,7 +464,7 @@ def campaign_close(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campaig
         campaign.pk,
         label=campaign.title,
         ip=ip,
-        detail={"status": "closed"},
+        detail={"status": said},
     )
     return campaign
 
@@ -602,19 +607,7 @@ def campaign_cancel(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campai
             code="state",
             status=409,
         )
-    campaign.status = Campaign.Status.CLOSED
-    campaign.closed_at = timezone.now()
-    campaign.save(update_fields=["status", "closed_at"])
-    audit.record(
-        actor,
-        "update",
-        "campaign",
-        campaign.pk,
-        label=campaign.title,
-        ip=ip,
-        detail={"status": "cancelled"},
-    )
-    return campaign
+    return _closed(actor, campaign, ip=ip, said="cancelled")
 
 
 def is_cancelled(campaign: Campaign) -> bool:

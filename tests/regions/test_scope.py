@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tests.factories import make_tree, make_user, post
 from wangge.accounts import selectors as account_selectors
+from wangge.errors import DomainError
 from wangge.regions import selectors
 from wangge.regions.models import Area
 
@@ -20,7 +21,9 @@ def test_post_gives_sight_of_the_subtree_only():
         Area.objects.live().subtree(areas["330103002001"]).values_list("code", flat=True)
     )
     assert len(seen) == 1 + 4 + 16
-    assert selectors.area_get(user=worker, code="330103001") is None
+    with pytest.raises(DomainError) as refused:
+        selectors.area_get(user=worker, code="330103001")
+    assert refused.value.status == 404
     assert selectors.area_get(user=worker, code="330103002001003") is not None
 
 

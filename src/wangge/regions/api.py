@@ -4,10 +4,8 @@ import json
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from wangge.errors import DomainError
 from wangge.inputs import Input, Int
 from wangge.regions import coords, hooks, selectors
 from wangge.regions.models import Area
@@ -86,17 +84,8 @@ class LocateOut(Schema):
     distance_m: float | None
 
 
-def _not_found(code: str) -> DomainError:
-    return DomainError.one(
-        _("Area %(code)s not found.") % {"code": code}, field="code", code="not_found", status=404
-    )
-
-
 def _get(request: HttpRequest, code: str) -> Area:
-    area = selectors.area_get(user=request.user, code=code)
-    if area is None:
-        raise _not_found(code)
-    return area
+    return selectors.area_get(user=request.user, code=code)
 
 
 @router.get("/areas", response=AreaPage, summary="Search areas in the user's scope")

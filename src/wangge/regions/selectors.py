@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from wangge.errors import DomainError
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 from wangge.regions.scope import scope_of
@@ -29,11 +31,17 @@ def area_list(
     return qs.order_by("path")
 
 
-def area_get(*, user: Any, code: str) -> Area | None:
-    """A live area by code, or None when it does not exist or is outside the user's scope."""
+def area_get(*, user: Any, code: str) -> Area:
+    """A live area by code; DomainError 404 when it does not exist or is outside the user's
+    scope (which of the two is not told), as every app's selectors answer "not found"."""
     area = without_geometry(Area.objects.live().filter(code=code).select_related("parent")).first()
     if area is None or not scope_of(user).sees(area):
-        return None
+        raise DomainError.one(
+            _("Area %(code)s not found.") % {"code": code},
+            field="code",
+            code="not_found",
+            status=404,
+        )
     return area
 
 

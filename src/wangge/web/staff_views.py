@@ -10,16 +10,17 @@ from django.utils.translation import gettext as _
 from wangge.accounts.audit import client_ip
 from wangge.accounts.models import Post, Role
 from wangge.errors import DomainError
+from wangge.pages import scoped_page
 from wangge.regions import selectors
 from wangge.staff import grants, roster
 
 MAX_UPLOAD = 10 * 1024 * 1024
 
 
-@login_required
+@scoped_page
 def area_posts(request: HttpRequest, code: str) -> HttpResponse:
     area = selectors.area_get(user=request.user, code=code)
-    if area is None or not grants.may_manage(request.user, area):
+    if not grants.may_manage(request.user, area):
         raise Http404
     error = ""
     if request.method == "POST":

@@ -1,12 +1,13 @@
 """Pages of the command centre. Thin: read through selectors, render."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from wangge.accounts import selectors as account_selectors
 from wangge.accounts.models import Post
 from wangge.accounts.scope import can_see
+from wangge.pages import scoped_page
 from wangge.regions import selectors
 from wangge.regions.lean import without_geometry
 from wangge.staff import grants
@@ -62,11 +63,9 @@ def area_search(request: HttpRequest) -> HttpResponse:
     return render(request, "web/_area_results.html", {"results": results, "q": q})
 
 
-@login_required
+@scoped_page
 def area_page(request: HttpRequest, code: str) -> HttpResponse:
     area = selectors.area_get(user=request.user, code=code)
-    if area is None:
-        raise Http404
     return render(
         request,
         "web/area.html",

@@ -59,7 +59,7 @@ class WanggeUserAdmin(UserAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         stored = User.objects.filter(pk=obj.pk).first() if change else None
-        request._wangge_roles_before = roles_of(stored)  # type: ignore[attr-defined]
+        request._wangge_roles_before = roles_of(stored) if stored else None  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
         if not change:  # the administrator chose this password
             password_change_require(user=obj)

@@ -53,7 +53,7 @@ def _on_locked_out(sender: Any, request: Any, username: str, ip_address: str, **
     _emit(LoginEvent("lock", SYSTEM, username or "", ip_address or ""))
 
 
-def _forgive_own_typos(sender: Any, request: Any, user: Any, **_: Any) -> None:
+def _forgive_own_typos(sender: Any, request: Any, user: Actor, **_: Any) -> None:
     """A successful login forgets that user's failures from that address only: not the
     address's failures for other usernames (axes' AXES_RESET_ON_SUCCESS would, letting one
     valid account reset an address that sprays passwords), nor other addresses' failures

@@ -5,7 +5,7 @@ change page, the back office, `wangge admin`) applies them. Django calls `passwo
 on each validator when a user with a new password is saved: the history is kept there.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
@@ -14,7 +14,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from wangge.accounts.actors import Actor, author
 from wangge.accounts.models import LoginProfile, PasswordHistory
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _classes(password: str) -> int:
@@ -34,7 +38,7 @@ class CharacterClassesValidator:
     def classes(self) -> int:  # read late: Django keeps validators for the process
         return self._classes if self._classes is not None else settings.WANGGE_PASSWORD_CLASSES
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: "User | None" = None) -> None:
         if _classes(password) < self.classes:
             raise ValidationError(self.get_help_text(), code="password_classes")
 
@@ -55,7 +59,7 @@ class HistoryValidator:
     def keep(self) -> int:
         return self._keep if self._keep is not None else settings.WANGGE_PASSWORD_HISTORY
 
-    def _recent(self, user: Any) -> list[str]:
+    def _recent(self, user: "User | None") -> list[str]:
         if self.keep <= 0 or user is None or user.pk is None:
             return []
         return list(
@@ -64,14 +68,14 @@ class HistoryValidator:
             ]
         )
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: "User | None" = None) -> None:
         hashes = self._recent(user)
-        if getattr(user, "pk", None) and getattr(user, "password", ""):
+        if user is not None and user.pk and user.password:
             hashes.append(user.password)  # the one in use, even if set before the history
         if any(check_password(password, h) for h in hashes if h):
             raise ValidationError(self.get_help_text(), code="password_reused")
 
-    def password_changed(self, password: str, user: Any = None) -> None:
+    def password_changed(self, password: str, user: "User | None" = None) -> None:
         if self.keep <= 0 or user is None or user.pk is None:
             return
         PasswordHistory.objects.create(user=user, password=user.password)
@@ -86,13 +90,13 @@ class HistoryValidator:
         ) % {"n": self.keep}
 
 
-def must_change_password(user: Any) -> bool:
+def must_change_password(user: Actor) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return LoginProfile.objects.filter(user=user, must_change_password=True).exists()
+    return LoginProfile.objects.filter(user=author(user), must_change_password=True).exists()
 
 
-def password_change_require(*, user: Any, required: bool = True) -> None:
+def password_change_require(*, user: "User", required: bool = True) -> None:
     """Flag (or clear) the forced change at the next request: for accounts whose password
     was generated or chosen by someone else (onboarding, the back office)."""
     with transaction.atomic():
@@ -101,7 +105,7 @@ def password_change_require(*, user: Any, required: bool = True) -> None:
         )
 
 
-def password_set_generated(*, user: Any, password: str) -> None:
+def password_set_generated(*, user: "User", password: str) -> None:
     """Give `user` a password that someone else knows: they must change it at first login."""
     with transaction.atomic():
         user.set_password(password)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django_otp import user_has_device
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.models import Role
 from wangge.accounts.passwords import must_change_password
 from wangge.accounts.permissions import AUDIT_PERMISSION
@@ -23,14 +24,14 @@ CHANGE = "wangge_change_password"
 TOUCH_SECONDS = 60  # the last-seen stamp is rewritten at most this often
 
 
-def otp_expected(user: Any) -> bool:
+def otp_expected(user: Actor) -> bool:
     """Operators, auditors and administrators: the roles WANGGE_OTP_REQUIRED applies to."""
     if user.is_staff or user.is_superuser or user.has_perm(AUDIT_PERMISSION):
         return True
     return post_rows(user, (Role.OPERATOR,)).exists()
 
 
-def otp_step(user: Any) -> str:
+def otp_step(user: Actor) -> str:
     if user_has_device(user):
         return "verify"
     if settings.WANGGE_OTP_REQUIRED and otp_expected(user):
@@ -38,14 +39,14 @@ def otp_step(user: Any) -> str:
     return ""
 
 
-def start(session: Any, user: Any, now: float | None = None) -> None:
+def start(session: Any, user: Actor, now: float | None = None) -> None:
     now = time.time() if now is None else now
     session[LOGIN_AT] = session[SEEN_AT] = now
     session[OTP] = otp_step(user)
     session[CHANGE] = must_change_password(user)
 
 
-def _on_login(sender: Any, request: Any, user: Any, **_: Any) -> None:
+def _on_login(sender: Any, request: Any, user: Actor, **_: Any) -> None:
     if request is not None and hasattr(request, "session"):
         start(request.session, user)
 

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +28,7 @@ from wangge.errors import DomainError, Problem
 WINDOW = dt.timedelta(hours=1)
 
 
-def _wait(actor: Any, now: dt.datetime) -> int:
+def _wait(actor: Actor, now: dt.datetime) -> int:
     """0 when the actor may reveal once more now, else the seconds until they may."""
     limit = settings.WANGGE_REVEAL_LIMIT
     if limit <= 0:
@@ -67,7 +66,7 @@ def admitted(actor: Actor, *, ip: str = "") -> Iterator[None]:
     raise DomainError([Problem(message, code="reveal_limit")], status=429, retry_after=wait)
 
 
-def alert_mass_reveal(*, actor: Any, now: dt.datetime, ip: str = "") -> SecurityAlert | None:
+def alert_mass_reveal(*, actor: Actor, now: dt.datetime, ip: str = "") -> SecurityAlert | None:
     """Raise the alert for the actor's refused reveal, unless one was raised for them within
     the window (an alert a window, however many refusals). Written to the audit log too."""
     with transaction.atomic():

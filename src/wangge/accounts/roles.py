@@ -5,9 +5,12 @@ for lockouts)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wangge.accounts.actors import Actor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ def listen(fn: Callable[[RoleChange], None]) -> None:
         _listeners.append(fn)
 
 
-def roles_of(user: Any) -> dict[str, Any]:
+def roles_of(user: "User") -> dict[str, Any]:
     if user is None or user.pk is None:
         return {"superuser": False, "staff": False, "active": False, "groups": []}
     return {
@@ -39,7 +42,7 @@ def roles_of(user: Any) -> dict[str, Any]:
     }
 
 
-def role_change_record(*, actor: Actor, user: Any, before: dict[str, Any], ip: str = "") -> bool:
+def role_change_record(*, actor: Actor, user: "User", before: dict[str, Any], ip: str = "") -> bool:
     """Tell the listeners (the audit log) when `user`'s roles differ from `before`."""
     after = roles_of(user)
     if after == before:

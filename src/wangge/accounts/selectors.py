@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.models import Post, Role
 from wangge.accounts.scope import scope_of
 from wangge.regions.models import Area
@@ -37,7 +38,7 @@ def area_staff_rows(area: Area) -> list[dict[str, str]]:
     ]
 
 
-def incomplete_grids(*, user: Any, level: int = 4) -> list[dict[str, Any]]:
+def incomplete_grids(*, user: Actor, level: int = 4) -> list[dict[str, Any]]:
     """Grids lacking "1+1+N": no grid leader or no full-time worker."""
     active = Post.objects.filter(ended_on__isnull=True)
     grids = (
@@ -66,7 +67,7 @@ def incomplete_grids(*, user: Any, level: int = 4) -> list[dict[str, Any]]:
     return rows
 
 
-def shortfalls(user: Any) -> list[dict[str, Any]]:
+def shortfalls(user: Actor) -> list[dict[str, Any]]:
     return incomplete_grids(user=user)
 
 

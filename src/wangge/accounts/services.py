@@ -1,7 +1,7 @@
 """Every write to posts goes through these functions."""
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,9 +12,12 @@ from wangge.errors import DomainError
 from wangge.regions import hooks
 from wangge.regions.models import Area
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @transaction.atomic
-def post_assign(*, user: Any, area: Area, role: str) -> Post:
+def post_assign(*, user: "User", area: Area, role: str) -> Post:
     if role not in Role.values:
         raise DomainError.one(_("Unknown role %(role)s.") % {"role": role}, field="role")
     if not area.is_live:

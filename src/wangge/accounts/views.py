@@ -21,6 +21,7 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from wangge.accounts import policy
+from wangge.accounts.actors import user_of
 from wangge.accounts.passwords import password_change_require
 from wangge.accounts.ratelimit import rate_limited
 
@@ -71,7 +72,7 @@ class PasswordChange(auth_views.PasswordChangeView):
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
-        password_change_require(user=self.request.user, required=False)
+        password_change_require(user=user_of(self.request.user), required=False)
         self.request.session[policy.CHANGE] = False
         return response
 

@@ -2,12 +2,11 @@
 
 The roles come from the one matrix (`wangge.accounts.permissions`)."""
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from wangge.accounts import permissions, selectors
+from wangge.accounts.actors import Actor
 from wangge.accounts.permissions import Action, roles_for
 from wangge.events import rows
 from wangge.regions.models import Area
@@ -17,16 +16,16 @@ GRID_ROLES = roles_for(Action.HANDLE_AT_GRID)
 CENTRE_ROLES = roles_for(Action.RUN_CENTRE)
 
 
-def is_admin(user: Any) -> bool:
+def is_admin(user: Actor) -> bool:
     return permissions.is_admin(user)
 
 
-def is_centre_for(user: Any, area: Area) -> bool:
+def is_centre_for(user: Actor, area: Area) -> bool:
     """A command-centre operator (or community secretary) at or above the area."""
     return permissions.may(user, Action.RUN_CENTRE, area)
 
 
-def is_grid_staff_for(user: Any, area: Area) -> bool:
+def is_grid_staff_for(user: Actor, area: Area) -> bool:
     return permissions.may(user, Action.HANDLE_AT_GRID, area)
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import audit
+from wangge.accounts.actors import Actor
 from wangge.errors import DomainError
 from wangge.events import (
     duplicates,
@@ -171,13 +172,13 @@ def _detail(request: HttpRequest, e: Event) -> dict[str, Any]:
     }
 
 
-def _visible_code(e: Event | None, user: Any) -> str | None:
+def _visible_code(e: Event | None, user: Actor) -> str | None:
     if e is None or not selectors.visible_events(user).filter(pk=e.pk).exists():
         return None
     return e.code
 
 
-def _follows(e: Event, user: Any) -> dict[str, Any] | None:
+def _follows(e: Event, user: Actor) -> dict[str, Any] | None:
     root = duplicates.followed(e, user=user)
     if root is None:
         return None

@@ -104,7 +104,7 @@ def _group(event: Event) -> int:
 
 
 # -- candidates ----------------------------------------------------------------------------
-def candidates(event: Event, *, user: Any, limit: int | None = None) -> list[Candidate]:
+def candidates(event: Event, *, user: Actor, limit: int | None = None) -> list[Candidate]:
     """Open events in the user's scope that are likely the same as `event`, best first."""
     if event.status not in MERGEABLE or event.lon is None or event.lat is None:
         return []
@@ -196,7 +196,7 @@ def _user(actor: Actor) -> Any:
 
 
 # -- following the parent ------------------------------------------------------------------
-def followed(event: Event, *, user: Any) -> Event | None:
+def followed(event: Event, *, user: Actor) -> Event | None:
     """The event a merged duplicate is followed in (the root of its parent chain), when
     `user` may see it: an event merged into another grid's does not show that one."""
     parent = event.parent

@@ -12,12 +12,13 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from wangge.accounts.actors import Actor
 from wangge.events.models import OPEN_STATUSES, Satisfaction, Status
 from wangge.events.selectors import event_list
 
 
 def loop_figures(
-    *, user: Any, date_from: date | None = None, date_to: date | None = None
+    *, user: Actor, date_from: date | None = None, date_to: date | None = None
 ) -> dict[str, Any]:
     qs = event_list(user=user, date_from=date_from, date_to=date_to).exclude(status=Status.MERGED)
     accepted_q = Q(accepted_at__isnull=False) | Q(
@@ -52,7 +53,7 @@ def loop_figures(
 
 
 def channel_figures(
-    *, user: Any, date_from: date | None = None, date_to: date | None = None
+    *, user: Actor, date_from: date | None = None, date_to: date | None = None
 ) -> dict[str, int]:
     """Events reported per channel (多网合一: where the work comes from), same scope and
     counting as loop_figures."""

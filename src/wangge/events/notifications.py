@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.events import access, rows, selectors, webhooks
 from wangge.events.models import Department, Event, Notification
 
@@ -88,7 +89,7 @@ def notify_holders(event: Event, kind: str, template: str) -> None:
     _send(users, kind, event, template)
 
 
-def _sees(user: Any, event: Event) -> bool:
+def _sees(user: Actor, event: Event) -> bool:
     return selectors.visible_events(user).filter(pk=event.pk).exists()
 
 
@@ -155,7 +156,7 @@ def after_commit(payload: dict[str, Any]) -> None:
     webhooks.enqueue_webhooks(payload)
 
 
-def notifications_mark_read(*, user: Any, pk: int | None = None) -> int:
+def notifications_mark_read(*, user: Actor, pk: int | None = None) -> int:
     """Mark the user's notification `pk` read (all of them when None); how many changed. A
     notification of another user is never touched."""
     unread = Notification.objects.filter(user_id=int(user.pk or 0), read_at__isnull=True)

@@ -2,8 +2,6 @@
 given in plaintext only through an audited reveal by someone who may reveal residents' phones
 in the event's area (`wangge.people.access.can_reveal`)."""
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from wangge.accounts import audit, reveals
@@ -31,7 +29,7 @@ def reveal_reporter_phone(actor: Actor, event: Event, *, reason: str, ip: str = 
     return event.reporter_phone
 
 
-def events_by_reporter_phone(user: Any, phone: str) -> QuerySet[Event]:
+def events_by_reporter_phone(user: Actor, phone: str) -> QuerySet[Event]:
     """The user's visible events reported from this phone (exact, through the blind index)."""
     normal = pii.normal_phone(phone) or phone.strip()
     return visible_events(user).filter(reporter_phone_index__in=pii.phone_indexes(normal))

@@ -19,10 +19,12 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor, author
 from wangge.accounts.scope import path_q
 from wangge.errors import DomainError
 from wangge.events.models import (
     OPEN_STATUSES,
+    Department,
     Event,
     OrderRole,
     OrderStatus,
@@ -47,25 +49,27 @@ TABS: dict[str, Q] = {
 }
 
 
-def visible_q(user: Any) -> Q:
+def visible_q(user: Actor) -> Q:
     """Events in the user's scope (`wangge.accounts.scope`), and those of their departments."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     by_area = path_q(user, "area__path")
-    department_ids = list(user.departments.values_list("pk", flat=True))
+    department_ids = list(
+        Department.objects.filter(handlers=author(user)).values_list("pk", flat=True)
+    )
     if department_ids:
         return by_area | Q(orders__department_id__in=department_ids)
     return by_area
 
 
-def visible_events(user: Any) -> QuerySet[Event]:
+def visible_events(user: Actor) -> QuerySet[Event]:
     ids = Event.objects.filter(visible_q(user)).values("pk")
     return Event.objects.filter(pk__in=ids)
 
 
 def event_list(
     *,
-    user: Any,
+    user: Actor,
     tab: str | None = None,
     status: str | None = None,
     category: str | None = None,
@@ -142,13 +146,13 @@ def _start(day: date, next_day: bool = False) -> datetime:
     return timezone.make_aware(value)
 
 
-def tab_counts(user: Any) -> dict[str, int]:
+def tab_counts(user: Actor) -> dict[str, int]:
     base = visible_events(user)
     counts = base.aggregate(**{name: Count("pk", filter=q) for name, q in TABS.items()})
     return {name: int(counts[name] or 0) for name in TABS}
 
 
-def event_lookup(*, user: Any, text: str, limit: int = 2) -> list[str]:
+def event_lookup(*, user: Actor, text: str, limit: int = 2) -> list[str]:
     """Codes of the visible events `text` names exactly — a tracking code, the source's
     order number (工单号), the reporter's phone — whatever their status (at most `limit`)."""
     text = text.strip()
@@ -199,7 +203,7 @@ def sort_events(qs: QuerySet[Event], sort: str | None) -> QuerySet[Event]:
     return qs.order_by(*SORTS[sort])
 
 
-def newest_report_id(user: Any) -> int:
+def newest_report_id(user: Actor) -> int:
     """The id of the newest report waiting for acceptance in the user's sight (0: none):
     the seat polls it, and a larger one is a new report."""
     found = (
@@ -212,7 +216,7 @@ def newest_report_id(user: Any) -> int:
     return int(found or 0)
 
 
-def event_get(*, user: Any, code: str, field: str = "code") -> Event:
+def event_get(*, user: Actor, code: str, field: str = "code") -> Event:
     """The event `code` as the user sees it; DomainError 404 naming `field` when it does not
     exist or is out of the user's sight (which of the two is not told). Selectors of every
     app answer "not found" this way; pages show it as their 404 page."""
@@ -230,9 +234,9 @@ def event_get(*, user: Any, code: str, field: str = "code") -> Event:
     return event
 
 
-def my_orders(*, user: Any, status: str | None = None) -> QuerySet[WorkOrder]:
+def my_orders(*, user: Actor, status: str | None = None) -> QuerySet[WorkOrder]:
     """Work orders of the user's departments (the department handler's view)."""
-    qs = WorkOrder.objects.filter(department__handlers=user).select_related(
+    qs = WorkOrder.objects.filter(department__handlers=author(user)).select_related(
         "event", "department", "event__category"
     )
     if status:

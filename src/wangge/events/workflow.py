@@ -69,11 +69,11 @@ class Move:
     guard: Callable[[Any, Event], bool] | None = None
 
 
-def _centre(user: Any, event: Event) -> bool:
+def _centre(user: Actor, event: Event) -> bool:
     return access.is_centre_for(user, event.responsible_area)
 
 
-def _responsible(user: Any, event: Event) -> bool:
+def _responsible(user: Actor, event: Event) -> bool:
     """Whoever holds the responsible level: its centre, or grid staff at grid level."""
     return _centre(user, event) or (
         event.responsible_area.level >= GRID_LEVEL
@@ -81,7 +81,7 @@ def _responsible(user: Any, event: Event) -> bool:
     )
 
 
-def _own_report(user: Any, event: Event) -> bool:
+def _own_report(user: Actor, event: Event) -> bool:
     """The grid staff who reported it themselves (上报并自行处置 is one step of one person)."""
     return (
         event.reporter_id is not None
@@ -91,18 +91,18 @@ def _own_report(user: Any, event: Event) -> bool:
     )
 
 
-def _acceptor(user: Any, event: Event) -> bool:
+def _acceptor(user: Actor, event: Event) -> bool:
     """The centre; or the platform, for a channel whose reports are accepted on arrival."""
     if user is SYSTEM:
         return bool(channels.skips_acceptance(event.channel))
     return _centre(user, event)
 
 
-def _escalator(user: Any, event: Event) -> bool:
+def _escalator(user: Actor, event: Event) -> bool:
     return user is SYSTEM or _responsible(user, event)
 
 
-def _order_handler(user: Any, event: Event) -> bool:
+def _order_handler(user: Actor, event: Event) -> bool:
     return bool(_handler_orders(event, user, LIVE_ORDER_STATUSES))
 
 
@@ -119,7 +119,7 @@ def _handler_orders_statement() -> tuple[str, rows.Reader, rows.Reader]:
     return sql, order, department
 
 
-def _handler_orders(event: Event, user: Any, statuses: Sequence[str]) -> list[WorkOrder]:
+def _handler_orders(event: Event, user: Actor, statuses: Sequence[str]) -> list[WorkOrder]:
     """The event's orders in `statuses` whose department the user handles. Read once per
     event version and user: a transition's permission check and its work share the rows."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -137,7 +137,7 @@ def _handler_orders(event: Event, user: Any, statuses: Sequence[str]) -> list[Wo
     return [o for o in memo[key] if o.status in statuses]
 
 
-def _verifier(user: Any, event: Event) -> bool:
+def _verifier(user: Actor, event: Event) -> bool:
     return _centre(user, event) or access.is_grid_staff_for(user, event.area)
 
 
@@ -166,18 +166,18 @@ def own_check_allowed(event: Event) -> bool:
     )
 
 
-def _not_own_work(user: Any, event: Event) -> bool:
+def _not_own_work(user: Actor, event: Event) -> bool:
     return own_check_allowed(event) or getattr(user, "pk", None) not in handled_by(event)
 
 
-def _no_extension_pending(user: Any, event: Event) -> bool:
+def _no_extension_pending(user: Actor, event: Event) -> bool:
     return any(
         o.extension_requested_until is None
         for o in _handler_orders(event, user, OPEN_ORDER_STATUSES)
     )
 
 
-def _handler_or_self(user: Any, event: Event) -> bool:
+def _handler_or_self(user: Actor, event: Event) -> bool:
     return _responsible(user, event) if event.self_handled else _order_handler(user, event)
 
 
@@ -259,7 +259,7 @@ MOVES: dict[str, Move] = {
 SYSTEM_MOVES = frozenset({"close_at_source"})
 
 
-def allowed_actions(user: Any, event: Event) -> list[str]:
+def allowed_actions(user: Actor, event: Event) -> list[str]:
     """The actions this user may take on the event now (what the UI offers)."""
     with account_scope.posts_memo():
         return [
@@ -630,7 +630,7 @@ def _after_commit(payload: dict[str, Any], entries: Sequence[TimelineEntry]) -> 
         hooks.run(hooks.TIMELINE_ENTRY, entry)
 
 
-def _may_report_in(user: Any, area: Area) -> bool:
+def _may_report_in(user: Actor, area: Area) -> bool:
     with account_scope.posts_memo():
         return may(user, Action.REPORT_EVENT, area)
 
@@ -742,7 +742,7 @@ def event_self_handle(*, event: Event, actor: Actor, comment: str = "", **kw: An
     return _transition(event, "self_handle", actor, apply, **kw)
 
 
-def event_settle_on_spot(*, event: Event, actor: Any, note: str, **kw: Any) -> Event:
+def event_settle_on_spot(*, event: Event, actor: Actor, note: str, **kw: Any) -> Event:
     """上报并自行处置: the grid worker who just reported a matter of a category the grid may
     settle itself (小事不出格) settled it on the spot: accepted, taken on by the grid and
     handled in one step, waiting for its check. The timeline says it was settled there."""

@@ -119,14 +119,14 @@ def activity_record(
     return activity
 
 
-def _may_record(actor: Any, area: Area) -> bool:
+def _may_record(actor: Actor, area: Area) -> bool:
     return access.is_admin(actor) or account_scope.posts_over(
         actor, area, access.GRID_ROLES + access.CENTRE_ROLES
     )
 
 
 @transaction.atomic
-def activity_photo_add(*, actor: Any, activity: Activity, photo: CleanPhoto) -> ActivityPhoto:
+def activity_photo_add(*, actor: Actor, activity: Activity, photo: CleanPhoto) -> ActivityPhoto:
     """One more photo of an activity (checked by `events.photos.clean_photo`), by whoever may
     record activities there; at most nine."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
@@ -150,7 +150,7 @@ def activity_photo_add(*, actor: Any, activity: Activity, photo: CleanPhoto) -> 
     return stored
 
 
-def activity_photo(user: Any, pk: int, photo: int) -> ActivityPhoto:
+def activity_photo(user: Actor, pk: int, photo: int) -> ActivityPhoto:
     """A photo of an activity the user sees (in their scope); 404 otherwise."""
     found = (
         ActivityPhoto.objects.filter(pk=photo, activity_id=pk)
@@ -180,7 +180,9 @@ def report_grid(activity: Activity, member: PartyMember) -> Area | None:
     return None
 
 
-def _report_ins(actor: Any, activity: Activity, members: list[PartyMember]) -> list[PartyReportIn]:
+def _report_ins(
+    actor: Actor, activity: Activity, members: list[PartyMember]
+) -> list[PartyReportIn]:
     if activity.held_on > timezone.localdate():
         return []  # a planned activity is nobody's report-in yet
     linked = []
@@ -213,7 +215,7 @@ def with_details() -> QuerySet[Activity]:
 
 
 def activities(
-    user: Any, *, area: Area | None = None, start: date | None = None, end: date | None = None
+    user: Actor, *, area: Area | None = None, start: date | None = None, end: date | None = None
 ) -> QuerySet[Activity]:
     qs = with_details().filter(account_scope.path_q(user))
     if area is not None:

@@ -6,13 +6,13 @@ it: those selectors raise 404 (the notice's existence is not told either).
 """
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from wangge import form_fields
 from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, author
 from wangge.accounts.scope import Scope
 from wangge.events import access
 from wangge.notices.models import Notice, NoticeAttachment, Receipt
@@ -23,23 +23,23 @@ VISIBLE = (Notice.Status.SENT, Notice.Status.RECALLED)
 
 
 # -- the recipient -------------------------------------------------------------------------
-def inbox(user: Any) -> QuerySet[Receipt]:
+def inbox(user: Actor) -> QuerySet[Receipt]:
     """The caller's receipts of sent (or recalled) notices, newest first."""
     return (
-        Receipt.objects.filter(user_id=user.pk, notice__status__in=VISIBLE)
+        Receipt.objects.filter(user=author(user), notice__status__in=VISIBLE)
         .select_related("notice")
         .order_by("-notice__sent_at", "-notice_id")
     )
 
 
-def receipt_for(user: Any, notice_id: int) -> Receipt:
+def receipt_for(user: Actor, notice_id: int) -> Receipt:
     receipt = inbox(user).filter(notice_id=notice_id).first()
     if receipt is None:
         raise Http404
     return receipt
 
 
-def attachment_for(user: Any, notice_id: int, pk: int) -> NoticeAttachment:
+def attachment_for(user: Actor, notice_id: int, pk: int) -> NoticeAttachment:
     """A notice's photo if the user may see the notice: its sender, an administrator, anyone on
     its list, or anyone at all for a sent notice to residents."""
     found = (
@@ -62,7 +62,7 @@ def attachment_for(user: Any, notice_id: int, pk: int) -> NoticeAttachment:
     raise Http404
 
 
-def answer_photo_for(user: Any, notice_id: int, user_id: int) -> Receipt:
+def answer_photo_for(user: Actor, notice_id: int, user_id: int) -> Receipt:
     """A receipt with a photo answer, for its recipient, the notice's sender, an
     administrator, or a level between whose part of the board it is in; 404 otherwise."""
     receipt = (
@@ -82,7 +82,7 @@ def answer_photo_for(user: Any, notice_id: int, user_id: int) -> Receipt:
 
 
 # -- the board ------------------------------------------------------------------------------
-def board_paths(user: Any, notice: Notice) -> list[str] | None:
+def board_paths(user: Actor, notice: Notice) -> list[str] | None:
     """Path prefixes of the notice's receipts the user may follow: None for all (the sender,
     an administrator); [] for none."""
     if access.is_admin(user) or notice.sender_id == user.pk:
@@ -102,7 +102,7 @@ def board_paths(user: Any, notice: Notice) -> list[str] | None:
     return list(Scope.of(limits).paths or ())
 
 
-def notice_for_board(user: Any, notice_id: int) -> tuple[Notice, list[str] | None]:
+def notice_for_board(user: Actor, notice_id: int) -> tuple[Notice, list[str] | None]:
     notice = Notice.objects.select_related("sender").filter(pk=notice_id).first()
     if notice is None or notice.audience != Notice.Audience.STAFF:
         raise Http404
@@ -226,7 +226,7 @@ def _chain(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def sent_by(user: Any) -> QuerySet[Notice]:
+def sent_by(user: Actor) -> QuerySet[Notice]:
     """Staff notices whose board the user follows: sent by them, or addressed to areas at,
     above or under their operator / secretary / grid leader posts (a level between)."""
     qs = Notice.objects.filter(audience=Notice.Audience.STAFF)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from wangge import form_fields
 from wangge.accounts import scope as account_scope
 from wangge.accounts import selectors as account_selectors
-from wangge.accounts.actors import Actor, user_of
+from wangge.accounts.actors import Actor, author, user_of
 from wangge.accounts.models import Post, Role
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import in_force
@@ -38,11 +39,11 @@ _KEY_MAX = Receipt._meta.get_field("client_key").max_length or 80
 MAX_ATTACHMENTS = 9
 
 
-def may_send(user: Any, area: Area) -> bool:
+def may_send(user: Actor, area: Area) -> bool:
     return may(user, Action.SEND_NOTICES, area)
 
 
-def _may_manage(user: Any, notice: Notice) -> bool:
+def _may_manage(user: Actor, notice: Notice) -> bool:
     return access.is_admin(user) or notice.sender_id == user.pk
 
 
@@ -168,7 +169,7 @@ def notice_send(  # noqa: C901
 _NAME_SQL = "COALESCE(NULLIF(u.last_name || u.first_name, ''), u.username)"
 
 
-def display_name(user: Any) -> str:
+def display_name(user: AbstractUser) -> str:
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
@@ -316,13 +317,13 @@ def notice_edit(
 
 
 # -- receipts ------------------------------------------------------------------------------
-def _receipt(notice: Notice, user: Any) -> Receipt:
+def _receipt(notice: Notice, user: Actor) -> Receipt:
     """The caller's receipt, locked; 404 for anyone not on the frozen list."""
     # Lock the receipt only: every recipient confirms the same notice at once.
     receipt = (
         Receipt.objects.select_for_update(of=("self",))
         .select_related("notice")
-        .filter(notice_id=notice.pk, user_id=user.pk, notice__status__in=_VISIBLE)
+        .filter(notice_id=notice.pk, user=author(user), notice__status__in=_VISIBLE)
         .first()
     )
     if receipt is None:
@@ -355,7 +356,7 @@ def _seen(receipt: Receipt, now: datetime, fields: list[str]) -> None:
 
 
 @transaction.atomic
-def receipt_read(*, notice: Notice, user: Any) -> Receipt:
+def receipt_read(*, notice: Notice, user: Actor) -> Receipt:
     """The recipient opened the notice (its current version)."""
     receipt = _receipt(notice, user)
     fields: list[str] = []
@@ -375,7 +376,7 @@ def _key(client_key: str) -> str:
 
 
 @transaction.atomic
-def receipt_confirm(*, notice: Notice, user: Any, client_key: str = "") -> tuple[Receipt, bool]:
+def receipt_confirm(*, notice: Notice, user: Actor, client_key: str = "") -> tuple[Receipt, bool]:
     """收到: confirm a notice. Returns (receipt, changed); confirming again — the phone's
     queued confirmation sent twice — changes nothing and counts once."""
     key = _key(client_key)
@@ -403,7 +404,7 @@ def receipt_confirm(*, notice: Notice, user: Any, client_key: str = "") -> tuple
 def receipt_answer(
     *,
     notice: Notice,
-    user: Any,
+    user: Actor,
     text: str = "",
     photo: CleanPhoto | None = None,
     answers: Any = None,
@@ -463,8 +464,8 @@ def _delete(storage: Any, names: list[str]) -> None:
         storage.delete(name)
 
 
-def mark_delivered(user: Any) -> None:
+def mark_delivered(user: Actor) -> None:
     """The recipient's inbox was fetched: whatever is in it now is delivered."""
     Receipt.objects.filter(
-        user_id=user.pk, delivered_at__isnull=True, notice__status__in=_VISIBLE
+        user=author(user), delivered_at__isnull=True, notice__status__in=_VISIBLE
     ).update(delivered_at=timezone.now())

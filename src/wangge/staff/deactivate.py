@@ -2,7 +2,7 @@
 listed for reassignment (nothing is reassigned silently)."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
@@ -17,6 +17,9 @@ from wangge.events.models import OPEN_STATUSES, Event, OrderStatus, WorkOrder
 from wangge.fieldwork.models import VisitTask
 from wangge.staff import grants
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @dataclass
 class OpenTasks:
@@ -30,12 +33,12 @@ class OpenTasks:
         return len(self.events) + len(self.visit_tasks) + len(self.orders)
 
 
-def _unended_posts(user: Any) -> Any:
+def _unended_posts(user: "User") -> Any:
     """Posts not ended yet (those starting later too): what deactivating ends."""
     return Post.objects.filter(user=user, ended_on__isnull=True)
 
 
-def open_tasks(user: Any) -> OpenTasks:
+def open_tasks(user: "User") -> OpenTasks:
     """What `user` holds alone: to reassign before (or after) they go."""
     own_areas = list(_unended_posts(user).values_list("area_id", flat=True))
     shared = set(
@@ -71,7 +74,7 @@ def open_tasks(user: Any) -> OpenTasks:
     )
 
 
-def end_sessions(user: Any) -> int:
+def end_sessions(user: "User") -> int:
     """Delete the database sessions logged in as `user`; returns how many."""
     ids = [
         s.pk
@@ -83,7 +86,7 @@ def end_sessions(user: Any) -> int:
 
 
 @transaction.atomic
-def user_deactivate(*, actor: Actor, user: Any, reason: str = "", ip: str = "") -> OpenTasks:
+def user_deactivate(*, actor: Actor, user: "User", reason: str = "", ip: str = "") -> OpenTasks:
     """End the person's posts and sessions, mark the account inactive, and return the open
     tasks they leave (listed before the posts end, so "alone" means before they went)."""
     tasks = open_tasks(user)

@@ -2,7 +2,7 @@
 added or removed. The audit entry is written in the caller's transaction."""
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,13 +15,16 @@ from wangge.accounts.permissions import Action, may, roles_for
 from wangge.events.models import Department
 from wangge.regions.models import Area
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _label(user: Any) -> str:
+
+def _label(user: "User") -> str:
     return str(user.get_username())
 
 
 @transaction.atomic
-def post_grant(*, actor: Actor, user: Any, area: Area, role: str, ip: str = "") -> Post:
+def post_grant(*, actor: Actor, user: "User", area: Area, role: str, ip: str = "") -> Post:
     """Give `user` the post (a no-op, unaudited, when they already hold it)."""
     before = Post.objects.filter(user=user, area=area, role=role, ended_on__isnull=True).first()
     post = account_services.post_assign(user=user, area=area, role=role)
@@ -56,7 +59,7 @@ def post_revoke(*, actor: Actor, post: Post, ended_on: date | None = None, ip: s
 
 
 @transaction.atomic
-def handler_grant(*, actor: Actor, user: Any, department: Department, ip: str = "") -> bool:
+def handler_grant(*, actor: Actor, user: "User", department: Department, ip: str = "") -> bool:
     """Make `user` a handler of `department`; False when they already were."""
     if department.handlers.filter(pk=user.pk).exists():
         return False
@@ -74,7 +77,7 @@ def handler_grant(*, actor: Actor, user: Any, department: Department, ip: str = 
 
 
 @transaction.atomic
-def handler_revoke(*, actor: Actor, user: Any, department: Department, ip: str = "") -> bool:
+def handler_revoke(*, actor: Actor, user: "User", department: Department, ip: str = "") -> bool:
     if not department.handlers.filter(pk=user.pk).exists():
         return False
     department.handlers.remove(user)
@@ -93,11 +96,11 @@ def handler_revoke(*, actor: Actor, user: Any, department: Department, ip: str =
 MANAGER_ROLES = roles_for(Action.MANAGE_STAFF)
 
 
-def may_manage(user: Any, area: Area) -> bool:
+def may_manage(user: Actor, area: Area) -> bool:
     """Superusers, and operators and secretaries whose post covers the area, give and end
     posts there and import rosters (`Action.MANAGE_STAFF`)."""
     return may(user, Action.MANAGE_STAFF, area)
 
 
-def manages_anywhere(user: Any) -> bool:
+def manages_anywhere(user: Actor) -> bool:
     return may(user, Action.MANAGE_STAFF)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Category, Department
@@ -79,7 +80,7 @@ def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
     raise DomainError.one(_("Unknown period %(p)s.") % {"p": period}, field="period")
 
 
-def home_area(user: Any, paths: list[str] | bool | None = False) -> Area | None:
+def home_area(user: Actor, paths: list[str] | bool | None = False) -> Area | None:
     """The area a user's dashboard opens on: their widest post's (the top for superusers).
     `paths`: the user's visible paths when already read."""
     if paths is False:
@@ -93,7 +94,7 @@ def home_area(user: Any, paths: list[str] | bool | None = False) -> Area | None:
 
 
 def resolve(
-    user: Any,
+    user: Actor,
     *,
     area: str = "",
     period: str = "month",
@@ -371,7 +372,7 @@ def settled_levels(counts: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def breadcrumb(area: Area, user: Any) -> list[Area]:
+def breadcrumb(area: Area, user: Actor) -> list[Area]:
     """The area's chain from the highest one the user sees."""
     chain = list(
         Area.objects.filter(path__in=area.chain_paths()).live().defer("geometry").order_by("level")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from wangge import tiles
+from wangge.accounts.actors import Actor, author
 from wangge.accounts.models import Role
 
 # The roles that work in the street with a phone: they get the phone shell (a bottom tab bar
@@ -17,12 +18,12 @@ class Shell:
     """What the page frame needs to know of the user, read once per page and only when the
     template asks (one query: the roles of the user's live posts)."""
 
-    def __init__(self, user: Any) -> None:
-        self._user = user
+    def __init__(self, user: Actor | None) -> None:
+        self._user = author(user) if user is not None else None
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        if not getattr(self._user, "is_authenticated", False):
+        if self._user is None:
             return frozenset()
         return frozenset(
             self._user.posts.filter(ended_on__isnull=True).values_list("role", flat=True)
@@ -37,7 +38,7 @@ class Shell:
         return bool(self.roles & FIELD_ROLES)
 
 
-def is_field_worker(user: Any) -> bool:
+def is_field_worker(user: Actor) -> bool:
     return Shell(user).field
 
 

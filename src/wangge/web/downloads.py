@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from wangge import private_files
+from wangge.accounts.actors import Actor, author
 from wangge.errors import DomainError
 from wangge.web.download_jobs import BUILDERS, FOLDER
 from wangge.web.models import Download
@@ -16,17 +17,18 @@ from wangge.web.models import Download
 MAX_PENDING = 3  # a person's exports queued or being prepared at once
 
 
-def download_start(*, actor: Any, kind: str, params: dict[str, str], ip: str = "") -> Download:
+def download_start(*, actor: Actor, kind: str, params: dict[str, str], ip: str = "") -> Download:
     """Queue an export of `kind` for `actor`: its parameters are checked now (a campaign out
     of scope is not found, as on its page); the worker builds it once this commits. `ip`
     goes into the audit entry the export writes."""
     builder = BUILDERS.get(kind)
     if builder is None:
         raise DomainError.one(_("Unknown kind of export."), field="kind", code="invalid")
-    if not getattr(actor, "is_authenticated", False):
+    owner = author(actor)
+    if owner is None:
         raise DomainError.one(_("Log in first."), code="login", status=401)
     pending = Download.objects.filter(
-        owner=actor, state__in=(Download.State.QUEUED, Download.State.RUNNING)
+        owner=owner, state__in=(Download.State.QUEUED, Download.State.RUNNING)
     ).count()
     if pending >= MAX_PENDING:
         raise DomainError.one(
@@ -36,7 +38,7 @@ def download_start(*, actor: Any, kind: str, params: dict[str, str], ip: str = "
         )
     title, kept = builder.prepare(actor, {k: str(v) for k, v in params.items()})
     download = Download.objects.create(
-        owner=actor, kind=kind, params={**kept, "ip": ip}, title=title
+        owner=owner, kind=kind, params={**kept, "ip": ip}, title=title
     )
     from wangge.web.tasks import build_download
 
@@ -44,14 +46,14 @@ def download_start(*, actor: Any, kind: str, params: dict[str, str], ip: str = "
     return download
 
 
-def downloads_of(actor: Any) -> QuerySet[Download]:
+def downloads_of(actor: Actor) -> QuerySet[Download]:
     """The actor's own exports, newest first (never anyone else's, superusers included)."""
     return Download.objects.filter(owner_id=int(getattr(actor, "pk", None) or 0)).defer(
         "params", "error"
     )
 
 
-def downloads_listed(actor: Any, limit: int) -> list[Download]:
+def downloads_listed(actor: Actor, limit: int) -> list[Download]:
     """The actor's latest exports, each marked `kept` while its file is still there."""
     rows = list(downloads_of(actor)[:limit])
     for d in rows:
@@ -59,7 +61,7 @@ def downloads_listed(actor: Any, limit: int) -> list[Download]:
     return rows
 
 
-def download_get(*, actor: Any, pk: Any) -> Download:
+def download_get(*, actor: Actor, pk: Any) -> Download:
     found = Download.objects.filter(owner_id=int(getattr(actor, "pk", None) or 0))
     download = found.filter(pk=int(pk)).first() if str(pk).isdigit() else None
     if download is None:
@@ -67,7 +69,7 @@ def download_get(*, actor: Any, pk: Any) -> Download:
     return download
 
 
-def download_file(*, actor: Any, pk: Any) -> tuple[Path, str]:
+def download_file(*, actor: Actor, pk: Any) -> tuple[Path, str]:
     """The ready file of the actor's export `pk` and its name; 404 when not (or no longer)."""
     download = download_get(actor=actor, pk=pk)
     path = private_files.file_path(FOLDER, download.token) if download.token else None

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.actors import Actor
 from wangge.errors import DomainError, Problem
 from wangge.events import duplicates, notifications, selectors, workflow
 from wangge.events.models import (
@@ -465,7 +466,7 @@ def mobile_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report_areas(user: Any) -> list[Any]:
+def _report_areas(user: Actor) -> list[Any]:
     """The grids and micro-grids in the user's scope, to pick from without geolocation."""
     return list(area_selectors.area_list(user=user).filter(level__gte=workflow.GRID_LEVEL))
 

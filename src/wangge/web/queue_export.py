@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wangge.accounts.actors import Actor
 from wangge.events import selectors, workflow
 from wangge.events.models import Category, Department, Event, OrderRole, WorkOrder
 from wangge.intake.services import channel_label
@@ -51,7 +52,7 @@ EXPORT_COLUMNS = [
 
 
 def queue_events(
-    user: Any, data: Mapping[str, Any]
+    user: Actor, data: Mapping[str, Any]
 ) -> tuple[web_forms.EventFilterForm, str, QuerySet[Event]]:
     """The filter form, the tab shown and the events it selects. A search spans every tab."""
     form = web_forms.EventFilterForm(data)

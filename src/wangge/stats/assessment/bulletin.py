@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from wangge.accounts.actors import Actor
 from wangge.stats.assessment import services
 from wangge.stats.assessment.models import Run
 
@@ -17,7 +18,7 @@ def _num(x: Any) -> float | None:
     return None if x is None else float(Decimal(str(x)))
 
 
-def run_xlsx(user: Any, run: Run) -> bytes:
+def run_xlsx(user: Actor, run: Run) -> bytes:
     results = list(services.visible_results(user, run).order_by("rank", "target_code"))
     items = run.snapshot.get("items", [])
     adjustments = run.snapshot.get("adjustments", [])

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from wangge.accounts.actors import Actor, user_of
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.events.models import Category, Notification
@@ -388,12 +389,12 @@ def notify_subscribers(b: Bulletin) -> int:
     return len(rows)
 
 
-def _sees(user: Any, area: Area) -> bool:
+def _sees(user: Actor, area: Area) -> bool:
     paths = visible_paths(user)
     return paths is None or any(area.path.startswith(p) for p in paths)
 
 
-def subscribe(user: Any, kinds: list[str]) -> list[str]:
+def subscribe(user: Actor, kinds: list[str]) -> list[str]:
     """Set the kinds of bulletin the user gets in their inbox."""
     valid = set(BulletinKind.values)
     bad = [k for k in kinds if k not in valid]
@@ -402,17 +403,18 @@ def subscribe(user: Any, kinds: list[str]) -> list[str]:
             _("Unknown kind of bulletin: %(k)s.") % {"k": ", ".join(bad)}, field="kinds"
         )
     with transaction.atomic():
-        mine = Subscription.objects.filter(user=user, area__isnull=True)
+        me = user_of(user)
+        mine = Subscription.objects.filter(user=me, area__isnull=True)
         mine.exclude(kind__in=kinds).delete()
         for k in dict.fromkeys(kinds):
-            Subscription.objects.get_or_create(user=user, kind=k, area=None)
+            Subscription.objects.get_or_create(user=me, kind=k, area=None)
     return sorted(set(kinds))
 
 
 # -- reads -------------------------------------------------------------------------------
 
 
-def visible(user: Any) -> Any:
+def visible(user: Actor) -> Any:
     qs = without_geometry(Bulletin.objects.select_related("area"))
     paths = visible_paths(user)
     if paths is None:
@@ -422,7 +424,7 @@ def visible(user: Any) -> Any:
     return qs.filter(services._path_any(paths, "area__path"))
 
 
-def get(user: Any, pk: int) -> Bulletin:
+def get(user: Actor, pk: int) -> Bulletin:
     b: Bulletin | None = visible(user).filter(pk=pk).first()
     if b is None:
         raise DomainError.one(

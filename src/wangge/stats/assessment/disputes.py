@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from wangge.accounts import audit
+from wangge.accounts.actors import Actor, author, user_of
 from wangge.accounts.models import AuditAction
 from wangge.errors import DomainError
 from wangge.events.models import Notification
@@ -54,7 +55,7 @@ def _assessors() -> Any:
 
 @transaction.atomic
 def raise_dispute(
-    run: Run, *, target_id: int, user: Any, reason: str, now: Any = None, ip: str = ""
+    run: Run, *, target_id: int, user: Actor, reason: str, now: Any = None, ip: str = ""
 ) -> Dispute:
     """A dispute of a result the user may see, on a published run, within the time."""
     now = now or timezone.now()
@@ -91,7 +92,7 @@ def raise_dispute(
             code="conflict",
             status=409,
         )
-    d = Dispute.objects.create(result=result, raised_by=user, reason=reason, raised_at=now)
+    d = Dispute.objects.create(result=result, raised_by=user_of(user), reason=reason, raised_at=now)
     audit.record(
         user,
         AuditAction.CREATE,
@@ -133,7 +134,7 @@ def _score(value: Any) -> Decimal:
 def decide(
     dispute: Dispute,
     *,
-    user: Any,
+    user: Actor,
     upheld: bool,
     decision: str,
     new_score: Any = None,
@@ -164,7 +165,7 @@ def decide(
     else:
         score = None
     dispute.status = DisputeStatus.UPHELD if upheld else DisputeStatus.REJECTED
-    dispute.decided_by = user
+    dispute.decided_by = user_of(user)
     dispute.decided_at = now or timezone.now()
     dispute.decision = decision
     dispute.new_score = score
@@ -206,18 +207,12 @@ def dispute_get(pk: int) -> Dispute:
     return d
 
 
-def visible(user: Any) -> Any:
+def visible(user: Actor) -> Any:
     """Assessors see every dispute; others the ones they raised."""
     qs = Dispute.objects.select_related("result__run__scheme", "raised_by", "decided_by")
     if user.has_perm("assessment.change_dispute"):
         return qs
-    return qs.filter(raised_by=user)
-
-
-def open_for(user: Any) -> Any:
-    """The open disputes the assessor is to decide, oldest first."""
-    services.require(user, "assessment.change_dispute")
-    return visible(user).filter(status=DisputeStatus.OPEN).order_by("raised_at", "id")
+    return qs.filter(raised_by=author(user))
 
 
 def as_dict(d: Dispute) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import audit
+from wangge.accounts.actors import Actor
 from wangge.accounts.models import AuditAction
 from wangge.accounts.permissions import Action, may
 from wangge.errors import DomainError
@@ -88,7 +89,7 @@ def _grades(value: Any) -> list[list[Any]]:
     return out
 
 
-def may_open(user: Any) -> bool:
+def may_open(user: Actor) -> bool:
     """The editor is the assessors' and the command centres' (operators, community
     secretaries, administrators: their previews scoped); a grid worker's page is their result."""
     return bool(
@@ -98,7 +99,7 @@ def may_open(user: Any) -> bool:
     )
 
 
-def require_open(user: Any) -> None:
+def require_open(user: Actor) -> None:
     if not may_open(user):
         raise DomainError.one(
             _("The scheme editor is for assessors and command centres."),
@@ -303,7 +304,7 @@ def last_period(today: date | None = None) -> str:
     return services.last_closed("month", today or timezone.localdate())
 
 
-def preview(user: Any, scheme: Scheme, body: dict[str, Any], period: str = "") -> dict[str, Any]:
+def preview(user: Actor, scheme: Scheme, body: dict[str, Any], period: str = "") -> dict[str, Any]:
     """The scores the edited scheme (the draft) would give over a period (default: last
     month), beside the scheme's current ones; nothing is saved. Targets the user may not see
     are left out."""
@@ -392,7 +393,7 @@ def _write(scheme: Scheme, edit: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def save(user: Any, scheme: Scheme, body: dict[str, Any], ip: str = "") -> Scheme:
+def save(user: Actor, scheme: Scheme, body: dict[str, Any], ip: str = "") -> Scheme:
     """Save the edit in this version (permission assessment.change_scheme): indicators
     added or removed, weights, points rules, adjustments and grades; the weights must add up
     to 100. Published runs keep their snapshot; drafts recompute with the edit. Audited."""
@@ -424,7 +425,7 @@ def last_published(code: str) -> Run | None:
 
 @transaction.atomic
 def version_new(
-    user: Any, scheme: Scheme, body: dict[str, Any], *, period: str, ip: str = ""
+    user: Actor, scheme: Scheme, body: dict[str, Any], *, period: str, ip: str = ""
 ) -> Scheme:
     """A new version of the scheme, with the edit, applying from the period's first day on
     (permission assessment.add_scheme). Runs of earlier periods keep their version; the

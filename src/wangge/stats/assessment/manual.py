@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from wangge.accounts import audit
+from wangge.accounts.actors import Actor
 from wangge.accounts.models import AuditAction
 from wangge.errors import DomainError
 from wangge.stats.assessment import services
@@ -26,7 +27,7 @@ def items_of(run: Run, target_id: int) -> list[ManualItem]:
 def manual_add(
     run: Run,
     *,
-    user: Any,
+    user: Actor,
     target_id: int,
     points: Any,
     reason: str,
@@ -71,7 +72,7 @@ def manual_get(run: Run, pk: int) -> ManualItem:
 
 
 @transaction.atomic
-def manual_remove(run: Run, *, user: Any, item: ManualItem, ip: str = "", now: Any = None) -> Run:
+def manual_remove(run: Run, *, user: Actor, item: ManualItem, ip: str = "", now: Any = None) -> Run:
     """Take a manual item back while the run is a draft (the run recomputes); audited with
     what it was."""
     services.require(user, "assessment.delete_manualitem")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.errors import DomainError
 from wangge.events.models import Event
 from wangge.stats.assessment import services, workers
@@ -57,7 +58,7 @@ def result_row(r: Result, previous: dict[int, int] | None = None) -> dict[str, A
     }
 
 
-def ranking(user: Any, run: Run, n: int = 3) -> dict[str, Any]:
+def ranking(user: Actor, run: Run, n: int = 3) -> dict[str, Any]:
     """The ranking the user may see, with the red (top n) and black (bottom n) lists."""
     results = list(services.visible_results(user, run).order_by("rank", "target_code"))
     lists = services.lists(results, n)
@@ -70,7 +71,7 @@ def ranking(user: Any, run: Run, n: int = 3) -> dict[str, Any]:
     }
 
 
-def result_detail(user: Any, run: Run, target_id: int) -> dict[str, Any]:
+def result_detail(user: Actor, run: Run, target_id: int) -> dict[str, Any]:
     """A target's points per indicator and adjustment, each with its cases' codes."""
     r = services.visible_results(user, run).filter(target_id=target_id).first()
     if r is None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.models import Post
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
@@ -59,7 +60,7 @@ def invalid(message: str, field: str) -> DomainError:
     return DomainError.one(message, field=field, status=422)
 
 
-def require(user: Any, perm: str) -> None:
+def require(user: Actor, perm: str) -> None:
     """Computing, publishing and manual items are the assessors' (Django permissions)."""
     if not user.has_perm(perm):
         raise DomainError.one(_("You are not an assessor."), field="", code="forbidden", status=403)
@@ -975,7 +976,7 @@ def add_manual(
     return item
 
 
-def visible_target_ids(user: Any, target_type: str, ids: list[int]) -> set[int] | None:
+def visible_target_ids(user: Actor, target_type: str, ids: list[int]) -> set[int] | None:
     """The targets among `ids` the user may see (None: all), as `visible_results` does."""
     paths = visible_paths(user)
     if paths is None:
@@ -989,7 +990,7 @@ def visible_target_ids(user: Any, target_type: str, ids: list[int]) -> set[int] 
     )
 
 
-def visible_results(user: Any, run: Run) -> Any:
+def visible_results(user: Actor, run: Run) -> Any:
     """The results a user may see: areas under their posts; departments for whole-tree views."""
     paths = visible_paths(user)
     results = run.results.all()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor, author, user_of
 from wangge.accounts.scope import visible_paths
 from wangge.errors import DomainError
 from wangge.regions.models import Area
@@ -15,7 +16,7 @@ from wangge.stats.assessment import bulletins, services
 from wangge.stats.assessment.models import BulletinKind, Subscription
 
 
-def areas(user: Any) -> list[Area]:
+def areas(user: Actor) -> list[Area]:
     """The bulletin areas the user may subscribe to: those in their scope (code and name
     read only)."""
     qs = (
@@ -41,7 +42,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _area(user: Any, code: str) -> Area:
+def _area(user: Actor, code: str) -> Area:
     area = Area.objects.live().filter(code=(code or "").strip()).first()
     if area is None or not bulletins._sees(user, area):
         raise services.invalid(
@@ -55,30 +56,31 @@ def _area(user: Any, code: str) -> Area:
     return area
 
 
-def subscription_add(*, user: Any, kind: str, area_code: str) -> Subscription:
+def subscription_add(*, user: Actor, kind: str, area_code: str) -> Subscription:
     """Subscribe to a kind of bulletin of an area (a no-op when subscribed already)."""
     kind = _kind(kind)
     area = _area(user, area_code)
+    me = user_of(user)
     try:
         with transaction.atomic():
-            sub, _created = Subscription.objects.get_or_create(user=user, kind=kind, area=area)
+            sub, _created = Subscription.objects.get_or_create(user=me, kind=kind, area=area)
     except IntegrityError:  # a double submit raced
-        sub = Subscription.objects.get(user=user, kind=kind, area=area)
+        sub = Subscription.objects.get(user=me, kind=kind, area=area)
     return sub
 
 
-def subscription_remove(*, user: Any, pk: int) -> None:
+def subscription_remove(*, user: Actor, pk: int) -> None:
     """Give up one of the user's own subscriptions."""
-    deleted, _rows = Subscription.objects.filter(user=user, pk=pk).delete()
+    deleted, _rows = Subscription.objects.filter(user=author(user), pk=pk).delete()
     if not deleted:
         raise DomainError.one(
             _("No such subscription of yours."), field="subscription", code="not_found", status=404
         )
 
 
-def of(user: Any) -> list[Subscription]:
+def of(user: Actor) -> list[Subscription]:
     return list(
-        Subscription.objects.filter(user=user)
+        Subscription.objects.filter(user=author(user))
         .select_related("area")
         .only("id", "kind", "user_id", "area__id", "area__code", "area__name")
         .order_by("kind", "area_id")

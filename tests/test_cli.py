@@ -1,6 +1,7 @@
 """The `wangge` console command, run in-process (and `serve` as a real subprocess)."""
 
 import csv
+import getpass
 import io
 import json
 import os
@@ -19,7 +20,6 @@ from django.utils import translation
 
 from tests.cli import run
 from tests.factories import ORIGIN, make_tree, square
-from wangge import cli
 from wangge.accounts.models import Post
 from wangge.regions import coords, levels, services, spatial_index
 from wangge.regions.models import Area, AreaTreeVersion
@@ -526,7 +526,7 @@ def test_createadmin_password_from_environment(db, capsys, monkeypatch):
 def test_createadmin_prompt_must_match(db, capsys, monkeypatch):
     monkeypatch.delenv("WANGGE_ADMIN_PASSWORD", raising=False)
     answers = iter([STRONG_PASSWORD, STRONG_PASSWORD + "?"])
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
     code, _out, err = run(capsys, "createadmin", "--username", "chief")
     assert code == 1
     assert err.strip()

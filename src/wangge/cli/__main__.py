@@ -1,0 +1,7 @@
+"""`python -m wangge.cli`."""
+
+import sys
+
+from wangge.cli import main
+
+sys.exit(main())

@@ -138,8 +138,10 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import make_tree, make_user, post
-    from wangge.people import crypto, importer, selectors
+    from wangge.people import crypto
+    from wangge.people.imports import importer
     from wangge.people.models import Residence, Resident
+    from wangge.people.residents import selectors
     from wangge.regions.models import Area
 
     os.environ["WANGGE_PII_KEY"] = "bench:" + crypto.new_key_line("bench").split(" ")[1]

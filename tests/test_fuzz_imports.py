@@ -18,7 +18,7 @@ from tests.fuzzing import ANY_TEXT, FORM_TEXT, FUZZ, ODD_DATES, VALUES, row_coun
 from tests.people.factories import make_people
 from tests.regions.geojson import collection, feature, rect
 from wangge.errors import DomainError
-from wangge.people import importer
+from wangge.people.imports import importer
 from wangge.regions import importer as areas
 from wangge.regions import spatial_index
 

@@ -12,8 +12,8 @@ from tests.factories import make_tree, make_user, post
 from wangge.accounts import scope
 from wangge.accounts.actors import ANONYMOUS, SYSTEM, author, needs_check, require_actor
 from wangge.errors import DomainError
-from wangge.people import services as people
 from wangge.people.models import Building
+from wangge.people.residents import services as people
 from wangge.regions import scope as region_scope
 
 SRC = Path(wangge.__file__).resolve().parent

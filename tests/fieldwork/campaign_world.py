@@ -15,8 +15,8 @@ from tests.people.factories import People, household_at, make_people
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import Campaign
-from wangge.people import services
 from wangge.people.models import Household, Resident, TagKind
+from wangge.people.residents import services
 from wangge.regions import spatial_index
 
 FORM = [

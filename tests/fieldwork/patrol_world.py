@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from tests.people.factories import People, centre, make_people
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.models import Facility, HazardPoint
+from wangge.people.residents import services
 
 
 @dataclass

@@ -23,7 +23,7 @@ from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
-from wangge.people import services as people
+from wangge.people.residents import services as people
 
 # The shared fixtures, by assignment (pytest finds them in the module).
 world = helpers.world

@@ -9,8 +9,8 @@ from tests.sqlguard import get_lean
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import CampaignTarget
-from wangge.people import services
 from wangge.people.identity import check_digit
+from wangge.people.residents import services
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from tests.fieldwork.patrol_world import client_for
 from tests.people.factories import make_people
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
-from wangge.people import selectors, services
 from wangge.people.models import PartyMember, PartyReportIn
+from wangge.people.residents import selectors, services
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from tests.people.factories import centre
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import today
 from wangge.fieldwork.today import TodoItem
-from wangge.people import services
+from wangge.people.residents import services
 
 
 def _item(pk, lon=None, lat=None, due=None, overdue=False) -> TodoItem:

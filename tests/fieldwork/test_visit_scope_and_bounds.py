@@ -24,7 +24,7 @@ from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.fieldwork import attend, visits
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
-from wangge.people import services as people
+from wangge.people.residents import services as people
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)

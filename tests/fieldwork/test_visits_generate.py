@@ -12,7 +12,7 @@ from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import Post
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRule, VisitTask
-from wangge.people import services as people
+from wangge.people.residents import services as people
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)

@@ -13,9 +13,9 @@ from tests.people.factories import household_at
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import VisitTask
-from wangge.people import services as people
 from wangge.people.identity import check_digit
 from wangge.people.models import Household, Resident, ResidentTag, TagKind
+from wangge.people.residents import services as people
 from wangge.regions import spatial_index
 from wangge.regions.models import Area
 

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 
 from tests.factories import make_tree, make_user, post
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.models import Household, Resident
+from wangge.people.residents import services
 from wangge.regions import spatial_index
 from wangge.regions.models import Area
 

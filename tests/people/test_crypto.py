@@ -1,8 +1,9 @@
 import pytest
 
 from tests.people.factories import ID_A, PHONE_A
-from wangge.people import crypto, pii, rotation, selectors, services
+from wangge.people import crypto, pii, rotation
 from wangge.people.models import Resident
+from wangge.people.residents import selectors, services
 
 
 def test_round_trip_and_authentication(tmp_path):

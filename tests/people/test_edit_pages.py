@@ -14,8 +14,9 @@ from tests.fieldwork.visits_factories import id_number
 from tests.people.factories import ID_A, ID_B, PHONE_A, People, household_at
 from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
-from wangge.people import pii, services
+from wangge.people import pii
 from wangge.people.models import House, Household, Residence, Resident
+from wangge.people.residents import services
 
 pytestmark = pytest.mark.django_db
 

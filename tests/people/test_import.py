@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from tests.people.factories import centre
 from wangge.accounts.models import AuditEntry
 from wangge.cli import main
-from wangge.people import importer
+from wangge.people.imports import importer
 from wangge.people.models import Building, House, Household, Residence, Resident
 
 GOOD_1 = "330103199003071237"
@@ -209,7 +209,7 @@ def test_upload_through_the_api(people, client, mode):
 def test_reports_are_kept_for_a_set_time(people, client, settings):
     """An import's report names residents: the worker removes it after
     WANGGE_IMPORT_REPORT_DAYS, and its link then answers 404."""
-    from wangge.people import import_reports
+    from wangge.people.imports import reports
     from wangge.people.tasks import import_reports_prune
 
     settings.WANGGE_IMPORT_REPORT_DAYS = 7
@@ -218,10 +218,10 @@ def test_reports_are_kept_for_a_set_time(people, client, settings):
     upload.name = "p.xlsx"
     url = client.post("/api/people/import", {"file": upload, "mode": "all"}).json()["report_url"]
     token = url.rsplit("/", 1)[1].removesuffix(".xlsx")
-    path = import_reports.report_path(token)
+    path = reports.report_path(token)
     assert path is not None and path.stat().st_mode & 0o077 == 0  # private to the platform
     now = time.time()
-    assert import_reports.reports_prune(now=now + 6 * 86400) == 0  # six days on: kept
+    assert reports.reports_prune(now=now + 6 * 86400) == 0  # six days on: kept
     assert client.get(url).status_code == 200
     os.utime(path, (now - 8 * 86400, now - 8 * 86400))  # written eight days ago
     assert import_reports_prune.call_local() == 1

@@ -18,7 +18,7 @@ from tests.intake.filedb import file_database
 from tests.people.factories import centre
 from wangge.accounts.models import AuditEntry
 from wangge.events.models import Event
-from wangge.people import importer, importer_jobs
+from wangge.people.imports import importer, jobs
 from wangge.people.models import Building, House, Household, ImportRun, Residence
 from wangge.people.tasks import people_imports_resume
 
@@ -218,7 +218,7 @@ def test_a_big_upload_is_imported_by_the_worker_with_a_status_url(people, client
     assert (status["state"], status["committed"]) == ("done", True)
     assert status["rows_done"] == status["rows_total"] == 1 + 3 + 3 + 30
     assert status["counts"]["created"] == 37 and status["problems"] == []
-    assert not (importer_jobs.upload_dir() / ImportRun.objects.get().token).exists()
+    assert not (jobs.upload_dir() / ImportRun.objects.get().token).exists()
     client.force_login(people.worker_b)
     assert client.get(body["status_url"]).status_code == 404  # only its importer's
     # A bad row: the job fails, naming it, with the annotated report; nothing written.
@@ -242,7 +242,7 @@ def test_a_big_upload_is_imported_by_the_worker_with_a_status_url(people, client
 def test_a_job_a_stopped_worker_left_is_imported_again(people, settings):
     settings.WANGGE_IMPORT_BATCH_PAUSE = 0
     settings.WANGGE_IMPORT_BATCH_ROWS = 4
-    run = importer_jobs.import_queue(
+    run = jobs.import_queue(
         actor=people.admin, data=workbook(people, 9, houses=2), file_name="p.xlsx"
     )
     ImportRun.objects.filter(pk=run.pk).update(state="running")  # its worker died

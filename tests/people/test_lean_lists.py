@@ -6,8 +6,8 @@ import pytest
 from tests.people.factories import household_at
 from tests.sqlguard import get_lean
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.identity import check_digit
+from wangge.people.residents import services
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from tests.people.factories import ID_A, ID_B, PHONE_A, People
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import AuditEntry
-from wangge.people import services
 from wangge.people.models import ResidentTag, TagKind
+from wangge.people.residents import services
 
 
 def client_for(user) -> Client:

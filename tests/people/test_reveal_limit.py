@@ -16,7 +16,7 @@ from wangge.accounts.models import AuditEntry, SecurityAlert
 from wangge.events.models import BuiltinChannel, Category
 from wangge.events.privacy import reveal_reporter_phone
 from wangge.events.workflow import event_report
-from wangge.people import services
+from wangge.people.residents import services
 
 REASON = "入户走访核对"
 

@@ -5,8 +5,8 @@ from django.test import Client
 
 from tests.people.factories import ID_B
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.models import TagKind
+from wangge.people.residents import services
 
 
 def _client(user) -> Client:

@@ -11,7 +11,7 @@ from wangge.accounts.actors import Actor
 from wangge.events.models import Event
 from wangge.events.selectors import visible_events
 from wangge.people import pii
-from wangge.people.services import require_reveal
+from wangge.people.residents.services import require_reveal
 
 
 def reveal_reporter_phone(actor: Actor, event: Event, *, reason: str, ip: str = "") -> str:

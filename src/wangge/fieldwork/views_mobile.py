@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from wangge.errors import DomainError
 from wangge.fieldwork import offline, patrols, today
 from wangge.pages import scoped_page
-from wangge.people import selectors as people_selectors
-from wangge.people import services as people_services
 from wangge.people.models import PartyMember
+from wangge.people.residents import selectors as people_selectors
+from wangge.people.residents import services as people_services
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 

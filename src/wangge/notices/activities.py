@@ -20,9 +20,9 @@ from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
 from wangge.notices.models import Activity, ActivityKind, ActivityPhoto
-from wangge.people import selectors as people_selectors
-from wangge.people import services as people_services
 from wangge.people.models import PartyMember, PartyReportIn
+from wangge.people.residents import selectors as people_selectors
+from wangge.people.residents import services as people_services
 from wangge.regions.models import Area
 
 DEFAULT_KINDS = [

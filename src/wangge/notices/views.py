@@ -23,7 +23,7 @@ from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import ActivityKind, Notice
 from wangge.pages import scoped_page
-from wangge.people import selectors as people_selectors
+from wangge.people.residents import selectors as people_selectors
 
 NOT_YET_PAGE = 200
 # Party members offered on the activity form (more: the API takes any member in scope).

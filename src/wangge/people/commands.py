@@ -32,7 +32,7 @@ def user_named(name: str) -> Any:
 def cmd_import(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.people import importer, tabular, workbooks
+    from wangge.people.imports import importer, tabular, workbooks
 
     path = Path(args.file)
     if not path.is_file():
@@ -68,8 +68,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from wangge.accounts.actors import is_system
     from wangge.errors import DomainError
-    from wangge.people import selectors, services
     from wangge.people.models import Resident
+    from wangge.people.residents import selectors, services
 
     user = user_named(args.user)
     try:
@@ -96,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from wangge.people import workbooks
+    from wangge.people.imports import workbooks
 
     Path(args.out).write_bytes(workbooks.template())
     return 0

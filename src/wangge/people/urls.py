@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.people import edit_views, views
+from wangge.people.residents import edit_views, views
 
 app_name = "people"
 urlpatterns = [

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from wangge import private_files
 from wangge.accounts.actors import Actor, author
-from wangge.people import import_reports, importer, tabular, workbooks
+from wangge.people.imports import importer, reports, tabular, workbooks
 from wangge.people.models import ImportRun
 
 OPEN = ("queued", "running")
@@ -86,7 +86,7 @@ def import_job_run(*, run_id: int) -> ImportRun:
             sheets = tabular.read_file(data, run.file_name)
         except Exception:
             sheets = []
-        import_reports.report_save(report, workbooks.import_report(sheets, result.problems))
+        reports.report_save(report, workbooks.import_report(sheets, result.problems))
         ImportRun.objects.filter(pk=run.pk).update(report_token=report)
     if not result.committed:  # mode "all" and a bad row: nothing written
         ImportRun.objects.filter(pk=run.pk).update(

@@ -21,8 +21,9 @@ from wangge.accounts import audit, reveals
 from wangge.accounts.audit import client_ip
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
-from wangge.people import access, page_queries, selectors, services
+from wangge.people import access
 from wangge.people.models import Relation, ResidenceType, ResidentStatus, TagKind
+from wangge.people.residents import page_queries, selectors, services
 from wangge.regions.lean import without_geometry
 
 PAGE_SIZE = 50

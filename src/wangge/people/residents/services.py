@@ -1080,7 +1080,7 @@ def residents_export(
 ) -> bytes:
     """An xlsx of the (already scoped) rows, masked unless a reason is given by someone with
     the reveal permission; stamped with the exporter and time, and audited."""
-    from wangge.people import workbooks
+    from wangge.people.imports import workbooks
 
     plain_wanted = bool(reveal_reason.strip())
     if plain_wanted:

@@ -23,7 +23,6 @@ from wangge.accounts.audit import client_ip
 from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
-from wangge.people import selectors, services
 from wangge.people.models import (
     House,
     Household,
@@ -33,6 +32,7 @@ from wangge.people.models import (
     Resident,
     Sex,
 )
+from wangge.people.residents import selectors, services
 
 # The form's words for the fields the services name in their problems.
 FIELD_NAMES = {

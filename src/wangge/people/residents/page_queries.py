@@ -12,7 +12,7 @@ from wangge.errors import DomainError
 from wangge.people import access
 from wangge.people.identity import InvalidValue, mask_id, mask_phone, parse_id_number, parse_phone
 from wangge.people.models import ResidentTag
-from wangge.people.selectors import facilities, get_scoped, hazards, organizations
+from wangge.people.residents.selectors import facilities, get_scoped, hazards, organizations
 
 
 def tag_get(user: Any, pk: Any) -> ResidentTag:

@@ -573,7 +573,7 @@ class ImportRun(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
     committed = models.BooleanField(default=False)
-    # A big upload is imported by the worker (people.importer_jobs): its state, the stored
+    # A big upload is imported by the worker (people.imports.jobs): its state, the stored
     # upload (removed when done), what it found wrong and the annotated report's token.
     state = models.CharField(max_length=10, default="done")  # queued, running, done, failed
     token = models.CharField(max_length=64, blank=True)

@@ -35,7 +35,7 @@ from wangge.accounts import audit
 from wangge.accounts.actors import Actor, author, require_actor
 from wangge.accounts.scope import visible_paths
 from wangge.inputs import text_problem
-from wangge.people import bulkcopy, crypto, pii, tabular
+from wangge.people import bulkcopy, crypto, pii
 from wangge.people.identity import (
     InvalidValue,
     mask_id,
@@ -44,6 +44,7 @@ from wangge.people.identity import (
     parse_id_number,
     parse_phone,
 )
+from wangge.people.imports import tabular
 from wangge.people.models import (
     Building,
     House,
@@ -716,7 +717,7 @@ def import_file(  # noqa: C901
     """Check the whole file, writing nothing; then (depending on `mode` and the problems
     found) write its good rows in batches, each its own transaction. `progress(done, total)`
     is called after each batch with the rows written so far. `record`: the ImportRun of a
-    job (people.importer_jobs) to fill, else one is made when writing starts."""
+    job (people.imports.jobs) to fill, else one is made when writing starts."""
     if mode not in ("all", "valid"):
         raise ValueError(mode)
     result = ImportResult(mode=mode)

@@ -13,9 +13,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from wangge.people import tabular
 from wangge.people.identity import mask_id
-from wangge.people.importer import (
+from wangge.people.imports import tabular
+from wangge.people.imports.importer import (
     HOUSEHOLD_KIND,
     ID_TYPE,
     RELATION,

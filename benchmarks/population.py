@@ -138,7 +138,7 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import make_tree, make_user, post
-    from wangge.people import crypto
+    from wangge.people import crypto, scoping
     from wangge.people.imports import importer
     from wangge.people.models import Residence, Resident
     from wangge.people.residents import selectors
@@ -226,7 +226,7 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     while True:
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
-            items, more = selectors.page(qs, number, PAGE)
+            items, more = scoping.page(qs, number, PAGE)
             _ = [(r.household, r.area.code, getattr(r, "current_tags", None)) for r in items]
             page_ms.append((time.perf_counter() - start) * 1000)
         queries.add(len(ctx.captured_queries))

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from tests.factories import make_tree, make_user, post
 from wangge.accounts.actors import SYSTEM
 from wangge.people.models import Household, Resident
+from wangge.people.places import services as place_services
 from wangge.people.residents import services
 from wangge.regions import spatial_index
 from wangge.regions.models import Area
@@ -28,10 +29,12 @@ def centre(area: Area) -> tuple[float, float]:
 
 def household_at(area: Area, code: str) -> Household:
     lon, lat = centre(area)
-    building = services.building_save(
+    building = place_services.building_save(
         SYSTEM, code=f"B-{code}", name=f"{code}幢", address=f"{code}路1号", lon=lon, lat=lat
     )
-    house = services.house_save(SYSTEM, code=f"H-{code}", building=building, unit="1", number="101")
+    house = place_services.house_save(
+        SYSTEM, code=f"H-{code}", building=building, unit="1", number="101"
+    )
     return services.household_save(SYSTEM, code=code, house=house)
 
 

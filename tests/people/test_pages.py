@@ -8,6 +8,7 @@ from tests.people.factories import ID_A, ID_B, PHONE_A, People
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import AuditEntry
 from wangge.people.models import ResidentTag, TagKind
+from wangge.people.places import services as place_services
 from wangge.people.residents import services
 
 
@@ -205,7 +206,7 @@ def test_audit_viewer_only_for_auditors(people: People) -> None:
 @pytest.mark.django_db
 def test_places_map_features_are_scoped(people: People) -> None:
     lon, lat = people.micro_b.centroid_lon, people.micro_b.centroid_lat
-    services.hazard_save(SYSTEM, name="B河沟", kind="waterway", lon=lon, lat=lat)
+    place_services.hazard_save(SYSTEM, name="B河沟", kind="waterway", lon=lon, lat=lat)
     a, b = client_for(people.worker_a), client_for(people.worker_b)
     url = reverse("people:places_features")
     assert a.get(url).json()["features"] == []

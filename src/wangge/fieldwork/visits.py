@@ -56,7 +56,7 @@ from wangge.people.models import (
     ResidentTag,
     TagKind,
 )
-from wangge.people.residents.selectors import get_in
+from wangge.people.scoping import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 

@@ -6,43 +6,34 @@ scope is 404 on every endpoint.
 """
 
 import datetime as dt
-import re
-import secrets
 from typing import Any, Literal
 
-from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
-from ninja.files import UploadedFile
+from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import audit
-from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
-from wangge.inputs import Input, Int, Page, PageSize, Title, Year
-from wangge.people import access, tasks
-from wangge.people.imports import importer, jobs, reports, tabular, workbooks
+from wangge.inputs import Input, Int, Page, PageSize, Title
+from wangge.people import access, scoping
+from wangge.people.imports import workbooks
 from wangge.people.models import (
-    Building,
-    Facility,
-    HazardPoint,
-    House,
-    Household,
-    ImportRun,
-    Organization,
-    PartyMember,
     Resident,
     ResidentTag,
     TagKind,
 )
+from wangge.people.places.api import (
+    BuildingOut,
+    FacilityOut,
+    HazardOut,
+    HouseholdOut,
+    HouseOut,
+    OrganizationOut,
+)
 from wangge.people.residents import selectors, services
-from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area
 
 router = Router(tags=["people"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _ip(request: HttpRequest) -> str:
@@ -162,162 +153,6 @@ def _detail(request: HttpRequest, r: Resident) -> dict[str, Any]:
     return data
 
 
-class Located(Schema):
-    id: int
-    lon: float | None
-    lat: float | None
-    area: str
-    address: str
-
-
-def _located(obj: Any) -> dict[str, Any]:
-    return {
-        "id": obj.pk,
-        "lon": obj.lon,
-        "lat": obj.lat,
-        "area": obj.area.code,
-        "address": obj.address,
-    }
-
-
-class BuildingOut(Located):
-    code: str
-    name: str
-    floors: int | None
-    house_count: int = 0
-
-    @staticmethod
-    def of(b: Building) -> dict[str, Any]:
-        return {
-            **_located(b),
-            "code": b.code,
-            "name": b.name,
-            "floors": b.floors,
-            "house_count": getattr(b, "house_count", 0),
-        }
-
-
-class HouseOut(Located):
-    code: str
-    building_id: int | None
-    unit: str
-    number: str
-    use: str
-    use_name: str
-    household_count: int = 0
-
-    @staticmethod
-    def of(h: House) -> dict[str, Any]:
-        return {
-            **_located(h),
-            "code": h.code,
-            "building_id": h.building_id,
-            "unit": h.unit,
-            "number": h.number,
-            "use": h.use,
-            "use_name": h.get_use_display(),
-            "household_count": getattr(h, "household_count", 0),
-        }
-
-
-class HouseholdOut(Located):
-    code: str
-    house_id: int
-    kind: str
-    member_count: int
-
-    @staticmethod
-    def of(h: Household, members: int) -> dict[str, Any]:
-        return {
-            **_located(h),
-            "code": h.code,
-            "house_id": h.house_id,
-            "kind": h.kind,
-            "member_count": members,
-        }
-
-
-class BuildingDetailOut(BuildingOut):
-    houses: list[HouseOut]
-
-
-class HouseDetailOut(HouseOut):
-    households: list[HouseholdOut]
-
-
-class OrganizationOut(Located):
-    name: str
-    kind: str
-    kind_name: str
-    licence_number: str
-    contact_name: str
-    contact_phone: str = Field(description="masked")
-    employees: int | None
-
-    @staticmethod
-    def of(o: Organization) -> dict[str, Any]:
-        return {
-            **_located(o),
-            "name": o.name,
-            "kind": o.kind,
-            "kind_name": o.get_kind_display(),
-            "licence_number": o.licence_number,
-            "contact_name": o.contact_name,
-            "contact_phone": o.contact_phone_masked,
-            "employees": o.employees,
-        }
-
-
-class HazardOut(Located):
-    name: str
-    kind: str
-    kind_name: str
-    level: str
-    description: str
-    responsible: str
-    last_checked_on: dt.date | None
-    check_cycle_days: int
-
-    @staticmethod
-    def of(h: HazardPoint) -> dict[str, Any]:
-        return {
-            **_located(h),
-            "name": h.name,
-            "kind": h.kind,
-            "kind_name": h.get_kind_display(),
-            "level": h.level,
-            "description": h.description,
-            "responsible": h.responsible,
-            "last_checked_on": h.last_checked_on,
-            "check_cycle_days": h.check_cycle_days,
-        }
-
-
-class FacilityOut(Located):
-    code: str
-    name: str
-    kind: str
-    kind_name: str
-    owner: str
-    inspection_cycle_days: int
-    last_inspected_on: dt.date | None
-    next_inspection_on: dt.date | None
-
-    @staticmethod
-    def of(f: Facility) -> dict[str, Any]:
-        return {
-            **_located(f),
-            "code": f.code,
-            "name": f.name,
-            "kind": f.kind,
-            "kind_name": f.get_kind_display(),
-            "owner": f.owner,
-            "inspection_cycle_days": f.inspection_cycle_days,
-            "last_inspected_on": f.last_inspected_on,
-            "next_inspection_on": f.next_inspection_on,
-        }
-
-
 class HouseholdRecordOut(Schema):
     household: HouseholdOut
     house: HouseOut
@@ -389,7 +224,7 @@ def _resident_page(
     request: HttpRequest, filters: ResidentFilter, page: int, page_size: int
 ) -> dict[str, Any]:
     qs = selectors.for_listing(_search(request, filters), request.user)
-    rows, has_next = selectors.page(qs, page, page_size)
+    rows, has_next = scoping.page(qs, page, page_size)
     services.audit_number_search(
         request.user, rows, filters.q, filters.id_number, filters.phone, ip=_ip(request)
     )
@@ -404,7 +239,7 @@ def resident_export(request: HttpRequest, filters: Query[ResidentFilter]) -> Htt
         filters=filters.dict(),
         ip=_ip(request),
     )
-    return _xlsx(content, "residents.xlsx")
+    return workbooks.xlsx_response(content, "residents.xlsx")
 
 
 class PlainExportIn(ResidentFilter):
@@ -421,14 +256,7 @@ def resident_export_plain(request: HttpRequest, body: PlainExportIn) -> HttpResp
         reveal_reason=body.reason,
         ip=_ip(request),
     )
-    return _xlsx(content, "residents.xlsx")
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    add_never_cache_headers(response)  # personal data: no copy in any cache
-    return response
+    return workbooks.xlsx_response(content, "residents.xlsx")
 
 
 @router.get("/people/residents/{rid}", response=ResidentDetailOut, summary="One resident")
@@ -588,38 +416,6 @@ def tag_end(request: HttpRequest, tid: Int, body: TagEndIn) -> dict[str, Any]:
     return TagOut.of(services.tag_end(request.user, tag, on=body.on, ip=_ip(request)))
 
 
-# -- places ----------------------------------------------------------------------------------
-@router.get("/people/buildings", response=list[BuildingOut], summary="Buildings in scope")
-def building_list(
-    request: HttpRequest, q: str = "", area: str = "", page: Page = 1, page_size: PageSize = 100
-) -> list[dict[str, Any]]:
-    rows, _more = selectors.page(
-        without_geometry(
-            selectors.buildings(request.user, q=q, area_code=area).select_related("area")
-        ),
-        page,
-        page_size,
-    )
-    return [BuildingOut.of(b) for b in rows]
-
-
-@router.get("/people/buildings/{bid}", response=BuildingDetailOut, summary="A building's houses")
-def building_get(request: HttpRequest, bid: Int) -> dict[str, Any]:
-    b = selectors.building_get(request.user, bid)
-    houses = without_geometry(selectors.building_houses(b).select_related("area"))
-    return {**BuildingOut.of(b), "houses": [HouseOut.of(h) for h in houses]}
-
-
-@router.get("/people/houses/{hid}", response=HouseDetailOut, summary="A house's households")
-def house_get(request: HttpRequest, hid: Int) -> dict[str, Any]:
-    h = selectors.house_get(request.user, hid)
-    households = selectors.house_households(h)
-    return {
-        **HouseOut.of(h),
-        "households": [HouseholdOut.of(x, getattr(x, "member_count", 0)) for x in households],
-    }
-
-
 @router.get(
     "/people/households/{hid}", response=HouseholdRecordOut, summary="一户一档: the household"
 )
@@ -651,308 +447,3 @@ def household_get(request: HttpRequest, hid: Int) -> dict[str, Any]:
         "facilities": [FacilityOut.of(f) for f in rec["facilities"]],
         "hazards": [HazardOut.of(h) for h in rec["hazards"]],
     }
-
-
-# -- organisations, party, things -------------------------------------------------------------
-@router.get("/people/organizations", response=list[OrganizationOut], summary="Organisations")
-def organization_list(
-    request: HttpRequest, q: str = "", kind: str = "", page: Page = 1, page_size: PageSize = 200
-) -> list[dict[str, Any]]:
-    qs = without_geometry(
-        selectors.organizations(request.user, q=q, kind=kind).select_related("area")
-    )
-    return [OrganizationOut.of(o) for o in selectors.page(qs, page, page_size)[0]]
-
-
-@router.get("/people/organizations/{oid}", response=OrganizationOut, summary="An organisation")
-def organization_get(request: HttpRequest, oid: Int) -> dict[str, Any]:
-    return OrganizationOut.of(selectors.get_scoped(Organization, request.user, oid))
-
-
-class BranchOut(Schema):
-    id: int
-    name: str
-    area: str
-    area_name: str
-    secretary: str
-    member_count: int
-
-
-@router.get("/people/party/branches", response=list[BranchOut], summary="Party branches")
-def branch_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": b.pk,
-            "name": b.name,
-            "area": b.area.code,
-            "area_name": b.area.name,
-            "secretary": b.secretary,
-            "member_count": b.member_count,  # type: ignore[attr-defined]
-        }
-        for b in without_geometry(selectors.party_branches(request.user).select_related("area"))
-    ]
-
-
-class MemberOut(Schema):
-    id: int
-    name: str
-    branch_id: int
-    kind: str
-    workplace: str
-    phone: str = Field(description="masked")
-    report_area: str
-    report_ins_this_year: int = 0
-    meets_yearly_minimum: bool = False
-
-
-@router.get("/people/party/members", response=list[MemberOut], summary="Members and report-ins")
-def member_list(
-    request: HttpRequest, branch: Int | None = None, year: Year | None = None
-) -> list[dict[str, Any]]:
-    year = year or timezone.localdate().year
-    check = {c["member"].pk: c for c in selectors.report_in_check(request.user, year)}
-    return [
-        {
-            "id": m.pk,
-            "name": m.name,
-            "branch_id": m.branch_id,
-            "kind": m.kind,
-            "workplace": m.workplace,
-            "phone": m.phone_masked,
-            "report_area": m.report_area.code if m.report_area else "",
-            "report_ins_this_year": check[m.pk]["count"] if m.pk in check else 0,
-            "meets_yearly_minimum": bool(check.get(m.pk, {}).get("ok")),
-        }
-        for m in selectors.party_members(request.user, branch)
-    ]
-
-
-class ReportInIn(Input):
-    on: dt.date | None = None
-    activity: str = ""
-    area: str = Field("", description="grid code; default: the member's grid")
-
-
-@router.post("/people/party/members/{mid}/report-ins", response={201: dict[str, Any]})
-def report_in(request: HttpRequest, mid: Int, body: ReportInIn) -> Status[dict[str, Any]]:
-    member = selectors.get_scoped(PartyMember, request.user, mid, "branch__area")
-    area = None
-    if body.area:
-        area = Area.objects.live().filter(code=body.area).first()
-        if area is None:
-            raise DomainError.one(_("No area has this code."), field="area")
-    r = services.report_in_record(
-        request.user, member, area=area, on=body.on, activity=body.activity
-    )
-    return Status(201, {"id": r.pk, "reported_on": r.reported_on.isoformat()})
-
-
-class BelowOut(Schema):
-    id: int
-    name: str
-    branch: str
-    workplace: str
-    report_area: str
-    report_ins: int
-    missing: int
-    last_reported_on: dt.date | None
-
-
-@router.get(
-    "/people/party/report-ins/below",
-    response=list[BelowOut],
-    summary="In-service members below the yearly minimum of report-ins",
-)
-def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int = 2) -> list[Any]:
-    year = year or timezone.localdate().year
-    return [
-        {
-            "id": r["member"].pk,
-            "name": r["member"].name,
-            "branch": r["member"].branch.name,
-            "workplace": r["member"].workplace,
-            "report_area": r["member"].report_area.code if r["member"].report_area else "",
-            "report_ins": r["count"],
-            "missing": r["missing"],
-            "last_reported_on": r["last"],
-        }
-        for r in selectors.report_in_below(request.user, year, minimum)
-    ]
-
-
-@router.get("/people/hazards", response=list[HazardOut], summary="Hazard points (map)")
-def hazard_list(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
-    return [
-        HazardOut.of(h)
-        for h in without_geometry(selectors.hazards(request.user, kind=kind).select_related("area"))
-    ]
-
-
-@router.get("/people/facilities", response=list[FacilityOut], summary="Facilities (map)")
-def facility_list(request: HttpRequest, kind: str = "", due: bool = False) -> list[dict[str, Any]]:
-    qs = without_geometry(
-        selectors.facilities(request.user, kind=kind, due=due).select_related("area")
-    )
-    return [FacilityOut.of(f) for f in qs]
-
-
-# -- import ----------------------------------------------------------------------------------
-class ProblemOut(Schema):
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-
-class ImportOut(Schema):
-    committed: bool
-    mode: str
-    rows: int
-    counts: dict[str, dict[str, int]]
-    problems: list[ProblemOut]
-    report_url: str
-
-
-@router.get("/people/import/template.xlsx", summary="The import template")
-def import_template(request: HttpRequest) -> HttpResponse:
-    return _xlsx(workbooks.template(), "people-template.xlsx")
-
-
-@router.post(
-    "/people/import",
-    response={200: ImportOut, 202: dict[str, Any]},
-    summary="Import buildings … residents: at once up to WANGGE_IMPORT_SYNC_ROWS rows, else"
-    " by the worker (202 with the run's status URL)",
-)
-def import_upload(
-    request: HttpRequest,
-    file: File[UploadedFile],
-    mode: Form[Literal["all", "valid"]] = "all",
-) -> Status[dict[str, Any]]:
-    data = file.read()
-    name = file.name or "upload.xlsx"
-    if jobs.row_count(data, name) > settings.WANGGE_IMPORT_SYNC_ROWS:
-        run = jobs.import_queue(
-            actor=request.user, data=data, file_name=name, mode=mode, ip=_ip(request)
-        )
-        tasks.run_people_import(run.pk)  # (at once where tasks are immediate: the tests)
-        run.refresh_from_db()
-        status_url = f"/api/people/import/runs/{run.pk}"
-        return Status(202, {"status_url": status_url, **jobs.import_run_status(run)})
-    result = importer.import_file(request.user, data, name, mode=mode, ip=_ip(request))
-    report_url = ""
-    if result.problems:
-        token = f"{request.user.pk}-{secrets.token_urlsafe(12)}"
-        try:
-            sheets = tabular.read_file(data, name)
-        except Exception:
-            sheets = []
-        reports.report_save(token, workbooks.import_report(sheets, result.problems))
-        report_url = f"/api/people/import/reports/{token}.xlsx"
-    return Status(
-        200,
-        {
-            "committed": result.committed,
-            "mode": result.mode,
-            "rows": result.rows,
-            "counts": {k: vars(c) for k, c in result.counts.items()},
-            "problems": [vars(p) for p in result.problems[:1000]],
-            "report_url": report_url,
-        },
-    )
-
-
-@router.get(
-    "/people/import/runs/{run_id}",
-    summary="A big import's progress: state (queued, running, done, failed), rows done of"
-    " total, counts, problems, report (its importer only)",
-)
-def import_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
-    run = ImportRun.objects.filter(pk=run_id, by_id=request.user.pk).exclude(token="").first()
-    if run is None:
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return jobs.import_run_status(run)
-
-
-@router.get("/people/import/reports/{token}.xlsx", summary="An import's annotated report")
-def import_report(request: HttpRequest, token: str) -> FileResponse:
-    if not re.fullmatch(r"\d+-[\w-]+", token) or token.split("-")[0] != str(request.user.pk):
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    path = reports.report_path(token)
-    if path is None:  # never written, or older than WANGGE_IMPORT_REPORT_DAYS
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return FileResponse(path.open("rb"), as_attachment=True, filename="import-report.xlsx")
-
-
-# -- audit -----------------------------------------------------------------------------------
-class AuditOut(Schema):
-    seq: int
-    at: dt.datetime
-    actor: str
-    action: str
-    object_type: str
-    object_id: str
-    object_label: str
-    reason: str
-    ip: str
-    detail: dict[str, Any]
-    hash: str
-
-
-def _auditor(request: HttpRequest) -> None:
-    if not access.is_auditor(request.user):
-        raise DomainError.one(_("Only auditors read the audit log."), code="forbidden", status=403)
-
-
-@router.get("/people/audit", response=list[AuditOut], summary="Audit log (auditors)")
-def audit_list(
-    request: HttpRequest,
-    actor: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    action: str = "",
-    before_seq: Int | None = None,
-    limit: PageSize = 100,
-) -> list[dict[str, Any]]:
-    _auditor(request)
-    qs = AuditEntry.objects.all()
-    if actor:
-        qs = qs.filter(actor_name=actor)
-    if object_type:
-        qs = qs.filter(object_type=object_type)
-    if object_id:
-        qs = qs.filter(object_id=object_id)
-    if action:
-        qs = qs.filter(action=action)
-    if before_seq is not None:
-        qs = qs.filter(seq__lt=before_seq)
-    return [
-        {
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor_name,
-            "action": e.action,
-            "object_type": e.object_type,
-            "object_id": e.object_id,
-            "object_label": e.object_label,
-            "reason": e.reason,
-            "ip": e.ip,
-            "detail": e.detail,
-            "hash": e.hash,
-        }
-        for e in qs.order_by("-seq")[: max(1, min(limit, 500))]
-    ]
-
-
-class VerifyOut(Schema):
-    ok: bool
-    checked: int
-    broken_seq: int | None
-    reason: str
-
-
-@router.get("/people/audit/verify", response=VerifyOut, summary="Verify the hash chain")
-def audit_verify(request: HttpRequest) -> dict[str, Any]:
-    _auditor(request)
-    v = audit.verify()
-    return {"ok": v.ok, "checked": v.checked, "broken_seq": v.broken_seq, "reason": v.reason}

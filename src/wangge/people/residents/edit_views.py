@@ -23,6 +23,7 @@ from wangge.accounts.audit import client_ip
 from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
+from wangge.people import scoping
 from wangge.people.models import (
     House,
     Household,
@@ -32,6 +33,7 @@ from wangge.people.models import (
     Resident,
     Sex,
 )
+from wangge.people.places import selectors as place_selectors
 from wangge.people.residents import selectors, services
 
 # The form's words for the fields the services name in their problems.
@@ -99,9 +101,7 @@ def _refused(exc: DomainError) -> bool:
 
 def _scoped_household(user: Any, code: str, field: str) -> Household:
     found = (
-        selectors.scoped(Household, user)
-        .filter(code=code.strip(), dissolved_on__isnull=True)
-        .first()
+        scoping.scoped(Household, user).filter(code=code.strip(), dissolved_on__isnull=True).first()
         if code.strip()
         else None
     )
@@ -113,7 +113,7 @@ def _scoped_household(user: Any, code: str, field: str) -> Household:
 
 
 def _scoped_house(user: Any, code: str, field: str) -> House:
-    found = selectors.scoped(House, user).filter(code=code.strip()).first() if code else None
+    found = scoping.scoped(House, user).filter(code=code.strip()).first() if code else None
     if found is None:
         raise DomainError.one(
             _("No such house in your areas."), field=field, code="not_found", status=422
@@ -266,7 +266,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @scoped_page
 def household_new(request: HttpRequest, pk: int) -> HttpResponse:
-    house = selectors.house_get(request.user, pk)
+    house = place_selectors.house_get(request.user, pk)
     errors: dict[str, str] = {}
     listed: list[dict[str, str]] = []
     post = request.POST if request.method == "POST" else None

@@ -162,7 +162,9 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     csv_data, xlsx_data = as_csv(rows), as_xlsx(rows)
     say(f"  CSV {len(csv_data) / 1e6:.1f} MB, xlsx {len(xlsx_data) / 1e6:.1f} MB")
 
-    places, places_s = timed(importer.import_file, None, files["places"], "places.xlsx")
+    places, places_s = timed(
+        importer.import_file, actor=None, data=files["places"], file_name="places.xlsx"
+    )
     assert places.committed, places.problems[:5]
     n_places = places.total("created")
     say(f"places: {n_places:,} records in {places_s:.1f} s")
@@ -172,7 +174,7 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     total = len(rows)
 
     def import_residents(data: bytes, name: str) -> float:
-        result, seconds = timed(importer.import_file, None, data, name)
+        result, seconds = timed(importer.import_file, actor=None, data=data, file_name=name)
         assert result.committed and result.counts["resident"].created == total, result.problems[:5]
         return total / seconds
 
@@ -182,7 +184,9 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     # The target is ≥ 5,000 rows/s, i.e. < 200 ms per 1,000 rows (the table compares with <).
     metrics.append(Metric("  CSV: time per 1,000 rows", 1e6 / csv_rate, "ms", ("<", 200)))
     say(f"  {csv_rate:,.0f} rows/s")
-    again, again_s = timed(importer.import_file, None, csv_data, "residents.csv")
+    again, again_s = timed(
+        importer.import_file, actor=None, data=csv_data, file_name="residents.csv"
+    )
     assert again.counts["resident"].unchanged == len(rows)
     metrics.append(Metric("re-import same CSV (all unchanged)", len(rows) / again_s, "rows/s"))
 

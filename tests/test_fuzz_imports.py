@@ -58,7 +58,9 @@ def test_the_people_import_imports_or_refuses_cleanly(people, headers, rows, raw
     data = _csv([headers, *rows], raw_tail)
     before = row_counts()
     try:
-        result = importer.import_file(people.worker_a, data, "people.csv", mode=mode)
+        result = importer.import_file(
+            actor=people.worker_a, data=data, file_name="people.csv", mode=mode
+        )
     except DomainError as refused:
         assert refused.problems
         assert row_counts() == before

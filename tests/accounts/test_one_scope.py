@@ -84,9 +84,9 @@ def test_services_check_scope_for_every_actor_and_refuse_none():
     post(worker, tree[GRID_A])
     where = {"area": tree[GRID_B]}  # by area: no process-wide spatial index involved
     with pytest.raises(TypeError):
-        place_services.building_save(None, code="B-1", name="1幢", address="1号", **where)
+        place_services.building_save(actor=None, code="B-1", name="1幢", address="1号", **where)
     with pytest.raises(DomainError) as refused:
-        place_services.building_save(worker, code="B-1", name="1幢", address="1号", **where)
+        place_services.building_save(actor=worker, code="B-1", name="1幢", address="1号", **where)
     assert refused.value.status == 403
-    place_services.building_save(SYSTEM, code="B-1", name="1幢", address="1号", **where)
+    place_services.building_save(actor=SYSTEM, code="B-1", name="1幢", address="1号", **where)
     assert Building.objects.filter(code="B-1").exists()

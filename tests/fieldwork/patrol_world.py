@@ -37,13 +37,13 @@ def make_patrol_world() -> PatrolWorld:
     lon_b, lat_b = centre(people.micro_b)
     today = timezone.localdate()
     hazard_a = place_services.hazard_save(
-        SYSTEM, name="河道A", kind="waterway", lon=lon_a, lat=lat_a, check_cycle_days=7
+        actor=SYSTEM, name="河道A", kind="waterway", lon=lon_a, lat=lat_a, check_cycle_days=7
     )
     hazard_b = place_services.hazard_save(
-        SYSTEM, name="河道B", kind="waterway", lon=lon_b, lat=lat_b, check_cycle_days=7
+        actor=SYSTEM, name="河道B", kind="waterway", lon=lon_b, lat=lat_b, check_cycle_days=7
     )
     facility_a = place_services.facility_save(
-        SYSTEM,
+        actor=SYSTEM,
         code="F-A",
         kind="manhole",
         name="井盖A",
@@ -53,7 +53,7 @@ def make_patrol_world() -> PatrolWorld:
         last_inspected_on=today - dt.timedelta(days=10),  # due in 20 days
     )
     facility_b = place_services.facility_save(
-        SYSTEM, code="F-B", kind="manhole", name="井盖B", lon=lon_b, lat=lat_b
+        actor=SYSTEM, code="F-B", kind="manhole", name="井盖B", lon=lon_b, lat=lat_b
     )
     return PatrolWorld(people, hazard_a, hazard_b, facility_a, facility_b)
 

@@ -20,13 +20,15 @@ pytestmark = pytest.mark.django_db
 def _members():
     p = make_people()
     grid_a = p.areas["330103001001001"]
-    branch = party_services.party_branch_create(SYSTEM, name="一支部", area=grid_a)
+    branch = party_services.party_branch_create(actor=SYSTEM, name="一支部", area=grid_a)
     members = {
-        name: party_services.party_member_add(SYSTEM, branch=branch, name=name, report_area=grid_a)
+        name: party_services.party_member_add(
+            actor=SYSTEM, branch=branch, name=name, report_area=grid_a
+        )
         for name in ("王一", "王二", "王三")
     }
     members["退休"] = party_services.party_member_add(
-        SYSTEM, branch=branch, name="退休", kind=PartyMember.Kind.RETIRED, report_area=grid_a
+        actor=SYSTEM, branch=branch, name="退休", kind=PartyMember.Kind.RETIRED, report_area=grid_a
     )
     return p, members
 
@@ -34,20 +36,23 @@ def _members():
 def test_report_in_needs_what_the_member_did_and_refuses_mistakes():
     p, m = _members()
     with pytest.raises(DomainError) as blank:
-        party_services.report_in_record(p.worker_a, m["王一"], activity="  ")
+        party_services.report_in_record(actor=p.worker_a, member=m["王一"], activity="  ")
     assert blank.value.problems[0].field == "activity"
     with pytest.raises(DomainError):
         party_services.report_in_record(
-            p.worker_a, m["王一"], activity="巡逻", on=timezone.localdate() + dt.timedelta(days=1)
+            actor=p.worker_a,
+            member=m["王一"],
+            activity="巡逻",
+            on=timezone.localdate() + dt.timedelta(days=1),
         )
     with pytest.raises(DomainError):
-        party_services.report_in_record(p.worker_a, m["退休"], activity="巡逻")
-    party_services.report_in_record(p.worker_a, m["王一"], activity="环境整治")
+        party_services.report_in_record(actor=p.worker_a, member=m["退休"], activity="巡逻")
+    party_services.report_in_record(actor=p.worker_a, member=m["王一"], activity="环境整治")
     with pytest.raises(DomainError) as twice:
-        party_services.report_in_record(p.worker_a, m["王一"], activity="环境整治")
+        party_services.report_in_record(actor=p.worker_a, member=m["王一"], activity="环境整治")
     assert twice.value.status == 409
     with pytest.raises(DomainError) as outside:
-        party_services.report_in_record(p.worker_b, m["王一"], activity="环境整治")
+        party_services.report_in_record(actor=p.worker_b, member=m["王一"], activity="环境整治")
     assert outside.value.status == 403
 
 

@@ -50,7 +50,7 @@ def test_home_page_lists_inspections_nearest_first():
     far_area = w.people.areas["330103001001001004"]
     lon_far, lat_far = centre(far_area)
     place_services.hazard_save(
-        SYSTEM, name="危房C", kind="dangerous_building", lon=lon_far, lat=lat_far
+        actor=SYSTEM, name="危房C", kind="dangerous_building", lon=lon_far, lat=lat_far
     )
     a = client_for(w.worker_a)
     plain = a.get("/field/")

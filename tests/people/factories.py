@@ -30,12 +30,12 @@ def centre(area: Area) -> tuple[float, float]:
 def household_at(area: Area, code: str) -> Household:
     lon, lat = centre(area)
     building = place_services.building_save(
-        SYSTEM, code=f"B-{code}", name=f"{code}幢", address=f"{code}路1号", lon=lon, lat=lat
+        actor=SYSTEM, code=f"B-{code}", name=f"{code}幢", address=f"{code}路1号", lon=lon, lat=lat
     )
     house = place_services.house_save(
-        SYSTEM, code=f"H-{code}", building=building, unit="1", number="101"
+        actor=SYSTEM, code=f"H-{code}", building=building, unit="1", number="101"
     )
-    return services.household_save(SYSTEM, code=code, house=house)
+    return services.household_save(actor=SYSTEM, code=code, house=house)
 
 
 @dataclass
@@ -67,10 +67,20 @@ def make_people() -> People:
     household_a = household_at(micro_a, "HA")
     household_b = household_at(micro_b, "HB")
     resident_a = services.resident_create(
-        SYSTEM, name="张三", id_number=ID_A, phone=PHONE_A, household=household_a, relation="head"
+        actor=SYSTEM,
+        name="张三",
+        id_number=ID_A,
+        phone=PHONE_A,
+        household=household_a,
+        relation="head",
     )
     resident_b = services.resident_create(
-        SYSTEM, name="李四", id_number=ID_B, phone=PHONE_B, household=household_b, relation="head"
+        actor=SYSTEM,
+        name="李四",
+        id_number=ID_B,
+        phone=PHONE_B,
+        household=household_b,
+        relation="head",
     )
     return People(
         areas=areas,

@@ -16,7 +16,7 @@ from wangge.people.residents.services import require_reveal
 
 def reveal_reporter_phone(actor: Actor, event: Event, *, reason: str, ip: str = "") -> str:
     """The reporter's phone in plaintext, for a stated reason; audited before it is returned."""
-    require_reveal(actor, event.area, reason)
+    require_reveal(actor=actor, area=event.area, reason=reason)
     with reveals.admitted(actor, ip=ip):  # counted with residents' reveals
         audit.record(
             actor,

@@ -111,7 +111,11 @@ def party_report_in(request: HttpRequest, mid: int) -> HttpResponse:
             except ValueError:
                 raise DomainError.one(_("Dates are written as YYYY-MM-DD."), field="on") from None
             people_party_services.report_in_record(
-                request.user, member, area=area, on=on, activity=post.get("activity", "")
+                actor=request.user,
+                member=member,
+                area=area,
+                on=on,
+                activity=post.get("activity", ""),
             )
             return reverse("fieldwork:party")
 

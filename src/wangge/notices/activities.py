@@ -197,8 +197,8 @@ def _report_ins(actor: Any, activity: Activity, members: list[PartyMember]) -> l
         ).first()
         if found is None:
             found = people_party_services.report_in_record(
-                actor,
-                member,
+                actor=actor,
+                member=member,
                 area=grid,
                 on=activity.held_on,
                 activity=f"{activity.kind.name}：{activity.title}"[:300],

@@ -39,7 +39,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
         return 2
     data = path.read_bytes()
-    result = importer.import_file(user_named(args.user), data, path.name, mode=args.mode)
+    result = importer.import_file(
+        actor=user_named(args.user), data=data, file_name=path.name, mode=args.mode
+    )
     for kind, c in result.counts.items():
         print(
             f"{kind}: "
@@ -83,8 +85,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if is_system(user) and args.tag:
             qs = qs.filter(tags__kind__code=args.tag, tags__valid_to__isnull=True).distinct()
         content = services.residents_export(
-            user,
-            selectors.for_listing(qs, user),
+            actor=user,
+            rows=selectors.for_listing(qs, user),
             filters={"area": args.area, "tag": args.tag, "q": args.q},
         )
     except DomainError as exc:

@@ -3,7 +3,7 @@
 - every 10 minutes: the audit chain's head is checkpointed outside the database (a signed
   file; `wangge.accounts.audit.checkpoint`), so a later cut of the log is caught by `verify`;
 - every night: people-import reports older than WANGGE_IMPORT_REPORT_DAYS are removed;
-- every 5 minutes: big imports a stopped worker left are imported again (importer_jobs);
+- every 5 minutes: big imports a stopped worker left are imported again (people.imports.jobs);
 - on demand: a big import uploaded through the API (run_people_import).
 """
 

@@ -87,9 +87,9 @@ class AuditedTagGrantAdmin(TagGrantAdmin):
         if change:
             return
         grant = people_services.tag_grant(
-            request.user,
-            obj.user,
-            obj.kind,
+            actor=request.user,
+            user=obj.user,
+            kind=obj.kind,
             expires_on=obj.expires_on,
             ip=client_address(request),
         )
@@ -101,7 +101,7 @@ class AuditedTagGrantAdmin(TagGrantAdmin):
         count = 0
         for grant in queryset.filter(revoked_at__isnull=True):
             try:
-                people_services.tag_grant_revoke(request.user, grant, ip=ip)
+                people_services.tag_grant_revoke(actor=request.user, grant=grant, ip=ip)
             except DomainError as exc:
                 _refused(self, request, exc)
                 return

@@ -69,7 +69,9 @@ def import_upload(
         run.refresh_from_db()
         status_url = f"/api/people/import/runs/{run.pk}"
         return Status(202, {"status_url": status_url, **jobs.import_run_status(run)})
-    result = importer.import_file(request.user, data, name, mode=mode, ip=_ip(request))
+    result = importer.import_file(
+        actor=request.user, data=data, file_name=name, mode=mode, ip=_ip(request)
+    )
     report_url = ""
     if result.problems:
         token = f"{request.user.pk}-{secrets.token_urlsafe(12)}"

@@ -59,6 +59,7 @@ from wangge.people.models import (
     ResidentStatus,
     Sex,
 )
+from wangge.people.places.services import house_location
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
@@ -405,19 +406,22 @@ class _Run:
                         raise RowError("building", _("No building has this code."))
                 area, lon, lat = self.place(rec, building.area if building else None)
                 unit, number = _text(rec.get("unit")), _text(rec.get("number"))
-                address = _text(rec.get("address"))
-                if not address and building is not None:
-                    address = " ".join(
-                        p for p in (building.address or building.name, unit, number) if p
-                    )
+                address, lon, lat = house_location(
+                    building=building,
+                    unit=unit,
+                    number=number,
+                    address=_text(rec.get("address")),
+                    lon=lon,
+                    lat=lat,
+                )
                 items[code] = dict(
                     building_id=building.pk if building else None,
                     unit=unit,
                     number=number,
                     use=_cell(rec, "use", _choice(USE, HouseUse.RESIDENTIAL, "use")),
                     address=address,
-                    lon=lon if lon is not None else (building.lon if building else None),
-                    lat=lat if lat is not None else (building.lat if building else None),
+                    lon=lon,
+                    lat=lat,
                     area_id=area.pk,
                     floor_area_m2=_cell(rec, "floor_area_m2", _float),
                     note=_text(rec.get("note")),
@@ -705,10 +709,10 @@ def _handle(run: _Run, sheet: tabular.Sheet) -> None:
 
 
 def import_file(  # noqa: C901
+    *,
     actor: Actor,
     data: bytes,
     file_name: str,
-    *,
     mode: str = "all",
     ip: str = "",
     progress: Callable[[int, int], None] | None = None,

@@ -78,7 +78,9 @@ def import_job_run(*, run_id: int) -> ImportRun:
         message = _("The uploaded file is no longer kept.")
         return _end(run, "failed", [{"sheet": "", "row": 0, "column": "", "message": message}])
     data = path.read_bytes()
-    result = importer.import_file(run.by, data, run.file_name, mode=run.mode, ip=run.ip, record=run)
+    result = importer.import_file(
+        actor=run.by, data=data, file_name=run.file_name, mode=run.mode, ip=run.ip, record=run
+    )
     problems = [vars(p) for p in result.problems[:1000]]
     if result.problems:
         report = f"{run.by.pk}-{secrets.token_urlsafe(12)}"

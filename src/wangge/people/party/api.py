@@ -94,7 +94,7 @@ def report_in(request: HttpRequest, mid: Int, body: ReportInIn) -> Status[dict[s
         if area is None:
             raise DomainError.one(_("No area has this code."), field="area")
     r = services.report_in_record(
-        request.user, member, area=area, on=body.on, activity=body.activity
+        actor=request.user, member=member, area=area, on=body.on, activity=body.activity
     )
     return Status(201, {"id": r.pk, "reported_on": r.reported_on.isoformat()})
 

@@ -26,8 +26,8 @@ from wangge.regions.models import Area
 
 @transaction.atomic
 def party_branch_create(
-    actor: Actor,
     *,
+    actor: Actor,
     name: str,
     area: Area,
     secretary: str = "",
@@ -46,8 +46,8 @@ def party_branch_create(
 
 @transaction.atomic
 def party_member_add(
-    actor: Actor,
     *,
+    actor: Actor,
     branch: PartyBranch,
     name: str,
     kind: str = PartyMember.Kind.IN_SERVICE,
@@ -78,9 +78,9 @@ def party_member_add(
 
 @transaction.atomic
 def report_in_record(
+    *,
     actor: Actor,
     member: PartyMember,
-    *,
     area: Area | None = None,
     on: dt.date | None = None,
     activity: str = "",

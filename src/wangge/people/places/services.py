@@ -24,8 +24,8 @@ from wangge.regions.models import Area
 
 @transaction.atomic
 def building_save(
-    actor: Actor,
     *,
+    actor: Actor,
     code: str,
     name: str,
     address: str = "",
@@ -54,10 +54,30 @@ def building_save(
     return building
 
 
+def house_location(
+    *,
+    building: Building | None,
+    unit: str,
+    number: str,
+    address: str,
+    lon: float | None,
+    lat: float | None,
+) -> tuple[str, float | None, float | None]:
+    """A house's address and point: its own, else taken from its building (the building's
+    address with the unit and number). `house_save` and the importer both place houses so."""
+    if not address and building is not None:
+        address = " ".join(p for p in (building.address or building.name, unit, number) if p)
+    return (
+        address,
+        lon if lon is not None else (building.lon if building else None),
+        lat if lat is not None else (building.lat if building else None),
+    )
+
+
 @transaction.atomic
 def house_save(
-    actor: Actor,
     *,
+    actor: Actor,
     code: str,
     building: Building | None = None,
     unit: str = "",
@@ -77,16 +97,17 @@ def house_save(
         check_scope(actor, existing.area, "code")
     fallback = building.area if building else (existing.area if existing else None)
     place = place_in_scope(actor, lon, lat, fallback, "lon")
-    if not address and building is not None:
-        address = " ".join(p for p in (building.address or building.name, unit, number) if p)
+    address, lon, lat = house_location(
+        building=building, unit=unit, number=number, address=address, lon=lon, lat=lat
+    )
     values = dict(
         building=building,
         unit=unit,
         number=number,
         use=use,
         address=address,
-        lon=lon if lon is not None else (building.lon if building else None),
-        lat=lat if lat is not None else (building.lat if building else None),
+        lon=lon,
+        lat=lat,
         area=place,
         floor_area_m2=floor_area_m2,
         note=note,
@@ -101,8 +122,8 @@ def house_save(
 
 @transaction.atomic
 def hazard_save(
-    actor: Actor,
     *,
+    actor: Actor,
     name: str,
     kind: str,
     lon: float,
@@ -132,8 +153,8 @@ def hazard_save(
 
 @transaction.atomic
 def facility_save(
-    actor: Actor,
     *,
+    actor: Actor,
     code: str,
     kind: str,
     lon: float,

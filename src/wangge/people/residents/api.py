@@ -226,7 +226,12 @@ def _resident_page(
     qs = selectors.for_listing(_search(request, filters), request.user)
     rows, has_next = scoping.page(qs, page, page_size)
     services.audit_number_search(
-        request.user, rows, filters.q, filters.id_number, filters.phone, ip=_ip(request)
+        actor=request.user,
+        rows=rows,
+        q=filters.q,
+        id_number=filters.id_number,
+        phone=filters.phone,
+        ip=_ip(request),
     )
     return {"items": [ResidentOut.of(r) for r in rows], "page": page, "has_next": has_next}
 
@@ -234,8 +239,8 @@ def _resident_page(
 @router.get("/people/residents/export.xlsx", summary="Export the filtered list (masked)")
 def resident_export(request: HttpRequest, filters: Query[ResidentFilter]) -> HttpResponse:
     content = services.residents_export(
-        request.user,
-        selectors.for_listing(_search(request, filters), request.user),
+        actor=request.user,
+        rows=selectors.for_listing(_search(request, filters), request.user),
         filters=filters.dict(),
         ip=_ip(request),
     )
@@ -250,8 +255,8 @@ class PlainExportIn(ResidentFilter):
 def resident_export_plain(request: HttpRequest, body: PlainExportIn) -> HttpResponse:
     filters = ResidentFilter(**body.dict(exclude={"reason"}))
     content = services.residents_export(
-        request.user,
-        selectors.for_listing(_search(request, filters), request.user),
+        actor=request.user,
+        rows=selectors.for_listing(_search(request, filters), request.user),
         filters=filters.dict(),
         reveal_reason=body.reason,
         ip=_ip(request),
@@ -288,7 +293,7 @@ class ResidentIn(Input):
 def resident_create(request: HttpRequest, body: ResidentIn) -> Status[dict[str, Any]]:
     household = selectors.household_get(request.user, body.household_id)
     data = body.dict(exclude={"household_id"})
-    r = services.resident_create(request.user, household=household, ip=_ip(request), **data)
+    r = services.resident_create(actor=request.user, household=household, ip=_ip(request), **data)
     return Status(201, _detail(request, selectors.resident_detail(request.user, r.pk)))
 
 
@@ -309,7 +314,9 @@ class ResidentPatch(Input):
 @router.patch("/people/residents/{rid}", response=ResidentDetailOut, summary="Change")
 def resident_update(request: HttpRequest, rid: Int, body: ResidentPatch) -> dict[str, Any]:
     r = selectors.resident_get(request.user, rid)
-    services.resident_update(request.user, r, ip=_ip(request), **body.dict(exclude_unset=True))
+    services.resident_update(
+        actor=request.user, resident=r, ip=_ip(request), **body.dict(exclude_unset=True)
+    )
     return _detail(request, selectors.resident_detail(request.user, rid))
 
 
@@ -324,11 +331,18 @@ class MoveIn(Input):
 def resident_move(request: HttpRequest, rid: Int, body: MoveIn) -> dict[str, Any]:
     r = selectors.resident_get(request.user, rid)
     if body.household_id is None:
-        services.resident_move_out(request.user, r, on=body.on, status=body.status, ip=_ip(request))
+        services.resident_move_out(
+            actor=request.user, resident=r, on=body.on, status=body.status, ip=_ip(request)
+        )
     else:
         target = selectors.household_get(request.user, body.household_id)
         services.resident_move(
-            request.user, r, target, on=body.on, relation=body.relation, ip=_ip(request)
+            actor=request.user,
+            resident=r,
+            household=target,
+            on=body.on,
+            relation=body.relation,
+            ip=_ip(request),
         )
     return _detail(request, selectors.resident_detail(request.user, rid))
 
@@ -348,7 +362,7 @@ def resident_reveal(
 ) -> dict[str, str]:
     r = selectors.resident_get(request.user, rid)
     add_never_cache_headers(response)  # the plaintext: no copy in any cache
-    return services.reveal(request.user, r, reason=body.reason, ip=_ip(request))
+    return services.reveal(actor=request.user, resident=r, reason=body.reason, ip=_ip(request))
 
 
 # -- tags ------------------------------------------------------------------------------------
@@ -383,9 +397,9 @@ def _kind(request: HttpRequest, code: str) -> TagKind:
 def tag_add(request: HttpRequest, rid: Int, body: TagIn) -> Status[dict[str, Any]]:
     r = selectors.resident_get(request.user, rid)
     tag = services.tag_add(
-        request.user,
-        r,
-        _kind(request, body.kind),
+        actor=request.user,
+        resident=r,
+        kind=_kind(request, body.kind),
         data=body.data,
         valid_from=body.valid_from,
         valid_to=body.valid_to,
@@ -413,7 +427,7 @@ def tag_end(request: HttpRequest, tid: Int, body: TagEndIn) -> dict[str, Any]:
     )
     if tag is None:
         raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return TagOut.of(services.tag_end(request.user, tag, on=body.on, ip=_ip(request)))
+    return TagOut.of(services.tag_end(actor=request.user, tag=tag, on=body.on, ip=_ip(request)))
 
 
 @router.get(

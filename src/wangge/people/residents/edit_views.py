@@ -157,8 +157,8 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _check_text(post)
             services.resident_edit(
-                request.user,
-                resident,
+                actor=request.user,
+                resident=resident,
                 name=values["name"],
                 sex=values["sex"],
                 birth_date=_date(values["birth_date"], "birth_date"),
@@ -207,7 +207,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             if post.get("mode") == "house":
                 house = _scoped_house(request.user, post.get("house_code", ""), "house_code")
                 target = services.household_create(
-                    request.user,
+                    actor=request.user,
                     house=house,
                     code=post.get("code", ""),
                     kind=post.get("kind", Household.Kind.FAMILY),
@@ -229,7 +229,12 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
                 if relation not in ("", *Relation.values):
                     raise DomainError.one(_("Unknown relation."), field="relation", status=422)
                 services.resident_move(
-                    request.user, resident, target, on=on, relation=relation, ip=client_ip(request)
+                    actor=request.user,
+                    resident=resident,
+                    household=target,
+                    on=on,
+                    relation=relation,
+                    ip=client_ip(request),
                 )
         except DomainError as exc:
             _refused(exc)
@@ -274,7 +279,7 @@ def household_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _check_text(post)
             household = services.household_create(
-                request.user,
+                actor=request.user,
                 house=house,
                 code=post.get("code", ""),
                 kind=post.get("kind", Household.Kind.FAMILY),
@@ -327,8 +332,8 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     _("The head must be a member of this household."), field="head", status=422
                 )
             services.household_edit(
-                request.user,
-                household,
+                actor=request.user,
+                household=household,
                 kind=values["kind"],
                 note=values["note"],
                 head=chosen,
@@ -373,9 +378,9 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
                     status=422,
                 )
             services.household_move(
-                request.user,
-                household,
-                house,
+                actor=request.user,
+                household=household,
+                house=house,
                 on=_date(post.get("on", ""), "on"),
                 ip=client_ip(request),
             )

@@ -11,7 +11,9 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +49,7 @@ from wangge.regions.models import Area
 
 @transaction.atomic
 def household_save(
-    actor: Actor, *, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
+    *, actor: Actor, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
 ) -> Household:
     if not code.strip():
         raise DomainError.one(_("A household needs a household number."), field="code")
@@ -94,8 +96,8 @@ def find_by_id_number(id_type: str, number: str) -> Resident | None:
 
 @transaction.atomic
 def resident_create(
-    actor: Actor,
     *,
+    actor: Actor,
     name: str,
     id_number: str,
     household: Household,
@@ -166,7 +168,7 @@ RESIDENT_EDITABLE = {
 
 
 @transaction.atomic
-def resident_update(actor: Actor, resident: Resident, *, ip: str = "", **changes: Any) -> Resident:
+def resident_update(*, actor: Actor, resident: Resident, ip: str = "", **changes: Any) -> Resident:
     """Change plain fields (and the phone). Moves go through `resident_move`."""
     unknown = set(changes) - RESIDENT_EDITABLE
     if unknown:
@@ -206,10 +208,10 @@ def _end_residence(resident: Resident, on: dt.date) -> None:
 
 @transaction.atomic
 def resident_move(
+    *,
     actor: Actor,
     resident: Resident,
     household: Household,
-    *,
     on: dt.date | None = None,
     relation: str = "",
     ip: str = "",
@@ -251,9 +253,9 @@ def resident_move(
 
 @transaction.atomic
 def resident_move_out(
+    *,
     actor: Actor,
     resident: Resident,
-    *,
     on: dt.date | None = None,
     status: str = ResidentStatus.MOVED_OUT,
     ip: str = "",
@@ -342,9 +344,9 @@ CODE_MAX = 60  # Household.code
 
 @transaction.atomic
 def resident_edit(
+    *,
     actor: Actor,
     resident: Resident,
-    *,
     name: str,
     sex: str = "",
     birth_date: dt.date | None = None,
@@ -446,8 +448,8 @@ def _check_new_household(
 
 @transaction.atomic
 def household_create(
-    actor: Actor,
     *,
+    actor: Actor,
     house: House,
     code: str,
     kind: str = Household.Kind.FAMILY,
@@ -466,13 +468,15 @@ def household_create(
     check_scope(actor, house.area, "house")
     code = code.strip()
     _check_new_household(code, kind, head, head_name, head_id_number, head_phone)
-    household = household_save(actor, code=code, house=house, kind=kind, note=note, ip=ip)
+    household = household_save(actor=actor, code=code, house=house, kind=kind, note=note, ip=ip)
     if head is not None:
-        resident_move(actor, head, household, on=on, relation=Relation.HEAD, ip=ip)
+        resident_move(
+            actor=actor, resident=head, household=household, on=on, relation=Relation.HEAD, ip=ip
+        )
         return household
     try:
         resident_create(
-            actor,
+            actor=actor,
             name=head_name,
             id_number=head_id_number,
             phone=head_phone,
@@ -492,9 +496,9 @@ def household_create(
 
 @transaction.atomic
 def household_edit(
+    *,
     actor: Actor,
     household: Household,
-    *,
     kind: str,
     note: str = "",
     head: Resident | None = None,
@@ -515,14 +519,14 @@ def household_edit(
         audit_write(actor, household, False, changed, ip)
     if head is not None and head.relation != Relation.HEAD:
         for old in household.members.filter(relation=Relation.HEAD).exclude(pk=head.pk):
-            resident_update(actor, old, relation=Relation.OTHER, ip=ip)
-        resident_update(actor, head, relation=Relation.HEAD, ip=ip)
+            resident_update(actor=actor, resident=old, relation=Relation.OTHER, ip=ip)
+        resident_update(actor=actor, resident=head, relation=Relation.HEAD, ip=ip)
     return household
 
 
 @transaction.atomic
 def household_move(
-    actor: Actor, household: Household, house: House, *, on: dt.date | None = None, ip: str = ""
+    *, actor: Actor, household: Household, house: House, on: dt.date | None = None, ip: str = ""
 ) -> Household:
     """The whole household moves to `house`: each current member's residence ends on `on` and a
     new one starts (history kept, the old micro-grid in it); the household's place follows."""
@@ -589,7 +593,7 @@ def is_number_search(q: str, id_number: str, phone: str) -> bool:
 
 
 def audit_number_search(
-    actor: Actor, rows: list[Any], q: str, id_number: str, phone: str, *, ip: str = ""
+    *, actor: Actor, rows: list[Any], q: str, id_number: str, phone: str, ip: str = ""
 ) -> None:
     """A lookup by personal number is itself an access to personal data: audit it (API and web)."""
     if is_number_search(q, id_number, phone):
@@ -603,7 +607,7 @@ def audit_number_search(
         )
 
 
-def require_reveal(actor: Actor, area: Area, reason: str) -> None:
+def require_reveal(*, actor: Actor, area: Area, reason: str) -> None:
     """A reveal needs a stated reason and the right to see plaintext numbers in `area`."""
     check_reason(reason)
     if not access.can_reveal(actor, area):
@@ -612,9 +616,9 @@ def require_reveal(actor: Actor, area: Area, reason: str) -> None:
         )
 
 
-def reveal(actor: Actor, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
+def reveal(*, actor: Actor, resident: Resident, reason: str, ip: str = "") -> dict[str, str]:
     """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
-    require_reveal(actor, resident.area, reason)
+    require_reveal(actor=actor, area=resident.area, reason=reason)
     with reveals.admitted(actor, ip=ip):  # at most WANGGE_REVEAL_LIMIT an hour
         audit.record(
             actor,
@@ -671,10 +675,10 @@ def _check_kind(actor: Actor, kind: TagKind) -> None:
 
 @transaction.atomic
 def tag_add(
+    *,
     actor: Actor,
     resident: Resident,
     kind: TagKind,
-    *,
     data: dict[str, Any] | None = None,
     valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
@@ -709,7 +713,7 @@ def tag_add(
 
 @transaction.atomic
 def tag_end(
-    actor: Actor, tag: ResidentTag, *, on: dt.date | None = None, ip: str = ""
+    *, actor: Actor, tag: ResidentTag, on: dt.date | None = None, ip: str = ""
 ) -> ResidentTag:
     check_scope(actor, tag.resident.area)
     _check_kind(actor, tag.kind)
@@ -731,7 +735,7 @@ def tag_end(
 
 @transaction.atomic
 def tag_grant(
-    actor: Actor, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
+    *, actor: Actor, user: User, kind: TagKind, expires_on: dt.date | None = None, ip: str = ""
 ) -> TagGrant:
     if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
@@ -747,7 +751,7 @@ def tag_grant(
 
 
 @transaction.atomic
-def tag_grant_revoke(actor: Actor, grant: TagGrant, *, ip: str = "") -> TagGrant:
+def tag_grant_revoke(*, actor: Actor, grant: TagGrant, ip: str = "") -> TagGrant:
     """End a sensitive-group grant now (a no-op, unaudited, when it has already ended)."""
     if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
@@ -772,9 +776,9 @@ def tag_grant_revoke(actor: Actor, grant: TagGrant, *, ip: str = "") -> TagGrant
 
 
 def residents_export(
-    actor: Actor,
-    rows: Any,
     *,
+    actor: Actor,
+    rows: QuerySet[Resident],
     filters: dict[str, Any],
     reveal_reason: str = "",
     ip: str = "",

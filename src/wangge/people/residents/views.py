@@ -56,11 +56,11 @@ def search(request: HttpRequest) -> HttpResponse:
                 selectors.for_listing(qs, request.user), number, PAGE_SIZE
             )
             services.audit_number_search(
-                request.user,
-                rows,
-                criteria["q"],
-                criteria["id_number"],
-                criteria["phone"],
+                actor=request.user,
+                rows=rows,
+                q=criteria["q"],
+                id_number=criteria["id_number"],
+                phone=criteria["phone"],
                 ip=client_ip(request),
             )
         except DomainError as exc:
@@ -110,7 +110,10 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
         context["reason"] = request.POST.get("reason", "")
         try:
             context["plain"] = services.reveal(
-                request.user, resident, reason=context["reason"], ip=client_ip(request)
+                actor=request.user,
+                resident=resident,
+                reason=context["reason"],
+                ip=client_ip(request),
             )
         except DomainError as exc:
             context["errors"] = [p.message for p in exc.problems]
@@ -146,9 +149,9 @@ def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get(f"data_{f['name']}", "").strip()
         }
         services.tag_add(
-            request.user,
-            resident,
-            kind,
+            actor=request.user,
+            resident=resident,
+            kind=kind,
             data=data,
             valid_from=_date(request.POST.get("valid_from", ""), "valid_from"),
             valid_to=_date(request.POST.get("valid_to", ""), "valid_to"),
@@ -169,8 +172,8 @@ def tag_end(request: HttpRequest, pk: int) -> HttpResponse:
     tag = selectors.tag_get(request.user, pk)
     try:
         services.tag_end(
-            request.user,
-            tag,
+            actor=request.user,
+            tag=tag,
             on=_date(request.POST.get("on", ""), "on"),
             ip=client_ip(request),
         )
@@ -190,7 +193,7 @@ def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST
     try:
         resident = services.resident_create(
-            request.user,
+            actor=request.user,
             name=post.get("name", "").strip(),
             id_number=post.get("id_number", "").strip(),
             household=household,
@@ -216,8 +219,8 @@ def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     household_id = resident.household_id
     try:
         services.resident_move_out(
-            request.user,
-            resident,
+            actor=request.user,
+            resident=resident,
             on=_date(request.POST.get("on", ""), "on"),
             status=request.POST.get("status", ResidentStatus.MOVED_OUT),
             ip=client_ip(request),

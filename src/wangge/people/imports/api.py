@@ -15,9 +15,7 @@ from wangge.accounts import audit
 from wangge.errors import DomainError
 from wangge.people import tasks
 from wangge.people.imports import importer, jobs, reports, tabular, workbooks
-from wangge.people.models import (
-    ImportRun,
-)
+from wangge.people.models import ImportRun
 
 router = Router(tags=["people"])
 

@@ -323,7 +323,13 @@ class _Run:
         model: type[Model],
         items: list[tuple[str, dict[str, Any]]],
     ) -> None:
-        """Create or update records by code; unchanged ones are left alone."""
+        """Create or update records by code; unchanged ones are left alone.
+
+        Buildings and houses are written here in bulk, beside `places.services.building_save`
+        and `house_save`: they share `house_location`, but placing a point (`_Run.place`, which
+        also takes a grid code) and the checks on an existing record (the services refuse one
+        outside the actor's areas; this does not look) are still each written twice. Bulk
+        variants in `places.services` that both use would make them one rule."""
         counts = self.count(kind)
         codes = [code for code, _v in items]
         existing: dict[str, Any] = {}

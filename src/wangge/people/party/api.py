@@ -11,9 +11,7 @@ from ninja import Field, Router, Schema, Status
 from wangge.errors import DomainError
 from wangge.inputs import Input, Int, Year
 from wangge.people import scoping
-from wangge.people.models import (
-    PartyMember,
-)
+from wangge.people.models import PartyMember
 from wangge.people.party import selectors, services
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area

@@ -4,10 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from wangge.people.models import (
-    PartyBranch,
-    PartyMember,
-)
+from wangge.people.models import PartyBranch, PartyMember
 from wangge.people.scoping import scoped
 from wangge.regions.lean import without_geometry
 

@@ -10,17 +10,8 @@ from wangge.accounts import audit
 from wangge.accounts.actors import Actor, author
 from wangge.errors import DomainError
 from wangge.people import pii
-from wangge.people.models import (
-    Organization,
-    PartyBranch,
-    PartyMember,
-    PartyReportIn,
-    Resident,
-)
-from wangge.people.writes import (
-    check_scope,
-    clean_phone,
-)
+from wangge.people.models import Organization, PartyBranch, PartyMember, PartyReportIn, Resident
+from wangge.people.writes import check_scope, clean_phone
 from wangge.regions.models import Area
 
 

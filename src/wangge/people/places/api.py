@@ -9,14 +9,7 @@ from ninja import Field, Router, Schema
 
 from wangge.inputs import Int, Page, PageSize
 from wangge.people import scoping
-from wangge.people.models import (
-    Building,
-    Facility,
-    HazardPoint,
-    House,
-    Household,
-    Organization,
-)
+from wangge.people.models import Building, Facility, HazardPoint, House, Household, Organization
 from wangge.people.places import selectors
 from wangge.people.residents import selectors as resident_selectors
 from wangge.regions.lean import without_geometry

@@ -6,13 +6,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from wangge.people.models import (
-    Building,
-    Facility,
-    HazardPoint,
-    House,
-    Organization,
-)
+from wangge.people.models import Building, Facility, HazardPoint, House, Organization
 from wangge.people.scoping import get_in, get_scoped, scoped, subtree_ids
 from wangge.regions.lean import without_geometry
 

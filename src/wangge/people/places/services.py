@@ -7,18 +7,8 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.actors import Actor
 from wangge.errors import DomainError
-from wangge.people.models import (
-    Building,
-    Facility,
-    HazardPoint,
-    House,
-)
-from wangge.people.writes import (
-    audit_write,
-    changed_fields,
-    check_scope,
-    place_in_scope,
-)
+from wangge.people.models import Building, Facility, HazardPoint, House
+from wangge.people.writes import audit_write, changed_fields, check_scope, place_in_scope
 from wangge.regions.models import Area
 
 

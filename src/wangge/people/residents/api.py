@@ -18,11 +18,7 @@ from wangge.errors import DomainError
 from wangge.inputs import Input, Int, Page, PageSize, Title
 from wangge.people import access, scoping
 from wangge.people.imports import workbooks
-from wangge.people.models import (
-    Resident,
-    ResidentTag,
-    TagKind,
-)
+from wangge.people.models import Resident, ResidentTag, TagKind
 from wangge.people.places.api import (
     BuildingOut,
     FacilityOut,

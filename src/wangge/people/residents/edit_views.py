@@ -24,15 +24,7 @@ from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
 from wangge.people import scoping
-from wangge.people.models import (
-    House,
-    Household,
-    IdType,
-    Relation,
-    ResidenceType,
-    Resident,
-    Sex,
-)
+from wangge.people.models import House, Household, IdType, Relation, ResidenceType, Resident, Sex
 from wangge.people.places import selectors as place_selectors
 from wangge.people.residents import selectors, services
 

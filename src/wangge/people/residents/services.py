@@ -36,12 +36,7 @@ from wangge.people.models import (
     TagGrant,
     TagKind,
 )
-from wangge.people.writes import (
-    audit_write,
-    changed_fields,
-    check_scope,
-    clean_phone,
-)
+from wangge.people.writes import audit_write, changed_fields, check_scope, clean_phone
 from wangge.regions.models import Area
 
 # ---- places ---------------------------------------------------------------------------------

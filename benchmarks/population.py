@@ -138,8 +138,10 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import make_tree, make_user, post
-    from wangge.people import crypto, importer, selectors
+    from wangge.people import crypto, scoping
+    from wangge.people.imports import importer
     from wangge.people.models import Residence, Resident
+    from wangge.people.residents import selectors
     from wangge.regions.models import Area
 
     os.environ["WANGGE_PII_KEY"] = "bench:" + crypto.new_key_line("bench").split(" ")[1]
@@ -160,7 +162,9 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     csv_data, xlsx_data = as_csv(rows), as_xlsx(rows)
     say(f"  CSV {len(csv_data) / 1e6:.1f} MB, xlsx {len(xlsx_data) / 1e6:.1f} MB")
 
-    places, places_s = timed(importer.import_file, None, files["places"], "places.xlsx")
+    places, places_s = timed(
+        importer.import_file, actor=None, data=files["places"], file_name="places.xlsx"
+    )
     assert places.committed, places.problems[:5]
     n_places = places.total("created")
     say(f"places: {n_places:,} records in {places_s:.1f} s")
@@ -170,7 +174,7 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     total = len(rows)
 
     def import_residents(data: bytes, name: str) -> float:
-        result, seconds = timed(importer.import_file, None, data, name)
+        result, seconds = timed(importer.import_file, actor=None, data=data, file_name=name)
         assert result.committed and result.counts["resident"].created == total, result.problems[:5]
         return total / seconds
 
@@ -180,7 +184,9 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     # The target is ≥ 5,000 rows/s, i.e. < 200 ms per 1,000 rows (the table compares with <).
     metrics.append(Metric("  CSV: time per 1,000 rows", 1e6 / csv_rate, "ms", ("<", 200)))
     say(f"  {csv_rate:,.0f} rows/s")
-    again, again_s = timed(importer.import_file, None, csv_data, "residents.csv")
+    again, again_s = timed(
+        importer.import_file, actor=None, data=csv_data, file_name="residents.csv"
+    )
     assert again.counts["resident"].unchanged == len(rows)
     metrics.append(Metric("re-import same CSV (all unchanged)", len(rows) / again_s, "rows/s"))
 
@@ -224,7 +230,7 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     while True:
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
-            items, more = selectors.page(qs, number, PAGE)
+            items, more = scoping.page(qs, number, PAGE)
             _ = [(r.household, r.area.code, getattr(r, "current_tags", None)) for r in items]
             page_ms.append((time.perf_counter() - start) * 1000)
         queries.add(len(ctx.captured_queries))

@@ -18,7 +18,7 @@ from tests.fuzzing import ANY_TEXT, FORM_TEXT, FUZZ, ODD_DATES, VALUES, row_coun
 from tests.people.factories import make_people
 from tests.regions.geojson import collection, feature, rect
 from wangge.errors import DomainError
-from wangge.people import importer
+from wangge.people.imports import importer
 from wangge.regions import importer as areas
 from wangge.regions import spatial_index
 
@@ -58,7 +58,9 @@ def test_the_people_import_imports_or_refuses_cleanly(people, headers, rows, raw
     data = _csv([headers, *rows], raw_tail)
     before = row_counts()
     try:
-        result = importer.import_file(people.worker_a, data, "people.csv", mode=mode)
+        result = importer.import_file(
+            actor=people.worker_a, data=data, file_name="people.csv", mode=mode
+        )
     except DomainError as refused:
         assert refused.problems
         assert row_counts() == before

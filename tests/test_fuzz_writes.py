@@ -17,8 +17,8 @@ from wangge.events.api import EventFilters, ReasonIn, ReportIn, SuperviseIn
 from wangge.events.models import Category, Event, TimelineEntry
 from wangge.fieldwork.api_patrols import PointIn, StartIn
 from wangge.fieldwork.models import Patrol
-from wangge.people.api import MoveIn, ResidentFilter, ResidentIn, ResidentPatch, TagIn
 from wangge.people.models import Residence, Resident, ResidentTag
+from wangge.people.residents.api import MoveIn, ResidentFilter, ResidentIn, ResidentPatch, TagIn
 
 pytestmark = pytest.mark.django_db
 

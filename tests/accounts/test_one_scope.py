@@ -12,8 +12,8 @@ from tests.factories import make_tree, make_user, post
 from wangge.accounts import scope
 from wangge.accounts.actors import ANONYMOUS, SYSTEM, author, needs_check, require_actor
 from wangge.errors import DomainError
-from wangge.people import services as people
 from wangge.people.models import Building
+from wangge.people.places import services as place_services
 from wangge.regions import scope as region_scope
 
 SRC = Path(wangge.__file__).resolve().parent
@@ -84,9 +84,9 @@ def test_services_check_scope_for_every_actor_and_refuse_none():
     post(worker, tree[GRID_A])
     where = {"area": tree[GRID_B]}  # by area: no process-wide spatial index involved
     with pytest.raises(TypeError):
-        people.building_save(None, code="B-1", name="1幢", address="1号", **where)
+        place_services.building_save(actor=None, code="B-1", name="1幢", address="1号", **where)
     with pytest.raises(DomainError) as refused:
-        people.building_save(worker, code="B-1", name="1幢", address="1号", **where)
+        place_services.building_save(actor=worker, code="B-1", name="1幢", address="1号", **where)
     assert refused.value.status == 403
-    people.building_save(SYSTEM, code="B-1", name="1幢", address="1号", **where)
+    place_services.building_save(actor=SYSTEM, code="B-1", name="1幢", address="1号", **where)
     assert Building.objects.filter(code="B-1").exists()

@@ -15,8 +15,8 @@ from tests.people.factories import People, household_at, make_people
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import Campaign
-from wangge.people import services
 from wangge.people.models import Household, Resident, TagKind
+from wangge.people.residents import services
 from wangge.regions import spatial_index
 
 FORM = [
@@ -58,7 +58,7 @@ def make_world() -> World:
     people = make_people()
     hh2 = household_at(people.micro_a, "HA2")
     floating = services.resident_create(
-        SYSTEM,
+        actor=SYSTEM,
         name="王流动",
         id_number="330103199003071237",
         household=hh2,
@@ -69,7 +69,7 @@ def make_world() -> World:
     Resident.objects.filter(pk=people.resident_b.pk).update(birth_date=years_ago(40))
     elder = people.resident_a
     Resident.objects.filter(pk=elder.pk).update(birth_date=years_ago(80))
-    services.tag_add(SYSTEM, elder, TagKind.objects.get(code="living_alone"))
+    services.tag_add(actor=SYSTEM, resident=elder, kind=TagKind.objects.get(code="living_alone"))
     return World(people=people, household_a2=hh2, floating=floating, elder=elder)
 
 

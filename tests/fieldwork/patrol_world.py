@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from tests.people.factories import People, centre, make_people
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.models import Facility, HazardPoint
+from wangge.people.places import services as place_services
 
 
 @dataclass
@@ -36,14 +36,14 @@ def make_patrol_world() -> PatrolWorld:
     lon_a, lat_a = centre(people.micro_a)
     lon_b, lat_b = centre(people.micro_b)
     today = timezone.localdate()
-    hazard_a = services.hazard_save(
-        SYSTEM, name="河道A", kind="waterway", lon=lon_a, lat=lat_a, check_cycle_days=7
+    hazard_a = place_services.hazard_save(
+        actor=SYSTEM, name="河道A", kind="waterway", lon=lon_a, lat=lat_a, check_cycle_days=7
     )
-    hazard_b = services.hazard_save(
-        SYSTEM, name="河道B", kind="waterway", lon=lon_b, lat=lat_b, check_cycle_days=7
+    hazard_b = place_services.hazard_save(
+        actor=SYSTEM, name="河道B", kind="waterway", lon=lon_b, lat=lat_b, check_cycle_days=7
     )
-    facility_a = services.facility_save(
-        SYSTEM,
+    facility_a = place_services.facility_save(
+        actor=SYSTEM,
         code="F-A",
         kind="manhole",
         name="井盖A",
@@ -52,8 +52,8 @@ def make_patrol_world() -> PatrolWorld:
         inspection_cycle_days=30,
         last_inspected_on=today - dt.timedelta(days=10),  # due in 20 days
     )
-    facility_b = services.facility_save(
-        SYSTEM, code="F-B", kind="manhole", name="井盖B", lon=lon_b, lat=lat_b
+    facility_b = place_services.facility_save(
+        actor=SYSTEM, code="F-B", kind="manhole", name="井盖B", lon=lon_b, lat=lat_b
     )
     return PatrolWorld(people, hazard_a, hazard_b, facility_a, facility_b)
 

@@ -202,8 +202,8 @@ def test_odd_and_huge_page_numbers(world: World) -> None:
 
 
 def test_people_page_caps_the_number(world: World) -> None:
-    from wangge.people import selectors
+    from wangge.people import scoping
     from wangge.people.models import Household
 
-    rows, more = selectors.page(Household.objects.order_by("pk"), 10**19, 50)
+    rows, more = scoping.page(Household.objects.order_by("pk"), 10**19, 50)
     assert (rows, more) == ([], False)

@@ -23,7 +23,7 @@ from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
-from wangge.people import services as people
+from wangge.people.residents import services as people
 
 # The shared fixtures, by assignment (pytest finds them in the module).
 world = helpers.world
@@ -330,7 +330,7 @@ def test_refresh_adds_household_that_moved_in_and_marks_the_one_that_left(world:
     assert _household_ids(campaign) == {world.household_a2.pk}
     # A floating resident moves into a new household in grid B.
     newcomer_home = household_at(p.micro_b, "HB2")
-    people.resident_move(SYSTEM, world.floating, newcomer_home)
+    people.resident_move(actor=SYSTEM, resident=world.floating, household=newcomer_home)
     result = campaigns.campaign_refresh(p.admin, campaign)
     assert (result.added, result.left, result.returned) == (1, 1, 0)
     assert _household_ids(campaign) == {newcomer_home.pk}
@@ -347,7 +347,7 @@ def test_refresh_follows_a_resident_target_who_moves(world: World) -> None:
     campaign = opened(world, target_kind="resident", residence_types=["floating"])
     target = CampaignTarget.objects.get(campaign=campaign)
     new_home = household_at(p.micro_b, "HB3")
-    people.resident_move(SYSTEM, world.floating, new_home)
+    people.resident_move(actor=SYSTEM, resident=world.floating, household=new_home)
     result = campaigns.campaign_refresh(p.admin, campaign)
     target.refresh_from_db()
     assert result.moved >= 1 and result.added == 0 and result.left == 0

@@ -9,8 +9,8 @@ from tests.sqlguard import get_lean
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import campaigns
 from wangge.fieldwork.models import CampaignTarget
-from wangge.people import services
 from wangge.people.identity import check_digit
+from wangge.people.residents import services
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def _grow(world, campaign, start: int, n: int) -> None:
     for i in range(start, start + n):
         first17 = f"33010319850101{i:03d}"
         services.resident_create(
-            SYSTEM,
+            actor=SYSTEM,
             name=f"居民{i}",
             id_number=first17 + check_digit(first17),
             household=household_at(world.people.micro_a, f"C{i:03d}"),

@@ -10,8 +10,9 @@ from tests.fieldwork.patrol_world import client_for
 from tests.people.factories import make_people
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
-from wangge.people import selectors, services
 from wangge.people.models import PartyMember, PartyReportIn
+from wangge.people.party import selectors as party_selectors
+from wangge.people.party import services as party_services
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +20,15 @@ pytestmark = pytest.mark.django_db
 def _members():
     p = make_people()
     grid_a = p.areas["330103001001001"]
-    branch = services.party_branch_create(SYSTEM, name="一支部", area=grid_a)
+    branch = party_services.party_branch_create(actor=SYSTEM, name="一支部", area=grid_a)
     members = {
-        name: services.party_member_add(SYSTEM, branch=branch, name=name, report_area=grid_a)
+        name: party_services.party_member_add(
+            actor=SYSTEM, branch=branch, name=name, report_area=grid_a
+        )
         for name in ("王一", "王二", "王三")
     }
-    members["退休"] = services.party_member_add(
-        SYSTEM, branch=branch, name="退休", kind=PartyMember.Kind.RETIRED, report_area=grid_a
+    members["退休"] = party_services.party_member_add(
+        actor=SYSTEM, branch=branch, name="退休", kind=PartyMember.Kind.RETIRED, report_area=grid_a
     )
     return p, members
 
@@ -33,20 +36,23 @@ def _members():
 def test_report_in_needs_what_the_member_did_and_refuses_mistakes():
     p, m = _members()
     with pytest.raises(DomainError) as blank:
-        services.report_in_record(p.worker_a, m["王一"], activity="  ")
+        party_services.report_in_record(actor=p.worker_a, member=m["王一"], activity="  ")
     assert blank.value.problems[0].field == "activity"
     with pytest.raises(DomainError):
-        services.report_in_record(
-            p.worker_a, m["王一"], activity="巡逻", on=timezone.localdate() + dt.timedelta(days=1)
+        party_services.report_in_record(
+            actor=p.worker_a,
+            member=m["王一"],
+            activity="巡逻",
+            on=timezone.localdate() + dt.timedelta(days=1),
         )
     with pytest.raises(DomainError):
-        services.report_in_record(p.worker_a, m["退休"], activity="巡逻")
-    services.report_in_record(p.worker_a, m["王一"], activity="环境整治")
+        party_services.report_in_record(actor=p.worker_a, member=m["退休"], activity="巡逻")
+    party_services.report_in_record(actor=p.worker_a, member=m["王一"], activity="环境整治")
     with pytest.raises(DomainError) as twice:
-        services.report_in_record(p.worker_a, m["王一"], activity="环境整治")
+        party_services.report_in_record(actor=p.worker_a, member=m["王一"], activity="环境整治")
     assert twice.value.status == 409
     with pytest.raises(DomainError) as outside:
-        services.report_in_record(p.worker_b, m["王一"], activity="环境整治")
+        party_services.report_in_record(actor=p.worker_b, member=m["王一"], activity="环境整治")
     assert outside.value.status == 403
 
 
@@ -65,10 +71,10 @@ def test_members_below_two_this_year():
     report("王一", today)  # e.g. two grids the same day: two report-ins
     report("王二", today)
     report("王三", last_year)
-    below = selectors.report_in_below(p.worker_a, today.year)
+    below = party_selectors.report_in_below(p.worker_a, today.year)
     assert [(r["member"].name, r["count"]) for r in below] == [("王三", 0), ("王二", 1)]
     assert below[0]["last"] == last_year and below[0]["missing"] == 2
-    assert selectors.report_in_below(p.worker_b, today.year) == []
+    assert party_selectors.report_in_below(p.worker_b, today.year) == []
     api = client_for(p.worker_a).get("/api/people/party/report-ins/below").json()
     assert [r["name"] for r in api] == ["王三", "王二"]
 

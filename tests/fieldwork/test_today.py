@@ -10,7 +10,7 @@ from tests.people.factories import centre
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import today
 from wangge.fieldwork.today import TodoItem
-from wangge.people import services
+from wangge.people.places import services as place_services
 
 
 def _item(pk, lon=None, lat=None, due=None, overdue=False) -> TodoItem:
@@ -49,7 +49,9 @@ def test_home_page_lists_inspections_nearest_first():
     # A second due point in grid A, in another micro-grid of it.
     far_area = w.people.areas["330103001001001004"]
     lon_far, lat_far = centre(far_area)
-    services.hazard_save(SYSTEM, name="危房C", kind="dangerous_building", lon=lon_far, lat=lat_far)
+    place_services.hazard_save(
+        actor=SYSTEM, name="危房C", kind="dangerous_building", lon=lon_far, lat=lat_far
+    )
     a = client_for(w.worker_a)
     plain = a.get("/field/")
     assert plain.status_code == 200

@@ -24,7 +24,7 @@ from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.fieldwork import attend, visits
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
-from wangge.people import services as people
+from wangge.people.residents import services as people
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)
@@ -60,7 +60,7 @@ def test_overdue_task_follows_a_household_that_moves():
     visits.generate(on=dt.date(2026, 10, 15))  # October's task, overdue in November
     october = VisitTask.objects.get(household=hh)
     other = household(w.micro_b1, "elsewhere")
-    people.household_save(SYSTEM, code=hh.code, house=other.house)
+    people.household_save(actor=SYSTEM, code=hh.code, house=other.house)
     visits.generate(on=ON)
     october.refresh_from_db()
     assert october.status == "open" and october.due_on < ON

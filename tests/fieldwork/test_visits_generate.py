@@ -12,7 +12,7 @@ from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import Post
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRule, VisitTask
-from wangge.people import services as people
+from wangge.people.residents import services as people
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)
@@ -92,7 +92,7 @@ def test_tag_added_and_ended_reschedules_open_tasks():
         "2026-11"
     ]
     assert task_of(hh).assignee == w.worker_a  # the monthly rule is the full-time worker's
-    people.tag_end(SYSTEM, t, on=dt.date(2026, 11, 2))
+    people.tag_end(actor=SYSTEM, tag=t, on=dt.date(2026, 11, 2))
     visits.generate(on=ON)
     assert list(VisitTask.objects.filter(household=hh).values_list("period", flat=True)) == ["2026"]
 
@@ -103,7 +103,7 @@ def test_task_follows_a_household_that_moves():
     visits.generate(on=ON)
     assert task_of(hh).assignee == w.liaison_a1
     other = household(w.micro_b1, "elsewhere")  # its house, in grid B
-    people.household_save(SYSTEM, code=hh.code, house=other.house)
+    people.household_save(actor=SYSTEM, code=hh.code, house=other.house)
     result = visits.generate(on=ON)
     assert result.reassigned == 1
     moved = task_of(hh)

@@ -13,9 +13,9 @@ from tests.people.factories import household_at
 from wangge.accounts.actors import SYSTEM
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import VisitTask
-from wangge.people import services as people
 from wangge.people.identity import check_digit
 from wangge.people.models import Household, Resident, ResidentTag, TagKind
+from wangge.people.residents import services as people
 from wangge.regions import spatial_index
 from wangge.regions.models import Area
 
@@ -78,16 +78,16 @@ def household(area: Area, code: str | None = None) -> Household:
 
 def member(hh: Household, residence_type: str = "registered", name: str = "王五") -> Resident:
     return people.resident_create(
-        SYSTEM, name=name, id_number=id_number(), household=hh, residence_type=residence_type
+        actor=SYSTEM, name=name, id_number=id_number(), household=hh, residence_type=residence_type
     )
 
 
 def tag(resident: Resident, kind: str, since: dt.date | None = None, **data: Any) -> ResidentTag:
     defaults = {"disabled": {"category": "肢体", "grade": "二级"}, "subsistence": {"kind": "低保"}}
     return people.tag_add(
-        SYSTEM,
-        resident,
-        TagKind.objects.get(code=kind),
+        actor=SYSTEM,
+        resident=resident,
+        kind=TagKind.objects.get(code=kind),
         data=data or defaults.get(kind, {}),
         valid_from=since or dt.date(2020, 1, 1),
     )

@@ -7,8 +7,9 @@ from django.contrib.auth.models import Group
 
 from tests.factories import make_tree, make_user, post
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.models import Household, Resident
+from wangge.people.places import services as place_services
+from wangge.people.residents import services
 from wangge.regions import spatial_index
 from wangge.regions.models import Area
 
@@ -28,11 +29,13 @@ def centre(area: Area) -> tuple[float, float]:
 
 def household_at(area: Area, code: str) -> Household:
     lon, lat = centre(area)
-    building = services.building_save(
-        SYSTEM, code=f"B-{code}", name=f"{code}幢", address=f"{code}路1号", lon=lon, lat=lat
+    building = place_services.building_save(
+        actor=SYSTEM, code=f"B-{code}", name=f"{code}幢", address=f"{code}路1号", lon=lon, lat=lat
     )
-    house = services.house_save(SYSTEM, code=f"H-{code}", building=building, unit="1", number="101")
-    return services.household_save(SYSTEM, code=code, house=house)
+    house = place_services.house_save(
+        actor=SYSTEM, code=f"H-{code}", building=building, unit="1", number="101"
+    )
+    return services.household_save(actor=SYSTEM, code=code, house=house)
 
 
 @dataclass
@@ -64,10 +67,20 @@ def make_people() -> People:
     household_a = household_at(micro_a, "HA")
     household_b = household_at(micro_b, "HB")
     resident_a = services.resident_create(
-        SYSTEM, name="张三", id_number=ID_A, phone=PHONE_A, household=household_a, relation="head"
+        actor=SYSTEM,
+        name="张三",
+        id_number=ID_A,
+        phone=PHONE_A,
+        household=household_a,
+        relation="head",
     )
     resident_b = services.resident_create(
-        SYSTEM, name="李四", id_number=ID_B, phone=PHONE_B, household=household_b, relation="head"
+        actor=SYSTEM,
+        name="李四",
+        id_number=ID_B,
+        phone=PHONE_B,
+        household=household_b,
+        relation="head",
     )
     return People(
         areas=areas,

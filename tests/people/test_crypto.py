@@ -1,8 +1,9 @@
 import pytest
 
 from tests.people.factories import ID_A, PHONE_A
-from wangge.people import crypto, pii, rotation, selectors, services
+from wangge.people import crypto, pii, rotation
 from wangge.people.models import Resident
+from wangge.people.residents import selectors, services
 
 
 def test_round_trip_and_authentication(tmp_path):
@@ -57,7 +58,7 @@ def test_rotation_re_encrypts_everything_and_search_keeps_working(people, settin
     assert after.id_number_index != before.id_number_index
     crypto.drop_old_keys_from_file(new_kid)
     assert old_kid not in settings.WANGGE_PII_KEY_FILE.read_text()
-    assert services.reveal(people.admin, after, reason="核对身份") == {
+    assert services.reveal(actor=people.admin, resident=after, reason="核对身份") == {
         "id_number": ID_A,
         "phone": PHONE_A,
     }

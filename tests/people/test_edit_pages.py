@@ -14,8 +14,9 @@ from tests.fieldwork.visits_factories import id_number
 from tests.people.factories import ID_A, ID_B, PHONE_A, People, household_at
 from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
-from wangge.people import pii, services
+from wangge.people import pii
 from wangge.people.models import House, Household, Residence, Resident
+from wangge.people.residents import services
 
 pytestmark = pytest.mark.django_db
 
@@ -44,17 +45,19 @@ def test_resident_edit_service_seals_and_reports_every_problem(people: People):
     r = people.resident_a
     with pytest.raises(DomainError) as caught:
         services.resident_edit(
-            people.worker_a, r, name="", phone="123", id_number="110105194912310021"
+            actor=people.worker_a, resident=r, name="", phone="123", id_number="110105194912310021"
         )
     assert {p.field for p in caught.value.problems} == {"name", "phone", "id_number"}
     r.refresh_from_db()
     assert r.name == "张三" and pii.open_sealed(r, "phone", pii.PHONE_CONTEXT) == PHONE_A
     # Another resident's number is refused as a duplicate.
     with pytest.raises(DomainError) as caught:
-        services.resident_edit(people.admin, r, name="张三", id_number=ID_B)
+        services.resident_edit(actor=people.admin, resident=r, name="张三", id_number=ID_B)
     assert caught.value.problems[0].code == "duplicate"
     new_id = id_number()
-    services.resident_edit(people.worker_a, r, name="张三丰", phone=NEW_PHONE, id_number=new_id)
+    services.resident_edit(
+        actor=people.worker_a, resident=r, name="张三丰", phone=NEW_PHONE, id_number=new_id
+    )
     r.refresh_from_db()
     assert pii.open_sealed(r, "id_number", pii.ID_CONTEXT) == new_id
     assert pii.open_sealed(r, "phone", pii.PHONE_CONTEXT) == NEW_PHONE
@@ -64,14 +67,14 @@ def test_resident_edit_service_seals_and_reports_every_problem(people: People):
     assert new_id not in str(last.detail) and NEW_PHONE not in str(last.detail)
     # Outside the worker's scope: refused.
     with pytest.raises(DomainError):
-        services.resident_edit(people.worker_b, r, name="x")
+        services.resident_edit(actor=people.worker_b, resident=r, name="x")
 
 
 def test_household_services_keep_the_history(people: People):
     other = second_household(people)
     house = other.house
     hh = services.household_create(
-        people.worker_a,
+        actor=people.worker_a,
         house=house,
         code="HA3",
         head_name="赵六",
@@ -81,12 +84,12 @@ def test_household_services_keep_the_history(people: People):
     head = hh.members.get()
     assert head.relation == "head" and head.area_id == house.area_id
     with pytest.raises(DomainError) as caught:
-        services.household_create(people.worker_a, house=house, code="HA3", head_name="")
+        services.household_create(actor=people.worker_a, house=house, code="HA3", head_name="")
     assert {p.field for p in caught.value.problems} == {"code", "head_name", "head_id_number"}
     # The whole household A moves into the other micro-grid's house: residences restart.
     start = dt.date(2020, 1, 1)
     Residence.objects.filter(resident=people.resident_a).update(started_on=start)
-    services.household_move(people.worker_a, people.household_a, house)
+    services.household_move(actor=people.worker_a, household=people.household_a, house=house)
     stays = list(Residence.objects.filter(resident=people.resident_a).order_by("started_on"))
     assert [s.area_id for s in stays] == [people.micro_a.pk, house.area_id]
     assert stays[0].ended_on is not None and stays[1].ended_on is None
@@ -94,10 +97,16 @@ def test_household_services_keep_the_history(people: People):
     assert moved.detail["move"]["to"] == house.pk
     # A house outside scope: refused, nothing moved.
     with pytest.raises(DomainError):
-        services.household_move(people.worker_a, people.household_a, people.household_b.house)
+        services.household_move(
+            actor=people.worker_a, household=people.household_a, house=people.household_b.house
+        )
     # The edit makes another member head; the old head becomes "other".
-    services.resident_move(people.worker_a, head, people.household_a, relation="spouse")
-    services.household_edit(people.worker_a, people.household_a, kind="family", head=head)
+    services.resident_move(
+        actor=people.worker_a, resident=head, household=people.household_a, relation="spouse"
+    )
+    services.household_edit(
+        actor=people.worker_a, household=people.household_a, kind="family", head=head
+    )
     assert Resident.objects.get(pk=head.pk).relation == "head"
     assert Resident.objects.get(pk=people.resident_a.pk).relation == "other"
 

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from tests.people.factories import centre
 from wangge.accounts.models import AuditEntry
 from wangge.cli import main
-from wangge.people import importer
+from wangge.people.imports import importer
 from wangge.people.models import Building, House, Household, Residence, Resident
 
 GOOD_1 = "330103199003071237"
@@ -79,7 +79,9 @@ BAD_ROWS = [
 
 def test_all_or_nothing_writes_nothing_when_a_row_is_bad(people):
     counts = (Building.objects.count(), Resident.objects.count(), AuditEntry.objects.count())
-    result = importer.import_file(people.admin, _file(people, GOOD_ROWS + BAD_ROWS), "p.xlsx")
+    result = importer.import_file(
+        actor=people.admin, data=_file(people, GOOD_ROWS + BAD_ROWS), file_name="p.xlsx"
+    )
     assert not result.committed
     assert (Building.objects.count(), Resident.objects.count()) == counts[:2]
     assert AuditEntry.objects.count() == counts[2]
@@ -97,7 +99,10 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_bad(people):
 
 def test_valid_rows_mode_writes_only_the_good_rows(people):
     result = importer.import_file(
-        people.worker_a, _file(people, GOOD_ROWS + BAD_ROWS), "p.xlsx", mode="valid"
+        actor=people.worker_a,
+        data=_file(people, GOOD_ROWS + BAD_ROWS),
+        file_name="p.xlsx",
+        mode="valid",
     )
     assert result.committed
     assert result.counts["resident"].created == 3
@@ -122,11 +127,11 @@ def test_valid_rows_mode_writes_only_the_good_rows(people):
 
 def test_reimport_changes_nothing_and_an_updated_file_updates(people):
     data = _file(people, GOOD_ROWS)
-    first = importer.import_file(people.admin, data, "p.xlsx", mode="valid")
+    first = importer.import_file(actor=people.admin, data=data, file_name="p.xlsx", mode="valid")
     assert first.total("created") == 1 + 2 + 2 + 3
     stamp = dict(Resident.objects.values_list("pk", "updated_at"))
     audit_before = AuditEntry.objects.count()
-    again = importer.import_file(people.admin, data, "p.xlsx", mode="valid")
+    again = importer.import_file(actor=people.admin, data=data, file_name="p.xlsx", mode="valid")
     assert again.total("created") == again.total("updated") == 0
     assert again.counts["resident"].unchanged == 3
     assert dict(Resident.objects.values_list("pk", "updated_at")) == stamp
@@ -134,7 +139,9 @@ def test_reimport_changes_nothing_and_an_updated_file_updates(people):
     # Updated file: 钱二 changes phone and moves to HH-2.
     rows = [list(r) for r in GOOD_ROWS]
     rows[1][2], rows[1][4] = "13700002222", "HH-2"
-    updated = importer.import_file(people.admin, _file(people, rows), "p2.xlsx", mode="valid")
+    updated = importer.import_file(
+        actor=people.admin, data=_file(people, rows), file_name="p2.xlsx", mode="valid"
+    )
     assert updated.counts["resident"].updated == 1
     qian = Resident.objects.get(name="钱二")
     assert qian.household.code == "HH-2" and qian.phone_masked == "137****2222"
@@ -152,13 +159,15 @@ def test_csv_import_of_residents_and_scope(people):
         ["赵一", GOOD_1, "13900001111", "汉族", "HA", "户主", "户籍"],
         ["钱二", GOOD_2, "", "汉族", "HB", "户主", "户籍"],  # household in grid B
     ]
-    result = importer.import_file(people.worker_a, _csv(rows), "people.csv", mode="valid")
+    result = importer.import_file(
+        actor=people.worker_a, data=_csv(rows), file_name="people.csv", mode="valid"
+    )
     assert result.counts["resident"].created == 1
     [problem] = result.problems
     assert (problem.row, problem.column) == (3, "户号")
     # GB 18030 files (Excel's default on Chinese Windows) are read too.
     gbk = _csv(rows).decode("utf-8-sig").encode("gb18030")
-    again = importer.import_file(people.admin, gbk, "people.csv", mode="valid")
+    again = importer.import_file(actor=people.admin, data=gbk, file_name="people.csv", mode="valid")
     assert again.counts["resident"].unchanged == 1 and again.counts["resident"].created == 1
 
 
@@ -184,7 +193,9 @@ def test_template_round_trip(people, client):
     client.force_login(people.admin)
     template = client.get("/api/people/import/template.xlsx")
     assert template.status_code == 200
-    result = importer.import_file(people.admin, template.content, "template.xlsx")
+    result = importer.import_file(
+        actor=people.admin, data=template.content, file_name="template.xlsx"
+    )
     # The example rows are outside the test district: the report says so, nothing written.
     assert not result.committed and result.problems
 
@@ -209,7 +220,7 @@ def test_upload_through_the_api(people, client, mode):
 def test_reports_are_kept_for_a_set_time(people, client, settings):
     """An import's report names residents: the worker removes it after
     WANGGE_IMPORT_REPORT_DAYS, and its link then answers 404."""
-    from wangge.people import import_reports
+    from wangge.people.imports import reports
     from wangge.people.tasks import import_reports_prune
 
     settings.WANGGE_IMPORT_REPORT_DAYS = 7
@@ -218,10 +229,10 @@ def test_reports_are_kept_for_a_set_time(people, client, settings):
     upload.name = "p.xlsx"
     url = client.post("/api/people/import", {"file": upload, "mode": "all"}).json()["report_url"]
     token = url.rsplit("/", 1)[1].removesuffix(".xlsx")
-    path = import_reports.report_path(token)
+    path = reports.report_path(token)
     assert path is not None and path.stat().st_mode & 0o077 == 0  # private to the platform
     now = time.time()
-    assert import_reports.reports_prune(now=now + 6 * 86400) == 0  # six days on: kept
+    assert reports.reports_prune(now=now + 6 * 86400) == 0  # six days on: kept
     assert client.get(url).status_code == 200
     os.utime(path, (now - 8 * 86400, now - 8 * 86400))  # written eight days ago
     assert import_reports_prune.call_local() == 1
@@ -247,7 +258,9 @@ def test_a_nul_in_a_cell_rejects_its_row_naming_the_column(people):
     """PostgreSQL refuses NUL in text: the row is refused before any query reads it (found by
     tests/test_fuzz_imports.py on PostgreSQL)."""
     rows = [RESIDENT_HEADERS, ["赵一", GOOD_1, "", "汉族", "H\x00A", "户主", "户籍"]]
-    result = importer.import_file(people.worker_a, _csv(rows), "people.csv", mode="valid")
+    result = importer.import_file(
+        actor=people.worker_a, data=_csv(rows), file_name="people.csv", mode="valid"
+    )
     [problem] = result.problems
     assert (problem.row, problem.column) == (2, "户号")
     assert "NUL" in problem.message

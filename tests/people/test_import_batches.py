@@ -18,7 +18,7 @@ from tests.intake.filedb import file_database
 from tests.people.factories import centre
 from wangge.accounts.models import AuditEntry
 from wangge.events.models import Event
-from wangge.people import importer, importer_jobs
+from wangge.people.imports import importer, jobs
 from wangge.people.models import Building, House, Household, ImportRun, Residence
 from wangge.people.tasks import people_imports_resume
 
@@ -82,13 +82,16 @@ def test_batches_write_what_one_transaction_wrote(people, settings):
     settings.WANGGE_IMPORT_BATCH_PAUSE = 0
     settings.WANGGE_IMPORT_BATCH_ROWS = 10_000
     with pytest.raises(_Undo), transaction.atomic():
-        whole = importer.import_file(people.admin, data, "p.xlsx")
+        whole = importer.import_file(actor=people.admin, data=data, file_name="p.xlsx")
         before, counts = snapshot(), {k: vars(c) for k, c in whole.counts.items()}
         raise _Undo
     settings.WANGGE_IMPORT_BATCH_ROWS = 3
     seen: list[int] = []
     batched = importer.import_file(
-        people.admin, data, "p.xlsx", progress=lambda done, total: seen.append(done)
+        actor=people.admin,
+        data=data,
+        file_name="p.xlsx",
+        progress=lambda done, total: seen.append(done),
     )
     assert batched.committed and {k: vars(c) for k, c in batched.counts.items()} == counts
     assert counts["resident"]["created"] == 23
@@ -118,12 +121,12 @@ def test_an_import_stopped_half_way_is_finished_by_importing_the_file_again(
 
     monkeypatch.setattr(importer, "_handle", stopping)
     with pytest.raises(RuntimeError):
-        importer.import_file(people.admin, data, "p.xlsx")
+        importer.import_file(actor=people.admin, data=data, file_name="p.xlsx")
     monkeypatch.setattr(importer, "_handle", real)
     stopped = ImportRun.objects.get()
     assert (stopped.committed, stopped.position, stopped.rows_total) == (False, 12, 24)
     assert Residence.objects.filter(household__code__startswith="HHB-").count() == 5
-    again = importer.import_file(people.admin, data, "p.xlsx")
+    again = importer.import_file(actor=people.admin, data=data, file_name="p.xlsx")
     assert again.committed
     assert again.counts["resident"].created == 12 and again.counts["resident"].unchanged == 5
     assert again.counts["building"].unchanged == 1 and again.counts["house"].unchanged == 3
@@ -139,7 +142,9 @@ def test_an_import_stopped_half_way_is_finished_by_importing_the_file_again(
 def test_a_bad_row_still_writes_nothing_in_all_mode(people, settings):
     settings.WANGGE_IMPORT_BATCH_ROWS = 2
     rows = Residence.objects.count()
-    result = importer.import_file(people.admin, _with_bad_resident(people), "p.xlsx", mode="all")
+    result = importer.import_file(
+        actor=people.admin, data=_with_bad_resident(people), file_name="p.xlsx", mode="all"
+    )
     assert not result.committed and not ImportRun.objects.exists()
     [problem] = result.problems
     assert (problem.sheet, problem.row, problem.column) == ("人口", 5, "身份证号")
@@ -170,7 +175,10 @@ def test_reports_go_through_while_a_big_people_import_runs(client, people, setti
         def run() -> None:
             try:
                 importer.import_file(
-                    people.admin, data, "big.xlsx", progress=lambda d, t: committed.append(d)
+                    actor=people.admin,
+                    data=data,
+                    file_name="big.xlsx",
+                    progress=lambda d, t: committed.append(d),
                 )
             except BaseException as exc:  # shown by the test
                 failure.append(exc)
@@ -218,7 +226,7 @@ def test_a_big_upload_is_imported_by_the_worker_with_a_status_url(people, client
     assert (status["state"], status["committed"]) == ("done", True)
     assert status["rows_done"] == status["rows_total"] == 1 + 3 + 3 + 30
     assert status["counts"]["created"] == 37 and status["problems"] == []
-    assert not (importer_jobs.upload_dir() / ImportRun.objects.get().token).exists()
+    assert not (jobs.upload_dir() / ImportRun.objects.get().token).exists()
     client.force_login(people.worker_b)
     assert client.get(body["status_url"]).status_code == 404  # only its importer's
     # A bad row: the job fails, naming it, with the annotated report; nothing written.
@@ -242,7 +250,7 @@ def test_a_big_upload_is_imported_by_the_worker_with_a_status_url(people, client
 def test_a_job_a_stopped_worker_left_is_imported_again(people, settings):
     settings.WANGGE_IMPORT_BATCH_PAUSE = 0
     settings.WANGGE_IMPORT_BATCH_ROWS = 4
-    run = importer_jobs.import_queue(
+    run = jobs.import_queue(
         actor=people.admin, data=workbook(people, 9, houses=2), file_name="p.xlsx"
     )
     ImportRun.objects.filter(pk=run.pk).update(state="running")  # its worker died

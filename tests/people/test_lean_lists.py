@@ -6,8 +6,8 @@ import pytest
 from tests.people.factories import household_at
 from tests.sqlguard import get_lean
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.identity import check_digit
+from wangge.people.residents import services
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def _grow(people, start: int, n: int) -> None:
     for i in range(start, start + n):
         household = household_at(people.micro_a, f"G{i:03d}")
         services.resident_create(
-            SYSTEM, name=f"居民{i}", id_number=_id(i), household=household, relation="head"
+            actor=SYSTEM, name=f"居民{i}", id_number=_id(i), household=household, relation="head"
         )
 
 

@@ -7,8 +7,9 @@ from django.urls import reverse
 from tests.people.factories import ID_A, ID_B, PHONE_A, People
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import AuditEntry
-from wangge.people import services
 from wangge.people.models import ResidentTag, TagKind
+from wangge.people.places import services as place_services
+from wangge.people.residents import services
 
 
 def client_for(user) -> Client:
@@ -35,7 +36,9 @@ def pages(p: People, tag: ResidentTag | None = None) -> dict[str, tuple[str, str
 
 @pytest.mark.django_db
 def test_worker_of_grid_a_gets_404_for_grid_b_on_every_page(people: People) -> None:
-    tag = services.tag_add(SYSTEM, people.resident_b, TagKind.objects.get(code="veteran"))
+    tag = services.tag_add(
+        actor=SYSTEM, resident=people.resident_b, kind=TagKind.objects.get(code="veteran")
+    )
     a, b = client_for(people.worker_a), client_for(people.worker_b)
     for name, (method, url) in pages(people, tag).items():
         data = {"reason": "回访", "kind": "veteran"}
@@ -80,8 +83,12 @@ def test_search_finds_within_scope_only(people: People) -> None:
 
 @pytest.mark.django_db
 def test_search_by_tag_and_sensitive_tags_need_a_grant(people: People) -> None:
-    services.tag_add(SYSTEM, people.resident_a, TagKind.objects.get(code="veteran"))
-    services.tag_add(SYSTEM, people.resident_a, TagKind.objects.get(code="drug_user"))
+    services.tag_add(
+        actor=SYSTEM, resident=people.resident_a, kind=TagKind.objects.get(code="veteran")
+    )
+    services.tag_add(
+        actor=SYSTEM, resident=people.resident_a, kind=TagKind.objects.get(code="drug_user")
+    )
     a = client_for(people.worker_a)
     hx = {"HTTP_HX_REQUEST": "true"}
     body = a.post(reverse("people:search"), {"tag": "veteran"}, **hx).content.decode()
@@ -93,7 +100,9 @@ def test_search_by_tag_and_sensitive_tags_need_a_grant(people: People) -> None:
     )
     response = a.post(reverse("people:search"), {"tag": "drug_user"}, **hx)
     assert "张三" not in response.content.decode()
-    services.tag_grant(people.admin, people.worker_a, TagKind.objects.get(code="drug_user"))
+    services.tag_grant(
+        actor=people.admin, user=people.worker_a, kind=TagKind.objects.get(code="drug_user")
+    )
     assert (
         sensitive
         in a.get(reverse("people:household", args=[people.household_a.pk])).content.decode()
@@ -189,7 +198,7 @@ def test_drill_down_links(people: People) -> None:
 
 @pytest.mark.django_db
 def test_audit_viewer_only_for_auditors(people: People) -> None:
-    services.reveal(people.worker_a, people.resident_a, reason="核实")
+    services.reveal(actor=people.worker_a, resident=people.resident_a, reason="核实")
     url = reverse("people:audit")
     assert client_for(people.worker_a).get(url).status_code == 404
     response = client_for(people.auditor).get(url, {"verify": "1"})
@@ -205,7 +214,7 @@ def test_audit_viewer_only_for_auditors(people: People) -> None:
 @pytest.mark.django_db
 def test_places_map_features_are_scoped(people: People) -> None:
     lon, lat = people.micro_b.centroid_lon, people.micro_b.centroid_lat
-    services.hazard_save(SYSTEM, name="B河沟", kind="waterway", lon=lon, lat=lat)
+    place_services.hazard_save(actor=SYSTEM, name="B河沟", kind="waterway", lon=lon, lat=lat)
     a, b = client_for(people.worker_a), client_for(people.worker_b)
     url = reverse("people:places_features")
     assert a.get(url).json()["features"] == []

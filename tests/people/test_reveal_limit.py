@@ -16,7 +16,7 @@ from wangge.accounts.models import AuditEntry, SecurityAlert
 from wangge.events.models import BuiltinChannel, Category
 from wangge.events.privacy import reveal_reporter_phone
 from wangge.events.workflow import event_report
-from wangge.people import services
+from wangge.people.residents import services
 
 REASON = "入户走访核对"
 
@@ -41,7 +41,7 @@ def test_the_31st_reveal_is_refused_and_the_auditors_alerted_once(people):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         for _ in range(29):
-            services.reveal(people.worker_a, people.resident_a, reason=REASON)
+            services.reveal(actor=people.worker_a, resident=people.resident_a, reason=REASON)
         # A reporter's phone is a reveal like a resident's: the 30th.
         assert reveal_reporter_phone(people.worker_a, event, reason=REASON) == "13998765432"
         clock.shift(dt.timedelta(minutes=10))
@@ -99,13 +99,13 @@ def test_the_31st_reveal_is_refused_and_the_auditors_alerted_once(people):
 
         # An hour after the first reveals the user may reveal again; a new window, a new alert.
         clock.shift(dt.timedelta(minutes=51))
-        services.reveal(people.worker_a, people.resident_a, reason=REASON)
+        services.reveal(actor=people.worker_a, resident=people.resident_a, reason=REASON)
         assert SecurityAlert.objects.count() == 1
 
 
 def test_the_back_office_lists_alerts_for_auditors(people, settings):
     settings.WANGGE_REVEAL_LIMIT = 1
-    services.reveal(people.worker_a, people.resident_a, reason=REASON)
+    services.reveal(actor=people.worker_a, resident=people.resident_a, reason=REASON)
     refused = _client(people.worker_a).post(
         f"/api/people/residents/{people.resident_a.pk}/reveal",
         {"reason": REASON},

@@ -5,8 +5,8 @@ from django.test import Client
 
 from tests.people.factories import ID_B
 from wangge.accounts.actors import SYSTEM
-from wangge.people import services
 from wangge.people.models import TagKind
+from wangge.people.residents import services
 
 
 def _client(user) -> Client:
@@ -17,7 +17,9 @@ def _client(user) -> Client:
 
 @pytest.fixture
 def b_records(people):
-    tag = services.tag_add(SYSTEM, people.resident_b, TagKind.objects.get(code="veteran"))
+    tag = services.tag_add(
+        actor=SYSTEM, resident=people.resident_b, kind=TagKind.objects.get(code="veteran")
+    )
     house = people.household_b.house
     return {
         "resident": people.resident_b.pk,
@@ -116,7 +118,9 @@ def test_plaintext_needs_a_real_reason_and_is_never_cached(people):
 
 def test_sensitive_tags_only_with_a_grant(people):
     kind = TagKind.objects.get(code="community_correction")
-    services.tag_add(SYSTEM, people.resident_a, kind, data={"until": "2030-01-01"})
+    services.tag_add(
+        actor=SYSTEM, resident=people.resident_a, kind=kind, data={"until": "2030-01-01"}
+    )
     worker = _client(people.worker_a)
     detail = worker.get(f"/api/people/residents/{people.resident_a.pk}").json()
     assert detail["tags"] == []
@@ -128,7 +132,7 @@ def test_sensitive_tags_only_with_a_grant(people):
         content_type="application/json",
     )
     assert adding.status_code == 404
-    services.tag_grant(people.admin, people.worker_a, kind)
+    services.tag_grant(actor=people.admin, user=people.worker_a, kind=kind)
     detail = worker.get(f"/api/people/residents/{people.resident_a.pk}").json()
     assert [t["kind"] for t in detail["tags"]] == [kind.code]
     found = worker.get("/api/people/residents", {"tag": kind.code}).json()["items"]

@@ -9,12 +9,12 @@ from wangge.accounts.actors import Actor
 from wangge.events.models import Event
 from wangge.events.selectors import visible_events
 from wangge.people import pii
-from wangge.people.services import require_reveal
+from wangge.people.residents.services import require_reveal
 
 
 def reveal_reporter_phone(actor: Actor, event: Event, *, reason: str, ip: str = "") -> str:
     """The reporter's phone in plaintext, for a stated reason; audited before it is returned."""
-    require_reveal(actor, event.area, reason)
+    require_reveal(actor=actor, area=event.area, reason=reason)
     with reveals.admitted(actor, ip=ip):  # counted with residents' reveals
         audit.record(
             actor,

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from wangge.fieldwork import attend
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask
 from wangge.inputs import Input, Int
-from wangge.people.selectors import page
+from wangge.people.scoping import page
 
 router = Router(tags=["fieldwork"])
 

@@ -15,7 +15,7 @@ from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaign_export, campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.inputs import Input, Int, Page, PageSize
-from wangge.people.selectors import MAX_PAGE
+from wangge.people.scoping import MAX_PAGE
 from wangge.regions.models import Area
 
 router = Router(tags=["fieldwork"])

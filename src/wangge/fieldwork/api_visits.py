@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRecord, VisitRule, VisitTask
 from wangge.inputs import Input, Int
-from wangge.people.selectors import page
+from wangge.people.scoping import page
 
 router = Router(tags=["fieldwork"])
 

@@ -34,7 +34,7 @@ from wangge.fieldwork.visits import (
     responsible_users,
     task_gone,
 )
-from wangge.people.selectors import get_in
+from wangge.people.scoping import get_in
 from wangge.regions.lean import without_geometry
 
 PERM = "fieldwork.change_attendrule"

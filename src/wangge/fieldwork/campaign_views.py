@@ -27,7 +27,7 @@ from wangge.errors import DomainError
 from wangge.fieldwork import campaign_coverage, campaigns, offline
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
-from wangge.people.selectors import MAX_PAGE
+from wangge.people.scoping import MAX_PAGE
 from wangge.regions import selectors as region_selectors
 from wangge.regions.models import Area
 

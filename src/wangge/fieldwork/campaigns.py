@@ -34,7 +34,7 @@ from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, 
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
-from wangge.people.selectors import get_in
+from wangge.people.scoping import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 

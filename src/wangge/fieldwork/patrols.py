@@ -32,7 +32,7 @@ from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.fieldwork.models import Finding, Inspection, Patrol, PatrolPoint
 from wangge.people.models import Facility, HazardPoint
-from wangge.people.selectors import get_in
+from wangge.people.scoping import get_in
 from wangge.regions import coords
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from wangge.errors import DomainError
 from wangge.fieldwork import offline, patrols, today
 from wangge.pages import scoped_page
-from wangge.people import selectors as people_selectors
-from wangge.people import services as people_services
+from wangge.people import scoping as people_scoping
 from wangge.people.models import PartyMember
+from wangge.people.party import selectors as people_party_selectors
+from wangge.people.party import services as people_party_services
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
@@ -80,8 +81,8 @@ def party(request: HttpRequest) -> HttpResponse:
         request,
         "fieldwork/mobile/party.html",
         {
-            "below": people_selectors.report_in_below(request.user, year, REPORT_IN_MINIMUM),
-            "check": people_selectors.report_in_check(request.user, year, REPORT_IN_MINIMUM),
+            "below": people_party_selectors.report_in_below(request.user, year, REPORT_IN_MINIMUM),
+            "check": people_party_selectors.report_in_check(request.user, year, REPORT_IN_MINIMUM),
             "year": year,
             "minimum": REPORT_IN_MINIMUM,
         },
@@ -94,7 +95,7 @@ def _grids(request: HttpRequest) -> list[Area]:
 
 @scoped_page
 def party_report_in(request: HttpRequest, mid: int) -> HttpResponse:
-    member = people_selectors.get_scoped(PartyMember, request.user, mid, "branch__area")
+    member = people_scoping.get_scoped(PartyMember, request.user, mid, "branch__area")
     error: DomainError | None = None
     grids = _grids(request)
     if request.method == "POST":
@@ -109,8 +110,12 @@ def party_report_in(request: HttpRequest, mid: int) -> HttpResponse:
                 on = dt.date.fromisoformat(post["on"]) if post.get("on") else None
             except ValueError:
                 raise DomainError.one(_("Dates are written as YYYY-MM-DD."), field="on") from None
-            people_services.report_in_record(
-                request.user, member, area=area, on=on, activity=post.get("activity", "")
+            people_party_services.report_in_record(
+                actor=request.user,
+                member=member,
+                area=area,
+                on=on,
+                activity=post.get("activity", ""),
             )
             return reverse("fieldwork:party")
 

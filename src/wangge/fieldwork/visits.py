@@ -56,7 +56,7 @@ from wangge.people.models import (
     ResidentTag,
     TagKind,
 )
-from wangge.people.selectors import get_in
+from wangge.people.scoping import get_in
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
@@ -706,7 +706,7 @@ def task_search(
 
 def household_visits(user: Any, household_pk: Any) -> dict[str, Any]:
     """A household's tasks and records (for its page), within scope."""
-    from wangge.people.selectors import household_get
+    from wangge.people.residents.selectors import household_get
 
     household = household_get(user, household_pk)
     return {

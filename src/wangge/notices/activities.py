@@ -20,9 +20,9 @@ from wangge.errors import DomainError, Problem
 from wangge.events import access
 from wangge.events.photos import CleanPhoto, save_photo
 from wangge.notices.models import Activity, ActivityKind, ActivityPhoto
-from wangge.people import selectors as people_selectors
-from wangge.people import services as people_services
 from wangge.people.models import PartyMember, PartyReportIn
+from wangge.people.party import selectors as people_party_selectors
+from wangge.people.party import services as people_party_services
 from wangge.regions.models import Area
 
 DEFAULT_KINDS = [
@@ -84,7 +84,9 @@ def activity_record(
         problems.append(
             Problem(_("at most %(n)s photos") % {"n": MAX_PHOTOS}, field="photos", code="too_many")
         )
-    members = list(people_selectors.party_members(actor).filter(pk__in=party_member_ids or []))
+    members = list(
+        people_party_selectors.party_members(actor).filter(pk__in=party_member_ids or [])
+    )
     for missing in set(party_member_ids or []) - {m.pk for m in members}:
         problems.append(
             Problem(_("no such party member"), field="party_members", item=str(missing))
@@ -196,9 +198,9 @@ def _report_ins(
             member=member, area=grid, reported_on=activity.held_on
         ).first()
         if found is None:
-            found = people_services.report_in_record(
-                actor,
-                member,
+            found = people_party_services.report_in_record(
+                actor=actor,
+                member=member,
                 area=grid,
                 on=activity.held_on,
                 activity=f"{activity.kind.name}：{activity.title}"[:300],

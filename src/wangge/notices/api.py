@@ -13,7 +13,7 @@ from wangge.events.photos import clean_photo
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import Activity, ActivityKind, Notice, Receipt
-from wangge.people.selectors import page
+from wangge.people.scoping import page
 
 router = Router(tags=["notices"])
 

@@ -23,7 +23,7 @@ from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import ActivityKind, Notice
 from wangge.pages import scoped_page
-from wangge.people import selectors as people_selectors
+from wangge.people.party import selectors as people_party_selectors
 
 NOT_YET_PAGE = 200
 # Party members offered on the activity form (more: the API takes any member in scope).
@@ -305,9 +305,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "kinds": ActivityKind.objects.filter(active=True),
-            "members": people_selectors.party_members(request.user).filter(left_on__isnull=True)[
-                :MEMBER_CHOICES
-            ],
+            "members": people_party_selectors.party_members(request.user).filter(
+                left_on__isnull=True
+            )[:MEMBER_CHOICES],
             "chosen": request.POST.getlist("party_members"),
             "errors": errors,
             "data": request.POST,

@@ -32,14 +32,16 @@ def user_named(name: str) -> Any:
 def cmd_import(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.people import importer, tabular, workbooks
+    from wangge.people.imports import importer, tabular, workbooks
 
     path = Path(args.file)
     if not path.is_file():
         print(_("No such file: %(file)s") % {"file": args.file}, file=sys.stderr)
         return 2
     data = path.read_bytes()
-    result = importer.import_file(user_named(args.user), data, path.name, mode=args.mode)
+    result = importer.import_file(
+        actor=user_named(args.user), data=data, file_name=path.name, mode=args.mode
+    )
     for kind, c in result.counts.items():
         print(
             f"{kind}: "
@@ -68,8 +70,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from wangge.accounts.actors import is_system
     from wangge.errors import DomainError
-    from wangge.people import selectors, services
     from wangge.people.models import Resident
+    from wangge.people.residents import selectors, services
 
     user = user_named(args.user)
     try:
@@ -83,8 +85,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if is_system(user) and args.tag:
             qs = qs.filter(tags__kind__code=args.tag, tags__valid_to__isnull=True).distinct()
         content = services.residents_export(
-            user,
-            selectors.for_listing(qs, user),
+            actor=user,
+            rows=selectors.for_listing(qs, user),
             filters={"area": args.area, "tag": args.tag, "q": args.q},
         )
     except DomainError as exc:
@@ -96,7 +98,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from wangge.people import workbooks
+    from wangge.people.imports import workbooks
 
     Path(args.out).write_bytes(workbooks.template())
     return 0

@@ -15,7 +15,7 @@ from wangge.people import crypto, pii
 BATCH = 1000
 
 
-def rotate(actor: Actor = SYSTEM) -> dict[str, int]:
+def rotate(*, actor: Actor = SYSTEM) -> dict[str, int]:
     ring = crypto.get_ring()
     kid = ring.current.kid
     counts: dict[str, int] = {}

@@ -1,30 +1,12 @@
-from django.urls import path
+"""The people pages: each sub-package's routes under the one namespace `people`."""
 
-from wangge.people import edit_views, views
+from wangge.people.auditlog import urls as auditlog_urls
+from wangge.people.places import urls as places_urls
+from wangge.people.residents import urls as residents_urls
 
 app_name = "people"
 urlpatterns = [
-    path("", views.search, name="search"),
-    path("buildings/", views.buildings, name="buildings"),
-    path("buildings/<int:pk>/", views.building, name="building"),
-    path("houses/<int:pk>/", views.house, name="house"),
-    path("households/<int:pk>/", views.household, name="household"),
-    path("houses/<int:pk>/households/new/", edit_views.household_new, name="household_new"),
-    path("households/<int:pk>/residents/", views.resident_add, name="resident_add"),
-    path("households/<int:pk>/edit/", edit_views.household_edit, name="household_edit"),
-    path("households/<int:pk>/move/", edit_views.household_move, name="household_move"),
-    path("residents/<int:pk>/edit/", edit_views.resident_edit, name="resident_edit"),
-    path("residents/<int:pk>/move/", edit_views.resident_move, name="resident_move"),
-    path("residents/<int:pk>/move-out/", views.resident_move_out, name="resident_move_out"),
-    path("residents/<int:pk>/reveal/", views.reveal, name="reveal"),
-    path("residents/<int:pk>/tags/", views.tag_add, name="tag_add"),
-    path("tags/<int:pk>/end/", views.tag_end, name="tag_end"),
-    path("places/", views.places, name="places"),
-    path("places/features/", views.places_geojson, name="places_features"),
-    path("audit/", views.audit_log, name="audit"),
-    path(
-        "audit/alerts/<int:pk>/acknowledge/",
-        views.audit_alert_acknowledge,
-        name="audit_alert_acknowledge",
-    ),
+    *residents_urls.urlpatterns,
+    *places_urls.urlpatterns,
+    *auditlog_urls.urlpatterns,
 ]

@@ -26,9 +26,9 @@ from wangge.accounts.models import Role
 from wangge.accounts.passwords import password_set_generated
 from wangge.accounts.scope import visible_paths
 from wangge.events.models import Department
-from wangge.people import tabular
 from wangge.people.identity import InvalidValue, parse_id_number, parse_phone
-from wangge.people.importer import Counts, ImportResult, RowError, RowProblem
+from wangge.people.imports import tabular
+from wangge.people.imports.importer import Counts, ImportResult, RowError, RowProblem
 from wangge.regions.models import Area
 from wangge.staff import grants
 

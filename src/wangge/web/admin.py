@@ -1,6 +1,6 @@
 """Back office of grants: every post, sensitive-group grant and department handler given or
 ended here goes through the audited services (`wangge.staff.grants`,
-`wangge.people.services.tag_grant*`), like the staff pages and the roster import.
+`wangge.people.residents.services.tag_grant*`), like the staff pages and the roster import.
 
 The models' own apps (regions, people, events) sit left of those services, so their
 registrations are replaced here, by the web layer, which may import them all.
@@ -20,9 +20,9 @@ from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.events.admin import DepartmentAdmin
 from wangge.events.models import Department
-from wangge.people import services as people_services
 from wangge.people.admin import TagGrantAdmin
 from wangge.people.models import TagGrant
+from wangge.people.residents import services as people_services
 from wangge.staff import grants
 
 
@@ -87,9 +87,9 @@ class AuditedTagGrantAdmin(TagGrantAdmin):
         if change:
             return
         grant = people_services.tag_grant(
-            request.user,
-            obj.user,
-            obj.kind,
+            actor=request.user,
+            user=obj.user,
+            kind=obj.kind,
             expires_on=obj.expires_on,
             ip=client_address(request),
         )
@@ -101,7 +101,7 @@ class AuditedTagGrantAdmin(TagGrantAdmin):
         count = 0
         for grant in queryset.filter(revoked_at__isnull=True):
             try:
-                people_services.tag_grant_revoke(request.user, grant, ip=ip)
+                people_services.tag_grant_revoke(actor=request.user, grant=grant, ip=ip)
             except DomainError as exc:
                 _refused(self, request, exc)
                 return

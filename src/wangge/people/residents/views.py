@@ -10,20 +10,20 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from wangge.accounts import audit, reveals
+from wangge.accounts import audit
 from wangge.accounts.audit import client_ip
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
-from wangge.people import access, page_queries, selectors, services
+from wangge.people import access, scoping
 from wangge.people.models import Relation, ResidenceType, ResidentStatus, TagKind
-from wangge.regions.lean import without_geometry
+from wangge.people.residents import selectors, services
 
 PAGE_SIZE = 50
 
@@ -52,15 +52,15 @@ def search(request: HttpRequest) -> HttpResponse:
                 address=criteria["address"],
                 tag=criteria["tag"],
             )
-            rows, has_next = selectors.page(
+            rows, has_next = scoping.page(
                 selectors.for_listing(qs, request.user), number, PAGE_SIZE
             )
             services.audit_number_search(
-                request.user,
-                rows,
-                criteria["q"],
-                criteria["id_number"],
-                criteria["phone"],
+                actor=request.user,
+                rows=rows,
+                q=criteria["q"],
+                id_number=criteria["id_number"],
+                phone=criteria["phone"],
                 ip=client_ip(request),
             )
         except DomainError as exc:
@@ -70,7 +70,7 @@ def search(request: HttpRequest) -> HttpResponse:
         request,
         template,
         {
-            "criteria": {f: page_queries.masked_echo(v) for f, v in criteria.items()},
+            "criteria": {f: selectors.masked_echo(v) for f, v in criteria.items()},
             "searched": any(criteria.values()),
             "rows": rows,
             "page": number,
@@ -79,32 +79,6 @@ def search(request: HttpRequest) -> HttpResponse:
             "kinds": _visible_kinds(request.user),
         },
     )
-
-
-@scoped_page
-def buildings(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    number = int(request.GET.get("page", "1")) if request.GET.get("page", "").isdigit() else 1
-    rows, has_next = selectors.page(selectors.buildings(request.user, q=q), number, PAGE_SIZE)
-    return render(
-        request,
-        "people/buildings.html",
-        {"rows": rows, "q": q, "page": number, "has_next": has_next},
-    )
-
-
-@scoped_page
-def building(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = selectors.building_get(request.user, pk)
-    houses = without_geometry(selectors.building_houses(obj).select_related("area"))
-    return render(request, "people/building.html", {"building": obj, "houses": houses})
-
-
-@scoped_page
-def house(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = selectors.house_get(request.user, pk)
-    households = selectors.house_households(obj)
-    return render(request, "people/house.html", {"house": obj, "households": households})
 
 
 @scoped_page
@@ -136,7 +110,10 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
         context["reason"] = request.POST.get("reason", "")
         try:
             context["plain"] = services.reveal(
-                request.user, resident, reason=context["reason"], ip=client_ip(request)
+                actor=request.user,
+                resident=resident,
+                reason=context["reason"],
+                ip=client_ip(request),
             )
         except DomainError as exc:
             context["errors"] = [p.message for p in exc.problems]
@@ -172,9 +149,9 @@ def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get(f"data_{f['name']}", "").strip()
         }
         services.tag_add(
-            request.user,
-            resident,
-            kind,
+            actor=request.user,
+            resident=resident,
+            kind=kind,
             data=data,
             valid_from=_date(request.POST.get("valid_from", ""), "valid_from"),
             valid_to=_date(request.POST.get("valid_to", ""), "valid_to"),
@@ -192,11 +169,11 @@ def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @scoped_page
 def tag_end(request: HttpRequest, pk: int) -> HttpResponse:
-    tag = page_queries.tag_get(request.user, pk)
+    tag = selectors.tag_get(request.user, pk)
     try:
         services.tag_end(
-            request.user,
-            tag,
+            actor=request.user,
+            tag=tag,
             on=_date(request.POST.get("on", ""), "on"),
             ip=client_ip(request),
         )
@@ -216,7 +193,7 @@ def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST
     try:
         resident = services.resident_create(
-            request.user,
+            actor=request.user,
             name=post.get("name", "").strip(),
             id_number=post.get("id_number", "").strip(),
             household=household,
@@ -242,8 +219,8 @@ def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     household_id = resident.household_id
     try:
         services.resident_move_out(
-            request.user,
-            resident,
+            actor=request.user,
+            resident=resident,
             on=_date(request.POST.get("on", ""), "on"),
             status=request.POST.get("status", ResidentStatus.MOVED_OUT),
             ip=client_ip(request),
@@ -262,62 +239,3 @@ def _back_to_household(resident: Any) -> HttpResponse:
     if resident.household_id:
         return redirect("people:household", resident.household_id)
     return redirect("people:search")
-
-
-@scoped_page
-def places(request: HttpRequest) -> HttpResponse:
-    """Organisations, party branches, hazard points and facilities: lists and a map."""
-    year = timezone.localdate().year
-    return render(
-        request,
-        "people/places.html",
-        {
-            "organizations": selectors.organizations(request.user)[:200],
-            "branches": without_geometry(
-                selectors.party_branches(request.user).select_related("area")
-            )[:200],
-            "report_ins": selectors.report_in_check(request.user, year)[:200],
-            "hazards": selectors.hazards(request.user)[:200],
-            "year": year,
-        },
-    )
-
-
-@scoped_page
-def places_geojson(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(page_queries.places_features(request.user))
-
-
-@scoped_page
-def audit_log(request: HttpRequest) -> HttpResponse:
-    if not access.is_auditor(request.user):
-        raise Http404
-    filters = {f: request.GET.get(f, "").strip() for f in ("user", "record", "since", "until")}
-    try:
-        entries = list(page_queries.audit_entries(**filters)[:200])
-        errors: list[str] = []
-    except DomainError as exc:
-        entries, errors = [], [p.message for p in exc.problems]
-    verification = page_queries.audit_verification() if request.GET.get("verify") else None
-    return render(
-        request,
-        "people/audit.html",
-        {
-            "entries": entries,
-            "filters": filters,
-            "errors": errors,
-            "verification": verification,
-            "alerts": list(reveals.open_alerts(request.user)[:50]),
-        },
-    )
-
-
-@require_POST
-@scoped_page
-def audit_alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    """An auditor has looked at an alert (audited); back to the log."""
-    if not access.is_auditor(request.user):
-        raise Http404
-    reveals.alert_acknowledge(actor=request.user, alert_id=pk, ip=client_ip(request))
-    messages.success(request, _("Alert acknowledged."))
-    return redirect("people:audit")

@@ -1,62 +1,32 @@
-"""Scoped reads. Every query of people, places and organisations goes through the user's scope;
-a record outside it is "not found" (404), whatever the endpoint."""
+"""Scoped reads of residents and households. Every query of people, places and organisations
+goes through the user's scope; a record outside it is "not found" (404), whatever the endpoint."""
 
 import datetime as dt
 import re
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.people import access, pii
-from wangge.people.identity import InvalidValue, parse_id_number, parse_phone
+from wangge.people.identity import InvalidValue, mask_id, mask_phone, parse_id_number, parse_phone
 from wangge.people.models import (
-    Building,
     Facility,
     HazardPoint,
     House,
     Household,
     IdType,
     Organization,
-    PartyBranch,
-    PartyMember,
     Residence,
     Resident,
     ResidentStatus,
     ResidentTag,
     TagKind,
 )
+from wangge.people.scoping import get_scoped, scoped, subtree_ids
 from wangge.regions.lean import without_geometry
-from wangge.regions.models import Area
-
-M = TypeVar("M", bound=Model)
-
-
-def scoped(model: type[M], user: Any, area_field: str = "area") -> QuerySet[M]:
-    return model._default_manager.filter(area_q(user, area_field))
-
-
-def get_scoped(model: type[M], user: Any, pk: Any, area_field: str = "area") -> M:
-    return get_in(scoped(model, user, area_field), pk)
-
-
-def get_in(qs: QuerySet[M], pk: Any) -> M:
-    """One row of an (already scoped) queryset by primary key; DomainError 404 otherwise."""
-    obj = qs.filter(pk=pk).first() if str(pk).isdigit() else None
-    if obj is None:
-        raise DomainError.one(_("Not found."), code="not_found", status=404)
-    return obj
-
-
-def subtree_ids(area_code: str) -> Any:
-    """The ids of the live area with this code and of everything under it (none if unknown)."""
-    area = Area.objects.live().filter(code=area_code).first()
-    if area is None:
-        return Area.objects.none().values("pk")
-    return Area.objects.subtree(area).values("pk")
 
 
 def current_tags_prefetch(user: Any, day: dt.date | None = None) -> "Prefetch[Any]":
@@ -185,47 +155,7 @@ def for_listing(qs: QuerySet[Resident], user: Any) -> QuerySet[Resident]:
     )
 
 
-MAX_PAGE = 100_000
-
-
-def page(qs: QuerySet[M], number: int, size: int) -> tuple[list[M], bool]:
-    """An offset page; returns the rows and whether a next page exists.
-
-    The page's keys come first from a narrow query (the database sorts ids, not whole joined
-    rows: at offset 20,000 that is the difference between an index scan and a sort spilling
-    to disk), then the rows of those keys with the queryset's joins and prefetches.
-    """
-    size = max(1, min(size, 200))
-    number = max(1, min(number, MAX_PAGE))  # a huge OFFSET is a database error, not a page
-    keys = list(qs.values_list("pk", flat=True)[(number - 1) * size : number * size + 1])
-    rows = list(qs.filter(pk__in=keys[:size])) if keys else []
-    return rows, len(keys) > size
-
-
 # ---- places ---------------------------------------------------------------------------------
-
-
-def buildings(user: Any, *, q: str = "", area_code: str = "") -> QuerySet[Building]:
-    qs = scoped(Building, user).annotate(house_count=Count("houses"))
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(code__contains=q) | Q(address__contains=q))
-    if area_code:
-        qs = qs.filter(area__in=subtree_ids(area_code))
-    return qs.order_by("code")
-
-
-def building_get(user: Any, pk: Any) -> Building:
-    return get_in(without_geometry(scoped(Building, user, "area").select_related("area")), pk)
-
-
-def building_houses(building: Building) -> QuerySet[House]:
-    return building.houses.annotate(
-        household_count=Count("households", filter=Q(households__dissolved_on__isnull=True))
-    ).order_by("unit", "number", "code")
-
-
-def house_get(user: Any, pk: Any) -> House:
-    return get_scoped(House, user, pk)
 
 
 def house_households(house: House) -> QuerySet[Household]:
@@ -283,79 +213,19 @@ def household_record(user: Any, pk: Any) -> dict[str, Any]:
 # ---- organisations, party, things -----------------------------------------------------------
 
 
-def organizations(user: Any, *, q: str = "", kind: str = "") -> QuerySet[Organization]:
-    qs = scoped(Organization, user)
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(licence_number=q.upper()))
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs.order_by("name")
+def tag_get(user: Any, pk: Any) -> ResidentTag:
+    """A tag of a resident in scope, of a kind the user may see; otherwise 404."""
+    tag = get_scoped(ResidentTag, user, pk, "resident__area")
+    if tag.kind_id not in access.visible_kind_ids(user):
+        raise DomainError.one(_("Not found."), code="not_found", status=404)
+    return tag
 
 
-def party_branches(user: Any) -> QuerySet[PartyBranch]:
-    return scoped(PartyBranch, user).annotate(member_count=Count("members")).order_by("name")
-
-
-def party_members(user: Any, branch: int | None = None) -> QuerySet[PartyMember]:
-    qs = without_geometry(
-        scoped(PartyMember, user, "branch__area").select_related("branch", "report_area")
-    )
-    if branch is not None:
-        qs = qs.filter(branch_id=branch)
-    return qs.order_by("branch", "name")
-
-
-def report_in_check(user: Any, year: int, minimum: int = 2) -> list[dict[str, Any]]:
-    """In-service members and their report-ins in `year`; `ok` when at least `minimum`."""
-    members = (
-        party_members(user)
-        .filter(kind=PartyMember.Kind.IN_SERVICE, left_on__isnull=True)
-        .annotate(
-            count=Count("report_ins", filter=Q(report_ins__reported_on__year=year), distinct=True)
-        )
-    )
-    return [{"member": m, "count": m.count, "ok": m.count >= minimum} for m in members]
-
-
-def report_in_below(user: Any, year: int, minimum: int = 2) -> list[dict[str, Any]]:
-    """The in-service members in scope with fewer than `minimum` report-ins in `year`, fewest
-    first, each with the date of their last report-in (any year)."""
-    members = (
-        party_members(user)
-        .filter(kind=PartyMember.Kind.IN_SERVICE, left_on__isnull=True)
-        .annotate(
-            count=Count("report_ins", filter=Q(report_ins__reported_on__year=year), distinct=True),
-            last=Max("report_ins__reported_on"),
-        )
-        .filter(count__lt=minimum)
-        .order_by("count", "branch__name", "name")
-    )
-    return [
-        {"member": m, "count": m.count, "last": m.last, "missing": minimum - m.count}
-        for m in members
-    ]
-
-
-def hazards(user: Any, *, kind: str = "", open_only: bool = True) -> QuerySet[HazardPoint]:
-    qs = scoped(HazardPoint, user)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if open_only:
-        qs = qs.filter(resolved_on__isnull=True)
-    return qs.order_by("name")
-
-
-def facilities(user: Any, *, kind: str = "", due: bool = False) -> QuerySet[Facility]:
-    qs = scoped(Facility, user)
-    if kind:
-        qs = qs.filter(kind=kind)
-    items = qs.order_by("code")
-    if due:
-        today = timezone.localdate()
-        due_ids = [
-            f.pk
-            for f in items.only("pk", "last_inspected_on", "inspection_cycle_days")
-            if f.next_inspection_on is None or f.next_inspection_on <= today
-        ]
-        items = items.filter(pk__in=due_ids)
-    return items
+def masked_echo(value: str) -> str:
+    """A search criterion as it may be shown back: a whole ID number or phone masked."""
+    for parse, mask in ((lambda v: parse_id_number(v).number, mask_id), (parse_phone, mask_phone)):
+        try:
+            return mask(parse(value))
+        except InvalidValue:
+            continue
+    return value

@@ -11,10 +11,6 @@ from wangge import private_files
 FOLDER = "people-import-reports"
 
 
-def report_dir() -> Path:
-    return private_files.folder(FOLDER)
-
-
 def report_save(token: str, content: bytes) -> None:
     private_files.file_save(FOLDER, token, content)
 

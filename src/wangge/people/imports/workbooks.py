@@ -6,16 +6,18 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from wangge.people import tabular
 from wangge.people.identity import mask_id
-from wangge.people.importer import (
+from wangge.people.imports import tabular
+from wangge.people.imports.importer import (
     HOUSEHOLD_KIND,
     ID_TYPE,
     RELATION,
@@ -194,3 +196,14 @@ def export_residents(
         "time": stamp,
     }
     return _save(book)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, name: str) -> HttpResponse:
+    """A workbook to download, kept out of every cache (it may hold personal data)."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    add_never_cache_headers(response)  # personal data: no copy in any cache
+    return response

@@ -1,5 +1,6 @@
-"""Business rules for people, places and organisations. The API, the importer, the CLI and the
-tests all write through here; every write of a resident is audited.
+"""Writes of residents and households: register, change, move, move out, tags, reveal and
+export. The API, the importer, the CLI and the tests all write through here; every write of a
+resident is audited.
 
 `actor` is who acts (`wangge.accounts.actors`: a user, or `SYSTEM` for the demo, the command
 line without `--user` and scheduled jobs); scope is checked for every actor (the system sees
@@ -10,27 +11,21 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts import audit, reveals
 from wangge.accounts.actors import Actor, author, needs_check, require_actor
-from wangge.accounts.scope import can_see
 from wangge.errors import DomainError, Problem
 from wangge.people import access, pii
-from wangge.people.identity import InvalidValue, normalise_document, parse_id_number, parse_phone
+from wangge.people.identity import InvalidValue, normalise_document, parse_id_number
 from wangge.people.models import (
-    Building,
-    Facility,
-    HazardPoint,
     House,
     Household,
     IdType,
-    Organization,
-    PartyBranch,
-    PartyMember,
-    PartyReportIn,
     Relation,
     Residence,
     ResidenceType,
@@ -41,149 +36,15 @@ from wangge.people.models import (
     TagGrant,
     TagKind,
 )
+from wangge.people.writes import audit_write, changed_fields, check_scope, clean_phone
 from wangge.regions.models import Area
-from wangge.regions.spatial_index import get_index
-
-
-def locate(lon: float, lat: float) -> Area:
-    """The deepest area (micro-grid) the point falls in; outside the jurisdiction is refused."""
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise DomainError.one(_("Longitude or latitude out of range."), field="lon")
-    where = get_index().locate(lon, lat)
-    if where.outside:
-        raise DomainError.one(_("This point is outside the jurisdiction."), field="lon")
-    return Area.objects.get(pk=where.chain[0].id)
-
-
-def check_scope(actor: Actor, area: Area, field: str = "") -> None:
-    if not can_see(require_actor(actor), area):
-        raise DomainError.one(
-            _("This place is outside your areas."), field=field, code="out_of_scope", status=403
-        )
-
-
-def _place(
-    actor: Actor, lon: float | None, lat: float | None, fallback: Area | None, field: str
-) -> Area:
-    if lon is not None and lat is not None:
-        area = locate(lon, lat)
-    elif fallback is not None:
-        area = fallback
-    else:
-        raise DomainError.one(_("Give the location (longitude and latitude)."), field=field)
-    check_scope(actor, area, field)
-    return area
-
-
-def _changed(obj: Any, values: dict[str, Any]) -> list[str]:
-    """Set the values that differ; return the names of those fields."""
-    if obj.pk is None:
-        changed = list(values)
-    else:
-        changed = [k for k, v in values.items() if getattr(obj, k) != v]
-    for k in changed:
-        setattr(obj, k, values[k])
-    return changed
-
-
-def _audit_write(
-    actor: Actor, obj: Any, created: bool, changed: list[str], ip: str, label: str = ""
-) -> None:
-    if created or changed:
-        audit.record(
-            actor,
-            "create" if created else "update",
-            obj._meta.model_name,
-            obj.pk,
-            label=label or str(obj),
-            ip=ip,
-            detail={} if created else {"fields": changed},
-        )
-
 
 # ---- places ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def building_save(
-    actor: Actor,
-    *,
-    code: str,
-    name: str,
-    address: str = "",
-    lon: float | None = None,
-    lat: float | None = None,
-    area: Area | None = None,
-    floors: int | None = None,
-    note: str = "",
-    ip: str = "",
-) -> Building:
-    """Create the building with this code, or update it."""
-    if not code.strip():
-        raise DomainError.one(_("A building needs a code."), field="code")
-    existing = Building.objects.filter(code=code).first()
-    if existing is not None:
-        check_scope(actor, existing.area, "code")
-    place = _place(actor, lon, lat, area or (existing.area if existing else None), "lon")
-    values = dict(
-        name=name or code, address=address, lon=lon, lat=lat, area=place, floors=floors, note=note
-    )
-    building = existing or Building(code=code)
-    changed = _changed(building, values)
-    if existing is None or changed:
-        building.save()
-    _audit_write(actor, building, existing is None, changed, ip)
-    return building
-
-
-@transaction.atomic
-def house_save(
-    actor: Actor,
-    *,
-    code: str,
-    building: Building | None = None,
-    unit: str = "",
-    number: str = "",
-    use: str = "residential",
-    address: str = "",
-    lon: float | None = None,
-    lat: float | None = None,
-    floor_area_m2: float | None = None,
-    note: str = "",
-    ip: str = "",
-) -> House:
-    if not code.strip():
-        raise DomainError.one(_("A house needs a code."), field="code")
-    existing = House.objects.filter(code=code).first()
-    if existing is not None:
-        check_scope(actor, existing.area, "code")
-    fallback = building.area if building else (existing.area if existing else None)
-    place = _place(actor, lon, lat, fallback, "lon")
-    if not address and building is not None:
-        address = " ".join(p for p in (building.address or building.name, unit, number) if p)
-    values = dict(
-        building=building,
-        unit=unit,
-        number=number,
-        use=use,
-        address=address,
-        lon=lon if lon is not None else (building.lon if building else None),
-        lat=lat if lat is not None else (building.lat if building else None),
-        area=place,
-        floor_area_m2=floor_area_m2,
-        note=note,
-    )
-    house = existing or House(code=code)
-    changed = _changed(house, values)
-    if existing is None or changed:
-        house.save()
-    _audit_write(actor, house, existing is None, changed, ip)
-    return house
-
-
-@transaction.atomic
 def household_save(
-    actor: Actor, *, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
+    *, actor: Actor, code: str, house: House, kind: str = "family", note: str = "", ip: str = ""
 ) -> Household:
     if not code.strip():
         raise DomainError.one(_("A household needs a household number."), field="code")
@@ -201,10 +62,10 @@ def household_save(
         lat=house.lat,
     )
     household = existing or Household(code=code)
-    changed = _changed(household, values)
+    changed = changed_fields(household, values)
     if existing is None or changed:
         household.save()
-    _audit_write(actor, household, existing is None, changed, ip)
+    audit_write(actor, household, existing is None, changed, ip)
     return household
 
 
@@ -224,23 +85,14 @@ def clean_identity(
         raise DomainError.one(str(exc), field="id_number") from exc
 
 
-def clean_phone(phone: str, field: str = "phone") -> str:
-    if not phone.strip():
-        return ""
-    try:
-        return parse_phone(phone)
-    except InvalidValue as exc:
-        raise DomainError.one(str(exc), field=field) from exc
-
-
 def find_by_id_number(id_type: str, number: str) -> Resident | None:
     return Resident.objects.filter(id_number_index__in=pii.id_indexes(id_type, number)).first()
 
 
 @transaction.atomic
 def resident_create(
-    actor: Actor,
     *,
+    actor: Actor,
     name: str,
     id_number: str,
     household: Household,
@@ -311,7 +163,7 @@ RESIDENT_EDITABLE = {
 
 
 @transaction.atomic
-def resident_update(actor: Actor, resident: Resident, *, ip: str = "", **changes: Any) -> Resident:
+def resident_update(*, actor: Actor, resident: Resident, ip: str = "", **changes: Any) -> Resident:
     """Change plain fields (and the phone). Moves go through `resident_move`."""
     unknown = set(changes) - RESIDENT_EDITABLE
     if unknown:
@@ -325,14 +177,14 @@ def resident_update(actor: Actor, resident: Resident, *, ip: str = "", **changes
     if resident.id_type == IdType.ID_CARD:
         changes.pop("sex", None)  # derived from the ID number
         changes.pop("birth_date", None)
-    changed += _changed(resident, changes)
+    changed += changed_fields(resident, changes)
     if changed:
         resident.save()
         if {"relation", "residence_type"} & set(changed):
             Residence.objects.filter(resident=resident, ended_on__isnull=True).update(
                 relation=resident.relation, residence_type=resident.residence_type
             )
-    _audit_write(actor, resident, False, changed, ip)
+    audit_write(actor, resident, False, changed, ip)
     return resident
 
 
@@ -351,10 +203,10 @@ def _end_residence(resident: Resident, on: dt.date) -> None:
 
 @transaction.atomic
 def resident_move(
+    *,
     actor: Actor,
     resident: Resident,
     household: Household,
-    *,
     on: dt.date | None = None,
     relation: str = "",
     ip: str = "",
@@ -396,9 +248,9 @@ def resident_move(
 
 @transaction.atomic
 def resident_move_out(
+    *,
     actor: Actor,
     resident: Resident,
-    *,
     on: dt.date | None = None,
     status: str = ResidentStatus.MOVED_OUT,
     ip: str = "",
@@ -487,9 +339,9 @@ CODE_MAX = 60  # Household.code
 
 @transaction.atomic
 def resident_edit(
+    *,
     actor: Actor,
     resident: Resident,
-    *,
     name: str,
     sex: str = "",
     birth_date: dt.date | None = None,
@@ -528,10 +380,12 @@ def resident_edit(
             sex, birth_date = derived_sex, derived_birth
         else:
             sex, birth_date = resident.sex, resident.birth_date
-    changed += _changed(resident, {"name": name.strip(), "sex": sex, "birth_date": birth_date})
+    changed += changed_fields(
+        resident, {"name": name.strip(), "sex": sex, "birth_date": birth_date}
+    )
     if changed:
         resident.save()
-    _audit_write(actor, resident, False, changed, ip)
+    audit_write(actor, resident, False, changed, ip)
     return resident
 
 
@@ -589,8 +443,8 @@ def _check_new_household(
 
 @transaction.atomic
 def household_create(
-    actor: Actor,
     *,
+    actor: Actor,
     house: House,
     code: str,
     kind: str = Household.Kind.FAMILY,
@@ -609,13 +463,15 @@ def household_create(
     check_scope(actor, house.area, "house")
     code = code.strip()
     _check_new_household(code, kind, head, head_name, head_id_number, head_phone)
-    household = household_save(actor, code=code, house=house, kind=kind, note=note, ip=ip)
+    household = household_save(actor=actor, code=code, house=house, kind=kind, note=note, ip=ip)
     if head is not None:
-        resident_move(actor, head, household, on=on, relation=Relation.HEAD, ip=ip)
+        resident_move(
+            actor=actor, resident=head, household=household, on=on, relation=Relation.HEAD, ip=ip
+        )
         return household
     try:
         resident_create(
-            actor,
+            actor=actor,
             name=head_name,
             id_number=head_id_number,
             phone=head_phone,
@@ -635,9 +491,9 @@ def household_create(
 
 @transaction.atomic
 def household_edit(
+    *,
     actor: Actor,
     household: Household,
-    *,
     kind: str,
     note: str = "",
     head: Resident | None = None,
@@ -652,20 +508,20 @@ def household_edit(
         raise DomainError.one(
             _("The head must be a member of this household."), field="head", status=422
         )
-    changed = _changed(household, {"kind": kind, "note": note.strip()})
+    changed = changed_fields(household, {"kind": kind, "note": note.strip()})
     if changed:
         household.save()
-        _audit_write(actor, household, False, changed, ip)
+        audit_write(actor, household, False, changed, ip)
     if head is not None and head.relation != Relation.HEAD:
         for old in household.members.filter(relation=Relation.HEAD).exclude(pk=head.pk):
-            resident_update(actor, old, relation=Relation.OTHER, ip=ip)
-        resident_update(actor, head, relation=Relation.HEAD, ip=ip)
+            resident_update(actor=actor, resident=old, relation=Relation.OTHER, ip=ip)
+        resident_update(actor=actor, resident=head, relation=Relation.HEAD, ip=ip)
     return household
 
 
 @transaction.atomic
 def household_move(
-    actor: Actor, household: Household, house: House, *, on: dt.date | None = None, ip: str = ""
+    *, actor: Actor, household: Household, house: House, on: dt.date | None = None, ip: str = ""
 ) -> Household:
     """The whole household moves to `house`: each current member's residence ends on `on` and a
     new one starts (history kept, the old micro-grid in it); the household's place follows."""
@@ -680,7 +536,7 @@ def household_move(
         return household
     old_house = household.house_id
     values = dict(house=house, area=house.area, address=house.address, lon=house.lon, lat=house.lat)
-    _changed(household, values)
+    changed_fields(household, values)
     household.save()
     for member in household.members.filter(status=ResidentStatus.LIVING).order_by("pk"):
         _end_residence(member, on)
@@ -732,7 +588,7 @@ def is_number_search(q: str, id_number: str, phone: str) -> bool:
 
 
 def audit_number_search(
-    actor: Actor, rows: list[Any], q: str, id_number: str, phone: str, *, ip: str = ""
+    *, actor: Actor, rows: list[Any], q: str, id_number: str, phone: str, ip: str = ""
 ) -> None:
     """A lookup by personal number is itself an access to personal data: audit it (API and web)."""
     if is_number_search(q, id_number, phone):
@@ -746,7 +602,7 @@ def audit_number_search(
         )
 
 
-def require_reveal(actor: Actor, area: Area, reason: str) -> None:
+def require_reveal(*, actor: Actor, area: Area, reason: str) -> None:
     """A reveal needs a stated reason and the right to see plaintext numbers in `area`."""
     check_reason(reason)
     if not access.can_reveal(actor, area):
@@ -755,9 +611,9 @@ def require_reveal(actor: Actor, area: Area, reason: str) -> None:
         )
 
 
-def reveal(actor: Actor, resident: Resident, *, reason: str, ip: str = "") -> dict[str, str]:
+def reveal(*, actor: Actor, resident: Resident, reason: str, ip: str = "") -> dict[str, str]:
     """The plaintext ID number and phone, for a stated reason; audited before it is returned."""
-    require_reveal(actor, resident.area, reason)
+    require_reveal(actor=actor, area=resident.area, reason=reason)
     with reveals.admitted(actor, ip=ip):  # at most WANGGE_REVEAL_LIMIT an hour
         audit.record(
             actor,
@@ -814,10 +670,10 @@ def _check_kind(actor: Actor, kind: TagKind) -> None:
 
 @transaction.atomic
 def tag_add(
+    *,
     actor: Actor,
     resident: Resident,
     kind: TagKind,
-    *,
     data: dict[str, Any] | None = None,
     valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
@@ -852,7 +708,7 @@ def tag_add(
 
 @transaction.atomic
 def tag_end(
-    actor: Actor, tag: ResidentTag, *, on: dt.date | None = None, ip: str = ""
+    *, actor: Actor, tag: ResidentTag, on: dt.date | None = None, ip: str = ""
 ) -> ResidentTag:
     check_scope(actor, tag.resident.area)
     _check_kind(actor, tag.kind)
@@ -874,7 +730,7 @@ def tag_end(
 
 @transaction.atomic
 def tag_grant(
-    actor: Actor, user: Any, kind: TagKind, *, expires_on: dt.date | None = None, ip: str = ""
+    *, actor: Actor, user: User, kind: TagKind, expires_on: dt.date | None = None, ip: str = ""
 ) -> TagGrant:
     if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
@@ -890,7 +746,7 @@ def tag_grant(
 
 
 @transaction.atomic
-def tag_grant_revoke(actor: Actor, grant: TagGrant, *, ip: str = "") -> TagGrant:
+def tag_grant_revoke(*, actor: Actor, grant: TagGrant, ip: str = "") -> TagGrant:
     """End a sensitive-group grant now (a no-op, unaudited, when it has already ended)."""
     if needs_check(actor) and not actor.is_superuser:
         raise DomainError.one(_("Only administrators grant this."), code="forbidden", status=403)
@@ -914,165 +770,10 @@ def tag_grant_revoke(actor: Actor, grant: TagGrant, *, ip: str = "") -> TagGrant
 # ---- organisations, party, things -----------------------------------------------------------
 
 
-@transaction.atomic
-def party_branch_create(
-    actor: Actor,
-    *,
-    name: str,
-    area: Area,
-    secretary: str = "",
-    organization: Organization | None = None,
-    founded_on: dt.date | None = None,
-) -> PartyBranch:
-    check_scope(actor, area, "area")
-    return PartyBranch.objects.create(
-        name=name,
-        area=area,
-        secretary=secretary,
-        organization=organization,
-        founded_on=founded_on,
-    )
-
-
-@transaction.atomic
-def party_member_add(
-    actor: Actor,
-    *,
-    branch: PartyBranch,
-    name: str,
-    kind: str = PartyMember.Kind.IN_SERVICE,
-    phone: str = "",
-    workplace: str = "",
-    report_area: Area | None = None,
-    resident: Resident | None = None,
-    joined_on: dt.date | None = None,
-    ip: str = "",
-) -> PartyMember:
-    check_scope(actor, branch.area, "branch")
-    if report_area is not None:
-        check_scope(actor, report_area, "report_area")
-    member = PartyMember(
-        branch=branch,
-        name=name,
-        kind=kind,
-        workplace=workplace,
-        report_area=report_area,
-        resident=resident,
-        joined_on=joined_on,
-    )
-    pii.set_sealed(member, "phone", pii.seal_phone(clean_phone(phone)))
-    member.save()
-    audit.record(actor, "create", "partymember", member.pk, label=name, ip=ip)
-    return member
-
-
-@transaction.atomic
-def report_in_record(
-    actor: Actor,
-    member: PartyMember,
-    *,
-    area: Area | None = None,
-    on: dt.date | None = None,
-    activity: str = "",
-) -> PartyReportIn:
-    """An in-service member served at their grid (到网格报到) once, doing `activity`."""
-    area = area or member.report_area
-    if area is None:
-        raise DomainError.one(_("Which grid did the member report to?"), field="area")
-    check_scope(actor, area, "area")
-    activity = activity.strip()
-    if not activity:
-        raise DomainError.one(
-            _("Say what the member did at the grid."), field="activity", code="required"
-        )
-    if member.left_on is not None or member.kind != PartyMember.Kind.IN_SERVICE:
-        raise DomainError.one(_("Only serving in-service members report to grids."), field="member")
-    on = on or timezone.localdate()
-    if on > timezone.localdate():
-        raise DomainError.one(_("A report-in cannot be in the future."), field="on")
-    if PartyReportIn.objects.filter(member=member, area=area, reported_on=on).exists():
-        raise DomainError.one(
-            _("This member's report-in on that day is already recorded."),
-            field="on",
-            code="duplicate",
-            status=409,
-        )
-    return PartyReportIn.objects.create(
-        member=member,
-        area=area,
-        reported_on=on,
-        activity=activity,
-        recorded_by=author(actor),
-    )
-
-
-@transaction.atomic
-def hazard_save(
-    actor: Actor,
-    *,
-    name: str,
-    kind: str,
-    lon: float,
-    lat: float,
-    level: str = HazardPoint.Level.LOW,
-    description: str = "",
-    responsible: str = "",
-    check_cycle_days: int = 30,
-    last_checked_on: dt.date | None = None,
-    address: str = "",
-) -> HazardPoint:
-    area = _place(actor, lon, lat, None, "lon")
-    return HazardPoint.objects.create(
-        name=name,
-        kind=kind,
-        lon=lon,
-        lat=lat,
-        area=area,
-        level=level,
-        description=description,
-        responsible=responsible,
-        check_cycle_days=check_cycle_days,
-        last_checked_on=last_checked_on,
-        address=address,
-    )
-
-
-@transaction.atomic
-def facility_save(
-    actor: Actor,
-    *,
-    code: str,
-    kind: str,
-    lon: float,
-    lat: float,
-    name: str = "",
-    owner: str = "",
-    inspection_cycle_days: int = 30,
-    last_inspected_on: dt.date | None = None,
-    address: str = "",
-) -> Facility:
-    area = _place(actor, lon, lat, None, "lon")
-    facility, _created = Facility.objects.update_or_create(
-        code=code,
-        defaults=dict(
-            kind=kind,
-            lon=lon,
-            lat=lat,
-            area=area,
-            name=name,
-            owner=owner,
-            inspection_cycle_days=inspection_cycle_days,
-            last_inspected_on=last_inspected_on,
-            address=address,
-        ),
-    )
-    return facility
-
-
 def residents_export(
-    actor: Actor,
-    rows: Any,
     *,
+    actor: Actor,
+    rows: QuerySet[Resident],
     filters: dict[str, Any],
     reveal_reason: str = "",
     ip: str = "",
@@ -1080,7 +781,7 @@ def residents_export(
 ) -> bytes:
     """An xlsx of the (already scoped) rows, masked unless a reason is given by someone with
     the reveal permission; stamped with the exporter and time, and audited."""
-    from wangge.people import workbooks
+    from wangge.people.imports import workbooks
 
     plain_wanted = bool(reveal_reason.strip())
     if plain_wanted:

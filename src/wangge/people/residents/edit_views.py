@@ -23,16 +23,10 @@ from wangge.accounts.audit import client_ip
 from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
-from wangge.people import selectors, services
-from wangge.people.models import (
-    House,
-    Household,
-    IdType,
-    Relation,
-    ResidenceType,
-    Resident,
-    Sex,
-)
+from wangge.people import scoping
+from wangge.people.models import House, Household, IdType, Relation, ResidenceType, Resident, Sex
+from wangge.people.places import selectors as place_selectors
+from wangge.people.residents import selectors, services
 
 # The form's words for the fields the services name in their problems.
 FIELD_NAMES = {
@@ -99,9 +93,7 @@ def _refused(exc: DomainError) -> bool:
 
 def _scoped_household(user: Any, code: str, field: str) -> Household:
     found = (
-        selectors.scoped(Household, user)
-        .filter(code=code.strip(), dissolved_on__isnull=True)
-        .first()
+        scoping.scoped(Household, user).filter(code=code.strip(), dissolved_on__isnull=True).first()
         if code.strip()
         else None
     )
@@ -113,7 +105,7 @@ def _scoped_household(user: Any, code: str, field: str) -> Household:
 
 
 def _scoped_house(user: Any, code: str, field: str) -> House:
-    found = selectors.scoped(House, user).filter(code=code.strip()).first() if code else None
+    found = scoping.scoped(House, user).filter(code=code.strip()).first() if code else None
     if found is None:
         raise DomainError.one(
             _("No such house in your areas."), field=field, code="not_found", status=422
@@ -157,8 +149,8 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _check_text(post)
             services.resident_edit(
-                request.user,
-                resident,
+                actor=request.user,
+                resident=resident,
                 name=values["name"],
                 sex=values["sex"],
                 birth_date=_date(values["birth_date"], "birth_date"),
@@ -207,7 +199,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
             if post.get("mode") == "house":
                 house = _scoped_house(request.user, post.get("house_code", ""), "house_code")
                 target = services.household_create(
-                    request.user,
+                    actor=request.user,
                     house=house,
                     code=post.get("code", ""),
                     kind=post.get("kind", Household.Kind.FAMILY),
@@ -229,7 +221,12 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
                 if relation not in ("", *Relation.values):
                     raise DomainError.one(_("Unknown relation."), field="relation", status=422)
                 services.resident_move(
-                    request.user, resident, target, on=on, relation=relation, ip=client_ip(request)
+                    actor=request.user,
+                    resident=resident,
+                    household=target,
+                    on=on,
+                    relation=relation,
+                    ip=client_ip(request),
                 )
         except DomainError as exc:
             _refused(exc)
@@ -266,7 +263,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @scoped_page
 def household_new(request: HttpRequest, pk: int) -> HttpResponse:
-    house = selectors.house_get(request.user, pk)
+    house = place_selectors.house_get(request.user, pk)
     errors: dict[str, str] = {}
     listed: list[dict[str, str]] = []
     post = request.POST if request.method == "POST" else None
@@ -274,7 +271,7 @@ def household_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _check_text(post)
             household = services.household_create(
-                request.user,
+                actor=request.user,
                 house=house,
                 code=post.get("code", ""),
                 kind=post.get("kind", Household.Kind.FAMILY),
@@ -327,8 +324,8 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     _("The head must be a member of this household."), field="head", status=422
                 )
             services.household_edit(
-                request.user,
-                household,
+                actor=request.user,
+                household=household,
                 kind=values["kind"],
                 note=values["note"],
                 head=chosen,
@@ -373,9 +370,9 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
                     status=422,
                 )
             services.household_move(
-                request.user,
-                household,
-                house,
+                actor=request.user,
+                household=household,
+                house=house,
                 on=_date(post.get("on", ""), "on"),
                 ip=client_ip(request),
             )

@@ -35,7 +35,7 @@ from wangge.accounts import audit
 from wangge.accounts.actors import Actor, author, require_actor
 from wangge.accounts.scope import visible_paths
 from wangge.inputs import text_problem
-from wangge.people import bulkcopy, crypto, pii, tabular
+from wangge.people import bulkcopy, crypto, pii
 from wangge.people.identity import (
     InvalidValue,
     mask_id,
@@ -44,6 +44,7 @@ from wangge.people.identity import (
     parse_id_number,
     parse_phone,
 )
+from wangge.people.imports import tabular
 from wangge.people.models import (
     Building,
     House,
@@ -58,6 +59,7 @@ from wangge.people.models import (
     ResidentStatus,
     Sex,
 )
+from wangge.people.places.services import house_location
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
@@ -321,7 +323,13 @@ class _Run:
         model: type[Model],
         items: list[tuple[str, dict[str, Any]]],
     ) -> None:
-        """Create or update records by code; unchanged ones are left alone."""
+        """Create or update records by code; unchanged ones are left alone.
+
+        Buildings and houses are written here in bulk, beside `places.services.building_save`
+        and `house_save`: they share `house_location`, but placing a point (`_Run.place`, which
+        also takes a grid code) and the checks on an existing record (the services refuse one
+        outside the actor's areas; this does not look) are still each written twice. Bulk
+        variants in `places.services` that both use would make them one rule."""
         counts = self.count(kind)
         codes = [code for code, _v in items]
         existing: dict[str, Any] = {}
@@ -404,19 +412,22 @@ class _Run:
                         raise RowError("building", _("No building has this code."))
                 area, lon, lat = self.place(rec, building.area if building else None)
                 unit, number = _text(rec.get("unit")), _text(rec.get("number"))
-                address = _text(rec.get("address"))
-                if not address and building is not None:
-                    address = " ".join(
-                        p for p in (building.address or building.name, unit, number) if p
-                    )
+                address, lon, lat = house_location(
+                    building=building,
+                    unit=unit,
+                    number=number,
+                    address=_text(rec.get("address")),
+                    lon=lon,
+                    lat=lat,
+                )
                 items[code] = dict(
                     building_id=building.pk if building else None,
                     unit=unit,
                     number=number,
                     use=_cell(rec, "use", _choice(USE, HouseUse.RESIDENTIAL, "use")),
                     address=address,
-                    lon=lon if lon is not None else (building.lon if building else None),
-                    lat=lat if lat is not None else (building.lat if building else None),
+                    lon=lon,
+                    lat=lat,
                     area_id=area.pk,
                     floor_area_m2=_cell(rec, "floor_area_m2", _float),
                     note=_text(rec.get("note")),
@@ -704,10 +715,10 @@ def _handle(run: _Run, sheet: tabular.Sheet) -> None:
 
 
 def import_file(  # noqa: C901
+    *,
     actor: Actor,
     data: bytes,
     file_name: str,
-    *,
     mode: str = "all",
     ip: str = "",
     progress: Callable[[int, int], None] | None = None,
@@ -716,7 +727,7 @@ def import_file(  # noqa: C901
     """Check the whole file, writing nothing; then (depending on `mode` and the problems
     found) write its good rows in batches, each its own transaction. `progress(done, total)`
     is called after each batch with the rows written so far. `record`: the ImportRun of a
-    job (people.importer_jobs) to fill, else one is made when writing starts."""
+    job (people.imports.jobs) to fill, else one is made when writing starts."""
     if mode not in ("all", "valid"):
         raise ValueError(mode)
     result = ImportResult(mode=mode)

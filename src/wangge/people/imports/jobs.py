@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from wangge import private_files
 from wangge.accounts.actors import Actor, author
-from wangge.people import import_reports, importer, tabular, workbooks
+from wangge.people.imports import importer, reports, tabular, workbooks
 from wangge.people.models import ImportRun
 
 OPEN = ("queued", "running")
@@ -78,7 +78,9 @@ def import_job_run(*, run_id: int) -> ImportRun:
         message = _("The uploaded file is no longer kept.")
         return _end(run, "failed", [{"sheet": "", "row": 0, "column": "", "message": message}])
     data = path.read_bytes()
-    result = importer.import_file(run.by, data, run.file_name, mode=run.mode, ip=run.ip, record=run)
+    result = importer.import_file(
+        actor=run.by, data=data, file_name=run.file_name, mode=run.mode, ip=run.ip, record=run
+    )
     problems = [vars(p) for p in result.problems[:1000]]
     if result.problems:
         report = f"{run.by.pk}-{secrets.token_urlsafe(12)}"
@@ -86,7 +88,7 @@ def import_job_run(*, run_id: int) -> ImportRun:
             sheets = tabular.read_file(data, run.file_name)
         except Exception:
             sheets = []
-        import_reports.report_save(report, workbooks.import_report(sheets, result.problems))
+        reports.report_save(report, workbooks.import_report(sheets, result.problems))
         ImportRun.objects.filter(pk=run.pk).update(report_token=report)
     if not result.committed:  # mode "all" and a bad row: nothing written
         ImportRun.objects.filter(pk=run.pk).update(

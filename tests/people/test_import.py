@@ -265,3 +265,27 @@ def test_a_nul_in_a_cell_rejects_its_row_naming_the_column(people):
     assert (problem.row, problem.column) == (2, "户号")
     assert "NUL" in problem.message
     assert result.counts["resident"].rejected == 1
+
+
+def test_a_code_of_another_grids_record_is_refused_not_moved(people):
+    """A file may not take over another grid's building, house or household by naming its
+    code with a place in the importer's own grid."""
+    lon_b, lat_b = centre(people.micro_b)
+    lon_a, lat_a = centre(people.micro_a)
+    theirs = _xlsx(
+        {"楼栋": [["楼栋编号", "楼栋名称", "经度", "纬度"], ["B-9", "9幢", lon_b, lat_b]]}
+    )
+    importer.import_file(actor=people.admin, data=theirs, file_name="b.xlsx", mode="all")
+    before = Building.objects.values("name", "area_id", "lon", "lat").get(code="B-9")
+
+    mine = _xlsx(
+        {"楼栋": [["楼栋编号", "楼栋名称", "经度", "纬度"], ["B-9", "我的9幢", lon_a, lat_a]]}
+    )
+    result = importer.import_file(
+        actor=people.worker_a, data=mine, file_name="a.xlsx", mode="valid"
+    )
+    [problem] = result.problems
+    assert (problem.sheet, problem.row, problem.column) == ("楼栋", 2, "楼栋编号")
+    assert "outside your areas" in problem.message or "不在您负责的区域内" in problem.message
+    assert result.counts["building"].rejected == 1 and result.counts["building"].updated == 0
+    assert Building.objects.values("name", "area_id", "lon", "lat").get(code="B-9") == before

@@ -322,14 +322,17 @@ class _Run:
         kind: str,
         model: type[Model],
         items: list[tuple[str, dict[str, Any]]],
+        sheet: tabular.Sheet,
+        rows: dict[str, int],
     ) -> None:
-        """Create or update records by code; unchanged ones are left alone.
+        """Create or update records by code; unchanged ones are left alone. A code whose
+        record lies outside the actor's areas is refused on its row (`rows`: code → row):
+        the file may not move another grid's record into one of the actor's.
 
         Buildings and houses are written here in bulk, beside `places.services.building_save`
         and `house_save`: they share `house_location`, but placing a point (`_Run.place`, which
-        also takes a grid code) and the checks on an existing record (the services refuse one
-        outside the actor's areas; this does not look) are still each written twice. Bulk
-        variants in `places.services` that both use would make them one rule."""
+        also takes a grid code) is still written twice. Bulk variants in `places.services`
+        that both use would make it one rule."""
         counts = self.count(kind)
         codes = [code for code, _v in items]
         existing: dict[str, Any] = {}
@@ -343,6 +346,12 @@ class _Run:
             obj = existing.get(code)
             if obj is None:
                 new.append(model(code=code, **values))
+                continue
+            if not self.in_scope(self.area(obj.area_id)):
+                self.problem(
+                    sheet, rows[code], "code", _("This code is a record outside your areas.")
+                )
+                counts.rejected += 1
                 continue
             diff = [k for k, v in values.items() if getattr(obj, k) != v]
             if diff:
@@ -373,12 +382,14 @@ class _Run:
 
     def buildings(self, sheet: tabular.Sheet) -> None:
         items: dict[str, dict[str, Any]] = {}
+        rows: dict[str, int] = {}
         for row, rec in sheet.records():
             try:
                 code = _required(rec, "code")
                 if code in items:
                     raise RowError("code", _("This code appears twice in the file."))
                 area, lon, lat = self.place(rec, None)
+                rows[code] = row
                 items[code] = dict(
                     name=_text(rec.get("name")) or code,
                     address=_text(rec.get("address")),
@@ -392,7 +403,7 @@ class _Run:
                 self.problem(sheet, row, e.field, e.message)
                 self.count("building").rejected += 1
         self.result.rows += len(sheet.rows)
-        self.upsert("building", Building, list(items.items()))
+        self.upsert("building", Building, list(items.items()), sheet, rows)
 
     def houses(self, sheet: tabular.Sheet) -> None:
         recs = list(sheet.records())
@@ -400,6 +411,7 @@ class _Run:
         buildings = {b.code: b for b in Building.objects.filter(code__in=building_codes)}
         buildings.update((c, b) for c, b in self.virtual["building"].items() if c in building_codes)
         items: dict[str, dict[str, Any]] = {}
+        rows: dict[str, int] = {}
         for row, rec in recs:
             try:
                 code = _required(rec, "code")
@@ -420,6 +432,7 @@ class _Run:
                     lon=lon,
                     lat=lat,
                 )
+                rows[code] = row
                 items[code] = dict(
                     building_id=building.pk if building else None,
                     unit=unit,
@@ -436,7 +449,7 @@ class _Run:
                 self.problem(sheet, row, e.field, e.message)
                 self.count("house").rejected += 1
         self.result.rows += len(sheet.rows)
-        self.upsert("house", House, list(items.items()))
+        self.upsert("house", House, list(items.items()), sheet, rows)
 
     def households(self, sheet: tabular.Sheet) -> None:
         recs = list(sheet.records())
@@ -448,6 +461,7 @@ class _Run:
                 houses[h.code] = h
         houses.update((c, h) for c, h in self.virtual["house"].items() if c in house_codes)
         items: dict[str, dict[str, Any]] = {}
+        rows: dict[str, int] = {}
         for row, rec in recs:
             try:
                 code = _required(rec, "code")
@@ -458,6 +472,7 @@ class _Run:
                     raise RowError("house", _("No house has this code."))
                 if not self.in_scope(self.area(house.area_id)):
                     raise RowError("house", _("This place is outside your areas."))
+                rows[code] = row
                 items[code] = dict(
                     house_id=house.pk,
                     kind=_cell(rec, "kind", _choice(HOUSEHOLD_KIND, "family", "kind")),
@@ -471,7 +486,7 @@ class _Run:
                 self.problem(sheet, row, e.field, e.message)
                 self.count("household").rejected += 1
         self.result.rows += len(sheet.rows)
-        self.upsert("household", Household, list(items.items()))
+        self.upsert("household", Household, list(items.items()), sheet, rows)
 
     def residents(self, sheet: tabular.Sheet) -> None:  # noqa: C901
         counts = self.count("resident")

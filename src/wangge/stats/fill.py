@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from wangge.events.models import OPEN_STATUSES, Event, TimelineEntry
-from wangge.stats import facts, rollups
+from wangge.stats import facts, fieldwork_rollups, rollups
 from wangge.stats.models import EventFact, FillState
 
 STATE = "events"
@@ -33,6 +33,7 @@ class FillReport:
     events: int = 0
     days: int = 0
     rebuilt: bool = False
+    fieldwork: int = 0  # fieldwork change rows read (`fieldwork_rollups`)
     facts_s: float = 0.0  # time spent computing and writing facts …
     rollups_s: float = 0.0  # … and regrouping rollups
 
@@ -78,6 +79,7 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
         report.rollups_s = time.perf_counter() - started
         state.position, state.asof, state.last_modified = position, asof, timezone.now()
         state.save()
+    fieldwork_rollups.rebuild(now)  # every fieldwork figure (they are few: no `since`)
     return report
 
 
@@ -91,7 +93,14 @@ def _state(asof: datetime, lock: bool = False) -> FillState:
 
 
 def fill(now: datetime | None = None) -> FillReport:
-    """Bring facts and rollups up to now minus the lag (a rebuild the first time)."""
+    """Bring facts and rollups up to now minus the lag (a rebuild the first time), then the
+    fieldwork rollups from their change log."""
+    report = _fill_events(now)
+    report.fieldwork = fieldwork_rollups.fill(now)
+    return report
+
+
+def _fill_events(now: datetime | None) -> FillReport:
     asof = (now or timezone.now()) - lag()
     state = FillState.objects.filter(name=STATE).first()
     if state is None or state.position < 0:

@@ -77,8 +77,10 @@ class Place:
         tag(member(household(micro)), "living_alone")
 
     def worker(self, area: Any) -> Any:
-        return self.w.worker_b if area.path.startswith(self.w.micro_b1.path[:-4]) else (
-            self.w.worker_a
+        return (
+            self.w.worker_b
+            if area.path.startswith(self.w.micro_b1.path[:-4])
+            else (self.w.worker_a)
         )
 
 
@@ -91,8 +93,10 @@ def _act(p: Place, kind: str, i: int) -> None:
     elif kind == "move":
         moving = list(people.Household.objects.filter(dissolved_on__isnull=True).order_by("pk"))
         hh = moving[i % len(moving)]
-        to = p.micros[(p.micros.index(hh.area) + 1) % len(p.micros)] if hh.area in p.micros else (
-            p.micros[0]
+        to = (
+            p.micros[(p.micros.index(hh.area) + 1) % len(p.micros)]
+            if hh.area in p.micros
+            else (p.micros[0])
         )
         lon, lat = centre(to)
         code = f"M{hh.pk}-{i}-{now:%H%M%S}"
@@ -113,7 +117,8 @@ def _act(p: Place, kind: str, i: int) -> None:
         if rules:
             visits.rule_delete(w.admin, rules[i % len(rules)])  # its open tasks deleted
     elif kind == "report":
-        p.events.append(attend_world.report(w, area=p.micros[i]))
+        area = p.micros[i]
+        p.events.append(attend_world.report(w, area=area, actor=p.worker(area)))
         attend.sync(now)
     elif kind == "cancel":
         if p.events:

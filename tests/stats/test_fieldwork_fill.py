@@ -144,10 +144,13 @@ def _act(p: Place, kind: str, i: int) -> None:
 
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), time_machine.travel(START, tick=False):
-        with transaction.atomic():
-            yield Place()
-            transaction.set_rollback(True)
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(START, tick=False),
+        transaction.atomic(),
+    ):
+        yield Place()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ def log(kind: str, buckets: Iterable[tuple[int, dt.date]]) -> int:
 
 def visit_tasks(tasks: "QuerySet[VisitTask] | Iterable[VisitTask]") -> int:
     """The buckets of these visit tasks (a queryset is read before it is changed)."""
+    rows: Iterable[tuple[int, dt.date, dt.date]]
     if isinstance(tasks, QuerySet):
         rows = tasks.order_by().values_list("area_id", "period_start", "due_on").distinct()
     else:

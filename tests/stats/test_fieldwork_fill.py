@@ -170,12 +170,12 @@ def _periods(today: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: slow worlds
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=st.lists(STEP, min_size=4, max_size=16))
+@given(steps=st.lists(STEP, min_size=4, max_size=14))
 def test_fill_equals_rebuild_and_the_scanned_figures(place, no_lag, steps):
     with time_machine.travel(START, tick=False) as clock, transaction.atomic():
         FillState.objects.all().delete()

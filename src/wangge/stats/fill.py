@@ -161,7 +161,14 @@ def status(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     state = FillState.objects.filter(name=STATE).first()
     if state is None or state.position < 0:
-        return {"filled": False, "asof": None, "lag_seconds": None, "waiting": None, "late": True}
+        return {
+            "filled": False,
+            "asof": None,
+            "lag_seconds": None,
+            "waiting": None,
+            "fieldwork_waiting": None,
+            "late": True,
+        }
     behind = (now - state.asof).total_seconds()
     waiting = TimelineEntry.objects.filter(pk__gt=state.position).count()
     return {
@@ -170,6 +177,7 @@ def status(now: datetime | None = None) -> dict[str, Any]:
         "position": state.position,
         "lag_seconds": behind,
         "waiting": waiting,
+        "fieldwork_waiting": fieldwork_rollups.waiting(),  # fieldwork change rows
         "late": behind > settings.WANGGE_STATS_LATE_SECONDS,
     }
 

@@ -117,6 +117,10 @@ def test_entries_younger_than_the_lag_wait_for_the_next_fill(clock, settings):
     assert fieldwork_rollups.figures(grid, day, day)["patrols"] == 1
     assert FieldworkChange.objects.get().kind == "patrol"
     assert fieldwork_rollups.waiting() == 0
+    clock.shift(dt.timedelta(days=8))  # read rows are dropped after a week
+    fill.fill()
+    assert not FieldworkChange.objects.exists()
+    assert fieldwork_rollups.figures(grid, day, day)["patrols"] == 1
 
 
 def test_a_fill_redone_after_a_crash_counts_nothing_twice(clock, no_lag):

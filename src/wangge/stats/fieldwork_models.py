@@ -52,6 +52,8 @@ class FieldworkRollup(models.Model):
                 fields=["period", "level", "area_id", "day"], name="stats_fwrollup_unique"
             ),
         ]
+        # An area's rows (a read: its level's day and month rows; a fill: the days it moves).
+        indexes = [models.Index(fields=["area_id", "day"], name="stats_fwrollup_area_idx")]
 
     def __str__(self) -> str:
         return f"{self.period} L{self.level} {self.area_id} {self.day}"

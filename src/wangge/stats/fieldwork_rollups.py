@@ -36,6 +36,7 @@ from wangge.stats.rollups import month_start
 
 STATE = "fieldwork"
 BATCH = 5000  # change rows per step
+KEEP = timedelta(days=7)  # change rows read are kept this long (to look into), then dropped
 WIDTH = len(FIELDWORK_COUNTS)
 COLUMN = {name: i for i, name in enumerate(FIELDWORK_COUNTS)}
 
@@ -284,6 +285,8 @@ def _step(state: FillState, asof: datetime) -> int:
         for area, start, due in fell_due:
             pairs.update(((area, start), (area, due)))
     refresh(pairs, today)
+    # The log is derived data: rows read (in this transaction or before) go after a week.
+    FieldworkChange.objects.filter(pk__lte=position, at__lt=asof - KEEP).delete()
     state.position, state.asof, state.last_modified = position, asof, timezone.now()
     state.save()
     return taken

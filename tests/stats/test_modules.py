@@ -16,6 +16,7 @@ from tests.people.factories import household_at
 from tests.stats.helpers import close_path, fill_now
 from wangge.events import workflow as wf
 from wangge.events.models import Category
+from wangge.fieldwork import changes
 from wangge.fieldwork.models import (
     AttendRule,
     AttendTask,
@@ -77,7 +78,11 @@ def _fieldwork(w, grid_code: str, n: int) -> None:
             status=AttendTask.Status.DONE,
             done_at=now + timedelta(hours=2 if late else 0),
         )
-    Patrol.objects.create(worker=w.worker, area=grid, started_at=now, ended_at=now)
+    patrol = Patrol.objects.create(worker=w.worker, area=grid, started_at=now, ended_at=now)
+    # What the write paths log for the worker (these rows are made directly).
+    changes.visit_tasks(VisitTask.objects.filter(area=micro))
+    changes.attend_tasks(AttendTask.objects.filter(area=micro))
+    changes.patrol(patrol)
     branch = PartyBranch.objects.create(name=f"{grid_code}支部", area=grid)
     busy = PartyMember.objects.create(name="甲", branch=branch, report_area=grid)
     PartyMember.objects.create(name="乙", branch=branch, report_area=grid)
@@ -173,6 +178,9 @@ def test_module_query_counts_do_not_grow_with_rows(w, client):
     Category.objects.get(code="0102")  # (nothing else needed)
     fill_now()
     assert queries() == small
+    grid = _by_key(client.get("/api/stats/modules?area=330103&period=month").json()["grid"])
+    assert grid["patrols"]["value"] == 2  # the fill brought the new rows in
+    assert grid["attend_on_time"]["text"] == "2 / 4 = 50.0%"
 
 
 def test_pages_and_back_office_warn_when_the_figures_lag(w, client, settings):

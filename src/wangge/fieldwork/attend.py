@@ -24,6 +24,7 @@ from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event, Status
+from wangge.fieldwork import changes
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask, FieldAlert
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.fieldwork.visits import (
@@ -166,9 +167,11 @@ def sync(now: dt.datetime | None = None) -> SyncResult:
     now = now or timezone.now()
     result = SyncResult()
     with transaction.atomic():
-        result.cancelled = AttendTask.objects.filter(
+        cancelled = AttendTask.objects.filter(
             status=AttendTask.Status.OPEN, event__status__in=CLOSED_WITHOUT_ATTENDANCE
-        ).update(status=AttendTask.Status.CANCELLED)
+        )
+        changes.attend_tasks(cancelled)
+        result.cancelled = cancelled.update(status=AttendTask.Status.CANCELLED)
     rules = list(AttendRule.objects.filter(active=True).prefetch_related("categories"))
     if not rules:
         return result
@@ -202,6 +205,7 @@ def sync(now: dt.datetime | None = None) -> SyncResult:
                     assignee_id=assignee,
                     deadline=reported_at + dt.timedelta(hours=rule.deadline_hours),
                 )
+                changes.attend_tasks([task])
                 if assignee is not None:
                     FieldAlert.objects.create(
                         user_id=assignee,
@@ -372,6 +376,7 @@ def _attend_write(
         if locked.status == AttendTask.Status.OPEN:
             locked.status, locked.done_at = AttendTask.Status.DONE, when
             locked.save(update_fields=["status", "done_at"])
+            changes.attend_tasks([locked])
         workflow.event_note(
             event=event,
             actor=actor,

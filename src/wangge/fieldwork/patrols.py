@@ -30,6 +30,7 @@ from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
+from wangge.fieldwork import changes
 from wangge.fieldwork.models import Finding, Inspection, Patrol, PatrolPoint
 from wangge.people.models import Facility, HazardPoint
 from wangge.people.scoping import get_in
@@ -119,7 +120,9 @@ def patrol_start(*, actor: Actor, area: Area | None = None, note: str = "") -> P
         )
     try:
         with transaction.atomic():
-            return Patrol.objects.create(worker=user_of(actor), area=area, note=note.strip())
+            started = Patrol.objects.create(worker=user_of(actor), area=area, note=note.strip())
+            changes.patrol(started)
+            return started
     except IntegrityError:  # a second start raced the first: the constraint said no
         raise _refuse(
             _("You have a patrol under way: end it first."), code="already_open", status=409
@@ -404,6 +407,7 @@ def inspection_record(
                 else None
             ),
         )
+        changes.inspection(inspection)
         if photo is not None:
             _store_photo(inspection, photo)
         # A late entry for an earlier day never moves the date back.

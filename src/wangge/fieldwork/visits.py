@@ -39,6 +39,7 @@ from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import photos, workflow
 from wangge.events.models import BuiltinChannel, Category, Event
+from wangge.fieldwork import changes
 from wangge.fieldwork.models import (
     FieldAlert,
     Frequency,
@@ -399,7 +400,9 @@ def rule_delete(actor: Actor, rule: VisitRule) -> None:
         if rule.tasks.exists():
             rule.active = False
             rule.save(update_fields=["active"])
-            VisitTask.objects.filter(rule=rule, status=VisitTask.Status.OPEN).delete()
+            dropped = VisitTask.objects.filter(rule=rule, status=VisitTask.Status.OPEN)
+            changes.visit_tasks(dropped)
+            dropped.delete()
         else:
             rule.delete()
 
@@ -567,16 +570,27 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
             cur.execute(f"SELECT COUNT(*) FROM {PLAN}")
             result.planned = cur.fetchone()[0]
             current = "t.status = 'open' AND t.period_start <= %s AND t.due_on >= %s"
+            unplanned = (
+                f"NOT EXISTS (SELECT 1 FROM {PLAN} p WHERE p.household_id = t.household_id"
+                " AND p.period = t.period)"
+            )
             # 3. Drop open tasks of these periods that the plan no longer has. The status
             #    test on the target row is re-checked by PostgreSQL after a concurrent visit.
+            changes.visit_tasks_sql(cur, f"{task} t", f"{current} AND {unplanned}", [d, d])
             cur.execute(
                 f"DELETE FROM {task} WHERE status = 'open'"
-                f" AND id IN (SELECT t.id FROM {task} t WHERE {current}"
-                f" AND NOT EXISTS (SELECT 1 FROM {PLAN} p WHERE p.household_id = t.household_id"
-                " AND p.period = t.period))",
+                f" AND id IN (SELECT t.id FROM {task} t WHERE {current} AND {unplanned})",
                 [d, d],
             )
             result.dropped = cur.rowcount
+            # A task moving with its household leaves one grid's buckets for another's.
+            moved_from = (
+                f"SELECT {{}}, t.period_start, t.due_on FROM {task} t JOIN {PLAN} p"
+                " ON p.household_id = t.household_id"
+                " WHERE t.status = 'open' AND t.area_id <> p.area_id"
+            )
+            both = f"{moved_from.format('t.area_id')} UNION ALL {moved_from.format('p.area_id')}"
+            changes.visit_tasks_sql(cur, f"({both}) m", "1 = 1", [])
             # 4. Follow moves and post changes, for every open task (an overdue task of
             #    an earlier period too): its area and assignee follow the household's grid.
             cur.execute(
@@ -601,6 +615,7 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
                 f"DELETE FROM {PLAN} WHERE EXISTS (SELECT 1 FROM {task} t"
                 f" WHERE t.household_id = {PLAN}.household_id AND t.period = {PLAN}.period)"
             )
+            changes.visit_tasks_sql(cur, f"{PLAN} p", "1 = 1", [])
             cur.execute(
                 f"INSERT INTO {task} (household_id, rule_id, area_id, period, period_start,"
                 " due_on, assignee_id, status, created_at)"
@@ -613,13 +628,17 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
             result.created = cur.rowcount
             # 6. A household already visited in a new task's period (its schedule changed
             #    after the visit) needs no second visit.
+            visited = (
+                f"{current} AND EXISTS (SELECT 1 FROM {record} r"
+                " WHERE r.household_id = t.household_id AND r.visited_on >= t.period_start"
+                " AND r.visited_on <= t.due_on)"
+            )
+            changes.visit_tasks_sql(cur, f"{task} t", visited, [d, d])
             cur.execute(
                 f"UPDATE {task} AS t SET status = 'done', done_at = (SELECT MIN(r.visited_at)"
                 f" FROM {record} r WHERE r.household_id = t.household_id"
                 " AND r.visited_on >= t.period_start AND r.visited_on <= t.due_on)"
-                f" WHERE {current} AND EXISTS (SELECT 1 FROM {record} r"
-                " WHERE r.household_id = t.household_id AND r.visited_on >= t.period_start"
-                " AND r.visited_on <= t.due_on)",
+                f" WHERE {visited}",
                 [d, d],
             )
             result.already_visited = cur.rowcount
@@ -907,6 +926,7 @@ def _visit_write(
         if locked.status == VisitTask.Status.OPEN:
             locked.status, locked.done_at = VisitTask.Status.DONE, when
             locked.save(update_fields=["status", "done_at"])
+            changes.visit_tasks([locked])
         if finding and category:
             visit_finding(
                 actor=actor,

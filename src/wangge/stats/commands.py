@@ -51,6 +51,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             "w": state["waiting"],
         }
     )
+    if state["fieldwork_waiting"]:
+        print(
+            _("%(n)s fieldwork changes waiting.") % {"n": state["fieldwork_waiting"]},
+        )
     _catch_up_warnings()
     if state["late"]:
         print(

@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from wangge.events.models import OPEN_STATUSES, Event, TimelineEntry
-from wangge.stats import facts, rollups
+from wangge.stats import facts, fieldwork_rollups, rollups
 from wangge.stats.models import EventFact, FillState
 
 STATE = "events"
@@ -33,6 +33,7 @@ class FillReport:
     events: int = 0
     days: int = 0
     rebuilt: bool = False
+    fieldwork: int = 0  # fieldwork change rows read (`fieldwork_rollups`)
     facts_s: float = 0.0  # time spent computing and writing facts …
     rollups_s: float = 0.0  # … and regrouping rollups
 
@@ -78,6 +79,7 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
         report.rollups_s = time.perf_counter() - started
         state.position, state.asof, state.last_modified = position, asof, timezone.now()
         state.save()
+    fieldwork_rollups.rebuild(now)  # every fieldwork figure (they are few: no `since`)
     return report
 
 
@@ -91,7 +93,14 @@ def _state(asof: datetime, lock: bool = False) -> FillState:
 
 
 def fill(now: datetime | None = None) -> FillReport:
-    """Bring facts and rollups up to now minus the lag (a rebuild the first time)."""
+    """Bring facts and rollups up to now minus the lag (a rebuild the first time), then the
+    fieldwork rollups from their change log."""
+    report = _fill_events(now)
+    report.fieldwork = fieldwork_rollups.fill(now)
+    return report
+
+
+def _fill_events(now: datetime | None) -> FillReport:
     asof = (now or timezone.now()) - lag()
     state = FillState.objects.filter(name=STATE).first()
     if state is None or state.position < 0:
@@ -152,7 +161,14 @@ def status(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     state = FillState.objects.filter(name=STATE).first()
     if state is None or state.position < 0:
-        return {"filled": False, "asof": None, "lag_seconds": None, "waiting": None, "late": True}
+        return {
+            "filled": False,
+            "asof": None,
+            "lag_seconds": None,
+            "waiting": None,
+            "fieldwork_waiting": None,
+            "late": True,
+        }
     behind = (now - state.asof).total_seconds()
     waiting = TimelineEntry.objects.filter(pk__gt=state.position).count()
     return {
@@ -161,6 +177,7 @@ def status(now: datetime | None = None) -> dict[str, Any]:
         "position": state.position,
         "lag_seconds": behind,
         "waiting": waiting,
+        "fieldwork_waiting": fieldwork_rollups.waiting(),  # fieldwork change rows
         "late": behind > settings.WANGGE_STATS_LATE_SECONDS,
     }
 

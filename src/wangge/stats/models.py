@@ -247,3 +247,6 @@ class FedValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.area_id} {self.day} = {self.value}"
+
+
+from wangge.stats.fieldwork_models import *  # noqa: E402, F403  (fieldwork figures)

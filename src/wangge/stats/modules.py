@@ -1,35 +1,30 @@
 """The dashboard's fieldwork and party modules — 网格联动, 党建引领, 专项行动 — and 综合执法.
 
 综合执法 is read from the rollups (the law-enforcement channel, and the joint-dispatch flags
-of the facts). The others count fieldwork and party rows of the area's subtree for the
-period: a fixed number of aggregate queries (no per-area or per-row query), over tables a
-few orders of magnitude smaller than the events (tasks, rounds, members, targets). All are
-kept per fill state, like the figures (`dashboard.once`).
+of the facts). 网格联动's visits, must-attend, patrols and inspections are read from the
+fieldwork rollups the worker keeps (`fieldwork_rollups`); staffing, the party figures and
+campaign coverage count rows of the area's subtree: a fixed number of aggregate queries (no
+per-area or per-row query), over tables a few orders of magnitude smaller than the events
+(posts, members, targets). All are kept per fill state, like the figures (`dashboard.once`).
 """
 
 from dataclasses import replace
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Post, Role
 from wangge.events.models import BuiltinChannel
 from wangge.fieldwork.models import (
-    AttendTask,
     Campaign,
     CampaignTarget,
-    Inspection,
-    Patrol,
-    VisitTask,
 )
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
 from wangge.regions.models import Area
-from wangge.stats import dashboard, selectors
+from wangge.stats import dashboard, fieldwork_rollups, selectors
 
 GRID_LEVEL = 4  # "1+1+N" is counted on grids (网格), as the roster page does
 
@@ -76,33 +71,8 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
     part_time = Post.objects.filter(
         _under(area), ended_on__isnull=True, role=Role.PART_TIME
     ).count()
-    today = timezone.localdate()
-    visits = (
-        VisitTask.objects.filter(_under(area), period_start__lte=f.date_to, due_on__gte=f.date_from)
-        .order_by()
-        .aggregate(
-            due=Count("pk"),
-            done=Count("pk", filter=Q(status=VisitTask.Status.DONE)),
-            overdue=Count("pk", filter=Q(status=VisitTask.Status.OPEN, due_on__lt=today)),
-        )
-    )
-    start = timezone.make_aware(datetime.combine(f.date_from, datetime.min.time()))
-    end = start + timedelta(days=f.days)
-    attend = (
-        AttendTask.objects.filter(_under(area), created_at__gte=start, created_at__lt=end)
-        .exclude(status=AttendTask.Status.CANCELLED)
-        .order_by()
-        .aggregate(
-            due=Count("pk"),
-            on_time=Count(
-                "pk", filter=Q(status=AttendTask.Status.DONE, done_at__lte=F("deadline"))
-            ),
-        )
-    )
-    patrols = Patrol.objects.filter(_under(area), started_at__gte=start, started_at__lt=end).count()
-    inspections = Inspection.objects.filter(
-        _under(area), done_on__gte=f.date_from, done_on__lte=f.date_to
-    ).count()
+    # Visits, must-attend, patrols and inspections: the worker's rollups, one query.
+    work = fieldwork_rollups.figures(area, f.date_from, f.date_to)
     period = urlencode({"area": area.code, "start": f.date_from, "end": f.date_to})
     visits_url = f"{reverse('fieldwork:visit_figures')}?{period}"
     patrol_query = urlencode({"area": area.code, "since": f.date_from, "until": f.date_to})
@@ -122,15 +92,19 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
             _count(grids - staffing["complete"], roster_url),
         ),
         _item("part_time", _("Part-time grid workers"), _count(part_time)),
-        _item("visits_due", _("Visits due"), _count(visits["due"], visits_url)),
-        _item("visits_done", _("Visit coverage"), _rate(visits["done"], visits["due"], visits_url)),
-        _item("visits_overdue", _("Visits overdue"), _count(visits["overdue"], visits_url)),
-        _item("patrols", _("Patrols"), _count(patrols, patrols_url)),
-        _item("inspections", _("Inspections"), _count(inspections, patrols_url)),
+        _item("visits_due", _("Visits due"), _count(work["visits_due"], visits_url)),
+        _item(
+            "visits_done",
+            _("Visit coverage"),
+            _rate(work["visits_done"], work["visits_due"], visits_url),
+        ),
+        _item("visits_overdue", _("Visits overdue"), _count(work["visits_overdue"], visits_url)),
+        _item("patrols", _("Patrols"), _count(work["patrols"], patrols_url)),
+        _item("inspections", _("Inspections"), _count(work["inspections"], patrols_url)),
         _item(
             "attend_on_time",
             _("Must-attend on time"),
-            _rate(attend["on_time"], attend["due"]),
+            _rate(work["attend_on_time"], work["attend_due"]),
         ),
         _item(
             "grid_self_rate",

@@ -1,0 +1,31 @@
+"""The fieldwork change log: which figure buckets a write touched, for the stats worker.
+
+Fieldwork rows change without a trace of when (a rule's open visit tasks are deleted,
+must-attend tasks are cancelled by one bulk update, neither table has `updated_at`), so every
+write path that changes a figure also appends, in its own transaction, one row per (area, day,
+kind) bucket it touched. Rows are only ever inserted — never a counter updated in place, which
+would serialise the writers on a hot row. The stats worker reads them past its position, as it
+reads the event timeline, and recomputes exactly those buckets from the fieldwork tables.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+__all__ = ["FieldworkChange"]
+
+
+class FieldworkChange(models.Model):
+    class Kind(models.TextChoices):
+        VISIT = "visit"  # a visit task's period start and due day
+        ATTEND = "attend"  # a must-attend task's local creation day
+        PATROL = "patrol"  # a patrol's local start day
+        INSPECTION = "inspection"  # an inspection's day
+
+    id = models.BigAutoField(primary_key=True)
+    area_id = models.IntegerField()  # no FK: a log entry holds no area back, takes no lock
+    day = models.DateField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.kind} {self.area_id} {self.day}"

@@ -1,0 +1,334 @@
+"""Fieldwork figures kept current by the stats worker, from fieldwork's change log.
+
+Every fieldwork write that changes a figure appends the (area, day) buckets it touched to
+`FieldworkChange` in its own transaction (`fieldwork.changes`). The worker reads that log past
+its recorded position, leaving entries younger than WANGGE_STATS_LAG_SECONDS for the next run
+(a transaction still open could commit a smaller id), as the event fill reads the timeline. For
+the buckets named it recomputes the area's own counts of the day (`FieldworkDay`) from the
+fieldwork tables, and adds the differences to the day and month rollups of the area and each of
+its ancestors (`FieldworkRollup`); the position moves in the same transaction, so a crash
+redoes the interrupted slot, and redoing is harmless (a bucket is recomputed, not added to).
+
+Overdue visits depend on the clock: a task is overdue when it is open and due before the
+worker's local day (of its "as of" moment). When that day changes between two steps, the
+step also recomputes the buckets of the open tasks that fell due in between — what the day
+turning changed, and nothing else. A rebuild computes with the same day, so incremental and
+rebuilt tables agree; the page shows the overdue count as of its "figures as of" moment, like
+every other figure.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from wangge.fieldwork.models import AttendTask, FieldworkChange, Inspection, Patrol, VisitTask
+from wangge.regions.models import Area
+from wangge.stats.fieldwork_models import FIELDWORK_COUNTS, FieldworkDay, FieldworkRollup
+from wangge.stats.models import FillState
+from wangge.stats.rollups import month_start
+
+STATE = "fieldwork"
+BATCH = 5000  # change rows per step
+KEEP = timedelta(days=7)  # change rows read are kept this long (to look into), then dropped
+WIDTH = len(FIELDWORK_COUNTS)
+COLUMN = {name: i for i, name in enumerate(FIELDWORK_COUNTS)}
+
+Bucket = tuple[int, date]  # (area id, day)
+Counts = dict[Bucket, list[int]]
+
+
+# -- computing an area's own counts ------------------------------------------------------------
+def compute(pairs: set[Bucket] | None, today: date) -> Counts:
+    """The own counts of these (area, day) buckets (None: of every bucket), from the fieldwork
+    tables; buckets with nothing in them are left out."""
+    counts: Counts = defaultdict(lambda: [0] * WIDTH)
+    areas = sorted({a for a, _d in pairs}) if pairs is not None else []
+    days = sorted({d for _a, d in pairs}) if pairs is not None else []
+    if pairs is not None and not pairs:
+        return {}
+
+    def scope(qs: Any, day_field: str) -> Any:
+        qs = qs.order_by()
+        if pairs is not None:
+            qs = qs.filter(area_id__in=areas, **{f"{day_field}__in": days})
+        return qs
+
+    def add(rows: Iterable[dict[str, Any]], day_field: str, columns: dict[str, str]) -> None:
+        for row in rows:
+            key = (row["area_id"], row[day_field])
+            if pairs is not None and key not in pairs:
+                continue
+            for column, field in columns.items():
+                if row[field]:
+                    counts[key][COLUMN[column]] += row[field]
+
+    open_, done = VisitTask.Status.OPEN, VisitTask.Status.DONE
+    for day_field, suffix in (("period_start", "started"), ("due_on", "ending")):
+        rows = (
+            scope(VisitTask.objects, day_field)
+            .values("area_id", day_field)
+            .annotate(
+                n=Count("pk"),
+                done=Count("pk", filter=Q(status=done)),
+                overdue=Count("pk", filter=Q(status=open_, due_on__lt=today)),
+            )
+        )
+        add(
+            rows,
+            day_field,
+            {f"visits_{suffix}": "n", f"done_{suffix}": "done", f"overdue_{suffix}": "overdue"},
+        )
+    attend = (
+        scope(
+            AttendTask.objects.exclude(status=AttendTask.Status.CANCELLED).annotate(
+                on=TruncDate("created_at")
+            ),
+            "on",
+        )
+        .values("area_id", "on")
+        .annotate(
+            due=Count("pk"),
+            on_time=Count(
+                "pk", filter=Q(status=AttendTask.Status.DONE, done_at__lte=F("deadline"))
+            ),
+        )
+    )
+    add(attend, "on", {"attend_due": "due", "attend_on_time": "on_time"})
+    patrols = (
+        scope(Patrol.objects.annotate(on=TruncDate("started_at")), "on")
+        .values("area_id", "on")
+        .annotate(n=Count("pk"))
+    )
+    add(patrols, "on", {"patrols": "n"})
+    inspections = scope(Inspection.objects, "done_on").values("area_id", "done_on")
+    add(inspections.annotate(n=Count("pk")), "done_on", {"inspections": "n"})
+    return {key: row for key, row in counts.items() if any(row)}
+
+
+# -- adding up over the tree ------------------------------------------------------------------
+def _chains(area_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
+    """Each area's (level, id) and those of its ancestors."""
+    paths = dict(Area.objects.filter(pk__in=set(area_ids)).values_list("pk", "path"))
+    wanted = {p for path in paths.values() for p in _chain_paths(path)}
+    found: dict[str, tuple[int, int]] = {}
+    for path, pk, level in Area.objects.filter(path__in=wanted).values_list("path", "pk", "level"):
+        found[path] = (level, pk)
+    return {pk: [found[p] for p in _chain_paths(path) if p in found] for pk, path in paths.items()}
+
+
+def _chain_paths(path: str) -> list[str]:
+    parts = [c for c in path.split("/") if c]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+RollupKey = tuple[str, int, int, date]  # (period, level, area id, day or month)
+
+
+def _spread(delta: Counts) -> dict[RollupKey, list[int]]:
+    """What each day and month rollup of each level gains from these own-count changes."""
+    chains = _chains(a for a, _d in delta)
+    spread: dict[RollupKey, list[int]] = defaultdict(lambda: [0] * WIDTH)
+    for (area, day), counts in delta.items():
+        month = month_start(day)
+        for level, pk in chains.get(area, []):
+            for key in (("d", level, pk, day), ("m", level, pk, month)):
+                row = spread[key]
+                for i, n in enumerate(counts):
+                    row[i] += n
+    return {key: row for key, row in spread.items() if any(row)}
+
+
+def _write_rollups(spread: dict[RollupKey, list[int]], existing: bool) -> None:
+    """Add `spread` to the rollups (`existing`: rows may be there already); a row left all
+    zero goes."""
+    if not spread:
+        return
+    now: dict[RollupKey, list[int]] = {}
+    if existing:
+        rows = FieldworkRollup.objects.filter(
+            area_id__in={k[2] for k in spread}, day__in={k[3] for k in spread}
+        ).values_list("pk", "period", "level", "area_id", "day", *FIELDWORK_COUNTS)
+        gone = []
+        for pk, period, level, area, day, *counts in rows:
+            key = (period, level, area, day)
+            if key in spread:
+                now[key] = list(counts)
+                gone.append(pk)
+        FieldworkRollup.objects.filter(pk__in=gone).delete()
+    for key, add in spread.items():
+        row = now.setdefault(key, [0] * WIDTH)
+        for i, n in enumerate(add):
+            row[i] += n
+    FieldworkRollup.objects.bulk_create(
+        [
+            FieldworkRollup(
+                period=period,
+                level=level,
+                area_id=area,
+                day=day,
+                **dict(zip(FIELDWORK_COUNTS, c, strict=True)),
+            )
+            for (period, level, area, day), c in sorted(now.items())
+            if any(c)
+        ],
+        batch_size=1000,
+    )
+
+
+def refresh(pairs: set[Bucket], today: date) -> int:
+    """Recompute these buckets' own counts and move the rollups by the differences."""
+    if not pairs:
+        return 0
+    new = compute(pairs, today)
+    old: Counts = {}
+    stale = []
+    rows = FieldworkDay.objects.filter(
+        area_id__in={a for a, _d in pairs}, day__in={d for _a, d in pairs}
+    ).values_list("pk", "area_id", "day", *FIELDWORK_COUNTS)
+    for pk, area, day, *counts in rows:
+        if (area, day) in pairs:
+            old[(area, day)] = list(counts)
+            stale.append(pk)
+    FieldworkDay.objects.filter(pk__in=stale).delete()
+    _write_days(new)
+    delta: Counts = {}
+    for key in old.keys() | new.keys():
+        was, now = old.get(key, [0] * WIDTH), new.get(key, [0] * WIDTH)
+        change = [b - a for a, b in zip(was, now, strict=True)]
+        if any(change):
+            delta[key] = change
+    _write_rollups(_spread(delta), existing=True)
+    return len(pairs)
+
+
+def _write_days(counts: Counts) -> None:
+    FieldworkDay.objects.bulk_create(
+        [
+            FieldworkDay(area_id=area, day=day, **dict(zip(FIELDWORK_COUNTS, c, strict=True)))
+            for (area, day), c in sorted(counts.items())
+        ],
+        batch_size=1000,
+    )
+
+
+# -- the worker -------------------------------------------------------------------------------
+def _lag() -> timedelta:
+    return timedelta(seconds=settings.WANGGE_STATS_LAG_SECONDS)
+
+
+def _state(asof: datetime) -> FillState:
+    state, _created = FillState.objects.get_or_create(
+        name=STATE, defaults={"asof": asof, "position": -1}
+    )
+    return FillState.objects.select_for_update().get(pk=state.pk)
+
+
+def rebuild(now: datetime | None = None) -> int:
+    """Recompute every fieldwork count and rollup; the position goes to what that covered."""
+    asof = (now or timezone.now()) - _lag()
+    with transaction.atomic():
+        state = _state(asof)  # a fill running meanwhile waits, then starts from here
+        position = FieldworkChange.objects.filter(at__lte=asof).aggregate(m=Max("pk"))["m"] or 0
+        FieldworkDay.objects.all().delete()
+        FieldworkRollup.objects.all().delete()
+        counts = compute(None, timezone.localdate(asof))
+        _write_days(counts)
+        _write_rollups(_spread(counts), existing=False)
+        state.position, state.asof, state.last_modified = position, asof, timezone.now()
+        state.save()
+    return len(counts)
+
+
+def fill(now: datetime | None = None) -> int:
+    """Bring the fieldwork rollups up to now minus the lag (a rebuild the first time);
+    returns the change rows read."""
+    asof = (now or timezone.now()) - _lag()
+    state = FillState.objects.filter(name=STATE).first()
+    if state is None or state.position < 0:
+        rebuild(now)
+        return 0
+    read = 0
+    while True:
+        with transaction.atomic():
+            taken = _step(_state(asof), asof)
+        read += taken
+        if taken < BATCH:
+            return read
+
+
+def _step(state: FillState, asof: datetime) -> int:
+    changes = list(
+        FieldworkChange.objects.filter(pk__gt=state.position)
+        .order_by("pk")
+        .values_list("pk", "area_id", "day", "at")[:BATCH]
+    )
+    pairs: set[Bucket] = set()
+    position, taken = state.position, 0
+    for pk, area, day, at in changes:
+        if at > asof:
+            break  # this one and everything after it: next time
+        pairs.add((area, day))
+        position, taken = pk, taken + 1
+    today, before = timezone.localdate(asof), timezone.localdate(state.asof)
+    if today != before:  # the day turned: open tasks that fell due meanwhile went overdue
+        low, high = min(today, before), max(today, before)
+        fell_due = VisitTask.objects.filter(
+            status=VisitTask.Status.OPEN, due_on__gte=low, due_on__lt=high
+        ).values_list("area_id", "period_start", "due_on")
+        for area, start, due in fell_due:
+            pairs.update(((area, start), (area, due)))
+    refresh(pairs, today)
+    # The log is derived data: rows read (in this transaction or before) go after a week.
+    FieldworkChange.objects.filter(pk__lte=position, at__lt=asof - KEEP).delete()
+    state.position, state.asof, state.last_modified = position, asof, timezone.now()
+    state.save()
+    return taken
+
+
+def waiting() -> int | None:
+    """Change rows not read yet (None before the first fill)."""
+    state = FillState.objects.filter(name=STATE).first()
+    if state is None or state.position < 0:
+        return None
+    return FieldworkChange.objects.filter(pk__gt=state.position).count()
+
+
+# -- reading ----------------------------------------------------------------------------------
+def _upto(day: date) -> Q:
+    """The rollup rows that add up to everything on or before `day`: whole months before its
+    month, then its month's days."""
+    first = month_start(day)
+    return Q(period="m", day__lt=first) | Q(period="d", day__gte=first, day__lte=day)
+
+
+def figures(area: Area, date_from: date, date_to: date) -> dict[str, int]:
+    """网格联动's fieldwork figures for the area's subtree over [date_from, date_to], in one
+    query of the area's own rollup rows: visit tasks whose period meets the range (due, done,
+    overdue), must-attend tasks created in it and those done on time, patrols started and
+    inspections done in it."""
+    to, before = _upto(date_to), _upto(date_from - timedelta(days=1))
+    window = Q(period="d", day__gte=date_from, day__lte=date_to)
+    sums: dict[str, Any] = {}
+    for name, column in (("due", "visits"), ("done", "done"), ("overdue", "overdue")):
+        sums[f"{name}_to"] = Sum(f"{column}_started", filter=to)
+        sums[f"{name}_before"] = Sum(f"{column}_ending", filter=before)
+    for column in ("attend_due", "attend_on_time", "patrols", "inspections"):
+        sums[column] = Sum(column, filter=window)
+    got = FieldworkRollup.objects.filter(level=area.level, area_id=area.pk).aggregate(**sums)
+    n = {key: value or 0 for key, value in got.items()}
+    return {
+        "visits_due": n["due_to"] - n["due_before"],
+        "visits_done": n["done_to"] - n["done_before"],
+        "visits_overdue": n["overdue_to"] - n["overdue_before"],
+        "attend_due": n["attend_due"],
+        "attend_on_time": n["attend_on_time"],
+        "patrols": n["patrols"],
+        "inspections": n["inspections"],
+    }

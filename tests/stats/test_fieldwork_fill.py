@@ -1,0 +1,206 @@
+"""Fieldwork figures kept by the worker from the change log: after any sequence of
+fieldwork writes — generation (new, dropped and moved tasks), visits, a rule's open tasks
+deleted, must-attend tasks made, attended and cancelled in bulk, patrols, inspections, the
+days turning — and fills, filling once more gives exactly what a full rebuild gives, and the
+grid module's figures equal the ones counted from the fieldwork tables (hypothesis)."""
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests.fieldwork import attend_world
+from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
+from tests.people.factories import centre
+from tests.stats.fieldwork_oracle import scanned
+from wangge.accounts.actors import SYSTEM
+from wangge.errors import DomainError
+from wangge.events import workflow
+from wangge.fieldwork import attend, patrols, visits
+from wangge.fieldwork.models import AttendTask, Patrol, VisitRule, VisitTask
+from wangge.people import services as people
+from wangge.stats import fieldwork_rollups, fill
+from wangge.stats.fieldwork_models import FIELDWORK_COUNTS, FieldworkDay, FieldworkRollup
+from wangge.stats.models import FillState
+
+pytestmark = pytest.mark.django_db
+
+START = dt.datetime(2026, 10, 15, 10, 46, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+STEP = st.one_of(
+    st.tuples(st.just("generate"), st.just(0)),
+    st.tuples(st.just("household"), st.integers(0, 2)),
+    st.tuples(st.just("move"), st.integers(0, 5)),
+    st.tuples(st.just("visit"), st.integers(0, 9)),
+    st.tuples(st.just("rule_off"), st.integers(0, 3)),
+    st.tuples(st.just("report"), st.integers(0, 2)),
+    st.tuples(st.just("cancel"), st.integers(0, 5)),
+    st.tuples(st.just("attend"), st.integers(0, 5)),
+    st.tuples(st.just("patrol"), st.integers(0, 1)),
+    st.tuples(st.just("inspect"), st.integers(0, 1)),
+    st.tuples(st.just("fill"), st.just(0)),
+    st.tuples(st.just("later"), st.integers(1, 60)),  # hours on: tasks fall due, days turn
+)
+
+
+def tables() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    days = sorted(FieldworkDay.objects.values_list("area_id", "day", *FIELDWORK_COUNTS))
+    rows = sorted(
+        FieldworkRollup.objects.values_list("period", "level", "area_id", "day", *FIELDWORK_COUNTS)
+    )
+    return days, rows
+
+
+class Place:
+    """The world, and what the steps pick from."""
+
+    def __init__(self) -> None:
+        self.w = make_world()
+        self.micros = [self.w.micro_a1, self.w.micro_a2, self.w.micro_b1]
+        self.hazards = [
+            people.hazard_save(
+                SYSTEM, name=f"河道{i}", kind="waterway", lon=lon, lat=lat, check_cycle_days=7
+            )
+            for i, (lon, lat) in enumerate(centre(m) for m in (self.w.micro_a1, self.w.micro_b1))
+        ]
+        self.events: list[Any] = []
+        for micro in self.micros:
+            self.add_household(micro)
+
+    def add_household(self, micro: Any) -> None:
+        tag(member(household(micro)), "living_alone")
+
+    def worker(self, area: Any) -> Any:
+        return (
+            self.w.worker_b
+            if area.path.startswith(self.w.micro_b1.path[:-4])
+            else (self.w.worker_a)
+        )
+
+
+def _act(p: Place, kind: str, i: int) -> None:
+    w, now = p.w, timezone.now()
+    if kind == "generate":
+        visits.generate()
+    elif kind == "household":
+        p.add_household(p.micros[i])
+    elif kind == "move":
+        moving = list(people.Household.objects.filter(dissolved_on__isnull=True).order_by("pk"))
+        hh = moving[i % len(moving)]
+        to = (
+            p.micros[(p.micros.index(hh.area) + 1) % len(p.micros)]
+            if hh.area in p.micros
+            else (p.micros[0])
+        )
+        lon, lat = centre(to)
+        code = f"M{hh.pk}-{i}-{now:%H%M%S}"
+        building = people.building_save(
+            SYSTEM, code=f"B-{code}", name=code, address=f"{code}路", lon=lon, lat=lat
+        )
+        house = people.house_save(SYSTEM, code=f"H-{code}", building=building, unit="1", number="1")
+        people.household_move(SYSTEM, hh, house)
+    elif kind == "visit":
+        open_ = list(VisitTask.objects.filter(status="open").order_by("pk"))
+        if open_:
+            task = open_[i % len(open_)]
+            visits.visit_record(
+                actor=p.worker(task.area), task=task, answers=full_answers(), visited_at=now
+            )
+    elif kind == "rule_off":
+        rules = list(VisitRule.objects.filter(active=True, tasks__isnull=False).distinct())
+        if rules:
+            visits.rule_delete(w.admin, rules[i % len(rules)])  # its open tasks deleted
+    elif kind == "report":
+        area = p.micros[i]
+        p.events.append(attend_world.report(w, area=area, actor=p.worker(area)))
+        attend.sync(now)
+    elif kind == "cancel":
+        if p.events:
+            event = p.events[i % len(p.events)]
+            event.refresh_from_db()
+            workflow.event_cancel(event=event, actor=w.admin, reason="误报")
+            attend.sync(now)  # the open tasks of cancelled events: one bulk update
+    elif kind == "attend":
+        open_t = list(AttendTask.objects.filter(status="open").order_by("pk"))
+        if open_t:
+            task = open_t[i % len(open_t)]
+            attend.attend_record(actor=p.worker(task.area), task=task, note="到场")
+    elif kind == "patrol":
+        actor = [w.worker_a, w.worker_b][i]
+        for running in Patrol.objects.filter(worker=actor, ended_at__isnull=True):
+            patrols.patrol_end(actor=actor, patrol=running)
+        patrols.patrol_start(actor=actor)
+    elif kind == "inspect":
+        patrols.inspection_record(
+            actor=[w.worker_a, w.worker_b][i], target=p.hazards[i], result="normal"
+        )
+
+
+@pytest.fixture(scope="module")
+def place(django_db_setup, django_db_blocker):
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(START, tick=False),
+        transaction.atomic(),
+    ):
+        yield Place()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def no_lag(settings):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    return settings
+
+
+def _periods(today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    return [
+        (today, today),
+        (today - dt.timedelta(days=6), today),
+        (today.replace(day=1), today),
+        (START.date() - dt.timedelta(days=3), START.date() + dt.timedelta(days=1)),
+        (dt.date(2026, 9, 1), dt.date(2026, 12, 31)),
+    ]
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: slow worlds
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(STEP, min_size=4, max_size=14))
+def test_fill_equals_rebuild_and_the_scanned_figures(place, no_lag, steps):
+    with time_machine.travel(START, tick=False) as clock, transaction.atomic():
+        FillState.objects.all().delete()
+        place.events.clear()  # (the previous example's were rolled back)
+        visits.generate()
+        fill.fill(now=timezone.now())
+        for kind, arg in steps:
+            if kind == "fill":
+                fill.fill(now=timezone.now())
+            elif kind == "later":
+                clock.shift(dt.timedelta(hours=arg))
+            else:
+                try:
+                    with transaction.atomic():
+                        _act(place, kind, arg)
+                except DomainError:
+                    pass
+        fill.fill(now=timezone.now())
+        incremental = tables()
+        today = timezone.localdate()
+        areas = [*place.micros, *(a for a in place.w.areas.values() if a.level <= 4)]
+        for area in areas:
+            for date_from, date_to in _periods(today):
+                got = fieldwork_rollups.figures(area, date_from, date_to)
+                assert got == scanned(area, date_from, date_to, today), (area.code, date_from)
+        fill.rebuild(now=timezone.now())
+        assert tables() == incremental
+        transaction.set_rollback(True)

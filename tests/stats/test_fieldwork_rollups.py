@@ -1,0 +1,155 @@
+"""The fieldwork rollups against a hand-counted world: visit tasks over ranges of days (and
+the day turning makes a task overdue without any write), must-attend tasks made, attended
+and cancelled in bulk, patrols, a rule's open tasks deleted; the log's rows (one INSERT per
+write), the lag, and one query per read."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.fieldwork import attend_world
+from tests.fieldwork.visits_factories import household, make_world
+from wangge.events import workflow
+from wangge.fieldwork import attend, changes, patrols, visits
+from wangge.fieldwork.models import AttendTask, FieldworkChange, VisitRule, VisitTask
+from wangge.stats import fieldwork_rollups, fill
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = dt.datetime(2026, 10, 15, 10, 46, tzinfo=SHANGHAI)
+D = dt.date
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def no_lag(settings):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+
+
+def _task(rule, area, start, due, status="open"):
+    task = VisitTask.objects.create(
+        household=household(area),
+        rule=rule,
+        area=area,
+        period=f"{start}",
+        period_start=start,
+        due_on=due,
+        status=status,
+    )
+    changes.visit_tasks([task])  # as a write path does
+    return task
+
+
+def _visits(area, start, end):
+    got = fieldwork_rollups.figures(area, start, end)
+    return got["visits_due"], got["visits_done"], got["visits_overdue"]
+
+
+def test_hand_counted_world(clock, no_lag):
+    w = make_world()
+    district, grid_a = w.areas["330103"], w.areas["330103001001001"]
+    rule = VisitRule.objects.order_by("pk").first()
+    fill.fill()  # the first fill: a rebuild of nothing
+    _task(rule, w.micro_a1, D(2026, 10, 1), D(2026, 10, 31))  # T1: open
+    _task(rule, w.micro_a1, D(2026, 10, 1), D(2026, 10, 7))  # T2: open, overdue
+    _task(rule, w.micro_a2, D(2026, 10, 8), D(2026, 10, 14), "done")  # T3
+    _task(rule, w.micro_b1, D(2026, 10, 12), D(2026, 10, 18))  # T4: open, due Sunday
+    assert fill.fill().fieldwork == 4 * 2  # two days of each task
+    assert _visits(district, D(2026, 10, 15), D(2026, 10, 15)) == (2, 0, 0)  # T1, T4
+    assert _visits(district, D(2026, 10, 1), D(2026, 10, 31)) == (4, 1, 1)
+    assert _visits(district, D(2026, 9, 1), D(2026, 12, 31)) == (4, 1, 1)  # months and days
+    assert _visits(grid_a, D(2026, 9, 25), D(2026, 10, 5)) == (2, 0, 1)  # T1, T2
+    assert _visits(w.micro_b1, D(2026, 10, 1), D(2026, 10, 31)) == (1, 0, 0)
+    assert _visits(district, D(2026, 11, 1), D(2026, 11, 30)) == (0, 0, 0)
+
+    # The days turn: T4 falls due with no write at all; the fill's day moves it.
+    clock.move_to(dt.datetime(2026, 10, 19, 8, 0, tzinfo=SHANGHAI))
+    assert fill.fill().fieldwork == 0
+    assert _visits(district, D(2026, 10, 1), D(2026, 10, 31)) == (4, 1, 2)
+
+    # Must attend: two events, one cancelled (the sync cancels in one update), one attended
+    # at once (on time); a patrol.
+    kept = attend_world.report(w)
+    dropped = attend_world.report(w, area=w.micro_b1, actor=w.worker_b)
+    assert attend.sync().created == 2
+    workflow.event_cancel(event=dropped, actor=w.admin, reason="误报")
+    assert attend.sync().cancelled == 1
+    attend.attend_record(actor=w.worker_a, task=AttendTask.objects.get(event=kept), note="到场")
+    patrols.patrol_start(actor=w.worker_a)
+    fill.fill()
+    today = fieldwork_rollups.figures(district, D(2026, 10, 19), D(2026, 10, 19))
+    assert (today["attend_due"], today["attend_on_time"], today["patrols"]) == (1, 1, 1)
+    b1 = fieldwork_rollups.figures(w.micro_b1, D(2026, 10, 19), D(2026, 10, 19))
+    assert (b1["attend_due"], b1["patrols"]) == (0, 0)  # cancelled; the patrol is grid A's
+    assert fieldwork_rollups.figures(grid_a, D(2026, 10, 1), D(2026, 10, 18))["patrols"] == 0
+
+    # The rule's open tasks are deleted in bulk: one INSERT logs their buckets.
+    with CaptureQueriesContext(connection) as ctx:
+        visits.rule_delete(w.admin, rule)
+    logged = [q["sql"] for q in ctx.captured_queries if "fieldworkchange" in q["sql"].lower()]
+    assert len(logged) == 1 and logged[0].upper().startswith("INSERT")
+    fill.fill()
+    assert _visits(district, D(2026, 10, 1), D(2026, 10, 31)) == (1, 1, 0)  # T3 is left
+
+
+def test_entries_younger_than_the_lag_wait_for_the_next_fill(clock, settings):
+    settings.WANGGE_STATS_LAG_SECONDS = 60
+    w = make_world()
+    fill.fill()
+    patrols.patrol_start(actor=w.worker_a)
+    day = timezone.localdate()
+    grid = w.areas["330103001001001"]
+    assert fill.fill().fieldwork == 0  # written just now: a transaction may still commit
+    assert fieldwork_rollups.figures(grid, day, day)["patrols"] == 0
+    clock.shift(dt.timedelta(seconds=61))
+    assert fill.fill().fieldwork == 1
+    assert fieldwork_rollups.figures(grid, day, day)["patrols"] == 1
+    assert FieldworkChange.objects.get().kind == "patrol"
+    assert fieldwork_rollups.waiting() == 0
+    clock.shift(dt.timedelta(days=8))  # read rows are dropped after a week
+    fill.fill()
+    assert not FieldworkChange.objects.exists()
+    assert fieldwork_rollups.figures(grid, day, day)["patrols"] == 1
+
+
+def test_a_fill_redone_after_a_crash_counts_nothing_twice(clock, no_lag):
+    w = make_world()
+    fill.fill()
+    patrols.patrol_start(actor=w.worker_a)
+    fill.fill()
+    # The slot is redone (a crash before the position moved): buckets are recomputed.
+    from wangge.stats.models import FillState
+
+    FillState.objects.filter(name=fieldwork_rollups.STATE).update(position=0)
+    fill.fill()
+    day = timezone.localdate()
+    assert fieldwork_rollups.figures(w.areas["330103"], day, day)["patrols"] == 1
+
+
+def test_reading_is_one_query_whatever_the_data(clock, no_lag):
+    w = make_world()
+    rule = VisitRule.objects.order_by("pk").first()
+    district = w.areas["330103"]
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            fieldwork_rollups.figures(district, D(2026, 9, 1), D(2026, 10, 31))
+        return len(ctx.captured_queries)
+
+    fill.fill()
+    small = queries()
+    for i in range(12):
+        _task(rule, w.micro_a1, D(2026, 10, 1 + i), D(2026, 10, 20 + i))
+    fill.fill()
+    assert queries() == small == 1

@@ -24,7 +24,9 @@ from wangge.errors import DomainError
 from wangge.events import workflow
 from wangge.fieldwork import attend, patrols, visits
 from wangge.fieldwork.models import AttendTask, Patrol, VisitRule, VisitTask
-from wangge.people import services as people
+from wangge.people.models import Household
+from wangge.people.places import services as places
+from wangge.people.residents import services as residents
 from wangge.stats import fieldwork_rollups, fill
 from wangge.stats.fieldwork_models import FIELDWORK_COUNTS, FieldworkDay, FieldworkRollup
 from wangge.stats.models import FillState
@@ -64,8 +66,8 @@ class Place:
         self.w = make_world()
         self.micros = [self.w.micro_a1, self.w.micro_a2, self.w.micro_b1]
         self.hazards = [
-            people.hazard_save(
-                SYSTEM, name=f"河道{i}", kind="waterway", lon=lon, lat=lat, check_cycle_days=7
+            places.hazard_save(
+                actor=SYSTEM, name=f"河道{i}", kind="waterway", lon=lon, lat=lat, check_cycle_days=7
             )
             for i, (lon, lat) in enumerate(centre(m) for m in (self.w.micro_a1, self.w.micro_b1))
         ]
@@ -91,7 +93,7 @@ def _act(p: Place, kind: str, i: int) -> None:
     elif kind == "household":
         p.add_household(p.micros[i])
     elif kind == "move":
-        moving = list(people.Household.objects.filter(dissolved_on__isnull=True).order_by("pk"))
+        moving = list(Household.objects.filter(dissolved_on__isnull=True).order_by("pk"))
         hh = moving[i % len(moving)]
         to = (
             p.micros[(p.micros.index(hh.area) + 1) % len(p.micros)]
@@ -100,11 +102,13 @@ def _act(p: Place, kind: str, i: int) -> None:
         )
         lon, lat = centre(to)
         code = f"M{hh.pk}-{i}-{now:%H%M%S}"
-        building = people.building_save(
-            SYSTEM, code=f"B-{code}", name=code, address=f"{code}路", lon=lon, lat=lat
+        building = places.building_save(
+            actor=SYSTEM, code=f"B-{code}", name=code, address=f"{code}路", lon=lon, lat=lat
         )
-        house = people.house_save(SYSTEM, code=f"H-{code}", building=building, unit="1", number="1")
-        people.household_move(SYSTEM, hh, house)
+        house = places.house_save(
+            actor=SYSTEM, code=f"H-{code}", building=building, unit="1", number="1"
+        )
+        residents.household_move(actor=SYSTEM, household=hh, house=house)
     elif kind == "visit":
         open_ = list(VisitTask.objects.filter(status="open").order_by("pk"))
         if open_:

@@ -234,13 +234,20 @@ class Figures:
     participants: int = 0
 
 
-def figures(area: Area, start: date, end: date) -> list[Figures]:
-    """Per child of `area` (and the area itself first): sessions, grids covered (distinct
-    grid-level areas with an activity in or under them) and people reached. Two queries."""
-    children = list(
-        Area.objects.filter(parent=area, valid_to__isnull=True).defer("geometry").order_by("path")
+def figures(area: Area, start: date, end: date, children: bool = True) -> list[Figures]:
+    """Per child of `area` (and the area itself first; only it without `children`):
+    sessions, grids covered (distinct grid-level areas with an activity in or under them)
+    and people reached. Two queries (one without `children`)."""
+    kids = (
+        list(
+            Area.objects.filter(parent=area, valid_to__isnull=True)
+            .defer("geometry")
+            .order_by("path")
+        )
+        if children
+        else []
     )
-    rows = [Figures(area), *(Figures(c) for c in children)]
+    rows = [Figures(area), *(Figures(c) for c in kids)]
     found = (
         Activity.objects.filter(path__startswith=area.path, held_on__gte=start, held_on__lte=end)
         .values("path")

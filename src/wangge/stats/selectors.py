@@ -5,12 +5,13 @@ A period's whole months are read from the month rows, its other days from the da
 year is at most 12 month rows plus 60 day rows per key, whatever the number of events.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +35,10 @@ class Filters:
     category: Category | None = None  # a class (大类)
     channel: str = ""
     department: Department | None = None
+    # The user's visible paths as `resolve` read them (None: the whole tree; False: not
+    # read), so the page does not read the posts again for its breadcrumb. Not part of what
+    # the figures are (nor of their cache key).
+    paths: list[str] | bool | None = field(default=False, compare=False, repr=False)
 
     @property
     def days(self) -> int:
@@ -144,7 +149,7 @@ def resolve(
             raise DomainError.one(
                 _("Unknown department %(d)s.") % {"d": department}, field="department"
             )
-    return Filters(found, date_from, date_to, cat, channel, dep)
+    return Filters(found, date_from, date_to, cat, channel, dep, paths=paths)
 
 
 def _period_q(f: Filters) -> Q:
@@ -241,6 +246,37 @@ def totals(f: Filters) -> dict[str, int]:
     return _aggregate(f, level=f.area.level, area_ids=[f.area.pk])[0][1]
 
 
+def _rollup_q(f: Filters, by: str | None = None) -> Q | None:
+    """The rollup rows that hold `f`'s totals (by dimension `by`) at its area, or None when
+    the rollups do not hold that combination (the facts are read then)."""
+    keys = _filter_keys(f)
+    dims = set(keys) | ({by} if by else set())
+    if f.area.level > rolled_levels() or len(dims) > 1:
+        return None
+    dimension = dims.pop() if dims else Dimension.ALL
+    q = Q(level=f.area.level, area_id=f.area.pk, dimension=dimension) & _period_q(f)
+    if dimension in keys:
+        q &= Q(key=keys[dimension])
+    return q
+
+
+def totals_many(many: list[Filters]) -> list[dict[str, int]]:
+    """`totals` of several filters (a period and the previous one, a channel's share …) in
+    one statement when the rollups hold them all: each set of sums filtered to its rows."""
+    wheres = [_rollup_q(f) for f in many]
+    held = [q for q in wheres if q is not None]
+    if len(held) < 2 or len(held) < len(wheres):
+        return [totals(f) for f in many]
+    sums: dict[str, Any] = {
+        f"{m}__{n}": Sum(m, filter=q) for n, q in enumerate(held) for m in MEASURES
+    }
+    where = held[0]
+    for q in held[1:]:
+        where |= q
+    row = Rollup.objects.filter(where).order_by().aggregate(**sums)
+    return [{m: int(row[f"{m}__{n}"] or 0) for m in MEASURES} for n in range(len(held))]
+
+
 def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
     """Each live child area with its totals (zero when it had nothing)."""
     kids = list(Area.objects.live().defer("geometry").filter(parent=f.area).order_by("code"))
@@ -275,10 +311,74 @@ def breakdown(f: Filters, dimension: str) -> list[dict[str, Any]]:
     rows = _aggregate(
         f, level=f.area.level, area_ids=[f.area.pk], group="key", by=DIMENSIONS[dimension]
     )
+    return _named(dimension, rows)
+
+
+def breakdowns(f: Filters, dimensions: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """`breakdown` by each of `dimensions`; in one statement, names and codes read along,
+    when the rollups hold them all (no filter on a dimension)."""
+    if _filter_keys(f) or f.area.level > rolled_levels() or len(dimensions) < 2:
+        return {d: breakdown(f, d) for d in dimensions}
+    as_text = Cast("pk", output_field=CharField())
+
+    def looked_up(model: Any, column: str) -> Subquery:
+        found = model.objects.annotate(k=as_text).filter(k=OuterRef("key")).order_by()
+        return Subquery(found.values(column)[:1])
+
+    by_name = {DIMENSIONS[d]: d for d in dimensions}
+    sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+    rows = (
+        Rollup.objects.filter(
+            _period_q(f),
+            level=f.area.level,
+            area_id=f.area.pk,
+            dimension__in=list(by_name),
+        )
+        .order_by()
+        .values("dimension", "key")
+        .annotate(**sums)
+        .annotate(
+            category_code=looked_up(Category, "code"),
+            category_name=looked_up(Category, "name"),
+            department_code=looked_up(Department, "code"),
+            department_name=looked_up(Department, "name"),
+            channel_name=Subquery(
+                Channel.objects.filter(code=OuterRef("key")).order_by().values("name")[:1]
+            ),
+        )
+    )
+    grouped: dict[str, list[tuple[Any, dict[str, int]]]] = {d: [] for d in dimensions}
+    names: dict[str, dict[str, str]] = {d: {} for d in dimensions}
+    codes: dict[str, dict[str, str]] = {d: {} for d in dimensions}
+    for row in rows:
+        dimension = by_name[row["dimension"]]
+        key = _key(row["key"], "key")
+        grouped[dimension].append((key, _clean(row)))
+        if dimension == "channel":
+            if row["channel_name"] is not None:
+                names[dimension][key] = row["channel_name"]
+        elif row[f"{dimension}_name"] is not None:
+            names[dimension][key] = row[f"{dimension}_name"]
+            codes[dimension][key] = row[f"{dimension}_code"]
+    return {d: _named(d, grouped[d], (names[d], codes[d])) for d in dimensions}
+
+
+def _named(
+    dimension: str,
+    rows: list[tuple[Any, dict[str, int]]],
+    known: tuple[dict[str, str], dict[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Breakdown rows with their names and codes (read now unless `known`), largest first."""
     keys = [k for k, _c in rows]
     names: dict[str, str]
     codes: dict[str, str]
-    if dimension in ("category", "department"):
+    if known is not None:
+        names, codes = known
+        if dimension == "department":
+            names["0"], codes["0"] = str(_("not dispatched")), ""
+        elif dimension == "channel":
+            codes = {k: k for k in keys}
+    elif dimension in ("category", "department"):
         model: Any = Category if dimension == "category" else Department
         ids = [int(k) for k in keys if k.isdigit()]
         found = list(model.objects.filter(pk__in=ids).values_list("pk", "code", "name"))
@@ -371,13 +471,29 @@ def settled_levels(counts: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def breadcrumb(area: Area, user: Any) -> list[Area]:
-    """The area's chain from the highest one the user sees."""
-    chain = list(
+def chain(area: Area) -> list[Area]:
+    """The area's live chain from the top (no geometry)."""
+    return list(
         Area.objects.filter(path__in=area.chain_paths()).live().defer("geometry").order_by("level")
     )
-    paths = visible_paths(user)
-    return [a for a in chain if paths is None or any(a.path.startswith(p) for p in paths)]
+
+
+def breadcrumb(
+    area: Area,
+    user: Any,
+    paths: list[str] | bool | None = False,
+    areas: list[Area] | None = None,
+) -> list[Area]:
+    """The area's chain from the highest one the user sees. `paths`: the user's visible
+    paths when already read (`Filters.paths`); `areas`: the chain when already read."""
+    if paths is False:
+        paths = visible_paths(user)
+    shown = chain(area) if areas is None else areas
+    return [
+        a
+        for a in shown
+        if paths is None or (isinstance(paths, list) and any(a.path.startswith(p) for p in paths))
+    ]
 
 
 # -- points for the maps (from the facts: never the event table) ---------------------------

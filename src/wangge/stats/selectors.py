@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import CharField, Count, OuterRef, Q, Subquery, Sum
+from django.db import connections
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,6 +259,27 @@ def _rollup_q(f: Filters, by: str | None = None) -> Q | None:
     if dimension in keys:
         q &= Q(key=keys[dimension])
     return q
+
+
+def aggregates(*parts: tuple[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `qs.aggregate(**named)` gives for each (qs, named) part, all in one statement:
+    each part grouped by a constant (so one row, whatever its rows), their rows side by side
+    (a cross join of one-row tables)."""
+    sqls, params, names = [], [], []
+    for n, (qs, named) in enumerate(parts):
+        one = qs.order_by().values(_one=Value(1)).annotate(**named).values(*named)
+        sql, part_params = one.query.sql_with_params()
+        sqls.append(f"({sql}) AS part{n}")
+        params.extend(part_params)
+        names.extend((n, name) for name in named)
+    result: list[dict[str, Any]] = [{} for _part in parts]
+    with connections[parts[0][0].db].cursor() as cursor:
+        # The querysets' own compiled SQL, their values bound.
+        cursor.execute("SELECT * FROM " + ", ".join(sqls), params)  # noqa: S608
+        row = cursor.fetchone()
+    for (n, name), value in zip(names, row, strict=True):
+        result[n][name] = value
+    return result
 
 
 def totals_many(many: list[Filters]) -> list[dict[str, int]]:

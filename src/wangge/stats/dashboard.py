@@ -220,9 +220,14 @@ def _item(code: str, name: str, value: int, unit: str) -> dict[str, Any]:
     return {"code": code, "name": name, "unit": unit, "value": value, "text": f"{value:,}"}
 
 
-def grid_modules(f: selectors.Filters) -> list[dict[str, Any]]:
+def grid_modules(f: selectors.Filters, mark: Mark | None = None) -> list[dict[str, Any]]:
     """The 党建引领 and 网格联动 modules, from the grid activities (notices.activities) over
-    the area and period, shaped like the fed modules. Four queries."""
+    the area and period, shaped like the fed modules. Four queries, kept per fill state like
+    the fieldwork modules (`modules.all_modules`: as of the page's "figures as of")."""
+    return once("activities", f, mark, lambda: _grid_modules(f))
+
+
+def _grid_modules(f: selectors.Filters) -> list[dict[str, Any]]:
     grid = activities.figures(f.area, f.date_from, f.date_to, children=False)[0]
     party = activities.party_figures(f.area, f.date_from, f.date_to)
     times, people = _("times"), _("people")

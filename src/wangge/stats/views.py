@@ -69,7 +69,7 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
         "categories": categories,
         "departments": dashboard.departments(f, mark, by["department"]),
         "fed": dashboard.fed(f, mark),
-        "grid_modules": dashboard.grid_modules(f),
+        "grid_modules": dashboard.grid_modules(f, mark),
         "breadcrumb": dashboard.breadcrumb(f, request.user, mark),
         "kept": urlencode(kept),
         "choropleth_figures": CHOROPLETH,

@@ -284,19 +284,14 @@ def aggregates(*parts: tuple[Any, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def totals_many(many: list[Filters]) -> list[dict[str, int]]:
     """`totals` of several filters (a period and the previous one, a channel's share …) in
-    one statement when the rollups hold them all: each set of sums filtered to its rows."""
+    one statement when the rollups hold them all (`aggregates`)."""
     wheres = [_rollup_q(f) for f in many]
     held = [q for q in wheres if q is not None]
     if len(held) < 2 or len(held) < len(wheres):
         return [totals(f) for f in many]
-    sums: dict[str, Any] = {
-        f"{m}__{n}": Sum(m, filter=q) for n, q in enumerate(held) for m in MEASURES
-    }
-    where = held[0]
-    for q in held[1:]:
-        where |= q
-    row = Rollup.objects.filter(where).order_by().aggregate(**sums)
-    return [{m: int(row[f"{m}__{n}"] or 0) for m in MEASURES} for n in range(len(held))]
+    sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+    rows = aggregates(*((Rollup.objects.filter(q), sums) for q in held))
+    return [_clean(row) for row in rows]
 
 
 def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:

@@ -199,6 +199,7 @@ def _aggregate(
     group: str | None = None,
     by: str | None = None,
     by_day: bool = False,
+    measures: tuple[str, ...] = MEASURES,
 ) -> list[tuple[Any, dict[str, int]]]:
     """(group value, counts) rows: `group` is "area", "day" or "key" (of dimension `by`).
 
@@ -216,7 +217,7 @@ def _aggregate(
             qs = qs.filter(key=keys[dimension])
         qs = qs.filter(Q(period=Period.DAY) & days if by_day else _period_q(f)).order_by()
         column = _GROUP_ROLLUP.get(group or "")
-        sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+        sums: dict[str, Any] = {m: Sum(m) for m in measures}
     else:
         qs = EventFact.objects.filter(days, **{f"area_{level}__in": area_ids}).order_by()
         for dimension, key in keys.items():
@@ -225,11 +226,11 @@ def _aggregate(
         column = {"area": f"area_{level}", "day": "day", "key": _FACT_KEY.get(by or "")}.get(
             group or ""
         )
-        sums = {m: Count("pk", filter=Q(**{m: True})) for m in MEASURES}
+        sums = {m: Count("pk", filter=Q(**{m: True})) for m in measures}
     if column is None:
-        return [(None, _clean(qs.aggregate(**sums)))]
+        return [(None, _clean(qs.aggregate(**sums), measures))]
     rows = qs.values(column).annotate(**sums)
-    return [(_key(row[column], group), _clean(row)) for row in rows]
+    return [(_key(row[column], group), _clean(row, measures)) for row in rows]
 
 
 def _key(value: Any, group: str | None) -> Any:
@@ -239,8 +240,8 @@ def _key(value: Any, group: str | None) -> Any:
     return "0" if value is None else str(value)
 
 
-def _clean(row: dict[str, Any]) -> dict[str, int]:
-    return {m: int(row.get(m) or 0) for m in MEASURES}
+def _clean(row: dict[str, Any], measures: tuple[str, ...] = MEASURES) -> dict[str, int]:
+    return {m: int(row.get(m) or 0) for m in measures}
 
 
 def totals(f: Filters) -> dict[str, int]:
@@ -305,13 +306,23 @@ def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
     return [(a, grouped.get(a.pk, _clean({}))) for a in kids]
 
 
+TREND = ("reported", "accepted", "closed")  # what a trend shows of each day
+
+
 def trend(f: Filters) -> list[tuple[date, dict[str, int]]]:
-    """Every day of the period with its totals."""
+    """Every day of the period with its TREND counts (reported, accepted, closed)."""
     grouped = dict(
-        _aggregate(f, level=f.area.level, area_ids=[f.area.pk], group="day", by_day=True)
+        _aggregate(
+            f,
+            level=f.area.level,
+            area_ids=[f.area.pk],
+            group="day",
+            by_day=True,
+            measures=TREND,
+        )
     )
     return [
-        (day, grouped.get(day, _clean({})))
+        (day, grouped.get(day, _clean({}, TREND)))
         for day in (f.date_from + timedelta(days=i) for i in range(f.days))
     ]
 

@@ -67,7 +67,9 @@ def stats_modules(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any
     dispatches and their on-time rates); each figure with the URL of the list behind it."""
     f = _filters(request, q)
     mark = dashboard.fill_mark()
-    return modules.all_modules(f, dashboard.totals(f, mark), mark)
+    # The law-enforcement totals (综合执法) are read along, in the same statement.
+    counts, _law = dashboard.totals_of([f, dashboard.law_enforcement(f)], mark)
+    return modules.all_modules(f, counts, mark)
 
 
 @router.get("/stats/heat")

@@ -222,7 +222,7 @@ def _item(code: str, name: str, value: int, unit: str) -> dict[str, Any]:
 
 def grid_modules(f: selectors.Filters, mark: Mark | None = None) -> list[dict[str, Any]]:
     """The 党建引领 and 网格联动 modules, from the grid activities (notices.activities) over
-    the area and period, shaped like the fed modules. Four queries, kept per fill state like
+    the area and period, shaped like the fed modules. Three queries, kept per fill state like
     the fieldwork modules (`modules.all_modules`: as of the page's "figures as of")."""
     return once("activities", f, mark, lambda: _grid_modules(f))
 

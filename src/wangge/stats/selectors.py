@@ -266,7 +266,9 @@ def aggregates(*parts: tuple[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     """What `qs.aggregate(**named)` gives for each (qs, named) part, all in one statement:
     each part grouped by a constant (so one row, whatever its rows), their rows side by side
     (a cross join of one-row tables)."""
-    sqls, params, names = [], [], []
+    sqls: list[str] = []
+    params: list[Any] = []
+    names: list[tuple[int, str]] = []
     for n, (qs, named) in enumerate(parts):
         one = qs.order_by().values(_one=Value(1)).annotate(**named).values(*named)
         sql, part_params = one.query.sql_with_params()
@@ -353,9 +355,9 @@ def breakdowns(f: Filters, dimensions: list[str]) -> dict[str, list[dict[str, An
         found = model.objects.annotate(k=as_text).filter(k=OuterRef("key")).order_by()
         return Subquery(found.values(column)[:1])
 
-    by_name = {DIMENSIONS[d]: d for d in dimensions}
+    by_name: dict[str, str] = {DIMENSIONS[d]: d for d in dimensions}
     sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
-    rows = (
+    rows: Any = (
         Rollup.objects.filter(
             _period_q(f),
             level=f.area.level,

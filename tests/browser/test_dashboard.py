@@ -12,6 +12,7 @@ from tests.people.factories import centre
 from tests.stats.helpers import close_path, fill_now
 from wangge.events import workflow as wf
 from wangge.events.models import Category
+from wangge.stats import selectors
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -67,6 +68,7 @@ def test_map_layers_show_open_events_clustered_and_a_heat_map(
     page.wait_for_function("() => document.getElementById('map').dataset.current === '330103'")
     page.check("#layer-events")
     page.wait_for_function("() => document.getElementById('map').dataset.eventPoints === '2'")
+    expect(page.locator("#events-capped")).to_be_hidden()  # both drawn: no note
     page.check("#layer-heat")
     page.wait_for_function("() => document.getElementById('map').dataset.heatPoints === '1'")
     # Two events at one place: one cluster of 2 until zoomed in.
@@ -77,6 +79,29 @@ def test_map_layers_show_open_events_clustered_and_a_heat_map(
     page.locator(".marker-cluster").first.click()  # spiderfies the two
     page.locator(f".event-pin[title='{opened.code}']").click()
     expect(page.locator(".leaflet-popup-content a")).to_have_text(opened.code)
+    assert js_errors == []
+
+
+def test_main_map_notes_when_the_open_events_are_capped(
+    page: Page, live_server, js_errors, settings, monkeypatch
+):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    monkeypatch.setattr(selectors, "OPEN_POINTS", 1)  # the live server runs in this process
+    w = make_world()
+    lon, lat = centre(w.micro)
+    report(w, title="井盖缺失", lon=lon, lat=lat)
+    report(w, title="路灯不亮", lon=lon, lat=lat)
+    fill_now()
+    login(page, live_server.url, w.operator.username)
+    page.goto("/")
+    page.wait_for_function("() => document.getElementById('map').dataset.current === '330103'")
+    expect(page.locator("#events-capped")).to_be_hidden()
+    page.check("#layer-events")
+    page.wait_for_function("() => document.getElementById('map').dataset.eventPoints === '1'")
+    expect(page.locator("#events-capped")).to_be_visible()
+    expect(page.locator("#events-capped")).to_have_text("地图仅显示最新的 1 件在办事件。")
+    page.uncheck("#layer-events")
+    expect(page.locator("#events-capped")).to_be_hidden()
     assert js_errors == []
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from wangge.stats import feeds
 from wangge.stats.models import FedIndicator
 
 
@@ -14,6 +15,18 @@ class FedIndicatorAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "unit", "module", "over_time", "over_areas", "active"]
     list_filter = ["module", "active"]
     search_fields = ["code", "name"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        feeds.changed()  # the pages show the indicator (or stop showing it) at once
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        feeds.changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        feeds.changed()
 
 
 def _warn_when_late(index: Any) -> Any:

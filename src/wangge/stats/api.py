@@ -1,10 +1,12 @@
 """Figures over HTTP: the same filters and numbers as the dashboard (all from rollups)."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
+from ninja.renderers import JSONRenderer
 
 from wangge.intake.api import KEY_PARAMETER, _body, _channel, _json_object
 from wangge.stats import dashboard, feeds, modules, selectors
@@ -65,25 +67,39 @@ def stats_modules(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any
     dispatches and their on-time rates); each figure with the URL of the list behind it."""
     f = _filters(request, q)
     mark = dashboard.fill_mark()
-    return modules.all_modules(f, dashboard.totals(f, mark), mark)
+    # The law-enforcement totals (综合执法) are read along, in the same statement.
+    counts, _law = dashboard.totals_of([f, dashboard.law_enforcement(f)], mark)
+    return modules.all_modules(f, counts, mark)
 
 
 @router.get("/stats/heat")
-def stats_heat(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
+def stats_heat(request: HttpRequest, q: Query[StatsFilters]) -> HttpResponse:
     """The heat map of the events reported in the period: `points`, `[lat, lon, weight]` of
     the densest cells (~200 m, `limit` = 5,000 at most), weight 1 for the densest; `capped`
     is true when more cells had events (the map says so)."""
     f = _filters(request, q)
-    return dashboard.once("heat", f, None, lambda: selectors.heat(f))
+    return _json(request, "heat", f, lambda: selectors.heat(f))
 
 
 @router.get("/stats/open-events")
-def stats_open_events(request: HttpRequest, area: str = "") -> dict[str, Any]:
+def stats_open_events(request: HttpRequest, area: str = "") -> HttpResponse:
     """The open events of an area with a place (`items`, the newest `limit` = 2,000): code,
     lon, lat, status and alert (red, yellow or none), for the map's clustered event layer;
     `capped` is true when there are more (the map says so)."""
     f = selectors.resolve(request.user, area=area)
-    return dashboard.once("open-events", f, None, lambda: selectors.open_points(f.area))
+    return _json(request, "open-events", f, lambda: selectors.open_points(f.area))
+
+
+def _json(
+    request: HttpRequest, kind: str, f: selectors.Filters, compute: Callable[[], dict[str, Any]]
+) -> HttpResponse:
+    """A map layer's answer kept as its JSON per fill state (`dashboard.once`): its
+    thousands of points are not checked and encoded again on every view."""
+    renderer = JSONRenderer()
+    content = dashboard.once(
+        f"{kind}-json", f, None, lambda: renderer.render(request, compute(), response_status=200)
+    )
+    return HttpResponse(content, content_type=f"{renderer.media_type}; charset={renderer.charset}")
 
 
 @router.get("/stats/status")

@@ -5,6 +5,7 @@ whatever the number of events (everything is read from the rollups)."""
 import functools
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote_plus
@@ -15,8 +16,10 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.events.models import BuiltinChannel
 from wangge.notices import activities
-from wangge.stats import selectors
+from wangge.stats import feeds, selectors
+from wangge.stats.fieldwork_rollups import STATE as FIELDWORK_STATE
 from wangge.stats.fill import STATE
 from wangge.stats.models import FillState
 
@@ -42,14 +45,14 @@ Mark = tuple[Any, ...]
 
 
 def fill_mark() -> Mark:
-    """The fill state the figures are read at: (position, asof, last_modified); () before
-    the first fill."""
-    row = (
-        FillState.objects.filter(name=STATE, position__gte=0)
-        .values_list("position", "asof", "last_modified")
-        .first()
+    """The fill states the figures are read at, the events' and fieldwork's (name, position,
+    asof, last_modified each); () before the events' first fill."""
+    rows = list(
+        FillState.objects.filter(name__in=(STATE, FIELDWORK_STATE), position__gte=0)
+        .order_by("name")
+        .values_list("name", "position", "asof", "last_modified")
     )
-    return tuple(row) if row else ()
+    return tuple(rows) if any(row[0] == STATE for row in rows) else ()
 
 
 def once(kind: str, f: selectors.Filters, mark: Mark | None, compute: Callable[[], T]) -> T:
@@ -59,6 +62,15 @@ def once(kind: str, f: selectors.Filters, mark: Mark | None, compute: Callable[[
         mark = fill_mark()
     if not mark:
         return compute()
+    key = _cache_key(kind, f, mark)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value  # type: ignore[no-any-return]
+
+
+def _cache_key(kind: str, f: selectors.Filters, mark: Mark) -> str:
     parts = (
         kind,
         *mark,
@@ -69,12 +81,30 @@ def once(kind: str, f: selectors.Filters, mark: Mark | None, compute: Callable[[
         f.channel,
         f.department.pk if f.department else "",
     )
-    key = "stats:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value  # type: ignore[no-any-return]
+    return "stats:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def once_many(
+    kind: Callable[[selectors.Filters, str], str],
+    items: list[tuple[selectors.Filters, str]],
+    mark: Mark | None,
+    compute: Callable[[list[tuple[selectors.Filters, str]]], list[T]],
+) -> list[T]:
+    """`once` for several (filters, name) items together: those not kept yet are computed
+    by one call of `compute` (one statement for all of them, where it can)."""
+    if mark is None:
+        mark = fill_mark()
+    if not mark:
+        return compute(items)
+    keys = [_cache_key(kind(f, name), f, mark) for f, name in items]
+    found = cache.get_many(keys)
+    missing = [n for n, key in enumerate(keys) if key not in found]
+    if missing:
+        computed = compute([items[n] for n in missing])
+        fresh = {keys[n]: value for n, value in zip(missing, computed, strict=True)}
+        cache.set_many(fresh, CACHE_SECONDS)
+        found.update(fresh)
+    return [found[key] for key in keys]
 
 
 def lateness(filled: datetime | None) -> dict[str, Any]:
@@ -135,7 +165,7 @@ def _linked(
 def overview(f: selectors.Filters, mark: Mark | None = None) -> dict[str, Any]:
     if mark is None:
         mark = fill_mark()
-    filled = mark[1] if mark else None
+    filled = next((row[2] for row in mark if row[0] == STATE), None)
     return {
         **lateness(filled),
         "asof": timezone.localtime(filled) if filled else None,
@@ -148,9 +178,24 @@ def totals(f: selectors.Filters, mark: Mark | None = None) -> dict[str, int]:
     return once("totals", f, mark, lambda: selectors.totals(f))
 
 
+def totals_of(many: list[selectors.Filters], mark: Mark | None = None) -> list[dict[str, int]]:
+    """`totals` of several filters, those not kept yet read in one statement."""
+    return once_many(
+        lambda _f, _name: "totals",
+        [(f, "") for f in many],
+        mark,
+        lambda items: selectors.totals_many([f for f, _name in items]),
+    )
+
+
+def law_enforcement(f: selectors.Filters) -> selectors.Filters:
+    """The filters of the 综合执法 module's events: the law-enforcement channel."""
+    return replace(f, channel=BuiltinChannel.LAW_ENFORCEMENT.value)
+
+
 def _overview(f: selectors.Filters, mark: Mark) -> dict[str, Any]:
-    counts = totals(f, mark)
-    before = selectors.totals(f.previous())
+    # The law-enforcement totals are read along for the module (`modules.enforcement`).
+    counts, before, _law = totals_of([f, f.previous(), law_enforcement(f)], mark)
     previous = {x["key"]: x for x in selectors.figures(before)}
     figures = _linked(f, selectors.figures(counts))
     for item in figures:
@@ -176,10 +221,15 @@ def _item(code: str, name: str, value: int, unit: str) -> dict[str, Any]:
     return {"code": code, "name": name, "unit": unit, "value": value, "text": f"{value:,}"}
 
 
-def grid_modules(f: selectors.Filters) -> list[dict[str, Any]]:
+def grid_modules(f: selectors.Filters, mark: Mark | None = None) -> list[dict[str, Any]]:
     """The 党建引领 and 网格联动 modules, from the grid activities (notices.activities) over
-    the area and period, shaped like the fed modules. Five queries."""
-    grid = activities.figures(f.area, f.date_from, f.date_to)[0]
+    the area and period, shaped like the fed modules. Three queries, kept per fill state like
+    the fieldwork modules (`modules.all_modules`: as of the page's "figures as of")."""
+    return once("activities", f, mark, lambda: _grid_modules(f))
+
+
+def _grid_modules(f: selectors.Filters) -> list[dict[str, Any]]:
+    grid = activities.figures(f.area, f.date_from, f.date_to, children=False)[0]
     party = activities.party_figures(f.area, f.date_from, f.date_to)
     times, people = _("times"), _("people")
     return [
@@ -230,19 +280,27 @@ def trend(f: selectors.Filters, mark: Mark | None = None) -> list[dict[str, Any]
     return once("trend", f, mark, lambda: _trend(f))
 
 
+# Stand-ins (quoted as %01 and %02) for a figure's flag and a day in one event-list URL
+# built once, then filled for each day of a trend: a year's trend links ~1,100 lists.
+_FLAG, _DAY = "\x01", "\x02"
+
+
 def _trend(f: selectors.Filters) -> list[dict[str, Any]]:
     rows = []
+    url = events_url(f, _FLAG, date_from=_DAY, date_to=_DAY)
+    quoted_flag, quoted_day = _quoted(_FLAG), _quoted(_DAY)
+    links = {flag: url.replace(quoted_flag, flag) for flag in ("reported", "accepted", "closed")}
     for day, c in selectors.trend(f):
-        one = {"date_from": day.isoformat(), "date_to": day.isoformat()}
+        iso = day.isoformat()
         rows.append(
             {
                 "day": day,
                 "reported": c["reported"],
                 "accepted": c["accepted"],
                 "closed": c["closed"],
-                "reported_url": events_url(f, "reported", **one),
-                "accepted_url": events_url(f, "accepted", **one),
-                "closed_url": events_url(f, "closed", **one),
+                "reported_url": links["reported"].replace(quoted_day, iso),
+                "accepted_url": links["accepted"].replace(quoted_day, iso),
+                "closed_url": links["closed"].replace(quoted_day, iso),
             }
         )
     return rows
@@ -255,8 +313,26 @@ def breakdown(
     return once(f"breakdown-{dimension}", f, mark, lambda: _breakdown(f, dimension))
 
 
-def _breakdown(f: selectors.Filters, dimension: str) -> list[dict[str, Any]]:
-    rows = selectors.breakdown(f, dimension)
+def breakdowns(
+    f: selectors.Filters, dimensions: list[str], mark: Mark | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """`breakdown` by each dimension, those not kept yet read in one statement."""
+
+    def compute(items: list[tuple[selectors.Filters, str]]) -> list[list[dict[str, Any]]]:
+        read = selectors.breakdowns(f, [name for _f, name in items])
+        return [_breakdown(f, name, read[name]) for _f, name in items]
+
+    rows = once_many(
+        lambda _f, name: f"breakdown-{name}", [(f, d) for d in dimensions], mark, compute
+    )
+    return dict(zip(dimensions, rows, strict=True))
+
+
+def _breakdown(
+    f: selectors.Filters, dimension: str, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    if rows is None:
+        rows = selectors.breakdown(f, dimension)
     for row in rows:
         if dimension == "department" and not row["key"]:
             continue  # not dispatched: no department to filter by
@@ -267,15 +343,20 @@ def _breakdown(f: selectors.Filters, dimension: str) -> list[dict[str, Any]]:
 DEPARTMENT_FLAGS = ("dispatched", "open", "dispatched_accurately", "handled", "handled_on_time")
 
 
-def departments(f: selectors.Filters, mark: Mark | None = None) -> list[dict[str, Any]]:
-    return once("departments", f, mark, lambda: _departments(f))
+def departments(
+    f: selectors.Filters, mark: Mark | None = None, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """`rows`: the breakdown by department when already read (`breakdowns`)."""
+    return once("departments", f, mark, lambda: _departments(f, rows))
 
 
-def _departments(f: selectors.Filters) -> list[dict[str, Any]]:
+def _departments(
+    f: selectors.Filters, read: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Lead departments with their load, accurate-dispatch and on-time rates, each count
     linked to its cases."""
     rows = []
-    for row in selectors.breakdown(f, "department"):
+    for row in selectors.breakdown(f, "department") if read is None else read:
         if not row["key"]:
             continue  # not dispatched
         links = {
@@ -293,3 +374,17 @@ def _departments(f: selectors.Filters) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def fed(f: selectors.Filters, mark: Mark | None = None) -> list[dict[str, Any]]:
+    """`feeds.figures` of the area and period, once per fill state and push (a push moves
+    `feeds.VERSION`, so a pushed value shows on the next view)."""
+    version = cache.get(feeds.VERSION, 0)
+    return once(f"fed-{version}", f, mark, lambda: feeds.figures(f.area, f.date_from, f.date_to))
+
+
+def breadcrumb(f: selectors.Filters, user: Any, mark: Mark | None = None) -> list[Any]:
+    """`selectors.breadcrumb`: the area's chain kept per fill state (the names may lag a
+    rename by CACHE_SECONDS, as beside the figures), the posts as `resolve` read them."""
+    chain = once("chain", f, mark, lambda: selectors.chain(f.area))
+    return selectors.breadcrumb(f.area, user, paths=f.paths, areas=chain)

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, OuterRef, Subquery, Sum
 from django.utils import timezone
@@ -19,6 +20,9 @@ from wangge.regions.models import Area
 from wangge.stats.models import AddUp, FedIndicator, FedValue, Module
 
 MAX_VALUES = 1000  # per push
+# A counter in Django's cache that every push moves: the pages keep the fed figures under it
+# (`dashboard.fed`), so a push shows at once.
+VERSION = "stats:fed-version"
 MAX_ABS = Decimal("1e13")  # fits the column (18 digits, 4 decimals)
 
 
@@ -122,7 +126,16 @@ def push(channel: Channel, body: dict[str, Any]) -> dict[str, Any]:
             unique_fields=["indicator", "area", "day"],
             update_fields=["value", "channel", "pushed_at"],
         )
+    changed()
     return {"indicator": indicator.code, "stored": len(rows)}
+
+
+def changed() -> None:
+    """Move VERSION: the fed figures kept by the pages are read again."""
+    try:
+        cache.incr(VERSION)
+    except ValueError:  # not there (yet, or evicted)
+        cache.set(VERSION, 1, None)
 
 
 def figures(area: Area, date_from: date, date_to: date) -> list[dict[str, Any]]:

@@ -12,7 +12,8 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -56,21 +57,25 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
     the share of events the grids settled themselves."""
     area = f.area
     posts = Post.objects.filter(area=OuterRef("pk"), ended_on__isnull=True)
-    staffing = (
-        Area.objects.live()
-        .filter(path__startswith=area.path, level=GRID_LEVEL)
-        .annotate(
-            has_leader=Exists(posts.filter(role=Role.GRID_LEADER)),
-            has_full_time=Exists(posts.filter(role=Role.FULL_TIME)),
-        )
-        .aggregate(
-            grids=Count("pk"),
-            complete=Count("pk", filter=Q(has_leader=True, has_full_time=True)),
-        )
+    number = {"n": Count("pk")}
+    # Staffing in one statement, each count a one-row part of it.
+    staffing, part_time_row = selectors.aggregates(
+        (
+            Area.objects.live().filter(path__startswith=area.path, level=GRID_LEVEL),
+            {
+                "grids": Count("pk"),
+                "complete": Count(
+                    "pk",
+                    filter=Q(
+                        Exists(posts.filter(role=Role.GRID_LEADER)),
+                        Exists(posts.filter(role=Role.FULL_TIME)),
+                    ),
+                ),
+            },
+        ),
+        (Post.objects.filter(_under(area), ended_on__isnull=True, role=Role.PART_TIME), number),
     )
-    part_time = Post.objects.filter(
-        _under(area), ended_on__isnull=True, role=Role.PART_TIME
-    ).count()
+    part_time = part_time_row["n"]
     # Visits, must-attend, patrols and inspections: the worker's rollups, one query.
     work = fieldwork_rollups.figures(area, f.date_from, f.date_to)
     period = urlencode({"area": area.code, "start": f.date_from, "end": f.date_to})
@@ -119,26 +124,36 @@ def party(f: selectors.Filters) -> list[dict[str, Any]]:
     members below two (到网格报到 at least twice a year)."""
     area = f.area
     year_start = f.date_to.replace(month=1, day=1)
-    branches = PartyBranch.objects.filter(_under(area)).count()
-    members = (
-        PartyMember.objects.filter(_under(area, "branch__area"), left_on__isnull=True)
+    this_year = {"reported_on__gte": year_start, "reported_on__lte": f.date_to}
+    member_report_ins = (
+        PartyReportIn.objects.filter(member=OuterRef("pk"), **this_year)
         .order_by()
-        .count()
+        .values(_one=Value(1))
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    this_year = Q(report_ins__reported_on__gte=year_start, report_ins__reported_on__lte=f.date_to)
-    reporting = (
-        PartyMember.objects.filter(
-            _under(area, "report_area"),
-            left_on__isnull=True,
-            kind=PartyMember.Kind.IN_SERVICE,
-        )
-        .order_by()
-        .annotate(n=Count("report_ins", filter=this_year))
-        .aggregate(total=Count("pk"), below=Count("pk", filter=Q(n__lt=2)))
+    number = {"n": Count("pk")}
+    # One statement: each count a one-row part of it.
+    branch_row, member_row, reporting, report_in_row = selectors.aggregates(
+        (PartyBranch.objects.filter(_under(area)), number),
+        (PartyMember.objects.filter(_under(area, "branch__area"), left_on__isnull=True), number),
+        (
+            PartyMember.objects.filter(
+                _under(area, "report_area"),
+                left_on__isnull=True,
+                kind=PartyMember.Kind.IN_SERVICE,
+            ),
+            {
+                "total": Count("pk"),
+                "below": Count(
+                    "pk",
+                    filter=Q(LessThan(Subquery(member_report_ins, output_field=IntegerField()), 2)),
+                ),
+            },
+        ),
+        (PartyReportIn.objects.filter(_under(area), **this_year), number),
     )
-    report_ins = PartyReportIn.objects.filter(
-        _under(area), reported_on__gte=year_start, reported_on__lte=f.date_to
-    ).count()
+    branches, members, report_ins = branch_row["n"], member_row["n"], report_in_row["n"]
     return [
         _item("branches", _("Party branches"), _count(branches)),
         _item("members", _("Party members"), _count(members)),

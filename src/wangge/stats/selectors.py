@@ -5,12 +5,14 @@ A period's whole months are read from the month rows, its other days from the da
 year is at most 12 month rows plus 60 day rows per key, whatever the number of events.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db import connections
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +37,10 @@ class Filters:
     category: Category | None = None  # a class (大类)
     channel: str = ""
     department: Department | None = None
+    # The user's visible paths as `resolve` read them (None: the whole tree; False: not
+    # read), so the page does not read the posts again for its breadcrumb. Not part of what
+    # the figures are (nor of their cache key).
+    paths: list[str] | bool | None = field(default=False, compare=False, repr=False)
 
     @property
     def days(self) -> int:
@@ -145,7 +151,7 @@ def resolve(
             raise DomainError.one(
                 _("Unknown department %(d)s.") % {"d": department}, field="department"
             )
-    return Filters(found, date_from, date_to, cat, channel, dep)
+    return Filters(found, date_from, date_to, cat, channel, dep, paths=paths)
 
 
 def _period_q(f: Filters) -> Q:
@@ -194,6 +200,7 @@ def _aggregate(
     group: str | None = None,
     by: str | None = None,
     by_day: bool = False,
+    measures: tuple[str, ...] = MEASURES,
 ) -> list[tuple[Any, dict[str, int]]]:
     """(group value, counts) rows: `group` is "area", "day" or "key" (of dimension `by`).
 
@@ -211,7 +218,7 @@ def _aggregate(
             qs = qs.filter(key=keys[dimension])
         qs = qs.filter(Q(period=Period.DAY) & days if by_day else _period_q(f)).order_by()
         column = _GROUP_ROLLUP.get(group or "")
-        sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+        sums: dict[str, Any] = {m: Sum(m) for m in measures}
     else:
         qs = EventFact.objects.filter(days, **{f"area_{level}__in": area_ids}).order_by()
         for dimension, key in keys.items():
@@ -220,11 +227,11 @@ def _aggregate(
         column = {"area": f"area_{level}", "day": "day", "key": _FACT_KEY.get(by or "")}.get(
             group or ""
         )
-        sums = {m: Count("pk", filter=Q(**{m: True})) for m in MEASURES}
+        sums = {m: Count("pk", filter=Q(**{m: True})) for m in measures}
     if column is None:
-        return [(None, _clean(qs.aggregate(**sums)))]
+        return [(None, _clean(qs.aggregate(**sums), measures))]
     rows = qs.values(column).annotate(**sums)
-    return [(_key(row[column], group), _clean(row)) for row in rows]
+    return [(_key(row[column], group), _clean(row, measures)) for row in rows]
 
 
 def _key(value: Any, group: str | None) -> Any:
@@ -234,12 +241,61 @@ def _key(value: Any, group: str | None) -> Any:
     return "0" if value is None else str(value)
 
 
-def _clean(row: dict[str, Any]) -> dict[str, int]:
-    return {m: int(row.get(m) or 0) for m in MEASURES}
+def _clean(row: dict[str, Any], measures: tuple[str, ...] = MEASURES) -> dict[str, int]:
+    return {m: int(row.get(m) or 0) for m in measures}
 
 
 def totals(f: Filters) -> dict[str, int]:
     return _aggregate(f, level=f.area.level, area_ids=[f.area.pk])[0][1]
+
+
+def _rollup_q(f: Filters, by: str | None = None) -> Q | None:
+    """The rollup rows that hold `f`'s totals (by dimension `by`) at its area, or None when
+    the rollups do not hold that combination (the facts are read then)."""
+    keys = _filter_keys(f)
+    dims = set(keys) | ({by} if by else set())
+    if f.area.level > rolled_levels() or len(dims) > 1:
+        return None
+    dimension = dims.pop() if dims else Dimension.ALL
+    q = Q(level=f.area.level, area_id=f.area.pk, dimension=dimension) & _period_q(f)
+    if dimension in keys:
+        q &= Q(key=keys[dimension])
+    return q
+
+
+def aggregates(*parts: tuple[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `qs.aggregate(**named)` gives for each (qs, named) part, all in one statement:
+    each part grouped by a constant (so one row, whatever its rows), their rows side by side
+    (a cross join of one-row tables)."""
+    sqls: list[str] = []
+    params: list[Any] = []
+    names: list[tuple[int, str]] = []
+    for n, (qs, named) in enumerate(parts):
+        one = qs.order_by().values(_one=Value(1)).annotate(**named).values(*named)
+        sql, part_params = one.query.sql_with_params()
+        sqls.append(f"({sql}) AS part{n}")
+        params.extend(part_params)
+        names.extend((n, name) for name in named)
+    result: list[dict[str, Any]] = [{} for _part in parts]
+    with connections[parts[0][0].db].cursor() as cursor:
+        # The querysets' own compiled SQL, their values bound.
+        cursor.execute("SELECT * FROM " + ", ".join(sqls), params)  # noqa: S608
+        row = cursor.fetchone()
+    for (n, name), value in zip(names, row, strict=True):
+        result[n][name] = value
+    return result
+
+
+def totals_many(many: list[Filters]) -> list[dict[str, int]]:
+    """`totals` of several filters (a period and the previous one, a channel's share …) in
+    one statement when the rollups hold them all (`aggregates`)."""
+    wheres = [_rollup_q(f) for f in many]
+    held = [q for q in wheres if q is not None]
+    if len(held) < 2 or len(held) < len(wheres):
+        return [totals(f) for f in many]
+    sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+    rows = aggregates(*((Rollup.objects.filter(q), sums) for q in held))
+    return [_clean(row) for row in rows]
 
 
 def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
@@ -253,13 +309,23 @@ def children(f: Filters) -> list[tuple[Area, dict[str, int]]]:
     return [(a, grouped.get(a.pk, _clean({}))) for a in kids]
 
 
+TREND = ("reported", "accepted", "closed")  # what a trend shows of each day
+
+
 def trend(f: Filters) -> list[tuple[date, dict[str, int]]]:
-    """Every day of the period with its totals."""
+    """Every day of the period with its TREND counts (reported, accepted, closed)."""
     grouped = dict(
-        _aggregate(f, level=f.area.level, area_ids=[f.area.pk], group="day", by_day=True)
+        _aggregate(
+            f,
+            level=f.area.level,
+            area_ids=[f.area.pk],
+            group="day",
+            by_day=True,
+            measures=TREND,
+        )
     )
     return [
-        (day, grouped.get(day, _clean({})))
+        (day, grouped.get(day, _clean({}, TREND)))
         for day in (f.date_from + timedelta(days=i) for i in range(f.days))
     ]
 
@@ -276,10 +342,74 @@ def breakdown(f: Filters, dimension: str) -> list[dict[str, Any]]:
     rows = _aggregate(
         f, level=f.area.level, area_ids=[f.area.pk], group="key", by=DIMENSIONS[dimension]
     )
+    return _named(dimension, rows)
+
+
+def breakdowns(f: Filters, dimensions: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """`breakdown` by each of `dimensions`; in one statement, names and codes read along,
+    when the rollups hold them all (no filter on a dimension)."""
+    if _filter_keys(f) or f.area.level > rolled_levels() or len(dimensions) < 2:
+        return {d: breakdown(f, d) for d in dimensions}
+    as_text = Cast("pk", output_field=CharField())
+
+    def looked_up(model: Any, column: str) -> Subquery:
+        found = model.objects.annotate(k=as_text).filter(k=OuterRef("key")).order_by()
+        return Subquery(found.values(column)[:1])
+
+    by_name: dict[str, str] = {DIMENSIONS[d]: d for d in dimensions}
+    sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+    rows: Any = (
+        Rollup.objects.filter(
+            _period_q(f),
+            level=f.area.level,
+            area_id=f.area.pk,
+            dimension__in=list(by_name),
+        )
+        .order_by()
+        .values("dimension", "key")
+        .annotate(**sums)
+        .annotate(
+            category_code=looked_up(Category, "code"),
+            category_name=looked_up(Category, "name"),
+            department_code=looked_up(Department, "code"),
+            department_name=looked_up(Department, "name"),
+            channel_name=Subquery(
+                Channel.objects.filter(code=OuterRef("key")).order_by().values("name")[:1]
+            ),
+        )
+    )
+    grouped: dict[str, list[tuple[Any, dict[str, int]]]] = {d: [] for d in dimensions}
+    names: dict[str, dict[str, str]] = {d: {} for d in dimensions}
+    codes: dict[str, dict[str, str]] = {d: {} for d in dimensions}
+    for row in rows:
+        dimension = by_name[row["dimension"]]
+        key = _key(row["key"], "key")
+        grouped[dimension].append((key, _clean(row)))
+        if dimension == "channel":
+            if row["channel_name"] is not None:
+                names[dimension][key] = row["channel_name"]
+        elif row[f"{dimension}_name"] is not None:
+            names[dimension][key] = row[f"{dimension}_name"]
+            codes[dimension][key] = row[f"{dimension}_code"]
+    return {d: _named(d, grouped[d], (names[d], codes[d])) for d in dimensions}
+
+
+def _named(
+    dimension: str,
+    rows: list[tuple[Any, dict[str, int]]],
+    known: tuple[dict[str, str], dict[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Breakdown rows with their names and codes (read now unless `known`), largest first."""
     keys = [k for k, _c in rows]
     names: dict[str, str]
     codes: dict[str, str]
-    if dimension in ("category", "department"):
+    if known is not None:
+        names, codes = known
+        if dimension == "department":
+            names["0"], codes["0"] = str(_("not dispatched")), ""
+        elif dimension == "channel":
+            codes = {k: k for k in keys}
+    elif dimension in ("category", "department"):
         model: Any = Category if dimension == "category" else Department
         ids = [int(k) for k in keys if k.isdigit()]
         found = list(model.objects.filter(pk__in=ids).values_list("pk", "code", "name"))
@@ -372,13 +502,29 @@ def settled_levels(counts: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def breadcrumb(area: Area, user: Actor) -> list[Area]:
-    """The area's chain from the highest one the user sees."""
-    chain = list(
+def chain(area: Area) -> list[Area]:
+    """The area's live chain from the top (no geometry)."""
+    return list(
         Area.objects.filter(path__in=area.chain_paths()).live().defer("geometry").order_by("level")
     )
-    paths = visible_paths(user)
-    return [a for a in chain if paths is None or any(a.path.startswith(p) for p in paths)]
+
+
+def breadcrumb(
+    area: Area,
+    user: Actor,
+    paths: list[str] | bool | None = False,
+    areas: list[Area] | None = None,
+) -> list[Area]:
+    """The area's chain from the highest one the user sees. `paths`: the user's visible
+    paths when already read (`Filters.paths`); `areas`: the chain when already read."""
+    if paths is False:
+        paths = visible_paths(user)
+    shown = chain(area) if areas is None else areas
+    return [
+        a
+        for a in shown
+        if paths is None or (isinstance(paths, list) and any(a.path.startswith(p) for p in paths))
+    ]
 
 
 # -- points for the maps (from the facts: never the event table) ---------------------------

@@ -47,7 +47,13 @@ def map_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/map.html",
-        {"roots": roots, "choropleth_figures": stats_selectors.CHOROPLETH},
+        {
+            "roots": roots,
+            "choropleth_figures": stats_selectors.CHOROPLETH,
+            # The layers' caps, for the note shown when a layer holds only part of its points.
+            "open_limit": f"{stats_selectors.OPEN_POINTS:,}",
+            "heat_limit": f"{stats_selectors.HEAT_CELLS:,}",
+        },
     )
 
 

@@ -27,6 +27,8 @@
       if (overlays[k]) { overlays[k].remove(); overlays[k] = null; }
     }
     if (choropleth) choropleth.remove();
+    capped("events-capped", false);
+    capped("heat-capped", false);
     const code = state.code;
     if (!code) return;
     const area = encodeURIComponent(code);
@@ -39,13 +41,21 @@
       const group = await wanggeLayers.openEvents(map, code, el.dataset.eventUrl);
       if (state.code !== code || !eventsBox.checked) return;
       overlays.events = group.addTo(map);
+      capped("events-capped", el.dataset.eventsCapped === "1");
     }
     if (heatBox && heatBox.checked && L.heatLayer) {
       const data = await getJSON("/api/stats/heat?period=month&area=" + area);
       if (state.code !== code || !heatBox.checked) return;
       overlays.heat = L.heatLayer(data.points, { radius: 18, blur: 14, max: 1 }).addTo(map);
       el.dataset.heatPoints = String(data.points.length);
+      capped("heat-capped", data.capped);
     }
+  }
+  // The note beside the layers when one holds only part of its points (the API's cap:
+  // the newest open events, the densest heat cells), as on the dashboard and big screen.
+  function capped(id, on) {
+    const note = document.getElementById(id);
+    if (note) note.hidden = !on;
   }
   for (const box of [eventsBox, heatBox, choroBox]) {
     if (box) box.addEventListener("change", () => showOverlays().catch((err) => console.error(err)));

@@ -246,8 +246,8 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     from django.core.management import call_command
     from django.db import connection
 
-    from wangge.fieldwork import visits
     from wangge.fieldwork.models import VisitTask
+    from wangge.fieldwork.visits import services as visits
     from wangge.people.models import ResidentTag
     from wangge.regions.models import Area
 

@@ -38,7 +38,8 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
     from django.db import connection, transaction
 
     from wangge.accounts.actors import SYSTEM
-    from wangge.fieldwork import campaign_coverage, campaigns
+    from wangge.fieldwork.campaigns import coverage as campaign_coverage
+    from wangge.fieldwork.campaigns import services as campaigns
     from wangge.fieldwork.models import Campaign, CampaignTarget
     from wangge.regions.models import Area
 

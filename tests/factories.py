@@ -135,8 +135,9 @@ def reseed() -> None:
     if not TagKind.objects.exists():
         seed = importlib.import_module("wangge.people.migrations.0002_tag_kinds").seed
         seed(_AppsNow(), None)
-    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.attend import services as attend
     from wangge.fieldwork.models import AttendRule, VisitRule
+    from wangge.fieldwork.visits import services as visits
 
     if not VisitRule.objects.exists():
         visits.install_defaults()

@@ -23,8 +23,8 @@ from tests.fuzzing import FORM_TEXT, FUZZ, VALUES, bodies, row_counts
 from wangge.api import api
 from wangge.events import workflow
 from wangge.events.models import Category
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import Patrol, VisitRule, VisitTask
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from wangge.accounts.actors import ANONYMOUS, SYSTEM
 from wangge.accounts.models import Post, Role
 from wangge.accounts.permissions import ADMIN, AUDITOR, COLUMNS, MATRIX, Action, may, roles_for
 from wangge.events import access as event_access
-from wangge.fieldwork import patrols
+from wangge.fieldwork.patrols import services as patrols
 from wangge.notices import services as notices
 from wangge.people import access as people_access
 from wangge.staff import grants

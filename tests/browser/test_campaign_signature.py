@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import login
 from tests.fieldwork.campaign_world import FORM, make_world
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import CampaignFile, CampaignTarget
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]

@@ -21,7 +21,7 @@ from tests.people.factories import centre, make_people
 from tests.stats.helpers import fill_now
 from wangge.events import workflow
 from wangge.events.models import Category, Event
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 

@@ -15,8 +15,8 @@ from tests.fieldwork.campaign_world import FORM
 from tests.people.factories import PHONE_A, household_at, make_people
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import AuditEntry
-from wangge.fieldwork import campaigns
-from wangge.fieldwork.campaign_views import CENTRE_PAGE_SIZE
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.campaigns.views import CENTRE_PAGE_SIZE
 from wangge.fieldwork.models import Campaign
 from wangge.people import pii
 from wangge.people.models import Residence, Resident

@@ -14,8 +14,8 @@ from tests.fieldwork.patrol_world import make_patrol_world
 from tests.fieldwork.visits_factories import tag
 from tests.people.factories import centre
 from wangge.events.models import Event, Status
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import Patrol
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 

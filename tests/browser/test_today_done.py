@@ -9,7 +9,8 @@ from playwright.sync_api import Browser, expect
 from tests.browser.helpers import login, phone_context
 from tests.fieldwork.patrol_world import make_patrol_world
 from tests.fieldwork.visits_factories import tag
-from wangge.fieldwork import patrols, visits
+from wangge.fieldwork.patrols import services as patrols
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 

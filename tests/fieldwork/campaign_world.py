@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from tests.people.factories import People, household_at, make_people
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign
 from wangge.people import services
 from wangge.people.models import Household, Resident, TagKind

@@ -10,7 +10,7 @@ from tests.fieldwork.attend_world import report
 from tests.fieldwork.visits_factories import make_world
 from wangge.errors import DomainError
 from wangge.events import workflow
-from wangge.fieldwork import attend
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendRule, AttendTask, FieldAlert
 
 pytestmark = pytest.mark.django_db

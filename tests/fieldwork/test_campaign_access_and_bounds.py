@@ -14,7 +14,8 @@ from tests.fieldwork.campaign_world import World, define, opened
 from tests.people.factories import household_at
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
-from wangge.fieldwork import campaigns, tasks
+from wangge.fieldwork import tasks
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignTarget
 from wangge.people.models import TagKind
 

@@ -13,8 +13,8 @@ from tests.fieldwork.campaign_world import World, define, opened, world  # noqa:
 from tests.fieldwork.patrol_world import client_for
 from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
-from wangge.fieldwork import campaigns
-from wangge.fieldwork.campaign_views import CENTRE_PAGE_SIZE
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.campaigns.views import CENTRE_PAGE_SIZE
 from wangge.fieldwork.models import Campaign, CampaignTarget
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,8 @@ from tests.people.factories import household_at
 from wangge import form_fields as forms
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaigns
+from wangge.fieldwork.campaigns import coverage as campaign_coverage
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.people import services as people
 
@@ -123,7 +124,7 @@ def test_every_household_once_with_its_micro_grid(world: World) -> None:
     assert rows[p.household_a.pk].address == p.household_a.address
     assert all(t.status == "pending" and t.resident_id is None for t in rows.values())
     # Materialising again adds nothing.
-    from wangge.fieldwork import campaign_targets
+    from wangge.fieldwork.campaigns import targets as campaign_targets
 
     assert campaign_targets.materialise(campaign) == 0
 

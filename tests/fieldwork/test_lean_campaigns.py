@@ -7,7 +7,7 @@ from tests.fieldwork import campaign_world as helpers
 from tests.people.factories import household_at
 from tests.sqlguard import get_lean
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import CampaignTarget
 from wangge.people import services
 from wangge.people.identity import check_digit

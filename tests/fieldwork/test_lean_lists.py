@@ -6,7 +6,7 @@ import time_machine
 
 from tests.fieldwork.visits_factories import household, make_world, member, tag
 from tests.sqlguard import get_lean
-from wangge.fieldwork import visits
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 

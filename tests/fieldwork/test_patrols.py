@@ -10,8 +10,9 @@ from tests.people.factories import centre
 from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.events.models import Category
-from wangge.fieldwork import patrol_tasks, patrols
 from wangge.fieldwork.models import Finding, Inspection, PatrolPoint
+from wangge.fieldwork.patrols import rounds as patrol_tasks
+from wangge.fieldwork.patrols import services as patrols
 from wangge.people.models import HazardPoint
 
 pytestmark = pytest.mark.django_db

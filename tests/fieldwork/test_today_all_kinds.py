@@ -9,7 +9,10 @@ from django.utils import timezone
 from tests.fieldwork.patrol_world import client_for, make_patrol_world
 from wangge.events import workflow
 from wangge.events.models import Category
-from wangge.fieldwork import attend, campaigns, today, visits
+from wangge.fieldwork import today
+from wangge.fieldwork.attend import services as attend
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,11 @@ from tests.fieldwork.patrol_world import client_for, make_patrol_world
 from tests.sqlguard import get_lean
 from wangge.events import workflow
 from wangge.events.models import Category
-from wangge.fieldwork import attend, campaigns, patrols, today
+from wangge.fieldwork import today
+from wangge.fieldwork.attend import services as attend
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Inspection
+from wangge.fieldwork.patrols import services as patrols
 
 pytestmark = pytest.mark.django_db
 

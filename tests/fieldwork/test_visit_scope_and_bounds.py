@@ -22,8 +22,9 @@ from wangge.accounts import services as account_services
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import Post
 from wangge.errors import DomainError
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
+from wangge.fieldwork.visits import services as visits
 from wangge.people import services as people
 
 pytestmark = pytest.mark.django_db

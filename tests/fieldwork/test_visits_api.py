@@ -15,8 +15,9 @@ from tests.fieldwork.visits_factories import (
     tag,
     world_with_tasks,
 )
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, VisitTask
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)

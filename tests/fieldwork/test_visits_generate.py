@@ -10,8 +10,8 @@ from tests.fieldwork.visits_factories import full_answers, household, make_world
 from wangge.accounts import services as account_services
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import Post
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRule, VisitTask
+from wangge.fieldwork.visits import services as visits
 from wangge.people import services as people
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from django.db import connection, connections, transaction
 from tests.events.races import race
 from tests.fieldwork.attend_world import report
 from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitRecord, VisitTask
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL"),

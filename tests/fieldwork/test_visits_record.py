@@ -9,8 +9,8 @@ from PIL import Image
 from tests.fieldwork.visits_factories import full_answers, household, make_world, member
 from wangge.errors import DomainError
 from wangge.events.models import Event
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import VisitTask
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)

@@ -11,8 +11,8 @@ from django.test import Client
 from tests.factories import make_tree, make_user, post
 from tests.people.factories import household_at
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import VisitTask
+from wangge.fieldwork.visits import services as visits
 from wangge.people import services as people
 from wangge.people.identity import check_digit
 from wangge.people.models import Household, Resident, ResidentTag, TagKind

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignSubmission, CampaignTarget
 from wangge.regions.models import Area
 

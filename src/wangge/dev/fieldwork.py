@@ -11,7 +11,7 @@ from django.utils import timezone
 from wangge.accounts.actors import require_actor
 from wangge.dev import campaign as campaign_demo
 from wangge.errors import DomainError
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import (
     AttendRecord,
     AttendTask,
@@ -24,6 +24,7 @@ from wangge.fieldwork.models import (
     VisitRecord,
     VisitTask,
 )
+from wangge.fieldwork.visits import services as visits
 
 VISITED_SHARE = 0.4
 VISITS_AT_MOST = 80  # enough to show progress; each goes through the service

@@ -2,10 +2,10 @@
 
 from ninja import Router
 
-from wangge.fieldwork.api_attend import router as attend_router
-from wangge.fieldwork.api_campaigns import router as campaigns_router
-from wangge.fieldwork.api_patrols import router as patrols_router
-from wangge.fieldwork.api_visits import router as visits_router
+from wangge.fieldwork.attend.api import router as attend_router
+from wangge.fieldwork.campaigns.api import router as campaigns_router
+from wangge.fieldwork.patrols.api import router as patrols_router
+from wangge.fieldwork.visits.api import router as visits_router
 
 router = Router(tags=["fieldwork"])
 router.add_router("/fieldwork", visits_router)

@@ -14,7 +14,9 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from wangge.fieldwork import attend, campaigns, visits
+from wangge.fieldwork.attend import services as attend
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.visits import services as visits
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -103,7 +103,10 @@ def grouped(placed: list[Placed]) -> list[Group]:
 
 
 def collect(user: Any, today: dt.date) -> list[TodoItem]:
-    from wangge.fieldwork import attend, campaigns, patrol_tasks, visits
+    from wangge.fieldwork.attend import services as attend
+    from wangge.fieldwork.campaigns import services as campaigns
+    from wangge.fieldwork.patrols import rounds as patrol_tasks
+    from wangge.fieldwork.visits import services as visits
 
     return [
         *visits.todo(user, today),
@@ -128,8 +131,9 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
 
     from wangge.accounts.actors import is_user
     from wangge.accounts.scope import area_q
-    from wangge.fieldwork import campaigns, patrol_tasks
+    from wangge.fieldwork.campaigns import services as campaigns
     from wangge.fieldwork.models import AttendTask, CampaignTarget, Inspection, VisitTask
+    from wangge.fieldwork.patrols import rounds as patrol_tasks
 
     if not is_user(user):
         return []

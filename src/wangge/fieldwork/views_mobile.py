@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
-from wangge.fieldwork import offline, patrols, today
+from wangge.fieldwork import offline, today
+from wangge.fieldwork.patrols import services as patrols
 from wangge.pages import scoped_page
 from wangge.people import selectors as people_selectors
 from wangge.people import services as people_services

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from wangge import private_files
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_export, campaigns
+from wangge.fieldwork.campaigns import export as campaign_export
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign
 from wangge.web import queue_export
 from wangge.web.models import Download

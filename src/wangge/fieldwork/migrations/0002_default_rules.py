@@ -4,7 +4,8 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.attend import services as attend
+    from wangge.fieldwork.visits import services as visits
 
     visits.install_defaults(apps)
     attend.install_defaults(apps)

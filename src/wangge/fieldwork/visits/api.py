@@ -10,8 +10,8 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRecord, VisitRule, VisitTask
+from wangge.fieldwork.visits import services as visits
 from wangge.inputs import Input, Int
 from wangge.people.selectors import page
 

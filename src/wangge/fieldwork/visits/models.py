@@ -1,9 +1,9 @@
 """Household visits (三必访) with their checklist (四必清).
 
 A `VisitRule` says which households are visited how often and what is checked; the
-generator (`wangge.fieldwork.visits.generate`) makes one `VisitTask` per household and period
-— the strictest rule wins when several apply — assigned to the responsible post holder. A
-`VisitRecord` is the visit itself: who, when, where (with the distance to the household),
+generator (`wangge.fieldwork.visits.services.generate`) makes one `VisitTask` per household
+and period — the strictest rule wins when several apply — assigned to the responsible post
+holder. A `VisitRecord` is the visit itself: who, when, where (with the distance to the household),
 the checklist answers, notes, photos and the events its findings became.
 """
 

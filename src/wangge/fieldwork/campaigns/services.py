@@ -28,8 +28,8 @@ from wangge.accounts.permissions import Action, roles_for
 from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events.access import GRID_ROLES
-from wangge.fieldwork import campaign_targets
-from wangge.fieldwork.campaign_targets import RefreshResult
+from wangge.fieldwork.campaigns import targets as campaign_targets
+from wangge.fieldwork.campaigns.targets import RefreshResult
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.people import access

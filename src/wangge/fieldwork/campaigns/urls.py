@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from wangge.fieldwork import campaign_views as views
+from wangge.fieldwork.campaigns import views
 
 urlpatterns = [
     # The grid worker's phone pages.

@@ -12,7 +12,9 @@ from ninja.files import UploadedFile
 from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaign_export, campaigns
+from wangge.fieldwork.campaigns import coverage as campaign_coverage
+from wangge.fieldwork.campaigns import export as campaign_export
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.inputs import Input, Int, Page, PageSize
 from wangge.people.selectors import MAX_PAGE

@@ -35,7 +35,7 @@ def _fail(exc: Any) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from wangge.fieldwork import campaign_coverage
+    from wangge.fieldwork.campaigns import coverage as campaign_coverage
     from wangge.fieldwork.models import Campaign
 
     for c in Campaign.objects.order_by("-starts_on", "-id"):
@@ -55,7 +55,7 @@ def cmd_define(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.errors import DomainError
-    from wangge.fieldwork import campaigns
+    from wangge.fieldwork.campaigns import services as campaigns
 
     path = Path(args.file)
     if not path.is_file():
@@ -92,7 +92,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.errors import DomainError
-    from wangge.fieldwork import campaigns
+    from wangge.fieldwork.campaigns import services as campaigns
 
     try:
         n = campaigns.campaign_open(SYSTEM, _campaign(args.id))
@@ -106,7 +106,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.errors import DomainError
-    from wangge.fieldwork import campaigns
+    from wangge.fieldwork.campaigns import services as campaigns
 
     try:
         if args.all:
@@ -130,7 +130,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def cmd_coverage(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
-    from wangge.fieldwork import campaign_coverage, campaigns
+    from wangge.fieldwork.campaigns import coverage as campaign_coverage
+    from wangge.fieldwork.campaigns import services as campaigns
     from wangge.regions.models import Area
 
     campaign = _campaign(args.id)
@@ -174,7 +175,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.errors import DomainError
-    from wangge.fieldwork import campaign_export
+    from wangge.fieldwork.campaigns import export as campaign_export
 
     try:
         content = campaign_export.export(user_named(args.user), _campaign(args.id))

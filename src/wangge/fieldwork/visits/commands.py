@@ -20,7 +20,7 @@ def _period_day(text: str) -> dt.date:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from wangge.fieldwork import visits
+    from wangge.fieldwork.visits import services as visits
 
     result = visits.generate(on=args.period)
     print(json.dumps(result.as_dict(), ensure_ascii=False))
@@ -28,14 +28,16 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.attend import services as attend
+    from wangge.fieldwork.visits import services as visits
 
     print(json.dumps({"visits": visits.sweep(), "attend": attend.sweep()}, ensure_ascii=False))
     return 0
 
 
 def _install(args: argparse.Namespace) -> int:
-    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.attend import services as attend
+    from wangge.fieldwork.visits import services as visits
 
     print(
         json.dumps(
@@ -46,7 +48,7 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _attend_sync(args: argparse.Namespace) -> int:
-    from wangge.fieldwork import attend
+    from wangge.fieldwork.attend import services as attend
 
     print(json.dumps(attend.sync().as_dict()))
     return 0

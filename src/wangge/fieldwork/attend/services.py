@@ -26,7 +26,7 @@ from wangge.events import workflow
 from wangge.events.models import Category, Event, Status
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask, FieldAlert
 from wangge.fieldwork.todo_item import TodoItem
-from wangge.fieldwork.visits import (
+from wangge.fieldwork.visits.services import (
     check_client_key,
     check_in,
     check_rule_fields,

@@ -24,7 +24,9 @@ from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
 from wangge.decoding import unstorable
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaigns, offline
+from wangge.fieldwork import offline
+from wangge.fieldwork.campaigns import coverage as campaign_coverage
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
 from wangge.people.selectors import MAX_PAGE

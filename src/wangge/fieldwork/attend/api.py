@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from wangge.fieldwork import attend
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask
 from wangge.inputs import Input, Int
 from wangge.people.selectors import page

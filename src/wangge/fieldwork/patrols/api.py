@@ -17,10 +17,13 @@ from ninja.files import UploadedFile
 
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
-from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols, today
+from wangge.fieldwork import offline, today
 from wangge.fieldwork.models import Inspection, Patrol
+from wangge.fieldwork.patrols import figures as patrol_figures
+from wangge.fieldwork.patrols import rounds as patrol_tasks
+from wangge.fieldwork.patrols import services as patrols
+from wangge.fieldwork.patrols.views import category_of
 from wangge.fieldwork.views_mobile import valid_position
-from wangge.fieldwork.views_patrols import category_of
 from wangge.inputs import Day, Input, Int
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area

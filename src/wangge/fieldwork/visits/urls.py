@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.fieldwork import views_visits as v
+from wangge.fieldwork.visits import views as v
 
 urlpatterns = [
     path("", v.visit_mine, name="visit_mine"),

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from wangge import form_fields as forms
 from wangge.accounts import audit
 from wangge.accounts.actors import Actor, needs_check
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area

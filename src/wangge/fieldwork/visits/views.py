@@ -27,8 +27,10 @@ from wangge import form_fields as forms
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.events.models import Category
-from wangge.fieldwork import attend, offline, visits
+from wangge.fieldwork import offline
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
+from wangge.fieldwork.visits import services as visits
 from wangge.pages import optional_number, scoped_page
 
 

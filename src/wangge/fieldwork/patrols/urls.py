@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.fieldwork import views_patrols as v
+from wangge.fieldwork.patrols import views as v
 
 urlpatterns = [
     path("", v.patrol_home, name="patrol"),

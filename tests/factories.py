@@ -137,10 +137,10 @@ def reseed() -> None:
         seed(_AppsNow(), None)
     from wangge.fieldwork.attend import services as attend
     from wangge.fieldwork.models import AttendRule, VisitRule
-    from wangge.fieldwork.visits import services as visits
+    from wangge.fieldwork.visits import rules as visit_rules
 
     if not VisitRule.objects.exists():
-        visits.install_defaults()
+        visit_rules.install_defaults()
     if not AttendRule.objects.exists():
         attend.install_defaults()
     from wangge.stats.assessment.models import Indicator

@@ -12,7 +12,7 @@ from wangge.events.models import Category
 from wangge.fieldwork import today
 from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.campaigns import services as campaigns
-from wangge.fieldwork.visits import services as visits
+from wangge.fieldwork.visits import schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_every_kind_of_task_reaches_the_right_workers_list(settings, tmp_path, m
     w = make_patrol_world()
     p = w.people
     day = timezone.localdate()
-    visits.generate(on=day)
+    schedule.generate(on=day)
     campaign = campaigns.campaign_define(
         p.admin,
         title="流动人员信息排查",

@@ -24,6 +24,9 @@ from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
+from wangge.fieldwork.visits import rules as visit_rules
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import selectors as visit_selectors
 from wangge.fieldwork.visits import services as visits
 from wangge.people import services as people
 
@@ -40,7 +43,7 @@ def test_lists_of_a_worker_who_left_the_grid_drop_its_tasks():
     w, ta, _tb = world_with_tasks()
     event = report(w)
     attend.sync()
-    assert visits.todo(w.worker_a, timezone.localdate())
+    assert visit_selectors.todo(w.worker_a, timezone.localdate())
     assert attend.todo(w.worker_a, timezone.localdate())
     # worker_a leaves grid A for grid B; the old tasks still name them as assignee.
     account_services.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2020, 1, 1))
@@ -48,7 +51,7 @@ def test_lists_of_a_worker_who_left_the_grid_drop_its_tasks():
     assert VisitTask.objects.filter(assignee=w.worker_a, pk=ta.pk).exists()
     assert AttendTask.objects.filter(assignee=w.worker_a, event=event).exists()
     today = timezone.localdate()
-    assert [i for i in visits.todo(w.worker_a, today) if i.pk == ta.pk] == []
+    assert [i for i in visit_selectors.todo(w.worker_a, today) if i.pk == ta.pk] == []
     assert attend.todo(w.worker_a, today) == []
     page = client(w.worker_a).get("/field/visits/").content.decode()
     assert ta.household.code not in page
@@ -58,15 +61,15 @@ def test_overdue_task_follows_a_household_that_moves():
     w = make_world()
     hh = household(w.micro_a1)
     tag(member(hh), "living_alone")
-    visits.generate(on=dt.date(2026, 10, 15))  # October's task, overdue in November
+    schedule.generate(on=dt.date(2026, 10, 15))  # October's task, overdue in November
     october = VisitTask.objects.get(household=hh)
     other = household(w.micro_b1, "elsewhere")
     people.household_save(SYSTEM, code=hh.code, house=other.house)
-    visits.generate(on=ON)
+    schedule.generate(on=ON)
     october.refresh_from_db()
     assert october.status == "open" and october.due_on < ON
     assert october.area == w.micro_b1 and october.assignee == w.worker_b
-    assert not visits.tasks(w.worker_a).filter(pk=october.pk).exists()
+    assert not visit_selectors.tasks(w.worker_a).filter(pk=october.pk).exists()
 
 
 # -- 2.1 sensitive groups ----------------------------------------------------------------------
@@ -261,7 +264,7 @@ def test_rule_order_is_bounded(order):
 @pytest.mark.parametrize("bound", ["nan", "inf", "-inf", float("nan"), "1e999"])
 def test_number_bounds_must_be_finite(bound):
     with pytest.raises(DomainError) as err:
-        visits.clean_checklist([{"name": "n", "label": "n", "type": "number", "min": bound}])
+        visit_rules.clean_checklist([{"name": "n", "label": "n", "type": "number", "min": bound}])
     assert any(p.field.endswith("min") for p in err.value.problems)
 
 
@@ -307,7 +310,7 @@ def test_visit_before_the_period_is_refused():
     w = make_world()
     hh = household(w.micro_a1)
     member(hh)
-    visits.generate(on=ON)
+    schedule.generate(on=ON)
     task = VisitTask.objects.get(household=hh)
     before = timezone.make_aware(dt.datetime.combine(task.period_start, dt.time(12)))
     before -= dt.timedelta(days=1)

@@ -24,6 +24,7 @@ from wangge.fieldwork.models import (
     VisitRecord,
     VisitTask,
 )
+from wangge.fieldwork.visits import schedule
 from wangge.fieldwork.visits import services as visits
 
 VISITED_SHARE = 0.4
@@ -46,7 +47,7 @@ class DemoFieldwork:
 
 
 def build(*, seed: int = 330103) -> DemoFieldwork:
-    planned = visits.generate()
+    planned = schedule.generate()
     done = record_visits(seed=seed)
     attending = attend.sync()
     return DemoFieldwork(

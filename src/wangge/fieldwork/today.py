@@ -106,10 +106,10 @@ def collect(user: Any, today: dt.date) -> list[TodoItem]:
     from wangge.fieldwork.attend import services as attend
     from wangge.fieldwork.campaigns import services as campaigns
     from wangge.fieldwork.patrols import rounds as patrol_tasks
-    from wangge.fieldwork.visits import services as visits
+    from wangge.fieldwork.visits import selectors as visit_selectors
 
     return [
-        *visits.todo(user, today),
+        *visit_selectors.todo(user, today),
         *attend.todo(user, today),
         *patrol_tasks.todo(user, today),
         *campaigns.todo(user, today),

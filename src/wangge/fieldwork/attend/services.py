@@ -26,14 +26,9 @@ from wangge.events import workflow
 from wangge.events.models import Category, Event, Status
 from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask, FieldAlert
 from wangge.fieldwork.todo_item import TodoItem
-from wangge.fieldwork.visits.services import (
-    check_client_key,
-    check_in,
-    check_rule_fields,
-    is_rule_admin,
-    responsible_users,
-    task_gone,
-)
+from wangge.fieldwork.visits.checkin import check_client_key, check_in, task_gone
+from wangge.fieldwork.visits.rules import check_rule_fields, is_rule_admin
+from wangge.fieldwork.visits.schedule import responsible_users
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 

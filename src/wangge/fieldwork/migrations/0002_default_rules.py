@@ -5,9 +5,9 @@ from django.db import migrations
 
 def install(apps, schema_editor):
     from wangge.fieldwork.attend import services as attend
-    from wangge.fieldwork.visits import services as visits
+    from wangge.fieldwork.visits import rules as visit_rules
 
-    visits.install_defaults(apps)
+    visit_rules.install_defaults(apps)
     attend.install_defaults(apps)
 
 

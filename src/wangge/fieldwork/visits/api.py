@@ -11,6 +11,9 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.fieldwork.models import FieldAlert, VisitRecord, VisitRule, VisitTask
+from wangge.fieldwork.visits import figures as visit_figures
+from wangge.fieldwork.visits import rules as visit_rules
+from wangge.fieldwork.visits import schedule, selectors
 from wangge.fieldwork.visits import services as visits
 from wangge.inputs import Input, Int
 from wangge.people.selectors import page
@@ -86,14 +89,14 @@ def rule_get(request: HttpRequest, rid: Int) -> dict[str, Any]:
 
 @router.put("/visits/rules/{rid}", response=RuleOut, summary="Change a visit rule (admin)")
 def rule_update(request: HttpRequest, rid: Int, body: RuleIn) -> dict[str, Any]:
-    visits.require_admin(request.user)
+    visit_rules.require_admin(request.user)
     rule = get_object_or_404(VisitRule, pk=rid)
     return RuleOut.of(visits.rule_save(request.user, rule=rule, **body.dict()))
 
 
 @router.delete("/visits/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
 def rule_delete(request: HttpRequest, rid: Int) -> Status[Any]:
-    visits.require_admin(request.user)
+    visit_rules.require_admin(request.user)
     visits.rule_delete(request.user, get_object_or_404(VisitRule, pk=rid))
     return Status(204, None)
 
@@ -165,7 +168,7 @@ class TaskFilter(Input):
 
 @router.get("/visits/tasks", response=TaskPage, summary="Visit tasks in scope")
 def task_list(request: HttpRequest, filters: Query[TaskFilter]) -> dict[str, Any]:
-    qs = visits.task_search(
+    qs = selectors.task_search(
         request.user,
         status=filters.status,
         mine=filters.mine,
@@ -181,7 +184,7 @@ def task_list(request: HttpRequest, filters: Query[TaskFilter]) -> dict[str, Any
 
 @router.get("/visits/tasks/{tid}", response=TaskDetailOut, summary="A visit task")
 def task_get(request: HttpRequest, tid: Int) -> dict[str, Any]:
-    t = visits.task_get(request.user, tid)
+    t = selectors.task_get(request.user, tid)
     return {**TaskOut.of(t, timezone.localdate()), "checklist": t.rule.checklist}
 
 
@@ -243,7 +246,7 @@ class RecordIn(Input):
 
 @router.post("/visits/tasks/{tid}/records", response={201: RecordOut}, summary="Record the visit")
 def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status[Any]:
-    task = visits.task_get(request.user, tid)
+    task = selectors.task_get(request.user, tid)
     record = visits.visit_record(
         actor=request.user,
         task=task,
@@ -263,7 +266,7 @@ def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status[Any]
 def record_list(
     request: HttpRequest, household: Int | None = None, task: Int | None = None
 ) -> list[dict[str, Any]]:
-    qs = visits.records(request.user).select_related("visitor").prefetch_related("findings")
+    qs = selectors.records(request.user).select_related("visitor").prefetch_related("findings")
     if household is not None:
         qs = qs.filter(household_id=household)
     if task is not None:
@@ -273,12 +276,12 @@ def record_list(
 
 @router.get("/visits/records/{rid}", response=RecordOut, summary="A visit record")
 def record_get(request: HttpRequest, rid: Int) -> dict[str, Any]:
-    return RecordOut.of(visits.record_get(request.user, rid))
+    return RecordOut.of(selectors.record_get(request.user, rid))
 
 
 @router.post("/visits/records/{rid}/photos", response={201: dict[str, int]}, summary="Add a photo")
 def record_photo(request: HttpRequest, rid: Int, photo: File[UploadedFile]) -> Status[Any]:
-    record = visits.record_get(request.user, rid)
+    record = selectors.record_get(request.user, rid)
     item = visits.visit_add_photo(actor=request.user, record=record, file=photo.file or b"")
     return Status(201, {"id": item.pk})
 
@@ -298,7 +301,7 @@ class FindingOut(Schema):
     summary="Report a finding of the visit as an event",
 )
 def record_finding(request: HttpRequest, rid: Int, body: FindingIn) -> Status[Any]:
-    record = visits.record_get(request.user, rid)
+    record = selectors.record_get(request.user, rid)
     category = visits.finding_category(
         visits.FindingIn(title=body.title, category=body.category, description=body.description)
     )
@@ -321,8 +324,10 @@ class FiguresFilter(Input):
 
 
 def _figures(request: HttpRequest, f: FiguresFilter) -> dict[str, Any]:
-    first, last = visits.month_bounds(timezone.localdate())
-    return visits.figures(request.user, start=f.start or first, end=f.end or last, area_code=f.area)
+    first, last = visit_figures.month_bounds(timezone.localdate())
+    return visit_figures.figures(
+        request.user, start=f.start or first, end=f.end or last, area_code=f.area
+    )
 
 
 class Figures(Schema):
@@ -386,8 +391,8 @@ class GenerateIn(Input):
 
 @router.post("/visits/generate", summary="Generate the tasks of a day's periods (admin)")
 def generate(request: HttpRequest, body: GenerateIn) -> dict[str, Any]:
-    visits.require_admin(request.user)
-    return visits.generate(on=body.on).as_dict()
+    visit_rules.require_admin(request.user)
+    return schedule.generate(on=body.on).as_dict()
 
 
 class AlertOut(Schema):
@@ -412,7 +417,7 @@ class AlertOut(Schema):
 
 @router.get("/alerts", response=list[AlertOut], summary="My fieldwork alerts")
 def alert_list(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
-    return [AlertOut.of(a) for a in visits.alerts(request.user, unread)[:100]]
+    return [AlertOut.of(a) for a in selectors.alerts(request.user, unread)[:100]]
 
 
 @router.post("/alerts/{aid}/read", response=AlertOut, summary="Mark an alert read")

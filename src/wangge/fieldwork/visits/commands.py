@@ -20,9 +20,9 @@ def _period_day(text: str) -> dt.date:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from wangge.fieldwork.visits import services as visits
+    from wangge.fieldwork.visits import schedule
 
-    result = visits.generate(on=args.period)
+    result = schedule.generate(on=args.period)
     print(json.dumps(result.as_dict(), ensure_ascii=False))
     return 0
 
@@ -37,11 +37,14 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _install(args: argparse.Namespace) -> int:
     from wangge.fieldwork.attend import services as attend
-    from wangge.fieldwork.visits import services as visits
+    from wangge.fieldwork.visits import rules as visit_rules
 
     print(
         json.dumps(
-            {"visit_rules": visits.install_defaults(), "attend_rules": attend.install_defaults()}
+            {
+                "visit_rules": visit_rules.install_defaults(),
+                "attend_rules": attend.install_defaults(),
+            }
         )
     )
     return 0

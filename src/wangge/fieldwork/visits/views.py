@@ -30,6 +30,7 @@ from wangge.events.models import Category
 from wangge.fieldwork import offline
 from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
+from wangge.fieldwork.visits import checkin, figures, selectors
 from wangge.fieldwork.visits import services as visits
 from wangge.pages import optional_number, scoped_page
 
@@ -68,7 +69,7 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
             "attend_open": attend.tasks(request.user)
             .filter(assignee_id=request.user.pk, status=AttendTask.Status.OPEN)
             .count(),
-            "alerts": list(visits.alerts(request.user, unread_only=True)[:10]),
+            "alerts": list(selectors.alerts(request.user, unread_only=True)[:10]),
         },
     )
 
@@ -80,7 +81,9 @@ def visit_alerts(request: HttpRequest) -> HttpResponse:
         alert = visits.alert_read(request.user, request.POST.get("alert", ""))
         return HttpResponseRedirect(alert.url or reverse("fieldwork:visit_alerts"))
     return render(
-        request, "fieldwork/visits/alerts.html", {"alerts": list(visits.alerts(request.user)[:100])}
+        request,
+        "fieldwork/visits/alerts.html",
+        {"alerts": list(selectors.alerts(request.user)[:100])},
     )
 
 
@@ -99,7 +102,7 @@ def _answers(request: HttpRequest, checklist: list[dict[str, Any]]) -> dict[str,
 @scoped_page
 @require_http_methods(["GET", "POST"])
 def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
-    task = visits.task_get(request.user, pk)
+    task = selectors.task_get(request.user, pk)
     error = None
     if request.method == "POST":
         finding = None
@@ -165,7 +168,7 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "records": list(task.records.select_related("visitor").order_by("-visited_at")[:5]),
             "overdue": task.is_overdue(),
-            "far_metres": int(visits.far_metres()),
+            "far_metres": int(checkin.far_metres()),
         },
         status=error.status if error else 200,
     )
@@ -173,7 +176,7 @@ def visit_task(request: HttpRequest, pk: int) -> HttpResponse:
 
 @scoped_page
 def visit_record_page(request: HttpRequest, pk: int) -> HttpResponse:
-    record = visits.record_get(request.user, pk)
+    record = selectors.record_get(request.user, pk)
     labels = {i["name"]: i.get("label") or i["name"] for i in record.task.rule.checklist}
     answers = [
         (labels.get(name, name), forms.display(value)) for name, value in record.answers.items()
@@ -193,7 +196,7 @@ def visit_record_page(request: HttpRequest, pk: int) -> HttpResponse:
 @scoped_page
 def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = VisitPhoto.objects.filter(pk=pk).select_related("record").first()
-    if photo is None or not visits.records(request.user).filter(pk=photo.record_id).exists():
+    if photo is None or not selectors.records(request.user).filter(pk=photo.record_id).exists():
         raise Http404
     stored = (
         photo.thumbnail if request.GET.get("size") == "thumb" and photo.thumbnail else photo.file
@@ -209,7 +212,7 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
 @scoped_page
 def visit_household(request: HttpRequest, pk: int) -> HttpResponse:
     """The visits block of a household's page (loaded with htmx by the people app)."""
-    data = visits.household_visits(request.user, pk)
+    data = selectors.household_visits(request.user, pk)
     return render(
         request, "fieldwork/visits/_household.html", {**data, "today": timezone.localdate()}
     )
@@ -217,10 +220,12 @@ def visit_household(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- the command centre's coverage -----------------------------------------------------------
 def _figures(request: HttpRequest) -> dict[str, Any]:
-    first, last = visits.month_bounds(timezone.localdate())
+    first, last = figures.month_bounds(timezone.localdate())
     start = _date(request.GET.get("start"), first)
     end = _date(request.GET.get("end"), last)
-    return visits.figures(request.user, start=start, end=end, area_code=request.GET.get("area", ""))
+    return figures.figures(
+        request.user, start=start, end=end, area_code=request.GET.get("area", "")
+    )
 
 
 @scoped_page

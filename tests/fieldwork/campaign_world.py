@@ -88,12 +88,12 @@ def define(world: World, **extra: Any) -> Campaign:
         "fields": FORM,
     }
     values.update(extra)
-    return campaigns.campaign_define(world.people.admin, **values)
+    return campaigns.campaign_define(actor=world.people.admin, **values)
 
 
 def opened(world: World, **extra: Any) -> Campaign:
     campaign = define(world, **extra)
-    campaigns.campaign_open(world.people.admin, campaign)
+    campaigns.campaign_open(actor=world.people.admin, campaign=campaign)
     campaign.refresh_from_db()
     return campaign
 

@@ -79,8 +79,8 @@ def test_overdue_alert_once_and_cancel_with_the_event():
     event = report(w)
     attend.sync()
     later = timezone.now() + dt.timedelta(hours=25)
-    assert attend.sweep(later) == {"overdue": 1}
-    assert attend.sweep(later) == {"overdue": 0}
+    assert attend.sweep(now=later) == {"overdue": 1}
+    assert attend.sweep(now=later) == {"overdue": 0}
     assert FieldAlert.objects.filter(kind="attend_overdue", user=w.worker_a).count() == 1
     workflow.event_cancel(event=event, actor=w.admin, reason="误报")
     assert attend.sync().cancelled == 1
@@ -90,10 +90,10 @@ def test_overdue_alert_once_and_cancel_with_the_event():
 def test_rule_admin_only():
     w = make_world()
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.worker_a, code="x", name="x", categories=["0601"])
+        attend.rule_save(actor=w.worker_a, code="x", name="x", categories=["0601"])
     assert err.value.status == 403
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.admin, code="x", name="x", categories=["9999"])
+        attend.rule_save(actor=w.admin, code="x", name="x", categories=["9999"])
     assert err.value.problems[0].field == "categories"
 
 

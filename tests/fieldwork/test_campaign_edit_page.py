@@ -45,7 +45,7 @@ def form_of(c: Campaign, **changes: object) -> dict[str, object]:
 def answer(w: World, campaign: Campaign) -> None:
     target = CampaignTarget.objects.filter(campaign=campaign, household__isnull=False).first()
     assert target is not None
-    campaigns.target_unreachable(w.people.admin, target, "无人在家")
+    campaigns.target_unreachable(actor=w.people.admin, target=target, reason="无人在家")
 
 
 def test_a_draft_changes_wholly_and_keeps_its_question_names(world):  # noqa: F811
@@ -98,8 +98,8 @@ def test_an_answered_campaign_keeps_its_areas_and_questions(world):  # noqa: F81
     # Through the service a locked change is refused naming the part.
     with pytest.raises(DomainError) as caught:
         campaigns.campaign_update(
-            world.people.admin,
-            campaign,
+            actor=world.people.admin,
+            campaign=campaign,
             title=campaign.title,
             starts_on=campaign.starts_on,
             ends_on=campaign.ends_on,

@@ -29,7 +29,7 @@ def _grow(world, campaign, start: int, n: int) -> None:
             household=household_at(world.people.micro_a, f"C{i:03d}"),
             relation="head",
         )
-    campaigns.campaign_refresh(world.people.admin, campaign)
+    campaigns.campaign_refresh(actor=world.people.admin, campaign=campaign)
 
 
 def _counts(client, world, pk: int) -> dict[str, int]:

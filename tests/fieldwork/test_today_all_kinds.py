@@ -25,14 +25,14 @@ def test_every_kind_of_task_reaches_the_right_workers_list(settings, tmp_path, m
     day = timezone.localdate()
     schedule.generate(on=day)
     campaign = campaigns.campaign_define(
-        p.admin,
+        actor=p.admin,
         title="流动人员信息排查",
         starts_on=day,
         ends_on=day + dt.timedelta(days=30),
         area_codes=["330103"],
         fields=[{"name": "n", "label": "在住人数", "type": "number", "required": True}],
     )
-    campaigns.campaign_open(p.admin, campaign)
+    campaigns.campaign_open(actor=p.admin, campaign=campaign)
     event = workflow.event_report(
         actor=p.worker_a,
         title="邻居因噪音争吵",

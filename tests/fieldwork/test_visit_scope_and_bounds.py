@@ -77,7 +77,7 @@ def test_sensitive_group_cannot_drive_visits():
     w = make_world()
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin,
+            actor=w.admin,
             code="watch",
             name="关注",
             frequency="weekly",
@@ -98,11 +98,11 @@ def _with_perm(w, codename: str):
 def test_attend_rules_need_the_attend_rule_permission():
     w = make_world()
     attend_admin = _with_perm(w, "change_attendrule")
-    rule = attend.rule_save(attend_admin, code="x", name="x", categories=["0601"])
+    rule = attend.rule_save(actor=attend_admin, code="x", name="x", categories=["0601"])
     assert rule.pk
     visit_admin = _with_perm(w, "change_visitrule")
     with pytest.raises(DomainError) as err:
-        attend.rule_save(visit_admin, rule=rule, code="x", name="y", categories=["0601"])
+        attend.rule_save(actor=visit_admin, rule=rule, code="x", name="y", categories=["0601"])
     assert err.value.status == 403
     r = client(visit_admin).put(
         f"/api/fieldwork/attend/rules/{rule.pk}",
@@ -194,11 +194,11 @@ def test_over_long_strings_are_refused_by_the_services():
     assert fields(err) == {"finding.title"}
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin, code="c" * 41, name="n" * 101, frequency="weekly", all_households=True
+            actor=w.admin, code="c" * 41, name="n" * 101, frequency="weekly", all_households=True
         )
     assert fields(err) == {"code", "name"}
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.admin, code="c" * 41, name="n" * 101, categories=["0601"])
+        attend.rule_save(actor=w.admin, code="c" * 41, name="n" * 101, categories=["0601"])
     assert fields(err) == {"code", "name"}
     report(w)
     attend.sync()
@@ -224,7 +224,7 @@ def test_every_days_is_bounded(every_days):
     w = make_world()
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin,
+            actor=w.admin,
             code="n",
             name="n",
             frequency="days",
@@ -245,11 +245,11 @@ def test_rule_order_is_bounded(order):
     w = make_world()
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin, code="o", name="o", frequency="weekly", all_households=True, order=order
+            actor=w.admin, code="o", name="o", frequency="weekly", all_households=True, order=order
         )
     assert fields(err) == {"order"}
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.admin, code="o", name="o", categories=["0601"], order=order)
+        attend.rule_save(actor=w.admin, code="o", name="o", categories=["0601"], order=order)
     assert fields(err) == {"order"}
     for url, body in (
         ("/api/fieldwork/visits/rules", {"frequency": "weekly", "all_households": True}),

@@ -170,7 +170,7 @@ def test_inactive_rule_and_every_n_days_rule():
     hh = household(w.micro_a1)
     tag(member(hh), "veteran")
     visits.rule_save(
-        w.admin,
+        actor=w.admin,
         code="veterans",
         name="退役军人",
         frequency="days",

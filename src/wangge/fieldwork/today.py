@@ -131,9 +131,12 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
 
     from wangge.accounts.actors import is_user
     from wangge.accounts.scope import area_q
+    from wangge.fieldwork.attend.models import AttendTask
     from wangge.fieldwork.campaigns import services as campaigns
-    from wangge.fieldwork.models import AttendTask, CampaignTarget, Inspection, VisitTask
+    from wangge.fieldwork.campaigns.models import CampaignTarget
     from wangge.fieldwork.patrols import rounds as patrol_tasks
+    from wangge.fieldwork.patrols.models import Inspection
+    from wangge.fieldwork.visits.models import VisitTask
 
     if not is_user(user):
         return []

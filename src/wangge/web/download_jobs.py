@@ -71,7 +71,9 @@ def _campaign_prepare(owner: Any, params: dict[str, str]) -> tuple[str, dict[str
 
 def _campaign_build(owner: Any, params: dict[str, str], progress: Progress) -> tuple[str, bytes]:
     campaign = _campaign(owner, params)
-    content = campaign_export.export(owner, campaign, ip=params.get("ip", ""), progress=progress)
+    content = campaign_export.export(
+        actor=owner, campaign=campaign, ip=params.get("ip", ""), progress=progress
+    )
     return f"campaign-{campaign.pk}.xlsx", content
 
 

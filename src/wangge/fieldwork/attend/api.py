@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.fieldwork.attend import services as attend
-from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask
+from wangge.fieldwork.attend.models import AttendRecord, AttendRule, AttendTask
 from wangge.inputs import Input, Int
 from wangge.people.selectors import page
 
@@ -58,7 +58,7 @@ def rule_list(request: HttpRequest) -> list[dict[str, Any]]:
     "/attend/rules", response={201: AttendRuleOut}, summary="Create a must-attend rule (admin)"
 )
 def rule_create(request: HttpRequest, body: AttendRuleIn) -> Status[Any]:
-    return Status(201, AttendRuleOut.of(attend.rule_save(request.user, **body.dict())))
+    return Status(201, AttendRuleOut.of(attend.rule_save(actor=request.user, **body.dict())))
 
 
 @router.put(
@@ -67,13 +67,13 @@ def rule_create(request: HttpRequest, body: AttendRuleIn) -> Status[Any]:
 def rule_update(request: HttpRequest, rid: Int, body: AttendRuleIn) -> dict[str, Any]:
     attend.require_admin(request.user)
     rule = get_object_or_404(AttendRule, pk=rid)
-    return AttendRuleOut.of(attend.rule_save(request.user, rule=rule, **body.dict()))
+    return AttendRuleOut.of(attend.rule_save(actor=request.user, rule=rule, **body.dict()))
 
 
 @router.delete("/attend/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
 def rule_delete(request: HttpRequest, rid: Int) -> Status[Any]:
     attend.require_admin(request.user)
-    attend.rule_delete(request.user, get_object_or_404(AttendRule, pk=rid))
+    attend.rule_delete(actor=request.user, rule=get_object_or_404(AttendRule, pk=rid))
     return Status(204, None)
 
 

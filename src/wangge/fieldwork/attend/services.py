@@ -24,9 +24,10 @@ from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event, Status
-from wangge.fieldwork.models import AttendRecord, AttendRule, AttendTask, FieldAlert
+from wangge.fieldwork.attend.models import AttendRecord, AttendRule, AttendTask
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.fieldwork.visits.checkin import check_client_key, check_in, task_gone
+from wangge.fieldwork.visits.models import FieldAlert
 from wangge.fieldwork.visits.rules import check_rule_fields, is_rule_admin
 from wangge.fieldwork.visits.schedule import responsible_users
 from wangge.people.selectors import get_in
@@ -81,8 +82,8 @@ def require_admin(user: Any) -> None:
 
 
 def rule_save(
-    actor: Actor,
     *,
+    actor: Actor,
     rule: AttendRule | None = None,
     code: str,
     name: str,
@@ -127,7 +128,7 @@ def rule_save(
     return rule
 
 
-def rule_delete(actor: Actor, rule: AttendRule) -> None:
+def rule_delete(*, actor: Actor, rule: AttendRule) -> None:
     require_admin(actor)
     with transaction.atomic():
         if rule.tasks.exists():
@@ -154,7 +155,7 @@ def _category_ids(rule: AttendRule) -> set[int]:
     return set(chosen) | set(children)
 
 
-def sync(now: dt.datetime | None = None) -> SyncResult:
+def sync(*, now: dt.datetime | None = None) -> SyncResult:
     """Create the attendance tasks of recent events that need one (the first matching rule
     by order: one task per event), alert their assignees; cancel open tasks whose event was
     rejected, merged or cancelled. Idempotent."""
@@ -216,7 +217,7 @@ def sync(now: dt.datetime | None = None) -> SyncResult:
     return result
 
 
-def sweep(now: dt.datetime | None = None) -> dict[str, int]:
+def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Alert the assignee (once) of each attendance past its deadline."""
     now = now or timezone.now()
     with transaction.atomic():

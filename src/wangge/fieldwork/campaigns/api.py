@@ -15,7 +15,7 @@ from wangge.errors import DomainError
 from wangge.fieldwork.campaigns import coverage as campaign_coverage
 from wangge.fieldwork.campaigns import export as campaign_export
 from wangge.fieldwork.campaigns import services as campaigns
-from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
+from wangge.fieldwork.campaigns.models import Campaign, CampaignFile, CampaignTarget
 from wangge.inputs import Input, Int, Page, PageSize
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions.models import Area
@@ -251,7 +251,7 @@ def campaign_list(request: HttpRequest, drafts: bool = False) -> list[dict[str, 
 @router.post("/campaigns", response={201: CampaignOut}, summary="Define a campaign (draft)")
 def campaign_create(request: HttpRequest, body: CampaignIn) -> Status[Any]:
     campaign = campaigns.campaign_define(
-        request.user,
+        actor=request.user,
         title=body.title,
         description=body.description,
         starts_on=body.starts_on,
@@ -274,19 +274,25 @@ def campaign_detail(request: HttpRequest, pk: Int) -> dict[str, Any]:
 
 @router.post("/campaigns/{pk}/open", response=OpenOut, summary="Open: materialise targets")
 def campaign_open(request: HttpRequest, pk: Int) -> dict[str, Any]:
-    n = campaigns.campaign_open(request.user, campaigns.campaign_get(request.user, pk))
+    n = campaigns.campaign_open(
+        actor=request.user, campaign=campaigns.campaign_get(request.user, pk)
+    )
     return {"targets": n}
 
 
 @router.post("/campaigns/{pk}/refresh", response=RefreshOut, summary="Follow the population")
 def campaign_refresh(request: HttpRequest, pk: Int) -> dict[str, Any]:
-    r = campaigns.campaign_refresh(request.user, campaigns.campaign_get(request.user, pk))
+    r = campaigns.campaign_refresh(
+        actor=request.user, campaign=campaigns.campaign_get(request.user, pk)
+    )
     return {"added": r.added, "left": r.left, "returned": r.returned, "moved": r.moved}
 
 
 @router.post("/campaigns/{pk}/close", response=CampaignOut)
 def campaign_close(request: HttpRequest, pk: Int) -> dict[str, Any]:
-    campaign = campaigns.campaign_close(request.user, campaigns.campaign_get(request.user, pk))
+    campaign = campaigns.campaign_close(
+        actor=request.user, campaign=campaigns.campaign_get(request.user, pk)
+    )
     return CampaignOut.of(campaign, request.user)
 
 
@@ -363,7 +369,7 @@ def missing_list(
 @router.get("/campaigns/{pk}/export.xlsx", summary="Every answer as xlsx (masked, audited)")
 def campaign_export_view(request: HttpRequest, pk: Int) -> HttpResponse:
     campaign = campaigns.campaign_get(request.user, pk)
-    content = campaign_export.export(request.user, campaign, ip=client_ip(request))
+    content = campaign_export.export(actor=request.user, campaign=campaign, ip=client_ip(request))
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
     return response
@@ -378,7 +384,9 @@ def target_detail(request: HttpRequest, pk: Int) -> dict[str, Any]:
 @router.post("/campaigns/targets/{pk}/answer", response=TargetDetailOut, summary="Fill the form")
 def target_answer(request: HttpRequest, pk: Int, body: TargetAnswerIn) -> dict[str, Any]:
     target = campaigns.target_get(request.user, pk)
-    campaigns.target_answer(request.user, target, body.answers, lon=body.lon, lat=body.lat)
+    campaigns.target_answer(
+        actor=request.user, target=target, answers=body.answers, lon=body.lon, lat=body.lat
+    )
     return _detail(campaigns.target_get(request.user, pk))
 
 
@@ -387,7 +395,9 @@ def target_answer(request: HttpRequest, pk: Int, body: TargetAnswerIn) -> dict[s
 )
 def target_unreachable(request: HttpRequest, pk: Int, body: UnreachableIn) -> dict[str, Any]:
     target = campaigns.target_get(request.user, pk)
-    campaigns.target_unreachable(request.user, target, body.reason, lon=body.lon, lat=body.lat)
+    campaigns.target_unreachable(
+        actor=request.user, target=target, reason=body.reason, lon=body.lon, lat=body.lat
+    )
     return _detail(campaigns.target_get(request.user, pk))
 
 
@@ -400,5 +410,7 @@ def target_file(
     request: HttpRequest, pk: Int, field: Form[str], file: File[UploadedFile]
 ) -> Status[Any]:
     target = campaigns.target_get(request.user, pk)
-    stored = campaigns.target_file_add(request.user, target, field, file)
+    stored = campaigns.target_file_add(
+        actor=request.user, target=target, field_name=field, content=file
+    )
     return Status(201, FileOut.of(stored))

@@ -20,7 +20,7 @@ from wangge.regions.lean import without_geometry
 
 
 def _campaign(pk: int) -> Any:
-    from wangge.fieldwork.models import Campaign
+    from wangge.fieldwork.campaigns.models import Campaign
 
     campaign = Campaign.objects.filter(pk=pk).first()
     if campaign is None:
@@ -36,7 +36,7 @@ def _fail(exc: Any) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from wangge.fieldwork.campaigns import coverage as campaign_coverage
-    from wangge.fieldwork.models import Campaign
+    from wangge.fieldwork.campaigns.models import Campaign
 
     for c in Campaign.objects.order_by("-starts_on", "-id"):
         n = campaign_coverage.coverage(c).total
@@ -68,7 +68,7 @@ def cmd_define(args: argparse.Namespace) -> int:
 
     try:
         campaign = campaigns.campaign_define(
-            user_named(args.user),
+            actor=user_named(args.user),
             title=spec.get("title", ""),
             description=spec.get("description", ""),
             starts_on=day("starts_on"),
@@ -95,7 +95,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     from wangge.fieldwork.campaigns import services as campaigns
 
     try:
-        n = campaigns.campaign_open(SYSTEM, _campaign(args.id))
+        n = campaigns.campaign_open(actor=SYSTEM, campaign=_campaign(args.id))
     except DomainError as exc:
         return _fail(exc)
     print(_("Opened with %(n)d targets.") % {"n": n})
@@ -112,7 +112,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if args.all:
             results = campaigns.refresh_open_campaigns()
         elif args.id is not None:
-            results = {args.id: campaigns.campaign_refresh(SYSTEM, _campaign(args.id))}
+            results = {
+                args.id: campaigns.campaign_refresh(actor=SYSTEM, campaign=_campaign(args.id))
+            }
         else:
             print(_("Give a campaign id or --all."), file=sys.stderr)
             return 2
@@ -157,7 +159,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         name = f"{a.code} {a.name}"
         print(f"{name:<32} {c.done:>7} {c.unreachable:>7} {c.pending:>7} {c.total:>7}")
     if args.missing:
-        from wangge.fieldwork.models import CampaignTarget
+        from wangge.fieldwork.campaigns.models import CampaignTarget
 
         qs = without_geometry(
             CampaignTarget.objects.filter(
@@ -178,7 +180,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from wangge.fieldwork.campaigns import export as campaign_export
 
     try:
-        content = campaign_export.export(user_named(args.user), _campaign(args.id))
+        content = campaign_export.export(actor=user_named(args.user), campaign=_campaign(args.id))
     except DomainError as exc:
         return _fail(exc)
     Path(args.out).write_bytes(content)

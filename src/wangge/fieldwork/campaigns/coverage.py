@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 
 from wangge.accounts.actors import SYSTEM, needs_check
 from wangge.accounts.scope import area_q
-from wangge.fieldwork.models import Campaign, CampaignTarget
+from wangge.fieldwork.campaigns.models import Campaign, CampaignTarget
 from wangge.regions.models import Area
 
 DONE, UNREACHABLE, PENDING = (

@@ -17,7 +17,7 @@ from wangge import form_fields as forms
 from wangge.accounts import audit
 from wangge.accounts.actors import Actor, needs_check
 from wangge.fieldwork.campaigns import services as campaigns
-from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
+from wangge.fieldwork.campaigns.models import Campaign, CampaignFile, CampaignTarget
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 
@@ -36,9 +36,9 @@ def _area_names(campaign: Campaign) -> dict[str, str]:
 
 
 def export(
+    *,
     actor: Actor,
     campaign: Campaign,
-    *,
     ip: str = "",
     progress: Callable[[int, int | None], None] | None = None,
 ) -> bytes:

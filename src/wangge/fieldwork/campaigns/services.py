@@ -29,8 +29,13 @@ from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError, Problem
 from wangge.events.access import GRID_ROLES
 from wangge.fieldwork.campaigns import targets as campaign_targets
+from wangge.fieldwork.campaigns.models import (
+    Campaign,
+    CampaignFile,
+    CampaignSubmission,
+    CampaignTarget,
+)
 from wangge.fieldwork.campaigns.targets import RefreshResult
-from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.people import access
 from wangge.people.models import ResidenceType, TagKind
@@ -358,8 +363,8 @@ def _clean_definition(  # noqa: C901
 
 @transaction.atomic
 def campaign_define(
-    actor: Actor,
     *,
+    actor: Actor,
     title: str,
     starts_on: dt.date | None,
     ends_on: dt.date | None,
@@ -408,7 +413,7 @@ def campaign_define(
 
 
 @transaction.atomic
-def campaign_open(actor: Actor, campaign: Campaign) -> int:
+def campaign_open(*, actor: Actor, campaign: Campaign) -> int:
     """Open a draft: materialise its targets. Returns how many."""
     if needs_check(actor):
         _check_manager(actor, campaign)
@@ -425,7 +430,7 @@ def campaign_open(actor: Actor, campaign: Campaign) -> int:
 
 
 @transaction.atomic
-def campaign_refresh(actor: Actor, campaign: Campaign) -> RefreshResult:
+def campaign_refresh(*, actor: Actor, campaign: Campaign) -> RefreshResult:
     """Add targets that entered scope since, mark those that left (their answers kept)."""
     if needs_check(actor):
         _check_manager(actor, campaign)
@@ -441,7 +446,7 @@ def campaign_refresh(actor: Actor, campaign: Campaign) -> RefreshResult:
 
 
 @transaction.atomic
-def campaign_close(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campaign:
+def campaign_close(*, actor: Actor, campaign: Campaign, ip: str = "") -> Campaign:
     if needs_check(actor):
         _check_manager(actor, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -449,10 +454,10 @@ def campaign_close(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campaig
         raise DomainError.one(
             _("Only an open campaign can be closed."), field="status", code="state"
         )
-    return _closed(actor, campaign, ip=ip, said="closed")
+    return _closed(actor=actor, campaign=campaign, ip=ip, said="closed")
 
 
-def _closed(actor: Any, campaign: Campaign, *, ip: str, said: str) -> Campaign:
+def _closed(*, actor: Actor, campaign: Campaign, ip: str, said: str) -> Campaign:
     """Close the campaign (closing an open one, or cancelling a draft), audited as `said`."""
     campaign.status = Campaign.Status.CLOSED
     campaign.closed_at = timezone.now()
@@ -501,9 +506,9 @@ def _areas_of(campaign: Campaign) -> list[str]:
 
 @transaction.atomic
 def campaign_update(
+    *,
     actor: Actor,
     campaign: Campaign,
-    *,
     title: str,
     starts_on: dt.date | None,
     ends_on: dt.date | None,
@@ -594,7 +599,7 @@ def campaign_update(
 
 
 @transaction.atomic
-def campaign_cancel(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campaign:
+def campaign_cancel(*, actor: Actor, campaign: Campaign, ip: str = "") -> Campaign:
     """Call off a draft: it is closed without ever opening (no targets, nothing collected) and
     stays in the list as cancelled."""
     if needs_check(actor):
@@ -607,7 +612,7 @@ def campaign_cancel(actor: Actor, campaign: Campaign, *, ip: str = "") -> Campai
             code="state",
             status=409,
         )
-    return _closed(actor, campaign, ip=ip, said="cancelled")
+    return _closed(actor=actor, campaign=campaign, ip=ip, said="cancelled")
 
 
 def is_cancelled(campaign: Campaign) -> bool:
@@ -617,7 +622,7 @@ def is_cancelled(campaign: Campaign) -> bool:
 def refresh_open_campaigns() -> dict[int, RefreshResult]:
     """Refresh every open campaign (for a nightly task or the CLI)."""
     return {
-        c.pk: campaign_refresh(SYSTEM, c)
+        c.pk: campaign_refresh(actor=SYSTEM, campaign=c)
         for c in Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("pk")
     }
 
@@ -679,10 +684,10 @@ def _store(target: CampaignTarget, image: forms.PendingImage, by: Any) -> Campai
 
 
 def target_answer(
+    *,
     actor: Actor,
     target: CampaignTarget,
     answers: dict[str, Any],
-    *,
     lon: float | None = None,
     lat: float | None = None,
 ) -> CampaignTarget:
@@ -727,10 +732,10 @@ def target_answer(
 
 @transaction.atomic
 def target_unreachable(
+    *,
     actor: Actor,
     target: CampaignTarget,
     reason: str,
-    *,
     lon: float | None = None,
     lat: float | None = None,
 ) -> CampaignTarget:
@@ -772,7 +777,7 @@ def target_unreachable(
 
 
 def target_file_add(
-    actor: Actor, target: CampaignTarget, field_name: str, content: bytes | str | IO[bytes]
+    *, actor: Actor, target: CampaignTarget, field_name: str, content: bytes | str | IO[bytes]
 ) -> CampaignFile:
     """Store a photo or signature for one field ahead of the answer (API uploads); the answer
     then refers to it by id."""

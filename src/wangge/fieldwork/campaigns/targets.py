@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from wangge.fieldwork.models import Campaign, CampaignTarget
+from wangge.fieldwork.campaigns.models import Campaign, CampaignTarget
 from wangge.people.models import Household, Resident, ResidentStatus, ResidentTag
 from wangge.regions.models import Area
 

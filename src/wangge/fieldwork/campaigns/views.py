@@ -27,7 +27,7 @@ from wangge.errors import DomainError
 from wangge.fieldwork import offline
 from wangge.fieldwork.campaigns import coverage as campaign_coverage
 from wangge.fieldwork.campaigns import services as campaigns
-from wangge.fieldwork.models import Campaign, CampaignFile, CampaignTarget
+from wangge.fieldwork.campaigns.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
 from wangge.people.selectors import MAX_PAGE
 from wangge.regions import selectors as region_selectors
@@ -122,10 +122,14 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
             lon = optional_number(request.POST.get("lon"), "lon")
             lat = optional_number(request.POST.get("lat"), "lat")
             if request.POST.get("action") == "unreachable":
-                campaigns.target_unreachable(request.user, target, reason, lon=lon, lat=lat)
+                campaigns.target_unreachable(
+                    actor=request.user, target=target, reason=reason, lon=lon, lat=lat
+                )
                 messages.success(request, _("Marked not reachable."))
             else:
-                campaigns.target_answer(request.user, target, values, lon=lon, lat=lat)
+                campaigns.target_answer(
+                    actor=request.user, target=target, answers=values, lon=lon, lat=lat
+                )
                 messages.success(request, _("Saved."))
             return done_url
 
@@ -282,17 +286,17 @@ def manage(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     campaign = campaigns.campaign_get(request.user, pk)
     try:
         if action == "open":
-            n = campaigns.campaign_open(request.user, campaign)
+            n = campaigns.campaign_open(actor=request.user, campaign=campaign)
             messages.success(request, _("Opened with %(n)d targets.") % {"n": n})
         elif action == "refresh":
-            r = campaigns.campaign_refresh(request.user, campaign)
+            r = campaigns.campaign_refresh(actor=request.user, campaign=campaign)
             messages.success(
                 request,
                 _("Refreshed: %(added)d added, %(left)d left scope, %(moved)d moved.")
                 % {"added": r.added, "left": r.left, "moved": r.moved},
             )
         elif action == "close":
-            campaigns.campaign_close(request.user, campaign, ip=client_ip(request))
+            campaigns.campaign_close(actor=request.user, campaign=campaign, ip=client_ip(request))
             messages.success(request, _("Closed."))
         else:
             raise Http404
@@ -459,7 +463,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         try:
             _check_text(post)
             campaign = campaigns.campaign_define(
-                request.user,
+                actor=request.user,
                 title=post.get("title", ""),
                 description=post.get("description", ""),
                 starts_on=_day(post.get("starts_on", "")),
@@ -547,8 +551,8 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _check_text(post)
             saved = campaigns.campaign_update(
-                request.user,
-                campaign,
+                actor=request.user,
+                campaign=campaign,
                 title=post.get("title", ""),
                 description=post.get("description", ""),
                 starts_on=_day(post.get("starts_on", "")),
@@ -605,10 +609,14 @@ def campaign_end(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if campaign.status == Campaign.Status.DRAFT:
-                campaigns.campaign_cancel(request.user, campaign, ip=client_ip(request))
+                campaigns.campaign_cancel(
+                    actor=request.user, campaign=campaign, ip=client_ip(request)
+                )
                 messages.success(request, _("Cancelled."))
             else:
-                campaigns.campaign_close(request.user, campaign, ip=client_ip(request))
+                campaigns.campaign_close(
+                    actor=request.user, campaign=campaign, ip=client_ip(request)
+                )
                 messages.success(request, _("Closed."))
         except DomainError as exc:
             if exc.status == 404:

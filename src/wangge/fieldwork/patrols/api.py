@@ -1,4 +1,4 @@
-"""Patrols, track points, inspections, findings, figures and today's list over HTTP.
+"""Patrols, track points, inspections, findings and figures over HTTP.
 
 Every read is scoped: a patrol is seen by its worker and by posts over its area, an inspection
 by its inspector and posts over the point; anything else is 404.
@@ -17,13 +17,12 @@ from ninja.files import UploadedFile
 
 from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
-from wangge.fieldwork import offline, today
-from wangge.fieldwork.models import Inspection, Patrol
+from wangge.fieldwork import offline
 from wangge.fieldwork.patrols import figures as patrol_figures
 from wangge.fieldwork.patrols import rounds as patrol_tasks
 from wangge.fieldwork.patrols import services as patrols
+from wangge.fieldwork.patrols.models import Inspection, Patrol
 from wangge.fieldwork.patrols.views import category_of
-from wangge.fieldwork.views_mobile import valid_position
 from wangge.inputs import Day, Input, Int
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
@@ -358,7 +357,7 @@ def inspections_due(request: HttpRequest, all: bool = False) -> list[dict[str, A
     ]
 
 
-# -- figures and today ---------------------------------------------------------------------
+# -- figures -----------------------------------------------------------------------------
 @router.get("/patrols/figures", response=dict[str, Any], summary="Patrol and inspection figures")
 def figures(
     request: HttpRequest, since: str = "", until: str = "", area: str = ""
@@ -376,56 +375,3 @@ def figures(
         "areas": [r.as_dict() for r in f.areas],
         "workers": [r.as_dict() for r in f.workers],
     }
-
-
-class TodoOut(Schema):
-    kind: str
-    id: int
-    title: str
-    address: str
-    lon: float | None
-    lat: float | None
-    due: str | None
-    overdue: bool
-    url: str
-    distance_m: float | None
-
-
-@router.get("/today", response=list[TodoOut], summary="My tasks for today, nearest first")
-def today_list(
-    request: HttpRequest, lon: float | None = None, lat: float | None = None
-) -> list[dict[str, Any]]:
-    lon, lat = valid_position(lon, lat)  # inf or out of range: no distances, not a 500
-    placed = today.order(today.collect(request.user, timezone.localdate()), lon, lat)
-    return [
-        {
-            "kind": p.item.kind,
-            "id": p.item.pk,
-            "title": p.item.title,
-            "address": p.item.address,
-            "lon": p.item.lon,
-            "lat": p.item.lat,
-            "due": p.item.due.isoformat() if p.item.due else None,
-            "overdue": p.item.overdue,
-            "url": p.item.url,
-            "distance_m": round(p.distance_m, 1) if p.distance_m is not None else None,
-        }
-        for p in placed
-    ]
-
-
-class DoneOut(Schema):
-    kind: str
-    id: int
-    title: str
-    url: str
-
-
-@router.get("/today/done", response=list[DoneOut], summary="What I finished today, latest first")
-def today_done(request: HttpRequest) -> list[dict[str, Any]]:
-    """The folded 已完成 group of the today page: visits, attendances, inspections and
-    campaign targets the caller finished today (four queries whatever the numbers)."""
-    return [
-        {"kind": i.kind, "id": i.pk, "title": i.title, "url": i.url}
-        for i in today.done_today(request.user, timezone.localdate())
-    ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.scope import area_q, can_see
 from wangge.errors import DomainError
-from wangge.fieldwork.models import Finding, Inspection, Patrol
+from wangge.fieldwork.patrols.models import Finding, Inspection, Patrol
 from wangge.fieldwork.patrols.rounds import due_on, facilities_open, hazards_open
 from wangge.regions import selectors as area_selectors
 from wangge.regions.models import Area

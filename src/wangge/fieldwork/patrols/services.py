@@ -30,7 +30,7 @@ from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
-from wangge.fieldwork.models import Finding, Inspection, Patrol, PatrolPoint
+from wangge.fieldwork.patrols.models import Finding, Inspection, Patrol, PatrolPoint
 from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
 from wangge.regions import coords

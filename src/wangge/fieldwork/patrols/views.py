@@ -13,10 +13,10 @@ from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import offline
-from wangge.fieldwork.models import Inspection
 from wangge.fieldwork.patrols import figures as patrol_figures
 from wangge.fieldwork.patrols import rounds as patrol_tasks
 from wangge.fieldwork.patrols import services as patrols
+from wangge.fieldwork.patrols.models import Inspection
 from wangge.pages import optional_number, scoped_page
 from wangge.regions.models import Area
 

@@ -10,11 +10,11 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from wangge.fieldwork.models import FieldAlert, VisitRecord, VisitRule, VisitTask
 from wangge.fieldwork.visits import figures as visit_figures
 from wangge.fieldwork.visits import rules as visit_rules
 from wangge.fieldwork.visits import schedule, selectors
 from wangge.fieldwork.visits import services as visits
+from wangge.fieldwork.visits.models import FieldAlert, VisitRecord, VisitRule, VisitTask
 from wangge.inputs import Input, Int
 from wangge.people.selectors import page
 
@@ -78,7 +78,7 @@ def rule_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/visits/rules", response={201: RuleOut}, summary="Create a visit rule (admin)")
 def rule_create(request: HttpRequest, body: RuleIn) -> Status[Any]:
-    rule = visits.rule_save(request.user, **body.dict())
+    rule = visits.rule_save(actor=request.user, **body.dict())
     return Status(201, RuleOut.of(rule))
 
 
@@ -91,13 +91,13 @@ def rule_get(request: HttpRequest, rid: Int) -> dict[str, Any]:
 def rule_update(request: HttpRequest, rid: Int, body: RuleIn) -> dict[str, Any]:
     visit_rules.require_admin(request.user)
     rule = get_object_or_404(VisitRule, pk=rid)
-    return RuleOut.of(visits.rule_save(request.user, rule=rule, **body.dict()))
+    return RuleOut.of(visits.rule_save(actor=request.user, rule=rule, **body.dict()))
 
 
 @router.delete("/visits/rules/{rid}", response={204: None}, summary="Delete (or retire) a rule")
 def rule_delete(request: HttpRequest, rid: Int) -> Status[Any]:
     visit_rules.require_admin(request.user)
-    visits.rule_delete(request.user, get_object_or_404(VisitRule, pk=rid))
+    visits.rule_delete(actor=request.user, rule=get_object_or_404(VisitRule, pk=rid))
     return Status(204, None)
 
 
@@ -422,4 +422,4 @@ def alert_list(request: HttpRequest, unread: bool = False) -> list[dict[str, Any
 
 @router.post("/alerts/{aid}/read", response=AlertOut, summary="Mark an alert read")
 def alert_read(request: HttpRequest, aid: Int) -> dict[str, Any]:
-    return AlertOut.of(visits.alert_read(request.user, aid))
+    return AlertOut.of(visits.alert_read(actor=request.user, pk=aid))

@@ -43,8 +43,8 @@ from wangge.people.selectors import get_in
 
 
 def rule_save(
-    actor: Actor,
     *,
+    actor: Actor,
     rule: VisitRule | None = None,
     code: str,
     name: str,
@@ -128,7 +128,7 @@ def rule_save(
     return rule
 
 
-def rule_delete(actor: Actor, rule: VisitRule) -> None:
+def rule_delete(*, actor: Actor, rule: VisitRule) -> None:
     """Delete a rule without tasks; one with tasks is only deactivated (its history stays)."""
     require_admin(actor)
     with transaction.atomic():
@@ -141,7 +141,7 @@ def rule_delete(actor: Actor, rule: VisitRule) -> None:
 
 
 # -- overdue alerts --------------------------------------------------------------------------
-def sweep(today: dt.date | None = None) -> dict[str, int]:
+def sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """One alert per assignee for the visits that went overdue since the last sweep."""
     day = today or timezone.localdate()
     now = timezone.now()
@@ -407,10 +407,10 @@ def visit_finding(
     return event
 
 
-def alert_read(user: Any, pk: Any) -> FieldAlert:
+def alert_read(*, actor: Actor, pk: Any) -> FieldAlert:
     if not (str(pk).isascii() and str(pk).isdigit()):
         raise DomainError.one(_("Not found."), code="not_found", status=404)
-    alert = get_in(alerts(user), pk)
+    alert = get_in(alerts(actor), pk)
     if alert.read_at is None:
         alert.read_at = timezone.now()
         alert.save(update_fields=["read_at"])

@@ -29,9 +29,10 @@ from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import offline
 from wangge.fieldwork.attend import services as attend
-from wangge.fieldwork.models import AttendTask, VisitPhoto, VisitTask
+from wangge.fieldwork.attend.models import AttendTask
 from wangge.fieldwork.visits import checkin, figures, selectors
 from wangge.fieldwork.visits import services as visits
+from wangge.fieldwork.visits.models import VisitPhoto, VisitTask
 from wangge.pages import optional_number, scoped_page
 
 
@@ -78,7 +79,7 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def visit_alerts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        alert = visits.alert_read(request.user, request.POST.get("alert", ""))
+        alert = visits.alert_read(actor=request.user, pk=request.POST.get("alert", ""))
         return HttpResponseRedirect(alert.url or reverse("fieldwork:visit_alerts"))
     return render(
         request,

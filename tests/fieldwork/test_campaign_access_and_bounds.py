@@ -51,7 +51,7 @@ def test_operator_below_the_scope_cannot_manage_nor_see_the_draft(world: World) 
     running = opened(world)
     for act in (campaigns.campaign_refresh, campaigns.campaign_close):
         with pytest.raises(DomainError) as exc:
-            act(op, running)
+            act(actor=op, campaign=running)
         assert exc.value.status == 403
     client = _client(op)
     assert client.post(f"{API}/{draft.pk}/open").status_code == 404

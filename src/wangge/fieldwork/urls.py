@@ -11,6 +11,7 @@ urlpatterns = [
         login_required(TemplateView.as_view(template_name="fieldwork/centre.html")),
         name="centre",
     ),
+    path("visits/attend/", include("wangge.fieldwork.attend.urls")),
     path("visits/", include("wangge.fieldwork.visits.urls")),
     path("campaigns/", include("wangge.fieldwork.campaigns.urls")),
     path("patrols/", include("wangge.fieldwork.patrols.urls")),

@@ -25,11 +25,11 @@ from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event, Status
 from wangge.fieldwork.attend.models import AttendRecord, AttendRule, AttendTask
+from wangge.fieldwork.checkin import check_client_key, check_in, task_gone
+from wangge.fieldwork.responsible import responsible_users
+from wangge.fieldwork.rule_checks import check_rule_fields, is_rule_admin
 from wangge.fieldwork.todo_item import TodoItem
-from wangge.fieldwork.visits.checkin import check_client_key, check_in, task_gone
 from wangge.fieldwork.visits.models import FieldAlert
-from wangge.fieldwork.visits.rules import check_rule_fields, is_rule_admin
-from wangge.fieldwork.visits.schedule import responsible_users
 from wangge.people.selectors import get_in
 from wangge.regions.lean import without_geometry
 

@@ -11,7 +11,6 @@
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,9 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.models import Post, Role
-from wangge.accounts.scope import in_force
 from wangge.errors import DomainError
+from wangge.fieldwork.responsible import chunks, responsible_users
 from wangge.fieldwork.visits.models import (
     Frequency,
     VisitRecord,
@@ -33,10 +31,6 @@ from wangge.people.models import (
     Resident,
     ResidentTag,
 )
-from wangge.regions.models import Area
-
-# When the rule's own role has nobody in the household's chain of areas.
-FALLBACK_ROLES = (Role.FULL_TIME, Role.GRID_LEADER, Role.PART_TIME, Role.LIAISON)
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -95,48 +89,6 @@ def strictness(rule: VisitRule) -> tuple[int, int, int]:
     else:
         days = _NOMINAL_DAYS[Frequency(rule.frequency)]
     return (days, rule.order, rule.pk or 0)
-
-
-# -- who is responsible ----------------------------------------------------------------------
-def responsible_users(area_ids: Iterable[int], roles: Iterable[str]) -> dict[tuple[int, str], int]:
-    """(area id, role) → the user to assign: the holder of a live post with the role at the
-    area or its nearest ancestor; when nobody holds it anywhere up the chain, the nearest
-    full-time worker, then grid leader, part-time worker, liaison. Missing: nobody at all.
-    Ties (two holders at one area) go to the earliest post."""
-    area_ids = list(dict.fromkeys(area_ids))
-    roles = list(dict.fromkeys(roles))
-    if not area_ids or not roles:
-        return {}
-    paths: dict[int, str] = {}
-    for chunk in _chunks(area_ids, 500):
-        paths.update(Area.objects.filter(pk__in=chunk).values_list("pk", "path"))
-    today = timezone.localdate()
-    holders: dict[tuple[str, str], int] = {}  # (area path, role) → user
-    live = (
-        Post.objects.filter(in_force(today), user__is_active=True)
-        .order_by("started_on", "id")
-        .values_list("area__path", "role", "user_id")
-    )
-    for path, role, user_id in live.iterator(chunk_size=5000):
-        holders.setdefault((path, role), user_id)
-    out: dict[tuple[int, str], int] = {}
-    for area_id, path in paths.items():
-        parts = [c for c in path.split("/") if c]
-        chain = ["/" + "/".join(parts[:i]) + "/" for i in range(len(parts), 0, -1)]
-        for role in roles:
-            for candidate in (role, *(r for r in FALLBACK_ROLES if r != role)):
-                holder = next(
-                    (holders[(p, candidate)] for p in chain if (p, candidate) in holders), None
-                )
-                if holder is not None:
-                    out[(area_id, role)] = holder
-                    break
-    return out
-
-
-def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 # -- generation ------------------------------------------------------------------------------
@@ -251,7 +203,7 @@ def generate(*, on: dt.date | None = None) -> GenerateResult:
             pairs = cur.fetchall()
             found = responsible_users([a for a, _r in pairs], [r for _a, r in pairs])
             rows = [(a, r, found[(a, r)]) for a, r in pairs if (a, r) in found]
-            for chunk in _chunks(rows, 2000):
+            for chunk in chunks(rows, 2000):
                 cur.executemany(
                     f"INSERT INTO {ASSIGN} (area_id, role, user_id) VALUES (%s, %s, %s)", chunk
                 )

@@ -23,7 +23,8 @@ from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import photos, workflow
 from wangge.events.models import BuiltinChannel, Category, Event
-from wangge.fieldwork.visits.checkin import check_client_key, check_in, task_gone
+from wangge.fieldwork.checkin import check_client_key, check_in, task_gone
+from wangge.fieldwork.rule_checks import check_rule_fields
 from wangge.fieldwork.visits.models import (
     FieldAlert,
     Frequency,
@@ -32,7 +33,7 @@ from wangge.fieldwork.visits.models import (
     VisitRule,
     VisitTask,
 )
-from wangge.fieldwork.visits.rules import check_rule_fields, clean_checklist, require_admin
+from wangge.fieldwork.visits.rules import clean_checklist, require_admin
 from wangge.fieldwork.visits.selectors import alerts
 from wangge.people.models import (
     Household,

@@ -11,6 +11,4 @@ urlpatterns = [
     path("figures/", v.visit_figures, name="visit_figures"),
     path("figures/map.json", v.visit_figures_map, name="visit_figures_map"),
     path("alerts/", v.visit_alerts, name="visit_alerts"),
-    path("attend/", v.attend_mine, name="attend_mine"),
-    path("attend/<int:pk>/", v.attend_task, name="attend_task"),
 ]

@@ -15,6 +15,7 @@ from tests.people.factories import household_at
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.fieldwork import tasks
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
 from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignTarget
 from wangge.people.models import TagKind
@@ -41,9 +42,9 @@ def _community_operator(world: World):
 def test_operator_below_the_scope_cannot_manage_nor_see_the_draft(world: World) -> None:
     op = _community_operator(world)
     draft = define(world)  # district-wide
-    assert draft not in campaigns.campaigns(op, include_drafts=True)
+    assert draft not in campaign_selectors.campaigns(op, include_drafts=True)
     with pytest.raises(DomainError) as exc:
-        campaigns.campaign_get(op, draft.pk)
+        campaign_selectors.campaign_get(op, draft.pk)
     assert exc.value.status == 404
     with pytest.raises(DomainError) as exc:
         campaigns.campaign_open(actor=op, campaign=draft)
@@ -65,7 +66,7 @@ def test_operator_covering_the_scope_manages_it(world: World) -> None:
     p = world.people
     op = _community_operator(world)
     mine = define(world, area_codes=[p.micro_a.code[:12]])
-    assert mine in campaigns.campaigns(op, include_drafts=True)
+    assert mine in campaign_selectors.campaigns(op, include_drafts=True)
     assert campaigns.campaign_open(actor=op, campaign=mine) == 2
     # A full-time grid worker at the district is no manager at all.
     worker = make_user("district_worker")

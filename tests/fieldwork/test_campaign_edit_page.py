@@ -13,6 +13,7 @@ from tests.fieldwork.campaign_world import World, define, opened, world  # noqa:
 from tests.fieldwork.patrol_world import client_for
 from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
 from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.campaigns.views import CENTRE_PAGE_SIZE
 from wangge.fieldwork.models import Campaign, CampaignTarget
@@ -123,7 +124,7 @@ def test_close_and_cancel_ask_first(world):  # noqa: F811
     open_one.refresh_from_db()
     draft.refresh_from_db()
     assert open_one.status == draft.status == Campaign.Status.CLOSED
-    assert campaigns.is_cancelled(draft) and not campaigns.is_cancelled(open_one)
+    assert campaign_selectors.is_cancelled(draft) and not campaign_selectors.is_cancelled(open_one)
     details = sorted(e.detail["status"] for e in AuditEntry.objects.filter(object_type="campaign"))
     assert details == ["cancelled", "closed"]
     # Closed: neither edited nor ended again.

@@ -22,6 +22,7 @@ from wangge import form_fields as forms
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.fieldwork.campaigns import coverage as campaign_coverage
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
 from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.people import services as people
@@ -324,11 +325,11 @@ def test_coverage_with_unreachable_and_missing_list(world: World) -> None:
     # Worker A's view covers grid A only.
     mine = campaign_coverage.coverage(campaign, p.worker_a)
     assert mine.total.total == 2 and grid_b.path not in mine.by_path
-    missing = list(campaigns.missing(p.admin, campaign))
+    missing = list(campaign_selectors.missing(p.admin, campaign))
     assert [(t.household_id, t.address) for t in missing] == [
         (world.household_a2.pk, world.household_a2.address)
     ]
-    assert list(campaigns.missing(p.worker_b, campaign)) == []
+    assert list(campaign_selectors.missing(p.worker_b, campaign)) == []
 
 
 def test_refresh_adds_household_that_moved_in_and_marks_the_one_that_left(world: World) -> None:
@@ -366,7 +367,7 @@ def test_todo_lists_open_targets_of_my_grid(world: World) -> None:
     p = world.people
     campaign = opened(world)
     today = timezone.localdate()
-    items = campaigns.todo(p.worker_a, today)
+    items = campaign_selectors.todo(p.worker_a, today)
     assert {i.pk for i in items} == set(
         CampaignTarget.objects.filter(campaign=campaign, area=p.micro_a).values_list(
             "pk", flat=True
@@ -377,9 +378,9 @@ def test_todo_lists_open_targets_of_my_grid(world: World) -> None:
     campaigns.target_answer(
         actor=p.worker_a, target=_target(campaign, p.household_a), answers={"count": 1}
     )
-    assert len(campaigns.todo(p.worker_a, today)) == 1
-    assert campaigns.todo(p.worker_a, campaign.ends_on + dt.timedelta(days=1)) == []
-    assert campaigns.todo(p.admin, today) == []  # no grid post
+    assert len(campaign_selectors.todo(p.worker_a, today)) == 1
+    assert campaign_selectors.todo(p.worker_a, campaign.ends_on + dt.timedelta(days=1)) == []
+    assert campaign_selectors.todo(p.admin, today) == []  # no grid post
 
 
 def test_world_has_two_grids(world: World) -> None:

@@ -12,6 +12,7 @@ from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork.models import Finding, Inspection, PatrolPoint
 from wangge.fieldwork.patrols import rounds as patrol_tasks
+from wangge.fieldwork.patrols import selectors as patrol_selectors
 from wangge.fieldwork.patrols import services as patrols
 from wangge.people.models import HazardPoint
 
@@ -276,12 +277,12 @@ def test_scope_other_grid_sees_nothing():
     w = make_patrol_world()
     p = patrols.patrol_start(actor=w.worker_a)
     for call in (
-        lambda: patrols.patrol_get(w.worker_b, p.pk),
-        lambda: patrols.target_get(w.worker_b, "hazard", w.hazard_a.pk),
-        lambda: patrols.target_get(w.worker_b, "facility", w.facility_a.pk),
+        lambda: patrol_selectors.patrol_get(w.worker_b, p.pk),
+        lambda: patrol_selectors.target_get(w.worker_b, "hazard", w.hazard_a.pk),
+        lambda: patrol_selectors.target_get(w.worker_b, "facility", w.facility_a.pk),
     ):
         with pytest.raises(DomainError) as hidden:
             call()
         assert hidden.value.status == 404
-    assert patrols.patrol_get(w.people.admin, p.pk) == p
-    assert list(patrols.patrols_visible(w.worker_b)) == []
+    assert patrol_selectors.patrol_get(w.people.admin, p.pk) == p
+    assert list(patrol_selectors.patrols_visible(w.worker_b)) == []

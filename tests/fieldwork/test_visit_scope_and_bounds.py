@@ -22,6 +22,7 @@ from wangge.accounts import services as account_services
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import Post
 from wangge.errors import DomainError
+from wangge.fieldwork.attend import selectors as attend_selectors
 from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
 from wangge.fieldwork.visits import rules as visit_rules
@@ -44,7 +45,7 @@ def test_lists_of_a_worker_who_left_the_grid_drop_its_tasks():
     event = report(w)
     attend.sync()
     assert visit_selectors.todo(w.worker_a, timezone.localdate())
-    assert attend.todo(w.worker_a, timezone.localdate())
+    assert attend_selectors.todo(w.worker_a, timezone.localdate())
     # worker_a leaves grid A for grid B; the old tasks still name them as assignee.
     account_services.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2020, 1, 1))
     post(w.worker_a, w.areas["330103002001001"], role="full_time")
@@ -52,7 +53,7 @@ def test_lists_of_a_worker_who_left_the_grid_drop_its_tasks():
     assert AttendTask.objects.filter(assignee=w.worker_a, event=event).exists()
     today = timezone.localdate()
     assert [i for i in visit_selectors.todo(w.worker_a, today) if i.pk == ta.pk] == []
-    assert attend.todo(w.worker_a, today) == []
+    assert attend_selectors.todo(w.worker_a, today) == []
     page = client(w.worker_a).get("/field/visits/").content.decode()
     assert ta.household.code not in page
 

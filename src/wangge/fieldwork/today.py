@@ -103,16 +103,16 @@ def grouped(placed: list[Placed]) -> list[Group]:
 
 
 def collect(user: Any, today: dt.date) -> list[TodoItem]:
-    from wangge.fieldwork.attend import services as attend
-    from wangge.fieldwork.campaigns import services as campaigns
+    from wangge.fieldwork.attend import selectors as attend_selectors
+    from wangge.fieldwork.campaigns import selectors as campaign_selectors
     from wangge.fieldwork.patrols import rounds as patrol_tasks
     from wangge.fieldwork.visits import selectors as visit_selectors
 
     return [
         *visit_selectors.todo(user, today),
-        *attend.todo(user, today),
+        *attend_selectors.todo(user, today),
         *patrol_tasks.todo(user, today),
-        *campaigns.todo(user, today),
+        *campaign_selectors.todo(user, today),
     ]
 
 
@@ -132,7 +132,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
     from wangge.accounts.actors import is_user
     from wangge.accounts.scope import area_q
     from wangge.fieldwork.attend.models import AttendTask
-    from wangge.fieldwork.campaigns import services as campaigns
+    from wangge.fieldwork.campaigns import selectors as campaign_selectors
     from wangge.fieldwork.campaigns.models import CampaignTarget
     from wangge.fieldwork.patrols import rounds as patrol_tasks
     from wangge.fieldwork.patrols.models import Inspection
@@ -193,7 +193,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
         .order_by("-done_at")[:DONE_SHOWN]
     )
     for t in answered:
-        title = f"{t.campaign.title} · {campaigns.target_label(t)}"
+        title = f"{t.campaign.title} · {campaign_selectors.target_label(t)}"
         url = reverse("fieldwork:campaign_target", args=[t.pk])
         dated.append((t.done_at or start, _done("campaign", t.pk, title, url)))
     dated.sort(key=lambda d: d[0], reverse=True)

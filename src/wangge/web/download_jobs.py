@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from wangge import private_files
 from wangge.errors import DomainError
 from wangge.fieldwork.campaigns import export as campaign_export
-from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
 from wangge.fieldwork.models import Campaign
 from wangge.web import queue_export
 from wangge.web.models import Download
@@ -55,7 +55,7 @@ def _events_build(owner: Any, params: dict[str, str], progress: Progress) -> tup
 
 
 def _campaign(owner: Any, params: dict[str, str]) -> Campaign:
-    campaign = campaigns.campaign_get(owner, params.get("campaign", ""))
+    campaign = campaign_selectors.campaign_get(owner, params.get("campaign", ""))
     if campaign.status == Campaign.Status.DRAFT:
         raise DomainError.one(
             _("A draft campaign has no answers to export."), field="campaign", code="draft"

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from wangge.fieldwork.attend import selectors
 from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.attend.models import AttendRecord, AttendRule, AttendTask
 from wangge.inputs import Input, Int
@@ -158,7 +159,7 @@ class AttendTaskFilter(Input):
 
 @router.get("/attend/tasks", response=AttendTaskPage, summary="Attendance tasks in scope")
 def task_list(request: HttpRequest, f: Query[AttendTaskFilter]) -> dict[str, Any]:
-    qs = attend.task_search(request.user, status=f.status, mine=f.mine, overdue=f.overdue)
+    qs = selectors.task_search(request.user, status=f.status, mine=f.mine, overdue=f.overdue)
     items, more = page(qs.select_related("event__category"), f.page, f.size)
     return {"items": [AttendTaskOut.of(t) for t in items], "page": f.page, "has_next": more}
 
@@ -172,7 +173,7 @@ def _detail(t: AttendTask) -> dict[str, Any]:
 
 @router.get("/attend/tasks/{tid}", response=AttendTaskDetailOut, summary="An attendance task")
 def task_get(request: HttpRequest, tid: Int) -> dict[str, Any]:
-    return _detail(attend.task_get(request.user, tid))
+    return _detail(selectors.task_get(request.user, tid))
 
 
 class AttendRecordIn(Input):
@@ -189,9 +190,9 @@ class AttendRecordIn(Input):
     summary="Record the attendance",
 )
 def record_create(request: HttpRequest, tid: Int, body: AttendRecordIn) -> Status[Any]:
-    task = attend.task_get(request.user, tid)
+    task = selectors.task_get(request.user, tid)
     attend.attend_record(actor=request.user, task=task, **body.dict())
-    return Status(201, _detail(attend.task_get(request.user, tid)))
+    return Status(201, _detail(selectors.task_get(request.user, tid)))
 
 
 @router.post("/attend/sync", summary="Create the tasks of new must-attend events (admin)")

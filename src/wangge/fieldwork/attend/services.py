@@ -4,6 +4,8 @@ timeline.
 
 No signals: `sync()` is idempotent (one task per event, unique per event and rule) and runs
 every minute on huey (`fieldwork.tasks`), from `wangge attend sync`, or from tests.
+
+The writes; reads are in `selectors`.
 """
 
 import datetime as dt
@@ -12,32 +14,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.actors import Actor, is_user, user_of
 from wangge.accounts.models import Role
-from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
 from wangge.events import access as event_access
 from wangge.events import workflow
-from wangge.events.models import Category, Event, Status
+from wangge.events.models import Category, Event
 from wangge.fieldwork.attend.models import AttendRecord, AttendRule, AttendTask
+from wangge.fieldwork.attend.selectors import CLOSED_WITHOUT_ATTENDANCE
 from wangge.fieldwork.checkin import check_client_key, check_in, task_gone
 from wangge.fieldwork.responsible import responsible_users
 from wangge.fieldwork.rule_checks import check_rule_fields, is_rule_admin
-from wangge.fieldwork.todo_item import TodoItem
 from wangge.fieldwork.visits.models import FieldAlert
-from wangge.people.selectors import get_in
-from wangge.regions.lean import without_geometry
 
 PERM = "fieldwork.change_attendrule"
 
+
 # Events reported this long ago are still matched (a new rule, a worker restarted late).
 LOOKBACK = dt.timedelta(days=7)
-CLOSED_WITHOUT_ATTENDANCE = (Status.REJECTED, Status.MERGED, Status.CANCELLED)
+
 
 # (code, name, category codes (a class covers its subcategories), hours, order)
 DEFAULT_RULES: list[tuple[str, str, list[str], int, int]] = [
@@ -244,30 +243,6 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     return {"overdue": len(late)}
 
 
-# -- reading ---------------------------------------------------------------------------------
-def tasks(user: Any) -> QuerySet[AttendTask]:
-    return AttendTask.objects.filter(area_q(user, "area"))
-
-
-def task_get(user: Any, pk: Any) -> AttendTask:
-    return get_in(
-        without_geometry(tasks(user).select_related("event", "rule", "area", "assignee")), pk
-    )
-
-
-def task_search(
-    user: Any, *, status: str = "", mine: bool = False, overdue: bool = False
-) -> QuerySet[AttendTask]:
-    qs = without_geometry(tasks(user).select_related("event", "rule", "area", "assignee"))
-    if status:
-        qs = qs.filter(status=status)
-    if mine:
-        qs = qs.filter(assignee=user)
-    if overdue:
-        qs = qs.filter(status=AttendTask.Status.OPEN, deadline__lt=timezone.now())
-    return qs.order_by("deadline", "id")
-
-
 # -- attending -------------------------------------------------------------------------------
 def may_attend(user: Any, task: AttendTask) -> bool:
     if not is_user(user):
@@ -385,34 +360,3 @@ def _attend_write(
             },
         )
     return record
-
-
-# -- today's list ----------------------------------------------------------------------------
-def todo(user: Any, today: dt.date) -> list[TodoItem]:
-    if not is_user(user):
-        return []
-    now = timezone.now()
-    qs = (
-        AttendTask.objects.filter(
-            area_q(user, "area"), assignee=user, status=AttendTask.Status.OPEN
-        )
-        .filter(
-            Q(event__status__in=[s for s in Status.values if s not in CLOSED_WITHOUT_ATTENDANCE])
-        )
-        .select_related("event", "rule")
-        .order_by("deadline")[:200]
-    )
-    return [
-        TodoItem(
-            kind="attend",
-            pk=t.pk,
-            title=_("Attend: %(title)s") % {"title": t.event.title},
-            address=t.event.address,
-            lon=t.event.lon,
-            lat=t.event.lat,
-            due=t.deadline,
-            overdue=t.deadline < now,
-            url=reverse("fieldwork:attend_task", args=[t.pk]),
-        )
-        for t in qs
-    ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.errors import DomainError
 from wangge.fieldwork import offline
+from wangge.fieldwork.attend import selectors
 from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.attend.models import AttendTask
 from wangge.pages import optional_number, scoped_page
@@ -21,7 +22,7 @@ from wangge.pages import optional_number, scoped_page
 
 @scoped_page
 def attend_mine(request: HttpRequest) -> HttpResponse:
-    qs = attend.task_search(request.user, mine=True, status=AttendTask.Status.OPEN)
+    qs = selectors.task_search(request.user, mine=True, status=AttendTask.Status.OPEN)
     return render(
         request,
         "fieldwork/attend/mine.html",
@@ -32,7 +33,7 @@ def attend_mine(request: HttpRequest) -> HttpResponse:
 @scoped_page
 @require_http_methods(["GET", "POST"])
 def attend_task(request: HttpRequest, pk: int) -> HttpResponse:
-    task = attend.task_get(request.user, pk)
+    task = selectors.task_get(request.user, pk)
     error = None
     if request.method == "POST":
         try:

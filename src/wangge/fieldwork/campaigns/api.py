@@ -14,6 +14,7 @@ from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.fieldwork.campaigns import coverage as campaign_coverage
 from wangge.fieldwork.campaigns import export as campaign_export
+from wangge.fieldwork.campaigns import selectors
 from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.campaigns.models import Campaign, CampaignFile, CampaignTarget
 from wangge.inputs import Input, Int, Page, PageSize
@@ -70,7 +71,7 @@ class CampaignOut(Schema):
 
     @staticmethod
     def of(c: Campaign, user: Any) -> dict[str, Any]:
-        counts = campaigns.my_counts(user, c)
+        counts = selectors.my_counts(user, c)
         total = counts["total"]
         return {
             "id": c.pk,
@@ -106,7 +107,7 @@ class FileOut(Schema):
             "id": f.pk,
             "field": f.field,
             "kind": f.kind,
-            "url": campaigns.file_url(f.pk),  # scoped download, not the unserved /media/
+            "url": selectors.file_url(f.pk),  # scoped download, not the unserved /media/
             "width": f.width,
             "height": f.height,
         }
@@ -141,7 +142,7 @@ class TargetOut(Schema):
             "household": t.household.code if t.household is not None else "",
             "resident_id": t.resident_id,
             "resident": t.resident.name if t.resident is not None else "",
-            "label": campaigns.target_label(t),
+            "label": selectors.target_label(t),
             "area": t.area.code,
             "area_name": t.area.name,
             "address": t.address,
@@ -225,7 +226,7 @@ def _detail(t: CampaignTarget) -> dict[str, Any]:
             "by": (s.by.get_full_name() or s.by.username) if s.by else "",
             "at": s.at,
         }
-        for s in campaigns.submissions(t)
+        for s in selectors.submissions(t)
     ]
     return data
 
@@ -244,7 +245,7 @@ def _area(user: Any, code: str) -> Area | None:
 def campaign_list(request: HttpRequest, drafts: bool = False) -> list[dict[str, Any]]:
     return [
         CampaignOut.of(c, request.user)
-        for c in campaigns.campaigns(request.user, include_drafts=drafts)
+        for c in selectors.campaigns(request.user, include_drafts=drafts)
     ]
 
 
@@ -269,13 +270,13 @@ def campaign_create(request: HttpRequest, body: CampaignIn) -> Status[Any]:
 
 @router.get("/campaigns/{pk}", response=CampaignOut)
 def campaign_detail(request: HttpRequest, pk: Int) -> dict[str, Any]:
-    return CampaignOut.of(campaigns.campaign_get(request.user, pk), request.user)
+    return CampaignOut.of(selectors.campaign_get(request.user, pk), request.user)
 
 
 @router.post("/campaigns/{pk}/open", response=OpenOut, summary="Open: materialise targets")
 def campaign_open(request: HttpRequest, pk: Int) -> dict[str, Any]:
     n = campaigns.campaign_open(
-        actor=request.user, campaign=campaigns.campaign_get(request.user, pk)
+        actor=request.user, campaign=selectors.campaign_get(request.user, pk)
     )
     return {"targets": n}
 
@@ -283,7 +284,7 @@ def campaign_open(request: HttpRequest, pk: Int) -> dict[str, Any]:
 @router.post("/campaigns/{pk}/refresh", response=RefreshOut, summary="Follow the population")
 def campaign_refresh(request: HttpRequest, pk: Int) -> dict[str, Any]:
     r = campaigns.campaign_refresh(
-        actor=request.user, campaign=campaigns.campaign_get(request.user, pk)
+        actor=request.user, campaign=selectors.campaign_get(request.user, pk)
     )
     return {"added": r.added, "left": r.left, "returned": r.returned, "moved": r.moved}
 
@@ -291,7 +292,7 @@ def campaign_refresh(request: HttpRequest, pk: Int) -> dict[str, Any]:
 @router.post("/campaigns/{pk}/close", response=CampaignOut)
 def campaign_close(request: HttpRequest, pk: Int) -> dict[str, Any]:
     campaign = campaigns.campaign_close(
-        actor=request.user, campaign=campaigns.campaign_get(request.user, pk)
+        actor=request.user, campaign=selectors.campaign_get(request.user, pk)
     )
     return CampaignOut.of(campaign, request.user)
 
@@ -304,7 +305,7 @@ def campaign_close(request: HttpRequest, pk: Int) -> dict[str, Any]:
 def campaign_coverage_view(
     request: HttpRequest, pk: Int, area: str = "", level: Int | None = None
 ) -> dict[str, Any]:
-    campaign = campaigns.campaign_get(request.user, pk)
+    campaign = selectors.campaign_get(request.user, pk)
     parent = _area(request.user, area)
     cov = campaign_coverage.coverage(campaign, request.user)
     if level is not None:
@@ -336,8 +337,8 @@ def target_list(
     page: Page = 1,
     page_size: PageSize = 50,
 ) -> dict[str, Any]:
-    campaign = campaigns.campaign_get(request.user, pk)
-    qs = campaigns.targets(request.user, campaign, status=status, area_code=area, q=q)
+    campaign = selectors.campaign_get(request.user, pk)
+    qs = selectors.targets(request.user, campaign, status=status, area_code=area, q=q)
     size = max(1, min(page_size, 200))
     page = max(1, min(page, MAX_PAGE))  # a huge OFFSET is a database error
     rows = list(qs[(page - 1) * size : page * size + 1])
@@ -352,8 +353,8 @@ def target_list(
 def missing_list(
     request: HttpRequest, pk: Int, area: str = "", page: Page = 1, page_size: PageSize = 100
 ) -> dict[str, Any]:
-    campaign = campaigns.campaign_get(request.user, pk)
-    qs = campaigns.missing(request.user, campaign, area_code=area).select_related(
+    campaign = selectors.campaign_get(request.user, pk)
+    qs = selectors.missing(request.user, campaign, area_code=area).select_related(
         "area", "household", "resident", "done_by"
     )
     size = max(1, min(page_size, 500))
@@ -368,7 +369,7 @@ def missing_list(
 
 @router.get("/campaigns/{pk}/export.xlsx", summary="Every answer as xlsx (masked, audited)")
 def campaign_export_view(request: HttpRequest, pk: Int) -> HttpResponse:
-    campaign = campaigns.campaign_get(request.user, pk)
+    campaign = selectors.campaign_get(request.user, pk)
     content = campaign_export.export(actor=request.user, campaign=campaign, ip=client_ip(request))
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
@@ -378,27 +379,27 @@ def campaign_export_view(request: HttpRequest, pk: Int) -> HttpResponse:
 # -- targets ---------------------------------------------------------------------------------
 @router.get("/campaigns/targets/{pk}", response=TargetDetailOut)
 def target_detail(request: HttpRequest, pk: Int) -> dict[str, Any]:
-    return _detail(campaigns.target_get(request.user, pk))
+    return _detail(selectors.target_get(request.user, pk))
 
 
 @router.post("/campaigns/targets/{pk}/answer", response=TargetDetailOut, summary="Fill the form")
 def target_answer(request: HttpRequest, pk: Int, body: TargetAnswerIn) -> dict[str, Any]:
-    target = campaigns.target_get(request.user, pk)
+    target = selectors.target_get(request.user, pk)
     campaigns.target_answer(
         actor=request.user, target=target, answers=body.answers, lon=body.lon, lat=body.lat
     )
-    return _detail(campaigns.target_get(request.user, pk))
+    return _detail(selectors.target_get(request.user, pk))
 
 
 @router.post(
     "/campaigns/targets/{pk}/unreachable", response=TargetDetailOut, summary="Not reachable"
 )
 def target_unreachable(request: HttpRequest, pk: Int, body: UnreachableIn) -> dict[str, Any]:
-    target = campaigns.target_get(request.user, pk)
+    target = selectors.target_get(request.user, pk)
     campaigns.target_unreachable(
         actor=request.user, target=target, reason=body.reason, lon=body.lon, lat=body.lat
     )
-    return _detail(campaigns.target_get(request.user, pk))
+    return _detail(selectors.target_get(request.user, pk))
 
 
 @router.post(
@@ -409,7 +410,7 @@ def target_unreachable(request: HttpRequest, pk: Int, body: UnreachableIn) -> di
 def target_file(
     request: HttpRequest, pk: Int, field: Form[str], file: File[UploadedFile]
 ) -> Status[Any]:
-    target = campaigns.target_get(request.user, pk)
+    target = selectors.target_get(request.user, pk)
     stored = campaigns.target_file_add(
         actor=request.user, target=target, field_name=field, content=file
     )

@@ -133,7 +133,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from django.utils.translation import gettext as _
 
     from wangge.fieldwork.campaigns import coverage as campaign_coverage
-    from wangge.fieldwork.campaigns import services as campaigns
+    from wangge.fieldwork.campaigns import selectors
     from wangge.regions.models import Area
 
     campaign = _campaign(args.id)
@@ -169,7 +169,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         if parent is not None:
             qs = qs.filter(area__path__startswith=parent.path)
         for t in qs.order_by("area__path", "address", "id").iterator():
-            print(f"  {t.area.code}  {campaigns.target_label(t)}  {t.address}")
+            print(f"  {t.area.code}  {selectors.target_label(t)}  {t.address}")
     return 0
 
 

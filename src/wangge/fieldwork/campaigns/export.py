@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from wangge import form_fields as forms
 from wangge.accounts import audit
 from wangge.accounts.actors import Actor, needs_check
-from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.campaigns import selectors
 from wangge.fieldwork.campaigns.models import Campaign, CampaignFile, CampaignTarget
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
@@ -51,8 +51,8 @@ def export(
             )
         )
     else:
-        campaign = campaigns.campaign_get(actor, campaign.pk)
-        rows = campaigns.targets(actor, campaign, include_left=True)
+        campaign = selectors.campaign_get(actor, campaign.pk)
+        rows = selectors.targets(actor, campaign, include_left=True)
     rows = rows.order_by("area__path", "address", "id")
     fields = campaign.fields
     names = _area_names(campaign)
@@ -89,7 +89,7 @@ def export(
             value = t.answers.get(f["name"])
             if f["type"] in forms.FILE_TYPES and value is not None:
                 # The scoped download (login and scope), never a bare /media/ path.
-                row.append(campaigns.file_url(value) if value in files else "")
+                row.append(selectors.file_url(value) if value in files else "")
             else:
                 row.append(forms.display(value))
         row += [

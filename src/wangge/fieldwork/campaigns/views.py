@@ -26,6 +26,7 @@ from wangge.decoding import unstorable
 from wangge.errors import DomainError
 from wangge.fieldwork import offline
 from wangge.fieldwork.campaigns import coverage as campaign_coverage
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
 from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.campaigns.models import Campaign, CampaignFile, CampaignTarget
 from wangge.pages import optional_number, scoped_page
@@ -52,26 +53,26 @@ def _int(value: str | None, default: int = 1) -> int:
 def my_campaigns(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [
-        (c, campaigns.my_counts(request.user, c))
-        for c in campaigns.open_campaigns(request.user, today)
+        (c, campaign_selectors.my_counts(request.user, c))
+        for c in campaign_selectors.open_campaigns(request.user, today)
     ]
     return render(
         request,
         "fieldwork/campaigns/mine.html",
-        {"rows": rows, "can_manage": campaigns.can_manage(request.user)},
+        {"rows": rows, "can_manage": campaign_selectors.can_manage(request.user)},
     )
 
 
 @scoped_page
 def my_targets(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = campaigns.campaign_get(request.user, pk)
+    campaign = campaign_selectors.campaign_get(request.user, pk)
     if campaign.status == Campaign.Status.DRAFT:
         raise Http404
     status = request.GET.get("status", "")
     if status not in ("", *CampaignTarget.Status.values):
         status = ""
     q = request.GET.get("q", "").strip()
-    qs = campaigns.targets(request.user, campaign, status=status, q=q)
+    qs = campaign_selectors.targets(request.user, campaign, status=status, q=q)
     number = _int(request.GET.get("page"))
     items = list(qs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     return render(
@@ -79,8 +80,8 @@ def my_targets(request: HttpRequest, pk: int) -> HttpResponse:
         "fieldwork/campaigns/targets.html",
         {
             "campaign": campaign,
-            "counts": campaigns.my_counts(request.user, campaign),
-            "items": [(t, campaigns.target_label(t)) for t in items[:PAGE_SIZE]],
+            "counts": campaign_selectors.my_counts(request.user, campaign),
+            "items": [(t, campaign_selectors.target_label(t)) for t in items[:PAGE_SIZE]],
             "has_next": len(items) > PAGE_SIZE,
             "page": number,
             "status": status,
@@ -110,7 +111,7 @@ def _posted_answers(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[
 
 @scoped_page
 def target_form(request: HttpRequest, pk: int) -> HttpResponse:
-    target = campaigns.target_get(request.user, pk)
+    target = campaign_selectors.target_get(request.user, pk)
     fields = target.campaign.fields
     errors: dict[str, str] = {}
     values: dict[str, Any] = dict(target.answers)
@@ -148,7 +149,7 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             for p in exc.problems:
                 errors[p.field or "__all__"] = p.message
-    files = campaigns.files_of(target)
+    files = campaign_selectors.files_of(target)
     rendered = []
     for f in fields:
         value = values.get(f["name"])
@@ -175,7 +176,7 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "campaign": target.campaign,
             "client_key": request.POST.get("client_key") or offline.new_client_key("campaign"),
-            "label": campaigns.target_label(target),
+            "label": campaign_selectors.target_label(target),
             "fields": rendered,
             "errors": errors,
             # Problems not about one field of the form (e.g. a bad location) are shown on top.
@@ -183,7 +184,7 @@ def target_form(request: HttpRequest, pk: int) -> HttpResponse:
                 m for k, m in errors.items() if k not in {f["name"] for f in fields} | {"reason"}
             ],
             "reason": reason,
-            "history": campaigns.submissions(target)[:10],
+            "history": campaign_selectors.submissions(target)[:10],
             "writable": target.campaign.status == Campaign.Status.OPEN and target.left_at is None,
         },
         status=status,
@@ -198,7 +199,7 @@ STATE_NAMES = [
     (Campaign.Status.DRAFT.value, Campaign.Status.DRAFT.label),
     (Campaign.Status.OPEN.value, Campaign.Status.OPEN.label),
     (Campaign.Status.CLOSED.value, Campaign.Status.CLOSED.label),
-    (campaigns.CANCELLED, gettext_lazy("cancelled")),
+    (campaign_selectors.CANCELLED, gettext_lazy("cancelled")),
 ]
 
 
@@ -209,7 +210,7 @@ def centre(request: HttpRequest) -> HttpResponse:
     filters = {f: request.GET.get(f, "").strip() for f in ("status", "area", "since", "until")}
     error: DomainError | None = None
     try:
-        found = campaigns.campaign_list(
+        found = campaign_selectors.campaign_list(
             request.user,
             status=filters["status"],
             area_code=filters["area"],
@@ -223,14 +224,14 @@ def centre(request: HttpRequest) -> HttpResponse:
     rows = []
     for c in shown:
         cov = campaign_coverage.coverage(c, request.user)
-        rows.append((c, cov.total, campaigns.covers(request.user, c)))
+        rows.append((c, cov.total, campaign_selectors.covers(request.user, c)))
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
         "fieldwork/campaigns/centre.html",
         {
             "rows": rows,
-            "can_manage": campaigns.can_manage(request.user),
+            "can_manage": campaign_selectors.can_manage(request.user),
             "filters": filters,
             "states": STATE_NAMES,
             "areas": _filter_areas(request.user),
@@ -283,7 +284,7 @@ def _filter_day(value: str, field: str) -> dt.date | None:
 @scoped_page
 @require_POST
 def manage(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    campaign = campaigns.campaign_get(request.user, pk)
+    campaign = campaign_selectors.campaign_get(request.user, pk)
     try:
         if action == "open":
             n = campaigns.campaign_open(actor=request.user, campaign=campaign)
@@ -319,7 +320,7 @@ def _area_param(request: HttpRequest) -> Area | None:
 
 @scoped_page
 def coverage(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = campaigns.campaign_get(request.user, pk)
+    campaign = campaign_selectors.campaign_get(request.user, pk)
     area = _area_param(request)
     cov = campaign_coverage.coverage(campaign, request.user)
     children = campaign_coverage.children(area, request.user, cov)
@@ -337,7 +338,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
             if paths is None or any(a.path.startswith(p) for p in paths)
         ]
     missing = list(
-        campaigns.missing(
+        campaign_selectors.missing(
             request.user, campaign, area_code=area.code if area else ""
         ).select_related("area", "household", "resident")[: MISSING_SHOWN + 1]
     )
@@ -350,9 +351,9 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
             "chain": chain,
             "here": here,
             "rows": [(a, cov.of(a)) for a in children],
-            "missing": [(t, campaigns.target_label(t)) for t in missing[:MISSING_SHOWN]],
+            "missing": [(t, campaign_selectors.target_label(t)) for t in missing[:MISSING_SHOWN]],
             "missing_more": len(missing) > MISSING_SHOWN,
-            "can_manage": campaigns.covers(request.user, campaign),
+            "can_manage": campaign_selectors.covers(request.user, campaign),
         },
     )
 
@@ -360,7 +361,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
 @scoped_page
 def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
     """The areas one level below `area` with their coverage, for the map."""
-    campaign = campaigns.campaign_get(request.user, pk)
+    campaign = campaign_selectors.campaign_get(request.user, pk)
     area = _area_param(request)
     cov = campaign_coverage.coverage(campaign, request.user)
     ids = [a.pk for a in campaign_coverage.children(area, request.user, cov)]
@@ -387,7 +388,7 @@ def coverage_geojson(request: HttpRequest, pk: int) -> JsonResponse:
 @scoped_page
 def campaign_file(request: HttpRequest, pk: int) -> FileResponse:
     """A photo or signature of a target in the user's scope (404 otherwise)."""
-    found = campaigns.file_get(request.user, pk)
+    found = campaign_selectors.file_get(request.user, pk)
     try:
         handle = found.file.open("rb")
     except (FileNotFoundError, ValueError):
@@ -455,7 +456,7 @@ def _day(value: str) -> dt.date | None:
 @scoped_page
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """New campaign (a draft): title, period, areas, who is visited and its form's fields."""
-    if not campaigns.can_manage(request.user):
+    if not campaign_selectors.can_manage(request.user):
         raise Http404
     error: DomainError | None = None
     post = request.POST if request.method == "POST" else None
@@ -539,10 +540,10 @@ def _rows_of(fields: list[dict[str, Any]], post: Any) -> list[dict[str, Any]]:
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a campaign: what may change depends on its state (`campaigns.editable_parts`),
     and the page says so; the locked parts are shown, not offered."""
-    campaign = campaigns.campaign_get(request.user, pk)
-    if not campaigns.covers(request.user, campaign):
+    campaign = campaign_selectors.campaign_get(request.user, pk)
+    if not campaign_selectors.covers(request.user, campaign):
         raise Http404
-    answered = campaigns.has_answers(campaign)
+    answered = campaign_selectors.has_answers(campaign)
     allowed = campaigns.editable_parts(campaign, answered)
     error: DomainError | None = None
     post = request.POST if request.method == "POST" else None
@@ -603,8 +604,11 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @scoped_page
 def campaign_end(request: HttpRequest, pk: int) -> HttpResponse:
     """Close an open campaign or cancel a draft, after a confirmation page saying what follows."""
-    campaign = campaigns.campaign_get(request.user, pk)
-    if not campaigns.covers(request.user, campaign) or campaign.status == Campaign.Status.CLOSED:
+    campaign = campaign_selectors.campaign_get(request.user, pk)
+    if (
+        not campaign_selectors.covers(request.user, campaign)
+        or campaign.status == Campaign.Status.CLOSED
+    ):
         raise Http404
     if request.method == "POST":
         try:

@@ -20,6 +20,7 @@ from wangge.errors import DomainError
 from wangge.fieldwork import offline
 from wangge.fieldwork.patrols import figures as patrol_figures
 from wangge.fieldwork.patrols import rounds as patrol_tasks
+from wangge.fieldwork.patrols import selectors
 from wangge.fieldwork.patrols import services as patrols
 from wangge.fieldwork.patrols.models import Inspection, Patrol
 from wangge.fieldwork.patrols.views import category_of
@@ -79,7 +80,7 @@ def patrol_list(
     worker: str = "",
     open: bool | None = None,
 ) -> list[dict[str, Any]]:
-    qs = without_geometry(patrols.patrols_visible(request.user).select_related("worker", "area"))
+    qs = without_geometry(selectors.patrols_visible(request.user).select_related("worker", "area"))
     if since:
         qs = qs.filter(started_at__date__gte=since)
     if until:
@@ -99,12 +100,12 @@ def patrol_start(request: HttpRequest, body: StartIn) -> Status[Any]:
 
 @router.get("/patrols/{int:pid}", response=PatrolOut, summary="A patrol")
 def patrol_get(request: HttpRequest, pid: Int) -> dict[str, Any]:
-    return PatrolOut.of(patrols.patrol_get(request.user, pid))
+    return PatrolOut.of(selectors.patrol_get(request.user, pid))
 
 
 @router.get("/patrols/{int:pid}/track", response=dict[str, Any], summary="The track (GeoJSON)")
 def patrol_track(request: HttpRequest, pid: Int) -> dict[str, Any]:
-    return patrols.track_geojson(patrols.patrol_get(request.user, pid))
+    return selectors.track_geojson(selectors.patrol_get(request.user, pid))
 
 
 class PointIn(Input):
@@ -137,7 +138,7 @@ class PointsOut(Schema):
 
 @router.post("/patrols/{int:pid}/points", response=PointsOut, summary="Send track points")
 def patrol_points(request: HttpRequest, pid: Int, body: PointsIn) -> dict[str, Any]:
-    p = patrols.patrol_get(request.user, pid)
+    p = selectors.patrol_get(request.user, pid)
     added = patrols.patrol_add_points(
         actor=request.user,
         patrol=p,
@@ -160,7 +161,7 @@ class EndIn(Input):
 
 @router.post("/patrols/{int:pid}/end", response=PatrolOut, summary="End a patrol")
 def patrol_end(request: HttpRequest, pid: Int, body: EndIn) -> dict[str, Any]:
-    p = patrols.patrol_get(request.user, pid)
+    p = selectors.patrol_get(request.user, pid)
     return PatrolOut.of(patrols.patrol_end(actor=request.user, patrol=p, note=body.note))
 
 
@@ -247,8 +248,8 @@ def inspection_create(
     client_key: Form[str] = "",
     photo: File[UploadedFile | None] = None,
 ) -> Status[Any]:
-    target = patrols.target_get(request.user, target_kind, target_id)
-    round_ = patrols.patrol_get(request.user, patrol) if patrol else None
+    target = selectors.target_get(request.user, target_kind, target_id)
+    round_ = selectors.patrol_get(request.user, patrol) if patrol else None
     made: dict[str, Any] = {}
 
     def write() -> str:
@@ -300,7 +301,7 @@ class PatrolFindingIn(Input):
     "/patrols/{int:pid}/findings", response={201: dict[str, Any]}, summary="Report a finding"
 )
 def finding_create(request: HttpRequest, pid: Int, body: PatrolFindingIn) -> Status[Any]:
-    p = patrols.patrol_get(request.user, pid)
+    p = selectors.patrol_get(request.user, pid)
     category = category_of(body.category)
     if category is None:
         raise DomainError.one(_("Choose a category."), field="category", code="required")

@@ -26,7 +26,7 @@ from wangge.accounts.models import Post, Role
 from wangge.accounts.scope import area_q, in_force
 from wangge.events import workflow
 from wangge.fieldwork.patrols.models import Inspection
-from wangge.fieldwork.patrols.services import PATROL_ROLES, Target, patrol_posts
+from wangge.fieldwork.patrols.selectors import PATROL_ROLES, Target, patrol_posts
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.people.models import Facility, HazardPoint
 from wangge.regions.lean import without_geometry

@@ -17,87 +17,42 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts import scope as account_scope
 from wangge.accounts.actors import Actor, user_of
-from wangge.accounts.models import Post
-from wangge.accounts.permissions import Action, may, roles_for
-from wangge.accounts.scope import area_q
 from wangge.errors import DomainError, Problem
 from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.events.photos import attach_photo, clean_photo
 from wangge.fieldwork.patrols.models import Finding, Inspection, Patrol, PatrolPoint
+from wangge.fieldwork.patrols.selectors import Target, may_inspect, open_patrol, patrol_areas
 from wangge.people.models import Facility, HazardPoint
-from wangge.people.selectors import get_in
 from wangge.regions import coords
-from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
 from wangge.regions.spatial_index import get_index
 
-# Who walks rounds and inspects: the grid's own people (not centre operators).
-PATROL_ROLES = roles_for(Action.PATROL)
 MAX_BATCH = 2000  # points in one upload
-MAX_SPEED_MPS = 42.0  # ~150 km/h: a faster hop between two fixes is a GPS jump, not a walk
-MAX_ACCURACY_M = 100.0  # fixes vaguer than this are kept but not counted in the distance
-CLOCK_SLACK = dt.timedelta(minutes=5)  # phones' clocks run a little ahead or behind
 
-Target = HazardPoint | Facility
+
+MAX_SPEED_MPS = 42.0  # ~150 km/h: a faster hop between two fixes is a GPS jump, not a walk
+
+
+MAX_ACCURACY_M = 100.0  # fixes vaguer than this are kept but not counted in the distance
+
+
+CLOCK_SLACK = dt.timedelta(minutes=5)  # phones' clocks run a little ahead or behind
 
 
 MAX_TITLE = 200  # Event.title
+
+
 MAX_CLIENT_KEY = 100  # Event.client_key
 
 
 def _refuse(message: str, *, field: str = "", code: str = "invalid", status: int = 400) -> Any:
     return DomainError.one(message, field=field, code=code, status=status)
-
-
-def _not_found() -> DomainError:
-    return DomainError.one(_("Not found."), code="not_found", status=404)
-
-
-# -- who -----------------------------------------------------------------------------------
-def patrol_posts(user: Any, today: dt.date | None = None) -> QuerySet[Post]:
-    """The user's patrol posts in force (`wangge.accounts.scope.post_rows`), live areas only."""
-    return account_scope.post_rows(user, PATROL_ROLES, today).filter(area__valid_to__isnull=True)
-
-
-def patrol_areas(user: Any) -> list[Area]:
-    """The grids and micro-grids a user walks rounds in (their live grid posts)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    posts = without_geometry(
-        patrol_posts(user).filter(area__level__gte=workflow.GRID_LEVEL).select_related("area")
-    )
-    return sorted({p.area for p in posts}, key=lambda a: a.path)
-
-
-def may_inspect(user: Any, area: Area) -> bool:
-    return may(user, Action.PATROL, area)
-
-
-# -- patrols -------------------------------------------------------------------------------
-def patrols_visible(user: Any) -> QuerySet[Patrol]:
-    if not getattr(user, "is_authenticated", False):
-        return Patrol.objects.none()
-    scope = area_q(user, "area")
-    if not scope:  # the whole tree (Q() | Q(worker=…) would drop the empty side)
-        return Patrol.objects.all()
-    return Patrol.objects.filter(Q(worker=user) | scope)
-
-
-def patrol_get(user: Any, pk: Any) -> Patrol:
-    return get_in(patrols_visible(user), pk)
-
-
-def open_patrol(user: Any) -> Patrol | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Patrol.objects.filter(worker=user, ended_at__isnull=True).first()
 
 
 def patrol_start(*, actor: Actor, area: Area | None = None, note: str = "") -> Patrol:
@@ -309,36 +264,6 @@ def patrol_add_points(
         distance_m=locked.distance_m,
         rejected=problems,
     )
-
-
-def track_geojson(patrol: Patrol) -> dict[str, Any]:
-    line = list(patrol.points.order_by("at").values_list("lon", "lat"))
-    return {
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": [list(p) for p in line]},
-        "properties": {
-            "id": patrol.pk,
-            "distance_m": patrol.distance_m,
-            "started_at": patrol.started_at.isoformat(),
-            "ended_at": patrol.ended_at.isoformat() if patrol.ended_at else None,
-        },
-    }
-
-
-# -- inspections ---------------------------------------------------------------------------
-def target_get(user: Any, kind: str, pk: Any) -> Target:
-    """A hazard point ("hazard") or facility ("facility") in the user's scope; 404 otherwise."""
-    if kind == "hazard":
-        hazards = HazardPoint.objects.filter(area_q(user, "area")).select_related("area")
-        return get_in(without_geometry(hazards), pk)
-    if kind == "facility":
-        facilities = Facility.objects.filter(area_q(user, "area")).select_related("area")
-        return get_in(without_geometry(facilities), pk)
-    raise _not_found()
-
-
-def target_kind(target: Target) -> str:
-    return "hazard" if isinstance(target, HazardPoint) else "facility"
 
 
 def _store_photo(inspection: Inspection, source: bytes | IO[bytes]) -> None:

@@ -15,6 +15,7 @@ from wangge.events.models import Category
 from wangge.fieldwork import offline
 from wangge.fieldwork.patrols import figures as patrol_figures
 from wangge.fieldwork.patrols import rounds as patrol_tasks
+from wangge.fieldwork.patrols import selectors
 from wangge.fieldwork.patrols import services as patrols
 from wangge.fieldwork.patrols.models import Inspection
 from wangge.pages import optional_number, scoped_page
@@ -47,8 +48,8 @@ def _photo(request: HttpRequest) -> bytes | None:
 @scoped_page
 def patrol_home(request: HttpRequest) -> HttpResponse:
     """Start or continue a round; the page sends the track while it is open."""
-    current = patrols.open_patrol(request.user)
-    recent = patrols.patrols_visible(request.user).filter(worker_id=request.user.pk)[:10]
+    current = selectors.open_patrol(request.user)
+    recent = selectors.patrols_visible(request.user).filter(worker_id=request.user.pk)[:10]
     tasks = patrol_tasks.tasks_for(request.user, timezone.localdate())
     return render(
         request,
@@ -56,11 +57,11 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
         {
             "current": current,
             "recent": recent,
-            "areas": patrols.patrol_areas(request.user),
+            "areas": selectors.patrol_areas(request.user),
             "tasks": tasks,
             "today": timezone.localdate(),
             "client_key": offline.new_client_key("patrol"),
-            "track": patrols.track_geojson(current) if current else None,
+            "track": selectors.track_geojson(current) if current else None,
         },
     )
 
@@ -91,7 +92,7 @@ def patrol_start(request: HttpRequest) -> HttpResponse:
 @require_POST
 @scoped_page
 def patrol_end(request: HttpRequest, pk: int) -> HttpResponse:
-    patrol = patrols.patrol_get(request.user, pk)
+    patrol = selectors.patrol_get(request.user, pk)
 
     def write() -> str:
         ended = patrols.patrol_end(
@@ -114,7 +115,7 @@ def patrol_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @scoped_page
 def patrol_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patrol = patrols.patrol_get(request.user, pk)
+    patrol = selectors.patrol_get(request.user, pk)
     return render(
         request,
         "fieldwork/patrols/detail.html",
@@ -122,14 +123,14 @@ def patrol_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patrol": patrol,
             "inspections": patrol.inspections.select_related("hazard", "facility"),
             "findings": patrol.findings.select_related("event"),
-            "track": patrols.track_geojson(patrol),
+            "track": selectors.track_geojson(patrol),
         },
     )
 
 
 # -- inspections and findings ---------------------------------------------------------------
 def _inspect_form(
-    request: HttpRequest, target: patrols.Target, kind: str, *, error: DomainError | None = None
+    request: HttpRequest, target: selectors.Target, kind: str, *, error: DomainError | None = None
 ) -> HttpResponse:
     return render(
         request,
@@ -137,7 +138,7 @@ def _inspect_form(
         {
             "target": target,
             "kind": kind,
-            "current": patrols.open_patrol(request.user),
+            "current": selectors.open_patrol(request.user),
             "groups": categories(),
             "history": Inspection.objects.filter(**{kind: target}).select_related("inspector")[:5],
             "error": error,
@@ -150,11 +151,11 @@ def _inspect_form(
 
 @scoped_page
 def inspect(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    target = patrols.target_get(request.user, kind, pk)
+    target = selectors.target_get(request.user, kind, pk)
     if request.method != "POST":
         return _inspect_form(request, target, kind)
     post = request.POST
-    current = patrols.open_patrol(request.user)
+    current = selectors.open_patrol(request.user)
 
     def write() -> str:
         category = category_of(post.get("category", "")) if post.get("report") else None
@@ -192,7 +193,7 @@ def inspect(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @scoped_page
 def finding(request: HttpRequest) -> HttpResponse:
     """Report something found on the round (not at a listed point) as an event."""
-    current = patrols.open_patrol(request.user)
+    current = selectors.open_patrol(request.user)
     error: DomainError | None = None
     if request.method == "POST":
         post = request.POST

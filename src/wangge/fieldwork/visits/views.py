@@ -27,7 +27,7 @@ from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import checkin, offline
-from wangge.fieldwork.attend import services as attend
+from wangge.fieldwork.attend import selectors as attend_selectors
 from wangge.fieldwork.attend.models import AttendTask
 from wangge.fieldwork.visits import figures, selectors
 from wangge.fieldwork.visits import services as visits
@@ -66,7 +66,7 @@ def visit_mine(request: HttpRequest) -> HttpResponse:
             "tasks": list(qs[:300]),
             "today": today,
             "overdue": overdue,
-            "attend_open": attend.tasks(request.user)
+            "attend_open": attend_selectors.tasks(request.user)
             .filter(assignee_id=request.user.pk, status=AttendTask.Status.OPEN)
             .count(),
             "alerts": list(selectors.alerts(request.user, unread_only=True)[:10]),

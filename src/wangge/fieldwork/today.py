@@ -105,13 +105,13 @@ def grouped(placed: list[Placed]) -> list[Group]:
 def collect(user: Any, today: dt.date) -> list[TodoItem]:
     from wangge.fieldwork.attend import selectors as attend_selectors
     from wangge.fieldwork.campaigns import selectors as campaign_selectors
-    from wangge.fieldwork.patrols import rounds as patrol_tasks
+    from wangge.fieldwork.patrols import rounds
     from wangge.fieldwork.visits import selectors as visit_selectors
 
     return [
         *visit_selectors.todo(user, today),
         *attend_selectors.todo(user, today),
-        *patrol_tasks.todo(user, today),
+        *rounds.todo(user, today),
         *campaign_selectors.todo(user, today),
     ]
 
@@ -134,7 +134,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
     from wangge.fieldwork.attend.models import AttendTask
     from wangge.fieldwork.campaigns import selectors as campaign_selectors
     from wangge.fieldwork.campaigns.models import CampaignTarget
-    from wangge.fieldwork.patrols import rounds as patrol_tasks
+    from wangge.fieldwork.patrols import rounds
     from wangge.fieldwork.patrols.models import Inspection
     from wangge.fieldwork.visits.models import VisitTask
 
@@ -184,7 +184,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
         if point is None:
             continue
         title = point.name or point.get_kind_display()
-        url = patrol_tasks.task_url(kind, point.pk)
+        url = rounds.task_url(kind, point.pk)
         dated.append((i.at, _done("inspection", i.pk, title, url)))
     answered = (
         CampaignTarget.objects.filter(done_by=user, done_at__gte=start, done_at__lt=end)

@@ -19,11 +19,9 @@ from wangge.accounts.scope import can_see
 from wangge.errors import DomainError
 from wangge.fieldwork import offline
 from wangge.fieldwork.patrols import figures as patrol_figures
-from wangge.fieldwork.patrols import rounds as patrol_tasks
-from wangge.fieldwork.patrols import selectors
+from wangge.fieldwork.patrols import rounds, selectors
 from wangge.fieldwork.patrols import services as patrols
 from wangge.fieldwork.patrols.models import Inspection, Patrol
-from wangge.fieldwork.patrols.views import category_of
 from wangge.inputs import Day, Input, Int
 from wangge.regions.lean import without_geometry
 from wangge.regions.models import Area
@@ -207,7 +205,7 @@ def inspection_list(
     request: HttpRequest, since: Day | None = None, until: Day | None = None
 ) -> list[dict[str, Any]]:
     qs = without_geometry(
-        patrol_tasks.inspections_visible(request.user).select_related(
+        rounds.inspections_visible(request.user).select_related(
             "hazard", "facility", "area", "inspector"
         )
     )
@@ -262,7 +260,7 @@ def inspection_create(
             lon=lon,
             lat=lat,
             patrol=round_,
-            category=category_of(category),
+            category=selectors.category_of(category),
             title=title,
         )
         made["inspection"], made["event"] = inspection.pk, event.code if event else None
@@ -302,7 +300,7 @@ class PatrolFindingIn(Input):
 )
 def finding_create(request: HttpRequest, pid: Int, body: PatrolFindingIn) -> Status[Any]:
     p = selectors.patrol_get(request.user, pid)
-    category = category_of(body.category)
+    category = selectors.category_of(body.category)
     if category is None:
         raise DomainError.one(_("Choose a category."), field="category", code="required")
     event = patrols.finding_report(
@@ -337,11 +335,7 @@ class PatrolTaskOut(Schema):
 )
 def inspections_due(request: HttpRequest, all: bool = False) -> list[dict[str, Any]]:
     day = timezone.localdate()
-    tasks = (
-        patrol_tasks.tasks_in_scope(request.user, day)
-        if all
-        else patrol_tasks.tasks_for(request.user, day)
-    )
+    tasks = rounds.tasks_in_scope(request.user, day) if all else rounds.tasks_for(request.user, day)
     return [
         {
             "kind": t.kind,

@@ -14,6 +14,7 @@ from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.events import workflow
+from wangge.events.models import Category
 from wangge.fieldwork.patrols.models import Patrol
 from wangge.people.models import Facility, HazardPoint
 from wangge.people.selectors import get_in
@@ -99,3 +100,14 @@ def target_get(user: Any, kind: str, pk: Any) -> Target:
 
 def target_kind(target: Target) -> str:
     return "hazard" if isinstance(target, HazardPoint) else "facility"
+
+
+def category_of(code: str) -> Category | None:
+    """The active category with this code (None for no code); DomainError for an unknown one."""
+    code = code.strip()
+    if not code:
+        return None
+    found = Category.objects.filter(code=code, active=True).first()
+    if found is None:
+        raise DomainError.one(_("Unknown category."), field="category")
+    return found

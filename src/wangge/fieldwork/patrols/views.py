@@ -1,5 +1,5 @@
 """Pages of patrols: the round (start, track, end) and inspection forms on the phone, the
-figures in the command centre. Thin: parse, call `patrols` / `patrol_tasks`, render."""
+figures in the command centre. Thin: parse, call the services, selectors and `rounds`, render."""
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,22 +14,11 @@ from wangge.errors import DomainError
 from wangge.events.models import Category
 from wangge.fieldwork import offline
 from wangge.fieldwork.patrols import figures as patrol_figures
-from wangge.fieldwork.patrols import rounds as patrol_tasks
-from wangge.fieldwork.patrols import selectors
+from wangge.fieldwork.patrols import rounds, selectors
 from wangge.fieldwork.patrols import services as patrols
 from wangge.fieldwork.patrols.models import Inspection
 from wangge.pages import optional_number, scoped_page
 from wangge.regions.models import Area
-
-
-def category_of(code: str) -> Category | None:
-    code = code.strip()
-    if not code:
-        return None
-    found = Category.objects.filter(code=code, active=True).first()
-    if found is None:
-        raise DomainError.one(_("Unknown category."), field="category")
-    return found
 
 
 def categories() -> list[tuple[Category, list[Category]]]:
@@ -50,7 +39,7 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
     """Start or continue a round; the page sends the track while it is open."""
     current = selectors.open_patrol(request.user)
     recent = selectors.patrols_visible(request.user).filter(worker_id=request.user.pk)[:10]
-    tasks = patrol_tasks.tasks_for(request.user, timezone.localdate())
+    tasks = rounds.tasks_for(request.user, timezone.localdate())
     return render(
         request,
         "fieldwork/patrols/home.html",
@@ -158,7 +147,7 @@ def inspect(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     current = selectors.open_patrol(request.user)
 
     def write() -> str:
-        category = category_of(post.get("category", "")) if post.get("report") else None
+        category = selectors.category_of(post.get("category", "")) if post.get("report") else None
         if post.get("report") and category is None:
             raise DomainError.one(_("Choose a category."), field="category", code="required")
         inspection, event = patrols.inspection_with_finding(
@@ -199,7 +188,7 @@ def finding(request: HttpRequest) -> HttpResponse:
         post = request.POST
 
         def write() -> str:
-            category = category_of(post.get("category", ""))
+            category = selectors.category_of(post.get("category", ""))
             if category is None:
                 raise DomainError.one(_("Choose a category."), field="category", code="required")
             event = patrols.finding_report(
@@ -275,7 +264,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 def inspection_photo(request: HttpRequest, pk: int) -> FileResponse:
     """An inspection's photo (`?size=thumb` for the thumbnail), only through the point's area
     or to its inspector (404 otherwise)."""
-    found = patrol_tasks.inspections_visible(request.user).filter(pk=pk).first()
+    found = rounds.inspections_visible(request.user).filter(pk=pk).first()
     if found is None or not found.photo:
         raise Http404
     stored = (

@@ -1,4 +1,5 @@
-"""`wangge visits …` and `wangge attend …` subcommands (no Django imports at module level)."""
+"""`wangge visits …` subcommands (no Django imports at module level); `sweep` and
+`install-defaults` cover must-attend too."""
 
 import argparse
 import datetime as dt
@@ -50,13 +51,6 @@ def _install(args: argparse.Namespace) -> int:
     return 0
 
 
-def _attend_sync(args: argparse.Namespace) -> int:
-    from wangge.fieldwork.attend import services as attend
-
-    print(json.dumps(attend.sync().as_dict()))
-    return 0
-
-
 def register(sub: Any) -> None:
     visits_cmd = sub.add_parser("visits", help="household visits (三必访): tasks and alerts")
     vsub = visits_cmd.add_subparsers(dest="visits_command", required=True)
@@ -75,7 +69,3 @@ def register(sub: Any) -> None:
     sweep.set_defaults(func=_sweep)
     install = vsub.add_parser("install-defaults", help="add the missing default rules")
     install.set_defaults(func=_install)
-    attend_cmd = sub.add_parser("attend", help="must attend (五必到)")
-    asub = attend_cmd.add_subparsers(dest="attend_command", required=True)
-    sync = asub.add_parser("sync", help="create the attendance tasks of new events")
-    sync.set_defaults(func=_attend_sync)

@@ -5,7 +5,7 @@ Creates a throw-away PostgreSQL database, migrates it, builds the synthetic coun
 locate benchmark (1 district, 10 streets, 100 communities, 1,000 grids, micro-grids of
 ~60 households), one liaison per micro-grid and one full-time worker per grid, then N
 households (default 400,000) with one resident each and special-group tags on a share of
-them — all with COPY. Then times `visits.generate` for the first day of a month (every task
+them — all with COPY. Then times `visit_schedule.generate` for the first day of a month (every task
 new), again (nothing new: reconcile only), after a share of the tags change (tasks follow),
 and for the next month; then the district's visit figures; then a campaign over every
 household: opening it and its coverage by grid. The database is dropped at the end.
@@ -246,8 +246,9 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
     from django.core.management import call_command
     from django.db import connection
 
-    from wangge.fieldwork import visits
     from wangge.fieldwork.models import VisitTask
+    from wangge.fieldwork.visits import figures as visit_figures
+    from wangge.fieldwork.visits import schedule as visit_schedule
     from wangge.people.models import ResidentTag
     from wangge.regions.models import Area
 
@@ -281,12 +282,12 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
             cur.execute("SET auto_explain.log_analyze = on")
             cur.execute("SET client_min_messages = log")
     with connection.execute_wrapper(slow_statements(say, args.trace)):
-        first, first_s = timed(visits.generate, on=MONTH)
+        first, first_s = timed(visit_schedule.generate, on=MONTH)
     say(f"  {first.as_dict()} in {first_s:.1f} s")
     assert first.created == args.households == first.planned, first
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    again, again_s = timed(visits.generate, on=MONTH)
+    again, again_s = timed(visit_schedule.generate, on=MONTH)
     assert (again.created, again.reassigned, again.dropped) == (0, 0, 0), again
     say(f"  again (nothing new) in {again_s:.1f} s")
 
@@ -296,16 +297,16 @@ def run(args: argparse.Namespace, url: str, say: Any) -> list[Metric]:
         ResidentTag.objects.filter(kind__code="living_alone").values_list("pk", flat=True)
     )[: max(1, tally["living_alone"] // 100)]
     ResidentTag.objects.filter(pk__in=ended).update(valid_to=date(2026, 4, 1))
-    changed, changed_s = timed(visits.generate, on=MONTH)
+    changed, changed_s = timed(visit_schedule.generate, on=MONTH)
     say(f"  after {len(ended)} tags ended: {changed.as_dict()} in {changed_s:.1f} s")
     assert changed.dropped == len(ended) and changed.created == len(ended), changed
 
-    nxt, next_s = timed(visits.generate, on=date(MONTH.year, MONTH.month + 1, 1))
+    nxt, next_s = timed(visit_schedule.generate, on=date(MONTH.year, MONTH.month + 1, 1))
     say(f"  next month: {nxt.as_dict()} in {next_s:.1f} s")
     total_tasks = VisitTask.objects.count()
 
-    start, end = visits.month_bounds(MONTH)
-    _fig, fig_s = timed(visits.figures, world.operator, start=start, end=end, area_code="")
+    start, end = visit_figures.month_bounds(MONTH)
+    _fig, fig_s = timed(visit_figures.figures, world.operator, start=start, end=end, area_code="")
     say(f"  district figures in {fig_s * 1000:.0f} ms")
 
     metrics = [

@@ -38,7 +38,8 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
     from django.db import connection, transaction
 
     from wangge.accounts.actors import SYSTEM
-    from wangge.fieldwork import campaign_coverage, campaigns
+    from wangge.fieldwork.campaigns import coverage as campaign_coverage
+    from wangge.fieldwork.campaigns import services as campaigns
     from wangge.fieldwork.models import Campaign, CampaignTarget
     from wangge.regions.models import Area
 
@@ -47,7 +48,7 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
         raise SystemExit("no areas: build a district first")
     today = dt.date.today()
     campaign = campaigns.campaign_define(
-        SYSTEM,
+        actor=SYSTEM,
         title="流动人员信息排查 (benchmark)",
         starts_on=today,
         ends_on=today + dt.timedelta(days=30),
@@ -55,7 +56,7 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
         fields=[{"name": "n", "label": "在住人数", "type": "number", "required": True}],
     )
     try:
-        open_s, targets = timed(lambda: campaigns.campaign_open(SYSTEM, campaign))
+        open_s, targets = timed(lambda: campaigns.campaign_open(actor=SYSTEM, campaign=campaign))
         # Mark a share done and 3 % not reachable, set-based, spread over every grid.
         with transaction.atomic():
             cut_done = int(done_share * 100)
@@ -92,7 +93,9 @@ def measure(*, repeats: int = 7, done_share: float = 0.6, keep: bool = False) ->
             )
         )
         with transaction.atomic():
-            refresh_s, result = timed(lambda: campaigns.campaign_refresh(SYSTEM, campaign))
+            refresh_s, result = timed(
+                lambda: campaigns.campaign_refresh(actor=SYSTEM, campaign=campaign)
+            )
         best, median = min(times), statistics.median(times)
         return [
             Metric("campaign targets", float(targets), "rows"),

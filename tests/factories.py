@@ -135,11 +135,12 @@ def reseed() -> None:
     if not TagKind.objects.exists():
         seed = importlib.import_module("wangge.people.migrations.0002_tag_kinds").seed
         seed(_AppsNow(), None)
-    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.attend import services as attend
     from wangge.fieldwork.models import AttendRule, VisitRule
+    from wangge.fieldwork.visits import rules as visit_rules
 
     if not VisitRule.objects.exists():
-        visits.install_defaults()
+        visit_rules.install_defaults()
     if not AttendRule.objects.exists():
         attend.install_defaults()
     from wangge.stats.assessment.models import Indicator

@@ -23,8 +23,8 @@ from tests.fuzzing import FORM_TEXT, FUZZ, VALUES, bodies, row_counts
 from wangge.api import api
 from wangge.events import workflow
 from wangge.events.models import Category
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import Patrol, VisitRule, VisitTask
+from wangge.fieldwork.visits import schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def _world() -> Any:
     w.other = workflow.event_report(
         actor=w.worker_a, title="垃圾堆放", category=category, area=w.micro_a1
     )
-    visits.generate()
+    schedule.generate()
     w.patrol = Patrol.objects.create(worker=w.worker_a, area=w.areas["330103001001001"])
     task = VisitTask.objects.first()
     rule = VisitRule.objects.first()

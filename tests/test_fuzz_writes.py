@@ -15,8 +15,8 @@ from tests.fuzzing import FORM_TEXT, FUZZ, bodies
 from wangge.events import workflow
 from wangge.events.api import EventFilters, ReasonIn, ReportIn, SuperviseIn
 from wangge.events.models import Category, Event, TimelineEntry
-from wangge.fieldwork.api_patrols import PointIn, StartIn
 from wangge.fieldwork.models import Patrol
+from wangge.fieldwork.patrols.api import PointIn, StartIn
 from wangge.people.models import Residence, Resident, ResidentTag
 from wangge.people.residents.api import MoveIn, ResidentFilter, ResidentIn, ResidentPatch, TagIn
 

@@ -13,7 +13,7 @@ from wangge.accounts.actors import ANONYMOUS, SYSTEM
 from wangge.accounts.models import Post, Role
 from wangge.accounts.permissions import ADMIN, AUDITOR, COLUMNS, MATRIX, Action, may, roles_for
 from wangge.events import access as event_access
-from wangge.fieldwork import patrols
+from wangge.fieldwork.patrols import selectors as patrol_selectors
 from wangge.notices import services as notices
 from wangge.people import access as people_access
 from wangge.staff import grants
@@ -41,7 +41,7 @@ def test_the_apps_take_their_role_lists_from_the_matrix():
     assert roles_for(Action.HANDLE_AT_GRID) == event_access.GRID_ROLES
     assert roles_for(Action.RUN_CENTRE) == event_access.CENTRE_ROLES
     assert roles_for(Action.REVEAL) == people_access.REVEAL_ROLES
-    assert roles_for(Action.PATROL) == patrols.PATROL_ROLES
+    assert roles_for(Action.PATROL) == patrol_selectors.PATROL_ROLES
     assert roles_for(Action.SEND_NOTICES) == notices.SENDER_ROLES
     assert roles_for(Action.MANAGE_STAFF) == grants.MANAGER_ROLES
     assert people_access.AUDITOR_GROUP == AUDITOR

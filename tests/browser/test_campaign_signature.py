@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import login
 from tests.fieldwork.campaign_world import FORM, make_world
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import CampaignFile, CampaignTarget
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -31,14 +31,14 @@ def test_signature_drawn_on_the_canvas_is_stored_as_png(
     world = make_world()
     p = world.people
     campaign = campaigns.campaign_define(
-        p.admin,
+        actor=p.admin,
         title="流动人员信息排查",
         starts_on=timezone.localdate(),
         ends_on=timezone.localdate() + dt.timedelta(days=10),
         area_codes=["330103"],
         fields=FORM,
     )
-    campaigns.campaign_open(p.admin, campaign)
+    campaigns.campaign_open(actor=p.admin, campaign=campaign)
     target = CampaignTarget.objects.get(campaign=campaign, household=p.household_a)
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, live_server.url, p.worker_a.username, lands="/field/")
@@ -93,14 +93,14 @@ def test_coverage_map_draws_the_areas(live_server, page: Page, js_errors: list[s
     world = make_world()
     p = world.people
     campaign = campaigns.campaign_define(
-        p.admin,
+        actor=p.admin,
         title="流动人员信息排查",
         starts_on=timezone.localdate(),
         ends_on=timezone.localdate() + dt.timedelta(days=10),
         area_codes=["330103"],
         fields=FORM,
     )
-    campaigns.campaign_open(p.admin, campaign)
+    campaigns.campaign_open(actor=p.admin, campaign=campaign)
     login(page, live_server.url, p.admin.username)
     page.goto(f"/field/campaigns/{campaign.pk}/coverage/?area={p.micro_a.code[:12]}")
     expect(page.locator("#coverage-map")).to_have_attribute("data-loaded", "4")

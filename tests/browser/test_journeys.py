@@ -21,7 +21,7 @@ from tests.people.factories import centre, make_people
 from tests.stats.helpers import fill_now
 from wangge.events import workflow
 from wangge.events.models import Category, Event
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -56,14 +56,14 @@ def test_a_community_secretary(live_server, page: Page, js_errors):
     )  # fmt: skip
     today = timezone.localdate()
     campaign = campaigns.campaign_define(
-        p.admin,
+        actor=p.admin,
         title="流动人员信息排查",
         starts_on=today,
         ends_on=today + dt.timedelta(days=30),
         area_codes=["330103"],
         fields=[{"name": "n", "label": "在住人数", "type": "number", "required": True}],
     )
-    campaigns.campaign_open(p.admin, campaign)
+    campaigns.campaign_open(actor=p.admin, campaign=campaign)
 
     page.set_viewport_size(DESKTOP)
     login(page, live_server.url, secretary.username)

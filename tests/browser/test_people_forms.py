@@ -15,8 +15,8 @@ from tests.fieldwork.campaign_world import FORM
 from tests.people.factories import PHONE_A, household_at, make_people
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import AuditEntry
-from wangge.fieldwork import campaigns
-from wangge.fieldwork.campaign_views import CENTRE_PAGE_SIZE
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.campaigns.views import CENTRE_PAGE_SIZE
 from wangge.fieldwork.models import Campaign
 from wangge.people import pii
 from wangge.people.models import Residence, Resident
@@ -110,7 +110,7 @@ def test_an_operator_edits_a_campaign_and_filters_the_list(
 
     def define(title: str, area: str) -> Campaign:
         return campaigns.campaign_define(
-            SYSTEM,
+            actor=SYSTEM,
             title=title,
             starts_on=today,
             ends_on=today + dt.timedelta(days=30),
@@ -120,7 +120,7 @@ def test_an_operator_edits_a_campaign_and_filters_the_list(
 
     for i in range(CENTRE_PAGE_SIZE + 1):
         define(f"草稿{i:02d}", "330103001")
-    campaigns.campaign_open(SYSTEM, define("已启动的排查", "330103002"))
+    campaigns.campaign_open(actor=SYSTEM, campaign=define("已启动的排查", "330103002"))
     target = define("燃气安全排查", "330103002")  # the newest: first in the list
     assert Resident.objects.exists()
 

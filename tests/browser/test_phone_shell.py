@@ -14,8 +14,8 @@ from tests.fieldwork.patrol_world import make_patrol_world
 from tests.fieldwork.visits_factories import tag
 from tests.people.factories import centre
 from wangge.events.models import Event, Status
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import Patrol
+from wangge.fieldwork.visits import schedule
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -52,7 +52,7 @@ def test_a_grid_workers_day_on_the_phone(live_server, browser: Browser, js_error
     w = make_patrol_world()
     p = w.people
     tag(p.resident_a, "unemployed")  # a quarterly visit for the full-time worker
-    visits.generate()
+    schedule.generate()
     lon, lat = centre(p.micro_a)
     context = phone_context(browser, live_server.url, lon=lon, lat=lat)
     page = context.new_page()

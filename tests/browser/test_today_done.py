@@ -9,7 +9,8 @@ from playwright.sync_api import Browser, expect
 from tests.browser.helpers import login, phone_context
 from tests.fieldwork.patrol_world import make_patrol_world
 from tests.fieldwork.visits_factories import tag
-from wangge.fieldwork import patrols, visits
+from wangge.fieldwork.patrols import services as patrols
+from wangge.fieldwork.visits import schedule
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -24,7 +25,7 @@ def test_done_work_waits_folded_at_the_bottom(live_server, browser: Browser, js_
     w = make_patrol_world()
     p = w.people
     tag(p.resident_a, "unemployed")  # a quarterly visit: open work above the done group
-    visits.generate()
+    schedule.generate()
     patrols.inspection_record(actor=p.worker_a, target=w.hazard_a, result="ok")
     context = phone_context(browser, live_server.url)
     page = context.new_page()

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from tests.people.factories import People, household_at, make_people
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign
 from wangge.people.models import Household, Resident, TagKind
 from wangge.people.residents import services
@@ -88,12 +88,12 @@ def define(world: World, **extra: Any) -> Campaign:
         "fields": FORM,
     }
     values.update(extra)
-    return campaigns.campaign_define(world.people.admin, **values)
+    return campaigns.campaign_define(actor=world.people.admin, **values)
 
 
 def opened(world: World, **extra: Any) -> Campaign:
     campaign = define(world, **extra)
-    campaigns.campaign_open(world.people.admin, campaign)
+    campaigns.campaign_open(actor=world.people.admin, campaign=campaign)
     campaign.refresh_from_db()
     return campaign
 

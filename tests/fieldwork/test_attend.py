@@ -10,7 +10,8 @@ from tests.fieldwork.attend_world import report
 from tests.fieldwork.visits_factories import make_world
 from wangge.errors import DomainError
 from wangge.events import workflow
-from wangge.fieldwork import attend
+from wangge.fieldwork.attend import selectors as attend_selectors
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendRule, AttendTask, FieldAlert
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +37,8 @@ def test_event_makes_one_task_and_attendance_goes_on_the_timeline():
     assert task.event == event and task.assignee == w.worker_a
     assert task.deadline == event.reported_at + dt.timedelta(hours=24)
     assert FieldAlert.objects.filter(user=w.worker_a, kind="attend_new").count() == 1
-    assert [i.pk for i in attend.todo(w.worker_a, timezone.localdate())] == [task.pk]
-    assert attend.todo(w.worker_b, timezone.localdate()) == []
+    assert [i.pk for i in attend_selectors.todo(w.worker_a, timezone.localdate())] == [task.pk]
+    assert attend_selectors.todo(w.worker_b, timezone.localdate()) == []
 
     record = attend.attend_record(
         actor=w.worker_a, task=task, note="已到现场调解", lon=event.lon, lat=event.lat
@@ -47,7 +48,7 @@ def test_event_makes_one_task_and_attendance_goes_on_the_timeline():
     entry = event.timeline.get(action="attend")
     assert entry.comment == "已到现场调解" and entry.actor == w.worker_a
     assert entry.data["late"] is False
-    assert attend.todo(w.worker_a, timezone.localdate()) == []
+    assert attend_selectors.todo(w.worker_a, timezone.localdate()) == []
 
 
 def test_subcategory_of_a_listed_class_and_short_deadline():
@@ -71,7 +72,7 @@ def test_other_grid_may_not_attend_and_note_is_required():
         attend.attend_record(actor=w.worker_a, task=task, note=" ")
     assert err.value.problems[0].field == "note"
     with pytest.raises(DomainError):
-        attend.task_get(w.worker_b, task.pk)  # 404 outside scope
+        attend_selectors.task_get(w.worker_b, task.pk)  # 404 outside scope
 
 
 def test_overdue_alert_once_and_cancel_with_the_event():
@@ -79,8 +80,8 @@ def test_overdue_alert_once_and_cancel_with_the_event():
     event = report(w)
     attend.sync()
     later = timezone.now() + dt.timedelta(hours=25)
-    assert attend.sweep(later) == {"overdue": 1}
-    assert attend.sweep(later) == {"overdue": 0}
+    assert attend.sweep(now=later) == {"overdue": 1}
+    assert attend.sweep(now=later) == {"overdue": 0}
     assert FieldAlert.objects.filter(kind="attend_overdue", user=w.worker_a).count() == 1
     workflow.event_cancel(event=event, actor=w.admin, reason="误报")
     assert attend.sync().cancelled == 1
@@ -90,10 +91,10 @@ def test_overdue_alert_once_and_cancel_with_the_event():
 def test_rule_admin_only():
     w = make_world()
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.worker_a, code="x", name="x", categories=["0601"])
+        attend.rule_save(actor=w.worker_a, code="x", name="x", categories=["0601"])
     assert err.value.status == 403
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.admin, code="x", name="x", categories=["9999"])
+        attend.rule_save(actor=w.admin, code="x", name="x", categories=["9999"])
     assert err.value.problems[0].field == "categories"
 
 

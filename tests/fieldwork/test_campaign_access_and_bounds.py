@@ -14,7 +14,9 @@ from tests.fieldwork.campaign_world import World, define, opened
 from tests.people.factories import household_at
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
-from wangge.fieldwork import campaigns, tasks
+from wangge.fieldwork import tasks
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignTarget
 from wangge.people.models import TagKind
 
@@ -40,17 +42,17 @@ def _community_operator(world: World):
 def test_operator_below_the_scope_cannot_manage_nor_see_the_draft(world: World) -> None:
     op = _community_operator(world)
     draft = define(world)  # district-wide
-    assert draft not in campaigns.campaigns(op, include_drafts=True)
+    assert draft not in campaign_selectors.campaigns(op, include_drafts=True)
     with pytest.raises(DomainError) as exc:
-        campaigns.campaign_get(op, draft.pk)
+        campaign_selectors.campaign_get(op, draft.pk)
     assert exc.value.status == 404
     with pytest.raises(DomainError) as exc:
-        campaigns.campaign_open(op, draft)
+        campaigns.campaign_open(actor=op, campaign=draft)
     assert exc.value.status == 403
     running = opened(world)
     for act in (campaigns.campaign_refresh, campaigns.campaign_close):
         with pytest.raises(DomainError) as exc:
-            act(op, running)
+            act(actor=op, campaign=running)
         assert exc.value.status == 403
     client = _client(op)
     assert client.post(f"{API}/{draft.pk}/open").status_code == 404
@@ -64,13 +66,13 @@ def test_operator_covering_the_scope_manages_it(world: World) -> None:
     p = world.people
     op = _community_operator(world)
     mine = define(world, area_codes=[p.micro_a.code[:12]])
-    assert mine in campaigns.campaigns(op, include_drafts=True)
-    assert campaigns.campaign_open(op, mine) == 2
+    assert mine in campaign_selectors.campaigns(op, include_drafts=True)
+    assert campaigns.campaign_open(actor=op, campaign=mine) == 2
     # A full-time grid worker at the district is no manager at all.
     worker = make_user("district_worker")
     post(worker, p.areas["330103"], role="full_time")
     with pytest.raises(DomainError) as exc:
-        campaigns.campaign_close(worker, mine)
+        campaigns.campaign_close(actor=worker, campaign=mine)
     assert exc.value.status == 403
 
 
@@ -104,12 +106,12 @@ def test_answer_and_unreachable_recheck_writability_under_the_lock(world: World)
         campaign=campaign, household=p.household_a
     )
     stale = CampaignTarget.objects.select_related("campaign").get(pk=target.pk)
-    campaigns.campaign_close(p.admin, campaign)  # commits after `stale` was read
+    campaigns.campaign_close(actor=p.admin, campaign=campaign)  # commits after `stale` was read
     with pytest.raises(DomainError) as exc:
-        campaigns.target_answer(SYSTEM, stale, {"count": 1})
+        campaigns.target_answer(actor=SYSTEM, target=stale, answers={"count": 1})
     assert exc.value.status == 409
     with pytest.raises(DomainError) as exc:
-        campaigns.target_unreachable(SYSTEM, stale, "拒绝配合")
+        campaigns.target_unreachable(actor=SYSTEM, target=stale, reason="拒绝配合")
     assert exc.value.status == 409
     target.refresh_from_db()
     assert target.status == CampaignTarget.Status.PENDING
@@ -120,8 +122,12 @@ def test_position_is_range_checked(world: World, lon: float, lat: float, field: 
     p = world.people
     target = CampaignTarget.objects.get(campaign=opened(world), household=p.household_a)
     for write in (
-        lambda: campaigns.target_answer(p.worker_a, target, {"count": 1}, lon=lon, lat=lat),
-        lambda: campaigns.target_unreachable(p.worker_a, target, "无人", lon=lon, lat=lat),
+        lambda: campaigns.target_answer(
+            actor=p.worker_a, target=target, answers={"count": 1}, lon=lon, lat=lat
+        ),
+        lambda: campaigns.target_unreachable(
+            actor=p.worker_a, target=target, reason="无人", lon=lon, lat=lat
+        ),
     ):
         with pytest.raises(DomainError) as exc:
             write()
@@ -149,9 +155,9 @@ def test_campaign_files_download_through_scope(world: World) -> None:
     campaign = opened(world)
     target = CampaignTarget.objects.get(campaign=campaign, household=p.household_a)
     campaigns.target_answer(
-        p.worker_a,
-        target,
-        {
+        actor=p.worker_a,
+        target=target,
+        answers={
             "count": 1,
             "photo": helpers.jpeg_photo(),
             "sign": helpers.data_url(helpers.signature_png()),

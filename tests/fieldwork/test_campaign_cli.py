@@ -9,7 +9,7 @@ from tests.fieldwork import campaign_world as helpers
 from tests.fieldwork.campaign_world import FORM, World
 from wangge import cli
 from wangge.dev import campaign as campaign_demo
-from wangge.fieldwork import campaign_coverage
+from wangge.fieldwork.campaigns import coverage as campaign_coverage
 from wangge.fieldwork.models import Campaign, CampaignSubmission, CampaignTarget
 
 world = helpers.world

@@ -13,8 +13,9 @@ from tests.fieldwork.campaign_world import World, define, opened, world  # noqa:
 from tests.fieldwork.patrol_world import client_for
 from wangge.accounts.models import AuditEntry
 from wangge.errors import DomainError
-from wangge.fieldwork import campaigns
-from wangge.fieldwork.campaign_views import CENTRE_PAGE_SIZE
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.campaigns.views import CENTRE_PAGE_SIZE
 from wangge.fieldwork.models import Campaign, CampaignTarget
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def form_of(c: Campaign, **changes: object) -> dict[str, object]:
 def answer(w: World, campaign: Campaign) -> None:
     target = CampaignTarget.objects.filter(campaign=campaign, household__isnull=False).first()
     assert target is not None
-    campaigns.target_unreachable(w.people.admin, target, "无人在家")
+    campaigns.target_unreachable(actor=w.people.admin, target=target, reason="无人在家")
 
 
 def test_a_draft_changes_wholly_and_keeps_its_question_names(world):  # noqa: F811
@@ -98,8 +99,8 @@ def test_an_answered_campaign_keeps_its_areas_and_questions(world):  # noqa: F81
     # Through the service a locked change is refused naming the part.
     with pytest.raises(DomainError) as caught:
         campaigns.campaign_update(
-            world.people.admin,
-            campaign,
+            actor=world.people.admin,
+            campaign=campaign,
             title=campaign.title,
             starts_on=campaign.starts_on,
             ends_on=campaign.ends_on,
@@ -123,7 +124,7 @@ def test_close_and_cancel_ask_first(world):  # noqa: F811
     open_one.refresh_from_db()
     draft.refresh_from_db()
     assert open_one.status == draft.status == Campaign.Status.CLOSED
-    assert campaigns.is_cancelled(draft) and not campaigns.is_cancelled(open_one)
+    assert campaign_selectors.is_cancelled(draft) and not campaign_selectors.is_cancelled(open_one)
     details = sorted(e.detail["status"] for e in AuditEntry.objects.filter(object_type="campaign"))
     assert details == ["cancelled", "closed"]
     # Closed: neither edited nor ended again.

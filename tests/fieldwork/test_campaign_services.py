@@ -21,7 +21,9 @@ from tests.people.factories import household_at
 from wangge import form_fields as forms
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_coverage, campaigns
+from wangge.fieldwork.campaigns import coverage as campaign_coverage
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignFile, CampaignSubmission, CampaignTarget
 from wangge.people.residents import services as people
 
@@ -93,7 +95,7 @@ def test_definition_checks_everything_at_once(world: World) -> None:
 def test_only_managers_define(world: World) -> None:
     with pytest.raises(DomainError) as exc:
         campaigns.campaign_define(
-            world.people.worker_a,
+            actor=world.people.worker_a,
             title="x",
             starts_on=timezone.localdate(),
             ends_on=timezone.localdate(),
@@ -123,7 +125,7 @@ def test_every_household_once_with_its_micro_grid(world: World) -> None:
     assert rows[p.household_a.pk].address == p.household_a.address
     assert all(t.status == "pending" and t.resident_id is None for t in rows.values())
     # Materialising again adds nothing.
-    from wangge.fieldwork import campaign_targets
+    from wangge.fieldwork.campaigns import targets as campaign_targets
 
     assert campaign_targets.materialise(campaign) == 0
 
@@ -179,7 +181,7 @@ def test_answer_validation_per_field_type(world: World) -> None:
         "extra": 1,
     }
     with pytest.raises(DomainError) as exc:
-        campaigns.target_answer(p.worker_a, target, bad)
+        campaigns.target_answer(actor=p.worker_a, target=target, answers=bad)
     problems = _problems(exc)
     assert exc.value.status == 422
     assert "在住人数" in problems["count"] and "not a number" in problems["count"]
@@ -192,10 +194,10 @@ def test_answer_validation_per_field_type(world: World) -> None:
     assert "empty" in problems["sign"]
     assert "Unknown field" in problems["extra"]
     with pytest.raises(DomainError) as exc:
-        campaigns.target_answer(p.worker_a, target, {"count": -1})
+        campaigns.target_answer(actor=p.worker_a, target=target, answers={"count": -1})
     assert "at least 0" in _problems(exc)["count"]
     with pytest.raises(DomainError) as exc:
-        campaigns.target_answer(p.worker_a, target, {"note": "x"})
+        campaigns.target_answer(actor=p.worker_a, target=target, answers={"note": "x"})
     assert "required" in _problems(exc)["count"]
     target.refresh_from_db()
     assert target.status == "pending" and not CampaignFile.objects.exists()
@@ -206,9 +208,9 @@ def test_answer_stores_photo_and_signature_and_keeps_history(world: World) -> No
     campaign = opened(world)
     target = _target(campaign, p.household_a)
     campaigns.target_answer(
-        p.worker_a,
-        target,
-        {
+        actor=p.worker_a,
+        target=target,
+        answers={
             "count": "3",
             "kind": "流动",
             "needs": ["就学", "就业", "就学"],
@@ -240,9 +242,9 @@ def test_answer_stores_photo_and_signature_and_keeps_history(world: World) -> No
     assert photo.kind == "photo" and photo.file.name.endswith(".jpg")
     # Re-submitting updates the answer (files kept by id), the history keeps both.
     campaigns.target_answer(
-        p.worker_b if False else p.liaison_a,
-        target,
-        {"count": 4, "photo": a["photo"], "sign": a["sign"]},
+        actor=p.worker_b if False else p.liaison_a,
+        target=target,
+        answers={"count": 4, "photo": a["photo"], "sign": a["sign"]},
     )
     target.refresh_from_db()
     assert target.answers == {"count": 4, "photo": a["photo"], "sign": a["sign"]}
@@ -271,12 +273,12 @@ def test_unreachable_needs_reason_and_answer_wins_later(world: World) -> None:
     campaign = opened(world)
     target = _target(campaign, p.household_a)
     with pytest.raises(DomainError) as exc:
-        campaigns.target_unreachable(p.worker_a, target, " ")
+        campaigns.target_unreachable(actor=p.worker_a, target=target, reason=" ")
     assert _problems(exc) == {"reason": "Give the reason."}
-    campaigns.target_unreachable(p.worker_a, target, "多次上门无人")
+    campaigns.target_unreachable(actor=p.worker_a, target=target, reason="多次上门无人")
     target.refresh_from_db()
     assert (target.status, target.reason) == ("unreachable", "多次上门无人")
-    campaigns.target_answer(p.worker_a, target, {"count": 1})
+    campaigns.target_answer(actor=p.worker_a, target=target, answers={"count": 1})
     target.refresh_from_db()
     assert (target.status, target.reason) == ("done", "")
 
@@ -284,9 +286,11 @@ def test_unreachable_needs_reason_and_answer_wins_later(world: World) -> None:
 def test_closed_campaign_refuses_answers(world: World) -> None:
     p = world.people
     campaign = opened(world)
-    campaigns.campaign_close(p.admin, campaign)
+    campaigns.campaign_close(actor=p.admin, campaign=campaign)
     with pytest.raises(DomainError) as exc:
-        campaigns.target_answer(p.worker_a, _target(campaign, p.household_a), {"count": 1})
+        campaigns.target_answer(
+            actor=p.worker_a, target=_target(campaign, p.household_a), answers={"count": 1}
+        )
     assert exc.value.status == 409
 
 
@@ -296,8 +300,12 @@ def test_closed_campaign_refuses_answers(world: World) -> None:
 def test_coverage_with_unreachable_and_missing_list(world: World) -> None:
     p = world.people
     campaign = opened(world)
-    campaigns.target_answer(p.worker_a, _target(campaign, p.household_a), {"count": 2})
-    campaigns.target_unreachable(p.worker_b, _target(campaign, p.household_b), "拒绝配合")
+    campaigns.target_answer(
+        actor=p.worker_a, target=_target(campaign, p.household_a), answers={"count": 2}
+    )
+    campaigns.target_unreachable(
+        actor=p.worker_b, target=_target(campaign, p.household_b), reason="拒绝配合"
+    )
     cov = campaign_coverage.coverage(campaign)
     assert cov.total.as_dict() == {
         "total": 3,
@@ -317,11 +325,11 @@ def test_coverage_with_unreachable_and_missing_list(world: World) -> None:
     # Worker A's view covers grid A only.
     mine = campaign_coverage.coverage(campaign, p.worker_a)
     assert mine.total.total == 2 and grid_b.path not in mine.by_path
-    missing = list(campaigns.missing(p.admin, campaign))
+    missing = list(campaign_selectors.missing(p.admin, campaign))
     assert [(t.household_id, t.address) for t in missing] == [
         (world.household_a2.pk, world.household_a2.address)
     ]
-    assert list(campaigns.missing(p.worker_b, campaign)) == []
+    assert list(campaign_selectors.missing(p.worker_b, campaign)) == []
 
 
 def test_refresh_adds_household_that_moved_in_and_marks_the_one_that_left(world: World) -> None:
@@ -331,14 +339,14 @@ def test_refresh_adds_household_that_moved_in_and_marks_the_one_that_left(world:
     # A floating resident moves into a new household in grid B.
     newcomer_home = household_at(p.micro_b, "HB2")
     people.resident_move(actor=SYSTEM, resident=world.floating, household=newcomer_home)
-    result = campaigns.campaign_refresh(p.admin, campaign)
+    result = campaigns.campaign_refresh(actor=p.admin, campaign=campaign)
     assert (result.added, result.left, result.returned) == (1, 1, 0)
     assert _household_ids(campaign) == {newcomer_home.pk}
     left = CampaignTarget.objects.get(campaign=campaign, household=world.household_a2)
     assert left.left_at is not None  # kept, not deleted
     assert campaign_coverage.coverage(campaign).total.total == 1
     # Refresh is idempotent.
-    again = campaigns.campaign_refresh(p.admin, campaign)
+    again = campaigns.campaign_refresh(actor=p.admin, campaign=campaign)
     assert (again.added, again.left, again.returned) == (0, 0, 0)
 
 
@@ -348,7 +356,7 @@ def test_refresh_follows_a_resident_target_who_moves(world: World) -> None:
     target = CampaignTarget.objects.get(campaign=campaign)
     new_home = household_at(p.micro_b, "HB3")
     people.resident_move(actor=SYSTEM, resident=world.floating, household=new_home)
-    result = campaigns.campaign_refresh(p.admin, campaign)
+    result = campaigns.campaign_refresh(actor=p.admin, campaign=campaign)
     target.refresh_from_db()
     assert result.moved >= 1 and result.added == 0 and result.left == 0
     assert (target.household_id, target.area_id) == (new_home.pk, p.micro_b.pk)
@@ -359,7 +367,7 @@ def test_todo_lists_open_targets_of_my_grid(world: World) -> None:
     p = world.people
     campaign = opened(world)
     today = timezone.localdate()
-    items = campaigns.todo(p.worker_a, today)
+    items = campaign_selectors.todo(p.worker_a, today)
     assert {i.pk for i in items} == set(
         CampaignTarget.objects.filter(campaign=campaign, area=p.micro_a).values_list(
             "pk", flat=True
@@ -367,10 +375,12 @@ def test_todo_lists_open_targets_of_my_grid(world: World) -> None:
     )
     assert all(i.kind == "campaign" and i.url.endswith(f"/{i.pk}/") for i in items)
     assert items[0].lon is not None
-    campaigns.target_answer(p.worker_a, _target(campaign, p.household_a), {"count": 1})
-    assert len(campaigns.todo(p.worker_a, today)) == 1
-    assert campaigns.todo(p.worker_a, campaign.ends_on + dt.timedelta(days=1)) == []
-    assert campaigns.todo(p.admin, today) == []  # no grid post
+    campaigns.target_answer(
+        actor=p.worker_a, target=_target(campaign, p.household_a), answers={"count": 1}
+    )
+    assert len(campaign_selectors.todo(p.worker_a, today)) == 1
+    assert campaign_selectors.todo(p.worker_a, campaign.ends_on + dt.timedelta(days=1)) == []
+    assert campaign_selectors.todo(p.admin, today) == []  # no grid post
 
 
 def test_world_has_two_grids(world: World) -> None:

@@ -7,7 +7,7 @@ from tests.fieldwork import campaign_world as helpers
 from tests.people.factories import household_at
 from tests.sqlguard import get_lean
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import CampaignTarget
 from wangge.people.identity import check_digit
 from wangge.people.residents import services
@@ -29,7 +29,7 @@ def _grow(world, campaign, start: int, n: int) -> None:
             household=household_at(world.people.micro_a, f"C{i:03d}"),
             relation="head",
         )
-    campaigns.campaign_refresh(world.people.admin, campaign)
+    campaigns.campaign_refresh(actor=world.people.admin, campaign=campaign)
 
 
 def _counts(client, world, pk: int) -> dict[str, int]:

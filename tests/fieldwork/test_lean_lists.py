@@ -6,7 +6,7 @@ import time_machine
 
 from tests.fieldwork.visits_factories import household, make_world, member, tag
 from tests.sqlguard import get_lean
-from wangge.fieldwork import visits
+from wangge.fieldwork.visits import schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ URLS = [
 def _grow(world, n: int) -> None:
     for _ in range(n):
         tag(member(household(world.micro_a1)), "living_alone")
-    visits.generate()
+    schedule.generate()
 
 
 def _counts(client, user) -> dict[str, int]:

@@ -10,8 +10,8 @@ from PIL import Image
 from tests.fieldwork.patrol_world import client_for, make_patrol_world
 from wangge.errors import DomainError
 from wangge.events.models import Category, Event
-from wangge.fieldwork import patrols
 from wangge.fieldwork.models import Inspection
+from wangge.fieldwork.patrols import services as patrols
 
 pytestmark = pytest.mark.django_db
 

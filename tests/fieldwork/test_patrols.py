@@ -10,8 +10,10 @@ from tests.people.factories import centre
 from wangge.accounts.models import Post
 from wangge.errors import DomainError
 from wangge.events.models import Category
-from wangge.fieldwork import patrol_tasks, patrols
 from wangge.fieldwork.models import Finding, Inspection, PatrolPoint
+from wangge.fieldwork.patrols import rounds
+from wangge.fieldwork.patrols import selectors as patrol_selectors
+from wangge.fieldwork.patrols import services as patrols
 from wangge.people.models import HazardPoint
 
 pytestmark = pytest.mark.django_db
@@ -160,15 +162,15 @@ def test_gcj02_points_are_stored_as_wgs84():
 
 def test_due_dates_of_cycles():
     today = dt.date(2024, 3, 1)
-    assert patrol_tasks.due_on(None, 7, today) == today  # never checked: due now
-    assert patrol_tasks.due_on(dt.date(2024, 2, 22), 7, today) == dt.date(2024, 2, 29)  # leap
-    assert patrol_tasks.due_on(dt.date(2023, 2, 22), 7, today) == dt.date(2023, 3, 1)
-    assert patrol_tasks.due_on(dt.date(2024, 1, 31), 30, today) == dt.date(2024, 3, 1)
-    assert patrol_tasks.due_on(dt.date(2024, 1, 1), 0, today) is None  # no cycle, no task
+    assert rounds.due_on(None, 7, today) == today  # never checked: due now
+    assert rounds.due_on(dt.date(2024, 2, 22), 7, today) == dt.date(2024, 2, 29)  # leap
+    assert rounds.due_on(dt.date(2023, 2, 22), 7, today) == dt.date(2023, 3, 1)
+    assert rounds.due_on(dt.date(2024, 1, 31), 30, today) == dt.date(2024, 3, 1)
+    assert rounds.due_on(dt.date(2024, 1, 1), 0, today) is None  # no cycle, no task
 
 
 def _todo_names(user, day=None):
-    return [t.title for t in patrol_tasks.todo(user, day or timezone.localdate())]
+    return [t.title for t in rounds.todo(user, day or timezone.localdate())]
 
 
 def test_inspection_tasks_fall_to_the_grid_worker_and_inspection_clears_them():
@@ -187,7 +189,7 @@ def test_inspection_tasks_fall_to_the_grid_worker_and_inspection_clears_them():
     assert w.hazard_a.last_checked_on == today
     assert not any("河道A" in n for n in _todo_names(w.worker_a))
     # Due again one cycle later, overdue the day after.
-    later = patrol_tasks.tasks_for(w.worker_a, today + dt.timedelta(days=8))
+    later = rounds.tasks_for(w.worker_a, today + dt.timedelta(days=8))
     hazard = next(t for t in later if t.target.pk == w.hazard_a.pk)
     assert hazard.due_on == today + dt.timedelta(days=7)
     assert hazard.overdue(today + dt.timedelta(days=8))
@@ -195,7 +197,7 @@ def test_inspection_tasks_fall_to_the_grid_worker_and_inspection_clears_them():
     later_names = [str(t.target) for t in later]
     assert "井盖A" not in later_names
     assert "井盖A" in [
-        str(t.target) for t in patrol_tasks.tasks_for(w.worker_a, today + dt.timedelta(days=20))
+        str(t.target) for t in rounds.tasks_for(w.worker_a, today + dt.timedelta(days=20))
     ]
 
 
@@ -275,12 +277,12 @@ def test_scope_other_grid_sees_nothing():
     w = make_patrol_world()
     p = patrols.patrol_start(actor=w.worker_a)
     for call in (
-        lambda: patrols.patrol_get(w.worker_b, p.pk),
-        lambda: patrols.target_get(w.worker_b, "hazard", w.hazard_a.pk),
-        lambda: patrols.target_get(w.worker_b, "facility", w.facility_a.pk),
+        lambda: patrol_selectors.patrol_get(w.worker_b, p.pk),
+        lambda: patrol_selectors.target_get(w.worker_b, "hazard", w.hazard_a.pk),
+        lambda: patrol_selectors.target_get(w.worker_b, "facility", w.facility_a.pk),
     ):
         with pytest.raises(DomainError) as hidden:
             call()
         assert hidden.value.status == 404
-    assert patrols.patrol_get(w.people.admin, p.pk) == p
-    assert list(patrols.patrols_visible(w.worker_b)) == []
+    assert patrol_selectors.patrol_get(w.people.admin, p.pk) == p
+    assert list(patrol_selectors.patrols_visible(w.worker_b)) == []

@@ -9,7 +9,10 @@ from django.utils import timezone
 from tests.fieldwork.patrol_world import client_for, make_patrol_world
 from wangge.events import workflow
 from wangge.events.models import Category
-from wangge.fieldwork import attend, campaigns, today, visits
+from wangge.fieldwork import today
+from wangge.fieldwork.attend import services as attend
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.visits import schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +23,16 @@ def test_every_kind_of_task_reaches_the_right_workers_list(settings, tmp_path, m
     w = make_patrol_world()
     p = w.people
     day = timezone.localdate()
-    visits.generate(on=day)
+    schedule.generate(on=day)
     campaign = campaigns.campaign_define(
-        p.admin,
+        actor=p.admin,
         title="流动人员信息排查",
         starts_on=day,
         ends_on=day + dt.timedelta(days=30),
         area_codes=["330103"],
         fields=[{"name": "n", "label": "在住人数", "type": "number", "required": True}],
     )
-    campaigns.campaign_open(p.admin, campaign)
+    campaigns.campaign_open(actor=p.admin, campaign=campaign)
     event = workflow.event_report(
         actor=p.worker_a,
         title="邻居因噪音争吵",

@@ -13,8 +13,11 @@ from tests.fieldwork.patrol_world import client_for, make_patrol_world
 from tests.sqlguard import get_lean
 from wangge.events import workflow
 from wangge.events.models import Category
-from wangge.fieldwork import attend, campaigns, patrols, today
+from wangge.fieldwork import today
+from wangge.fieldwork.attend import services as attend
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Inspection
+from wangge.fieldwork.patrols import services as patrols
 
 pytestmark = pytest.mark.django_db
 
@@ -85,21 +88,21 @@ def test_the_done_group_reads_four_queries_whatever_the_numbers(settings, tmp_pa
     w = make_patrol_world()
     p = w.people
     campaign = campaigns.campaign_define(
-        p.admin,
+        actor=p.admin,
         title="流动人员信息排查",
         starts_on=timezone.localdate(),
         ends_on=timezone.localdate() + dt.timedelta(days=30),
         area_codes=["330103"],
         fields=[{"name": "n", "label": "在住人数", "type": "number", "required": True}],
     )
-    campaigns.campaign_open(p.admin, campaign)
+    campaigns.campaign_open(actor=p.admin, campaign=campaign)
     patrols.inspection_record(actor=p.worker_a, target=w.hazard_a, result="ok")
     assert _reads(p.worker_a) == (1, 4)  # one read per kind
     patrols.inspection_record(actor=p.worker_a, target=w.facility_a, result="ok")
     answered = list(campaign.targets.filter(area=p.micro_a)[:2])
     assert answered
     for target in answered:
-        campaigns.target_answer(p.worker_a, target, {"n": 3})
+        campaigns.target_answer(actor=p.worker_a, target=target, answers={"n": 3})
     n = 2 + len(answered)
     assert _reads(p.worker_a) == (n, 4)
     page = client_for(p.worker_a).get("/field/").content.decode()

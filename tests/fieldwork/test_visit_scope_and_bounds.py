@@ -22,8 +22,13 @@ from wangge.accounts import services as account_services
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import Post
 from wangge.errors import DomainError
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import selectors as attend_selectors
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitTask
+from wangge.fieldwork.visits import rules as visit_rules
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import selectors as visit_selectors
+from wangge.fieldwork.visits import services as visits
 from wangge.people.residents import services as people
 
 pytestmark = pytest.mark.django_db
@@ -39,16 +44,16 @@ def test_lists_of_a_worker_who_left_the_grid_drop_its_tasks():
     w, ta, _tb = world_with_tasks()
     event = report(w)
     attend.sync()
-    assert visits.todo(w.worker_a, timezone.localdate())
-    assert attend.todo(w.worker_a, timezone.localdate())
+    assert visit_selectors.todo(w.worker_a, timezone.localdate())
+    assert attend_selectors.todo(w.worker_a, timezone.localdate())
     # worker_a leaves grid A for grid B; the old tasks still name them as assignee.
     account_services.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2020, 1, 1))
     post(w.worker_a, w.areas["330103002001001"], role="full_time")
     assert VisitTask.objects.filter(assignee=w.worker_a, pk=ta.pk).exists()
     assert AttendTask.objects.filter(assignee=w.worker_a, event=event).exists()
     today = timezone.localdate()
-    assert [i for i in visits.todo(w.worker_a, today) if i.pk == ta.pk] == []
-    assert attend.todo(w.worker_a, today) == []
+    assert [i for i in visit_selectors.todo(w.worker_a, today) if i.pk == ta.pk] == []
+    assert attend_selectors.todo(w.worker_a, today) == []
     page = client(w.worker_a).get("/field/visits/").content.decode()
     assert ta.household.code not in page
 
@@ -57,15 +62,15 @@ def test_overdue_task_follows_a_household_that_moves():
     w = make_world()
     hh = household(w.micro_a1)
     tag(member(hh), "living_alone")
-    visits.generate(on=dt.date(2026, 10, 15))  # October's task, overdue in November
+    schedule.generate(on=dt.date(2026, 10, 15))  # October's task, overdue in November
     october = VisitTask.objects.get(household=hh)
     other = household(w.micro_b1, "elsewhere")
     people.household_save(actor=SYSTEM, code=hh.code, house=other.house)
-    visits.generate(on=ON)
+    schedule.generate(on=ON)
     october.refresh_from_db()
     assert october.status == "open" and october.due_on < ON
     assert october.area == w.micro_b1 and october.assignee == w.worker_b
-    assert not visits.tasks(w.worker_a).filter(pk=october.pk).exists()
+    assert not visit_selectors.tasks(w.worker_a).filter(pk=october.pk).exists()
 
 
 # -- 2.1 sensitive groups ----------------------------------------------------------------------
@@ -73,7 +78,7 @@ def test_sensitive_group_cannot_drive_visits():
     w = make_world()
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin,
+            actor=w.admin,
             code="watch",
             name="关注",
             frequency="weekly",
@@ -94,11 +99,11 @@ def _with_perm(w, codename: str):
 def test_attend_rules_need_the_attend_rule_permission():
     w = make_world()
     attend_admin = _with_perm(w, "change_attendrule")
-    rule = attend.rule_save(attend_admin, code="x", name="x", categories=["0601"])
+    rule = attend.rule_save(actor=attend_admin, code="x", name="x", categories=["0601"])
     assert rule.pk
     visit_admin = _with_perm(w, "change_visitrule")
     with pytest.raises(DomainError) as err:
-        attend.rule_save(visit_admin, rule=rule, code="x", name="y", categories=["0601"])
+        attend.rule_save(actor=visit_admin, rule=rule, code="x", name="y", categories=["0601"])
     assert err.value.status == 403
     r = client(visit_admin).put(
         f"/api/fieldwork/attend/rules/{rule.pk}",
@@ -190,11 +195,11 @@ def test_over_long_strings_are_refused_by_the_services():
     assert fields(err) == {"finding.title"}
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin, code="c" * 41, name="n" * 101, frequency="weekly", all_households=True
+            actor=w.admin, code="c" * 41, name="n" * 101, frequency="weekly", all_households=True
         )
     assert fields(err) == {"code", "name"}
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.admin, code="c" * 41, name="n" * 101, categories=["0601"])
+        attend.rule_save(actor=w.admin, code="c" * 41, name="n" * 101, categories=["0601"])
     assert fields(err) == {"code", "name"}
     report(w)
     attend.sync()
@@ -220,7 +225,7 @@ def test_every_days_is_bounded(every_days):
     w = make_world()
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin,
+            actor=w.admin,
             code="n",
             name="n",
             frequency="days",
@@ -241,11 +246,11 @@ def test_rule_order_is_bounded(order):
     w = make_world()
     with pytest.raises(DomainError) as err:
         visits.rule_save(
-            w.admin, code="o", name="o", frequency="weekly", all_households=True, order=order
+            actor=w.admin, code="o", name="o", frequency="weekly", all_households=True, order=order
         )
     assert fields(err) == {"order"}
     with pytest.raises(DomainError) as err:
-        attend.rule_save(w.admin, code="o", name="o", categories=["0601"], order=order)
+        attend.rule_save(actor=w.admin, code="o", name="o", categories=["0601"], order=order)
     assert fields(err) == {"order"}
     for url, body in (
         ("/api/fieldwork/visits/rules", {"frequency": "weekly", "all_households": True}),
@@ -260,7 +265,7 @@ def test_rule_order_is_bounded(order):
 @pytest.mark.parametrize("bound", ["nan", "inf", "-inf", float("nan"), "1e999"])
 def test_number_bounds_must_be_finite(bound):
     with pytest.raises(DomainError) as err:
-        visits.clean_checklist([{"name": "n", "label": "n", "type": "number", "min": bound}])
+        visit_rules.clean_checklist([{"name": "n", "label": "n", "type": "number", "min": bound}])
     assert any(p.field.endswith("min") for p in err.value.problems)
 
 
@@ -306,7 +311,7 @@ def test_visit_before_the_period_is_refused():
     w = make_world()
     hh = household(w.micro_a1)
     member(hh)
-    visits.generate(on=ON)
+    schedule.generate(on=ON)
     task = VisitTask.objects.get(household=hh)
     before = timezone.make_aware(dt.datetime.combine(task.period_start, dt.time(12)))
     before -= dt.timedelta(days=1)

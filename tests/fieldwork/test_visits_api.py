@@ -15,8 +15,10 @@ from tests.fieldwork.visits_factories import (
     tag,
     world_with_tasks,
 )
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, VisitTask
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)
@@ -163,7 +165,7 @@ def test_alerts_api(clock):
     clock("2026-12-07T10:00+08:00")  # weeks after the visits generated on 10-15 fell due
     w = make_world()
     tag(member(household(w.micro_a1)), "living_alone")
-    visits.generate(on=dt.date(2026, 10, 15))
+    schedule.generate(on=dt.date(2026, 10, 15))
     visits.sweep()
     ca = client(w.worker_a)
     alerts = ca.get("/api/fieldwork/alerts?unread=true").json()

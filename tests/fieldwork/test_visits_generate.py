@@ -10,8 +10,11 @@ from tests.fieldwork.visits_factories import full_answers, household, make_world
 from wangge.accounts import services as account_services
 from wangge.accounts.actors import SYSTEM
 from wangge.accounts.models import Post
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import FieldAlert, VisitRule, VisitTask
+from wangge.fieldwork.visits import rules as visit_rules
+from wangge.fieldwork.visits import schedule as visit_schedule
+from wangge.fieldwork.visits import selectors as visit_selectors
+from wangge.fieldwork.visits import services as visits
 from wangge.people.residents import services as people
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +28,7 @@ def task_of(hh) -> VisitTask:
 def test_defaults_installed():
     codes = set(VisitRule.objects.values_list("code", flat=True))
     assert {"every_household", "living_alone", "hardship", "disabled", "floating"} <= codes
-    assert visits.install_defaults() == 0  # idempotent
+    assert visit_rules.install_defaults() == 0  # idempotent
 
 
 def test_strictest_rule_wins_and_one_task_per_household():
@@ -42,7 +45,7 @@ def test_strictest_rule_wins_and_one_task_per_household():
     member(floating, residence_type="floating")
     empty = household(w.micro_a2)  # no members: still a household, yearly
 
-    result = visits.generate(on=ON)
+    result = visit_schedule.generate(on=ON)
     assert result.planned == result.created == 5
     assert VisitTask.objects.count() == 5  # one per household, never several
     assert task_of(plain).period == "2026"
@@ -63,10 +66,10 @@ def test_generation_is_idempotent():
     for _ in range(3):
         tag(member(household(w.micro_a1)), "hardship")
         member(household(w.micro_b1))
-    first = visits.generate(on=ON)
+    first = visit_schedule.generate(on=ON)
     assert first.created == 6
     ids = set(VisitTask.objects.values_list("id", "assignee_id", "period"))
-    again = visits.generate(on=ON)
+    again = visit_schedule.generate(on=ON)
     assert (again.created, again.reassigned, again.dropped) == (0, 0, 0)
     assert set(VisitTask.objects.values_list("id", "assignee_id", "period")) == ids
 
@@ -74,8 +77,8 @@ def test_generation_is_idempotent():
 def test_next_period_adds_tasks_and_keeps_the_old():
     w = make_world()
     tag(member(household(w.micro_a1)), "living_alone")
-    visits.generate(on=dt.date(2026, 10, 5))
-    visits.generate(on=dt.date(2026, 11, 5))
+    visit_schedule.generate(on=dt.date(2026, 10, 5))
+    visit_schedule.generate(on=dt.date(2026, 11, 5))
     assert sorted(VisitTask.objects.values_list("period", flat=True)) == ["2026-10", "2026-11"]
 
 
@@ -83,58 +86,58 @@ def test_tag_added_and_ended_reschedules_open_tasks():
     w = make_world()
     hh = household(w.micro_a1)
     r = member(hh)
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     assert task_of(hh).period == "2026"
     t = tag(r, "living_alone", since=dt.date(2026, 11, 1))
-    result = visits.generate(on=ON)
+    result = visit_schedule.generate(on=ON)
     assert (result.dropped, result.created) == (1, 1)
     assert list(VisitTask.objects.filter(household=hh).values_list("period", flat=True)) == [
         "2026-11"
     ]
     assert task_of(hh).assignee == w.worker_a  # the monthly rule is the full-time worker's
     people.tag_end(actor=SYSTEM, tag=t, on=dt.date(2026, 11, 2))
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     assert list(VisitTask.objects.filter(household=hh).values_list("period", flat=True)) == ["2026"]
 
 
 def test_task_follows_a_household_that_moves():
     w = make_world()
     hh = household(w.micro_a1)
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     assert task_of(hh).assignee == w.liaison_a1
     other = household(w.micro_b1, "elsewhere")  # its house, in grid B
     people.household_save(actor=SYSTEM, code=hh.code, house=other.house)
-    result = visits.generate(on=ON)
+    result = visit_schedule.generate(on=ON)
     assert result.reassigned == 1
     moved = task_of(hh)
     assert (moved.area, moved.assignee) == (w.micro_b1, w.worker_b)
     # The worker of grid A no longer sees it; the one of grid B does.
-    assert not visits.tasks(w.worker_a).filter(pk=moved.pk).exists()
-    assert visits.tasks(w.worker_b).filter(pk=moved.pk).exists()
+    assert not visit_selectors.tasks(w.worker_a).filter(pk=moved.pk).exists()
+    assert visit_selectors.tasks(w.worker_b).filter(pk=moved.pk).exists()
 
 
 def test_tasks_follow_a_worker_changing_post():
     w = make_world()
     hh = household(w.micro_a2)
     tag(member(hh), "unemployed")
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     assert task_of(hh).assignee == w.worker_a
     account_services.post_end(post=Post.objects.get(user=w.worker_a), ended_on=dt.date(2026, 1, 1))
     newcomer = make_user("newcomer")
     post(newcomer, w.areas["330103001001001"], role="full_time")
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     assert task_of(hh).assignee == newcomer
 
 
 def test_dissolved_household_loses_its_open_task_but_done_ones_stay():
     w = make_world()
     hh, done = household(w.micro_a1), household(w.micro_a1)
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     VisitTask.objects.filter(household=done).update(status="done")
     for h in (hh, done):
         h.dissolved_on = dt.date(2026, 11, 1)
         h.save()
-    result = visits.generate(on=ON)
+    result = visit_schedule.generate(on=ON)
     assert result.dropped == 1
     assert list(VisitTask.objects.values_list("household_id", flat=True)) == [done.pk]
 
@@ -146,7 +149,7 @@ def test_visit_before_a_schedule_change_counts(clock):
     w = make_world()
     hh = household(w.micro_a1)
     r = member(hh)
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     # Dated in the month the new schedule covers (ON's), whatever today is.
     visits.visit_record(
         actor=w.liaison_a1,
@@ -155,7 +158,7 @@ def test_visit_before_a_schedule_change_counts(clock):
         visited_at=dt.datetime(2026, 11, 5, 10, 0),
     )
     tag(r, "living_alone", since=dt.date(2026, 11, 1))
-    result = visits.generate(on=ON)
+    result = visit_schedule.generate(on=ON)
     assert result.already_visited == 1
     month = VisitTask.objects.get(household=hh, period="2026-11")
     assert month.status == "done"
@@ -167,7 +170,7 @@ def test_inactive_rule_and_every_n_days_rule():
     hh = household(w.micro_a1)
     tag(member(hh), "veteran")
     visits.rule_save(
-        w.admin,
+        actor=w.admin,
         code="veterans",
         name="退役军人",
         frequency="days",
@@ -177,11 +180,11 @@ def test_inactive_rule_and_every_n_days_rule():
         checklist=[],
         responsible_role="full_time",
     )
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     assert task_of(hh).period == "D10-2026-11-01"
     assert task_of(hh).due_on == dt.date(2026, 11, 10)
     VisitRule.objects.filter(code="veterans").update(active=False)
-    visits.generate(on=ON)
+    visit_schedule.generate(on=ON)
     assert task_of(hh).period == "2026"
 
 
@@ -189,7 +192,7 @@ def test_overdue_sweep_alerts_each_assignee_once():
     w = make_world()
     for _ in range(2):
         tag(member(household(w.micro_a1)), "living_alone")
-    visits.generate(on=dt.date(2026, 10, 15))  # due Oct 31
+    visit_schedule.generate(on=dt.date(2026, 10, 15))  # due Oct 31
     out = visits.sweep(today=dt.date(2026, 11, 2))
     assert out == {"alerted_users": 1, "overdue_tasks": 2}
     alert = FieldAlert.objects.get()

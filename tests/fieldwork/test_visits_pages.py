@@ -9,7 +9,7 @@ from PIL import Image
 from tests.fieldwork.attend_world import report
 from tests.fieldwork.visits_factories import client, make_world, world_with_tasks
 from wangge.events.models import Event
-from wangge.fieldwork import attend
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, VisitRecord
 
 pytestmark = pytest.mark.django_db

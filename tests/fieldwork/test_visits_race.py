@@ -11,8 +11,10 @@ from django.db import connection, connections, transaction
 from tests.events.races import race
 from tests.fieldwork.attend_world import report
 from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, FieldAlert, VisitRecord, VisitTask
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL"),
@@ -23,7 +25,7 @@ pytestmark = [
 def test_one_visit_draft_sent_twice_at_once_is_one_record():
     w = make_world()
     member(household(w.micro_a1))
-    visits.generate()
+    schedule.generate()
     task = VisitTask.objects.get()
 
     results = race(
@@ -43,7 +45,7 @@ def test_one_visit_draft_sent_twice_at_once_is_one_record():
 def test_two_drafts_of_one_task_at_once_are_one_visit_and_a_409():
     w = make_world()
     member(household(w.micro_a1))
-    visits.generate()
+    schedule.generate()
     task = VisitTask.objects.get()
 
     results = race(
@@ -109,7 +111,7 @@ def _in_thread(fn):
 def test_sweep_skips_tasks_another_sweep_holds():
     w = make_world()
     tag(member(household(w.micro_a1)), "living_alone")
-    visits.generate(on=dt.date(2026, 10, 15))
+    schedule.generate(on=dt.date(2026, 10, 15))
     with transaction.atomic():
         list(VisitTask.objects.select_for_update())  # another sweep is at work on them
         t, out = _in_thread(lambda: visits.sweep(today=dt.date(2026, 11, 2)))
@@ -125,8 +127,8 @@ def test_generation_runs_one_at_a_time():
     member(household(w.micro_a1))
     with transaction.atomic():
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [visits.GENERATE_LOCK])
-        t, out = _in_thread(visits.generate)
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [schedule.GENERATE_LOCK])
+        t, out = _in_thread(schedule.generate)
         deadline = time.monotonic() + 20
         while _waiting_for_locks() < 1:  # the second run queues behind the first
             assert t.is_alive(), "generation ran beside another one"

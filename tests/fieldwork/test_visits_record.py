@@ -9,8 +9,10 @@ from PIL import Image
 from tests.fieldwork.visits_factories import full_answers, household, make_world, member
 from wangge.errors import DomainError
 from wangge.events.models import Event
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import VisitTask
+from wangge.fieldwork.visits import rules as visit_rules
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 11, 10)
@@ -19,7 +21,7 @@ ON = dt.date(2026, 11, 10)
 def one_task(area):
     hh = household(area)
     member(hh)
-    visits.generate(on=ON)
+    schedule.generate(on=ON)
     return VisitTask.objects.get(household=hh)
 
 
@@ -95,7 +97,7 @@ def test_answers_are_normalised():
 
 def test_checklist_definition_validated():
     with pytest.raises(DomainError) as err:
-        visits.clean_checklist(
+        visit_rules.clean_checklist(
             [
                 {"name": "ok", "type": "text"},
                 {"name": "ok", "type": "text"},
@@ -112,7 +114,7 @@ def test_checklist_definition_validated():
 
 def test_checklist_takes_no_photo_or_signature_fields():
     with pytest.raises(DomainError) as err:
-        visits.clean_checklist(
+        visit_rules.clean_checklist(
             [
                 {"name": "door", "label": "门牌", "type": "photo"},
                 {"name": "ok", "label": "户主签名", "type": "signature"},
@@ -128,7 +130,7 @@ def test_default_checklist_uses_the_form_types():
     from wangge.fieldwork.models import VisitRule
 
     rule = VisitRule.objects.get(code="living_alone")
-    assert visits.clean_checklist(rule.checklist) == rule.checklist
+    assert visit_rules.clean_checklist(rule.checklist) == rule.checklist
     assert {i["type"] for i in rule.checklist} == {"text", "multi_choice", "yes_no"}
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from wangge.errors import DomainError
-from wangge.fieldwork.visits import period_of
+from wangge.fieldwork.visits.schedule import period_of
 
 D = dt.date
 

@@ -11,8 +11,8 @@ from django.test import Client
 from tests.factories import make_tree, make_user, post
 from tests.people.factories import household_at
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import visits
 from wangge.fieldwork.models import VisitTask
+from wangge.fieldwork.visits import schedule
 from wangge.people.identity import check_digit
 from wangge.people.models import Household, Resident, ResidentTag, TagKind
 from wangge.people.residents import services as people
@@ -105,7 +105,7 @@ def world_with_tasks():
     tag(member(a), "living_alone")
     b = household(w.micro_b1)
     member(b)
-    visits.generate()  # today's periods
+    schedule.generate()  # today's periods
     return w, VisitTask.objects.get(household=a), VisitTask.objects.get(household=b)
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.accounts.actors import SYSTEM
-from wangge.fieldwork import campaigns
+from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignSubmission, CampaignTarget
 from wangge.regions.models import Area
 
@@ -69,7 +69,7 @@ def demo_campaign(*, seed: int = 330103, today: dt.date | None = None) -> Campai
         return None
     today = today or timezone.localdate()
     campaign = campaigns.campaign_define(
-        SYSTEM,
+        actor=SYSTEM,
         title=TITLE,
         description="摸清辖区流动人员底数：逐户登记在住人数、流动人员来源、事由和居住方式。",
         starts_on=today - dt.timedelta(days=7),
@@ -77,7 +77,7 @@ def demo_campaign(*, seed: int = 330103, today: dt.date | None = None) -> Campai
         area_codes=tops,
         fields=FORM,
     )
-    campaigns.campaign_open(SYSTEM, campaign)
+    campaigns.campaign_open(actor=SYSTEM, campaign=campaign)
     campaign.refresh_from_db()
     rng = np.random.default_rng(seed)
     now = timezone.now()

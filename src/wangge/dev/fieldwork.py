@@ -11,7 +11,7 @@ from django.utils import timezone
 from wangge.accounts.actors import require_actor
 from wangge.dev import campaign as campaign_demo
 from wangge.errors import DomainError
-from wangge.fieldwork import attend, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import (
     AttendRecord,
     AttendTask,
@@ -24,6 +24,8 @@ from wangge.fieldwork.models import (
     VisitRecord,
     VisitTask,
 )
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import services as visits
 
 VISITED_SHARE = 0.4
 VISITS_AT_MOST = 80  # enough to show progress; each goes through the service
@@ -45,7 +47,7 @@ class DemoFieldwork:
 
 
 def build(*, seed: int = 330103) -> DemoFieldwork:
-    planned = visits.generate()
+    planned = schedule.generate()
     done = record_visits(seed=seed)
     attending = attend.sync()
     return DemoFieldwork(

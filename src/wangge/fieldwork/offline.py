@@ -23,7 +23,7 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
-from wangge.fieldwork.models import OfflineSubmission
+from wangge.fieldwork.patrols.models import OfflineSubmission
 
 KEY_FIELD = "client_key"
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")

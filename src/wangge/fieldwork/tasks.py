@@ -14,7 +14,10 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from wangge.fieldwork import attend, campaigns, visits
+from wangge.fieldwork.attend import services as attend
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import services as visits
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -30,7 +33,7 @@ def attend_every_minute() -> dict[str, Any]:
 @db_periodic_task(crontab(hour="1", minute="10"))
 @lock_task("wangge-fieldwork-visits")
 def generate_visits_daily() -> dict[str, Any]:
-    return visits.generate().as_dict()
+    return schedule.generate().as_dict()
 
 
 @db_periodic_task(crontab(hour="1", minute="40"))

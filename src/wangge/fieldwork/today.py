@@ -103,13 +103,16 @@ def grouped(placed: list[Placed]) -> list[Group]:
 
 
 def collect(user: Any, today: dt.date) -> list[TodoItem]:
-    from wangge.fieldwork import attend, campaigns, patrol_tasks, visits
+    from wangge.fieldwork.attend import selectors as attend_selectors
+    from wangge.fieldwork.campaigns import selectors as campaign_selectors
+    from wangge.fieldwork.patrols import rounds
+    from wangge.fieldwork.visits import selectors as visit_selectors
 
     return [
-        *visits.todo(user, today),
-        *attend.todo(user, today),
-        *patrol_tasks.todo(user, today),
-        *campaigns.todo(user, today),
+        *visit_selectors.todo(user, today),
+        *attend_selectors.todo(user, today),
+        *rounds.todo(user, today),
+        *campaign_selectors.todo(user, today),
     ]
 
 
@@ -128,8 +131,12 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
 
     from wangge.accounts.actors import is_user
     from wangge.accounts.scope import area_q
-    from wangge.fieldwork import campaigns, patrol_tasks
-    from wangge.fieldwork.models import AttendTask, CampaignTarget, Inspection, VisitTask
+    from wangge.fieldwork.attend.models import AttendTask
+    from wangge.fieldwork.campaigns import selectors as campaign_selectors
+    from wangge.fieldwork.campaigns.models import CampaignTarget
+    from wangge.fieldwork.patrols import rounds
+    from wangge.fieldwork.patrols.models import Inspection
+    from wangge.fieldwork.visits.models import VisitTask
 
     if not is_user(user):
         return []
@@ -177,7 +184,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
         if point is None:
             continue
         title = point.name or point.get_kind_display()
-        url = patrol_tasks.task_url(kind, point.pk)
+        url = rounds.task_url(kind, point.pk)
         dated.append((i.at, _done("inspection", i.pk, title, url)))
     answered = (
         CampaignTarget.objects.filter(done_by=user, done_at__gte=start, done_at__lt=end)
@@ -186,7 +193,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
         .order_by("-done_at")[:DONE_SHOWN]
     )
     for t in answered:
-        title = f"{t.campaign.title} · {campaigns.target_label(t)}"
+        title = f"{t.campaign.title} · {campaign_selectors.target_label(t)}"
         url = reverse("fieldwork:campaign_target", args=[t.pk])
         dated.append((t.done_at or start, _done("campaign", t.pk, title, url)))
     dated.sort(key=lambda d: d[0], reverse=True)

@@ -11,7 +11,8 @@ urlpatterns = [
         login_required(TemplateView.as_view(template_name="fieldwork/centre.html")),
         name="centre",
     ),
-    path("visits/", include("wangge.fieldwork.urls_visits")),
-    path("campaigns/", include("wangge.fieldwork.urls_campaigns")),
-    path("patrols/", include("wangge.fieldwork.urls_patrols")),
+    path("visits/attend/", include("wangge.fieldwork.attend.urls")),
+    path("visits/", include("wangge.fieldwork.visits.urls")),
+    path("campaigns/", include("wangge.fieldwork.campaigns.urls")),
+    path("patrols/", include("wangge.fieldwork.patrols.urls")),
 ]

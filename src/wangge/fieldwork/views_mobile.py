@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.errors import DomainError
-from wangge.fieldwork import offline, patrols, today
+from wangge.fieldwork import offline, today
+from wangge.fieldwork.patrols import selectors as patrol_selectors
 from wangge.pages import scoped_page
 from wangge.people import scoping as people_scoping
 from wangge.people.models import PartyMember
@@ -65,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "position": urlencode(keep),
             "total": len(placed),
             "located": lon is not None,
-            "current": patrols.open_patrol(request.user),
+            "current": patrol_selectors.open_patrol(request.user),
             "overdue": sum(p.item.overdue for p in placed),
             "day": day,
             "done": today.done_today(request.user, day),
@@ -90,7 +91,7 @@ def party(request: HttpRequest) -> HttpResponse:
 
 
 def _grids(request: HttpRequest) -> list[Area]:
-    return patrols.patrol_areas(request.user)
+    return patrol_selectors.patrol_areas(request.user)
 
 
 @scoped_page

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from wangge import private_files
 from wangge.errors import DomainError
-from wangge.fieldwork import campaign_export, campaigns
+from wangge.fieldwork.campaigns import export as campaign_export
+from wangge.fieldwork.campaigns import selectors as campaign_selectors
 from wangge.fieldwork.models import Campaign
 from wangge.web import queue_export
 from wangge.web.models import Download
@@ -54,7 +55,7 @@ def _events_build(owner: Any, params: dict[str, str], progress: Progress) -> tup
 
 
 def _campaign(owner: Any, params: dict[str, str]) -> Campaign:
-    campaign = campaigns.campaign_get(owner, params.get("campaign", ""))
+    campaign = campaign_selectors.campaign_get(owner, params.get("campaign", ""))
     if campaign.status == Campaign.Status.DRAFT:
         raise DomainError.one(
             _("A draft campaign has no answers to export."), field="campaign", code="draft"
@@ -70,7 +71,9 @@ def _campaign_prepare(owner: Any, params: dict[str, str]) -> tuple[str, dict[str
 
 def _campaign_build(owner: Any, params: dict[str, str], progress: Progress) -> tuple[str, bytes]:
     campaign = _campaign(owner, params)
-    content = campaign_export.export(owner, campaign, ip=params.get("ip", ""), progress=progress)
+    content = campaign_export.export(
+        actor=owner, campaign=campaign, ip=params.get("ip", ""), progress=progress
+    )
     return f"campaign-{campaign.pk}.xlsx", content
 
 

@@ -4,9 +4,10 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from wangge.fieldwork import attend, visits
+    from wangge.fieldwork.attend import services as attend
+    from wangge.fieldwork.visits import rules as visit_rules
 
-    visits.install_defaults(apps)
+    visit_rules.install_defaults(apps)
     attend.install_defaults(apps)
 
 

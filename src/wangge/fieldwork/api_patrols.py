@@ -16,6 +16,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.accounts.scope import can_see
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
 from wangge.fieldwork import offline, patrol_figures, patrol_tasks, patrols, today
 from wangge.fieldwork.models import Inspection, Patrol
@@ -70,13 +71,14 @@ class StartIn(Input):
 
 
 @router.get("/patrols", response=list[PatrolOut], summary="Patrols in my areas")
+@paged
 def patrol_list(
     request: HttpRequest,
     since: Day | None = None,
     until: Day | None = None,
     worker: str = "",
     open: bool | None = None,
-) -> list[dict[str, Any]]:
+) -> Rows:
     qs = without_geometry(patrols.patrols_visible(request.user).select_related("worker", "area"))
     if since:
         qs = qs.filter(started_at__date__gte=since)
@@ -86,7 +88,7 @@ def patrol_list(
         qs = qs.filter(worker__username=worker)
     if open is not None:
         qs = qs.filter(ended_at__isnull=open)
-    return [PatrolOut.of(p) for p in qs[:500]]
+    return Rows(qs, each=PatrolOut.of)
 
 
 @router.post("/patrols", response={201: PatrolOut}, summary="Start a patrol")
@@ -200,9 +202,10 @@ class InspectionOut(Schema):
 
 
 @router.get("/patrols/inspections", response=list[InspectionOut], summary="Inspections in my areas")
+@paged
 def inspection_list(
     request: HttpRequest, since: Day | None = None, until: Day | None = None
-) -> list[dict[str, Any]]:
+) -> Rows:
     qs = without_geometry(
         patrol_tasks.inspections_visible(request.user).select_related(
             "hazard", "facility", "area", "inspector"
@@ -212,7 +215,7 @@ def inspection_list(
         qs = qs.filter(done_on__gte=since)
     if until:
         qs = qs.filter(done_on__lte=until)
-    return [InspectionOut.of(i) for i in qs.prefetch_related("findings__event")[:500]]
+    return Rows(qs.prefetch_related("findings__event"), each=InspectionOut.of)
 
 
 def _inspection_in(url: str) -> int | None:
@@ -332,15 +335,17 @@ class PatrolTaskOut(Schema):
     response=list[PatrolTaskOut],
     summary="Inspections due (mine; `all=true`: every due point in my areas)",
 )
-def inspections_due(request: HttpRequest, all: bool = False) -> list[dict[str, Any]]:
+@paged
+def inspections_due(request: HttpRequest, all: bool = False) -> Rows:
     day = timezone.localdate()
     tasks = (
         patrol_tasks.tasks_in_scope(request.user, day)
         if all
         else patrol_tasks.tasks_for(request.user, day)
     )
-    return [
-        {
+    return Rows(
+        sorted(tasks, key=lambda t: (t.due_on, str(t.target))),
+        each=lambda t: {
             "kind": t.kind,
             "id": t.target.pk,
             "name": str(t.target),
@@ -350,9 +355,8 @@ def inspections_due(request: HttpRequest, all: bool = False) -> list[dict[str, A
             "lat": t.target.lat,
             "due_on": t.due_on,
             "overdue": t.overdue(day),
-        }
-        for t in sorted(tasks, key=lambda t: (t.due_on, str(t.target)))
-    ]
+        },
+    )
 
 
 # -- figures and today ---------------------------------------------------------------------
@@ -389,13 +393,13 @@ class TodoOut(Schema):
 
 
 @router.get("/today", response=list[TodoOut], summary="My tasks for today, nearest first")
-def today_list(
-    request: HttpRequest, lon: float | None = None, lat: float | None = None
-) -> list[dict[str, Any]]:
+@paged
+def today_list(request: HttpRequest, lon: float | None = None, lat: float | None = None) -> Rows:
     lon, lat = valid_position(lon, lat)  # inf or out of range: no distances, not a 500
     placed = today.order(today.collect(request.user, timezone.localdate()), lon, lat)
-    return [
-        {
+    return Rows(
+        placed,
+        each=lambda p: {
             "kind": p.item.kind,
             "id": p.item.pk,
             "title": p.item.title,
@@ -406,9 +410,8 @@ def today_list(
             "overdue": p.item.overdue,
             "url": p.item.url,
             "distance_m": round(p.distance_m, 1) if p.distance_m is not None else None,
-        }
-        for p in placed
-    ]
+        },
+    )
 
 
 class DoneOut(Schema):
@@ -419,10 +422,11 @@ class DoneOut(Schema):
 
 
 @router.get("/today/done", response=list[DoneOut], summary="What I finished today, latest first")
-def today_done(request: HttpRequest) -> list[dict[str, Any]]:
+@paged
+def today_done(request: HttpRequest) -> Rows:
     """The folded 已完成 group of the today page: visits, attendances, inspections and
     campaign targets the caller finished today (four queries whatever the numbers)."""
-    return [
-        {"kind": i.kind, "id": i.pk, "title": i.title, "url": i.url}
-        for i in today.done_today(request.user, timezone.localdate())
-    ]
+    return Rows(
+        today.done_today(request.user, timezone.localdate()),
+        each=lambda i: {"kind": i.kind, "id": i.pk, "title": i.title, "url": i.url},
+    )

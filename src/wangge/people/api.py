@@ -20,8 +20,9 @@ from ninja.files import UploadedFile
 
 from wangge.accounts import audit
 from wangge.accounts.models import AuditEntry
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
-from wangge.inputs import Input, Int, Page, PageSize, Title, Year
+from wangge.inputs import Input, Int, Title, Year
 from wangge.people import (
     access,
     import_reports,
@@ -144,12 +145,6 @@ class ResidenceOut(Schema):
 class ResidentDetailOut(ResidentOut):
     can_reveal: bool
     residences: list[ResidenceOut]
-
-
-class ResidentPage(Schema):
-    items: list[ResidentOut]
-    page: int
-    has_next: bool
 
 
 def _detail(request: HttpRequest, r: Resident) -> dict[str, Any]:
@@ -363,13 +358,9 @@ def _search(request: HttpRequest, f: ResidentFilter) -> Any:
     )
 
 
-@router.get("/people/residents", response=ResidentPage, summary="Search residents in scope")
-def resident_list(
-    request: HttpRequest,
-    filters: Query[ResidentFilter],
-    page: Page = 1,
-    page_size: PageSize = 50,
-) -> dict[str, Any]:
+@router.get("/people/residents", response=list[ResidentOut], summary="Search residents in scope")
+@paged
+def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> Rows:
     if services.is_number_search(filters.q, filters.id_number, filters.phone):
         # A number in a URL lands in access logs, proxies and browser history.
         raise DomainError.one(
@@ -378,30 +369,29 @@ def resident_list(
             code="use_post",
             status=422,
         )
-    return _resident_page(request, filters, page, page_size)
-
-
-class ResidentSearchIn(ResidentFilter):
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=200)
+    return _resident_rows(request, filters)
 
 
 @router.post(
-    "/people/residents/search", response=ResidentPage, summary="Search residents (by number too)"
+    "/people/residents/search",
+    response=list[ResidentOut],
+    summary="Search residents (by number too); `page` and `page_size` in the query, and `next`"
+    " is where to send the same body for the next page",
 )
-def resident_search(request: HttpRequest, body: ResidentSearchIn) -> dict[str, Any]:
-    return _resident_page(request, body, body.page, body.page_size)
+@paged
+def resident_search(request: HttpRequest, body: ResidentFilter) -> Rows:
+    return _resident_rows(request, body)
 
 
-def _resident_page(
-    request: HttpRequest, filters: ResidentFilter, page: int, page_size: int
-) -> dict[str, Any]:
+def _resident_rows(request: HttpRequest, filters: ResidentFilter) -> Rows:
+    def shown(rows: list[Resident]) -> list[dict[str, Any]]:
+        services.audit_number_search(
+            request.user, rows, filters.q, filters.id_number, filters.phone, ip=_ip(request)
+        )
+        return [ResidentOut.of(r) for r in rows]
+
     qs = selectors.for_listing(_search(request, filters), request.user)
-    rows, has_next = selectors.page(qs, page, page_size)
-    services.audit_number_search(
-        request.user, rows, filters.q, filters.id_number, filters.phone, ip=_ip(request)
-    )
-    return {"items": [ResidentOut.of(r) for r in rows], "page": page, "has_next": has_next}
+    return Rows(qs, batch=shown, keys_first=True)
 
 
 @router.get("/people/residents/export.xlsx", summary="Export the filtered list (masked)")
@@ -598,17 +588,10 @@ def tag_end(request: HttpRequest, tid: Int, body: TagEndIn) -> dict[str, Any]:
 
 # -- places ----------------------------------------------------------------------------------
 @router.get("/people/buildings", response=list[BuildingOut], summary="Buildings in scope")
-def building_list(
-    request: HttpRequest, q: str = "", area: str = "", page: Page = 1, page_size: PageSize = 100
-) -> list[dict[str, Any]]:
-    rows, _more = selectors.page(
-        without_geometry(
-            selectors.buildings(request.user, q=q, area_code=area).select_related("area")
-        ),
-        page,
-        page_size,
-    )
-    return [BuildingOut.of(b) for b in rows]
+@paged
+def building_list(request: HttpRequest, q: str = "", area: str = "") -> Rows:
+    qs = selectors.buildings(request.user, q=q, area_code=area).select_related("area")
+    return Rows(without_geometry(qs), each=BuildingOut.of, keys_first=True)
 
 
 @router.get("/people/buildings/{bid}", response=BuildingDetailOut, summary="A building's houses")
@@ -663,13 +646,12 @@ def household_get(request: HttpRequest, hid: Int) -> dict[str, Any]:
 
 # -- organisations, party, things -------------------------------------------------------------
 @router.get("/people/organizations", response=list[OrganizationOut], summary="Organisations")
-def organization_list(
-    request: HttpRequest, q: str = "", kind: str = "", page: Page = 1, page_size: PageSize = 200
-) -> list[dict[str, Any]]:
+@paged
+def organization_list(request: HttpRequest, q: str = "", kind: str = "") -> Rows:
     qs = without_geometry(
         selectors.organizations(request.user, q=q, kind=kind).select_related("area")
     )
-    return [OrganizationOut.of(o) for o in selectors.page(qs, page, page_size)[0]]
+    return Rows(qs, each=OrganizationOut.of, keys_first=True)
 
 
 @router.get("/people/organizations/{oid}", response=OrganizationOut, summary="An organisation")
@@ -687,18 +669,21 @@ class BranchOut(Schema):
 
 
 @router.get("/people/party/branches", response=list[BranchOut], summary="Party branches")
-def branch_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": b.pk,
-            "name": b.name,
-            "area": b.area.code,
-            "area_name": b.area.name,
-            "secretary": b.secretary,
-            "member_count": b.member_count,  # type: ignore[attr-defined]
-        }
-        for b in without_geometry(selectors.party_branches(request.user).select_related("area"))
-    ]
+@paged
+def branch_list(request: HttpRequest) -> Rows:
+    qs = without_geometry(selectors.party_branches(request.user).select_related("area"))
+    return Rows(qs, each=_branch)
+
+
+def _branch(b: Any) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "name": b.name,
+        "area": b.area.code,
+        "area_name": b.area.name,
+        "secretary": b.secretary,
+        "member_count": b.member_count,
+    }
 
 
 class MemberOut(Schema):
@@ -714,13 +699,13 @@ class MemberOut(Schema):
 
 
 @router.get("/people/party/members", response=list[MemberOut], summary="Members and report-ins")
-def member_list(
-    request: HttpRequest, branch: Int | None = None, year: Year | None = None
-) -> list[dict[str, Any]]:
+@paged
+def member_list(request: HttpRequest, branch: Int | None = None, year: Year | None = None) -> Rows:
     year = year or timezone.localdate().year
     check = {c["member"].pk: c for c in selectors.report_in_check(request.user, year)}
-    return [
-        {
+    return Rows(
+        selectors.party_members(request.user, branch),
+        each=lambda m: {
             "id": m.pk,
             "name": m.name,
             "branch_id": m.branch_id,
@@ -730,9 +715,8 @@ def member_list(
             "report_area": m.report_area.code if m.report_area else "",
             "report_ins_this_year": check[m.pk]["count"] if m.pk in check else 0,
             "meets_yearly_minimum": bool(check.get(m.pk, {}).get("ok")),
-        }
-        for m in selectors.party_members(request.user, branch)
-    ]
+        },
+    )
 
 
 class ReportInIn(Input):
@@ -771,10 +755,12 @@ class BelowOut(Schema):
     response=list[BelowOut],
     summary="In-service members below the yearly minimum of report-ins",
 )
-def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int = 2) -> list[Any]:
+@paged
+def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int = 2) -> Rows:
     year = year or timezone.localdate().year
-    return [
-        {
+    return Rows(
+        selectors.report_in_below(request.user, year, minimum),
+        each=lambda r: {
             "id": r["member"].pk,
             "name": r["member"].name,
             "branch": r["member"].branch.name,
@@ -783,25 +769,24 @@ def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int
             "report_ins": r["count"],
             "missing": r["missing"],
             "last_reported_on": r["last"],
-        }
-        for r in selectors.report_in_below(request.user, year, minimum)
-    ]
+        },
+    )
 
 
 @router.get("/people/hazards", response=list[HazardOut], summary="Hazard points (map)")
-def hazard_list(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
-    return [
-        HazardOut.of(h)
-        for h in without_geometry(selectors.hazards(request.user, kind=kind).select_related("area"))
-    ]
+@paged
+def hazard_list(request: HttpRequest, kind: str = "") -> Rows:
+    qs = without_geometry(selectors.hazards(request.user, kind=kind).select_related("area"))
+    return Rows(qs, each=HazardOut.of)
 
 
 @router.get("/people/facilities", response=list[FacilityOut], summary="Facilities (map)")
-def facility_list(request: HttpRequest, kind: str = "", due: bool = False) -> list[dict[str, Any]]:
+@paged
+def facility_list(request: HttpRequest, kind: str = "", due: bool = False) -> Rows:
     qs = without_geometry(
         selectors.facilities(request.user, kind=kind, due=due).select_related("area")
     )
-    return [FacilityOut.of(f) for f in qs]
+    return Rows(qs, each=FacilityOut.of)
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -913,6 +898,7 @@ def _auditor(request: HttpRequest) -> None:
 
 
 @router.get("/people/audit", response=list[AuditOut], summary="Audit log (auditors)")
+@paged
 def audit_list(
     request: HttpRequest,
     actor: str = "",
@@ -920,8 +906,7 @@ def audit_list(
     object_id: str = "",
     action: str = "",
     before_seq: Int | None = None,
-    limit: PageSize = 100,
-) -> list[dict[str, Any]]:
+) -> Rows:
     _auditor(request)
     qs = AuditEntry.objects.all()
     if actor:
@@ -934,8 +919,9 @@ def audit_list(
         qs = qs.filter(action=action)
     if before_seq is not None:
         qs = qs.filter(seq__lt=before_seq)
-    return [
-        {
+    return Rows(
+        qs.order_by("-seq"),
+        each=lambda e: {
             "seq": e.seq,
             "at": e.at,
             "actor": e.actor_name,
@@ -947,9 +933,8 @@ def audit_list(
             "ip": e.ip,
             "detail": e.detail,
             "hash": e.hash,
-        }
-        for e in qs.order_by("-seq")[: max(1, min(limit, 500))]
-    ]
+        },
+    )
 
 
 class VerifyOut(Schema):

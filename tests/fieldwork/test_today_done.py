@@ -70,7 +70,7 @@ def test_done_work_folds_at_the_end_of_todays_list(settings, tmp_path, monkeypat
     assert [(d["kind"], d["title"], d["url"]) for d in api.json()] == [
         (i.kind, i.title, i.url) for i in done
     ]
-    assert client_for(p.worker_b).get("/api/fieldwork/today/done").json() == []
+    assert client_for(p.worker_b).get("/api/fieldwork/today/done").json()["items"] == []
 
 
 def _reads(user) -> tuple[int, int]:

@@ -139,7 +139,7 @@ def test_the_sender_and_the_levels_between_see_the_answers(w):
     services.receipt_answer(notice=notice, user=w.leader, answers={"on_duty": False})
     board = client(w.street_op).get(f"/notices/{notice.pk}/board/").content.decode()
     assert "值班人数: 2" in board and "已到岗: 否" in board and "李专职" in board
-    api = client(w.street_op).get(f"/api/notices/{notice.pk}/answers").json()
+    api = client(w.street_op).get(f"/api/notices/{notice.pk}/answers").json()["items"]
     assert [(i["user"], i["answers"]) for i in api["items"]] == [
         ("leader", {"on_duty": False}),
         ("worker", {"on_duty": True, "people": 2}),
@@ -175,7 +175,7 @@ def test_the_api_sends_a_form_notice_and_takes_answers(w):
     assert bad.status_code == 422 and "form" in bad.content.decode()
     pk = sent.json()["id"]
     worker = client(w.worker)
-    inbox = worker.get("/api/notices/inbox").json()
+    inbox = worker.get("/api/notices/inbox").json()["items"]
     assert inbox[0]["form"][0]["label"] == "已到岗" and inbox[0]["answers"] == {}
     url = f"/api/notices/{pk}/answer"
     refused = worker.post(url, {"answers": {"people": "many"}}, content_type="application/json")

@@ -43,7 +43,7 @@ def test_resident_notice_on_the_public_board_and_printable(w):
     assert found.status_code == 302 and found["Location"] == f"/notices/board/{w.micro.code}/"
     assert "辖区" in c.get("/notices/board/?lon=10&lat=10").content.decode()
     services.notice_recall(notice=notice, actor=w.street_op)
-    assert c.get(f"/api/notices/public/{w.micro.code}").json() == []
+    assert c.get(f"/api/notices/public/{w.micro.code}").json()["items"] == []
 
 
 def test_activities_and_figures(w):

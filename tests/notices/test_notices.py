@@ -160,7 +160,8 @@ def test_scope_nobody_outside_reads_it(w):
     assert client(w.worker).get(f"/api/notices/{notice.pk}/board").status_code == 404
     board = client(w.leader).get(f"/api/notices/{notice.pk}/board").json()
     assert board["total"] == 2 and [r["area"] for r in board["rows"]] == [w.grid.code]
-    assert [n["id"] for n in client(w.leader).get("/api/notices/sent").json()["items"]] == [notice.pk]
+    sent = client(w.leader).get("/api/notices/sent").json()["items"]
+    assert [n["id"] for n in sent] == [notice.pk]
     assert client(w.outsider).get("/api/notices/sent").json()["items"] == []
     other = client(w.leader).get(f"/api/notices/{notice.pk}/board?area={w.street.code}")
     assert other.status_code == 404  # above his part

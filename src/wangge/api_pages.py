@@ -74,20 +74,28 @@ def _slice(
     return list(rows[start:stop])
 
 
-class Pages(PaginationBase):
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE, description="the page, from 1")
-        page_size: int = Field(
-            PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"rows per page, at most {MAX_PAGE_SIZE}"
-        )
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="the page, from 1")
+    page_size: int = Field(
+        PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"rows per page, at most {MAX_PAGE_SIZE}"
+    )
 
-    class Output(Schema):
-        items: list[Any]
-        page: int
-        page_size: int
-        next: str | None = Field(
-            ..., description="the absolute path of the next page (same filters), null on the last"
-        )
+
+class PageOut(Schema):
+    items: list[Any]
+    page: int
+    page_size: int
+    next: str | None = Field(
+        ..., description="the absolute path of the next page (same filters), null on the last"
+    )
+
+
+class Pages(PaginationBase):
+    """ninja's pagination class of the API: `PageQuery` in, `PageOut` (`Paged<Item>` in the
+    document) out."""
+
+    Input = PageQuery  # type: ignore[assignment]
+    Output = PageOut  # type: ignore[assignment]
 
     def paginate_queryset(
         self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any

@@ -227,7 +227,7 @@ def test_escalation_on_the_working_calendar(w, sent, remind, escalate):
     assert [n.user.username for n in reminders] == ["worker"]
     page = client(w.worker).get("/inbox/").content.decode()
     assert f'href="/notices/{notice.pk}/"' in page  # the web inbox links the notice
-    api = client(w.worker).get("/api/notifications").json()
+    api = client(w.worker).get("/api/notifications").json()["items"]
     assert api[0]["event"] == "" and api[0]["link"] == f"/notices/{notice.pk}/"
     assert escalation.run(now=remind) == {"reminded": 0, "escalated": 0}
     assert escalation.run(now=escalate) == {"reminded": 0, "escalated": 1}

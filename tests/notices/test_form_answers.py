@@ -139,7 +139,7 @@ def test_the_sender_and_the_levels_between_see_the_answers(w):
     services.receipt_answer(notice=notice, user=w.leader, answers={"on_duty": False})
     board = client(w.street_op).get(f"/notices/{notice.pk}/board/").content.decode()
     assert "值班人数: 2" in board and "已到岗: 否" in board and "李专职" in board
-    api = client(w.street_op).get(f"/api/notices/{notice.pk}/answers").json()["items"]
+    api = client(w.street_op).get(f"/api/notices/{notice.pk}/answers").json()
     assert [(i["user"], i["answers"]) for i in api["items"]] == [
         ("leader", {"on_duty": False}),
         ("worker", {"on_duty": True, "people": 2}),

@@ -2,11 +2,11 @@
 
 A list endpoint declares `response=list[ItemOut]` and `@paged` (ninja's `@paginate(Pages)`);
 it returns its scoped queryset (or a list), or `Rows(queryset, each=ItemOut.of)` when rows are
-converted by a function. ninja turns the response into `{items, page, page_size, next}` and adds the query
-parameters `page` (from 1) and `page_size` (default 50, at most 200; others are refused, 422
-naming the field). One row more than the page is fetched to know whether a next page exists:
-no COUNT over the scope. `next` is the absolute path of the next page with the same filters,
-or null on the last one.
+converted by a function. ninja turns the response into `{items, page, page_size, next}` and
+adds the query parameters `page` (from 1) and `page_size` (default 50, at most 200; others
+are refused, 422 naming the field). One row more than the page is fetched to know whether a
+next page exists: no COUNT over the scope. `next` is the absolute path of the next page with
+the same filters, or null on the last one.
 
 Imports only Django and ninja, so any app's API may use it.
 """

@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 # The pages and endpoints timed: the operator's queue and lists, first pages.
 URLS = (
     "/api/events",
-    "/api/events?limit=500",
+    "/api/events?page_size=200",
     "/api/events?status=accepted",
     "/api/events/counts",
     "/events/",
@@ -159,7 +159,7 @@ def measure(operator: Any, repeat: int) -> dict[str, tuple[float, int, int]]:
             size = len(get().content)
         out[url] = (ms, len(ctx.captured_queries), size)
 
-    for size in (50, 500):
+    for size in (50, 200):
 
         def old_read(size: int = size) -> None:
             # A page as event_list read it before: both areas joined, geometry and all.

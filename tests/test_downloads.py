@@ -46,7 +46,7 @@ def test_the_api_queues_then_the_owner_follows_and_fetches(
     assert fetched["Cache-Control"] == "no-store"
     book = openpyxl.load_workbook(io.BytesIO(b"".join(fetched.streaming_content)))
     assert sorted(r[0] for r in book.active.iter_rows(min_row=2, values_only=True)) == sorted(codes)
-    assert [d["id"] for d in client.get("/api/downloads").json()] == [pk]
+    assert [d["id"] for d in client.get("/api/downloads").json()["items"]] == [pk]
 
 
 def test_only_the_owner_sees_or_fetches_an_export(

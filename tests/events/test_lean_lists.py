@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 # Every list the operator, a department handler and a grid worker open (tabs included).
 OPERATOR_URLS = [
     "/api/events",
-    "/api/events?status=accepted&limit=500",
+    "/api/events?status=accepted&page_size=200",
     "/api/events?q=垃圾&area=330103001",
     "/api/events/counts",
     "/api/events/figures",

@@ -73,7 +73,7 @@ def test_define_open_and_list_over_the_api(world: World) -> None:
     # Workers may not define.
     worker = _client(world.people.worker_a)
     assert worker.post(API, body, content_type="application/json").status_code == 403
-    assert [c["id"] for c in worker.get(API).json()] == [pk]
+    assert [c["id"] for c in worker.get(API).json()["items"]] == [pk]
 
 
 def test_scope_matrix_grid_a_worker_gets_404_for_grid_b(world: World) -> None:

@@ -75,7 +75,7 @@ def test_members_below_two_this_year():
     assert [(r["member"].name, r["count"]) for r in below] == [("王三", 0), ("王二", 1)]
     assert below[0]["last"] == last_year and below[0]["missing"] == 2
     assert party_selectors.report_in_below(p.worker_b, today.year) == []
-    api = client_for(p.worker_a).get("/api/people/party/report-ins/below").json()
+    api = client_for(p.worker_a).get("/api/people/party/report-ins/below").json()["items"]
     assert [r["name"] for r in api] == ["王三", "王二"]
 
 

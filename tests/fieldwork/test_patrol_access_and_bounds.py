@@ -52,7 +52,7 @@ def test_inspection_photo_served_through_scope_with_an_unguessable_name():
     assert client_for(w.people.admin).get(url).status_code == 200
     inspection = Inspection.objects.get()
     assert re.search(r"inspection-\d+-[0-9a-f]{12}\.jpg$", inspection.photo.name)
-    listed = a.get(INSPECT).json()
+    listed = a.get(INSPECT).json()["items"]
     assert listed[0]["photo"] == url
 
 
@@ -142,5 +142,5 @@ def test_today_ignores_a_bad_position(query: str):
     a = client_for(w.worker_a)
     response = a.get(f"/api/fieldwork/today?{query}")
     assert response.status_code == 200, response.content
-    items = response.json()
+    items = response.json()["items"]
     assert items and all(i["distance_m"] is None for i in items)

@@ -65,7 +65,7 @@ def test_patrol_lifecycle_over_the_api():
         content_type="application/json",
     )
     assert late.status_code == 409
-    assert [p["id"] for p in a.get("/api/fieldwork/patrols").json()] == [pid]
+    assert [p["id"] for p in a.get("/api/fieldwork/patrols").json()["items"]] == [pid]
 
 
 def test_another_grids_worker_gets_404():
@@ -86,7 +86,7 @@ def test_another_grids_worker_gets_404():
         b.post(f"/api/fieldwork/patrols/{pid}/end", {}, content_type="application/json").status_code
         == 404
     )
-    assert b.get("/api/fieldwork/patrols").json() == []
+    assert b.get("/api/fieldwork/patrols").json()["items"] == []
     hidden = b.post(
         "/api/fieldwork/patrols/inspections",
         {"target_kind": "hazard", "target_id": w.hazard_a.pk, "result": "ok"},
@@ -131,15 +131,15 @@ def test_inspection_with_photo_and_event_over_the_api():
     )
     assert again.status_code == 200 and again.json()["event"] == body["event"]
     assert Inspection.objects.count() == 1 and Finding.objects.count() == 1
-    listed = a.get("/api/fieldwork/patrols/inspections").json()
+    listed = a.get("/api/fieldwork/patrols/inspections").json()["items"]
     assert [i["id"] for i in listed] == [body["inspection"]["id"]]
-    assert client_for(w.worker_b).get("/api/fieldwork/patrols/inspections").json() == []
+    assert client_for(w.worker_b).get("/api/fieldwork/patrols/inspections").json()["items"] == []
 
 
 def test_due_inspections_and_figures():
     w = make_patrol_world()
     a = client_for(w.worker_a)
-    due = a.get("/api/fieldwork/patrols/inspections/due").json()
+    due = a.get("/api/fieldwork/patrols/inspections/due").json()["items"]
     assert [d["name"] for d in due] == ["河道A"]
     pid = a.post("/api/fieldwork/patrols", {}, content_type="application/json").json()["id"]
     patrol = Patrol.objects.get(pk=pid)
@@ -153,7 +153,7 @@ def test_due_inspections_and_figures():
         "/api/fieldwork/patrols/inspections",
         {"target_kind": "hazard", "target_id": w.hazard_a.pk, "result": "ok", "patrol": pid},
     )
-    assert a.get("/api/fieldwork/patrols/inspections/due").json() == []
+    assert a.get("/api/fieldwork/patrols/inspections/due").json()["items"] == []
     operator = w.people.admin
     day = timezone.localdate().isoformat()
     figures = (

@@ -64,7 +64,7 @@ def test_home_page_lists_inspections_nearest_first():
     page = a.get(f"/field/?lon={lon_far}&lat={lat_far}").content.decode()
     assert page.index("危房C") < page.index("河道A")
     assert 'data-located="1"' in page
-    api = a.get(f"/api/fieldwork/today?lon={lon_far}&lat={lat_far}").json()
+    api = a.get(f"/api/fieldwork/today?lon={lon_far}&lat={lat_far}").json()["items"]
     assert "危房C" in api[0]["title"] and api[0]["distance_m"] < 1
     assert api[0]["url"].startswith("/field/patrols/inspect/hazard/")
     # Another grid's worker sees none of grid A's.

@@ -70,10 +70,10 @@ def test_done_work_folds_at_the_end_of_todays_list(settings, tmp_path, monkeypat
     assert "已完成 (2)" in html[folded:]
     # The phone app's API says the same, and another worker's list is empty.
     api, _count = get_lean(client, "/api/fieldwork/today/done")
-    assert [(d["kind"], d["title"], d["url"]) for d in api.json()] == [
+    assert [(d["kind"], d["title"], d["url"]) for d in api.json()["items"]] == [
         (i.kind, i.title, i.url) for i in done
     ]
-    assert client_for(p.worker_b).get("/api/fieldwork/today/done").json() == []
+    assert client_for(p.worker_b).get("/api/fieldwork/today/done").json()["items"] == []
 
 
 def _reads(user) -> tuple[int, int]:

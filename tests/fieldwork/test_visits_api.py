@@ -168,10 +168,10 @@ def test_alerts_api(clock):
     schedule.generate(on=dt.date(2026, 10, 15))
     visits.sweep()
     ca = client(w.worker_a)
-    alerts = ca.get("/api/fieldwork/alerts?unread=true").json()
+    alerts = ca.get("/api/fieldwork/alerts?unread=true").json()["items"]
     assert len(alerts) == 1
     assert ca.post(f"/api/fieldwork/alerts/{alerts[0]['id']}/read").json()["read_at"]
-    assert ca.get("/api/fieldwork/alerts?unread=true").json() == []
+    assert ca.get("/api/fieldwork/alerts?unread=true").json()["items"] == []
     assert (
         client(w.worker_b).post(f"/api/fieldwork/alerts/{alerts[0]['id']}/read").status_code == 404
     )

@@ -128,7 +128,7 @@ def test_the_page_and_api_take_members_and_photos_and_show_photos_in_scope(w):
     assert c.get(url).status_code == 200
     assert c.get(url + "?size=thumb")["Content-Type"] == "image/jpeg"
     assert client(w.outsider).get(url).status_code == 404
-    listed = c.get("/api/activities").json()
+    listed = c.get("/api/activities").json()["items"]
     assert listed[0]["party_members"] == [
         {"id": m["张在职"].pk, "name": "张在职", "report_in": activity.report_ins.get().pk}
     ]

@@ -146,7 +146,7 @@ def test_a_photo_answer_is_checked_stored_and_shown_to_the_sender(w):
     assert receipt.done_at is not None and receipt.answer == "已清理"
     assert b"Zhang San" not in receipt.answer_photo.read()
     photo_url = f"/notices/{notice.pk}/answers/{w.worker.pk}/photo/"
-    inbox = client(w.worker).get("/api/notices/inbox").json()
+    inbox = client(w.worker).get("/api/notices/inbox").json()["items"]
     assert inbox[0]["answer_photo"] == photo_url
     assert client(w.worker).get(photo_url).status_code == 200
     assert client(w.street_op).get(photo_url + "?size=thumb").status_code == 200

@@ -175,7 +175,7 @@ def test_the_api_sends_a_form_notice_and_takes_answers(w):
     assert bad.status_code == 422 and "form" in bad.content.decode()
     pk = sent.json()["id"]
     worker = client(w.worker)
-    inbox = worker.get("/api/notices/inbox").json()
+    inbox = worker.get("/api/notices/inbox").json()["items"]
     assert inbox[0]["form"][0]["label"] == "已到岗" and inbox[0]["answers"] == {}
     url = f"/api/notices/{pk}/answer"
     refused = worker.post(url, {"answers": {"people": "many"}}, content_type="application/json")

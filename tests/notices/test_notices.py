@@ -155,13 +155,14 @@ def test_scope_nobody_outside_reads_it(w):
         )
         assert c.get(f"/api/notices/{notice.pk}/board").status_code == 404
         assert c.get(f"/notices/{notice.pk}/board/").status_code == 404
-        assert c.get("/api/notices/inbox").json() == []
+        assert c.get("/api/notices/inbox").json()["items"] == []
     # the worker reads it but follows no board; the grid leader (a level between) follows his grid
     assert client(w.worker).get(f"/api/notices/{notice.pk}/board").status_code == 404
     board = client(w.leader).get(f"/api/notices/{notice.pk}/board").json()
     assert board["total"] == 2 and [r["area"] for r in board["rows"]] == [w.grid.code]
-    assert [n["id"] for n in client(w.leader).get("/api/notices/sent").json()] == [notice.pk]
-    assert client(w.outsider).get("/api/notices/sent").json() == []
+    sent = client(w.leader).get("/api/notices/sent").json()["items"]
+    assert [n["id"] for n in sent] == [notice.pk]
+    assert client(w.outsider).get("/api/notices/sent").json()["items"] == []
     other = client(w.leader).get(f"/api/notices/{notice.pk}/board?area={w.street.code}")
     assert other.status_code == 404  # above his part
 
@@ -176,7 +177,7 @@ def test_recall_and_edit(w):
         content_type="application/json",
     )
     assert edited.status_code == 200 and edited.json()["version"] == 2
-    item = c.get("/api/notices/inbox").json()[0]
+    item = c.get("/api/notices/inbox").json()["items"][0]
     assert item["changed"] is True and item["title"] == "改期：后天入户登记"
     assert notice.versions.get().title == "明天入户登记"
     assert client(w.worker).post(f"/api/notices/{notice.pk}/recall").status_code == 404
@@ -187,7 +188,7 @@ def test_recall_and_edit(w):
     assert client(w.street_op).post(f"/api/notices/{notice.pk}/recall").status_code == 200
     refused = c.post(f"/api/notices/{notice.pk}/confirm", {}, content_type="application/json")
     assert refused.status_code == 409
-    assert c.get("/api/notices/inbox").json()[0]["status"] == "recalled"
+    assert c.get("/api/notices/inbox").json()["items"][0]["status"] == "recalled"
     assert escalation.run(now=timezone.now() + timedelta(days=30)) == {
         "reminded": 0,
         "escalated": 0,
@@ -226,7 +227,7 @@ def test_escalation_on_the_working_calendar(w, sent, remind, escalate):
     assert [n.user.username for n in reminders] == ["worker"]
     page = client(w.worker).get("/inbox/").content.decode()
     assert f'href="/notices/{notice.pk}/"' in page  # the web inbox links the notice
-    api = client(w.worker).get("/api/notifications").json()
+    api = client(w.worker).get("/api/notifications").json()["items"]
     assert api[0]["event"] == "" and api[0]["link"] == f"/notices/{notice.pk}/"
     assert escalation.run(now=remind) == {"reminded": 0, "escalated": 0}
     assert escalation.run(now=escalate) == {"reminded": 0, "escalated": 1}

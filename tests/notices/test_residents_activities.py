@@ -35,7 +35,7 @@ def test_resident_notice_on_the_public_board_and_printable(w):
     printed = c.get(f"/notices/board/{w.micro.code}/{notice.pk}/print/")
     assert printed.status_code == 200 and "<svg" in printed.content.decode()
     api = c.get(f"/api/notices/public/{w.micro.code}")
-    assert [n["title"] for n in api.json()] == [notice.title]
+    assert [n["title"] for n in api.json()["items"]] == [notice.title]
     assert c.get("/notices/board/?code=" + w.micro.code).status_code == 302
     # found by the phone's position: the micro-grid there
     lon, lat = w.micro.centroid_lon, w.micro.centroid_lat
@@ -43,7 +43,7 @@ def test_resident_notice_on_the_public_board_and_printable(w):
     assert found.status_code == 302 and found["Location"] == f"/notices/board/{w.micro.code}/"
     assert "辖区" in c.get("/notices/board/?lon=10&lat=10").content.decode()
     services.notice_recall(notice=notice, actor=w.street_op)
-    assert c.get(f"/api/notices/public/{w.micro.code}").json() == []
+    assert c.get(f"/api/notices/public/{w.micro.code}").json()["items"] == []
 
 
 def test_activities_and_figures(w):

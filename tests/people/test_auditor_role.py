@@ -25,7 +25,7 @@ def test_auditor_reads_the_audit_log_of_every_grid(people):
     assert _reveal(people.worker_a, people.resident_a) == 200
     assert _reveal(people.worker_b, people.resident_b) == 200
     auditor = _client(people.auditor)
-    entries = auditor.get("/api/people/audit", {"action": "reveal"}).json()
+    entries = auditor.get("/api/people/audit", {"action": "reveal"}).json()["items"]
     assert {(e["actor"], e["object_id"]) for e in entries} == {
         ("worker_a", str(people.resident_a.pk)),
         ("worker_b", str(people.resident_b.pk)),

@@ -67,7 +67,7 @@ def test_lists_and_searches_stay_in_scope(people, b_records):
     found = a.post("/api/people/residents/search", {"q": ID_B}, content_type="application/json")
     assert found.json()["items"] == []
     assert a.get("/api/people/residents", {"tag": "veteran"}).json()["items"] == []
-    assert [b["code"] for b in a.get("/api/people/buildings").json()] == ["B-HA"]
+    assert [b["code"] for b in a.get("/api/people/buildings").json()["items"]] == ["B-HA"]
     export = a.get("/api/people/residents/export.xlsx")
     assert export.status_code == 200
     from io import BytesIO
@@ -90,7 +90,7 @@ def test_reveal_needs_a_role_that_needs_it_and_a_reason(people):
     ok = worker.post(url, {"reason": "入户走访核对"}, content_type="application/json")
     assert ok.status_code == 200
     assert ok.json() == {"id_number": "11010519491231002X", "phone": "13812345678"}
-    entries = _client(people.auditor).get("/api/people/audit", {"action": "reveal"}).json()
+    entries = _client(people.auditor).get("/api/people/audit", {"action": "reveal"}).json()["items"]
     assert [(e["actor"], e["reason"], e["object_id"]) for e in entries] == [
         ("worker_a", "入户走访核对", str(people.resident_a.pk))
     ]

@@ -41,22 +41,22 @@ def test_wrong_street_user_gets_nothing_from_any_area_endpoint(client, street_wo
 
 
 def test_search_lists_only_areas_in_scope(client, street_worker):
-    body = client.get("/api/areas", {"limit": 500}).json()
-    assert body["count"] == 85
+    body = client.get("/api/areas", {"page_size": 200}).json()
+    assert len(body["items"]) == 85 and body["next"] is None
     assert {a["code"][:9] for a in body["items"]} == {"330103002"}
-    assert client.get("/api/areas", {"code_prefix": "330103001"}).json()["count"] == 0
+    assert client.get("/api/areas", {"code_prefix": "330103001"}).json()["items"] == []
 
 
 def test_search_filters_by_level_parent_name_and_code_prefix(client, tree):
     client.force_login(make_user(is_superuser=True))
-    assert client.get("/api/areas", {"level": 2}).json()["count"] == 4
+    assert len(client.get("/api/areas", {"level": 2}).json()["items"]) == 4
     by_parent = client.get("/api/areas", {"parent": "330103002"}).json()
     assert [a["code"] for a in by_parent["items"]] == [f"330103002{i:03}" for i in range(1, 5)]
     name = tree["330103003001"].name
     found = client.get("/api/areas", {"name": name}).json()
     assert found["items"][0]["code"] == "330103003001"
-    page = client.get("/api/areas", {"code_prefix": "3301030040", "limit": 5, "offset": 5}).json()
-    assert page["count"] == 84 and len(page["items"]) == 5
+    page = client.get("/api/areas", {"code_prefix": "3301030040", "page": 2, "page_size": 5}).json()
+    assert len(page["items"]) == 5 and page["next"].endswith("page=3&page_size=5")
     assert page["items"][0]["level_name"] in ("社区", "网格", "微网格")
 
 
@@ -149,8 +149,8 @@ def test_openapi_document_is_served_to_users_only(client):
 def test_area_search_runs_a_bounded_number_of_queries(client, tree, django_assert_max_num_queries):
     client.force_login(make_user(is_superuser=True))
     with django_assert_max_num_queries(6):
-        body = client.get("/api/areas", {"limit": 300}).json()
-    assert len(body["items"]) == 300
+        body = client.get("/api/areas", {"page_size": 200}).json()
+    assert len(body["items"]) == 200
     assert Area.objects.count() == 341
 
 
@@ -158,7 +158,7 @@ def test_roster_endpoint_lists_scoped_grids_lacking_staff(client, street_worker,
     grid = tree["330103002001001"]
     post(make_user(), grid, role="grid_leader")
     post(make_user(), grid, role="full_time")
-    rows = client.get("/api/areas/roster/incomplete").json()
+    rows = client.get("/api/areas/roster/incomplete").json()["items"]
     codes = [r["area"]["code"] for r in rows]
     assert len(codes) == 15 and grid.code not in codes
     assert all(code.startswith("330103002") for code in codes)

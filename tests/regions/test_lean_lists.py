@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 URLS = [
     "/api/areas",
-    "/api/areas?level=5&limit=500",
+    "/api/areas?level=5&page_size=200",
     "/api/areas/tree?depth=4",
     "/api/areas/roster/incomplete",
     "/api/areas/330103001",

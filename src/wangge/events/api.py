@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import audit
 from wangge.accounts.actors import Actor
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
 from wangge.events import (
     duplicates,
@@ -126,11 +127,6 @@ class EventDetailOut(EventOut):
     follows: FollowsOut | None
 
 
-class EventPage(Schema):
-    count: int
-    items: list[EventOut]
-
-
 def _detail(request: HttpRequest, e: Event) -> dict[str, Any]:
     suggestion = routing.suggest_lead(e)
     return {
@@ -207,16 +203,14 @@ class EventFilters(Input):
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = None
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
-@router.get("/events", response=EventPage, summary="Events in the caller's scope, filtered")
-def event_search(request: HttpRequest, filters: Query[EventFilters]) -> dict[str, Any]:
+@router.get("/events", response=list[EventOut], summary="Events in the caller's scope, filtered")
+@paged
+def event_search(request: HttpRequest, filters: Query[EventFilters]) -> Rows:
     f = filters.dict()
-    limit, offset, text = f.pop("limit"), f.pop("offset"), f.pop("q")
-    qs = selectors.event_list(user=request.user, text=text, **f)
-    return {"count": qs.count(), "items": [EventOut.of(e) for e in qs[offset : offset + limit]]}
+    text = f.pop("q")
+    return Rows(selectors.event_list(user=request.user, text=text, **f), each=EventOut.of)
 
 
 @router.get("/events/counts", response=dict[str, int], summary="Queue counts per tab")
@@ -565,22 +559,24 @@ class NotificationOut(Schema):
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="My inbox")
-def inbox(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
+@paged
+def inbox(request: HttpRequest, unread: bool = False) -> Rows:
     qs = Notification.objects.filter(user_id=_user_id(request)).select_related("event")
     if unread:
         qs = qs.filter(read_at__isnull=True)
-    return [
-        {
-            "id": n.pk,
-            "kind": n.kind,
-            "event": n.event.code if n.event else "",
-            "link": n.link,
-            "text": n.text,
-            "created_at": n.created_at,
-            "read": n.read_at is not None,
-        }
-        for n in qs[:200]
-    ]
+    return Rows(qs, each=_notification)
+
+
+def _notification(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "kind": n.kind,
+        "event": n.event.code if n.event else "",
+        "link": n.link,
+        "text": n.text,
+        "created_at": n.created_at,
+        "read": n.read_at is not None,
+    }
 
 
 @router.post("/notifications/{nid}/read", response={204: None}, summary="Mark read")

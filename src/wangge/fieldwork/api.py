@@ -1,12 +1,11 @@
 """The fieldwork API: one router assembled from the sub-domains' routers, and today's list
 (every sub-domain's tasks merged, nearest first) which belongs to none of them."""
 
-from typing import Any
-
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from wangge.api_pages import Rows, paged
 from wangge.fieldwork import today
 from wangge.fieldwork.attend.api import router as attend_router
 from wangge.fieldwork.campaigns.api import router as campaigns_router
@@ -31,13 +30,13 @@ class TodoOut(Schema):
 
 
 @today_router.get("/today", response=list[TodoOut], summary="My tasks for today, nearest first")
-def today_list(
-    request: HttpRequest, lon: float | None = None, lat: float | None = None
-) -> list[dict[str, Any]]:
+@paged
+def today_list(request: HttpRequest, lon: float | None = None, lat: float | None = None) -> Rows:
     lon, lat = valid_position(lon, lat)  # inf or out of range: no distances, not a 500
     placed = today.order(today.collect(request.user, timezone.localdate()), lon, lat)
-    return [
-        {
+    return Rows(
+        placed,
+        each=lambda p: {
             "kind": p.item.kind,
             "id": p.item.pk,
             "title": p.item.title,
@@ -48,9 +47,8 @@ def today_list(
             "overdue": p.item.overdue,
             "url": p.item.url,
             "distance_m": round(p.distance_m, 1) if p.distance_m is not None else None,
-        }
-        for p in placed
-    ]
+        },
+    )
 
 
 class DoneOut(Schema):
@@ -63,13 +61,14 @@ class DoneOut(Schema):
 @today_router.get(
     "/today/done", response=list[DoneOut], summary="What I finished today, latest first"
 )
-def today_done(request: HttpRequest) -> list[dict[str, Any]]:
+@paged
+def today_done(request: HttpRequest) -> Rows:
     """The folded 已完成 group of the today page: visits, attendances, inspections and
     campaign targets the caller finished today (four queries whatever the numbers)."""
-    return [
-        {"kind": i.kind, "id": i.pk, "title": i.title, "url": i.url}
-        for i in today.done_today(request.user, timezone.localdate())
-    ]
+    return Rows(
+        today.done_today(request.user, timezone.localdate()),
+        each=lambda i: {"kind": i.kind, "id": i.pk, "title": i.title, "url": i.url},
+    )
 
 
 router = Router(tags=["fieldwork"])

@@ -8,12 +8,12 @@ from django.urls import reverse
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
 from wangge.events.photos import clean_photo
 from wangge.notices import activities as acts
 from wangge.notices import forms, selectors, services
 from wangge.notices.models import Activity, ActivityKind, Notice, Receipt
-from wangge.people.scoping import page
 
 router = Router(tags=["notices"])
 
@@ -155,11 +155,6 @@ class PendingOut(Schema):
     reminded_at: datetime | None
 
 
-class PendingPage(Schema):
-    items: list[PendingOut]
-    has_next: bool
-
-
 def _notice(pk: int) -> Notice:
     notice = Notice.objects.filter(pk=pk).first()
     if notice is None:
@@ -189,18 +184,19 @@ def notice_send(request: HttpRequest, body: NoticeIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/notices/inbox", response=list[ReceiptOut], summary="My notices (delivers them)")
-def notice_inbox(request: HttpRequest, page_no: int = 1) -> list[dict[str, Any]]:
+@paged
+def notice_inbox(request: HttpRequest) -> Rows:
     services.mark_delivered(request.user)
-    rows, _more = page(selectors.inbox(request.user), page_no, 100)
-    return [ReceiptOut.of(r) for r in rows]
+    return Rows(selectors.inbox(request.user), each=ReceiptOut.of, keys_first=True)
 
 
 @router.get(
     "/notices/sent", response=list[NoticeOut], summary="Notices I sent or follow (levels between)"
 )
-def notice_sent(request: HttpRequest, page_no: int = 1) -> list[dict[str, Any]]:
-    rows, _more = page(selectors.sent_by(request.user).prefetch_related("areas"), page_no, 100)
-    return [NoticeOut.of(n) for n in rows]
+@paged
+def notice_sent(request: HttpRequest) -> Rows:
+    qs = selectors.sent_by(request.user).prefetch_related("areas")
+    return Rows(qs, each=NoticeOut.of, keys_first=True)
 
 
 @router.post("/notices/{pk}/read", response=ReceiptOut, summary="Open a notice (my receipt)")
@@ -273,27 +269,23 @@ def notice_board(request: HttpRequest, pk: int, area: str = "") -> dict[str, Any
     }
 
 
-@router.get("/notices/{pk}/not-yet", response=PendingPage, summary="Who has not done it yet")
-def notice_not_yet(
-    request: HttpRequest, pk: int, area: str = "", page_no: int = 1, size: int = 200
-) -> dict[str, Any]:
+@router.get("/notices/{pk}/not-yet", response=list[PendingOut], summary="Who has not done it yet")
+@paged
+def notice_not_yet(request: HttpRequest, pk: int, area: str = "") -> Rows:
     notice, paths = selectors.notice_for_board(request.user, pk)
     under = selectors.board_area(paths, area)
-    rows, more = page(selectors.not_yet(notice, paths, under), page_no, size)
-    return {
-        "items": [
-            {
-                "user": r.username,
-                "name": r.name,
-                "area": selectors.area_code(r.path) or None,
-                "role": r.role,
-                "read_at": r.read_at,
-                "reminded_at": r.reminded_at,
-            }
-            for r in rows
-        ],
-        "has_next": more,
-    }
+    return Rows(
+        selectors.not_yet(notice, paths, under),
+        each=lambda r: {
+            "user": r.username,
+            "name": r.name,
+            "area": selectors.area_code(r.path) or None,
+            "role": r.role,
+            "read_at": r.read_at,
+            "reminded_at": r.reminded_at,
+        },
+        keys_first=True,
+    )
 
 
 class AnswerOut(Schema):
@@ -306,37 +298,28 @@ class AnswerOut(Schema):
     answer_photo: str
 
 
-class AnswerPage(Schema):
-    items: list[AnswerOut]
-    has_next: bool
-
-
-@router.get("/notices/{pk}/answers", response=AnswerPage, summary="The answers received")
-def notice_answers(
-    request: HttpRequest, pk: int, area: str = "", page_no: int = 1, size: int = 200
-) -> dict[str, Any]:
+@router.get("/notices/{pk}/answers", response=list[AnswerOut], summary="The answers received")
+@paged
+def notice_answers(request: HttpRequest, pk: int, area: str = "") -> Rows:
     notice, paths = selectors.notice_for_board(request.user, pk)
     under = selectors.board_area(paths, area)
-    rows, more = page(selectors.answered(notice, paths, under), page_no, size)
-    return {
-        "items": [
-            {
-                "user": r.username,
-                "name": r.name,
-                "area": selectors.area_code(r.path) or None,
-                "answered_at": r.answered_at,
-                "answer": r.answer,
-                "answers": r.answers,
-                "answer_photo": (
-                    reverse("notices:answer_photo", args=[r.notice_id, r.user_id])
-                    if r.answer_photo
-                    else ""
-                ),
-            }
-            for r in rows
-        ],
-        "has_next": more,
-    }
+    return Rows(
+        selectors.answered(notice, paths, under),
+        each=lambda r: {
+            "user": r.username,
+            "name": r.name,
+            "area": selectors.area_code(r.path) or None,
+            "answered_at": r.answered_at,
+            "answer": r.answer,
+            "answers": r.answers,
+            "answer_photo": (
+                reverse("notices:answer_photo", args=[r.notice_id, r.user_id])
+                if r.answer_photo
+                else ""
+            ),
+        },
+        keys_first=True,
+    )
 
 
 class PublicNoticeOut(Schema):
@@ -353,9 +336,10 @@ class PublicNoticeOut(Schema):
     auth=None,
     summary="Resident notices of an area's board (public)",
 )
-def notice_public(request: HttpRequest, code: str) -> list[Notice]:
+@paged
+def notice_public(request: HttpRequest, code: str) -> Any:
     area = forms.areas_by_code([code], "code")[0]
-    return list(selectors.resident_notices(area)[:50])
+    return selectors.resident_notices(area)
 
 
 # -- activities --------------------------------------------------------------------------
@@ -460,18 +444,16 @@ def activity_photo_add(
 
 
 @router.get("/activities", response=list[ActivityOut], summary="Activities in my areas")
+@paged
 def activity_list(
     request: HttpRequest,
     area: str = "",
     start: date | None = None,
     end: date | None = None,
-    page_no: int = 1,
-) -> list[dict[str, Any]]:
+) -> Rows:
     under = forms.areas_by_code([area], "area")[0] if area else None
-    rows, _more = page(
-        acts.activities(request.user, area=under, start=start, end=end), page_no, 100
-    )
-    return [ActivityOut.of(a) for a in rows]
+    qs = acts.activities(request.user, area=under, start=start, end=end)
+    return Rows(qs, each=ActivityOut.of, keys_first=True)
 
 
 @router.get("/activities/figures", response=list[NoticeFiguresOut], summary="Activity figures")

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from wangge.api_pages import Rows, paged
 from wangge.inputs import Input, Int
 from wangge.regions import coords, hooks, selectors
 from wangge.regions.models import Area
@@ -56,11 +57,6 @@ class AreaDetailOut(AreaOut):
     staff: list[StaffOut]
 
 
-class AreaPage(Schema):
-    count: int
-    items: list[AreaOut]
-
-
 class TreeNode(Schema):
     code: str
     name: str
@@ -88,20 +84,19 @@ def _get(request: HttpRequest, code: str) -> Area:
     return selectors.area_get(user=request.user, code=code)
 
 
-@router.get("/areas", response=AreaPage, summary="Search areas in the user's scope")
+@router.get("/areas", response=list[AreaOut], summary="Search areas in the user's scope")
+@paged
 def area_search(
     request: HttpRequest,
     level: Int | None = None,
     parent: str | None = None,
     name: str | None = None,
     code_prefix: str | None = None,
-    limit: Annotated[int, Field(ge=1, le=500)] = 50,
-    offset: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0,
-) -> dict[str, Any]:
+) -> Rows:
     qs = selectors.area_list(
         user=request.user, level=level, parent_code=parent, name=name, code_prefix=code_prefix
     )
-    return {"count": qs.count(), "items": [AreaOut.of(a) for a in qs[offset : offset + limit]]}
+    return Rows(qs, each=AreaOut.of)
 
 
 @router.get("/areas/tree", response=list[TreeNode], summary="The area tree, to a depth")
@@ -140,8 +135,11 @@ class RosterGapOut(Schema):
     response=list[RosterGapOut],
     summary='Grids lacking "1+1+N" (no grid leader or no full-time worker)',
 )
-def roster_incomplete(request: HttpRequest) -> list[dict[str, Any]]:
-    return [{**row, "area": AreaOut.of(row["area"])} for row in hooks.shortfalls(request.user)]
+@paged
+def roster_incomplete(request: HttpRequest) -> Rows:
+    return Rows(
+        hooks.shortfalls(request.user), each=lambda row: {**row, "area": AreaOut.of(row["area"])}
+    )
 
 
 @router.get("/areas/{code}", response=AreaDetailOut, summary="One area with its chain and staff")

@@ -1,12 +1,14 @@
 """Background exports over HTTP (under /api/downloads): ask, follow the progress, fetch."""
 
 from datetime import datetime
+from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from wangge.accounts.audit import client_ip
+from wangge.api_pages import paged
 from wangge.web import downloads
 from wangge.web.models import Download
 
@@ -41,8 +43,9 @@ class DownloadOut(Schema):
 
 
 @router.get("/downloads", response=list[DownloadOut], summary="My background exports")
-def download_list(request: HttpRequest) -> list[Download]:
-    return list(downloads.downloads_of(request.user).defer(None)[:50])
+@paged
+def download_list(request: HttpRequest) -> Any:
+    return downloads.downloads_of(request.user).defer(None)
 
 
 @router.post(

@@ -7,11 +7,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from wangge.api_pages import Rows, paged
 from wangge.fieldwork.attend import selectors
 from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.attend.models import AttendRecord, AttendRule, AttendTask
 from wangge.inputs import Input, Int
-from wangge.people.scoping import page
 
 router = Router(tags=["fieldwork"])
 
@@ -143,25 +143,17 @@ class AttendTaskDetailOut(AttendTaskOut):
     records: list[AttendRecordOut]
 
 
-class AttendTaskPage(Schema):
-    items: list[AttendTaskOut]
-    page: int
-    has_next: bool
-
-
 class AttendTaskFilter(Input):
     status: str = ""
     mine: bool = False
     overdue: bool = False
-    page: int = Field(1, ge=1, le=100_000)
-    size: int = 50
 
 
-@router.get("/attend/tasks", response=AttendTaskPage, summary="Attendance tasks in scope")
-def task_list(request: HttpRequest, f: Query[AttendTaskFilter]) -> dict[str, Any]:
+@router.get("/attend/tasks", response=list[AttendTaskOut], summary="Attendance tasks in scope")
+@paged
+def task_list(request: HttpRequest, f: Query[AttendTaskFilter]) -> Rows:
     qs = selectors.task_search(request.user, status=f.status, mine=f.mine, overdue=f.overdue)
-    items, more = page(qs.select_related("event__category"), f.page, f.size)
-    return {"items": [AttendTaskOut.of(t) for t in items], "page": f.page, "has_next": more}
+    return Rows(qs.select_related("event__category"), each=AttendTaskOut.of, keys_first=True)
 
 
 def _detail(t: AttendTask) -> dict[str, Any]:

@@ -11,14 +11,14 @@ from ninja.files import UploadedFile
 
 from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
 from wangge.fieldwork.campaigns import coverage as campaign_coverage
 from wangge.fieldwork.campaigns import export as campaign_export
 from wangge.fieldwork.campaigns import selectors
 from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.campaigns.models import Campaign, CampaignFile, CampaignTarget
-from wangge.inputs import Input, Int, Page, PageSize
-from wangge.people.scoping import MAX_PAGE
+from wangge.inputs import Input, Int
 from wangge.regions.models import Area
 
 router = Router(tags=["fieldwork"])
@@ -170,12 +170,6 @@ class TargetDetailOut(TargetOut):
     history: list[SubmissionOut]
 
 
-class TargetPage(Schema):
-    items: list[TargetOut]
-    page: int
-    has_next: bool
-
-
 class TargetAnswerIn(Input):
     answers: dict[str, Any] = Field(
         description="field name → value; photo/signature: a file id from …/files, or a "
@@ -242,11 +236,10 @@ def _area(user: Any, code: str) -> Area | None:
 
 # -- campaigns -------------------------------------------------------------------------------
 @router.get("/campaigns", response=list[CampaignOut], summary="Campaigns meeting my scope")
-def campaign_list(request: HttpRequest, drafts: bool = False) -> list[dict[str, Any]]:
-    return [
-        CampaignOut.of(c, request.user)
-        for c in selectors.campaigns(request.user, include_drafts=drafts)
-    ]
+@paged
+def campaign_list(request: HttpRequest, drafts: bool = False) -> Rows:
+    qs = selectors.campaigns(request.user, include_drafts=drafts)
+    return Rows(qs, each=lambda c: CampaignOut.of(c, request.user))
 
 
 @router.post("/campaigns", response={201: CampaignOut}, summary="Define a campaign (draft)")
@@ -327,44 +320,28 @@ def campaign_coverage_view(
     }
 
 
-@router.get("/campaigns/{pk}/targets", response=TargetPage, summary="My targets, missing first")
+@router.get(
+    "/campaigns/{pk}/targets", response=list[TargetOut], summary="My targets, missing first"
+)
+@paged
 def target_list(
-    request: HttpRequest,
-    pk: Int,
-    status: str = "",
-    area: str = "",
-    q: str = "",
-    page: Page = 1,
-    page_size: PageSize = 50,
-) -> dict[str, Any]:
+    request: HttpRequest, pk: Int, status: str = "", area: str = "", q: str = ""
+) -> Rows:
     campaign = selectors.campaign_get(request.user, pk)
     qs = selectors.targets(request.user, campaign, status=status, area_code=area, q=q)
-    size = max(1, min(page_size, 200))
-    page = max(1, min(page, MAX_PAGE))  # a huge OFFSET is a database error
-    rows = list(qs[(page - 1) * size : page * size + 1])
-    return {
-        "items": [TargetOut.of(t) for t in rows[:size]],
-        "page": page,
-        "has_next": len(rows) > size,
-    }
+    return Rows(qs, each=TargetOut.of)
 
 
-@router.get("/campaigns/{pk}/missing", response=TargetPage, summary="Targets nobody reached yet")
-def missing_list(
-    request: HttpRequest, pk: Int, area: str = "", page: Page = 1, page_size: PageSize = 100
-) -> dict[str, Any]:
+@router.get(
+    "/campaigns/{pk}/missing", response=list[TargetOut], summary="Targets nobody reached yet"
+)
+@paged
+def missing_list(request: HttpRequest, pk: Int, area: str = "") -> Rows:
     campaign = selectors.campaign_get(request.user, pk)
     qs = selectors.missing(request.user, campaign, area_code=area).select_related(
         "area", "household", "resident", "done_by"
     )
-    size = max(1, min(page_size, 500))
-    page = max(1, min(page, MAX_PAGE))  # a huge OFFSET is a database error
-    rows = list(qs[(page - 1) * size : page * size + 1])
-    return {
-        "items": [TargetOut.of(t) for t in rows[:size]],
-        "page": page,
-        "has_next": len(rows) > size,
-    }
+    return Rows(qs, each=TargetOut.of)
 
 
 @router.get("/campaigns/{pk}/export.xlsx", summary="Every answer as xlsx (masked, audited)")

@@ -16,6 +16,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.accounts.scope import can_see
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
 from wangge.fieldwork import offline
 from wangge.fieldwork.patrols import figures as patrol_figures
@@ -71,13 +72,14 @@ class StartIn(Input):
 
 
 @router.get("/patrols", response=list[PatrolOut], summary="Patrols in my areas")
+@paged
 def patrol_list(
     request: HttpRequest,
     since: Day | None = None,
     until: Day | None = None,
     worker: str = "",
     open: bool | None = None,
-) -> list[dict[str, Any]]:
+) -> Rows:
     qs = without_geometry(selectors.patrols_visible(request.user).select_related("worker", "area"))
     if since:
         qs = qs.filter(started_at__date__gte=since)
@@ -87,7 +89,7 @@ def patrol_list(
         qs = qs.filter(worker__username=worker)
     if open is not None:
         qs = qs.filter(ended_at__isnull=open)
-    return [PatrolOut.of(p) for p in qs[:500]]
+    return Rows(qs, each=PatrolOut.of)
 
 
 @router.post("/patrols", response={201: PatrolOut}, summary="Start a patrol")
@@ -201,9 +203,10 @@ class InspectionOut(Schema):
 
 
 @router.get("/patrols/inspections", response=list[InspectionOut], summary="Inspections in my areas")
+@paged
 def inspection_list(
     request: HttpRequest, since: Day | None = None, until: Day | None = None
-) -> list[dict[str, Any]]:
+) -> Rows:
     qs = without_geometry(
         rounds.inspections_visible(request.user).select_related(
             "hazard", "facility", "area", "inspector"
@@ -213,7 +216,7 @@ def inspection_list(
         qs = qs.filter(done_on__gte=since)
     if until:
         qs = qs.filter(done_on__lte=until)
-    return [InspectionOut.of(i) for i in qs.prefetch_related("findings__event")[:500]]
+    return Rows(qs.prefetch_related("findings__event"), each=InspectionOut.of)
 
 
 def _inspection_in(url: str) -> int | None:
@@ -333,11 +336,13 @@ class PatrolTaskOut(Schema):
     response=list[PatrolTaskOut],
     summary="Inspections due (mine; `all=true`: every due point in my areas)",
 )
-def inspections_due(request: HttpRequest, all: bool = False) -> list[dict[str, Any]]:
+@paged
+def inspections_due(request: HttpRequest, all: bool = False) -> Rows:
     day = timezone.localdate()
     tasks = rounds.tasks_in_scope(request.user, day) if all else rounds.tasks_for(request.user, day)
-    return [
-        {
+    return Rows(
+        sorted(tasks, key=lambda t: (t.due_on, str(t.target))),
+        each=lambda t: {
             "kind": t.kind,
             "id": t.target.pk,
             "name": str(t.target),
@@ -347,9 +352,8 @@ def inspections_due(request: HttpRequest, all: bool = False) -> list[dict[str, A
             "lat": t.target.lat,
             "due_on": t.due_on,
             "overdue": t.overdue(day),
-        }
-        for t in sorted(tasks, key=lambda t: (t.due_on, str(t.target)))
-    ]
+        },
+    )
 
 
 # -- figures -----------------------------------------------------------------------------

@@ -10,13 +10,13 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.api_pages import Rows, paged
 from wangge.fieldwork.visits import figures as visit_figures
 from wangge.fieldwork.visits import rules as visit_rules
 from wangge.fieldwork.visits import schedule, selectors
 from wangge.fieldwork.visits import services as visits
 from wangge.fieldwork.visits.models import FieldAlert, VisitRecord, VisitRule, VisitTask
 from wangge.inputs import Input, Int
-from wangge.people.scoping import page
 
 router = Router(tags=["fieldwork"])
 
@@ -149,12 +149,6 @@ class TaskDetailOut(TaskOut):
     checklist: list[dict[str, Any]]
 
 
-class TaskPage(Schema):
-    items: list[TaskOut]
-    page: int
-    has_next: bool
-
-
 class TaskFilter(Input):
     status: str = ""
     mine: bool = False
@@ -162,12 +156,11 @@ class TaskFilter(Input):
     area: str = Field("", description="area code: its whole subtree")
     on: dt.date | None = Field(None, description="tasks whose period contains this day")
     household: int | None = None
-    page: int = Field(1, ge=1, le=100_000)
-    size: int = 50
 
 
-@router.get("/visits/tasks", response=TaskPage, summary="Visit tasks in scope")
-def task_list(request: HttpRequest, filters: Query[TaskFilter]) -> dict[str, Any]:
+@router.get("/visits/tasks", response=list[TaskOut], summary="Visit tasks in scope")
+@paged
+def task_list(request: HttpRequest, filters: Query[TaskFilter]) -> Rows:
     qs = selectors.task_search(
         request.user,
         status=filters.status,
@@ -177,9 +170,8 @@ def task_list(request: HttpRequest, filters: Query[TaskFilter]) -> dict[str, Any
         on=filters.on,
         household=filters.household,
     )
-    items, more = page(qs, filters.page, filters.size)
     today = timezone.localdate()
-    return {"items": [TaskOut.of(t, today) for t in items], "page": filters.page, "has_next": more}
+    return Rows(qs, each=lambda t: TaskOut.of(t, today), keys_first=True)
 
 
 @router.get("/visits/tasks/{tid}", response=TaskDetailOut, summary="A visit task")
@@ -263,15 +255,16 @@ def record_create(request: HttpRequest, tid: Int, body: RecordIn) -> Status[Any]
 
 
 @router.get("/visits/records", response=list[RecordOut], summary="Visit records in scope")
+@paged
 def record_list(
     request: HttpRequest, household: Int | None = None, task: Int | None = None
-) -> list[dict[str, Any]]:
+) -> Rows:
     qs = selectors.records(request.user).select_related("visitor").prefetch_related("findings")
     if household is not None:
         qs = qs.filter(household_id=household)
     if task is not None:
         qs = qs.filter(task_id=task)
-    return [RecordOut.of(r) for r in qs.order_by("-visited_at")[:200]]
+    return Rows(qs.order_by("-visited_at"), each=RecordOut.of)
 
 
 @router.get("/visits/records/{rid}", response=RecordOut, summary="A visit record")
@@ -416,8 +409,9 @@ class AlertOut(Schema):
 
 
 @router.get("/alerts", response=list[AlertOut], summary="My fieldwork alerts")
-def alert_list(request: HttpRequest, unread: bool = False) -> list[dict[str, Any]]:
-    return [AlertOut.of(a) for a in selectors.alerts(request.user, unread)[:100]]
+@paged
+def alert_list(request: HttpRequest, unread: bool = False) -> Rows:
+    return Rows(selectors.alerts(request.user, unread), each=AlertOut.of)
 
 
 @router.post("/alerts/{aid}/read", response=AlertOut, summary="Mark an alert read")

@@ -9,8 +9,9 @@ from ninja import Router, Schema
 
 from wangge.accounts import audit
 from wangge.accounts.models import AuditEntry
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
-from wangge.inputs import Int, PageSize
+from wangge.inputs import Int
 from wangge.people import access
 
 router = Router(tags=["people"])
@@ -37,6 +38,7 @@ def _auditor(request: HttpRequest) -> None:
 
 
 @router.get("/people/audit", response=list[AuditOut], summary="Audit log (auditors)")
+@paged
 def audit_list(
     request: HttpRequest,
     actor: str = "",
@@ -44,8 +46,7 @@ def audit_list(
     object_id: str = "",
     action: str = "",
     before_seq: Int | None = None,
-    limit: PageSize = 100,
-) -> list[dict[str, Any]]:
+) -> Rows:
     _auditor(request)
     qs = AuditEntry.objects.all()
     if actor:
@@ -58,8 +59,9 @@ def audit_list(
         qs = qs.filter(action=action)
     if before_seq is not None:
         qs = qs.filter(seq__lt=before_seq)
-    return [
-        {
+    return Rows(
+        qs.order_by("-seq"),
+        each=lambda e: {
             "seq": e.seq,
             "at": e.at,
             "actor": e.actor_name,
@@ -71,9 +73,8 @@ def audit_list(
             "ip": e.ip,
             "detail": e.detail,
             "hash": e.hash,
-        }
-        for e in qs.order_by("-seq")[: max(1, min(limit, 500))]
-    ]
+        },
+    )
 
 
 class VerifyOut(Schema):

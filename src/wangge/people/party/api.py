@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
 from wangge.inputs import Input, Int, Year
 from wangge.people import scoping
@@ -29,18 +30,21 @@ class BranchOut(Schema):
 
 
 @router.get("/people/party/branches", response=list[BranchOut], summary="Party branches")
-def branch_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": b.pk,
-            "name": b.name,
-            "area": b.area.code,
-            "area_name": b.area.name,
-            "secretary": b.secretary,
-            "member_count": b.member_count,  # type: ignore[attr-defined]
-        }
-        for b in without_geometry(selectors.party_branches(request.user).select_related("area"))
-    ]
+@paged
+def branch_list(request: HttpRequest) -> Rows:
+    qs = without_geometry(selectors.party_branches(request.user).select_related("area"))
+    return Rows(qs, each=_branch)
+
+
+def _branch(b: Any) -> dict[str, Any]:
+    return {
+        "id": b.pk,
+        "name": b.name,
+        "area": b.area.code,
+        "area_name": b.area.name,
+        "secretary": b.secretary,
+        "member_count": b.member_count,
+    }
 
 
 class MemberOut(Schema):
@@ -56,13 +60,13 @@ class MemberOut(Schema):
 
 
 @router.get("/people/party/members", response=list[MemberOut], summary="Members and report-ins")
-def member_list(
-    request: HttpRequest, branch: Int | None = None, year: Year | None = None
-) -> list[dict[str, Any]]:
+@paged
+def member_list(request: HttpRequest, branch: Int | None = None, year: Year | None = None) -> Rows:
     year = year or timezone.localdate().year
     check = {c["member"].pk: c for c in selectors.report_in_check(request.user, year)}
-    return [
-        {
+    return Rows(
+        selectors.party_members(request.user, branch),
+        each=lambda m: {
             "id": m.pk,
             "name": m.name,
             "branch_id": m.branch_id,
@@ -72,9 +76,8 @@ def member_list(
             "report_area": m.report_area.code if m.report_area else "",
             "report_ins_this_year": check[m.pk]["count"] if m.pk in check else 0,
             "meets_yearly_minimum": bool(check.get(m.pk, {}).get("ok")),
-        }
-        for m in selectors.party_members(request.user, branch)
-    ]
+        },
+    )
 
 
 class ReportInIn(Input):
@@ -113,10 +116,12 @@ class BelowOut(Schema):
     response=list[BelowOut],
     summary="In-service members below the yearly minimum of report-ins",
 )
-def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int = 2) -> list[Any]:
+@paged
+def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int = 2) -> Rows:
     year = year or timezone.localdate().year
-    return [
-        {
+    return Rows(
+        selectors.report_in_below(request.user, year, minimum),
+        each=lambda r: {
             "id": r["member"].pk,
             "name": r["member"].name,
             "branch": r["member"].branch.name,
@@ -125,6 +130,5 @@ def report_in_below(request: HttpRequest, year: Year | None = None, minimum: Int
             "report_ins": r["count"],
             "missing": r["missing"],
             "last_reported_on": r["last"],
-        }
-        for r in selectors.report_in_below(request.user, year, minimum)
-    ]
+        },
+    )

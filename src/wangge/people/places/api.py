@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from wangge.inputs import Int, Page, PageSize
+from wangge.api_pages import Rows, paged
+from wangge.inputs import Int
 from wangge.people import scoping
 from wangge.people.models import Building, Facility, HazardPoint, House, Household, Organization
 from wangge.people.places import selectors
@@ -175,17 +176,10 @@ class FacilityOut(Located):
 
 # -- places ----------------------------------------------------------------------------------
 @router.get("/people/buildings", response=list[BuildingOut], summary="Buildings in scope")
-def building_list(
-    request: HttpRequest, q: str = "", area: str = "", page: Page = 1, page_size: PageSize = 100
-) -> list[dict[str, Any]]:
-    rows, _more = scoping.page(
-        without_geometry(
-            selectors.buildings(request.user, q=q, area_code=area).select_related("area")
-        ),
-        page,
-        page_size,
-    )
-    return [BuildingOut.of(b) for b in rows]
+@paged
+def building_list(request: HttpRequest, q: str = "", area: str = "") -> Rows:
+    qs = selectors.buildings(request.user, q=q, area_code=area).select_related("area")
+    return Rows(without_geometry(qs), each=BuildingOut.of, keys_first=True)
 
 
 @router.get("/people/buildings/{bid}", response=BuildingDetailOut, summary="A building's houses")
@@ -207,13 +201,12 @@ def house_get(request: HttpRequest, hid: Int) -> dict[str, Any]:
 
 # -- organisations, party, things -------------------------------------------------------------
 @router.get("/people/organizations", response=list[OrganizationOut], summary="Organisations")
-def organization_list(
-    request: HttpRequest, q: str = "", kind: str = "", page: Page = 1, page_size: PageSize = 200
-) -> list[dict[str, Any]]:
+@paged
+def organization_list(request: HttpRequest, q: str = "", kind: str = "") -> Rows:
     qs = without_geometry(
         selectors.organizations(request.user, q=q, kind=kind).select_related("area")
     )
-    return [OrganizationOut.of(o) for o in scoping.page(qs, page, page_size)[0]]
+    return Rows(qs, each=OrganizationOut.of, keys_first=True)
 
 
 @router.get("/people/organizations/{oid}", response=OrganizationOut, summary="An organisation")
@@ -222,16 +215,16 @@ def organization_get(request: HttpRequest, oid: Int) -> dict[str, Any]:
 
 
 @router.get("/people/hazards", response=list[HazardOut], summary="Hazard points (map)")
-def hazard_list(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
-    return [
-        HazardOut.of(h)
-        for h in without_geometry(selectors.hazards(request.user, kind=kind).select_related("area"))
-    ]
+@paged
+def hazard_list(request: HttpRequest, kind: str = "") -> Rows:
+    qs = without_geometry(selectors.hazards(request.user, kind=kind).select_related("area"))
+    return Rows(qs, each=HazardOut.of)
 
 
 @router.get("/people/facilities", response=list[FacilityOut], summary="Facilities (map)")
-def facility_list(request: HttpRequest, kind: str = "", due: bool = False) -> list[dict[str, Any]]:
+@paged
+def facility_list(request: HttpRequest, kind: str = "", due: bool = False) -> Rows:
     qs = without_geometry(
         selectors.facilities(request.user, kind=kind, due=due).select_related("area")
     )
-    return [FacilityOut.of(f) for f in qs]
+    return Rows(qs, each=FacilityOut.of)

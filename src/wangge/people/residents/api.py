@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from wangge.accounts import audit
+from wangge.api_pages import Rows, paged
 from wangge.errors import DomainError
-from wangge.inputs import Input, Int, Page, PageSize, Title
-from wangge.people import access, scoping
+from wangge.inputs import Input, Int, Title
+from wangge.people import access
 from wangge.people.imports import workbooks
 from wangge.people.models import Resident, ResidentTag, TagKind
 from wangge.people.places.api import (
@@ -125,12 +126,6 @@ class ResidentDetailOut(ResidentOut):
     residences: list[ResidenceOut]
 
 
-class ResidentPage(Schema):
-    items: list[ResidentOut]
-    page: int
-    has_next: bool
-
-
 def _detail(request: HttpRequest, r: Resident) -> dict[str, Any]:
     data = ResidentOut.of(r)
     data["can_reveal"] = access.can_reveal(request.user, r.area)
@@ -186,13 +181,9 @@ def _search(request: HttpRequest, f: ResidentFilter) -> Any:
     )
 
 
-@router.get("/people/residents", response=ResidentPage, summary="Search residents in scope")
-def resident_list(
-    request: HttpRequest,
-    filters: Query[ResidentFilter],
-    page: Page = 1,
-    page_size: PageSize = 50,
-) -> dict[str, Any]:
+@router.get("/people/residents", response=list[ResidentOut], summary="Search residents in scope")
+@paged
+def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> Rows:
     if services.is_number_search(filters.q, filters.id_number, filters.phone):
         # A number in a URL lands in access logs, proxies and browser history.
         raise DomainError.one(
@@ -201,35 +192,34 @@ def resident_list(
             code="use_post",
             status=422,
         )
-    return _resident_page(request, filters, page, page_size)
-
-
-class ResidentSearchIn(ResidentFilter):
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=200)
+    return _resident_rows(request, filters)
 
 
 @router.post(
-    "/people/residents/search", response=ResidentPage, summary="Search residents (by number too)"
+    "/people/residents/search",
+    response=list[ResidentOut],
+    summary="Search residents (by number too); `page` and `page_size` in the query, and `next`"
+    " is where to send the same body for the next page",
 )
-def resident_search(request: HttpRequest, body: ResidentSearchIn) -> dict[str, Any]:
-    return _resident_page(request, body, body.page, body.page_size)
+@paged
+def resident_search(request: HttpRequest, body: ResidentFilter) -> Rows:
+    return _resident_rows(request, body)
 
 
-def _resident_page(
-    request: HttpRequest, filters: ResidentFilter, page: int, page_size: int
-) -> dict[str, Any]:
+def _resident_rows(request: HttpRequest, filters: ResidentFilter) -> Rows:
+    def shown(rows: list[Resident]) -> list[dict[str, Any]]:
+        services.audit_number_search(
+            actor=request.user,
+            rows=rows,
+            q=filters.q,
+            id_number=filters.id_number,
+            phone=filters.phone,
+            ip=_ip(request),
+        )
+        return [ResidentOut.of(r) for r in rows]
+
     qs = selectors.for_listing(_search(request, filters), request.user)
-    rows, has_next = scoping.page(qs, page, page_size)
-    services.audit_number_search(
-        actor=request.user,
-        rows=rows,
-        q=filters.q,
-        id_number=filters.id_number,
-        phone=filters.phone,
-        ip=_ip(request),
-    )
-    return {"items": [ResidentOut.of(r) for r in rows], "page": page, "has_next": has_next}
+    return Rows(qs, batch=shown, keys_first=True)
 
 
 @router.get("/people/residents/export.xlsx", summary="Export the filtered list (masked)")

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from wangge.accounts.audit import client_ip
+from wangge.api_pages import Rows, paged
 from wangge.stats.assessment import (
     bulletins,
     disputes,
@@ -32,12 +33,13 @@ class ManualIn(Schema):
     reason: str
 
 
-@router.get("/assessment/runs")
-def runs_list(request: HttpRequest, period: str = "") -> dict[str, Any]:
+@router.get("/assessment/runs", response=list[dict[str, Any]])
+@paged
+def runs_list(request: HttpRequest, period: str = "") -> Rows:
     runs = Run.objects.select_related("scheme").order_by("-date_from", "scheme__code")
     if period:
         runs = runs.filter(period=period)
-    return {"items": [selectors.run_dict(r) for r in runs[:200]]}
+    return Rows(runs, each=selectors.run_dict)
 
 
 @router.post("/assessment/runs")
@@ -121,13 +123,14 @@ def results_dispute(
     return disputes.as_dict(disputes.dispute_get(d.pk))
 
 
-@router.get("/assessment/disputes")
-def disputes_list(request: HttpRequest, status: str = "") -> dict[str, Any]:
+@router.get("/assessment/disputes", response=list[dict[str, Any]])
+@paged
+def disputes_list(request: HttpRequest, status: str = "") -> Rows:
     """Every dispute for an assessor; the ones the user raised otherwise."""
     qs = disputes.visible(request.user).order_by("-id")
     if status:
         qs = qs.filter(status=status)
-    return {"items": [disputes.as_dict(d) for d in qs[:500]]}
+    return Rows(qs, each=disputes.as_dict)
 
 
 @router.post("/assessment/disputes/{did}/decide")
@@ -145,13 +148,14 @@ def disputes_decide(request: HttpRequest, did: int, body: DecisionIn) -> dict[st
     return disputes.as_dict(disputes.dispute_get(d.pk))
 
 
-@router.get("/assessment/bulletins")
-def bulletins_list(request: HttpRequest, kind: str = "") -> dict[str, Any]:
+@router.get("/assessment/bulletins", response=list[dict[str, Any]])
+@paged
+def bulletins_list(request: HttpRequest, kind: str = "") -> Rows:
     """The archive of bulletins of the areas the user may see, newest first."""
     qs = bulletins.visible(request.user)
     if kind:
         qs = qs.filter(kind=kind)
-    return {"items": [bulletins.as_dict(b) for b in qs[:500]]}
+    return Rows(qs, each=bulletins.as_dict)
 
 
 @router.put("/assessment/bulletins/subscription")
@@ -235,11 +239,12 @@ def indicators_list(request: HttpRequest, target_type: str = "") -> dict[str, An
     }
 
 
-@router.get("/assessment/schemes")
-def schemes_list(request: HttpRequest) -> dict[str, Any]:
+@router.get("/assessment/schemes", response=list[dict[str, Any]])
+@paged
+def schemes_list(request: HttpRequest) -> Rows:
     """Every version of every scheme with its items, adjustments and grades."""
     schemes = Scheme.objects.prefetch_related("items__indicator", "adjustments")
-    return {"items": [editor.as_dict(s) for s in schemes[:200]]}
+    return Rows(schemes, each=editor.as_dict)
 
 
 @router.post("/assessment/schemes/{sid}/preview")

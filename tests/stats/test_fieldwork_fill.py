@@ -22,8 +22,11 @@ from tests.stats.fieldwork_oracle import scanned
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.events import workflow
-from wangge.fieldwork import attend, patrols, visits
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, Patrol, VisitRule, VisitTask
+from wangge.fieldwork.patrols import services as patrols
+from wangge.fieldwork.visits import schedule
+from wangge.fieldwork.visits import services as visits
 from wangge.people.models import Household
 from wangge.people.places import services as places
 from wangge.people.residents import services as residents
@@ -89,7 +92,7 @@ class Place:
 def _act(p: Place, kind: str, i: int) -> None:
     w, now = p.w, timezone.now()
     if kind == "generate":
-        visits.generate()
+        schedule.generate()
     elif kind == "household":
         p.add_household(p.micros[i])
     elif kind == "move":
@@ -119,17 +122,17 @@ def _act(p: Place, kind: str, i: int) -> None:
     elif kind == "rule_off":
         rules = list(VisitRule.objects.filter(active=True, tasks__isnull=False).distinct())
         if rules:
-            visits.rule_delete(w.admin, rules[i % len(rules)])  # its open tasks deleted
+            visits.rule_delete(actor=w.admin, rule=rules[i % len(rules)])  # its open tasks deleted
     elif kind == "report":
         area = p.micros[i]
         p.events.append(attend_world.report(w, area=area, actor=p.worker(area)))
-        attend.sync(now)
+        attend.sync(now=now)
     elif kind == "cancel":
         if p.events:
             event = p.events[i % len(p.events)]
             event.refresh_from_db()
             workflow.event_cancel(event=event, actor=w.admin, reason="误报")
-            attend.sync(now)  # the open tasks of cancelled events: one bulk update
+            attend.sync(now=now)  # the open tasks of cancelled events: one bulk update
     elif kind == "attend":
         open_t = list(AttendTask.objects.filter(status="open").order_by("pk"))
         if open_t:
@@ -184,7 +187,7 @@ def test_fill_equals_rebuild_and_the_scanned_figures(place, no_lag, steps):
     with time_machine.travel(START, tick=False) as clock, transaction.atomic():
         FillState.objects.all().delete()
         place.events.clear()  # (the previous example's were rolled back)
-        visits.generate()
+        schedule.generate()
         fill.fill(now=timezone.now())
         for kind, arg in steps:
             if kind == "fill":

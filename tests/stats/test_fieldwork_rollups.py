@@ -15,8 +15,11 @@ from django.utils import timezone
 from tests.fieldwork import attend_world
 from tests.fieldwork.visits_factories import household, make_world
 from wangge.events import workflow
-from wangge.fieldwork import attend, changes, patrols, visits
+from wangge.fieldwork import changes
+from wangge.fieldwork.attend import services as attend
 from wangge.fieldwork.models import AttendTask, FieldworkChange, VisitRule, VisitTask
+from wangge.fieldwork.patrols import services as patrols
+from wangge.fieldwork.visits import services as visits
 from wangge.stats import fieldwork_rollups, fill
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +99,7 @@ def test_hand_counted_world(clock, no_lag):
 
     # The rule's open tasks are deleted in bulk: one INSERT logs their buckets.
     with CaptureQueriesContext(connection) as ctx:
-        visits.rule_delete(w.admin, rule)
+        visits.rule_delete(actor=w.admin, rule=rule)
     logged = [q["sql"] for q in ctx.captured_queries if "fieldworkchange" in q["sql"].lower()]
     assert len(logged) == 1 and logged[0].upper().startswith("INSERT")
     fill.fill()

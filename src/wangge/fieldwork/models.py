@@ -1,11 +1,15 @@
 """Fieldwork models, one module per sub-domain: visits (三必访/四必清), must-attend (五必到),
-patrols and inspections (巡查), campaigns (专项排查); and here the change log they all write."""
+patrols and inspections (巡查), campaigns (专项排查); beside them the models they share, the
+alerts (`alerts.py`) and the offline forms' keys (`offline.py`); and here the change log they
+all write."""
 
 from django.db import models
 from django.utils import timezone
 
+from wangge.fieldwork.alerts import FieldAlert as FieldAlert
 from wangge.fieldwork.attend.models import *  # noqa: F403
 from wangge.fieldwork.campaigns.models import *  # noqa: F403
+from wangge.fieldwork.offline import OfflineSubmission as OfflineSubmission
 from wangge.fieldwork.patrols.models import *  # noqa: F403
 from wangge.fieldwork.visits.models import *  # noqa: F403
 

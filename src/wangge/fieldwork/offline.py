@@ -4,7 +4,8 @@ Each such form carries a hidden `client_key` made when the page was drawn (`new_
 `drafts.js` may send a form more than once (queued offline, then the network comes back in
 two tabs, or a reply is lost after the server stored it); the view runs its write through
 `once(...)`, which stores the key with the write in one transaction and, for a key already
-stored, returns the first result's URL instead of writing again.
+stored, returns the first result's URL instead of writing again. `OfflineSubmission` is that
+stored key (a model of the `fieldwork` app, registered through `fieldwork.models`).
 
     def my_form(request):
         if request.method == "POST":
@@ -18,15 +19,35 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.errors import DomainError
-from wangge.fieldwork.patrols.models import OfflineSubmission
 
 KEY_FIELD = "client_key"
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
+
+
+class OfflineSubmission(models.Model):
+    """A form's client key, once it has been stored: a second send gets the first result."""
+
+    key = models.CharField(max_length=80, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    # Where the stored result is shown (the page the first send redirected to).
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = gettext_lazy("offline submission")
+        verbose_name_plural = gettext_lazy("offline submissions")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 def new_client_key(prefix: str = "f") -> str:

@@ -25,12 +25,12 @@ from wangge.events import access as event_access
 from wangge.events import workflow
 from wangge.events.models import Category, Event
 from wangge.fieldwork import changes
+from wangge.fieldwork.alerts import FieldAlert
 from wangge.fieldwork.attend.models import AttendRecord, AttendRule, AttendTask
 from wangge.fieldwork.attend.selectors import CLOSED_WITHOUT_ATTENDANCE
 from wangge.fieldwork.checkin import check_client_key, check_in, task_gone
 from wangge.fieldwork.responsible import responsible_users
 from wangge.fieldwork.rule_checks import check_rule_fields, is_rule_admin
-from wangge.fieldwork.visits.models import FieldAlert
 
 PERM = "fieldwork.change_attendrule"
 

@@ -1,8 +1,5 @@
 """Patrols (巡查): a grid worker's round with its track, the inspections of hazard points and
 facilities made on it (or on their own), and the findings turned into events.
-
-`OfflineSubmission` remembers the client keys of forms sent from the phone, so that a form
-queued offline and sent twice (a retry, a second tab) is stored once (see `fieldwork.offline`).
 """
 
 from django.conf import settings
@@ -11,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Finding", "Inspection", "OfflineSubmission", "Patrol", "PatrolPoint"]
+__all__ = ["Finding", "Inspection", "Patrol", "PatrolPoint"]
 
 
 class Patrol(models.Model):
@@ -176,21 +173,3 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return str(self.event_id)
-
-
-class OfflineSubmission(models.Model):
-    """A form's client key, once it has been stored: a second send gets the first result."""
-
-    key = models.CharField(max_length=80, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=40)
-    # Where the stored result is shown (the page the first send redirected to).
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("offline submission")
-        verbose_name_plural = _("offline submissions")
-
-    def __str__(self) -> str:
-        return self.key

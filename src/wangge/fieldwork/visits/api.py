@@ -11,11 +11,12 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.api_pages import Rows, paged
+from wangge.fieldwork.alerts import FieldAlert
 from wangge.fieldwork.visits import figures as visit_figures
 from wangge.fieldwork.visits import rules as visit_rules
 from wangge.fieldwork.visits import schedule, selectors
 from wangge.fieldwork.visits import services as visits
-from wangge.fieldwork.visits.models import FieldAlert, VisitRecord, VisitRule, VisitTask
+from wangge.fieldwork.visits.models import VisitRecord, VisitRule, VisitTask
 from wangge.inputs import Input, Int
 
 router = Router(tags=["fieldwork"])

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from wangge.accounts.actors import is_user
 from wangge.accounts.scope import area_q, can_see
 from wangge.errors import DomainError
+from wangge.fieldwork.alerts import FieldAlert
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.fieldwork.visits.models import (
-    FieldAlert,
     VisitRecord,
     VisitTask,
 )

@@ -24,10 +24,10 @@ from wangge.events import access as event_access
 from wangge.events import photos, workflow
 from wangge.events.models import BuiltinChannel, Category, Event
 from wangge.fieldwork import changes
+from wangge.fieldwork.alerts import FieldAlert
 from wangge.fieldwork.checkin import check_client_key, check_in, task_gone
 from wangge.fieldwork.rule_checks import check_rule_fields
 from wangge.fieldwork.visits.models import (
-    FieldAlert,
     Frequency,
     VisitPhoto,
     VisitRecord,

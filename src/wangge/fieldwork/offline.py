@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wangge.accounts.actors import Actor, user_of
 from wangge.errors import DomainError
 
 KEY_FIELD = "client_key"
@@ -61,7 +62,7 @@ def clean_key(value: str | None) -> str:
     return key
 
 
-def _earlier(key: str, user: Any, kind: str) -> str | None:
+def _earlier(key: str, user: Actor, kind: str) -> str | None:
     done = OfflineSubmission.objects.filter(key=key).first()
     if done is None:
         return None
@@ -74,7 +75,7 @@ def _earlier(key: str, user: Any, kind: str) -> str | None:
     return done.url
 
 
-def once(user: Any, key: str | None, kind: str, write: Callable[[], str]) -> tuple[str, bool]:
+def once(user: Actor, key: str | None, kind: str, write: Callable[[], str]) -> tuple[str, bool]:
     """Run `write` (which returns the result's URL) unless `key` was stored already.
 
     Returns (url, created). Without a key the write simply runs (old clients, the API).
@@ -87,7 +88,7 @@ def once(user: Any, key: str | None, kind: str, write: Callable[[], str]) -> tup
     try:
         with transaction.atomic():
             url = write()
-            OfflineSubmission.objects.create(key=key, user=user, kind=kind, url=url[:300])
+            OfflineSubmission.objects.create(key=key, user=user_of(user), kind=kind, url=url[:300])
     except IntegrityError:
         # The same form raced in twice: the other send stored it (and this write rolled back).
         if (url := _earlier(key, user, kind)) is not None:

@@ -6,12 +6,12 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import is_user
+from wangge.accounts.actors import Actor, is_user
 from wangge.accounts.models import Role
 from wangge.errors import Problem
 
 
-def is_rule_admin(user: Any, perm: str = "fieldwork.change_visitrule") -> bool:
+def is_rule_admin(user: Actor, perm: str = "fieldwork.change_visitrule") -> bool:
     return bool(is_user(user) and (user.is_superuser or user.has_perm(perm)))
 
 

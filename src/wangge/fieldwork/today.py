@@ -13,12 +13,12 @@ folded "done" group at the end of the list.
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wangge.accounts.actors import Actor, user_of
 from wangge.fieldwork.todo_item import TodoItem
 from wangge.regions import coords
 
@@ -102,7 +102,7 @@ def grouped(placed: list[Placed]) -> list[Group]:
     ]
 
 
-def collect(user: Any, today: dt.date) -> list[TodoItem]:
+def collect(user: Actor, today: dt.date) -> list[TodoItem]:
     from wangge.fieldwork.attend import selectors as attend_selectors
     from wangge.fieldwork.campaigns import selectors as campaign_selectors
     from wangge.fieldwork.patrols import rounds
@@ -124,7 +124,7 @@ def _today_range(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def done_today(user: Any, today: dt.date) -> list[TodoItem]:
+def done_today(user: Actor, today: dt.date) -> list[TodoItem]:
     """What `user` finished today (visits, attendances, inspections, campaign targets), in
     their scope, latest first; four queries whatever the numbers."""
     from django.urls import reverse
@@ -140,12 +140,13 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
 
     if not is_user(user):
         return []
+    me = user_of(user)
     start, end = _today_range(today)
     dated: list[tuple[dt.datetime, TodoItem]] = []
     visited = (
         VisitTask.objects.filter(
             area_q(user, "area"),
-            assignee=user,
+            assignee=me,
             status=VisitTask.Status.DONE,
             done_at__gte=start,
             done_at__lt=end,
@@ -161,7 +162,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
     attended = (
         AttendTask.objects.filter(
             area_q(user, "area"),
-            assignee=user,
+            assignee=me,
             status=AttendTask.Status.DONE,
             done_at__gte=start,
             done_at__lt=end,
@@ -174,7 +175,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
         url = reverse("fieldwork:attend_task", args=[a.pk])
         dated.append((a.done_at or start, _done("attend", a.pk, str(title), url)))
     inspected = (
-        Inspection.objects.filter(inspector=user, done_on=today)
+        Inspection.objects.filter(inspector=me, done_on=today)
         .select_related("hazard", "facility")
         .order_by("-at")[:DONE_SHOWN]
     )
@@ -187,7 +188,7 @@ def done_today(user: Any, today: dt.date) -> list[TodoItem]:
         url = rounds.task_url(kind, point.pk)
         dated.append((i.at, _done("inspection", i.pk, title, url)))
     answered = (
-        CampaignTarget.objects.filter(done_by=user, done_at__gte=start, done_at__lt=end)
+        CampaignTarget.objects.filter(done_by=me, done_at__gte=start, done_at__lt=end)
         .exclude(status=CampaignTarget.Status.PENDING)
         .select_related("campaign", "household", "resident")
         .order_by("-done_at")[:DONE_SHOWN]
@@ -215,6 +216,6 @@ def _done(kind: str, pk: int, title: str, url: str) -> TodoItem:
 
 
 def todo(
-    user: Any, today: dt.date, lon: float | None = None, lat: float | None = None
+    user: Actor, today: dt.date, lon: float | None = None, lat: float | None = None
 ) -> list[TodoItem]:
     return [p.item for p in order(collect(user, today), lon, lat)]

@@ -12,12 +12,10 @@
   and events, which an auditor must not have; the log they read spans the whole platform.
 """
 
-from typing import Any
-
 from django.db.models import Q
 from django.utils import timezone
 
-from wangge.accounts.actors import is_system
+from wangge.accounts.actors import Actor, author, is_system
 from wangge.accounts.actors import is_user as active
 from wangge.accounts.permissions import AUDITOR, REVEAL_PERMISSION, Action, may, roles_for
 from wangge.people.models import TagGrant, TagKind
@@ -27,21 +25,21 @@ REVEAL_ROLES = roles_for(Action.REVEAL)
 AUDITOR_GROUP = AUDITOR
 
 
-def can_reveal(user: Any, area: Area) -> bool:
+def can_reveal(user: Actor, area: Area) -> bool:
     if not active(user):
         return False
     return user.has_perm(REVEAL_PERMISSION) or may(user, Action.REVEAL, area)
 
 
-def can_export_plain(user: Any) -> bool:
+def can_export_plain(user: Actor) -> bool:
     return active(user) and (may(user, Action.EXPORT_PLAIN) or user.has_perm(REVEAL_PERMISSION))
 
 
-def is_auditor(user: Any) -> bool:
+def is_auditor(user: Actor) -> bool:
     return may(user, Action.READ_AUDIT)
 
 
-def visible_kind_ids(user: Any) -> set[int]:
+def visible_kind_ids(user: Actor) -> set[int]:
     """Tag kinds the user may see: every ordinary kind, and the sensitive ones granted."""
     kinds = TagKind.objects.all()
     if is_system(user):
@@ -51,7 +49,7 @@ def visible_kind_ids(user: Any) -> set[int]:
     if user.is_superuser:
         return set(kinds.values_list("pk", flat=True))
     today = timezone.localdate()
-    granted = TagGrant.objects.filter(user=user, revoked_at__isnull=True).filter(
+    granted = TagGrant.objects.filter(user=author(user), revoked_at__isnull=True).filter(
         Q(expires_on__isnull=True) | Q(expires_on__gte=today)
     )
     return set(

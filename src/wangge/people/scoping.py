@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.scope import area_q
 from wangge.errors import DomainError
 from wangge.regions.models import Area
@@ -13,11 +14,11 @@ from wangge.regions.models import Area
 M = TypeVar("M", bound=Model)
 
 
-def scoped(model: type[M], user: Any, area_field: str = "area") -> QuerySet[M]:
+def scoped(model: type[M], user: Actor, area_field: str = "area") -> QuerySet[M]:
     return model._default_manager.filter(area_q(user, area_field))
 
 
-def get_scoped(model: type[M], user: Any, pk: Any, area_field: str = "area") -> M:
+def get_scoped(model: type[M], user: Actor, pk: Any, area_field: str = "area") -> M:
     return get_in(scoped(model, user, area_field), pk)
 
 

@@ -16,6 +16,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.events.models import BuiltinChannel
 from wangge.notices import activities
 from wangge.stats import feeds, selectors
@@ -383,7 +384,7 @@ def fed(f: selectors.Filters, mark: Mark | None = None) -> list[dict[str, Any]]:
     return once(f"fed-{version}", f, mark, lambda: feeds.figures(f.area, f.date_from, f.date_to))
 
 
-def breadcrumb(f: selectors.Filters, user: Any, mark: Mark | None = None) -> list[Any]:
+def breadcrumb(f: selectors.Filters, user: Actor, mark: Mark | None = None) -> list[Any]:
     """`selectors.breadcrumb`: the area's chain kept per fill state (the names may lag a
     rename by CACHE_SECONDS, as beside the figures), the posts as `resolve` read them."""
     chain = once("chain", f, mark, lambda: selectors.chain(f.area))

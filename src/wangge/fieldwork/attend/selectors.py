@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import is_user
+from wangge.accounts.actors import Actor, author, is_user, user_of
 from wangge.accounts.scope import area_q
 from wangge.events.models import Status
 from wangge.fieldwork.attend.models import AttendTask
@@ -20,37 +20,37 @@ CLOSED_WITHOUT_ATTENDANCE = (Status.REJECTED, Status.MERGED, Status.CANCELLED)
 
 
 # -- reading ---------------------------------------------------------------------------------
-def tasks(user: Any) -> QuerySet[AttendTask]:
+def tasks(user: Actor) -> QuerySet[AttendTask]:
     return AttendTask.objects.filter(area_q(user, "area"))
 
 
-def task_get(user: Any, pk: Any) -> AttendTask:
+def task_get(user: Actor, pk: Any) -> AttendTask:
     return get_in(
         without_geometry(tasks(user).select_related("event", "rule", "area", "assignee")), pk
     )
 
 
 def task_search(
-    user: Any, *, status: str = "", mine: bool = False, overdue: bool = False
+    user: Actor, *, status: str = "", mine: bool = False, overdue: bool = False
 ) -> QuerySet[AttendTask]:
     qs = without_geometry(tasks(user).select_related("event", "rule", "area", "assignee"))
     if status:
         qs = qs.filter(status=status)
     if mine:
-        qs = qs.filter(assignee=user)
+        qs = qs.filter(assignee=me) if (me := author(user)) else qs.none()
     if overdue:
         qs = qs.filter(status=AttendTask.Status.OPEN, deadline__lt=timezone.now())
     return qs.order_by("deadline", "id")
 
 
 # -- today's list ----------------------------------------------------------------------------
-def todo(user: Any, today: dt.date) -> list[TodoItem]:
+def todo(user: Actor, today: dt.date) -> list[TodoItem]:
     if not is_user(user):
         return []
     now = timezone.now()
     qs = (
         AttendTask.objects.filter(
-            area_q(user, "area"), assignee=user, status=AttendTask.Status.OPEN
+            area_q(user, "area"), assignee=user_of(user), status=AttendTask.Status.OPEN
         )
         .filter(
             Q(event__status__in=[s for s in Status.values if s not in CLOSED_WITHOUT_ATTENDANCE])

@@ -74,7 +74,7 @@ def install_defaults(apps: Any = None) -> int:
 
 
 # -- rules -----------------------------------------------------------------------------------
-def require_admin(user: Any) -> None:
+def require_admin(user: Actor) -> None:
     if not is_rule_admin(user, PERM):
         raise DomainError.one(
             _("Only administrators may change rules."), code="forbidden", status=403
@@ -248,7 +248,7 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 # -- attending -------------------------------------------------------------------------------
-def may_attend(user: Any, task: AttendTask) -> bool:
+def may_attend(user: Actor, task: AttendTask) -> bool:
     if not is_user(user):
         return False
     return (

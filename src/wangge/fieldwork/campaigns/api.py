@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
 from wangge.api_pages import Rows, paged
@@ -70,7 +71,7 @@ class CampaignOut(Schema):
     mine: CountsOut = Field(description="the caller's scope")
 
     @staticmethod
-    def of(c: Campaign, user: Any) -> dict[str, Any]:
+    def of(c: Campaign, user: Actor) -> dict[str, Any]:
         counts = selectors.my_counts(user, c)
         total = counts["total"]
         return {
@@ -225,7 +226,7 @@ def _detail(t: CampaignTarget) -> dict[str, Any]:
     return data
 
 
-def _area(user: Any, code: str) -> Area | None:
+def _area(user: Actor, code: str) -> Area | None:
     if not code:
         return None
     area = Area.objects.filter(code=code).defer("geometry").order_by("-valid_from").first()

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from wangge.accounts.actors import SYSTEM, needs_check
+from wangge.accounts.actors import SYSTEM, Actor, needs_check
 from wangge.accounts.scope import area_q
 from wangge.fieldwork.campaigns.models import Campaign, CampaignTarget
 from wangge.regions.models import Area
@@ -70,7 +70,7 @@ class Coverage:
         return self.by_path.get(area.path, Counts())
 
 
-def counted(campaign: Campaign, user: Any = SYSTEM) -> QuerySet[CampaignTarget]:
+def counted(campaign: Campaign, user: Actor = SYSTEM) -> QuerySet[CampaignTarget]:
     """The targets that count (not left scope), within the user's scope when one is given."""
     qs = CampaignTarget.objects.filter(campaign=campaign, left_at__isnull=True)
     if needs_check(user):  # the system: the whole tree
@@ -78,7 +78,7 @@ def counted(campaign: Campaign, user: Any = SYSTEM) -> QuerySet[CampaignTarget]:
     return qs
 
 
-def coverage(campaign: Campaign, user: Any = SYSTEM) -> Coverage:
+def coverage(campaign: Campaign, user: Actor = SYSTEM) -> Coverage:
     rows = list(
         counted(campaign, user).order_by().values_list("area_id", "status").annotate(n=Count("*"))
     )
@@ -109,7 +109,7 @@ def rows_for(cov: Coverage, areas: list[Area]) -> list[tuple[Area, Counts]]:
     return [(a, cov.of(a)) for a in areas]
 
 
-def children(parent: Area | None, user: Any, cov: Coverage) -> list[Area]:
+def children(parent: Area | None, user: Actor, cov: Coverage) -> list[Area]:
     """The areas to show one level below `parent` (None: the user's own top areas, or the
     tree's roots), live ones and any ended one still holding targets. `user` SYSTEM (the
     CLI) sees the whole tree."""
@@ -127,7 +127,7 @@ def children(parent: Area | None, user: Any, cov: Coverage) -> list[Area]:
     return [a for a in areas if a.valid_to is None or a.path in cov.by_path]
 
 
-def at_level(level: int, user: Any, cov: Coverage) -> list[tuple[Area, Counts]]:
+def at_level(level: int, user: Actor, cov: Coverage) -> list[tuple[Area, Counts]]:
     """Every area of one level (e.g. every grid of the district) with its counts."""
     from wangge.accounts.scope import path_q
 

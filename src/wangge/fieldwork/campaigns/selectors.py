@@ -9,7 +9,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import is_user
+from wangge.accounts.actors import Actor, is_user
 from wangge.accounts.permissions import Action, roles_for
 from wangge.accounts.scope import area_q, can_see, live_posts, visible_paths
 from wangge.errors import DomainError
@@ -32,12 +32,12 @@ def _not_found() -> DomainError:
     return DomainError.one(_("Not found."), code="not_found", status=404)
 
 
-def can_manage(user: Any) -> bool:
+def can_manage(user: Actor) -> bool:
     """May manage some campaign (define, and open, refresh, close or export those covered)."""
     return _manager_paths(user) != []
 
 
-def _manager_paths(user: Any) -> list[str] | None:
+def _manager_paths(user: Actor) -> list[str] | None:
     """Path prefixes the user manages campaigns under; None: everywhere, []: nowhere. A
     permission holder manages within their scope; an operator only under their operator posts
     (a post lower down or of another role gives no say over a wider campaign)."""
@@ -51,7 +51,7 @@ def _manager_paths(user: Any) -> list[str] | None:
     return sorted({path for path, role in live_posts(user) if role in managers})
 
 
-def covers(user: Any, campaign: Campaign) -> bool:
+def covers(user: Actor, campaign: Campaign) -> bool:
     """The user manages this campaign: every area of its scope lies under their manager paths.
     Overlap is not enough (an operator of one community must not open or close a district's
     campaign, nor see its draft)."""
@@ -70,7 +70,7 @@ def _overlaps(user_paths: list[str] | None, scope_paths: list[str]) -> bool:
     return any(s.startswith(u) or u.startswith(s) for u in user_paths for s in scope_paths)
 
 
-def campaigns(user: Any, *, include_drafts: bool = False) -> list[Campaign]:
+def campaigns(user: Actor, *, include_drafts: bool = False) -> list[Campaign]:
     """Campaigns whose scope meets the user's: managers see drafts too."""
     if not is_user(user):
         return []
@@ -92,7 +92,7 @@ CANCELLED = "cancelled"  # a list filter: closed without ever opening (`campaign
 
 
 def campaign_list(
-    user: Any,
+    user: Actor,
     *,
     status: str = "",
     area_code: str = "",
@@ -127,7 +127,7 @@ def campaign_list(
     return rows
 
 
-def campaign_get(user: Any, pk: Any) -> Campaign:
+def campaign_get(user: Actor, pk: Any) -> Campaign:
     if not str(pk).isdigit():
         raise _not_found()
     for c in campaigns(user, include_drafts=True):
@@ -136,7 +136,7 @@ def campaign_get(user: Any, pk: Any) -> Campaign:
     raise _not_found()
 
 
-def open_campaigns(user: Any, today: dt.date) -> list[Campaign]:
+def open_campaigns(user: Actor, today: dt.date) -> list[Campaign]:
     return [
         c
         for c in campaigns(user)
@@ -145,7 +145,7 @@ def open_campaigns(user: Any, today: dt.date) -> list[Campaign]:
 
 
 def targets(
-    user: Any,
+    user: Actor,
     campaign: Campaign,
     *,
     status: str = "",
@@ -183,14 +183,14 @@ def targets(
     )
 
 
-def missing(user: Any, campaign: Campaign, *, area_code: str = "") -> QuerySet[CampaignTarget]:
+def missing(user: Actor, campaign: Campaign, *, area_code: str = "") -> QuerySet[CampaignTarget]:
     """Targets nobody has reached yet (not done, not marked unreachable), by area and address."""
     return targets(
         user, campaign, status=CampaignTarget.Status.PENDING, area_code=area_code
     ).order_by("area__path", "address", "id")
 
 
-def target_get(user: Any, pk: Any) -> CampaignTarget:
+def target_get(user: Actor, pk: Any) -> CampaignTarget:
     """A target under the user's posts (404 otherwise, or when its campaign is a draft)."""
     if not is_user(user):
         raise _not_found()
@@ -209,7 +209,7 @@ def target_label(target: CampaignTarget) -> str:
     return target.household.code if target.household is not None else ""
 
 
-def my_counts(user: Any, campaign: Campaign) -> dict[str, int]:
+def my_counts(user: Actor, campaign: Campaign) -> dict[str, int]:
     """Done / unreachable / pending of the campaign's counted targets in the user's scope."""
     counts = dict(
         CampaignTarget.objects.filter(campaign=campaign, left_at__isnull=True)
@@ -244,7 +244,7 @@ def is_cancelled(campaign: Campaign) -> bool:
     return campaign.status == Campaign.Status.CLOSED and campaign.opened_at is None
 
 
-def file_get(user: Any, pk: Any) -> CampaignFile:
+def file_get(user: Actor, pk: Any) -> CampaignFile:
     """A campaign photo or signature, only through its target's area (404 outside scope):
     residents' signatures are never served without a login and a post over them."""
     if not (is_user(user) and str(pk).isascii() and str(pk).isdigit()):
@@ -261,11 +261,11 @@ def file_url(pk: int) -> str:
     return reverse("fieldwork:campaign_file", args=[pk])
 
 
-def _grid_paths(user: Any) -> list[str]:
+def _grid_paths(user: Actor) -> list[str]:
     return sorted({path for path, role in live_posts(user) if role in GRID_ROLES})
 
 
-def todo(user: Any, today: dt.date) -> list[TodoItem]:
+def todo(user: Actor, today: dt.date) -> list[TodoItem]:
     """The user's open campaign targets not yet reached, under their grid posts: the first
     `TODO_PER_CAMPAIGN` of each campaign (by area and address), so the list stays short."""
     if not is_user(user):

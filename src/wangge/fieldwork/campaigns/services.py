@@ -48,7 +48,7 @@ MAX_REASON = 300
 MAX_TITLE = 200  # Campaign.title
 
 
-def _check_manager(user: Any, campaign: Campaign | None = None) -> None:
+def _check_manager(user: Actor, campaign: Campaign | None = None) -> None:
     if not can_manage(user) or (campaign is not None and not covers(user, campaign)):
         raise DomainError.one(
             _("Only the command centre may manage campaigns."), code="forbidden", status=403

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge import form_fields as forms
+from wangge.accounts.actors import Actor
 from wangge.accounts.audit import client_ip
 from wangge.accounts.scope import can_see
 from wangge.decoding import unstorable
@@ -245,7 +246,7 @@ def centre(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filter_areas(user: Any, also: list[Area] | None = None) -> list[Area]:
+def _filter_areas(user: Actor, also: list[Area] | None = None) -> list[Area]:
     """The areas offered (filter, scope of an edited campaign): the user's highest areas,
     the ones just below, and `also` (a campaign's own areas)."""
     tops = list(region_selectors.top_areas(user=user))

@@ -14,6 +14,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.scope import area_q, can_see
 from wangge.errors import DomainError
 from wangge.fieldwork.patrols.models import Finding, Inspection, Patrol
@@ -89,14 +90,14 @@ def _period(since: dt.date, until: dt.date) -> None:
         raise DomainError.one(_("Choose a period of at most a year."), field="since")
 
 
-def _children(user: Any, area: Area | None) -> list[Area]:
+def _children(user: Actor, area: Area | None) -> list[Area]:
     if area is not None:
         kids = list(area_selectors.area_children(user=user, area=area))
         return kids or [area]
     return list(area_selectors.top_areas(user=user))
 
 
-def figures(user: Any, since: dt.date, until: dt.date, area: Area | None = None) -> Figures:  # noqa: C901
+def figures(user: Actor, since: dt.date, until: dt.date, area: Area | None = None) -> Figures:  # noqa: C901
     _period(since, until)
     if area is not None and not can_see(user, area):
         raise DomainError.one(_("Not found."), code="not_found", status=404)

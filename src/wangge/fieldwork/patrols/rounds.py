@@ -15,13 +15,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.models import Post, Role
 from wangge.accounts.scope import area_q, in_force
 from wangge.events import workflow
@@ -103,7 +103,7 @@ def responsible(areas: Iterable[Area], today: dt.date) -> dict[int, set[int]]:
     return found
 
 
-def tasks_for(user: Any, today: dt.date) -> list[Task]:
+def tasks_for(user: Actor, today: dt.date) -> list[Task]:
     """The inspections due today or earlier that fall to this user."""
     posts = list(
         without_geometry(
@@ -126,7 +126,7 @@ def task_url(kind: str, pk: int) -> str:
     return reverse("fieldwork:inspect", args=[kind, pk])
 
 
-def todo(user: Any, today: dt.date) -> list[TodoItem]:
+def todo(user: Actor, today: dt.date) -> list[TodoItem]:
     items = []
     for t in tasks_for(user, today):
         label = _("Hazard check") if t.kind == "hazard" else _("Facility check")
@@ -154,12 +154,12 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
     return items
 
 
-def tasks_in_scope(user: Any, today: dt.date | None = None) -> list[Task]:
+def tasks_in_scope(user: Actor, today: dt.date | None = None) -> list[Task]:
     """The command centre's view: every due point the user can see."""
     return due_tasks(area_q(user, "area"), today or timezone.localdate())
 
 
-def inspections_visible(user: Any) -> QuerySet[Inspection]:
+def inspections_visible(user: Actor) -> QuerySet[Inspection]:
     if not getattr(user, "is_authenticated", False):
         return Inspection.objects.none()
     scope = area_q(user, "area")

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from wangge.accounts import scope as account_scope
+from wangge.accounts.actors import Actor, author
 from wangge.accounts.models import Post
 from wangge.accounts.permissions import Action, may, roles_for
 from wangge.accounts.scope import area_q
@@ -33,12 +34,12 @@ def _not_found() -> DomainError:
 
 
 # -- who -----------------------------------------------------------------------------------
-def patrol_posts(user: Any, today: dt.date | None = None) -> QuerySet[Post]:
+def patrol_posts(user: Actor, today: dt.date | None = None) -> QuerySet[Post]:
     """The user's patrol posts in force (`wangge.accounts.scope.post_rows`), live areas only."""
     return account_scope.post_rows(user, PATROL_ROLES, today).filter(area__valid_to__isnull=True)
 
 
-def patrol_areas(user: Any) -> list[Area]:
+def patrol_areas(user: Actor) -> list[Area]:
     """The grids and micro-grids a user walks rounds in (their live grid posts)."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -48,12 +49,12 @@ def patrol_areas(user: Any) -> list[Area]:
     return sorted({p.area for p in posts}, key=lambda a: a.path)
 
 
-def may_inspect(user: Any, area: Area) -> bool:
+def may_inspect(user: Actor, area: Area) -> bool:
     return may(user, Action.PATROL, area)
 
 
 # -- patrols -------------------------------------------------------------------------------
-def patrols_visible(user: Any) -> QuerySet[Patrol]:
+def patrols_visible(user: Actor) -> QuerySet[Patrol]:
     if not getattr(user, "is_authenticated", False):
         return Patrol.objects.none()
     scope = area_q(user, "area")
@@ -62,14 +63,14 @@ def patrols_visible(user: Any) -> QuerySet[Patrol]:
     return Patrol.objects.filter(Q(worker=user) | scope)
 
 
-def patrol_get(user: Any, pk: Any) -> Patrol:
+def patrol_get(user: Actor, pk: Any) -> Patrol:
     return get_in(patrols_visible(user), pk)
 
 
-def open_patrol(user: Any) -> Patrol | None:
+def open_patrol(user: Actor) -> Patrol | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return Patrol.objects.filter(worker=user, ended_at__isnull=True).first()
+    return Patrol.objects.filter(worker=author(user), ended_at__isnull=True).first()
 
 
 def track_geojson(patrol: Patrol) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def track_geojson(patrol: Patrol) -> dict[str, Any]:
 
 
 # -- inspections ---------------------------------------------------------------------------
-def target_get(user: Any, kind: str, pk: Any) -> Target:
+def target_get(user: Actor, kind: str, pk: Any) -> Target:
     """A hazard point ("hazard") or facility ("facility") in the user's scope; 404 otherwise."""
     if kind == "hazard":
         hazards = HazardPoint.objects.filter(area_q(user, "area")).select_related("area")

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.scope import can_see, visible_paths
 from wangge.errors import DomainError
 from wangge.fieldwork.visits.models import (
@@ -51,7 +52,7 @@ class Tally:
         }
 
 
-def root_areas(user: Any) -> list[Area]:
+def root_areas(user: Actor) -> list[Area]:
     """The areas a user's figures start from: their posts' areas (superusers: the top)."""
     paths = visible_paths(user)
     qs = Area.objects.live().defer("geometry")
@@ -61,7 +62,7 @@ def root_areas(user: Any) -> list[Area]:
 
 
 def figures(
-    user: Any,
+    user: Actor,
     *,
     start: dt.date,
     end: dt.date,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from wangge import form_fields as forms
+from wangge.accounts.actors import Actor
 from wangge.errors import DomainError
 from wangge.fieldwork.rule_checks import is_rule_admin
 from wangge.people.models import (
@@ -114,7 +115,7 @@ def install_defaults(apps: Any = None) -> int:
     return created
 
 
-def require_admin(user: Any) -> None:
+def require_admin(user: Actor) -> None:
     if not is_rule_admin(user):
         raise DomainError.one(
             _("Only administrators may change rules."), code="forbidden", status=403

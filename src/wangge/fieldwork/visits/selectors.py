@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.actors import is_user
+from wangge.accounts.actors import Actor, author, is_user, user_of
 from wangge.accounts.scope import area_q, can_see
 from wangge.errors import DomainError
 from wangge.fieldwork.alerts import FieldAlert
@@ -27,19 +27,19 @@ from wangge.regions.models import Area
 
 
 # -- reading ---------------------------------------------------------------------------------
-def tasks(user: Any) -> QuerySet[VisitTask]:
+def tasks(user: Actor) -> QuerySet[VisitTask]:
     """Visit tasks in the user's scope."""
     return VisitTask.objects.filter(area_q(user, "area"))
 
 
-def task_get(user: Any, pk: Any) -> VisitTask:
+def task_get(user: Actor, pk: Any) -> VisitTask:
     return get_in(
         without_geometry(tasks(user).select_related("household", "rule", "area", "assignee")), pk
     )
 
 
 def task_search(
-    user: Any,
+    user: Actor,
     *,
     status: str = "",
     mine: bool = False,
@@ -53,7 +53,7 @@ def task_search(
     if status:
         qs = qs.filter(status=status)
     if mine:
-        qs = qs.filter(assignee=user)
+        qs = qs.filter(assignee=me) if (me := author(user)) else qs.none()
     if overdue:
         qs = qs.filter(status=VisitTask.Status.OPEN, due_on__lt=today)
     if area_code:
@@ -68,7 +68,7 @@ def task_search(
     return qs.order_by("due_on", "id")
 
 
-def household_visits(user: Any, household_pk: Any) -> dict[str, Any]:
+def household_visits(user: Actor, household_pk: Any) -> dict[str, Any]:
     """A household's tasks and records (for its page), within scope."""
     from wangge.people.residents.selectors import household_get
 
@@ -89,11 +89,11 @@ def household_visits(user: Any, household_pk: Any) -> dict[str, Any]:
     }
 
 
-def records(user: Any) -> QuerySet[VisitRecord]:
+def records(user: Actor) -> QuerySet[VisitRecord]:
     return VisitRecord.objects.filter(area_q(user, "area"))
 
 
-def record_get(user: Any, pk: Any) -> VisitRecord:
+def record_get(user: Actor, pk: Any) -> VisitRecord:
     return get_in(records(user).select_related("task__rule", "household", "visitor"), pk)
 
 
@@ -112,14 +112,14 @@ def head_names(household_ids: set[int]) -> dict[int, str]:
     return {hid: masked_name(name) for hid, name in rows if name}
 
 
-def todo(user: Any, today: dt.date) -> list[TodoItem]:
+def todo(user: Actor, today: dt.date) -> list[TodoItem]:
     if not is_user(user):
         return []
     items = []
     qs = (
         VisitTask.objects.filter(
             area_q(user, "area"),
-            assignee=user,
+            assignee=user_of(user),
             status=VisitTask.Status.OPEN,
             period_start__lte=today,
         )
@@ -152,6 +152,8 @@ def todo(user: Any, today: dt.date) -> list[TodoItem]:
     return items
 
 
-def alerts(user: Any, unread_only: bool = False) -> QuerySet[FieldAlert]:
-    qs = FieldAlert.objects.filter(user=user) if is_user(user) else FieldAlert.objects.none()
+def alerts(user: Actor, unread_only: bool = False) -> QuerySet[FieldAlert]:
+    qs = (
+        FieldAlert.objects.filter(user=author(user)) if is_user(user) else FieldAlert.objects.none()
+    )
     return qs.filter(read_at__isnull=True) if unread_only else qs

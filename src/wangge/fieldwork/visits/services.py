@@ -177,7 +177,7 @@ def sweep(*, today: dt.date | None = None) -> dict[str, int]:
 
 
 # -- recording a visit -----------------------------------------------------------------------
-def may_visit(user: Any, task: VisitTask) -> bool:
+def may_visit(user: Actor, task: VisitTask) -> bool:
     if not is_user(user):
         return False
     return (

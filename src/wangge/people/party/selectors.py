@@ -4,16 +4,17 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from wangge.accounts.actors import Actor
 from wangge.people.models import PartyBranch, PartyMember
 from wangge.people.scoping import scoped
 from wangge.regions.lean import without_geometry
 
 
-def party_branches(user: Any) -> QuerySet[PartyBranch]:
+def party_branches(user: Actor) -> QuerySet[PartyBranch]:
     return scoped(PartyBranch, user).annotate(member_count=Count("members")).order_by("name")
 
 
-def party_members(user: Any, branch: int | None = None) -> QuerySet[PartyMember]:
+def party_members(user: Actor, branch: int | None = None) -> QuerySet[PartyMember]:
     qs = without_geometry(
         scoped(PartyMember, user, "branch__area").select_related("branch", "report_area")
     )
@@ -22,7 +23,7 @@ def party_members(user: Any, branch: int | None = None) -> QuerySet[PartyMember]
     return qs.order_by("branch", "name")
 
 
-def report_in_check(user: Any, year: int, minimum: int = 2) -> list[dict[str, Any]]:
+def report_in_check(user: Actor, year: int, minimum: int = 2) -> list[dict[str, Any]]:
     """In-service members and their report-ins in `year`; `ok` when at least `minimum`."""
     members = (
         party_members(user)
@@ -34,7 +35,7 @@ def report_in_check(user: Any, year: int, minimum: int = 2) -> list[dict[str, An
     return [{"member": m, "count": m.count, "ok": m.count >= minimum} for m in members]
 
 
-def report_in_below(user: Any, year: int, minimum: int = 2) -> list[dict[str, Any]]:
+def report_in_below(user: Actor, year: int, minimum: int = 2) -> list[dict[str, Any]]:
     """The in-service members in scope with fewer than `minimum` report-ins in `year`, fewest
     first, each with the date of their last report-in (any year)."""
     members = (

@@ -6,12 +6,13 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from wangge.accounts.actors import Actor
 from wangge.people.models import Building, Facility, HazardPoint, House, Organization
 from wangge.people.scoping import get_in, get_scoped, scoped, subtree_ids
 from wangge.regions.lean import without_geometry
 
 
-def buildings(user: Any, *, q: str = "", area_code: str = "") -> QuerySet[Building]:
+def buildings(user: Actor, *, q: str = "", area_code: str = "") -> QuerySet[Building]:
     qs = scoped(Building, user).annotate(house_count=Count("houses"))
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code__contains=q) | Q(address__contains=q))
@@ -20,7 +21,7 @@ def buildings(user: Any, *, q: str = "", area_code: str = "") -> QuerySet[Buildi
     return qs.order_by("code")
 
 
-def building_get(user: Any, pk: Any) -> Building:
+def building_get(user: Actor, pk: Any) -> Building:
     return get_in(without_geometry(scoped(Building, user, "area").select_related("area")), pk)
 
 
@@ -30,11 +31,11 @@ def building_houses(building: Building) -> QuerySet[House]:
     ).order_by("unit", "number", "code")
 
 
-def house_get(user: Any, pk: Any) -> House:
+def house_get(user: Actor, pk: Any) -> House:
     return get_scoped(House, user, pk)
 
 
-def organizations(user: Any, *, q: str = "", kind: str = "") -> QuerySet[Organization]:
+def organizations(user: Actor, *, q: str = "", kind: str = "") -> QuerySet[Organization]:
     qs = scoped(Organization, user)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(licence_number=q.upper()))
@@ -43,7 +44,7 @@ def organizations(user: Any, *, q: str = "", kind: str = "") -> QuerySet[Organiz
     return qs.order_by("name")
 
 
-def hazards(user: Any, *, kind: str = "", open_only: bool = True) -> QuerySet[HazardPoint]:
+def hazards(user: Actor, *, kind: str = "", open_only: bool = True) -> QuerySet[HazardPoint]:
     qs = scoped(HazardPoint, user)
     if kind:
         qs = qs.filter(kind=kind)
@@ -52,7 +53,7 @@ def hazards(user: Any, *, kind: str = "", open_only: bool = True) -> QuerySet[Ha
     return qs.order_by("name")
 
 
-def facilities(user: Any, *, kind: str = "", due: bool = False) -> QuerySet[Facility]:
+def facilities(user: Actor, *, kind: str = "", due: bool = False) -> QuerySet[Facility]:
     qs = scoped(Facility, user)
     if kind:
         qs = qs.filter(kind=kind)
@@ -76,7 +77,7 @@ def _feature(kind: str, obj: Any, label: str, detail: str) -> dict[str, Any]:
     }
 
 
-def places_features(user: Any, limit: int = 2000) -> dict[str, Any]:
+def places_features(user: Actor, limit: int = 2000) -> dict[str, Any]:
     """Located organisations, open hazards and facilities in scope as a GeoJSON collection."""
     features = []
     for org in organizations(user).exclude(lon=None)[:limit]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from wangge.accounts.actors import Actor
 from wangge.accounts.audit import client_ip
 from wangge.decoding import unstorable
 from wangge.errors import DomainError
@@ -91,7 +92,7 @@ def _refused(exc: DomainError) -> bool:
     return True
 
 
-def _scoped_household(user: Any, code: str, field: str) -> Household:
+def _scoped_household(user: Actor, code: str, field: str) -> Household:
     found = (
         scoping.scoped(Household, user).filter(code=code.strip(), dissolved_on__isnull=True).first()
         if code.strip()
@@ -104,7 +105,7 @@ def _scoped_household(user: Any, code: str, field: str) -> Household:
     return found
 
 
-def _scoped_house(user: Any, code: str, field: str) -> House:
+def _scoped_house(user: Actor, code: str, field: str) -> House:
     found = scoping.scoped(House, user).filter(code=code.strip()).first() if code else None
     if found is None:
         raise DomainError.one(

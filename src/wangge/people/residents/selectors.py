@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.actors import Actor
 from wangge.errors import DomainError
 from wangge.people import access, pii
 from wangge.people.identity import InvalidValue, mask_id, mask_phone, parse_id_number, parse_phone
@@ -29,7 +30,7 @@ from wangge.people.scoping import get_scoped, scoped, subtree_ids
 from wangge.regions.lean import without_geometry
 
 
-def current_tags_prefetch(user: Any, day: dt.date | None = None) -> "Prefetch[Any]":
+def current_tags_prefetch(user: Actor, day: dt.date | None = None) -> "Prefetch[Any]":
     """The tags valid today of the kinds the user may see, as `resident.current_tags`."""
     day = day or timezone.localdate()
     return Prefetch(
@@ -42,15 +43,15 @@ def current_tags_prefetch(user: Any, day: dt.date | None = None) -> "Prefetch[An
     )
 
 
-def residents(user: Any) -> QuerySet[Resident]:
+def residents(user: Actor) -> QuerySet[Resident]:
     return scoped(Resident, user)
 
 
-def resident_get(user: Any, pk: Any) -> Resident:
+def resident_get(user: Actor, pk: Any) -> Resident:
     return get_scoped(Resident, user, pk)
 
 
-def resident_detail(user: Any, pk: Any) -> Resident:
+def resident_detail(user: Actor, pk: Any) -> Resident:
     get_scoped(Resident, user, pk)  # 404 first
     residences = without_geometry(Residence.objects.select_related("household", "area"))
     return (
@@ -80,7 +81,7 @@ def _looks_like_phone(text: str) -> str | None:
 
 
 def resident_search(  # noqa: C901
-    user: Any,
+    user: Actor,
     *,
     q: str = "",
     id_number: str = "",
@@ -145,7 +146,7 @@ def resident_search(  # noqa: C901
     return qs
 
 
-def for_listing(qs: QuerySet[Resident], user: Any) -> QuerySet[Resident]:
+def for_listing(qs: QuerySet[Resident], user: Actor) -> QuerySet[Resident]:
     """A constant number of queries per page: household and area joined (without the area's
     geometry, which would make every row kilobytes wide), tags prefetched."""
     return (
@@ -167,11 +168,11 @@ def house_households(house: House) -> QuerySet[Household]:
     )
 
 
-def household_get(user: Any, pk: Any) -> Household:
+def household_get(user: Actor, pk: Any) -> Household:
     return get_scoped(Household, user, pk)
 
 
-def household_members(household: Household, user: Any) -> list[Resident]:
+def household_members(household: Household, user: Actor) -> list[Resident]:
     return list(
         without_geometry(household.members.select_related("area"))
         .prefetch_related(current_tags_prefetch(user))
@@ -179,7 +180,7 @@ def household_members(household: Household, user: Any) -> list[Resident]:
     )
 
 
-def household_record(user: Any, pk: Any) -> dict[str, Any]:
+def household_record(user: Actor, pk: Any) -> dict[str, Any]:
     """一户一档: the household, its house and building, members with their groups, former
     members, and what is around it in the same micro-grid (facilities, hazards,
     organisations in the building) — the "四必清"."""
@@ -213,7 +214,7 @@ def household_record(user: Any, pk: Any) -> dict[str, Any]:
 # ---- organisations, party, things -----------------------------------------------------------
 
 
-def tag_get(user: Any, pk: Any) -> ResidentTag:
+def tag_get(user: Actor, pk: Any) -> ResidentTag:
     """A tag of a resident in scope, of a kind the user may see; otherwise 404."""
     tag = get_scoped(ResidentTag, user, pk, "resident__area")
     if tag.kind_id not in access.visible_kind_ids(user):

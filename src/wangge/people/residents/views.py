@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from wangge.accounts import audit
+from wangge.accounts.actors import Actor
 from wangge.accounts.audit import client_ip
 from wangge.errors import DomainError
 from wangge.pages import scoped_page
@@ -28,7 +29,7 @@ from wangge.people.residents import selectors, services
 PAGE_SIZE = 50
 
 
-def _visible_kinds(user: Any) -> list[TagKind]:
+def _visible_kinds(user: Actor) -> list[TagKind]:
     return list(TagKind.objects.filter(pk__in=access.visible_kind_ids(user)))
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import shared_world
 from tests.fieldwork import attend_world
 from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
 from tests.people.factories import centre
@@ -151,13 +152,9 @@ def _act(p: Place, kind: str, i: int) -> None:
 
 @pytest.fixture(scope="module")
 def place(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(START, tick=False),
-        transaction.atomic(),
-    ):
+    # shared_world reseeds what a transactional test before may have flushed (tag kinds …).
+    with shared_world(django_db_blocker), time_machine.travel(START, tick=False):
         yield Place()
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

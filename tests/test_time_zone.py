@@ -18,11 +18,12 @@ pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
 # 15:45 in Shanghai on 28 February, 02:45 in New York: another day's hour everywhere. The
-# pages also show the time now (at 15:45 in New York, "15:45" alone): look for the date too.
+# pages also show the time now, so the wall clock is set to an hour that is neither.
 REPORTED = dt.datetime(2023, 2, 28, 7, 45, tzinfo=dt.UTC)
 
 
-def test_times_are_shown_in_the_platforms_zone_everywhere(client, settings):
+def test_times_are_shown_in_the_platforms_zone_everywhere(client, settings, clock):
+    clock("2026-11-12T10:00:00-05:00")
     settings.TIME_ZONE = "America/New_York"
     world = make_world()
     event = report(world, title="路灯不亮")
@@ -31,9 +32,9 @@ def test_times_are_shown_in_the_platforms_zone_everywhere(client, settings):
     client.force_login(world.operator)
 
     page = client.get(f"/events/{event.code}/").content.decode()
-    assert "2023-02-28 02:45" in page and "02-28 15:45" not in page
+    assert "2023-02-28 02:45" in page and "15:45" not in page
     queue = client.get("/events/", {"tab": "all"}).content.decode()
-    assert "02-28 15:45" not in queue
+    assert "15:45" not in queue
     for html in (page, queue):
         assert "+08:00" not in html and "+0800" not in html
 

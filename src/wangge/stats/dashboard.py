@@ -23,6 +23,7 @@ from wangge.stats import feeds, selectors
 from wangge.stats.fieldwork_rollups import STATE as FIELDWORK_STATE
 from wangge.stats.fill import STATE
 from wangge.stats.models import FillState
+from wangge.stats.staffing import STATE as STAFFING_STATE
 
 
 def asof() -> datetime | None:
@@ -46,10 +47,10 @@ Mark = tuple[Any, ...]
 
 
 def fill_mark() -> Mark:
-    """The fill states the figures are read at, the events' and fieldwork's (name, position,
-    asof, last_modified each); () before the events' first fill."""
+    """The fill states the figures are read at, the events', fieldwork's and staffing's (name,
+    position, asof, last_modified each); () before the events' first fill."""
     rows = list(
-        FillState.objects.filter(name__in=(STATE, FIELDWORK_STATE), position__gte=0)
+        FillState.objects.filter(name__in=(STATE, FIELDWORK_STATE, STAFFING_STATE), position__gte=0)
         .order_by("name")
         .values_list("name", "position", "asof", "last_modified")
     )

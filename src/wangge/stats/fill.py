@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from wangge.events.models import OPEN_STATUSES, Event, TimelineEntry
-from wangge.stats import facts, fieldwork_rollups, rollups
+from wangge.stats import facts, fieldwork_rollups, rollups, staffing
 from wangge.stats.models import EventFact, FillState
 
 STATE = "events"
@@ -34,6 +34,7 @@ class FillReport:
     days: int = 0
     rebuilt: bool = False
     fieldwork: int = 0  # fieldwork change rows read (`fieldwork_rollups`)
+    staffing: int = 0  # staffing figures that changed (`staffing`)
     facts_s: float = 0.0  # time spent computing and writing facts …
     rollups_s: float = 0.0  # … and regrouping rollups
 
@@ -80,6 +81,7 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
         state.position, state.asof, state.last_modified = position, asof, timezone.now()
         state.save()
     fieldwork_rollups.rebuild(now)  # every fieldwork figure (they are few: no `since`)
+    staffing.refresh()
     return report
 
 
@@ -94,9 +96,10 @@ def _state(asof: datetime, lock: bool = False) -> FillState:
 
 def fill(now: datetime | None = None) -> FillReport:
     """Bring facts and rollups up to now minus the lag (a rebuild the first time), then the
-    fieldwork rollups from their change log."""
+    fieldwork rollups from their change log, then the staffing figures."""
     report = _fill_events(now)
     report.fieldwork = fieldwork_rollups.fill(now)
+    report.staffing = staffing.refresh()
     return report
 
 

@@ -249,4 +249,17 @@ class FedValue(models.Model):
         return f"{self.indicator_id} {self.area_id} {self.day} = {self.value}"
 
 
+class StaffingFigure(models.Model):
+    """An area's 1+1+N staffing as last filled (`stats.staffing`): live grids under it, those
+    with a grid leader and a full-time worker in post, part-time workers in post under it."""
+
+    area_id = models.IntegerField(unique=True)
+    grids = models.IntegerField(default=0)
+    complete = models.IntegerField(default=0)
+    part_time = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.area_id}: {self.complete}/{self.grids} +{self.part_time}"
+
+
 from wangge.stats.fieldwork_models import *  # noqa: E402, F403  (fieldwork figures)

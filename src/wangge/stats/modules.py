@@ -2,22 +2,22 @@
 
 综合执法 is read from the rollups (the law-enforcement channel, and the joint-dispatch flags
 of the facts). 网格联动's visits, must-attend, patrols and inspections are read from the
-fieldwork rollups the worker keeps (`fieldwork_rollups`); staffing, the party figures and
-campaign coverage count rows of the area's subtree: a fixed number of aggregate queries (no
-per-area or per-row query), over tables a few orders of magnitude smaller than the events
-(posts, members, targets). All are kept per fill state, like the figures (`dashboard.once`).
+fieldwork rollups the worker keeps (`fieldwork_rollups`), staffing from its snapshot
+(`staffing`); the party figures and campaign coverage count rows of the area's subtree: a
+fixed number of aggregate queries (no per-area or per-row query), over tables a few orders of
+magnitude smaller than the events (members, targets). All are kept per fill state, like the
+figures (`dashboard.once`).
 """
 
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from wangge.accounts.models import Post, Role
 from wangge.events.models import BuiltinChannel
 from wangge.fieldwork.models import (
     Campaign,
@@ -25,9 +25,7 @@ from wangge.fieldwork.models import (
 )
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
 from wangge.regions.models import Area
-from wangge.stats import dashboard, fieldwork_rollups, selectors
-
-GRID_LEVEL = 4  # "1+1+N" is counted on grids (网格), as the roster page does
+from wangge.stats import dashboard, fieldwork_rollups, selectors, staffing
 
 
 def _count(value: int, url: str = "") -> dict[str, Any]:
@@ -56,26 +54,7 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
     """网格联动: 1+1+N staffing, visits (三必访), patrols and inspections, must-attend on time,
     the share of events the grids settled themselves."""
     area = f.area
-    posts = Post.objects.filter(area=OuterRef("pk"), ended_on__isnull=True)
-    number = {"n": Count("pk")}
-    # Staffing in one statement, each count a one-row part of it.
-    staffing, part_time_row = selectors.aggregates(
-        (
-            Area.objects.live().filter(path__startswith=area.path, level=GRID_LEVEL),
-            {
-                "grids": Count("pk"),
-                "complete": Count(
-                    "pk",
-                    filter=Q(
-                        Exists(posts.filter(role=Role.GRID_LEADER)),
-                        Exists(posts.filter(role=Role.FULL_TIME)),
-                    ),
-                ),
-            },
-        ),
-        (Post.objects.filter(_under(area), ended_on__isnull=True, role=Role.PART_TIME), number),
-    )
-    part_time = part_time_row["n"]
+    staff = staffing.figures(area)  # the worker's snapshot, one row
     # Visits, must-attend, patrols and inspections: the worker's rollups, one query.
     work = fieldwork_rollups.figures(area, f.date_from, f.date_to)
     period = urlencode({"area": area.code, "start": f.date_from, "end": f.date_to})
@@ -83,20 +62,20 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
     patrol_query = urlencode({"area": area.code, "since": f.date_from, "until": f.date_to})
     patrols_url = f"{reverse('fieldwork:patrol_figures')}?{patrol_query}"
     roster_url = reverse("web:roster")
-    grids = staffing["grids"]
+    grids = staff["grids"]
     return [
         _item("grids", _("Grids"), _count(grids, roster_url)),
         _item(
             "staffed",
             _("Grids staffed 1+1+N"),
-            _rate(staffing["complete"], grids, roster_url),
+            _rate(staff["complete"], grids, roster_url),
         ),
         _item(
             "staffing_gaps",
             _("Grids short of staff"),
-            _count(grids - staffing["complete"], roster_url),
+            _count(grids - staff["complete"], roster_url),
         ),
-        _item("part_time", _("Part-time grid workers"), _count(part_time)),
+        _item("part_time", _("Part-time grid workers"), _count(staff["part_time"])),
         _item("visits_due", _("Visits due"), _count(work["visits_due"], visits_url)),
         _item(
             "visits_done",

@@ -40,3 +40,27 @@ def test_status_rebuild_fill_and_the_late_warning(settings, capsys):
     assert fill.status()["late"] is True
     code, _out, _err = run(capsys, "stats", "fill")
     assert code == 0 and fill.status()["late"] is False
+
+
+def test_a_partial_rebuild_leaves_the_changes_of_older_events_to_the_fill(settings, capsys):
+    """`rebuild --from` recomputes the recent events only: a change still waiting for the
+    worker on an older event must reach the figures at the next fill, not be stepped over."""
+    from tests.stats.helpers import tables
+    from wangge.events import workflow as wf
+    from wangge.events.models import Event
+
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    old, recent = report(w), report(w)
+    Event.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(days=10))
+    fill.rebuild()
+    wf.event_accept(event=old, actor=w.operator)  # waiting for the worker
+    wf.event_accept(event=recent, actor=w.operator)
+    today = timezone.localdate().isoformat()
+    code, _out, _err = run(capsys, "stats", "rebuild", "--from", today)
+    assert code == 0
+    fill.fill()
+    incremental = tables()
+    assert EventFact.objects.get(event_id=old.pk).accepted  # the older event's change is in
+    fill.rebuild()
+    assert tables() == incremental

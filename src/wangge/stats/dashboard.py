@@ -124,8 +124,12 @@ def lateness(filled: datetime | None) -> dict[str, Any]:
 def events_url(f: selectors.Filters, flag: str = "reported", area: Any = None, **extra: str) -> str:
     """The scoped event list of exactly the cases a figure counts: the same area subtree,
     period, category, channel and lead department, and the figure's flag of the facts
-    (`fact=closed`, `fact=open_red`…). `extra` replaces filters (a day, a channel…)."""
-    query = {**f.event_query(area), "fact": flag, **extra}
+    (`fact=closed`, `fact=open_red`…; an open-now flag over every report day). `extra`
+    replaces filters (a day, a channel…)."""
+    query = {**f.event_query(area), "fact": flag}
+    if flag in selectors.OPEN_MEASURES:  # open now, whenever reported: every report day
+        del query["date_from"], query["date_to"]
+    query.update(extra)
     # What urlencode gives, with each path and value quoted once per process: a year's
     # trend links ~1,100 lists, and reverse() and quote_plus() were half the page's time.
     return _events_path() + "?" + "&".join(k + "=" + _quoted(v) for k, v in query.items())
@@ -201,6 +205,10 @@ def _overview(f: selectors.Filters, mark: Mark) -> dict[str, Any]:
     previous = {x["key"]: x for x in selectors.figures(before)}
     figures = _linked(f, selectors.figures(counts))
     for item in figures:
+        if SPECS[item["key"]][0] in selectors.OPEN_MEASURES:
+            # A count of now: an earlier period has no count of its own to compare with.
+            item["previous"] = item["previous_text"] = None
+            continue
         item["previous"] = previous[item["key"]]["value"]
         item["previous_text"] = previous[item["key"]]["text"]
     return {

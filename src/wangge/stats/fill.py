@@ -44,8 +44,11 @@ def lag() -> timedelta:
 
 
 def rebuild(since: date | None = None, now: datetime | None = None) -> FillReport:
-    """Recompute every fact (of events reported on or after `since`) and their rollups,
-    and set the worker's position to what that covered."""
+    """Recompute every fact (of events reported on or after `since`) and their rollups.
+    A full rebuild sets the worker's position to what it covered; a partial one leaves it
+    (and its moment) where it was: the timeline entries still waiting may be of events
+    reported before `since`, whose facts it did not recompute — the next fill applies them,
+    and those of the recomputed events then change nothing."""
     asof = (now or timezone.now()) - lag()
     report = FillReport(rebuilt=True)
     with transaction.atomic():
@@ -78,7 +81,9 @@ def rebuild(since: date | None = None, now: datetime | None = None) -> FillRepor
             report.days = len(found := set(days.distinct()))
             rollups.refill(found)
         report.rollups_s = time.perf_counter() - started
-        state.position, state.asof, state.last_modified = position, asof, timezone.now()
+        if since is None:
+            state.position, state.asof = position, asof
+        state.last_modified = timezone.now()
         state.save()
     fieldwork_rollups.rebuild(now)  # every fieldwork figure (they are few: no `since`)
     staffing.refresh()

@@ -192,6 +192,23 @@ def _filter_keys(f: Filters) -> dict[str, str]:
     return keys
 
 
+# What is open now — by stage, alert, supervision — counts every report day, not only the
+# period's: the open flags of the facts are as of the last fill, and a command centre works
+# off the whole backlog (an event open for 40 days is in today's figures too).
+OPEN_MEASURES = tuple(m for m in MEASURES if m.startswith("open"))
+
+
+def _rollup_sums(f: Filters, measures: tuple[str, ...]) -> tuple[Q, dict[str, Any]]:
+    """The rollup rows to read for `f` and each measure's sum over them: the period's rows,
+    and every month's for the open-now measures (`OPEN_MEASURES`)."""
+    period = _period_q(f)
+    if not any(m in OPEN_MEASURES for m in measures):
+        return period, {m: Sum(m) for m in measures}
+    every = Q(period=Period.MONTH)
+    sums = {m: Sum(m, filter=every if m in OPEN_MEASURES else period) for m in measures}
+    return period | every, sums
+
+
 def _aggregate(
     f: Filters,
     *,
@@ -211,23 +228,34 @@ def _aggregate(
     dims = set(keys) | ({by} if by else set())
     days = Q(day__gte=f.date_from, day__lte=f.date_to)
     qs: Any
+    if by_day:  # a trend: each day's own counts, nothing open-now
+        measures = tuple(m for m in measures if m not in OPEN_MEASURES)
     if level <= rolled_levels() and len(dims) <= 1:
         dimension = dims.pop() if dims else Dimension.ALL
         qs = Rollup.objects.filter(level=level, area_id__in=area_ids, dimension=dimension)
         if dimension in keys:
             qs = qs.filter(key=keys[dimension])
-        qs = qs.filter(Q(period=Period.DAY) & days if by_day else _period_q(f)).order_by()
+        sums: dict[str, Any]
+        if by_day:
+            rows, sums = Q(period=Period.DAY) & days, {m: Sum(m) for m in measures}
+        else:
+            rows, sums = _rollup_sums(f, measures)
+        qs = qs.filter(rows).order_by()
         column = _GROUP_ROLLUP.get(group or "")
-        sums: dict[str, Any] = {m: Sum(m) for m in measures}
     else:
-        qs = EventFact.objects.filter(days, **{f"area_{level}__in": area_ids}).order_by()
+        qs = EventFact.objects.filter(**{f"area_{level}__in": area_ids}).order_by()
+        if not any(m in OPEN_MEASURES for m in measures):
+            qs = qs.filter(days)
         for dimension, key in keys.items():
             column_name = _FACT_KEY[dimension]
             qs = qs.filter(**{column_name: None if key == "0" else key})
         column = {"area": f"area_{level}", "day": "day", "key": _FACT_KEY.get(by or "")}.get(
             group or ""
         )
-        sums = {m: Count("pk", filter=Q(**{m: True})) for m in measures}
+        sums = {
+            m: Count("pk", filter=Q(**{m: True}) if m in OPEN_MEASURES else Q(days, **{m: True}))
+            for m in measures
+        }
     if column is None:
         return [(None, _clean(qs.aggregate(**sums), measures))]
     rows = qs.values(column).annotate(**sums)
@@ -250,14 +278,15 @@ def totals(f: Filters) -> dict[str, int]:
 
 
 def _rollup_q(f: Filters, by: str | None = None) -> Q | None:
-    """The rollup rows that hold `f`'s totals (by dimension `by`) at its area, or None when
-    the rollups do not hold that combination (the facts are read then)."""
+    """The rollup rows that hold `f`'s totals (by dimension `by`) at its area — the period's
+    and every month's, summed as `_rollup_sums` says — or None when the rollups do not hold
+    that combination (the facts are read then)."""
     keys = _filter_keys(f)
     dims = set(keys) | ({by} if by else set())
     if f.area.level > rolled_levels() or len(dims) > 1:
         return None
     dimension = dims.pop() if dims else Dimension.ALL
-    q = Q(level=f.area.level, area_id=f.area.pk, dimension=dimension) & _period_q(f)
+    q = Q(level=f.area.level, area_id=f.area.pk, dimension=dimension) & _rollup_sums(f, MEASURES)[0]
     if dimension in keys:
         q &= Q(key=keys[dimension])
     return q
@@ -293,8 +322,11 @@ def totals_many(many: list[Filters]) -> list[dict[str, int]]:
     held = [q for q in wheres if q is not None]
     if len(held) < 2 or len(held) < len(wheres):
         return [totals(f) for f in many]
-    sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
-    rows = aggregates(*((Rollup.objects.filter(q), sums) for q in held))
+    parts = [
+        (Rollup.objects.filter(q), _rollup_sums(f, MEASURES)[1])
+        for f, q in zip(many, held, strict=True)
+    ]
+    rows = aggregates(*parts)
     return [_clean(row) for row in rows]
 
 
@@ -357,10 +389,10 @@ def breakdowns(f: Filters, dimensions: list[str]) -> dict[str, list[dict[str, An
         return Subquery(found.values(column)[:1])
 
     by_name: dict[str, str] = {DIMENSIONS[d]: d for d in dimensions}
-    sums: dict[str, Any] = {m: Sum(m) for m in MEASURES}
+    read, sums = _rollup_sums(f, MEASURES)
     rows: Any = (
         Rollup.objects.filter(
-            _period_q(f),
+            read,
             level=f.area.level,
             area_id=f.area.pk,
             dimension__in=list(by_name),
@@ -420,7 +452,11 @@ def _named(
     else:
         names = dict(Channel.objects.filter(code__in=keys).values_list("code", "name"))
         codes = {k: k for k in keys}
-    result = [{"key": codes.get(k, k), "name": names.get(k, k), **counts} for k, counts in rows]
+    result = [
+        {"key": codes.get(k, k), "name": names.get(k, k), **counts}
+        for k, counts in rows
+        if counts["reported"] or counts["open"]  # in the period, or open now
+    ]
     return sorted(result, key=lambda r: (-r["reported"], r["key"]))
 
 

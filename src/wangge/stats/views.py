@@ -57,7 +57,9 @@ def _context(request: HttpRequest, f: selectors.Filters) -> dict[str, Any]:
     trend = dashboard.trend(f, mark)
     # The three breakdowns in one statement (the departments' table is the third).
     by = dashboard.breakdowns(f, ["channel", "category", "department"], mark)
-    channels, categories = by["channel"], by["category"][:10]
+    # The charts show what was reported in the period (a row may hold only open-now cases).
+    channels = [r for r in by["channel"] if r["reported"]]
+    categories = [r for r in by["category"] if r["reported"]][:10]
     overview = dashboard.overview(f, mark)
     return {
         "f": f,

@@ -233,9 +233,8 @@ def content(kind: str, area: Area, date_from: date, date_to: date, period: str) 
         data["hot_spots"] = hot_spots(area, date_from)
     elif kind == BulletinKind.WEEKLY:
         floor = settings.WANGGE_BULLETIN_SATISFACTION_FLOOR / 100
-        data["changes"] = {
-            k: counts[k] - before[k] for k in ("reported", "accepted", "closed", "open_red")
-        }
+        # Week on week: the period's own counts (what is open now has no last week's count).
+        data["changes"] = {k: counts[k] - before[k] for k in ("reported", "accepted", "closed")}
         data["top_categories"] = categories[:3]
         data["units_full"] = [u for u in units if u["accepted"] and u["closed_rate"] == 1.0]
         data["units_below_floor"] = [

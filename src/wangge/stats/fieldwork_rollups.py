@@ -531,8 +531,8 @@ def span(date_from: date, date_to: date) -> Q:
 def figures(area: Area, date_from: date, date_to: date) -> dict[str, int]:
     """网格联动's fieldwork figures for the area's subtree over [date_from, date_to], in one
     query of the area's own rollup rows: visit tasks whose period meets the range (due, done,
-    overdue), must-attend tasks created in it and those done on time, patrols started and
-    inspections done in it."""
+    overdue), must-attend tasks created in it and those done on time, patrols started,
+    inspections done and party report-ins in it."""
     to, before = _upto(date_to), _upto(date_from - timedelta(days=1))
     window = Q(period="d", day__gte=date_from, day__lte=date_to)
     sums: dict[str, Any] = {}
@@ -541,6 +541,7 @@ def figures(area: Area, date_from: date, date_to: date) -> dict[str, int]:
         sums[f"{name}_before"] = Sum(f"{column}_ending", filter=before)
     for column in ("attend_due", "attend_on_time", "patrols", "inspections"):
         sums[column] = Sum(column, filter=window)
+    sums["report_ins"] = Sum("report_ins", filter=span(date_from, date_to))
     got = FieldworkRollup.objects.filter(level=area.level, area_id=area.pk).aggregate(**sums)
     n = {key: value or 0 for key, value in got.items()}
     return {
@@ -551,4 +552,14 @@ def figures(area: Area, date_from: date, date_to: date) -> dict[str, int]:
         "attend_on_time": n["attend_on_time"],
         "patrols": n["patrols"],
         "inspections": n["inspections"],
+        "report_ins": n["report_ins"],
     }
+
+
+def coverage(area: Area) -> dict[int, list[int]]:
+    """Each campaign's live targets under the area (any status of the campaign): [total,
+    done, unreachable], from the area's coverage rows."""
+    rows = CampaignCoverage.objects.filter(level=area.level, area_id=area.pk).values_list(
+        "campaign_id", *COVERAGE_COUNTS
+    )
+    return {campaign: list(counts) for campaign, *counts in rows}

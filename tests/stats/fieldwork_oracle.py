@@ -1,12 +1,14 @@
-"""The fieldwork figures of 网格联动 counted straight from the fieldwork tables, as the module
-did before the worker kept them: what the rollups must give."""
+"""The fieldwork figures of 网格联动, the party report-ins and the campaigns' coverage counted
+straight from their tables, as the modules did before the worker kept them: what the rollups
+must give."""
 
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from wangge.fieldwork.models import AttendTask, Inspection, Patrol, VisitTask
+from wangge.fieldwork.models import AttendTask, CampaignTarget, Inspection, Patrol, VisitTask
+from wangge.people.models import PartyReportIn
 from wangge.regions.models import Area
 
 
@@ -44,4 +46,22 @@ def scanned(area: Area, date_from: date, date_to: date, today: date) -> dict[str
         "inspections": Inspection.objects.filter(
             under, done_on__gte=date_from, done_on__lte=date_to
         ).count(),
+        "report_ins": PartyReportIn.objects.filter(
+            under, reported_on__gte=date_from, reported_on__lte=date_to
+        ).count(),
     }
+
+
+def scanned_coverage(area: Area) -> dict[int, list[int]]:
+    """Each campaign's live targets under the area: [total, done, unreachable]."""
+    rows = (
+        CampaignTarget.objects.filter(area__path__startswith=area.path, left_at__isnull=True)
+        .order_by()
+        .values_list("campaign_id")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(status=CampaignTarget.Status.DONE)),
+            unreachable=Count("pk", filter=Q(status=CampaignTarget.Status.UNREACHABLE)),
+        )
+    )
+    return {campaign: list(counts) for campaign, *counts in rows}

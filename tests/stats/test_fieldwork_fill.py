@@ -1,8 +1,10 @@
 """Fieldwork figures kept by the worker from the change log: after any sequence of
 fieldwork writes — generation (new, dropped and moved tasks), visits, a rule's open tasks
-deleted, must-attend tasks made, attended and cancelled in bulk, patrols, inspections, the
-days turning — and fills, filling once more gives exactly what a full rebuild gives, and the
-grid module's figures equal the ones counted from the fieldwork tables (hypothesis)."""
+deleted, must-attend tasks made, attended and cancelled in bulk, patrols, inspections, party
+report-ins recorded and deleted with their member, campaigns opened, worked, refreshed after
+households moved and closed, the days turning — and fills, filling once more gives exactly
+what a full rebuild gives, and the figures equal the ones counted from the tables
+(hypothesis)."""
 
 import datetime as dt
 from typing import Any
@@ -12,30 +14,48 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import shared_world
 from tests.fieldwork import attend_world
 from tests.fieldwork.visits_factories import full_answers, household, make_world, member, tag
 from tests.people.factories import centre
-from tests.stats.fieldwork_oracle import scanned
+from tests.stats.fieldwork_oracle import scanned, scanned_coverage
 from wangge.accounts.actors import SYSTEM
 from wangge.errors import DomainError
 from wangge.events import workflow
 from wangge.fieldwork.attend import services as attend
-from wangge.fieldwork.models import AttendTask, Patrol, VisitRule, VisitTask
+from wangge.fieldwork.campaigns import services as campaigns
+from wangge.fieldwork.models import (
+    AttendTask,
+    Campaign,
+    CampaignTarget,
+    Patrol,
+    VisitRule,
+    VisitTask,
+)
 from wangge.fieldwork.patrols import services as patrols
 from wangge.fieldwork.visits import schedule
 from wangge.fieldwork.visits import services as visits
-from wangge.people.models import Household
+from wangge.people.models import Household, PartyMember
+from wangge.people.party import services as party
 from wangge.people.places import services as places
 from wangge.people.residents import services as residents
 from wangge.stats import fieldwork_rollups, fill
-from wangge.stats.fieldwork_models import FIELDWORK_COUNTS, FieldworkDay, FieldworkRollup
+from wangge.stats.fieldwork_models import (
+    COVERAGE_COUNTS,
+    FIELDWORK_COUNTS,
+    CampaignAreaCount,
+    CampaignCoverage,
+    FieldworkDay,
+    FieldworkRollup,
+)
 from wangge.stats.models import FillState
 
 pytestmark = pytest.mark.django_db
+
+FORM = [{"name": "count", "label": "在住人数", "type": "number", "required": True, "min": 0}]
 
 START = dt.datetime(2026, 10, 15, 10, 46, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -50,17 +70,28 @@ STEP = st.one_of(
     st.tuples(st.just("attend"), st.integers(0, 5)),
     st.tuples(st.just("patrol"), st.integers(0, 1)),
     st.tuples(st.just("inspect"), st.integers(0, 1)),
+    st.tuples(st.just("report_in"), st.integers(0, 8)),  # a member, a day back
+    st.tuples(st.just("member_off"), st.integers(0, 2)),  # deleted with their report-ins
+    st.tuples(st.just("open"), st.integers(0, 2)),  # a campaign over an area
+    st.tuples(st.just("answer"), st.integers(0, 9)),
+    st.tuples(st.just("unreachable"), st.integers(0, 9)),
+    st.tuples(st.just("refresh"), st.integers(0, 2)),
+    st.tuples(st.just("close"), st.integers(0, 2)),
     st.tuples(st.just("fill"), st.just(0)),
     st.tuples(st.just("later"), st.integers(1, 60)),  # hours on: tasks fall due, days turn
 )
 
 
-def tables() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def tables() -> list[list[tuple[Any, ...]]]:
     days = sorted(FieldworkDay.objects.values_list("area_id", "day", *FIELDWORK_COUNTS))
     rows = sorted(
         FieldworkRollup.objects.values_list("period", "level", "area_id", "day", *FIELDWORK_COUNTS)
     )
-    return days, rows
+    own = sorted(CampaignAreaCount.objects.values_list("campaign_id", "area_id", *COVERAGE_COUNTS))
+    cover = sorted(
+        CampaignCoverage.objects.values_list("campaign_id", "level", "area_id", *COVERAGE_COUNTS)
+    )
+    return [days, rows, own, cover]
 
 
 class Place:
@@ -78,6 +109,16 @@ class Place:
         self.events: list[Any] = []
         for micro in self.micros:
             self.add_household(micro)
+        self.grids = [self.w.areas["330103001001001"], self.w.areas["330103002001001"]]
+        branch = party.party_branch_create(actor=SYSTEM, name="一支部", area=self.grids[0])
+        self.members = [
+            party.party_member_add(
+                actor=SYSTEM, branch=branch, name=f"党员{i}", report_area=self.grids[i % 2]
+            )
+            for i in range(3)
+        ]
+        # Campaign scopes: the district, grid A, grid B.
+        self.scopes = ["330103", self.grids[0].code, self.grids[1].code]
 
     def add_household(self, micro: Any) -> None:
         tag(member(household(micro)), "living_alone")
@@ -148,6 +189,45 @@ def _act(p: Place, kind: str, i: int) -> None:
         patrols.inspection_record(
             actor=[w.worker_a, w.worker_b][i], target=p.hazards[i], result="normal"
         )
+    elif kind == "report_in":
+        members = list(PartyMember.objects.filter(pk__in=[m.pk for m in p.members]))
+        if members:
+            member = members[i % len(members)]
+            day = timezone.localdate() - dt.timedelta(days=[0, 1, 20, 40][i // 3 % 4] + i)
+            party.report_in_record(actor=SYSTEM, member=member, activity="巡逻", on=day)
+    elif kind == "member_off":
+        PartyMember.objects.filter(pk=p.members[i].pk).delete()  # its report-ins cascade
+    elif kind == "open":
+        today = timezone.localdate()
+        campaign = campaigns.campaign_define(
+            actor=SYSTEM,
+            title=f"排查{i}",
+            starts_on=today,
+            ends_on=today + dt.timedelta(days=9),
+            area_codes=[p.scopes[i]],
+            fields=FORM,
+        )
+        campaigns.campaign_open(actor=SYSTEM, campaign=campaign)
+    elif kind in ("answer", "unreachable"):
+        pending = list(
+            CampaignTarget.objects.filter(
+                campaign__status=Campaign.Status.OPEN, left_at__isnull=True
+            ).order_by("pk")
+        )
+        if pending:
+            target = pending[i % len(pending)]
+            if kind == "answer":
+                campaigns.target_answer(actor=SYSTEM, target=target, answers={"count": i})
+            else:
+                campaigns.target_unreachable(actor=SYSTEM, target=target, reason="无人")
+    elif kind in ("refresh", "close"):
+        opened = list(Campaign.objects.filter(status=Campaign.Status.OPEN).order_by("pk"))
+        if opened:
+            campaign = opened[i % len(opened)]
+            if kind == "refresh":
+                campaigns.campaign_refresh(actor=SYSTEM, campaign=campaign)
+            else:
+                campaigns.campaign_close(actor=SYSTEM, campaign=campaign)
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +250,8 @@ def _periods(today: dt.date) -> list[tuple[dt.date, dt.date]]:
         (today.replace(day=1), today),
         (START.date() - dt.timedelta(days=3), START.date() + dt.timedelta(days=1)),
         (dt.date(2026, 9, 1), dt.date(2026, 12, 31)),
+        (today.replace(month=1, day=1), today),  # this year (the report-ins)
+        (dt.date(2026, 8, 31), today - dt.timedelta(days=1)),
     ]
 
 
@@ -180,6 +262,27 @@ def _periods(today: dt.date) -> list[tuple[dt.date, dt.date]]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(STEP, min_size=4, max_size=14))
+@example(  # every report-in and campaign path at least once, a target moving between areas
+    steps=[
+        ("report_in", 0),
+        ("report_in", 4),
+        ("open", 0),
+        ("fill", 0),
+        ("answer", 1),
+        ("unreachable", 2),
+        ("move", 0),
+        ("refresh", 0),
+        ("report_in", 7),
+        ("member_off", 0),
+        ("fill", 0),
+        ("later", 30),
+        ("answer", 3),
+        ("close", 0),
+        ("open", 2),
+        ("household", 2),
+        ("refresh", 0),
+    ]
+)
 def test_fill_equals_rebuild_and_the_scanned_figures(place, no_lag, steps):
     with time_machine.travel(START, tick=False) as clock, transaction.atomic():
         FillState.objects.all().delete()
@@ -205,6 +308,7 @@ def test_fill_equals_rebuild_and_the_scanned_figures(place, no_lag, steps):
             for date_from, date_to in _periods(today):
                 got = fieldwork_rollups.figures(area, date_from, date_to)
                 assert got == scanned(area, date_from, date_to, today), (area.code, date_from)
+            assert fieldwork_rollups.coverage(area) == scanned_coverage(area), area.code
         fill.rebuild(now=timezone.now())
         assert tables() == incremental
         transaction.set_rollback(True)

@@ -96,6 +96,8 @@ def _fieldwork(w, grid_code: str, n: int) -> None:
     )
     for status in ("done", "unreachable", "pending"):
         CampaignTarget.objects.create(campaign=campaign, area=micro, status=status)
+    with connection.cursor() as cursor:
+        changes.campaign_areas(cursor, campaign)  # as the write paths do
 
 
 def test_modules_count_the_areas_fieldwork_party_campaigns_and_law_enforcement(w, client):
@@ -178,9 +180,39 @@ def test_module_query_counts_do_not_grow_with_rows(w, client):
     Category.objects.get(code="0102")  # (nothing else needed)
     fill_now()
     assert queries() == small
-    grid = _by_key(client.get("/api/stats/modules?area=330103&period=month").json()["grid"])
+    data = client.get("/api/stats/modules?area=330103&period=month").json()
+    grid = _by_key(data["grid"])
     assert grid["patrols"]["value"] == 2  # the fill brought the new rows in
     assert grid["attend_on_time"]["text"] == "2 / 4 = 50.0%"
+    assert _by_key(data["party"])["report_ins"]["value"] == 4
+    [campaign] = data["campaigns"]
+    assert campaign["coverage"]["text"] == "2 / 6 = 33.3%"
+    # Ten times the report-ins and targets: still the same queries.
+    for code in (GRID, OTHER_GRID):
+        _more_report_ins_and_targets(w, code, 10)
+    fill_now()
+    assert queries() == small
+    data = client.get("/api/stats/modules?area=330103&period=month").json()
+    assert _by_key(data["party"])["report_ins"]["value"] == 4 + 20
+    [campaign] = data["campaigns"]
+    assert campaign["coverage"]["text"] == "2 / 26 = 7.7%"
+    assert campaign["missing"] == 2 + 20 and campaign["unreachable"] == 2
+
+
+def _more_report_ins_and_targets(w, grid_code: str, n: int) -> None:
+    grid = w.areas[grid_code]
+    micro = grid.children.order_by("code").first()
+    member = PartyMember.objects.filter(branch__area=grid, name="乙").get()
+    today = timezone.localdate()
+    for i in range(n):  # report-ins need no log: the worker reads them by id
+        on = max(today.replace(month=1, day=1), today - timedelta(days=40 * i))  # this year
+        PartyReportIn.objects.create(member=member, area=grid, reported_on=on)
+    campaign = Campaign.objects.get(title="排查")
+    CampaignTarget.objects.bulk_create(
+        [CampaignTarget(campaign=campaign, area=micro) for _ in range(n)]
+    )
+    with connection.cursor() as cursor:
+        changes.campaign_areas(cursor, campaign)
 
 
 def test_pages_and_back_office_warn_when_the_figures_lag(w, client, settings):

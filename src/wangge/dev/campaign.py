@@ -4,10 +4,11 @@ part of it already done so the coverage page and map have something to show."""
 import datetime as dt
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from wangge.accounts.actors import SYSTEM
+from wangge.fieldwork import changes
 from wangge.fieldwork.campaigns import services as campaigns
 from wangge.fieldwork.models import Campaign, CampaignSubmission, CampaignTarget
 from wangge.regions.models import Area
@@ -116,6 +117,8 @@ def demo_campaign(*, seed: int = 330103, today: dt.date | None = None) -> Campai
             ],
             batch_size=2000,
         )
+    with connection.cursor() as cursor:
+        changes.campaign_areas(cursor, campaign)  # the statuses above, for the worker
     return campaign
 
 

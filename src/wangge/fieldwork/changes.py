@@ -5,7 +5,8 @@ A row names a bucket — (area, day, kind) — not a difference: the stats worke
 bucket from the fieldwork tables, so logging a bucket that did not change costs a little
 work and is never wrong, while a bucket left out would leave its figures stale. A visit task
 is counted on two days (its period's start and its due day: "tasks of a period" is a range
-test on both), so it names both.
+test on both), so it names both. A campaign's coverage is a current figure, not a daily one:
+its rows name (campaign, area) — the day is the campaign's start, never read.
 """
 
 import datetime as dt
@@ -17,7 +18,15 @@ from django.db.models import QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from wangge.fieldwork.models import AttendTask, FieldworkChange, Inspection, Patrol, VisitTask
+from wangge.fieldwork.models import (
+    AttendTask,
+    Campaign,
+    CampaignTarget,
+    FieldworkChange,
+    Inspection,
+    Patrol,
+    VisitTask,
+)
 
 Kind = FieldworkChange.Kind
 
@@ -81,3 +90,34 @@ def patrol(item: Patrol) -> int:
 
 def inspection(item: Inspection) -> int:
     return log(Kind.INSPECTION, [(item.area_id, item.done_on)])
+
+
+def report_in(area_id: int, day: dt.date) -> int:
+    """A party report-in deleted (new ones need no entry: the worker reads them by id)."""
+    return log(Kind.REPORT_IN, [(area_id, day)])
+
+
+def campaign_target(target: CampaignTarget) -> int:
+    """One target's status changed: its campaign's coverage in its area."""
+    at = timezone.now()
+    day = target.campaign.starts_on
+    FieldworkChange.objects.create(
+        area_id=target.area_id, day=day, kind=Kind.CAMPAIGN, at=at, campaign_id=target.campaign_id
+    )
+    return 1
+
+
+def campaign_areas(cursor: Any, campaign: Campaign) -> None:
+    """Every area holding a target of the campaign (left or not), in one INSERT … SELECT: for
+    the set-wise writes of materialising and refreshing, whose rows may enter, leave or move
+    between areas. Called before such a write (the areas targets may leave) and after it."""
+    table = FieldworkChange._meta.db_table
+    targets = CampaignTarget._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    day = connection.ops.adapt_datefield_value(campaign.starts_on)
+    cursor.execute(
+        f"INSERT INTO {table} (area_id, day, kind, at, campaign_id)"  # noqa: S608 (_meta)
+        f" SELECT DISTINCT area_id, %s, %s, %s, campaign_id FROM {targets}"
+        f" WHERE campaign_id = %s",
+        [day, Kind.CAMPAIGN.value, at, campaign.pk],
+    )

@@ -30,12 +30,17 @@ class FieldworkChange(models.Model):
         ATTEND = "attend"  # a must-attend task's local creation day
         PATROL = "patrol"  # a patrol's local start day
         INSPECTION = "inspection"  # an inspection's day
+        # A party report-in deleted: its grid and day (new ones are read from their table).
+        REPORT_IN = "report_in"
+        CAMPAIGN = "campaign"  # a campaign's targets in an area (`campaign_id`; day: its start)
 
     id = models.BigAutoField(primary_key=True)
     area_id = models.IntegerField()  # no FK: a log entry holds no area back, takes no lock
     day = models.DateField()
     kind = models.CharField(max_length=12, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
+    # CAMPAIGN rows: whose targets (coverage is per campaign, not per day).
+    campaign_id = models.IntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.pk} {self.kind} {self.area_id} {self.day}"

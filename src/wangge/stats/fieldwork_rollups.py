@@ -15,6 +15,18 @@ step also recomputes the buckets of the open tasks that fell due in between — 
 turning changed, and nothing else. A rebuild computes with the same day, so incremental and
 rebuilt tables agree; the page shows the overdue count as of its "figures as of" moment, like
 every other figure.
+
+Party report-ins (`people.PartyReportIn`) are counted too, on their day at their grid. People
+may not import fieldwork, so their one write path logs nothing: the table is append-only, and
+the worker reads its rows past a second recorded position (`REPORT_INS`) by id, with the same
+lag on `created_at`. A report-in is deleted only with its member (a cascade, no service
+deletes one); a `post_delete` receiver (`stats.apps`) logs its bucket to the change log, so
+that is caught as well, in the deleting transaction.
+
+Campaign coverage is a current figure per (campaign, area), not per day: the targets' write
+paths log (campaign, area) rows (kind `campaign`), and the worker recomputes those areas' live
+targets of the campaign (`CampaignAreaCount`) and adds the differences to the area's and its
+ancestors' `CampaignCoverage` rows.
 """
 
 from collections import defaultdict
@@ -28,14 +40,31 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from wangge.fieldwork.models import AttendTask, FieldworkChange, Inspection, Patrol, VisitTask
+from wangge.fieldwork import changes
+from wangge.fieldwork.models import (
+    AttendTask,
+    CampaignTarget,
+    FieldworkChange,
+    Inspection,
+    Patrol,
+    VisitTask,
+)
+from wangge.people.models import PartyReportIn
 from wangge.regions.models import Area
-from wangge.stats.fieldwork_models import FIELDWORK_COUNTS, FieldworkDay, FieldworkRollup
+from wangge.stats.fieldwork_models import (
+    COVERAGE_COUNTS,
+    FIELDWORK_COUNTS,
+    CampaignAreaCount,
+    CampaignCoverage,
+    FieldworkDay,
+    FieldworkRollup,
+)
 from wangge.stats.models import FillState
 from wangge.stats.rollups import month_start
 
 STATE = "fieldwork"
-BATCH = 5000  # change rows per step
+REPORT_INS = "fieldwork_report_ins"  # the position in PartyReportIn's ids
+BATCH = 5000  # change rows (and report-ins) per step
 KEEP = timedelta(days=7)  # change rows read are kept this long (to look into), then dropped
 WIDTH = len(FIELDWORK_COUNTS)
 COLUMN = {name: i for i, name in enumerate(FIELDWORK_COUNTS)}
@@ -109,6 +138,8 @@ def compute(pairs: set[Bucket] | None, today: date) -> Counts:
     add(patrols, "on", {"patrols": "n"})
     inspections = scope(Inspection.objects, "done_on").values("area_id", "done_on")
     add(inspections.annotate(n=Count("pk")), "done_on", {"inspections": "n"})
+    report_ins = scope(PartyReportIn.objects, "reported_on").values("area_id", "reported_on")
+    add(report_ins.annotate(n=Count("pk")), "reported_on", {"report_ins": "n"})
     return {key: row for key, row in counts.items() if any(row)}
 
 
@@ -218,14 +249,148 @@ def _write_days(counts: Counts) -> None:
     )
 
 
+# -- campaign coverage -------------------------------------------------------------------------
+CoverKey = tuple[int, int]  # (campaign id, area id)
+Cover = dict[CoverKey, list[int]]
+CWIDTH = len(COVERAGE_COUNTS)
+WHOLE = 500  # a campaign named in more areas than this is recomputed whole (one scan)
+
+
+def _by_campaign(keys: Iterable[tuple[int, int]], field: str = "area_id") -> Q:
+    """Rows of these (campaign, area) keys: one term per campaign (never a cross product of
+    every campaign's areas)."""
+    areas: dict[int, set[int]] = defaultdict(set)
+    for campaign, area in keys:
+        areas[campaign].add(area)
+    q = Q(pk__in=[])
+    for campaign, ids in sorted(areas.items()):
+        if len(ids) > WHOLE:
+            q |= Q(campaign_id=campaign)
+        else:
+            q |= Q(campaign_id=campaign, **{f"{field}__in": sorted(ids)})
+    return q
+
+
+def coverage_compute(pairs: set[CoverKey] | None) -> Cover:
+    """The live targets (total, done, unreachable) of these (campaign, area) pairs (None: of
+    every pair), from the target table; pairs with no live target are left out."""
+    if pairs is not None and not pairs:
+        return {}
+    qs = CampaignTarget.objects.filter(left_at__isnull=True).order_by()
+    if pairs is not None:
+        qs = qs.filter(_by_campaign(pairs))
+    rows = qs.values_list("campaign_id", "area_id").annotate(
+        total=Count("pk"),
+        done=Count("pk", filter=Q(status=CampaignTarget.Status.DONE)),
+        unreachable=Count("pk", filter=Q(status=CampaignTarget.Status.UNREACHABLE)),
+    )
+    found: Cover = {}
+    for campaign, area, *counts in rows:
+        if pairs is None or (campaign, area) in pairs:
+            found[(campaign, area)] = list(counts)
+    return found
+
+
+CoverRollupKey = tuple[int, int, int]  # (campaign id, level, area id)
+
+
+def _spread_coverage(delta: Cover) -> dict[CoverRollupKey, list[int]]:
+    chains = _chains(a for _c, a in delta)
+    spread: dict[CoverRollupKey, list[int]] = defaultdict(lambda: [0] * CWIDTH)
+    for (campaign, area), counts in delta.items():
+        for level, pk in chains.get(area, []):
+            row = spread[(campaign, level, pk)]
+            for i, n in enumerate(counts):
+                row[i] += n
+    return {key: row for key, row in spread.items() if any(row)}
+
+
+def _write_coverage(spread: dict[CoverRollupKey, list[int]], existing: bool) -> None:
+    """Add `spread` to the coverage rollups; a row left all zero goes."""
+    if not spread:
+        return
+    now: dict[CoverRollupKey, list[int]] = {}
+    if existing:
+        rows = CampaignCoverage.objects.filter(
+            _by_campaign(((c, a) for c, _l, a in spread), "area_id")
+        ).values_list("pk", "campaign_id", "level", "area_id", *COVERAGE_COUNTS)
+        gone = []
+        for pk, campaign, level, area, *counts in rows:
+            if (campaign, level, area) in spread:
+                now[(campaign, level, area)] = list(counts)
+                gone.append(pk)
+        CampaignCoverage.objects.filter(pk__in=gone).delete()
+    for key, add in spread.items():
+        row = now.setdefault(key, [0] * CWIDTH)
+        for i, n in enumerate(add):
+            row[i] += n
+    CampaignCoverage.objects.bulk_create(
+        [
+            CampaignCoverage(
+                campaign_id=campaign,
+                level=level,
+                area_id=area,
+                **dict(zip(COVERAGE_COUNTS, c, strict=True)),
+            )
+            for (campaign, level, area), c in sorted(now.items())
+            if any(c)
+        ],
+        batch_size=1000,
+    )
+
+
+def _write_cover_areas(counts: Cover) -> None:
+    CampaignAreaCount.objects.bulk_create(
+        [
+            CampaignAreaCount(
+                campaign_id=campaign, area_id=area, **dict(zip(COVERAGE_COUNTS, c, strict=True))
+            )
+            for (campaign, area), c in sorted(counts.items())
+        ],
+        batch_size=1000,
+    )
+
+
+def coverage_refresh(pairs: set[CoverKey]) -> int:
+    """Recompute these (campaign, area) pairs and move the coverage rollups by the
+    differences."""
+    if not pairs:
+        return 0
+    new = coverage_compute(pairs)
+    old: Cover = {}
+    stale = []
+    rows = CampaignAreaCount.objects.filter(_by_campaign(pairs)).values_list(
+        "pk", "campaign_id", "area_id", *COVERAGE_COUNTS
+    )
+    for pk, campaign, area, *counts in rows:
+        if (campaign, area) in pairs:
+            old[(campaign, area)] = list(counts)
+            stale.append(pk)
+    CampaignAreaCount.objects.filter(pk__in=stale).delete()
+    _write_cover_areas(new)
+    delta: Cover = {}
+    for key in old.keys() | new.keys():
+        was, now = old.get(key, [0] * CWIDTH), new.get(key, [0] * CWIDTH)
+        change = [b - a for a, b in zip(was, now, strict=True)]
+        if any(change):
+            delta[key] = change
+    _write_coverage(_spread_coverage(delta), existing=True)
+    return len(pairs)
+
+
+def report_in_deleted(sender: Any, instance: PartyReportIn, **kwargs: Any) -> None:
+    """`post_delete` of a report-in: its bucket, for the next fill to recount."""
+    changes.report_in(instance.area_id, instance.reported_on)
+
+
 # -- the worker -------------------------------------------------------------------------------
 def _lag() -> timedelta:
     return timedelta(seconds=settings.WANGGE_STATS_LAG_SECONDS)
 
 
-def _state(asof: datetime) -> FillState:
+def _state(asof: datetime, name: str = STATE) -> FillState:
     state, _created = FillState.objects.get_or_create(
-        name=STATE, defaults={"asof": asof, "position": -1}
+        name=name, defaults={"asof": asof, "position": -1}
     )
     return FillState.objects.select_for_update().get(pk=state.pk)
 
@@ -235,47 +400,77 @@ def rebuild(now: datetime | None = None) -> int:
     asof = (now or timezone.now()) - _lag()
     with transaction.atomic():
         state = _state(asof)  # a fill running meanwhile waits, then starts from here
+        report_ins = _state(asof, REPORT_INS)
         position = FieldworkChange.objects.filter(at__lte=asof).aggregate(m=Max("pk"))["m"] or 0
+        read_to = PartyReportIn.objects.filter(created_at__lte=asof).aggregate(m=Max("pk"))["m"]
         FieldworkDay.objects.all().delete()
         FieldworkRollup.objects.all().delete()
         counts = compute(None, timezone.localdate(asof))
         _write_days(counts)
         _write_rollups(_spread(counts), existing=False)
+        CampaignAreaCount.objects.all().delete()
+        CampaignCoverage.objects.all().delete()
+        cover = coverage_compute(None)
+        _write_cover_areas(cover)
+        _write_coverage(_spread_coverage(cover), existing=False)
         state.position, state.asof, state.last_modified = position, asof, timezone.now()
         state.save()
-    return len(counts)
+        report_ins.position, report_ins.asof = read_to or 0, asof
+        report_ins.last_modified = state.last_modified
+        report_ins.save()
+    return len(counts) + len(cover)
 
 
 def fill(now: datetime | None = None) -> int:
     """Bring the fieldwork rollups up to now minus the lag (a rebuild the first time);
     returns the change rows read."""
     asof = (now or timezone.now()) - _lag()
-    state = FillState.objects.filter(name=STATE).first()
-    if state is None or state.position < 0:
+    states = dict(
+        FillState.objects.filter(name__in=(STATE, REPORT_INS)).values_list("name", "position")
+    )
+    if min(states.get(STATE, -1), states.get(REPORT_INS, -1)) < 0:
         rebuild(now)
         return 0
     read = 0
     while True:
         with transaction.atomic():
-            taken = _step(_state(asof), asof)
+            taken, more = _step(_state(asof), _state(asof, REPORT_INS), asof)
         read += taken
-        if taken < BATCH:
+        if not more:
             return read
 
 
-def _step(state: FillState, asof: datetime) -> int:
-    changes = list(
+def _step(state: FillState, report_ins: FillState, asof: datetime) -> tuple[int, bool]:
+    """One slot: change rows and new report-ins past their positions (a batch of each at
+    most); returns the change rows read and whether a batch was full (more to read)."""
+    logged = list(
         FieldworkChange.objects.filter(pk__gt=state.position)
         .order_by("pk")
-        .values_list("pk", "area_id", "day", "at")[:BATCH]
+        .values_list("pk", "area_id", "day", "at", "kind", "campaign_id")[:BATCH]
     )
     pairs: set[Bucket] = set()
+    cover: set[CoverKey] = set()
     position, taken = state.position, 0
-    for pk, area, day, at in changes:
+    for pk, area, day, at, kind, campaign in logged:
         if at > asof:
             break  # this one and everything after it: next time
-        pairs.add((area, day))
+        if kind == FieldworkChange.Kind.CAMPAIGN:
+            if campaign is not None:
+                cover.add((campaign, area))
+        else:
+            pairs.add((area, day))
         position, taken = pk, taken + 1
+    new_report_ins = list(
+        PartyReportIn.objects.filter(pk__gt=report_ins.position)
+        .order_by("pk")
+        .values_list("pk", "area_id", "reported_on", "created_at")[:BATCH]
+    )
+    read_to, taken_report_ins = report_ins.position, 0
+    for pk, area, day, at in new_report_ins:
+        if at > asof:
+            break  # as the change log: a transaction still open could commit a smaller id
+        pairs.add((area, day))
+        read_to, taken_report_ins = pk, taken_report_ins + 1
     today, before = timezone.localdate(asof), timezone.localdate(state.asof)
     if today != before:  # the day turned: open tasks that fell due meanwhile went overdue
         low, high = min(today, before), max(today, before)
@@ -285,19 +480,28 @@ def _step(state: FillState, asof: datetime) -> int:
         for area, start, due in fell_due:
             pairs.update(((area, start), (area, due)))
     refresh(pairs, today)
+    coverage_refresh(cover)
     # The log is derived data: rows read (in this transaction or before) go after a week.
     FieldworkChange.objects.filter(pk__lte=position, at__lt=asof - KEEP).delete()
     state.position, state.asof, state.last_modified = position, asof, timezone.now()
     state.save()
-    return taken
+    report_ins.position, report_ins.asof = read_to, asof
+    report_ins.last_modified = state.last_modified
+    report_ins.save()
+    return taken, BATCH in (taken, taken_report_ins)
 
 
 def waiting() -> int | None:
-    """Change rows not read yet (None before the first fill)."""
-    state = FillState.objects.filter(name=STATE).first()
-    if state is None or state.position < 0:
+    """Change rows and report-ins not read yet (None before the first fill)."""
+    states = dict(
+        FillState.objects.filter(name__in=(STATE, REPORT_INS)).values_list("name", "position")
+    )
+    if min(states.get(STATE, -1), states.get(REPORT_INS, -1)) < 0:
         return None
-    return FieldworkChange.objects.filter(pk__gt=state.position).count()
+    return (
+        FieldworkChange.objects.filter(pk__gt=states[STATE]).count()
+        + PartyReportIn.objects.filter(pk__gt=states[REPORT_INS]).count()
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -308,11 +512,27 @@ def _upto(day: date) -> Q:
     return Q(period="m", day__lt=first) | Q(period="d", day__gte=first, day__lte=day)
 
 
+def span(date_from: date, date_to: date) -> Q:
+    """The rollup rows that add up to [date_from, date_to] exactly: the months wholly inside
+    it, and the days of the rest."""
+    whole_from = month_start(date_from)
+    if whole_from != date_from:  # the month after
+        whole_from = month_start(whole_from + timedelta(days=31))
+    whole_to = month_start(date_to + timedelta(days=1))  # the first month not wholly inside
+    if whole_from >= whole_to:
+        return Q(period="d", day__gte=date_from, day__lte=date_to)
+    return (
+        Q(period="m", day__gte=whole_from, day__lt=whole_to)
+        | Q(period="d", day__gte=date_from, day__lt=whole_from)
+        | Q(period="d", day__gte=whole_to, day__lte=date_to)
+    )
+
+
 def figures(area: Area, date_from: date, date_to: date) -> dict[str, int]:
     """网格联动's fieldwork figures for the area's subtree over [date_from, date_to], in one
     query of the area's own rollup rows: visit tasks whose period meets the range (due, done,
-    overdue), must-attend tasks created in it and those done on time, patrols started and
-    inspections done in it."""
+    overdue), must-attend tasks created in it and those done on time, patrols started,
+    inspections done and party report-ins in it."""
     to, before = _upto(date_to), _upto(date_from - timedelta(days=1))
     window = Q(period="d", day__gte=date_from, day__lte=date_to)
     sums: dict[str, Any] = {}
@@ -321,6 +541,7 @@ def figures(area: Area, date_from: date, date_to: date) -> dict[str, int]:
         sums[f"{name}_before"] = Sum(f"{column}_ending", filter=before)
     for column in ("attend_due", "attend_on_time", "patrols", "inspections"):
         sums[column] = Sum(column, filter=window)
+    sums["report_ins"] = Sum("report_ins", filter=span(date_from, date_to))
     got = FieldworkRollup.objects.filter(level=area.level, area_id=area.pk).aggregate(**sums)
     n = {key: value or 0 for key, value in got.items()}
     return {
@@ -331,4 +552,14 @@ def figures(area: Area, date_from: date, date_to: date) -> dict[str, int]:
         "attend_on_time": n["attend_on_time"],
         "patrols": n["patrols"],
         "inspections": n["inspections"],
+        "report_ins": n["report_ins"],
     }
+
+
+def coverage(area: Area) -> dict[int, list[int]]:
+    """Each campaign's live targets under the area (any status of the campaign): [total,
+    done, unreachable], from the area's coverage rows."""
+    rows = CampaignCoverage.objects.filter(level=area.level, area_id=area.pk).values_list(
+        "campaign_id", *COVERAGE_COUNTS
+    )
+    return {campaign: list(counts) for campaign, *counts in rows}

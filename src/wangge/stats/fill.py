@@ -185,7 +185,7 @@ def status(now: datetime | None = None) -> dict[str, Any]:
         "position": state.position,
         "lag_seconds": behind,
         "waiting": waiting,
-        "fieldwork_waiting": fieldwork_rollups.waiting(),  # fieldwork change rows
+        "fieldwork_waiting": fieldwork_rollups.waiting(),  # change rows and new report-ins
         "late": behind > settings.WANGGE_STATS_LATE_SECONDS,
     }
 

@@ -1,31 +1,31 @@
 """The dashboard's fieldwork and party modules — 网格联动, 党建引领, 专项行动 — and 综合执法.
 
 综合执法 is read from the rollups (the law-enforcement channel, and the joint-dispatch flags
-of the facts). 网格联动's visits, must-attend, patrols and inspections are read from the
-fieldwork rollups the worker keeps (`fieldwork_rollups`), staffing from its snapshot
-(`staffing`); the party figures and campaign coverage count rows of the area's subtree: a
-fixed number of aggregate queries (no per-area or per-row query), over tables a few orders of
-magnitude smaller than the events (members, targets). All are kept per fill state, like the
-figures (`dashboard.once`).
+of the facts). 网格联动's visits, must-attend, patrols and inspections, 党建引领's report-ins
+this year and 专项行动's coverage are read from the rollups the worker keeps
+(`fieldwork_rollups`): one query each, whatever the number of tasks, report-ins or targets;
+1+1+N staffing from its snapshot (`staffing`, one row). Branches, members and the members
+below two report-ins this year are current figures counted live from the area's subtree (a
+fixed number of aggregate queries, no per-area or per-row query, over party members: a table
+a few orders of magnitude smaller than the events); the members below two are per member,
+which no area rollup holds. All are kept per fill state, like the figures (`dashboard.once`).
 """
 
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from wangge.events.models import BuiltinChannel
-from wangge.fieldwork.models import (
-    Campaign,
-    CampaignTarget,
-)
+from wangge.fieldwork.models import Campaign
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
 from wangge.regions.models import Area
 from wangge.stats import dashboard, fieldwork_rollups, selectors, staffing
+from wangge.stats.fieldwork_models import CampaignCoverage, FieldworkRollup
 
 
 def _count(value: int, url: str = "") -> dict[str, Any]:
@@ -99,8 +99,9 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def party(f: selectors.Filters) -> list[dict[str, Any]]:
-    """党建引领: branches on the grids, members, report-ins this year and the in-service
-    members below two (到网格报到 at least twice a year)."""
+    """党建引领: branches on the grids, members, report-ins this year (the worker's rollups)
+    and the in-service members below two (到网格报到 at least twice a year; per member, so
+    counted live)."""
     area = f.area
     year_start = f.date_to.replace(month=1, day=1)
     this_year = {"reported_on__gte": year_start, "reported_on__lte": f.date_to}
@@ -113,6 +114,7 @@ def party(f: selectors.Filters) -> list[dict[str, Any]]:
     )
     number = {"n": Count("pk")}
     # One statement: each count a one-row part of it.
+    year = fieldwork_rollups.span(year_start, f.date_to)
     branch_row, member_row, reporting, report_in_row = selectors.aggregates(
         (PartyBranch.objects.filter(_under(area)), number),
         (PartyMember.objects.filter(_under(area, "branch__area"), left_on__isnull=True), number),
@@ -130,9 +132,12 @@ def party(f: selectors.Filters) -> list[dict[str, Any]]:
                 ),
             },
         ),
-        (PartyReportIn.objects.filter(_under(area), **this_year), number),
+        (
+            FieldworkRollup.objects.filter(level=area.level, area_id=area.pk),
+            {"n": Sum("report_ins", filter=year)},
+        ),
     )
-    branches, members, report_ins = branch_row["n"], member_row["n"], report_in_row["n"]
+    branches, members, report_ins = branch_row["n"], member_row["n"], report_in_row["n"] or 0
     return [
         _item("branches", _("Party branches"), _count(branches)),
         _item("members", _("Party members"), _count(members)),
@@ -147,17 +152,15 @@ def party(f: selectors.Filters) -> list[dict[str, Any]]:
 
 
 def campaigns(f: selectors.Filters) -> list[dict[str, Any]]:
-    """专项行动: campaigns in progress with targets here, their coverage and what is missing."""
+    """专项行动: campaigns in progress with targets here, their coverage and what is missing:
+    the worker's coverage rows of the area (one per campaign), in one query."""
     rows = (
-        CampaignTarget.objects.filter(
-            _under(f.area), left_at__isnull=True, campaign__status=Campaign.Status.OPEN
+        CampaignCoverage.objects.filter(
+            level=f.area.level, area_id=f.area.pk, campaign__status=Campaign.Status.OPEN
         )
         .order_by()
-        .values("campaign_id", "campaign__title", "campaign__ends_on")
-        .annotate(
-            total=Count("pk"),
-            done=Count("pk", filter=Q(status=CampaignTarget.Status.DONE)),
-            unreachable=Count("pk", filter=Q(status=CampaignTarget.Status.UNREACHABLE)),
+        .values(
+            "campaign_id", "campaign__title", "campaign__ends_on", "total", "done", "unreachable"
         )
     )
     result = []

@@ -23,6 +23,7 @@ from wangge import form_fields as forms
 from wangge.accounts import audit
 from wangge.accounts.actors import SYSTEM, Actor, author, needs_check
 from wangge.errors import DomainError, Problem
+from wangge.fieldwork import changes
 from wangge.fieldwork.campaigns import targets as campaign_targets
 from wangge.fieldwork.campaigns.models import (
     Campaign,
@@ -470,6 +471,7 @@ def target_answer(
         locked.done_by = author(actor)
         locked.done_at = now
         locked.save(update_fields=["status", "answers", "reason", "done_by", "done_at"])
+        changes.campaign_target(locked)
         CampaignSubmission.objects.create(
             target=locked,
             status=locked.status,
@@ -516,6 +518,7 @@ def target_unreachable(
     locked.done_by = author(actor)
     locked.done_at = now
     locked.save(update_fields=["status", "reason", "done_by", "done_at"])
+    changes.campaign_target(locked)
     CampaignSubmission.objects.create(
         target=locked,
         status=locked.status,

@@ -4,7 +4,8 @@ The target set is a query (households, or residents, in the scope's subtrees, fi
 campaign's groups, residence types and ages); `materialise` inserts the missing rows in one
 INSERT … SELECT, and `refresh` also re-admits returning targets, marks the ones that left
 (never deletes) and moves targets whose household moved, so "不漏一户、不落一人" holds after
-people move in and out during the campaign.
+people move in and out during the campaign. Both log the campaign's areas to the fieldwork
+change log (`changes.campaign_areas`), for the coverage the stats worker keeps.
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from wangge.fieldwork import changes
 from wangge.fieldwork.campaigns.models import Campaign, CampaignTarget
 from wangge.people.models import Household, Resident, ResidentStatus, ResidentTag
 from wangge.regions.models import Area
@@ -105,6 +107,13 @@ def _sql(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
 def materialise(campaign: Campaign, day: dt.date | None = None) -> int:
     """Insert a target row for every household/resident of the set that has none; one
     statement, whatever the size. Returns the number of rows added."""
+    added = _insert(campaign, day)
+    with connection.cursor() as cursor:
+        changes.campaign_areas(cursor, campaign)
+    return added
+
+
+def _insert(campaign: Campaign, day: dt.date | None) -> int:
     t = CampaignTarget._meta.db_table
     hh = Household._meta.db_table
     empty_json = "CAST('{}' AS jsonb)" if connection.vendor == "postgresql" else "'{}'"
@@ -159,13 +168,17 @@ def refresh(campaign: Campaign, day: dt.date | None = None) -> RefreshResult:
     rows = CampaignTarget.objects.filter(campaign=campaign)
     key = "resident_id" if campaign.target_kind == Campaign.TargetKind.RESIDENT else "household_id"
     now = timezone.now()
+    with connection.cursor() as cursor:
+        changes.campaign_areas(cursor, campaign)  # the areas targets leave or move away from
     result.returned = rows.filter(left_at__isnull=False, **{f"{key}__in": ids}).update(left_at=None)
     # NOT EXISTS, not NOT IN: the planner turns it into one anti-join, where NOT IN over
     # 400,000 ids would be probed row by row.
     still_in = Exists(target_ids(campaign, day).filter(pk=OuterRef(key)))
     result.left = rows.filter(left_at__isnull=True).filter(~still_in).update(left_at=now)
-    result.added = materialise(campaign, day)
+    result.added = _insert(campaign, day)
     result.moved = _follow_moves(campaign)
+    with connection.cursor() as cursor:
+        changes.campaign_areas(cursor, campaign)  # … and those they come into
     return result
 
 

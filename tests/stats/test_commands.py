@@ -64,3 +64,25 @@ def test_a_partial_rebuild_leaves_the_changes_of_older_events_to_the_fill(settin
     assert EventFact.objects.get(event_id=old.pk).accepted  # the older event's change is in
     fill.rebuild()
     assert tables() == incremental
+
+
+def test_the_worker_fills_every_half_minute(settings):
+    """Each minute's fill queues another 30 s on, and both fill."""
+    from datetime import UTC, datetime
+
+    from huey.contrib.djhuey import HUEY
+
+    def queued() -> list:
+        return [t for t in HUEY.scheduled() if t.name == "fill_half_a_minute_on"]
+
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    before = len(queued())
+    tasks.fill_every_minute.call_local()
+    assert len(queued()) == before + 1
+    eta = max(t.eta for t in queued())  # naive UTC (HUEY utc=True)
+    ahead = (eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
+    assert 20 < ahead <= 30
+    report(w)
+    tasks.fill_half_a_minute_on.call_local()
+    assert EventFact.objects.count() == 1

@@ -1,7 +1,7 @@
 """Subcommands of `wangge` for the figures (no Django imports at module level).
 
 wangge stats rebuild [--from DATE]   recompute facts and rollups (of events reported since)
-wangge stats fill                    one fill now (what the worker runs every minute)
+wangge stats fill                    one fill now (what the worker runs every half minute)
 wangge stats status                  how far the fill is; exit 1 when it lags past the limit
 """
 

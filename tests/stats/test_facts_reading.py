@@ -47,6 +47,13 @@ READ = (
     "satisfied",
     "reopened",
     "settled_level",
+    "open",
+    "open_reported",
+    "open_accepted",
+    "open_handling",
+    "open_checking",
+    "open_red",
+    "closed_on_time",
 )
 ACTIONS = (
     "accept",
@@ -68,10 +75,12 @@ ACTIONS = (
     "extend",
     "extend_refused",
     "cancel",
+    "reject",
+    "merge",
 )
 # What may come next in each status (the "next" step picks one of them).
 NEXT = {
-    "reported": ("accept", "accept", "escalate", "self_handle"),
+    "reported": ("accept", "accept", "escalate", "self_handle", "reject"),
     "accepted": ("dispatch", "joint", "self_handle", "escalate"),
     "dispatched": ("sign", "return", "extend", "escalate"),
     "handling": ("feedback", "assist_feedback", "self_feedback", "extend_refused", "extend"),
@@ -87,7 +96,7 @@ STEP = st.one_of(
 )
 
 
-def _act(w: World, e: Event, kind: str, now: datetime) -> None:
+def _act(w: World, e: Event, kind: str, now: datetime, events: list[Event]) -> None:
     o, city = w.operator, w.city_handler
     calls: dict[str, Any] = {
         "accept": lambda: wf.event_accept(event=e, actor=o),
@@ -112,6 +121,10 @@ def _act(w: World, e: Event, kind: str, now: datetime) -> None:
         "self_handle": lambda: wf.event_self_handle(event=e, actor=w.worker),
         "self_feedback": lambda: wf.event_feedback(event=e, actor=w.worker, note="自行处置"),
         "cancel": lambda: wf.event_cancel(event=e, actor=w.admin, reason="撤销"),
+        "reject": lambda: wf.event_reject(event=e, actor=o, reason="不予立案"),
+        "merge": lambda: wf.event_merge(
+            event=e, actor=o, into=next(x for x in events if x.pk != e.pk)
+        ),
     }
     if kind in ("extend", "extend_refused"):
         order = e.orders.filter(role=OrderRole.LEAD, department=w.city.pk).order_by("-pk").first()
@@ -177,8 +190,9 @@ def read(
             satisfaction = data["satisfaction"]
         if t.to_status == "handled" and t.from_status != "handled":
             handled_at, handled_due = t.at, handle_due
-    closed = event.status == "closed"
-    red = event.status in OPEN_STATUSES and event.deadline is not None and event.deadline <= asof
+    status = entries[-1].to_status if entries else event.status  # where the timeline ends
+    closed = status == "closed"
+    red = status in OPEN_STATUSES and event.deadline is not None and event.deadline <= asof
     flags.update(
         accepted=accepted_at is not None,
         accepted_on_time=accepted_at is not None
@@ -192,6 +206,13 @@ def read(
         called_back=bool(satisfaction),
         satisfied=satisfaction in ("satisfied", "basically"),
         settled_level=level if closed else None,
+        open=status in OPEN_STATUSES,
+        open_reported=status == "reported",
+        open_accepted=status == "accepted",
+        open_handling=status in ("dispatched", "handling"),
+        open_checking=status in ("handled", "verified"),
+        open_red=red,
+        closed_on_time=closed and not (seen_overdue or red),
     )
     return flags
 
@@ -261,7 +282,7 @@ def test_facts_agree_with_a_reading_of_the_timeline(world, steps):
                 kind = choices[arg // 3 % len(choices)]
             try:
                 with transaction.atomic():
-                    _act(w, e, kind, now)
+                    _act(w, e, kind, now, events)
             except DomainError:
                 pass
         asof = timezone.now()

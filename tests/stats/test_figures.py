@@ -129,3 +129,27 @@ def test_rollups_and_facts_give_the_same_figures(w, settings):
     # Combined filters (from the facts) count what both ask for.
     f = selectors.resolve(w.operator, area="330103", period="7d", department="sj", category="01")
     assert selectors.totals(f)["closed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months", "before"),
+    [
+        ("2026-12-01", "2026-12-07", 1, ("2026-11-01", "2026-11-07")),  # this month to date
+        ("2026-03-01", "2026-03-31", 1, ("2026-02-01", "2026-02-28")),  # a whole month
+        ("2026-03-01", "2026-03-30", 1, ("2026-02-01", "2026-02-28")),  # to a day Feb lacks
+        ("2026-11-01", "2026-11-30", 1, ("2026-10-01", "2026-10-31")),  # to the month's end
+        ("2026-10-01", "2026-12-07", 3, ("2026-07-01", "2026-09-07")),  # a quarter to date
+        ("2026-01-01", "2026-02-15", 12, ("2025-01-01", "2025-02-15")),  # a year to date
+        ("2026-01-01", "2026-02-15", 3, ("2025-10-01", "2025-11-15")),  # … a quarter's
+        ("2026-12-01", "2026-12-07", 0, ("2026-11-24", "2026-11-30")),  # a run of days
+    ],
+)
+def test_a_period_is_compared_with_the_one_before(start, end, months, before):
+    from datetime import date
+
+    from wangge.regions.models import Area
+    from wangge.stats.selectors import Filters
+
+    f = Filters(Area(code="x"), date.fromisoformat(start), date.fromisoformat(end), months=months)
+    previous = f.previous()
+    assert (previous.date_from.isoformat(), previous.date_to.isoformat()) == before

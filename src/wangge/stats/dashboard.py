@@ -82,6 +82,7 @@ def _cache_key(kind: str, f: selectors.Filters, mark: Mark) -> str:
         f.category.pk if f.category else "",
         f.channel,
         f.department.pk if f.department else "",
+        f.months,
     )
     return "stats:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

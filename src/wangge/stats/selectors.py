@@ -5,6 +5,7 @@ A period's whole months are read from the month rows, its other days from the da
 year is at most 12 month rows plus 60 day rows per key, whatever the number of events.
 """
 
+import calendar
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,13 +42,24 @@ class Filters:
     # read), so the page does not read the posts again for its breadcrumb. Not part of what
     # the figures are (nor of their cache key).
     paths: list[str] | bool | None = field(default=False, compare=False, repr=False)
+    # A calendar month, quarter or year from its first day (1, 3, 12), or 0: a run of days.
+    # Only what it is compared with depends on it (`previous`).
+    months: int = 0
 
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
 
     def previous(self) -> "Filters":
-        """The period of the same length just before."""
+        """The period to compare with (环比): a calendar month, quarter or year (`months`) —
+        whole or to date — against the same days of the one before (1–7 December against
+        1–7 November, November against the whole of October); any other period against as
+        many days just before it."""
+        if self.months:
+            end = _months_back(self.date_to, self.months)
+            if self.date_to == _month_end(self.date_to):  # whole months: to the last day
+                end = _month_end(end)
+            return replace(self, date_from=_months_back(self.date_from, self.months), date_to=end)
         return replace(
             self,
             date_from=self.date_from - timedelta(days=self.days),
@@ -69,6 +81,21 @@ class Filters:
         if self.department:
             query["department"] = self.department.code
         return query
+
+
+# The calendar periods, in months (`Filters.months`).
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _months_back(day: date, months: int) -> date:
+    """The same day `months` earlier (the month's last day where it has fewer days)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
 
 
 def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
@@ -133,8 +160,10 @@ def resolve(
             raise DomainError.one(_("date_to is before date_from."), field="date_to")
         if (date_to - date_from).days > 3660:
             raise DomainError.one(_("A period may span ten years at most."), field="date_from")
+        months = 0
     else:
         date_from, date_to = period_bounds(period)
+        months = PERIOD_MONTHS.get(period, 0)
     cat = None
     if category:
         cat = Category.objects.filter(code=category, parent__isnull=True).first()
@@ -151,7 +180,7 @@ def resolve(
             raise DomainError.one(
                 _("Unknown department %(d)s.") % {"d": department}, field="department"
             )
-    return Filters(found, date_from, date_to, cat, channel, dep, paths=paths)
+    return Filters(found, date_from, date_to, cat, channel, dep, paths=paths, months=months)
 
 
 def _period_q(f: Filters) -> Q:

@@ -213,7 +213,8 @@ def hot_spots(area: Area, day: date) -> list[dict[str, Any]]:
 
 
 def content(kind: str, area: Area, date_from: date, date_to: date, period: str) -> dict[str, Any]:
-    f = selectors.Filters(area=area, date_from=date_from, date_to=date_to)
+    months = 1 if kind == BulletinKind.MONTHLY else 0  # a month against the month before
+    f = selectors.Filters(area=area, date_from=date_from, date_to=date_to, months=months)
     counts = selectors.totals(f)
     before = selectors.totals(f.previous())
     data: dict[str, Any] = {

@@ -218,25 +218,38 @@ def refresh(pairs: set[Bucket], today: date) -> int:
     if not pairs:
         return 0
     new = compute(pairs, today)
-    old: Counts = {}
-    stale = []
     rows = FieldworkDay.objects.filter(
         area_id__in={a for a, _d in pairs}, day__in={d for _a, d in pairs}
     ).values_list("pk", "area_id", "day", *FIELDWORK_COUNTS)
-    for pk, area, day, *counts in rows:
-        if (area, day) in pairs:
-            old[(area, day)] = list(counts)
-            stale.append(pk)
-    FieldworkDay.objects.filter(pk__in=stale).delete()
+    delta = _replace_own(FieldworkDay, rows, pairs, new, WIDTH)
     _write_days(new)
-    delta: Counts = {}
+    _write_rollups(_spread(delta), existing=True)
+    return len(pairs)
+
+
+def _replace_own(
+    model: Any,
+    rows: Iterable[tuple[Any, ...]],
+    pairs: set[Any],
+    new: dict[Any, list[int]],
+    width: int,
+) -> dict[Any, list[int]]:
+    """Delete the stored own counts of `pairs` (`rows`: pk, the pair's two keys, the counts)
+    and return what `new` changes in each: the differences to spread up the tree."""
+    old: dict[Any, list[int]] = {}
+    stale = []
+    for pk, first, second, *counts in rows:
+        if (first, second) in pairs:
+            old[(first, second)] = list(counts)
+            stale.append(pk)
+    model.objects.filter(pk__in=stale).delete()
+    delta = {}
     for key in old.keys() | new.keys():
-        was, now = old.get(key, [0] * WIDTH), new.get(key, [0] * WIDTH)
+        was, now = old.get(key, [0] * width), new.get(key, [0] * width)
         change = [b - a for a, b in zip(was, now, strict=True)]
         if any(change):
             delta[key] = change
-    _write_rollups(_spread(delta), existing=True)
-    return len(pairs)
+    return delta
 
 
 def _write_days(counts: Counts) -> None:
@@ -357,23 +370,11 @@ def coverage_refresh(pairs: set[CoverKey]) -> int:
     if not pairs:
         return 0
     new = coverage_compute(pairs)
-    old: Cover = {}
-    stale = []
     rows = CampaignAreaCount.objects.filter(_by_campaign(pairs)).values_list(
         "pk", "campaign_id", "area_id", *COVERAGE_COUNTS
     )
-    for pk, campaign, area, *counts in rows:
-        if (campaign, area) in pairs:
-            old[(campaign, area)] = list(counts)
-            stale.append(pk)
-    CampaignAreaCount.objects.filter(pk__in=stale).delete()
+    delta = _replace_own(CampaignAreaCount, rows, pairs, new, CWIDTH)
     _write_cover_areas(new)
-    delta: Cover = {}
-    for key in old.keys() | new.keys():
-        was, now = old.get(key, [0] * CWIDTH), new.get(key, [0] * CWIDTH)
-        change = [b - a for a, b in zip(was, now, strict=True)]
-        if any(change):
-            delta[key] = change
     _write_coverage(_spread_coverage(delta), existing=True)
     return len(pairs)
 

@@ -1,9 +1,11 @@
 """The dashboard in a real browser: drill down two levels, click a figure through to its
-events; the big screen draws its charts with no script errors."""
+events; the big screen draws its charts with no script errors, and holds the command
+centre's nine modules on one page with no scroll bars, at its own size and scaled down."""
 
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import login
@@ -12,7 +14,8 @@ from tests.people.factories import centre
 from tests.stats.helpers import close_path, fill_now
 from wangge.events import workflow as wf
 from wangge.events.models import Category
-from wangge.stats import selectors
+from wangge.stats import feeds, selectors
+from wangge.stats.models import FedIndicator, FedValue
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -158,6 +161,70 @@ def test_big_screen_maps_the_areas_and_the_open_events(
     page.select_option("#choropleth-figure", "closed_rate")
     expect(page.locator("#dash-map .choropleth-legend")).to_contain_text("办结率")
     assert js_errors == []
+
+
+NINE = {
+    "overall": "总体态势",
+    "party": "党建引领",
+    "fed-approval": "审批服务",
+    "enforcement": "综合执法",
+    "grid": "网格联动",
+    "command": "指挥调度",
+    "fed-economy": "经济发展",
+    "campaigns": "专项行动",
+    "fed-tourism": "智慧文旅",
+}
+# Each module's box, and the document: nothing is cut off or scrolls.
+OVERFLOWING = """() => {
+  const root = document.documentElement;
+  const cut = [...document.querySelectorAll("#screen .panel, #screen .panel.modules > div,"
+    + " #screen .fed-module")].filter((el) => el.scrollHeight > el.clientHeight + 1
+      || el.scrollWidth > el.clientWidth + 1).map((el) => el.id || el.className);
+  return {cut, tall: root.scrollHeight > innerHeight, wide: root.scrollWidth > innerWidth};
+}"""
+
+
+def test_big_screen_holds_the_nine_modules_with_no_scroll_bars(
+    page: Page, live_server, js_errors, settings
+):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    w = make_world()
+    close_path(w, report(w))
+    fill_now()
+    for code, name, module in [
+        ("banjian", "办件量", "approval"),
+        ("haoshi", "平均办理时长", "approval"),
+        ("youke", "游客人次", "tourism"),
+        ("zhifa", "外部执法案件", "enforcement"),
+    ]:
+        indicator = FedIndicator.objects.create(code=code, name=name, module=module, unit="件")
+        FedValue.objects.create(
+            indicator=indicator, area=w.micro, day=timezone.localdate(), value=21140, channel="x"
+        )
+    feeds.changed()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    login(page, live_server.url, w.operator.username)
+    for width, height in [(1920, 1080), (1366, 768)]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto("/dashboard/screen/?period=today")
+        for key, title in NINE.items():
+            expect(page.locator(f"#screen #{key} h2").first).to_have_text(title)
+        expect(page.locator("#fed-approval .figure")).to_have_count(2)
+        expect(page.locator("#fed-tourism .value")).to_have_text("21,140 件")
+        expect(page.locator("#fed-economy .empty")).to_contain_text("尚未接入")
+        expect(page.locator("#enforcement [data-code=zhifa] .value")).to_have_text("21,140 件")
+        page.wait_for_function(
+            "() => !!echarts.getInstanceByDom(document.getElementById('chart-trend'))"
+        )
+        assert page.evaluate(OVERFLOWING) == {"cut": [], "tall": False, "wide": False}
+        # Scaled to the window: the 1920×1080 wall fills it, and no more.
+        box = page.evaluate(
+            "() => { const r = document.getElementById('screen').getBoundingClientRect();"
+            " return [r.right, r.bottom]; }"
+        )
+        assert width - 2 <= box[0] <= width + 0.5 and box[1] <= height + 0.5
+    assert js_errors == [] and console == []
 
 
 def test_main_map_colours_the_children_by_a_figure_and_drills_down(

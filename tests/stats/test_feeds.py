@@ -166,14 +166,48 @@ def test_scope_a_grid_worker_sees_only_values_under_their_posts(w, key, client):
 def test_dashboard_shows_the_modules_or_how_to_feed_them(w, key, client):
     client.force_login(w.operator)
     page = client.get("/dashboard/?period=today").content.decode()
-    assert page.count("POST /api/stats/indicators") == 3  # the empty state of each module
+    assert page.count("POST /api/stats/indicators") == 4  # the empty state of each module
     _indicator()
     _push(client, key, "banjian", [{"area": GRID_A, "day": _day(), "value": 1234}])
     page = client.get("/dashboard/?period=today").content.decode()
     approval = page.split('id="fed-approval"')[1].split("</section>")[0]
     assert "办件量" in approval and "1,234" in approval and "件" in approval
-    assert page.count("POST /api/stats/indicators") == 2
+    assert page.count("POST /api/stats/indicators") == 3
     assert "/dashboard/export.xlsx?area=330103" in page
+
+
+def test_enforcement_shows_an_outside_systems_cases_under_its_own_figures(w, key, client):
+    """综合执法 may be fed too (cases of an outside law-enforcement system): its indicators
+    show inside the module's panel, after the platform's own law-enforcement figures, and in
+    the API and the export like the other fed modules."""
+    client.force_login(w.operator)
+    page = client.get("/dashboard/?period=today").content.decode()
+    panel = page.split('id="enforcement"')[1].split("</section>")[0]
+    assert 'id="fed-enforcement"' in panel and "POST /api/stats/indicators" in panel
+    assert page.count('id="fed-enforcement"') == 1  # not a panel of its own as well
+    _indicator("zhifa", name="外部系统执法案件", module="enforcement")
+    values = [
+        {"area": GRID_A, "day": _day(), "value": 7},
+        {"area": GRID_C, "day": _day(), "value": 5},
+    ]
+    assert _push(client, key, "zhifa", values).status_code == 200
+    page = client.get("/dashboard/?period=today").content.decode()
+    panel = page.split('id="enforcement"')[1].split("</section>")[0]
+    own, fed = panel.split('id="fed-enforcement"')
+    assert 'id="fig-law_reported"' in own and 'id="fig-joint"' in own
+    assert "外部系统执法案件" in fed and '<td class="num">12</td>' in fed
+    assert "POST /api/stats/indicators" not in panel
+    body = client.get(f"{URL}?area=330103001&period=today").json()
+    module = next(m for m in body["modules"] if m["key"] == "enforcement")
+    assert module["label"] == "综合执法"
+    assert [(i["code"], i["value"]) for i in module["items"]] == [("zhifa", 7)]
+    response = client.get("/dashboard/export.xlsx?area=330103&period=today")
+    book = load_workbook(io.BytesIO(response.content))
+    assert ["综合执法", "外部系统执法案件", 12, "件"] in _sheet(book, "接入指标")
+    # Defined in the back office like the others.
+    client.force_login(make_user("boss", is_staff=True, is_superuser=True))
+    form = client.get("/admin/stats/fedindicator/add/").content.decode()
+    assert 'value="enforcement"' in form
 
 
 def _sheet(book, title):

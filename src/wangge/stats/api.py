@@ -127,8 +127,8 @@ def push_indicator(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/stats/indicators")
 def stats_indicators(request: HttpRequest, q: Query[StatsFilters]) -> dict[str, Any]:
-    """审批服务, 经济发展, 智慧文旅: the fed indicators of the area and period, added up as
-    each declares (category, channel and department do not apply)."""
+    """审批服务, 经济发展, 智慧文旅, 综合执法: the fed indicators of the area and period,
+    added up as each declares (category, channel and department do not apply)."""
     f = _filters(request, q)
     return {"modules": feeds.figures(f.area, f.date_from, f.date_to)}
 

@@ -1,6 +1,7 @@
 """Indicator feeds: daily values per area pushed by other systems (审批服务 办件量, 经济发展,
-智慧文旅 游客人次 …), and their figures for an area and period, added up as each indicator
-declares. A push is all or nothing; the same (indicator, area, day) again replaces."""
+智慧文旅 游客人次, 综合执法 cases of an outside system …), and their figures for an area and
+period, added up as each indicator declares. A push is all or nothing; the same (indicator,
+area, day) again replaces."""
 
 import math
 from collections import defaultdict

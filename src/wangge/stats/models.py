@@ -184,11 +184,14 @@ class FillState(models.Model):
 
 
 class Module(models.TextChoices):
-    """The dashboard modules whose figures come from other systems."""
+    """The dashboard modules whose figures come from other systems. 综合执法 has its own
+    figures from the platform's events too; its fed indicators (an outside law-enforcement
+    system's cases) are shown beside them."""
 
     APPROVAL = "approval", _("Approval services")  # 审批服务
     ECONOMY = "economy", _("Economic development")  # 经济发展
     TOURISM = "tourism", _("Smart tourism")  # 智慧文旅
+    ENFORCEMENT = "enforcement", _("Comprehensive law enforcement")  # 综合执法
 
 
 class AddUp(models.TextChoices):

@@ -73,6 +73,8 @@ STATS_URLS = [
     "/api/stats/modules",
     "/api/stats/open-events",
     "/api/stats/status",
+    "/areas/330103/",  # the area page: its population and open events
+    "/",  # the main map, its figure layers' "figures as of"
 ]
 
 

@@ -175,10 +175,16 @@ def campaigns(f: selectors.Filters) -> list[dict[str, Any]]:
                 "coverage": _rate(row["done"], row["total"], url),
                 "missing": row["total"] - row["done"] - row["unreachable"],
                 "unreachable": row["unreachable"],
+                "unreachable_url": _unreachable_url(url),
                 "url": url,
             }
         )
     return result
+
+
+def _unreachable_url(coverage_url: str) -> str:
+    """A campaign's coverage page listing the targets marked not reachable."""
+    return f"{coverage_url}&{urlencode({'status': CampaignTarget.Status.UNREACHABLE})}"
 
 
 def _events_url(f: selectors.Filters, fact: str, **extra: str) -> str:

@@ -11,11 +11,9 @@ from django.utils import timezone
 from tests.events.factories import make_world, report
 from tests.factories import make_user, post
 from tests.stats.helpers import close_path, fill_now
-from tests.stats.test_modules import GRID, _fieldwork
 from wangge.events import workflow as wf
 from wangge.events.models import BuiltinChannel, Category
-from wangge.fieldwork.models import Campaign
-from wangge.regions import spatial_index
+from wangge.fieldwork.models import Campaign, CampaignTarget
 
 pytestmark = pytest.mark.django_db
 
@@ -169,25 +167,29 @@ NO_LIST |= {"below_two"}
 
 def test_module_figures_link_to_their_lists_or_to_none(settings, client):
     settings.WANGGE_STATS_LAG_SECONDS = 0
-    spatial_index.invalidate()  # households are placed by the tree of this test
     world = make_world()
-    _fieldwork(world, GRID, 2)
-    Campaign.objects.get(title="排查").areas.add(world.areas["330103"])  # its scope
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        title="排查", starts_on=today, ends_on=today + timedelta(days=9), status="open"
+    )
+    campaign.areas.add(world.areas["330103"])
+    for status in ("done", "unreachable", "pending"):
+        CampaignTarget.objects.create(campaign=campaign, area=world.micro, status=status)
     fill_now()
     client.force_login(world.operator)
     q = "area=330103001&period=month"
     data = client.get(f"/api/stats/modules?{q}").json()
     # 专项行动: the coverage page lists the missing targets, or those not reachable.
-    [campaign] = data["campaigns"]
-    assert campaign["unreachable"] == 1 and campaign["missing"] == 1
+    [row] = data["campaigns"]
+    assert row["unreachable"] == 1 and row["missing"] == 1
     for shown, url in (
-        (campaign["unreachable"], campaign["unreachable_url"]),
-        (campaign["missing"], campaign["url"]),
+        (row["unreachable"], row["unreachable_url"]),
+        (row["missing"], row["url"]),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert len(response.context["missing"]) == shown, url
-    unreachable = client.get(campaign["unreachable_url"]).context["missing"]
+    unreachable = client.get(row["unreachable_url"]).context["missing"]
     assert [t.status for t, _label in unreachable] == ["unreachable"]
     # A figure without a list has no link at all, never href="" (which reloads the page).
     unlinked = {x["key"] for x in data["grid"] + data["party"] if not x["url"]}
@@ -195,4 +197,4 @@ def test_module_figures_link_to_their_lists_or_to_none(settings, client):
     page = client.get(f"/dashboard/?{q}").content.decode()
     assert 'href=""' not in page
     assert '<span class="figure" id="fig-branches">' in page
-    assert campaign["unreachable_url"].replace("&", "&amp;") in page
+    assert row["unreachable_url"].replace("&", "&amp;") in page

@@ -159,10 +159,9 @@ def test_a_figures_list_and_the_map_say_when_the_figures_are_from(w, client):
     assert "数据截至" not in client.get("/events/?tab=all").content.decode()
 
 
-# Module figures with no list of what they count (no page lists part-time workers,
-# must-attend tasks by area, or the party's branches, members and report-ins): no link.
-NO_LIST = {"part_time", "attend_on_time", "branches", "members", "reporting", "report_ins"}
-NO_LIST |= {"below_two"}
+# Module figures with no list of what they count (no page lists must-attend tasks by area,
+# or the party's branches, members and report-ins): no link.
+NO_LIST = {"attend_on_time", "branches", "members", "reporting", "report_ins", "below_two"}
 
 
 def test_module_figures_link_to_their_lists_or_to_none(settings, client):
@@ -175,6 +174,9 @@ def test_module_figures_link_to_their_lists_or_to_none(settings, client):
     campaign.areas.add(world.areas["330103"])
     for status in ("done", "unreachable", "pending"):
         CampaignTarget.objects.create(campaign=campaign, area=world.micro, status=status)
+    # Part-time workers: two under the street, one in the other street (not counted).
+    for name, grid in (("pt1", "330103001001001"), ("pt2", "330103001"), ("pt3", "330103002")):
+        post(make_user(name), world.areas[grid], role="part_time")
     fill_now()
     client.force_login(world.operator)
     q = "area=330103001&period=month"
@@ -191,6 +193,11 @@ def test_module_figures_link_to_their_lists_or_to_none(settings, client):
         assert len(response.context["missing"]) == shown, url
     unreachable = client.get(row["unreachable_url"]).context["missing"]
     assert [t.status for t, _label in unreachable] == ["unreachable"]
+    # 网格联动's part-time workers: the roster lists them.
+    part_time = next(x for x in data["grid"] if x["key"] == "part_time")
+    listed = client.get(part_time["url"]).context["page"]
+    assert part_time["value"] == listed.paginator.count == 2
+    assert {p.user.username for p in listed} == {"pt1", "pt2"}
     # A figure without a list has no link at all, never href="" (which reloads the page).
     unlinked = {x["key"] for x in data["grid"] + data["party"] if not x["url"]}
     assert unlinked == NO_LIST

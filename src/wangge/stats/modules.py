@@ -75,7 +75,11 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
             _("Grids short of staff"),
             _count(grids - staff["complete"], roster_url),
         ),
-        _item("part_time", _("Part-time grid workers"), _count(staff["part_time"])),
+        _item(
+            "part_time",
+            _("Part-time grid workers"),
+            _count(staff["part_time"], _part_time_url(area)),
+        ),
         _item("visits_due", _("Visits due"), _count(work["visits_due"], visits_url)),
         _item(
             "visits_done",
@@ -180,6 +184,11 @@ def campaigns(f: selectors.Filters) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def _part_time_url(area: Area) -> str:
+    """The roster's list of the part-time workers in post under the area."""
+    return f"{reverse('web:roster')}?{urlencode({'area': area.code, 'role': 'part_time'})}"
 
 
 def _unreachable_url(coverage_url: str) -> str:

@@ -3,12 +3,13 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from wangge.accounts import selectors as account_selectors
-from wangge.accounts.models import Post
+from wangge.accounts.models import Post, Role
 from wangge.accounts.scope import can_see
 from wangge.pages import scoped_page
 from wangge.people.residents import selectors as people_selectors
@@ -99,7 +100,18 @@ def area_page(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+ROSTER_PAGE = 100
+
+
+@scoped_page
 def roster(request: HttpRequest) -> HttpResponse:
+    """The grids short of 1+1+N; with `?area=CODE&role=part_time` (the dashboard's part-time
+    workers link here), the part-time workers in post under the area instead."""
+    code = request.GET.get("area", "").strip()
+    if code and request.GET.get("role") == Role.PART_TIME:
+        area = selectors.area_get(user=request.user, code=code)  # 404 outside the scope
+        posts = account_selectors.posts_under(user=request.user, area=area, role=Role.PART_TIME)
+        page = Paginator(posts, ROSTER_PAGE).get_page(request.GET.get("page"))
+        return render(request, "web/roster_posts.html", {"area": area, "page": page})
     rows = account_selectors.incomplete_grids(user=request.user)
     return render(request, "web/roster.html", {"rows": rows})

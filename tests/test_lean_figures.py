@@ -73,6 +73,9 @@ STATS_URLS = [
     "/api/stats/modules",
     "/api/stats/open-events",
     "/api/stats/status",
+    "/areas/330103/",  # the area page: its population and open events
+    "/",  # the main map, its figure layers' "figures as of"
+    "/areas/roster/?area=330103&role=part_time",  # the part-time workers figure's list
 ]
 
 

@@ -2,6 +2,7 @@
 declared over days and areas, scope, the dashboard's modules and its xlsx export."""
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -227,6 +228,8 @@ def test_export_has_the_figures_shown_as_numbers(w, key, client):
     book = load_workbook(io.BytesIO(response.content))
     api = client.get("/api/stats/overview?area=330103&period=today&channel=grid_app").json()
     overall = {row[0]: row for row in _sheet(book, "总体态势") if row and row[0]}
+    # The first line says when the figures are from, as the page does (with the day).
+    assert re.fullmatch(r"数据截至 \d{4}-\d\d-\d\d \d\d:\d\d", _sheet(book, "总体态势")[0][0])
     for fig in api["figures"]:
         assert overall[fig["label"]][1] == fig["value"]
     assert overall["已上报"][1] == 2 and isinstance(overall["已上报"][1], int)

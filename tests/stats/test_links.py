@@ -1,6 +1,7 @@
 """Every figure leads to its cases: the number shown equals the count of the event list its
 link opens (same period, area subtree, category, channel, department and flag)."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from tests.factories import make_user, post
 from tests.stats.helpers import close_path, fill_now
 from wangge.events import workflow as wf
 from wangge.events.models import BuiltinChannel, Category
+from wangge.fieldwork.models import Campaign, CampaignTarget
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +104,11 @@ def test_every_linked_figure_counts_its_list(w, client):
         for flag in ("dispatched", "open", "dispatched_accurately", "handled", "handled_on_time"):
             _check(client, d[flag], d[f"{flag}_url"], seen)
         assert d["dispatched_url"].replace("&", "&amp;") in page.content.decode()
+        # The department's name leads to its cases too (those dispatched to it).
+        _check(client, d["dispatched"], d["url"], seen)
+        named = f'data-figure="department" href="{d["url"]}"'.replace("&", "&amp;")
+        assert named in page.content.decode()
+    assert 'href=""' not in page.content.decode()
     # The world is not empty: the checks compared real numbers.
     assert sum(seen) > 40 and max(seen) == 6
     figs = {x["key"]: x for x in overview["figures"] + overview["command"]}
@@ -139,3 +146,62 @@ def test_an_unknown_figure_flag_is_named_not_a_500(w, client):
     response = client.get("/events/?tab=all&fact=nope")
     assert response.status_code == 200
     assert "fact" in response.context["form"].errors
+
+
+def test_a_figures_list_and_the_map_say_when_the_figures_are_from(w, client):
+    """数据截至 HH:MM: the cases behind a figure are read from its facts, and the map's
+    figure layers from the rollups, both as of the last fill."""
+    client.force_login(w.operator)
+    url = client.get(f"/api/stats/overview?area=330103&{_window()}").json()["figures"][0]["url"]
+    assert re.search(r"数据截至 \d\d:\d\d", client.get(url).content.decode())
+    assert re.search(r"数据截至 \d\d:\d\d", client.get("/").content.decode())
+    # An ordinary list (no figure) does not claim an as-of time: it reads the events.
+    assert "数据截至" not in client.get("/events/?tab=all").content.decode()
+
+
+# Module figures with no list of what they count (no page lists must-attend tasks by area,
+# or the party's branches, members and report-ins): no link.
+NO_LIST = {"attend_on_time", "branches", "members", "reporting", "report_ins", "below_two"}
+
+
+def test_module_figures_link_to_their_lists_or_to_none(settings, client):
+    settings.WANGGE_STATS_LAG_SECONDS = 0
+    world = make_world()
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        title="排查", starts_on=today, ends_on=today + timedelta(days=9), status="open"
+    )
+    campaign.areas.add(world.areas["330103"])
+    for status in ("done", "unreachable", "pending"):
+        CampaignTarget.objects.create(campaign=campaign, area=world.micro, status=status)
+    # Part-time workers: two under the street, one in the other street (not counted).
+    for name, grid in (("pt1", "330103001001001"), ("pt2", "330103001"), ("pt3", "330103002")):
+        post(make_user(name), world.areas[grid], role="part_time")
+    fill_now()
+    client.force_login(world.operator)
+    q = "area=330103001&period=month"
+    data = client.get(f"/api/stats/modules?{q}").json()
+    # 专项行动: the coverage page lists the missing targets, or those not reachable.
+    [row] = data["campaigns"]
+    assert row["unreachable"] == 1 and row["missing"] == 1
+    for shown, url in (
+        (row["unreachable"], row["unreachable_url"]),
+        (row["missing"], row["url"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert len(response.context["missing"]) == shown, url
+    unreachable = client.get(row["unreachable_url"]).context["missing"]
+    assert [t.status for t, _label in unreachable] == ["unreachable"]
+    # 网格联动's part-time workers: the roster lists them.
+    part_time = next(x for x in data["grid"] if x["key"] == "part_time")
+    listed = client.get(part_time["url"]).context["page"]
+    assert part_time["value"] == listed.paginator.count == 2
+    assert {p.user.username for p in listed} == {"pt1", "pt2"}
+    # A figure without a list has no link at all, never href="" (which reloads the page).
+    unlinked = {x["key"] for x in data["grid"] + data["party"] if not x["url"]}
+    assert unlinked == NO_LIST
+    page = client.get(f"/dashboard/?{q}").content.decode()
+    assert 'href=""' not in page
+    assert '<span class="figure" id="fig-branches">' in page
+    assert row["unreachable_url"].replace("&", "&amp;") in page

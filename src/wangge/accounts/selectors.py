@@ -67,6 +67,18 @@ def incomplete_grids(*, user: Actor, level: int = 4) -> list[dict[str, Any]]:
     return rows
 
 
+def posts_under(*, user: Actor, area: Area, role: str) -> QuerySet[Post]:
+    """The live posts of `role` at the area and under it that the user sees (the roster's
+    list of part-time workers), by area then username; users and areas joined, no geometry."""
+    areas = Area.objects.live().subtree(area).filter(scope_of(user).q()).values("pk")
+    return (
+        Post.objects.filter(ended_on__isnull=True, role=role, area__in=areas)
+        .select_related("user", "area")
+        .defer("area__geometry")
+        .order_by("area__path", "user__username", "pk")
+    )
+
+
 def shortfalls(user: Actor) -> list[dict[str, Any]]:
     return incomplete_grids(user=user)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.actors import Actor
 from wangge.events.models import BuiltinChannel
 from wangge.notices import activities
+from wangge.regions.models import Area
 from wangge.stats import feeds, selectors
 from wangge.stats.fieldwork_rollups import STATE as FIELDWORK_STATE
 from wangge.stats.fill import STATE
@@ -110,6 +111,13 @@ def once_many(
     return [found[key] for key in keys]
 
 
+def asof_local(mark: Mark | None = None) -> datetime | None:
+    """The figures' "数据截至 HH:MM" in local time, as the dashboard shows it: the events'
+    fill state in `mark` (None: read it now, one query); None before the first fill."""
+    filled = asof() if mark is None else next((r[2] for r in mark if r[0] == STATE), None)
+    return timezone.localtime(filled) if filled else None
+
+
 def lateness(filled: datetime | None) -> dict[str, Any]:
     """Whether the figures lag more than WANGGE_STATS_LATE_SECONDS behind now (or were never
     filled): the pages say so above the figures."""
@@ -193,6 +201,40 @@ def totals_of(many: list[selectors.Filters], mark: Mark | None = None) -> list[d
         mark,
         lambda items: selectors.totals_many([f for f, _name in items]),
     )
+
+
+# The area page's open events: what the command module (指挥调度) counts of them, by stage
+# and alert — the whole open backlog, whatever the period (`selectors.OPEN_MEASURES`).
+OPEN_FIGURES = (
+    "open",
+    "open_reported",
+    "open_accepted",
+    "open_handling",
+    "open_checking",
+    "open_yellow",
+    "open_red",
+)
+
+
+def open_events(area: Area, mark: Mark | None = None) -> list[dict[str, Any]]:
+    """The area's open events, in all and by stage and alert (`key`, `label`, `value`,
+    `text`), each with `url`: the scoped event list of those cases (the area's subtree, the
+    fact's flag, any report day)."""
+    today = timezone.localdate()
+    f = selectors.Filters(area, today, today)
+    counts = totals(f, mark)
+    labels = {key: label for key, label, _num, _den in selectors.COMMAND}
+    labels["open"] = _("Open events")
+    return [
+        {
+            "key": key,
+            "label": str(labels[key]),
+            "value": counts[key],
+            "text": f"{counts[key]:,}",
+            "url": events_url(f, key),
+        }
+        for key in OPEN_FIGURES
+    ]
 
 
 def law_enforcement(f: selectors.Filters) -> selectors.Filters:

@@ -2,6 +2,7 @@
 page, numbers as numbers (rates as fractions formatted as percentages)."""
 
 import io
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -57,6 +58,13 @@ def _module_sheets(book: Any, modules: dict[str, Any]) -> None:
         )
 
 
+def _asof_line(asof: datetime | None) -> str:
+    """ "数据截至" as on the page, with the day: a file is read later than a page."""
+    if asof is None:
+        return _("Figures not filled yet")
+    return _("Figures as of %(t)s") % {"t": asof.strftime("%Y-%m-%d %H:%M")}
+
+
 def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     """`context`: what the page shows for `f` (views._context), so both agree."""
     from openpyxl import Workbook
@@ -65,6 +73,7 @@ def workbook(f: selectors.Filters, context: dict[str, Any]) -> bytes:
     overview = context["overview"]
 
     sheet = book.create_sheet(_("Overall situation"))
+    sheet.append([_asof_line(overview.get("asof"))])
     sheet.append([_("Area"), f.area.name, f.area.code])
     sheet.append([_("Period"), f.date_from.isoformat(), f.date_to.isoformat()])
     for label, value in (

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from wangge.events.models import BuiltinChannel
-from wangge.fieldwork.models import Campaign
+from wangge.fieldwork.models import Campaign, CampaignTarget
 from wangge.people.models import PartyBranch, PartyMember, PartyReportIn
 from wangge.regions.models import Area
 from wangge.stats import dashboard, fieldwork_rollups, selectors, staffing
@@ -75,7 +75,11 @@ def grid(f: selectors.Filters, counts: dict[str, int]) -> list[dict[str, Any]]:
             _("Grids short of staff"),
             _count(grids - staff["complete"], roster_url),
         ),
-        _item("part_time", _("Part-time grid workers"), _count(staff["part_time"])),
+        _item(
+            "part_time",
+            _("Part-time grid workers"),
+            _count(staff["part_time"], _part_time_url(area)),
+        ),
         _item("visits_due", _("Visits due"), _count(work["visits_due"], visits_url)),
         _item(
             "visits_done",
@@ -178,10 +182,21 @@ def campaigns(f: selectors.Filters) -> list[dict[str, Any]]:
                 "coverage": _rate(row["done"], row["total"], url),
                 "missing": row["total"] - row["done"] - row["unreachable"],
                 "unreachable": row["unreachable"],
+                "unreachable_url": _unreachable_url(url),
                 "url": url,
             }
         )
     return result
+
+
+def _part_time_url(area: Area) -> str:
+    """The roster's list of the part-time workers in post under the area."""
+    return f"{reverse('web:roster')}?{urlencode({'area': area.code, 'role': 'part_time'})}"
+
+
+def _unreachable_url(coverage_url: str) -> str:
+    """A campaign's coverage page listing the targets marked not reachable."""
+    return f"{coverage_url}&{urlencode({'status': CampaignTarget.Status.UNREACHABLE})}"
 
 
 def _events_url(f: selectors.Filters, fact: str, **extra: str) -> str:

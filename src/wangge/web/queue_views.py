@@ -23,6 +23,7 @@ from wangge.errors import DomainError
 from wangge.events import figures, selectors, workflow
 from wangge.events.models import BuiltinChannel, Category, Event
 from wangge.intake.services import channel_label
+from wangge.stats import dashboard
 from wangge.web import forms as web_forms
 from wangge.web import queue_export
 
@@ -111,6 +112,8 @@ def event_queue(request: HttpRequest) -> HttpResponse:
             if f.get("fact")
             else []
         ),
+        # A figure's cases are read from its facts: the time they are filled to.
+        "asof": dashboard.asof_local() if f.get("fact") else None,
     }
     if context["bulk"]:
         context["departments"] = list(web_forms.active_departments())

@@ -1,16 +1,22 @@
 """Pages of the command centre. Thin: read through selectors, render."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from wangge.accounts import selectors as account_selectors
-from wangge.accounts.models import Post
+from wangge.accounts.models import Post, Role
 from wangge.accounts.scope import can_see
 from wangge.pages import scoped_page
+from wangge.people.residents import selectors as people_selectors
 from wangge.regions import selectors
 from wangge.regions.lean import without_geometry
 from wangge.staff import grants
+from wangge.stats import dashboard
 from wangge.stats import selectors as stats_selectors
 from wangge.web.context import is_field_worker
 
@@ -53,6 +59,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
             # The layers' caps, for the note shown when a layer holds only part of its points.
             "open_limit": f"{stats_selectors.OPEN_POINTS:,}",
             "heat_limit": f"{stats_selectors.HEAT_CELLS:,}",
+            "asof": dashboard.asof_local(),  # the figure layers' "figures as of"
         },
     )
 
@@ -72,11 +79,18 @@ def area_search(request: HttpRequest) -> HttpResponse:
 @scoped_page
 def area_page(request: HttpRequest, code: str) -> HttpResponse:
     area = selectors.area_get(user=request.user, code=code)
+    mark = dashboard.fill_mark()
     return render(
         request,
         "web/area.html",
         {
             "area": area,
+            # Population: two COUNTs of the subtree as the user sees it; open events: the
+            # figures' rollups (as of their last fill), never the event table.
+            "population": people_selectors.population(request.user, area),
+            "residents_url": f"{reverse('people:search')}?{urlencode({'area': area.code})}",
+            "open_events": dashboard.open_events(area, mark),
+            "asof": dashboard.asof_local(mark),
             # Ancestors above the user's scope are named, not linked.
             "chain": [(a, can_see(request.user, a)) for a in selectors.area_chain(area)[:-1]],
             "children": selectors.area_children(user=request.user, area=area),
@@ -86,7 +100,18 @@ def area_page(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+ROSTER_PAGE = 100
+
+
+@scoped_page
 def roster(request: HttpRequest) -> HttpResponse:
+    """The grids short of 1+1+N; with `?area=CODE&role=part_time` (the dashboard's part-time
+    workers link here), the part-time workers in post under the area instead."""
+    code = request.GET.get("area", "").strip()
+    if code and request.GET.get("role") == Role.PART_TIME:
+        area = selectors.area_get(user=request.user, code=code)  # 404 outside the scope
+        posts = account_selectors.posts_under(user=request.user, area=area, role=Role.PART_TIME)
+        page = Paginator(posts, ROSTER_PAGE).get_page(request.GET.get("page"))
+        return render(request, "web/roster_posts.html", {"area": area, "page": page})
     rows = account_selectors.incomplete_grids(user=request.user)
     return render(request, "web/roster.html", {"rows": rows})

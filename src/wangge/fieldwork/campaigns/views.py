@@ -338,11 +338,18 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("level")
             if paths is None or any(a.path.startswith(p) for p in paths)
         ]
-    missing = list(
-        campaign_selectors.missing(
-            request.user, campaign, area_code=area.code if area else ""
-        ).select_related("area", "household", "resident")[: MISSING_SHOWN + 1]
+    # The targets listed: those missing, or (?status=unreachable, the dashboard's "not
+    # reachable" figure links here) those marked not reachable.
+    unreachable = request.GET.get("status") == CampaignTarget.Status.UNREACHABLE
+    area_code = area.code if area else ""
+    listed = (
+        campaign_selectors.targets(
+            request.user, campaign, status=CampaignTarget.Status.UNREACHABLE, area_code=area_code
+        ).order_by("area__path", "address", "id")
+        if unreachable
+        else campaign_selectors.missing(request.user, campaign, area_code=area_code)
     )
+    missing = list(listed.select_related("area", "household", "resident")[: MISSING_SHOWN + 1])
     return render(
         request,
         "fieldwork/campaigns/coverage.html",
@@ -354,6 +361,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": [(a, cov.of(a)) for a in children],
             "missing": [(t, campaign_selectors.target_label(t)) for t in missing[:MISSING_SHOWN]],
             "missing_more": len(missing) > MISSING_SHOWN,
+            "unreachable": unreachable,
             "can_manage": campaign_selectors.covers(request.user, campaign),
         },
     )

@@ -5,7 +5,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from wangge.people.models import (
 )
 from wangge.people.scoping import get_scoped, scoped, subtree_ids
 from wangge.regions.lean import without_geometry
+from wangge.regions.models import Area
 
 
 def current_tags_prefetch(user: Actor, day: dt.date | None = None) -> "Prefetch[Any]":
@@ -144,6 +146,37 @@ def resident_search(  # noqa: C901
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def population(user: Actor, area: Area) -> dict[str, int]:
+    """How many residents live, and how many households (not dissolved) are, in the area's
+    subtree, of those the user may see: two COUNTs in one statement, no row read (each an
+    index range of its area column per micro-grid)."""
+    under = Area.objects.subtree(area).values("pk")
+
+    def counted(qs: QuerySet[Any]) -> Subquery:
+        one = qs.filter(area__in=under).order_by().values(_one=Value(1))
+        return Subquery(one.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+
+    living = scoped(Resident, user).filter(status=ResidentStatus.LIVING)
+    present = scoped(Household, user).filter(dissolved_on__isnull=True)
+    row = (
+        Area.objects.filter(pk=area.pk)
+        .order_by()
+        .values(
+            residents=Coalesce(counted(living), 0),
+            households=Coalesce(counted(present), 0),
+        )
+        .first()
+    )
+    return (
+        {"residents": int(row["residents"]), "households": int(row["households"])}
+        if row
+        else {
+            "residents": 0,
+            "households": 0,
+        }
+    )
 
 
 def for_listing(qs: QuerySet[Resident], user: Actor) -> QuerySet[Resident]:

@@ -40,10 +40,12 @@ def search(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     fields = ("q", "id_number", "phone", "address", "tag")
     criteria = {f: data.get(f, "").strip() for f in fields}
+    # An area code (the area page's population links here): its subtree's residents.
+    area = data.get("area", "").strip()
     number = int(data.get("page", "1")) if data.get("page", "").isdigit() else 1
     rows: list[Any] = []
     has_next, errors = False, []
-    if any(criteria.values()):
+    if any(criteria.values()) or area:
         try:
             qs = selectors.resident_search(
                 request.user,
@@ -52,6 +54,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 phone=criteria["phone"],
                 address=criteria["address"],
                 tag=criteria["tag"],
+                area_code=area,
             )
             rows, has_next = scoping.page(
                 selectors.for_listing(qs, request.user), number, PAGE_SIZE
@@ -71,8 +74,11 @@ def search(request: HttpRequest) -> HttpResponse:
         request,
         template,
         {
-            "criteria": {f: selectors.masked_echo(v) for f, v in criteria.items()},
-            "searched": any(criteria.values()),
+            "criteria": {
+                **{f: selectors.masked_echo(v) for f, v in criteria.items()},
+                "area": area,
+            },
+            "searched": any(criteria.values()) or bool(area),
             "rows": rows,
             "page": number,
             "has_next": has_next,

@@ -2,7 +2,10 @@
 
 Creates a throw-away PostgreSQL database, migrates it, builds the locate benchmark's county
 (`--micro` micro-grids) and N events over the last year (default 200,000) with their
-timeline entries and lead work orders — all with COPY. Then times, side by side:
+timeline entries and lead work orders — by `INSERT … SELECT generate_series` inside
+PostgreSQL (`--build sql`, the default: 10 M events in about 15 min on 2 cores), or row by
+row in Python with COPY (`--build python`, the builder assessment.py imports; ~10× slower).
+Then times, side by side:
 
 * a full rebuild of facts and rollups (`fill.rebuild`);
 * each /api/stats/… call and the /dashboard/ page through Django's test client (p95), as a
@@ -15,7 +18,9 @@ timeline entries and lead work orders — all with COPY. Then times, side by sid
 
     .venv/bin/python benchmarks/stats.py [--events N] [--micro M] [--load-seconds S]
 
-The full target size is `--events 10000000 --micro 100000` (hours on a small machine).
+The full target size is `--events 10000000 --micro 100000 --database NAME --keep
+--pages-only`; then `--database NAME --keep --no-compare` times the fill under load on it
+(the comparison would run a second full rebuild).
 """
 
 from __future__ import annotations

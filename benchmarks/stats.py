@@ -2,7 +2,10 @@
 
 Creates a throw-away PostgreSQL database, migrates it, builds the locate benchmark's county
 (`--micro` micro-grids) and N events over the last year (default 200,000) with their
-timeline entries and lead work orders — all with COPY. Then times, side by side:
+timeline entries and lead work orders — by `INSERT … SELECT generate_series` inside
+PostgreSQL (`--build sql`, the default: 10 M events in about 15 min on 2 cores), or row by
+row in Python with COPY (`--build python`, the builder assessment.py imports; ~10× slower).
+Then times, side by side:
 
 * a full rebuild of facts and rollups (`fill.rebuild`);
 * each /api/stats/… call and the /dashboard/ page through Django's test client (p95), as a
@@ -15,13 +18,16 @@ timeline entries and lead work orders — all with COPY. Then times, side by sid
 
     .venv/bin/python benchmarks/stats.py [--events N] [--micro M] [--load-seconds S]
 
-The full target size is `--events 10000000 --micro 100000` (hours on a small machine).
+The full target size is `--events 10000000 --micro 100000 --database NAME --keep
+--pages-only`; then `--database NAME --keep --no-compare` times the fill under load on it
+(the comparison would run a second full rebuild).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import signal
@@ -248,6 +254,211 @@ def build_events(n: int, rng: random.Random, now: datetime, say: Any) -> int:
     return reported_open
 
 
+SQL_CHUNK = 1_000_000
+
+
+def _secondary_indexes(cur: Any, table: str) -> list[tuple[str, str]]:
+    """(name, definition) of `table`'s indexes that back no constraint (primary key, unique)."""
+    cur.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+        " JOIN pg_class c ON c.relname = i.indexname"
+        " WHERE i.tablename = %s AND NOT EXISTS"
+        " (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)",
+        [table],
+    )
+    return list(cur.fetchall())
+
+
+def build_events_sql(n: int, now: datetime, say: Any, seed: float = 0.15) -> int:
+    """`build_events`'s world made inside PostgreSQL: `INSERT … SELECT generate_series` with
+    random(), SQL_CHUNK events (with their entries and orders) per statement, the secondary
+    indexes dropped while writing and made again after, foreign-key triggers off (the rows
+    are consistent by construction). Same plan and proportions; returns the open reported."""
+    from django.db import connection
+
+    from wangge.events.models import BuiltinChannel, Department
+
+    departments = [
+        Department.objects.create(code=f"d{i:02d}", name=f"部门{i:02d}").pk
+        for i in range(DEPARTMENTS)
+    ]
+    channels = [c.value for c in BuiltinChannel]
+    tables = ("events_event", "events_timelineentry", "events_workorder")
+    with connection.cursor() as cur:
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM events_event")
+        base = cur.fetchone()[0]
+        cur.execute(
+            "CREATE TEMP TABLE bench_micro AS SELECT row_number() OVER (ORDER BY id) - 1 AS k,"
+            " id, parent_id, min_lon, min_lat FROM regions_area WHERE level = 5"
+        )
+        cur.execute("CREATE UNIQUE INDEX ON bench_micro (k)")
+        cur.execute(
+            "CREATE TEMP TABLE bench_cat AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id"
+            " FROM events_category WHERE parent_id IS NOT NULL"
+        )
+        cur.execute("CREATE UNIQUE INDEX ON bench_cat (k)")
+        cur.execute("ANALYZE bench_micro")
+        cur.execute("ANALYZE bench_cat")
+        cur.execute("SELECT (SELECT count(*) FROM bench_micro), (SELECT count(*) FROM bench_cat)")
+        n_micro, n_cat = cur.fetchone()
+        dropped = [(t, d) for t in tables for d in _secondary_indexes(cur, t)]
+        for _t, (name, _def) in dropped:
+            cur.execute(f'DROP INDEX "{name}"')
+        # FK triggers off for this session: 50 M rows checked one by one otherwise
+        cur.execute("SET session_replication_role = replica")
+        cur.execute("SELECT setseed(%s)", [seed])
+        params = {
+            "now": now,
+            "channels": channels,
+            "departments": departments,
+            "base": base,
+            "n_micro": n_micro,
+            "n_cat": n_cat,
+        }
+        for lo in range(0, n, SQL_CHUNK):
+            hi = min(n, lo + SQL_CHUNK)
+            chunk = {**params, "lo": lo, "hi": hi - 1}
+            started = time.perf_counter()
+            # one event per i; the draws u0… decide place, time, status and the rest
+            cur.execute(
+                """
+                INSERT INTO events_event (id, code, title, description, priority, channel,
+                  reporter_name, lon, lat, address, status, self_handled, deadline, yellow_at,
+                  alert, handle_deadline, supervised, rework_count, reopen_count, satisfaction,
+                  version, reported_at, accepted_at, handled_at, closed_at, overdue_ever,
+                  updated_at, area_id, category_id, responsible_area_id, source_ref,
+                  category_unconfirmed, closed_at_source, reporter_phone_enc,
+                  reporter_phone_index, reporter_phone_masked)
+                SELECT %(base)s + q.i + 1, 'B' || lpad(q.i::text, 9, '0'), 'bench', '',
+                  'normal', q.channel, '', m.min_lon, m.min_lat, '', q.st, FALSE,
+                  q.deadline, q.deadline - interval '1 day', '',
+                  CASE WHEN q.st = 'closed' THEN q.at + interval '5 days' END, FALSE,
+                  CASE WHEN q.st = 'closed' AND q.u3 < 0.03 THEN 1 ELSE 0 END, 0,
+                  CASE WHEN q.st = 'closed' THEN (ARRAY['satisfied', 'satisfied', 'basically',
+                    'unsatisfied', ''])[1 + floor(q.u4 * 5)::int] ELSE '' END,
+                  1, q.at,
+                  CASE WHEN q.st IN ('closed', 'accepted', 'handling')
+                    THEN q.at + interval '1 hour' END,
+                  CASE WHEN q.st = 'closed' THEN q.at + interval '2 days' END,
+                  CASE WHEN q.st = 'closed' THEN q.at + interval '3 days'
+                       WHEN q.st = 'rejected' THEN q.at + interval '1 day' END,
+                  q.st = 'closed' AND q.u2 < 0.05, %(now)s, m.id, c.id,
+                  CASE WHEN q.u5 < 0.1 THEN m.parent_id ELSE m.id END, '', FALSE, FALSE,
+                  '', '', ''
+                FROM (
+                  SELECT p.*,
+                    CASE WHEN p.st IN ('reported', 'accepted', 'handling') THEN %(now)s
+                      + (p.u2 * 168 - 48) * interval '1 hour' END AS deadline
+                  FROM (
+                    SELECT r.*,
+                      CASE WHEN r.at <= %(now)s - interval '4 days' AND r.u1 < 0.95
+                          THEN 'closed'
+                        WHEN r.at <= %(now)s - interval '4 days' AND r.u1 < 0.97
+                          THEN 'rejected'
+                        ELSE (ARRAY['reported', 'accepted', 'handling'])
+                          [1 + floor(r.u2 * 3)::int] END AS st
+                    FROM (
+                      SELECT i,
+                        %(now)s - (3600 + random() * (365 * 86400 - 3600))
+                          * interval '1 second' AS at,
+                        floor(random() * %(n_micro)s)::int AS mk,
+                        floor(random() * %(n_cat)s)::int AS ck,
+                        (%(channels)s::text[])[1 + floor(random()
+                          * cardinality(%(channels)s::text[]))::int] AS channel,
+                        random() AS u1, random() AS u2, random() AS u3, random() AS u4,
+                        random() AS u5
+                      FROM generate_series(%(lo)s, %(hi)s) i
+                    ) r
+                  ) p
+                ) q
+                JOIN bench_micro m ON m.k = q.mk
+                JOIN bench_cat c ON c.k = q.ck
+                ORDER BY q.i
+                """,
+                chunk,
+            )
+            # report / accept / dispatch / close an hour apart, never in the future: the fill
+            # holds back entries younger than its lag, so a future one would stall it
+            cur.execute(
+                """
+                INSERT INTO events_timelineentry (at, action, from_status, to_status, comment,
+                  data, public, event_id)
+                SELECT LEAST(e.reported_at + (a.k - 1) * interval '1 hour',
+                    %(now)s - interval '5 minutes'),
+                  a.action, '', e.status, '',
+                  CASE WHEN a.action = 'report' THEN
+                    jsonb_build_object('deadline', e.reported_at + interval '1 day')
+                  ELSE '{}'::jsonb END,
+                  TRUE, e.id
+                FROM events_event e
+                CROSS JOIN LATERAL unnest(CASE e.status
+                  WHEN 'closed' THEN ARRAY['report', 'accept', 'dispatch', 'close']
+                  WHEN 'accepted' THEN ARRAY['report', 'accept']
+                  WHEN 'handling' THEN ARRAY['report', 'accept', 'dispatch']
+                  ELSE ARRAY['report'] END) WITH ORDINALITY a(action, k)
+                WHERE e.id BETWEEN %(base)s + %(lo)s + 1 AND %(base)s + %(hi)s + 1
+                ORDER BY e.id, a.k
+                """,
+                chunk,
+            )
+            entries = cur.rowcount
+            cur.execute(
+                """
+                INSERT INTO events_workorder (role, status, dispatched_at, alert, feedback,
+                  return_reason, extension_reason, department_id, event_id)
+                SELECT 'lead', 'fed_back', e.reported_at + interval '2 hours', '', '', '', '',
+                  (%(departments)s::bigint[])[1 + floor(random()
+                    * cardinality(%(departments)s::bigint[]))::int], e.id
+                FROM events_event e
+                WHERE e.id BETWEEN %(base)s + %(lo)s + 1 AND %(base)s + %(hi)s + 1
+                  AND e.status IN ('closed', 'handling')
+                ORDER BY e.id
+                """,
+                chunk,
+            )
+            say(
+                f"  {hi:,} events ({entries:,} entries, {cur.rowcount:,} orders in this chunk,"
+                f" {time.perf_counter() - started:.0f} s)"
+            )
+        cur.execute("SET session_replication_role = DEFAULT")
+        for table, (name, definition) in dropped:
+            started = time.perf_counter()
+            cur.execute(definition)
+            say(f"  index {table}.{name}: {time.perf_counter() - started:.0f} s")
+        for table in ("events_event", "events_timelineentry", "events_workorder"):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        cur.execute("SELECT count(*) FROM events_event WHERE status = 'reported'")
+        reported_open = int(cur.fetchone()[0])
+        cur.execute("DROP TABLE bench_micro, bench_cat")
+    return reported_open
+
+
+def say_differences(cur: Any, say: Any, limit: int = 5) -> None:
+    """A few facts that differ between the filled copy (f0) and the rebuild: their columns
+    that differ, incremental → rebuilt, and how many differ per column."""
+    cur.execute(
+        "SELECT a.event_id, to_jsonb(a), to_jsonb(b) FROM f0 a"
+        " FULL JOIN stats_eventfact b USING (event_id)"
+        " WHERE a IS DISTINCT FROM b OR a.event_id IS NULL OR b.event_id IS NULL"
+    )
+    per_column: dict[str, int] = {}
+    shown = 0
+    for event_id, old, new in cur.fetchall():
+        # Django's connection hands jsonb back as text
+        old, new = (json.loads(v) if isinstance(v, str) else v or {} for v in (old, new))
+        changed = {k: (old.get(k), new.get(k)) for k in old.keys() | new.keys()}
+        changed = {k: v for k, v in changed.items() if v[0] != v[1]}
+        for k in changed:
+            per_column[k] = per_column.get(k, 0) + 1
+        if shown < limit:
+            say(f"  event {event_id}: {changed}")
+            shown += 1
+    say(f"  differing columns: {per_column}")
+
+
 def run(args: argparse.Namespace, url: str, say: Any, built: bool = False) -> list[Metric]:
     data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-stats-"))
     setup_django(url, data_dir)
@@ -288,7 +499,10 @@ def run(args: argparse.Namespace, url: str, say: Any, built: bool = False) -> li
         operator = get_user_model().objects.create(username="bench-operator", password="!")
         Post.objects.create(user=operator, area=district, role=Role.OPERATOR)
         say(f"building {args.events:,} events …")
-        (_open, build_s) = timed(build_events, args.events, rng, now, say)
+        if args.build == "python":
+            (_open, build_s) = timed(build_events, args.events, rng, now, say)
+        else:
+            (_open, build_s) = timed(build_events_sql, args.events, now, say)
         say(f"  built in {build_s:.1f} s")
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
@@ -431,7 +645,12 @@ def run(args: argparse.Namespace, url: str, say: Any, built: bool = False) -> li
         )
     )
 
+    if args.no_compare:
+        return metrics
     say("incremental == rebuild …")
+    # The fill leaves entries younger than its lag for the next step, while a rebuild reads
+    # the events' rows as they are: compare once the last transitions are older than the lag.
+    time.sleep(fill.lag().total_seconds() + 1)
     end = timezone.now()
     fill.fill(now=end)
     cols = ", ".join(f.column for f in Rollup._meta.concrete_fields if not f.primary_key)
@@ -452,6 +671,8 @@ def run(args: argparse.Namespace, url: str, say: Any, built: bool = False) -> li
             " EXCEPT ALL SELECT * FROM r0) b)"
         )
         rollup_diff = cur.fetchone()[0]
+        if fact_diff:
+            say_differences(cur, say)
     metrics.append(Metric("facts differing, incremental vs rebuild", fact_diff, "rows", ("==", 0)))
     metrics.append(
         Metric("rollups differing, incremental vs rebuild", rollup_diff, "rows", ("==", 0))
@@ -487,6 +708,19 @@ def main(argv: list[str] | None = None) -> int:
         "--pages-only",
         action="store_true",
         help="stop after the API and page timings (no fill under load, no comparison)",
+    )
+    parser.add_argument(
+        "--no-compare",
+        action="store_true",
+        help="skip the incremental-vs-rebuild comparison after the fill under load (it runs"
+        " a second full rebuild: long at the target size)",
+    )
+    parser.add_argument(
+        "--build",
+        choices=("sql", "python"),
+        default="sql",
+        help="make the events by INSERT … SELECT generate_series in PostgreSQL (default) or"
+        " row by row in Python with COPY (the builder assessment.py shares)",
     )
     parser.add_argument("--save-baseline", action="store_true")
     args = parser.parse_args(argv)

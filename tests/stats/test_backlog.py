@@ -58,6 +58,12 @@ def test_the_backlog_counts_in_every_period(w, client, period):
     assert sum(c["counts"]["open_red"] for c in children["items"]) == 1
     page = client.get(f"/dashboard/?period={period}").content.decode()
     assert re.search(r'id="fig-overdue"[^>]*>.*?<span class="value">1</span>', page)
+    # Below the rolled-up levels the facts are read: the same count.
+    grid = client.get(f"/api/stats/overview?period={period}&area=330103001001001").json()
+    assert _by_key(grid["command"])["open_red"]["value"] == 1
+    assert _by_key(grid["figures"])["reported"]["value"] == (
+        1 if period in ("today", "7d", "month") else 2
+    )
     departments = client.get(f"/api/stats/breakdown/department?period={period}").json()
     city = next(d for d in departments["items"] if d["key"] == w.city.code)
     assert city["open"] == 1

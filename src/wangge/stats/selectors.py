@@ -273,8 +273,8 @@ def _aggregate(
         column = _GROUP_ROLLUP.get(group or "")
     else:
         qs = EventFact.objects.filter(**{f"area_{level}__in": area_ids}).order_by()
-        if not any(m in OPEN_MEASURES for m in measures):
-            qs = qs.filter(days)
+        # The period's facts, and the open ones of any day (every open-now flag implies open).
+        qs = qs.filter(days | Q(open=True) if any(m in OPEN_MEASURES for m in measures) else days)
         for dimension, key in keys.items():
             column_name = _FACT_KEY[dimension]
             qs = qs.filter(**{column_name: None if key == "0" else key})
